@@ -1,0 +1,59 @@
+package models
+
+import (
+	"errors"
+	"fmt"
+	"log"
+	"net/url"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// Open connects to PostgreSQL when databaseURL is set, and otherwise to an
+// embedded SQLite file in dataDir.
+func Open(databaseURL, dataDir string) (*gorm.DB, error) {
+	config := &gorm.Config{
+		Logger: logger.New(log.New(os.Stderr, "", log.LstdFlags), logger.Config{
+			SlowThreshold:             500 * time.Millisecond,
+			LogLevel:                  logger.Warn,
+			IgnoreRecordNotFoundError: true,
+		}),
+		NowFunc: func() time.Time { return time.Now().UTC() },
+	}
+	if databaseURL != "" {
+		if u, err := url.Parse(databaseURL); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+			return nil, errors.New("DATABASE_URL must be a postgres:// URL")
+		}
+		db, err := gorm.Open(postgres.Open(databaseURL), config)
+		if err != nil {
+			return nil, fmt.Errorf("cannot connect to PostgreSQL: %w", err)
+		}
+		return db, nil
+	}
+	if err := os.MkdirAll(dataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("cannot create the data folder %s: %w", dataDir, err)
+	}
+	path := filepath.Join(dataDir, "passport.db")
+	dsn := "file:" + path + "?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)"
+	db, err := gorm.Open(sqlite.Open(dsn), config)
+	if err != nil {
+		return nil, fmt.Errorf("cannot open %s: %w", path, err)
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, err
+	}
+	// SQLite takes one writer at a time; one connection keeps writes in order
+	// instead of failing with "database is locked".
+	sqlDB.SetMaxOpenConns(1)
+	if err := sqlDB.Ping(); err != nil {
+		return nil, fmt.Errorf("cannot open %s: %w", path, err)
+	}
+	return db, nil
+}

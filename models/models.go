@@ -1,0 +1,180 @@
+// Package models holds Health Passport's records and the queries over them.
+// Every query that returns patient data is scoped by the person asking.
+package models
+
+import "time"
+
+// Role is what a signed-in person may do.
+type Role string
+
+const (
+	RolePatient      Role = "patient"
+	RoleCarer        Role = "carer"
+	RoleNurse        Role = "nurse"
+	RoleAdmin        Role = "admin"
+	RoleCommissioner Role = "commissioner"
+)
+
+// IsStaff reports whether the role belongs to clinic or ICB staff.
+func (r Role) IsStaff() bool {
+	return r == RoleNurse || r == RoleAdmin || r == RoleCommissioner
+}
+
+// Organisation kinds: an integrated care board and the practices it commissions.
+const (
+	OrganisationICB      = "icb"
+	OrganisationPractice = "practice"
+)
+
+type Organisation struct {
+	ID        uint
+	Kind      string
+	Name      string
+	ODSCode   string
+	ParentID  *uint
+	CreatedAt time.Time
+}
+
+type User struct {
+	ID           uint
+	Username     string
+	PasswordHash string
+	Role         Role
+	DisplayName  string
+	PatientID    *uint
+	Disabled     bool
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// Membership places a staff member at an organisation.
+type Membership struct {
+	ID             uint
+	UserID         uint
+	OrganisationID uint
+}
+
+type Patient struct {
+	ID                 uint
+	Ref                string
+	NHSNumber          string
+	GivenName          string
+	FamilyName         string
+	PreferredName      string
+	DateOfBirth        time.Time
+	PracticeID         uint
+	Phone              string
+	Email              string
+	CommunicationNeeds string
+	Allergies          string
+	LastReviewOn       *time.Time
+	NextReviewOn       *time.Time
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
+}
+
+// FullName is the name as it appears on letters and records.
+func (p Patient) FullName() string { return p.GivenName + " " + p.FamilyName }
+
+// ActivationCode lets a patient or carer create their account once. Only a
+// hash of the code is kept: the clinic sees the code once, on the letter.
+type ActivationCode struct {
+	ID          uint
+	PatientID   uint
+	CodeHash    string
+	CreatedByID uint
+	ExpiresAt   time.Time
+	UsedAt      *time.Time
+	CreatedAt   time.Time
+}
+
+// Carer permissions.
+const (
+	PermissionView = "view"
+	PermissionAct  = "act"
+)
+
+type CarerLink struct {
+	ID           uint
+	CarerID      uint
+	PatientID    uint
+	Relationship string
+	Permission   string
+	RevokedAt    *time.Time
+	CreatedAt    time.Time
+}
+
+// Contact kinds.
+const (
+	ContactEmergency = "emergency"
+	ContactClinic    = "clinic"
+)
+
+type Contact struct {
+	ID           uint
+	PatientID    uint
+	Kind         string
+	Name         string
+	Relationship string
+	Phone        string
+	Position     int
+}
+
+// ActionPlan is one condition's plan for one patient. Its content lives in
+// immutable versions; the patient sees the latest one.
+type ActionPlan struct {
+	ID            uint
+	PatientID     uint
+	ConditionName string
+	SnomedCode    string
+	CreatedAt     time.Time
+}
+
+type PlanVersion struct {
+	ID        uint
+	PlanID    uint
+	Number    int
+	AuthorID  uint
+	Content   string // JSON of PlanContent
+	CreatedAt time.Time
+}
+
+// AuditEvent is one line of the append-only audit log.
+type AuditEvent struct {
+	ID         uint
+	At         time.Time
+	ActorID    *uint
+	ActorRole  string
+	Action     string
+	PatientID  *uint
+	OnBehalfOf *uint
+	TargetType string
+	TargetID   string
+	IPAddress  string
+	RequestID  string
+	Detail     string
+}
+
+// SignInAttempt records a sign-in or activation attempt, for throttling.
+type SignInAttempt struct {
+	ID        uint
+	Kind      string
+	Username  string
+	IPAddress string
+	Succeeded bool
+	CreatedAt time.Time
+}
+
+// Session is a row of the scs session store.
+type Session struct {
+	Token  string `gorm:"primaryKey"`
+	Data   []byte
+	Expiry time.Time
+}
+
+// Setting holds facts about the database itself, such as the mode it was
+// created in.
+type Setting struct {
+	Key   string `gorm:"primaryKey"`
+	Value string
+}

@@ -1,0 +1,87 @@
+package models
+
+import "gorm.io/gorm"
+
+// PlanSummary is a plan with its newest version, as a passport shows it.
+type PlanSummary struct {
+	Plan    ActionPlan
+	Version PlanVersion
+	Content PlanContent
+}
+
+// Passport is everything a patient's passport shows.
+type Passport struct {
+	Patient  Patient
+	Practice Organisation
+	Plans    []PlanSummary
+	Contacts []Contact
+}
+
+// EmergencyContacts are the people to call, in the patient's order.
+func (p Passport) EmergencyContacts() []Contact { return p.contacts(ContactEmergency) }
+
+// ClinicContacts are the clinic's numbers for the patient.
+func (p Passport) ClinicContacts() []Contact { return p.contacts(ContactClinic) }
+
+func (p Passport) contacts(kind string) []Contact {
+	var out []Contact
+	for _, c := range p.Contacts {
+		if c.Kind == kind {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// Medicines lists the medicines of every plan.
+func (p Passport) Medicines() []Medicine {
+	var out []Medicine
+	for _, plan := range p.Plans {
+		out = append(out, plan.Content.Medicines...)
+	}
+	return out
+}
+
+// LoadPassport gathers a patient's passport. The caller has already checked
+// that the person asking may see this patient.
+func (s *Store) LoadPassport(patient *Patient) (*Passport, error) {
+	passport := Passport{Patient: *patient}
+	if err := s.db.First(&passport.Practice, patient.PracticeID).Error; err != nil {
+		return nil, err
+	}
+	var plans []ActionPlan
+	if err := s.db.Where("patient_id = ?", patient.ID).Order("condition_name, id").Find(&plans).Error; err != nil {
+		return nil, err
+	}
+	for _, plan := range plans {
+		var version PlanVersion
+		err := s.db.Where("plan_id = ?", plan.ID).Order("number DESC").Limit(1).Find(&version).Error
+		if err != nil {
+			return nil, err
+		}
+		if version.ID == 0 {
+			continue // a plan with no version yet has nothing to show
+		}
+		content, err := version.PlanContent()
+		if err != nil {
+			return nil, err
+		}
+		passport.Plans = append(passport.Plans, PlanSummary{Plan: plan, Version: version, Content: content})
+	}
+	err := s.db.Where("patient_id = ?", patient.ID).Order("kind, position, id").Find(&passport.Contacts).Error
+	return &passport, err
+}
+
+// AddPlanVersion saves a new version of a plan, numbered after the newest.
+func (s *Store) AddPlanVersion(tx *gorm.DB, planID, authorID uint, content PlanContent) (*PlanVersion, error) {
+	encoded, err := EncodePlanContent(content)
+	if err != nil {
+		return nil, err
+	}
+	var newest int
+	if err := tx.Model(&PlanVersion{}).Where("plan_id = ?", planID).Select("COALESCE(MAX(number), 0)").Scan(&newest).Error; err != nil {
+		return nil, err
+	}
+	version := PlanVersion{PlanID: planID, Number: newest + 1, AuthorID: authorID, Content: encoded, CreatedAt: s.now()}
+	return &version, tx.Create(&version).Error
+}

@@ -1,0 +1,47 @@
+package models
+
+import (
+	"errors"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// The modes a database can be created in. Demo data may only ever be written
+// into a database that was created for the demo.
+const (
+	ModeDemo = "demo"
+	ModeLive = "live"
+
+	settingCreatedMode = "created_mode"
+)
+
+// ErrNotDemoDatabase refuses demo data in a database created for real use.
+var ErrNotDemoDatabase = errors.New("this database was not created in demo mode, so demo data cannot be added to it")
+
+// ClaimMode records the mode of a new database, or checks the recorded one:
+// a live database cannot be opened in demo mode.
+func (s *Store) ClaimMode(mode string) error {
+	if err := s.db.Clauses(clause.OnConflict{DoNothing: true}).
+		Create(&Setting{Key: settingCreatedMode, Value: mode}).Error; err != nil {
+		return err
+	}
+	var setting Setting
+	if err := s.db.First(&setting, "key = ?", settingCreatedMode).Error; err != nil {
+		return err
+	}
+	if mode == ModeDemo && setting.Value != ModeDemo {
+		return ErrNotDemoDatabase
+	}
+	return nil
+}
+
+// IsDemo reports whether the database was created for the demo.
+func (s *Store) IsDemo() (bool, error) {
+	var setting Setting
+	err := s.db.First(&setting, "key = ?", settingCreatedMode).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return false, nil
+	}
+	return setting.Value == ModeDemo, err
+}

@@ -1,0 +1,59 @@
+package models
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// ErrNotFound means the record does not exist or the person asking may not see it.
+var ErrNotFound = errors.New("not found")
+
+// Store is the one way into the database.
+type Store struct {
+	db  *gorm.DB
+	now func() time.Time
+}
+
+func NewStore(db *gorm.DB) *Store {
+	return &Store{db: db, now: func() time.Time { return time.Now().UTC() }}
+}
+
+// DB is the connection, for wiring only (sessions, migrations, health checks).
+func (s *Store) DB() *gorm.DB { return s.db }
+
+// Ping reports whether the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.PingContext(ctx)
+}
+
+func notFound(err error) error {
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return ErrNotFound
+	}
+	return err
+}
+
+// randomString draws n characters from a 32-character alphabet with
+// crypto/rand; 32 divides 256, so every character is equally likely.
+func randomString(alphabet string, n int) string {
+	if len(alphabet) != 32 {
+		panic("randomString needs a 32-character alphabet")
+	}
+	buf := make([]byte, n)
+	_, _ = rand.Read(buf) // crypto/rand.Read never fails
+	for i, b := range buf {
+		buf[i] = alphabet[int(b)%32]
+	}
+	return string(buf)
+}
+
+// RandomToken is n random lowercase letters and digits.
+func RandomToken(n int) string { return randomString(refAlphabet, n) }

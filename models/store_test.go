@@ -1,0 +1,225 @@
+package models_test
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"healthpassport/migrations"
+	"healthpassport/models"
+	"healthpassport/models/modelstest"
+
+	"gorm.io/gorm"
+)
+
+const demoPassword = "test-demo-password"
+
+func demoStore(t *testing.T, db *gorm.DB) *models.Store {
+	t.Helper()
+	store := models.NewStore(db)
+	if err := store.ClaimMode(models.ModeDemo); err != nil {
+		t.Fatal(err)
+	}
+	if err := store.SeedDemo(demoPassword); err != nil {
+		t.Fatal(err)
+	}
+	return store
+}
+
+func user(t *testing.T, store *models.Store, username string) *models.User {
+	t.Helper()
+	u, err := store.UserByUsername(username)
+	if err != nil {
+		t.Fatalf("user %s: %v", username, err)
+	}
+	return u
+}
+
+func TestMigrationsAreRepeatable(t *testing.T) {
+	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
+		if err := migrations.Run(db); err != nil {
+			t.Fatalf("running migrations twice: %v", err)
+		}
+		var applied int64
+		db.Table("schema_migrations").Where("id = ?", migrations.Latest()).Count(&applied)
+		if applied != 1 {
+			t.Errorf("latest migration recorded %d times", applied)
+		}
+	})
+}
+
+func TestDemoSeedIsIdempotentAndOnlyForDemoDatabases(t *testing.T) {
+	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
+		store := demoStore(t, db)
+		if err := store.SeedDemo(demoPassword); err != nil {
+			t.Fatalf("seeding twice: %v", err)
+		}
+		var users, versions int64
+		db.Model(&models.User{}).Count(&users)
+		db.Model(&models.PlanVersion{}).Count(&versions)
+		if users != 5 || versions != 1 {
+			t.Errorf("after two seeds: %d users, %d plan versions; want 5 and 1", users, versions)
+		}
+		if !models.CheckPassword(user(t, store, "carer").PasswordHash, demoPassword) {
+			t.Error("demo password does not sign the carer in")
+		}
+	})
+	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
+		store := models.NewStore(db)
+		if err := store.ClaimMode(models.ModeLive); err != nil {
+			t.Fatal(err)
+		}
+		if err := store.ClaimMode(models.ModeDemo); !errors.Is(err, models.ErrNotDemoDatabase) {
+			t.Errorf("claiming a live database for the demo: %v", err)
+		}
+		if err := store.SeedDemo(demoPassword); !errors.Is(err, models.ErrNotDemoDatabase) {
+			t.Errorf("seeding a live database: %v", err)
+		}
+	})
+}
+
+func TestAuditLogIsAppendOnly(t *testing.T) {
+	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
+		store := models.NewStore(db)
+		if err := store.Audit(models.Actor{Role: models.RoleNurse, IPAddress: "127.0.0.1"}, models.AuditEntry{Action: models.AuditPatientViewed}); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Model(&models.AuditEvent{}).Where("1 = 1").Update("action", "nothing happened").Error; err == nil {
+			t.Error("an audit entry was changed")
+		}
+		if err := db.Where("1 = 1").Delete(&models.AuditEvent{}).Error; err == nil {
+			t.Error("an audit entry was deleted")
+		}
+		var n int64
+		db.Model(&models.AuditEvent{}).Where("action = ?", models.AuditPatientViewed).Count(&n)
+		if n != 1 {
+			t.Errorf("%d entries left; want 1 unchanged", n)
+		}
+	})
+}
+
+func TestStaffSeeOnlyTheirPracticesPatients(t *testing.T) {
+	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
+		store := demoStore(t, db)
+		nurse := user(t, store, "nurse")
+		entries, total, err := store.Caseload(nurse.ID, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if total != 2 || len(entries) != 2 {
+			t.Fatalf("caseload has %d of %d patients; want the 2 at Riverside", len(entries), total)
+		}
+		if entries[0].FamilyName != "Jones" || !entries[0].Activated || entries[1].Activated {
+			t.Errorf("caseload = %+v", entries)
+		}
+		if _, err := store.PatientForStaff(nurse.ID, "demopriya00000001"); !errors.Is(err, models.ErrNotFound) {
+			t.Errorf("nurse reached a Hillside patient: %v", err)
+		}
+		if _, err := store.PatientForStaff(user(t, store, "patient").ID, "demoamelia0000001"); !errors.Is(err, models.ErrNotFound) {
+			t.Errorf("a patient reached the staff query: %v", err)
+		}
+	})
+}
+
+func TestReadersSeeOnlyTheirOwnPassports(t *testing.T) {
+	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
+		store := demoStore(t, db)
+		patient, carer := user(t, store, "patient"), user(t, store, "carer")
+		for _, reader := range []*models.User{patient, carer} {
+			if _, err := store.PatientForReader(reader, "demoamelia0000001"); err != nil {
+				t.Errorf("%s cannot read Amelia's passport: %v", reader.Username, err)
+			}
+			if _, err := store.PatientForReader(reader, "demooliver0000001"); !errors.Is(err, models.ErrNotFound) {
+				t.Errorf("%s reached Oliver's passport: %v", reader.Username, err)
+			}
+		}
+		if _, err := store.PatientForReader(user(t, store, "nurse"), "demoamelia0000001"); !errors.Is(err, models.ErrNotFound) {
+			t.Errorf("a nurse reached the reader query: %v", err)
+		}
+		db.Model(&models.CarerLink{}).Where("carer_id = ?", carer.ID).Update("revoked_at", time.Now())
+		if _, err := store.PatientForReader(carer, "demoamelia0000001"); !errors.Is(err, models.ErrNotFound) {
+			t.Errorf("a revoked carer still reads the passport: %v", err)
+		}
+	})
+}
+
+func TestRegisterAndActivate(t *testing.T) {
+	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
+		store := demoStore(t, db)
+		nurse := user(t, store, "nurse")
+		practices, _ := store.PracticesOf(nurse.ID)
+		actor := models.Actor{UserID: nurse.ID, Role: models.RoleNurse}
+		dob := time.Date(2001, 2, 3, 0, 0, 0, 0, time.UTC)
+		patient, code, err := store.RegisterPatient(actor, models.NewPatient{NHSNumber: "9990000042", GivenName: " Nia ",
+			FamilyName: "Okafor", DateOfBirth: dob, PracticeID: practices[0].ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if patient.GivenName != "Nia" || len(code) != 12 {
+			t.Errorf("patient %+v, code %q", patient, code)
+		}
+		if _, _, err := store.RegisterPatient(actor, models.NewPatient{NHSNumber: "9990000042", GivenName: "A",
+			FamilyName: "B", DateOfBirth: dob, PracticeID: practices[0].ID}); !errors.Is(err, models.ErrNHSNumberRegistered) {
+			t.Errorf("registering an NHS number twice: %v", err)
+		}
+		var hillside models.Organisation
+		db.First(&hillside, "ods_code = ?", "Y90002")
+		if _, _, err := store.RegisterPatient(actor, models.NewPatient{NHSNumber: "9990000050", GivenName: "A",
+			FamilyName: "B", DateOfBirth: dob, PracticeID: hillside.ID}); !errors.Is(err, models.ErrNotFound) {
+			t.Errorf("registering at a practice the nurse does not work at: %v", err)
+		}
+
+		if _, err := store.CheckActivation(code, dob.AddDate(0, 0, 1)); !errors.Is(err, models.ErrActivationInvalid) {
+			t.Errorf("wrong date of birth: %v", err)
+		}
+		record, err := store.CheckActivation(models.FormatActivationCode(code), dob)
+		if err != nil {
+			t.Fatalf("right code and date of birth: %v", err)
+		}
+		if _, err := store.CompleteActivation(record.ID, "nurse", "hash", models.Actor{}); !errors.Is(err, models.ErrUsernameTaken) {
+			t.Errorf("taking another's username: %v", err)
+		}
+		record, err = store.CheckActivation(code, dob)
+		if err != nil {
+			t.Fatalf("code spent by a failed activation: %v", err)
+		}
+		account, err := store.CompleteActivation(record.ID, "Nia.Okafor", "hash", models.Actor{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if account.Username != "nia.okafor" || account.Role != models.RolePatient || *account.PatientID != patient.ID {
+			t.Errorf("account = %+v", account)
+		}
+		if _, err := store.CheckActivation(code, dob); !errors.Is(err, models.ErrActivationInvalid) {
+			t.Errorf("a used code worked again: %v", err)
+		}
+		if _, err := store.CompleteActivation(record.ID, "someone.else", "hash", models.Actor{}); !errors.Is(err, models.ErrActivationInvalid) {
+			t.Errorf("a used code made a second account: %v", err)
+		}
+	})
+}
+
+func TestThrottle(t *testing.T) {
+	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
+		store := models.NewStore(db)
+		for range models.MaxFailuresPerAccount - 1 {
+			store.RecordAttempt(models.AttemptSignIn, "sam", "10.0.0.1", false)
+		}
+		if throttled, _ := store.Throttled(models.AttemptSignIn, "sam", "10.0.0.1"); throttled {
+			t.Error("throttled before the limit")
+		}
+		store.RecordAttempt(models.AttemptSignIn, "sam", "10.0.0.2", false)
+		if throttled, _ := store.Throttled(models.AttemptSignIn, "sam", "10.0.0.3"); !throttled {
+			t.Error("not throttled at the account limit, from a new address")
+		}
+		if throttled, _ := store.Throttled(models.AttemptSignIn, "alex", "10.0.0.3"); throttled {
+			t.Error("another account throttled")
+		}
+		for range models.MaxFailuresPerAddress {
+			store.RecordAttempt(models.AttemptSignIn, models.RandomToken(8), "10.9.9.9", false)
+		}
+		if throttled, _ := store.Throttled(models.AttemptSignIn, "new", "10.9.9.9"); !throttled {
+			t.Error("an address trying many usernames is not throttled")
+		}
+	})
+}

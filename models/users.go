@@ -1,0 +1,44 @@
+package models
+
+import (
+	"errors"
+	"strings"
+)
+
+// ErrUsernameTaken means someone already has the username.
+var ErrUsernameTaken = errors.New("username taken")
+
+// NormaliseUsername is the form usernames are stored and looked up in.
+func NormaliseUsername(username string) string { return strings.ToLower(strings.TrimSpace(username)) }
+
+// UserByUsername finds an account that may sign in.
+func (s *Store) UserByUsername(username string) (*User, error) {
+	var user User
+	err := s.db.Where("username = ? AND disabled = ?", NormaliseUsername(username), false).First(&user).Error
+	return &user, notFound(err)
+}
+
+// UserByID finds an account that may still use the service.
+func (s *Store) UserByID(id uint) (*User, error) {
+	var user User
+	err := s.db.Where("id = ? AND disabled = ?", id, false).First(&user).Error
+	return &user, notFound(err)
+}
+
+// OrganisationsOf lists the organisations a staff member works at.
+func (s *Store) OrganisationsOf(userID uint) ([]Organisation, error) {
+	var organisations []Organisation
+	err := s.db.Where("id IN (?)", s.db.Model(&Membership{}).Select("organisation_id").Where("user_id = ?", userID)).
+		Order("name").Find(&organisations).Error
+	return organisations, err
+}
+
+// PracticesOf lists the practices a staff member can see patients of: the
+// practices they work at, and for ICB staff every practice of their ICB.
+func (s *Store) PracticesOf(userID uint) ([]Organisation, error) {
+	memberships := s.db.Model(&Membership{}).Select("organisation_id").Where("user_id = ?", userID)
+	var practices []Organisation
+	err := s.db.Where("kind = ? AND (id IN (?) OR parent_id IN (?))", OrganisationPractice, memberships, memberships).
+		Order("name").Find(&practices).Error
+	return practices, err
+}
