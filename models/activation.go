@@ -155,3 +155,14 @@ func (s *Store) CompleteActivation(codeID uint, username, passwordHash string, a
 	}
 	return &user, nil
 }
+
+// ActivationDeadline is when a code made now stops working.
+func ActivationDeadline() time.Time { return time.Now().UTC().Add(ActivationLifetime) }
+
+// PatientForActivation is the patient an unused, unexpired code belongs to.
+func (s *Store) PatientForActivation(codeID uint) (*Patient, error) {
+	var patient Patient
+	err := s.db.Where("id = (?)", s.db.Model(&ActivationCode{}).Select("patient_id").
+		Where("id = ? AND used_at IS NULL AND expires_at > ?", codeID, s.now())).First(&patient).Error
+	return &patient, notFound(err)
+}

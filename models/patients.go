@@ -137,3 +137,10 @@ func (s *Store) RegisterPatient(actor Actor, p NewPatient) (*Patient, string, er
 	}
 	return &patient, code, nil
 }
+
+// PatientByID finds a patient. Callers check the right to see them first.
+func (s *Store) PatientByID(id uint) (*Patient, error) {
+	var patient Patient
+	err := s.db.First(&patient, id).Error
+	return &patient, notFound(err)
+}

@@ -1,0 +1,57 @@
+# Health Passport. `make run` serves the demo; `make test` runs every check.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+export CGO_ENABLED ?= 0
+
+BIN := bin/passport
+NHSUK := node_modules/nhsuk-frontend/dist/nhsuk
+GO_SOURCES := $(shell find . -name '*.go' -not -path './node_modules/*')
+
+.PHONY: build run assets generate test lint test-unit test-e2e bench load clean
+
+build: $(BIN)
+
+$(BIN): assets $(GO_SOURCES) go.mod go.sum
+	go build -trimpath -o $(BIN) .
+
+run: build
+	$(BIN) serve --demo
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+# Third-party assets come from npm at pinned versions and are never committed.
+assets: node_modules/.package-lock.json
+	mkdir -p assets/vendor/images
+	cp $(NHSUK)/nhsuk-frontend.min.css $(NHSUK)/nhsuk-frontend.min.js assets/vendor/
+	cp $(NHSUK)/assets/images/* assets/vendor/images/
+	cp node_modules/htmx.org/dist/htmx.min.js assets/vendor/
+
+generate:
+	go tool templ generate
+
+# Everything: formatting, vet, generated views, unit, handler and database
+# tests (PostgreSQL too when TEST_DATABASE_URL is set), then the browser tests.
+test: assets lint test-unit test-e2e
+
+lint:
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
+	if [ -n "$$unformatted" ]; then echo "gofmt needed: $$unformatted"; exit 1; fi
+	go vet ./...
+	@before=$$(cat $$(find views -name '*_templ.go' | sort) | sha256sum); \
+	go tool templ generate >/dev/null; \
+	after=$$(cat $$(find views -name '*_templ.go' | sort) | sha256sum); \
+	if [ "$$before" != "$$after" ]; then echo "generated views were stale (now regenerated): commit them"; exit 1; fi
+
+test-unit:
+	go test -count=1 $$(go list ./... | grep -v /e2e)
+
+test-e2e: assets
+	go test -count=1 -timeout 15m ./e2e/...
+
+bench: assets
+	go test -run '^$$' -bench . -benchmem ./handlers/...
+
+clean:
+	rm -rf bin assets/vendor/*.css assets/vendor/*.js assets/vendor/images

@@ -1,0 +1,204 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"healthpassport/assets"
+	"healthpassport/handlers"
+	"healthpassport/migrations"
+	"healthpassport/models"
+
+	"github.com/alexedwards/scs/v2"
+	"github.com/gin-gonic/gin"
+	"gorm.io/gorm"
+)
+
+const usage = `Usage:
+  passport serve [--addr HOST:PORT] [--demo]   serve Health Passport
+  passport migrate                             bring the database up to date
+
+Environment:
+  DATABASE_URL              PostgreSQL URL; without it an SQLite file is used
+  PASSPORT_DATA_DIR         folder for the SQLite file (default ./data)
+  PASSPORT_DEMO_PASSWORD    password of the demo accounts (default passport-demo)
+  PASSPORT_PUBLIC_URL       address printed on activation letters
+  PASSPORT_TRUSTED_PROXIES  comma-separated proxy addresses to take client addresses from
+`
+
+// Main runs the command line and returns the exit code.
+func Main(args []string, stdout, stderr io.Writer) int {
+	slog.SetDefault(slog.New(slog.NewTextHandler(stderr, nil)))
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	cfg := configFromEnv(os.Getenv)
+	flags := flag.NewFlagSet("passport "+args[0], flag.ContinueOnError)
+	flags.SetOutput(stderr)
+	switch args[0] {
+	case "serve":
+		flags.StringVar(&cfg.Addr, "addr", cfg.Addr, "address to listen on, HOST:PORT")
+		flags.BoolVar(&cfg.Demo, "demo", false, "serve demo data (refused on a database not created for the demo)")
+	case "migrate":
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "passport: unknown command %q\n\n%s", args[0], usage)
+		return 2
+	}
+	if err := flags.Parse(args[1:]); err != nil {
+		return 2
+	}
+	if flags.NArg() > 0 {
+		fmt.Fprintf(stderr, "passport: unexpected argument %q\n", flags.Arg(0))
+		return 2
+	}
+	if err := cfg.validate(); err != nil {
+		fmt.Fprintf(stderr, "passport: %v\n", err)
+		return 2
+	}
+	if err := assets.Check(); err != nil {
+		fmt.Fprintf(stderr, "passport: %v\n", err)
+		return 1
+	}
+	db, err := models.Open(cfg.DatabaseURL, cfg.DataDir)
+	if err != nil {
+		fmt.Fprintf(stderr, "passport: %v\n", err)
+		return 1
+	}
+	if err := Prepare(db, cfg); err != nil {
+		fmt.Fprintf(stderr, "passport: %v\n", err)
+		return 1
+	}
+	if args[0] == "migrate" {
+		fmt.Fprintf(stdout, "Database is up to date (%s).\n", migrations.Latest())
+		return 0
+	}
+	if err := serve(cfg, db, stdout); err != nil {
+		fmt.Fprintf(stderr, "passport: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+// Prepare migrates the database, checks the mode it was created in and, in
+// demo mode, adds the demo data.
+func Prepare(db *gorm.DB, cfg Config) error {
+	if err := migrations.Run(db); err != nil {
+		return fmt.Errorf("migrating the database: %w", err)
+	}
+	store := models.NewStore(db)
+	mode := models.ModeLive
+	if cfg.Demo {
+		mode = models.ModeDemo
+	}
+	if err := store.ClaimMode(mode); err != nil {
+		return err
+	}
+	if cfg.Demo {
+		return store.SeedDemo(cfg.DemoPassword)
+	}
+	return nil
+}
+
+func serve(cfg Config, db *gorm.DB, stdout io.Writer) error {
+	listener, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("cannot listen on %s: %w", cfg.Addr, err)
+	}
+	server := &http.Server{
+		Handler:           Handler(db, cfg),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       120 * time.Second,
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go sweep(ctx, models.NewStore(db), models.NewSessionStore(db))
+
+	fmt.Fprintf(stdout, "Health Passport is running at http://%s\n", listener.Addr())
+	if cfg.Demo {
+		fmt.Fprintf(stdout, "Demo accounts: nurse, patient, carer, admin, commissioner. Password: %s\n", cfg.DemoPassword)
+	}
+	errs := make(chan error, 1)
+	go func() { errs <- server.Serve(listener) }()
+	select {
+	case err := <-errs:
+		return err
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := server.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// sweep removes expired sessions and old sign-in attempts now and then.
+func sweep(ctx context.Context, store *models.Store, sessions *models.SessionStore) {
+	ticker := time.NewTicker(10 * time.Minute)
+	defer ticker.Stop()
+	for {
+		if err := sessions.DeleteExpired(); err != nil {
+			slog.Error("removing expired sessions", "error", err)
+		}
+		if err := store.ForgetAttemptsBefore(time.Now().Add(-24 * time.Hour)); err != nil {
+			slog.Error("removing old sign-in attempts", "error", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-ticker.C:
+		}
+	}
+}
+
+// Handler wires the whole service: assets, then sessions around the pages.
+func Handler(db *gorm.DB, cfg Config) http.Handler {
+	gin.SetMode(gin.ReleaseMode)
+	sessions := scs.New()
+	sessions.Store = models.NewSessionStore(db)
+	sessions.Lifetime = handlers.SessionLifetime
+	sessions.IdleTimeout = handlers.StaffIdleTimeout
+	sessions.Cookie.Name = "passport_session"
+	sessions.Cookie.HttpOnly = true
+	sessions.Cookie.SameSite = http.SameSiteLaxMode
+	sessions.Cookie.Path = "/"
+	sessions.Cookie.Persist = false // gone when the browser closes
+	if cfg.secure() {
+		sessions.Cookie.Secure = true
+		sessions.Cookie.Name = "__Host-passport_session"
+	}
+	sessions.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
+		slog.Error("session store", "error", err, "request_id", r.Header.Get("X-Request-Id"))
+		http.Error(w, "Sorry, there is a problem with the service. Try again later.", http.StatusInternalServerError)
+	}
+
+	engine := gin.New()
+	engine.ContextWithFallback = true
+	if err := engine.SetTrustedProxies(cfg.TrustedProxies); err != nil {
+		panic(err) // validated in Config.validate
+	}
+	h := handlers.New(models.NewStore(db), sessions, cfg.PublicURL)
+	engine.Use(gin.CustomRecovery(h.Recover))
+	h.Routes(engine)
+
+	mux := http.NewServeMux()
+	mux.Handle("/assets/", assets.Handler())
+	mux.Handle("/", sessions.LoadAndSave(engine))
+	return requestID(logRequests(securityHeaders(cfg.secure(), limitBody(mux))))
+}

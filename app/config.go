@@ -1,0 +1,88 @@
+// Package app reads the configuration, wires the parts together and runs
+// the server.
+package app
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"strconv"
+	"strings"
+)
+
+// Config is everything that can be set from the command line and environment.
+type Config struct {
+	Addr           string   // --addr
+	Demo           bool     // --demo
+	DatabaseURL    string   // DATABASE_URL: PostgreSQL; empty means embedded SQLite
+	DataDir        string   // PASSPORT_DATA_DIR: where the SQLite file lives
+	DemoPassword   string   // PASSPORT_DEMO_PASSWORD
+	PublicURL      string   // PASSPORT_PUBLIC_URL: printed on activation letters
+	TrustedProxies []string // PASSPORT_TRUSTED_PROXIES: addresses whose X-Forwarded-For is believed
+}
+
+const (
+	defaultAddr         = "127.0.0.1:8080"
+	defaultDataDir      = "./data"
+	defaultDemoPassword = "passport-demo"
+)
+
+// configFromEnv reads the environment; flags are applied after.
+func configFromEnv(getenv func(string) string) Config {
+	cfg := Config{
+		Addr:         defaultAddr,
+		DatabaseURL:  getenv("DATABASE_URL"),
+		DataDir:      getenv("PASSPORT_DATA_DIR"),
+		DemoPassword: getenv("PASSPORT_DEMO_PASSWORD"),
+		PublicURL:    strings.TrimRight(getenv("PASSPORT_PUBLIC_URL"), "/"),
+	}
+	if cfg.DataDir == "" {
+		cfg.DataDir = defaultDataDir
+	}
+	if cfg.DemoPassword == "" {
+		cfg.DemoPassword = defaultDemoPassword
+	}
+	for _, proxy := range strings.Split(getenv("PASSPORT_TRUSTED_PROXIES"), ",") {
+		if proxy = strings.TrimSpace(proxy); proxy != "" {
+			cfg.TrustedProxies = append(cfg.TrustedProxies, proxy)
+		}
+	}
+	return cfg
+}
+
+// validate checks the configuration, saying in one line what is wrong.
+func (cfg *Config) validate() error {
+	host, port, err := net.SplitHostPort(cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("--addr must be HOST:PORT, like %s (got %q)", defaultAddr, cfg.Addr)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return fmt.Errorf("--addr has a port that is not a number from 0 to 65535 (got %q)", port)
+	}
+	if cfg.Demo && len(cfg.DemoPassword) < 8 {
+		return errors.New("PASSPORT_DEMO_PASSWORD must be 8 characters or more")
+	}
+	for _, proxy := range cfg.TrustedProxies {
+		if _, err := netip.ParsePrefix(proxy); err != nil {
+			if _, err := netip.ParseAddr(proxy); err != nil {
+				return fmt.Errorf("PASSPORT_TRUSTED_PROXIES has %q, which is not an IP address or range", proxy)
+			}
+		}
+	}
+	if cfg.PublicURL == "" {
+		if host == "" {
+			host = "localhost"
+		}
+		cfg.PublicURL = "http://" + net.JoinHostPort(host, port)
+	}
+	if info, err := os.Stat(cfg.DataDir); cfg.DatabaseURL == "" && err == nil && !info.IsDir() {
+		return fmt.Errorf("PASSPORT_DATA_DIR %s is a file, not a folder", cfg.DataDir)
+	}
+	return nil
+}
+
+// secure says whether the service runs behind HTTPS: always, except the
+// demo, which serves plain HTTP on this computer.
+func (cfg Config) secure() bool { return !cfg.Demo }

@@ -1,0 +1,39 @@
+// Health Passport's only script. Every page works without it: it turns on
+// the NHS design system's enhancements and makes htmx swaps accessible.
+import { initAll } from "/assets/nhsuk-frontend.min.js";
+
+document.body.classList.add("nhsuk-frontend-supported");
+initAll();
+
+const csrfToken = () => document.querySelector('meta[name="csrf-token"]')?.content;
+
+// Forms carry the token as a hidden field; requests htmx makes on its own
+// carry it as a header.
+document.addEventListener("htmx:config:request", (event) => {
+  const token = csrfToken();
+  if (token) event.detail.ctx.request.headers["X-CSRF-Token"] = token;
+});
+
+// Mark the region being reloaded as busy while a request runs.
+document.addEventListener("htmx:before:request", (event) => {
+  event.detail.ctx.target?.setAttribute("aria-busy", "true");
+});
+document.addEventListener("htmx:finally:request", (event) => {
+  event.detail.ctx.target?.removeAttribute("aria-busy");
+});
+
+// After a swap, start the design system's components in the new content and
+// move focus where a screen reader user expects it: to the error summary if
+// there is one, otherwise to the new page's heading.
+document.addEventListener("htmx:after:swap", (event) => {
+  const target = event.detail.ctx.target;
+  if (!target) return;
+  initAll({ scope: target });
+  const focusTarget =
+    target.querySelector(".nhsuk-error-summary") ||
+    (target === document.body ? target.querySelector("main h1") : null);
+  if (focusTarget) {
+    if (!focusTarget.hasAttribute("tabindex")) focusTarget.setAttribute("tabindex", "-1");
+    focusTarget.focus();
+  }
+});

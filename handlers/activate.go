@@ -1,0 +1,143 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"regexp"
+
+	"healthpassport/models"
+	"healthpassport/views"
+
+	"github.com/gin-gonic/gin"
+)
+
+var usernamePattern = regexp.MustCompile(`^[a-z0-9._-]{3,64}$`)
+
+const msgActivationWrong = "The activation code or date of birth is not right. Check your letter and try again"
+
+func (h *Handler) activateForm(c *gin.Context) {
+	render(c, http.StatusOK, views.ActivatePage(h.page(c, "Set up your account", nil)))
+}
+
+func (h *Handler) activate(c *gin.Context) {
+	form := views.NewForm()
+	code := formValue(c, form, "code")
+	if code == "" {
+		form.Add("code", "Enter your activation code")
+	} else if len(code) > 40 {
+		form.Add("code", msgActivationWrong)
+	}
+	dob, dobOK := dateField(c, form, "dob", "Date of birth", true)
+	if form.HasErrors() || !dobOK {
+		render(c, http.StatusUnprocessableEntity, views.ActivatePage(h.page(c, "Set up your account", form)))
+		return
+	}
+	// Throttle by address, and by code so that one letter's code cannot be
+	// tried against many dates of birth.
+	codeKey := models.HashActivationCode(code)[:32]
+	ip := c.ClientIP()
+	throttled, err := h.store.Throttled(models.AttemptActivation, codeKey, ip)
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	if throttled {
+		form.Add("code", "You have tried too many times. Wait 15 minutes and try again, or ask your clinic for help")
+		render(c, http.StatusTooManyRequests, views.ActivatePage(h.page(c, "Set up your account", form)))
+		return
+	}
+	record, err := h.store.CheckActivation(code, dob)
+	if errors.Is(err, models.ErrActivationInvalid) {
+		if err := h.store.RecordAttempt(models.AttemptActivation, codeKey, ip, false); err != nil {
+			h.serverError(c, err)
+			return
+		}
+		h.audit(c, models.AuditEntry{Action: models.AuditActivationFailed})
+		form.Add("code", msgActivationWrong)
+		render(c, http.StatusUnprocessableEntity, views.ActivatePage(h.page(c, "Set up your account", form)))
+		return
+	}
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	ctx := c.Request.Context()
+	if err := h.sessions.RenewToken(ctx); err != nil {
+		h.serverError(c, err)
+		return
+	}
+	h.sessions.Put(ctx, sessionActivation, int(record.ID))
+	redirect(c, "/activate/account")
+}
+
+// pendingActivation is the patient whose code this session has checked.
+func (h *Handler) pendingActivation(c *gin.Context) (uint, *models.Patient, bool) {
+	codeID := uint(h.sessions.GetInt(c.Request.Context(), sessionActivation))
+	if codeID == 0 {
+		return 0, nil, false
+	}
+	patient, err := h.store.PatientForActivation(codeID)
+	if err != nil {
+		h.sessions.Remove(c.Request.Context(), sessionActivation)
+		return 0, nil, false
+	}
+	return codeID, patient, true
+}
+
+func (h *Handler) chooseAccountForm(c *gin.Context) {
+	_, patient, ok := h.pendingActivation(c)
+	if !ok {
+		redirect(c, "/activate")
+		return
+	}
+	render(c, http.StatusOK, views.ChooseAccountPage(h.page(c, "Choose how you will sign in", nil), patient.GivenName))
+}
+
+func (h *Handler) chooseAccount(c *gin.Context) {
+	codeID, patient, ok := h.pendingActivation(c)
+	if !ok {
+		redirect(c, "/activate")
+		return
+	}
+	form := views.NewForm()
+	username := models.NormaliseUsername(formValue(c, form, "username"))
+	password := c.PostForm("password")
+	switch {
+	case username == "":
+		form.Add("username", "Enter a username")
+	case !usernamePattern.MatchString(username):
+		form.Add("username", "Username must be 3 to 64 letters, numbers, dots, dashes or underscores")
+	}
+	if err := models.CheckNewPassword(password, username); err != nil {
+		form.Add("password", err.Error())
+	}
+	if form.HasErrors() {
+		render(c, http.StatusUnprocessableEntity, views.ChooseAccountPage(h.page(c, "Choose how you will sign in", form), patient.GivenName))
+		return
+	}
+	hash, err := models.HashPassword(password)
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	user, err := h.store.CompleteActivation(codeID, username, hash, actor(c))
+	switch {
+	case errors.Is(err, models.ErrUsernameTaken):
+		form.Add("username", "That username is taken. Choose another")
+		render(c, http.StatusUnprocessableEntity, views.ChooseAccountPage(h.page(c, "Choose how you will sign in", form), patient.GivenName))
+		return
+	case errors.Is(err, models.ErrActivationInvalid):
+		h.sessions.Remove(c.Request.Context(), sessionActivation)
+		redirect(c, "/activate")
+		return
+	case err != nil:
+		h.serverError(c, err)
+		return
+	}
+	h.sessions.Remove(c.Request.Context(), sessionActivation)
+	if err := h.startSession(c, user); err != nil {
+		h.serverError(c, err)
+		return
+	}
+	redirect(c, homePath(user.Role))
+}

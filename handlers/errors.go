@@ -1,0 +1,42 @@
+package handlers
+
+import (
+	"fmt"
+	"log/slog"
+	"net/http"
+
+	"healthpassport/models"
+	"healthpassport/views"
+
+	"github.com/gin-gonic/gin"
+)
+
+func (h *Handler) notFound(c *gin.Context) {
+	render(c, http.StatusNotFound, views.ErrorPage(h.page(c, "Page not found", nil), "Page not found",
+		[]string{"If you typed the web address, check it is correct.", "If you pasted the web address, check you copied the entire address."}))
+}
+
+// forbidden refuses a page, writing the refusal to the audit log.
+func (h *Handler) forbidden(c *gin.Context, entry models.AuditEntry) {
+	entry.Action = models.AuditAccessRefused
+	if entry.Detail == "" {
+		entry.Detail = c.Request.Method + " " + c.Request.URL.Path
+	}
+	h.audit(c, entry)
+	render(c, http.StatusForbidden, views.ErrorPage(h.page(c, "You cannot see this page", nil), "You cannot see this page",
+		[]string{"Your account does not give you access to this page.", "If you think you should be able to see it, contact your clinic."}))
+	c.Abort()
+}
+
+// serverError logs what went wrong and tells the person without detail.
+func (h *Handler) serverError(c *gin.Context, err error) {
+	slog.Error("request failed", "error", err, "path", c.Request.URL.Path, "request_id", c.GetHeader("X-Request-Id"))
+	render(c, http.StatusInternalServerError, views.ErrorPage(h.page(c, "Sorry, there is a problem with the service", nil),
+		"Sorry, there is a problem with the service", []string{"Try again later.", "If you need help with your health now, call 111. In an emergency, call 999."}))
+	c.Abort()
+}
+
+// Recover turns a panic into the NHS error page.
+func (h *Handler) Recover(c *gin.Context, recovered any) {
+	h.serverError(c, fmt.Errorf("panic: %v", recovered))
+}

@@ -1,0 +1,138 @@
+// Package handlers answers Health Passport's web requests: one file per
+// area, plain functions over the store, every page rendered with views.
+package handlers
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"healthpassport/models"
+	"healthpassport/views"
+
+	"github.com/a-h/templ"
+	"github.com/alexedwards/scs/v2"
+	"github.com/gin-gonic/gin"
+)
+
+// Session limits. Patients and carers often use shared kiosks, so they are
+// signed out sooner than staff on clinic computers.
+const (
+	ReaderIdleTimeout = 15 * time.Minute
+	StaffIdleTimeout  = 30 * time.Minute
+	SessionLifetime   = 12 * time.Hour
+)
+
+// Handler holds what every request needs.
+type Handler struct {
+	store         *models.Store
+	sessions      *scs.SessionManager
+	publicAddress string
+}
+
+// New makes the handlers. publicAddress is where people reach the service,
+// as printed on activation letters.
+func New(store *models.Store, sessions *scs.SessionManager, publicAddress string) *Handler {
+	return &Handler{store: store, sessions: sessions, publicAddress: publicAddress}
+}
+
+// Routes registers every page. Each group states who may use it.
+func (h *Handler) Routes(r *gin.Engine) {
+	r.Use(noStore, h.loadUser, h.checkCSRF)
+	r.NoRoute(h.notFound)
+
+	r.GET("/healthz", func(c *gin.Context) { c.String(http.StatusOK, "ok") })
+	r.GET("/readyz", h.ready)
+
+	r.GET("/", h.start)
+	r.GET("/sign-in", h.signInForm)
+	r.POST("/sign-in", h.signIn)
+	r.POST("/sign-out", h.signOut)
+	r.GET("/signed-out", h.signedOut)
+	r.GET("/activate", h.activateForm)
+	r.POST("/activate", h.activate)
+	r.GET("/activate/account", h.chooseAccountForm)
+	r.POST("/activate/account", h.chooseAccount)
+
+	readers := r.Group("/", h.requireRole(models.RolePatient, models.RoleCarer))
+	readers.GET("/passport/:ref", h.passport)
+	r.GET("/passport", h.requireRole(models.RolePatient), h.ownPassport)
+	r.GET("/people", h.requireRole(models.RoleCarer), h.people)
+
+	nurses := r.Group("/", h.requireRole(models.RoleNurse))
+	nurses.GET("/caseload", h.caseload)
+	nurses.GET("/patients/new", h.registerForm)
+	nurses.POST("/patients/new", h.register)
+	nurses.GET("/patients/:ref", h.patientRecord)
+	nurses.GET("/patients/:ref/activation-letter", h.activationLetter)
+	nurses.POST("/patients/:ref/activation-code", h.newActivationCode)
+
+	r.GET("/admin", h.requireRole(models.RoleAdmin), h.admin)
+	r.GET("/dashboard", h.requireRole(models.RoleCommissioner), h.dashboard)
+}
+
+// homePath is where each role lands after signing in.
+func homePath(role models.Role) string {
+	switch role {
+	case models.RolePatient:
+		return "/passport"
+	case models.RoleCarer:
+		return "/people"
+	case models.RoleNurse:
+		return "/caseload"
+	case models.RoleAdmin:
+		return "/admin"
+	case models.RoleCommissioner:
+		return "/dashboard"
+	}
+	return "/"
+}
+
+// page is the layout's view of the current request.
+func (h *Handler) page(c *gin.Context, title string, form *views.Form) views.Page {
+	return views.Page{Title: title, User: currentUser(c), CSRF: h.csrfToken(c), Path: c.Request.URL.Path, Form: form}
+}
+
+func render(c *gin.Context, status int, component templ.Component) {
+	c.Header("Content-Type", "text/html; charset=utf-8")
+	c.Status(status)
+	if err := component.Render(c.Request.Context(), c.Writer); err != nil {
+		slog.Error("rendering page", "error", err, "request_id", c.GetHeader("X-Request-Id"))
+	}
+}
+
+// redirect answers a form post with a GET of the next page.
+func redirect(c *gin.Context, path string) {
+	c.Redirect(http.StatusSeeOther, path)
+}
+
+// actor is the person making the request, as the audit log records them.
+func actor(c *gin.Context) models.Actor {
+	a := models.Actor{IPAddress: c.ClientIP(), RequestID: c.GetHeader("X-Request-Id")}
+	if user := currentUser(c); user != nil {
+		a.UserID, a.Role = user.ID, user.Role
+	}
+	return a
+}
+
+func (h *Handler) audit(c *gin.Context, entry models.AuditEntry) {
+	if err := h.store.Audit(actor(c), entry); err != nil {
+		slog.Error("writing audit log", "error", err, "action", entry.Action, "request_id", c.GetHeader("X-Request-Id"))
+	}
+}
+
+func (h *Handler) start(c *gin.Context) {
+	if user := currentUser(c); user != nil {
+		c.Redirect(http.StatusFound, homePath(user.Role))
+		return
+	}
+	render(c, http.StatusOK, views.StartPage(h.page(c, "Health Passport", nil)))
+}
+
+func (h *Handler) ready(c *gin.Context) {
+	if err := h.store.Ping(c.Request.Context()); err != nil {
+		c.String(http.StatusServiceUnavailable, "database unavailable")
+		return
+	}
+	c.String(http.StatusOK, "ok")
+}

@@ -1,0 +1,143 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"slices"
+	"strconv"
+
+	"healthpassport/models"
+	"healthpassport/views"
+
+	"github.com/gin-gonic/gin"
+)
+
+const caseloadPageSize = 200
+
+func (h *Handler) caseload(c *gin.Context) {
+	entries, total, err := h.store.Caseload(currentUser(c).ID, caseloadPageSize)
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	render(c, http.StatusOK, views.CaseloadPage(h.page(c, "Caseload", nil), entries, total))
+}
+
+func (h *Handler) registerForm(c *gin.Context) {
+	practices, err := h.store.PracticesOf(currentUser(c).ID)
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	render(c, http.StatusOK, views.RegisterPatientPage(h.page(c, "Register a patient", nil), practices))
+}
+
+func (h *Handler) register(c *gin.Context) {
+	user := currentUser(c)
+	practices, err := h.store.PracticesOf(user.ID)
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	form := views.NewForm()
+	nhsNumber, err := models.NormaliseNHSNumber(formValue(c, form, "nhs-number"))
+	if err != nil {
+		form.Add("nhs-number", err.Error())
+	}
+	given := formValue(c, form, "given-name")
+	requireText(form, "given-name", given, "Enter the patient's first name", "First name", 100)
+	family := formValue(c, form, "family-name")
+	requireText(form, "family-name", family, "Enter the patient's last name", "Last name", 100)
+	dob, _ := dateField(c, form, "date-of-birth", "Date of birth", true)
+	practiceID, _ := strconv.ParseUint(formValue(c, form, "practice"), 10, 64)
+	if !slices.ContainsFunc(practices, func(o models.Organisation) bool { return uint64(o.ID) == practiceID }) {
+		form.Add("practice", "Choose a practice")
+	}
+	if !form.HasErrors() {
+		patient, code, err := h.store.RegisterPatient(actor(c), models.NewPatient{NHSNumber: nhsNumber, GivenName: given,
+			FamilyName: family, DateOfBirth: dob, PracticeID: uint(practiceID)})
+		switch {
+		case errors.Is(err, models.ErrNHSNumberRegistered):
+			form.Add("nhs-number", "A patient with this NHS number is already registered")
+		case err != nil:
+			h.serverError(c, err)
+			return
+		default:
+			h.sessions.Put(c.Request.Context(), sessionLetterCode, patient.Ref+":"+code)
+			redirect(c, "/patients/"+patient.Ref+"/activation-letter")
+			return
+		}
+	}
+	render(c, http.StatusUnprocessableEntity, views.RegisterPatientPage(h.page(c, "Register a patient", form), practices))
+}
+
+// staffPatient finds the patient in the URL among the nurse's practices,
+// refusing and auditing anyone else's.
+func (h *Handler) staffPatient(c *gin.Context) (*models.Patient, bool) {
+	ref := c.Param("ref")
+	patient, err := h.store.PatientForStaff(currentUser(c).ID, ref)
+	if errors.Is(err, models.ErrNotFound) {
+		h.forbidden(c, models.AuditEntry{TargetType: "patient", TargetID: ref})
+		return nil, false
+	}
+	if err != nil {
+		h.serverError(c, err)
+		return nil, false
+	}
+	return patient, true
+}
+
+func (h *Handler) patientRecord(c *gin.Context) {
+	patient, ok := h.staffPatient(c)
+	if !ok {
+		return
+	}
+	passport, err := h.store.LoadPassport(patient)
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	activated, err := h.store.HasAccount(patient.ID)
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	h.audit(c, models.AuditEntry{Action: models.AuditPatientViewed, PatientID: &patient.ID, TargetType: "patient", TargetID: patient.Ref})
+	render(c, http.StatusOK, views.PatientRecordPage(h.page(c, patient.FullName(), nil), passport, activated))
+}
+
+// activationLetter shows a newly made code once. The code is held in the
+// session only until this page has shown it.
+func (h *Handler) activationLetter(c *gin.Context) {
+	patient, ok := h.staffPatient(c)
+	if !ok {
+		return
+	}
+	practice, err := h.store.Organisation(patient.PracticeID)
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	code := ""
+	ctx := c.Request.Context()
+	if held := h.sessions.GetString(ctx, sessionLetterCode); len(held) > len(patient.Ref) && held[:len(patient.Ref)+1] == patient.Ref+":" {
+		code = held[len(patient.Ref)+1:]
+		h.sessions.Remove(ctx, sessionLetterCode)
+	}
+	h.audit(c, models.AuditEntry{Action: models.AuditPatientViewed, PatientID: &patient.ID, TargetType: "activation-letter", TargetID: patient.Ref})
+	render(c, http.StatusOK, views.ActivationLetterPage(h.page(c, "Activation letter for "+patient.FullName(), nil), patient, *practice, code, h.publicAddress+"/activate"))
+}
+
+func (h *Handler) newActivationCode(c *gin.Context) {
+	patient, ok := h.staffPatient(c)
+	if !ok {
+		return
+	}
+	_, code, err := h.store.IssueActivationCode(actor(c), patient.Ref)
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	h.sessions.Put(c.Request.Context(), sessionLetterCode, patient.Ref+":"+code)
+	redirect(c, "/patients/"+patient.Ref+"/activation-letter")
+}

@@ -1,0 +1,70 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+
+	"healthpassport/models"
+	"healthpassport/views"
+
+	"github.com/gin-gonic/gin"
+)
+
+// ownPassport shows a patient their own passport.
+func (h *Handler) ownPassport(c *gin.Context) {
+	user := currentUser(c)
+	if user.PatientID == nil {
+		h.forbidden(c, models.AuditEntry{TargetType: "passport"})
+		return
+	}
+	patient, err := h.store.PatientByID(*user.PatientID)
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	h.showPassport(c, patient, "My passport", true)
+}
+
+// passport shows a passport the signed-in patient or carer may read, and
+// refuses, with an audit entry, any other.
+func (h *Handler) passport(c *gin.Context) {
+	user := currentUser(c)
+	ref := c.Param("ref")
+	patient, err := h.store.PatientForReader(user, ref)
+	if errors.Is(err, models.ErrNotFound) {
+		h.forbidden(c, models.AuditEntry{TargetType: "passport", TargetID: ref})
+		return
+	}
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	if user.Role == models.RolePatient {
+		h.showPassport(c, patient, "My passport", true)
+		return
+	}
+	h.showPassport(c, patient, patient.GivenName+"'s passport", false)
+}
+
+func (h *Handler) showPassport(c *gin.Context, patient *models.Patient, title string, own bool) {
+	passport, err := h.store.LoadPassport(patient)
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	entry := models.AuditEntry{Action: models.AuditPassportViewed, PatientID: &patient.ID, TargetType: "passport", TargetID: patient.Ref}
+	if !own {
+		entry.OnBehalfOf = &patient.ID
+	}
+	h.audit(c, entry)
+	render(c, http.StatusOK, views.PassportPage(h.page(c, title, nil), passport, own))
+}
+
+func (h *Handler) people(c *gin.Context) {
+	people, err := h.store.PeopleCaredFor(currentUser(c).ID)
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	render(c, http.StatusOK, views.PeoplePage(h.page(c, "People you care for", nil), people))
+}

@@ -1,0 +1,115 @@
+// Package views renders Health Passport's pages with the NHS design system.
+// One component per thing a person sees; pages compose them.
+package views
+
+import (
+	"strings"
+	"time"
+
+	"healthpassport/models"
+)
+
+// Page is what the layout needs to know about every page.
+type Page struct {
+	Title   string
+	User    *models.User
+	CSRF    string
+	Path    string
+	Form    *Form
+	NoIndex bool
+}
+
+// FullTitle follows the NHS pattern: page, service, NHS; with "Error: "
+// first when the page shows a form with errors.
+func (p Page) FullTitle() string {
+	title := p.Title + " - Health Passport - NHS"
+	if p.Form != nil && p.Form.HasErrors() {
+		title = "Error: " + title
+	}
+	return title
+}
+
+// NavItem is one link of the header navigation.
+type NavItem struct {
+	Label string
+	Href  string
+}
+
+// Navigation lists where each role goes most.
+func (p Page) Navigation() []NavItem {
+	if p.User == nil {
+		return nil
+	}
+	switch p.User.Role {
+	case models.RoleNurse:
+		return []NavItem{{"Caseload", "/caseload"}, {"Register a patient", "/patients/new"}}
+	case models.RolePatient:
+		return []NavItem{{"My passport", "/passport"}}
+	case models.RoleCarer:
+		return []NavItem{{"People I care for", "/people"}}
+	case models.RoleAdmin:
+		return []NavItem{{"Overview", "/admin"}}
+	case models.RoleCommissioner:
+		return []NavItem{{"Dashboard", "/dashboard"}}
+	}
+	return nil
+}
+
+// Current reports whether a navigation link is for the page shown.
+func (p Page) Current(item NavItem) bool {
+	return p.Path == item.Href || strings.HasPrefix(p.Path, item.Href+"/")
+}
+
+// Form holds what someone typed and what was wrong with it, so a form shown
+// again keeps their input.
+type Form struct {
+	Values map[string]string
+	Errors []FieldError
+}
+
+// FieldError is one problem, tied to the id of the field it is about.
+type FieldError struct {
+	Field   string
+	Message string
+}
+
+func NewForm() *Form { return &Form{Values: map[string]string{}} }
+
+func (f *Form) Value(field string) string {
+	if f == nil {
+		return ""
+	}
+	return f.Values[field]
+}
+
+// Add records a problem with a field; the first problem per field wins.
+func (f *Form) Add(field, message string) {
+	if f.Error(field) == "" {
+		f.Errors = append(f.Errors, FieldError{field, message})
+	}
+}
+
+func (f *Form) Error(field string) string {
+	if f == nil {
+		return ""
+	}
+	for _, e := range f.Errors {
+		if e.Field == field {
+			return e.Message
+		}
+	}
+	return ""
+}
+
+func (f *Form) HasErrors() bool { return f != nil && len(f.Errors) > 0 }
+
+// FormatDate writes dates as the NHS style guide asks: 3 March 2026.
+func FormatDate(t time.Time) string { return t.Format("2 January 2006") }
+
+// FormatDatePtr writes an optional date, or "Not set".
+func FormatDatePtr(t *time.Time) string {
+	if t == nil {
+		return "Not set"
+	}
+	return FormatDate(*t)
+}
