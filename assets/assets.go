@@ -68,7 +68,9 @@ func load() error {
 	}
 	// Our own files refer to vendor files by plain name; vendor files come
 	// first so those references can be rewritten to the hashed names.
-	sort.SliceStable(names, func(i, j int) bool { return strings.HasPrefix(names[i], "vendor/") && !strings.HasPrefix(names[j], "vendor/") })
+	sort.SliceStable(names, func(i, j int) bool {
+		return strings.HasPrefix(names[i], "vendor/") && !strings.HasPrefix(names[j], "vendor/")
+	})
 	for _, name := range names {
 		body, err := fs.ReadFile(files, name)
 		if err != nil {
