@@ -50,6 +50,9 @@ func (h *Handler) register(c *gin.Context) {
 	requireText(form, "family-name", family, "Enter the patient's last name", "Last name", 100)
 	dob, _ := dateField(c, form, "date-of-birth", "Date of birth", true)
 	practiceID, _ := strconv.ParseUint(formValue(c, form, "practice"), 10, 64)
+	if practiceID == 0 && len(practices) == 1 {
+		practiceID = uint64(practices[0].ID)
+	}
 	if !slices.ContainsFunc(practices, func(o models.Organisation) bool { return uint64(o.ID) == practiceID }) {
 		form.Add("practice", "Choose a practice")
 	}
