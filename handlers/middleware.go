@@ -116,8 +116,8 @@ func (h *Handler) csrfToken(c *gin.Context) string {
 }
 
 // checkCSRF refuses any request that could change something unless it
-// carries the session's token: as a form field from a plain form, or as a
-// header from htmx.
+// carries the session's token: as a form field from a form, or as a header
+// from htmx when there is no form.
 func (h *Handler) checkCSRF(c *gin.Context) {
 	switch c.Request.Method {
 	case http.MethodGet, http.MethodHead, http.MethodOptions:
@@ -125,9 +125,9 @@ func (h *Handler) checkCSRF(c *gin.Context) {
 		return
 	}
 	want := h.sessions.GetString(c.Request.Context(), sessionCSRF)
-	got := c.GetHeader("X-CSRF-Token")
+	got := c.PostForm("csrf_token")
 	if got == "" {
-		got = c.PostForm("csrf_token")
+		got = c.GetHeader("X-CSRF-Token")
 	}
 	if want == "" || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
 		render(c, http.StatusForbidden, views.ErrorPage(h.page(c, "This page has expired", nil), "This page has expired",

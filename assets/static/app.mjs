@@ -5,7 +5,10 @@ import { initAll } from "/assets/nhsuk-frontend.min.js";
 document.body.classList.add("nhsuk-frontend-supported");
 initAll();
 
-const csrfToken = () => document.querySelector('meta[name="csrf-token"]')?.content;
+// Every signed-in page has a form with the session's anti-forgery token
+// (sign out, at least). The token changes at sign-in, and boosted pages keep
+// the old <head>, so it is read from the page body each time.
+const csrfToken = () => document.querySelector('input[name="csrf_token"]')?.value;
 
 // Forms carry the token as a hidden field; requests htmx makes on its own
 // carry it as a header.

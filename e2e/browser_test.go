@@ -1,0 +1,350 @@
+// Package e2e drives the real server in Chromium, with JavaScript on and
+// off, and checks every page it visits with axe.
+package e2e
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"healthpassport/app"
+	"healthpassport/models"
+
+	"github.com/go-rod/rod"
+	"github.com/go-rod/rod/lib/input"
+	"github.com/go-rod/rod/lib/launcher"
+	"github.com/go-rod/rod/lib/proto"
+)
+
+const (
+	chromium     = "/usr/bin/chromium"
+	demoPassword = "e2e-demo-password"
+	stepTimeout  = 15 * time.Second
+)
+
+var (
+	browser   *rod.Browser
+	serverURL string
+	store     *models.Store
+	axeSource string
+	pagesSeen = map[string]bool{}
+)
+
+func TestMain(m *testing.M) {
+	os.Exit(run(m))
+}
+
+func run(m *testing.M) int {
+	slog.SetDefault(slog.New(slog.NewTextHandler(io.Discard, nil)))
+	axe, err := os.ReadFile("../node_modules/axe-core/axe.min.js")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e: axe-core not installed (run npm ci):", err)
+		return 1
+	}
+	axeSource = string(axe)
+
+	dataDir, err := os.MkdirTemp("", "passport-e2e-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		return 1
+	}
+	defer os.RemoveAll(dataDir)
+	db, err := models.Open("", dataDir)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		return 1
+	}
+	cfg := app.Config{Demo: true, DemoPassword: demoPassword, PublicURL: "http://passport.test"}
+	if err := app.Prepare(db, cfg); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		return 1
+	}
+	store = models.NewStore(db)
+	server := httptest.NewServer(app.Handler(db, cfg))
+	defer server.Close()
+	serverURL = server.URL
+
+	// The system Chromium with a fresh profile; rod must never download one.
+	profile, err := os.MkdirTemp("", "passport-chromium-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		return 1
+	}
+	defer os.RemoveAll(profile)
+	l := launcher.New().Bin(chromium).Headless(true).NoSandbox(true).Leakless(false).UserDataDir(profile).
+		Set("disable-gpu").Set("no-first-run").Set("disable-background-networking").
+		Set("disable-component-update").Set("disable-sync").Set("disable-quic")
+	controlURL, err := l.Launch()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e: cannot start Chromium:", err)
+		return 1
+	}
+	defer l.Cleanup()
+	browser = rod.New().ControlURL(controlURL).Timeout(8 * time.Minute)
+	if err := browser.Connect(); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e: cannot connect to Chromium:", err)
+		return 1
+	}
+	defer browser.Close()
+
+	code := m.Run()
+	fmt.Printf("e2e: %d distinct pages swept by axe (JavaScript on and off)\n", len(pagesSeen))
+	return code
+}
+
+// visitor is one person at one browser: a fresh profile with no cookies,
+// JavaScript on or off, at a given screen width.
+type visitor struct {
+	t    *testing.T
+	page *rod.Page
+	js   bool
+}
+
+func newVisitor(t *testing.T, js bool, width int) *visitor {
+	t.Helper()
+	incognito, err := browser.Incognito()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { incognito.Close() })
+	page, err := incognito.Page(proto.TargetCreateTarget{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := page.SetViewport(&proto.EmulationSetDeviceMetricsOverride{Width: width, Height: 900, DeviceScaleFactor: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if !js {
+		if err := (proto.EmulationSetScriptExecutionDisabled{Value: true}).Call(page); err != nil {
+			t.Fatal(err)
+		}
+	} else {
+		// Record any Content-Security-Policy violation our own scripts cause.
+		if _, err := page.EvalOnNewDocument(`window.__cspViolations = [];
+			document.addEventListener("securitypolicyviolation", e => {
+				if (e.effectiveDirective !== "font-src") window.__cspViolations.push(e.effectiveDirective + " " + e.blockedURI);
+			});`); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return &visitor{t: t, page: page, js: js}
+}
+
+func (v *visitor) step() *rod.Page { return v.page.Timeout(stepTimeout) }
+
+// act does something that loads a new page, and waits for it: a full
+// navigation with JavaScript off, an htmx swap of the main content with it on.
+func (v *visitor) act(what string, action func()) {
+	v.t.Helper()
+	if !v.js {
+		wait := v.step().WaitNavigation(proto.PageLifecycleEventNameLoad)
+		action()
+		wait()
+		return
+	}
+	if _, err := v.step().Eval(`() => { const m = document.querySelector("main"); if (m) m.dataset.stale = "1"; }`); err != nil {
+		v.t.Fatalf("%s: %v", what, err)
+	}
+	action()
+	err := v.step().Wait(rod.Eval(`() => document.readyState === "complete" && !!document.querySelector("main") &&
+		!document.querySelector("main[data-stale]") && !document.querySelector(".htmx-request")`))
+	if err != nil {
+		v.t.Fatalf("%s: the next page did not arrive: %v", what, err)
+	}
+}
+
+func (v *visitor) visit(path string) {
+	v.t.Helper()
+	if !v.js {
+		v.act("visit "+path, func() { v.must(v.page.Navigate(serverURL + path)) })
+		return
+	}
+	v.must(v.step().Navigate(serverURL + path))
+	v.must(v.step().WaitLoad())
+}
+
+func (v *visitor) must(err error) {
+	v.t.Helper()
+	if err != nil {
+		v.t.Fatal(err)
+	}
+}
+
+func (v *visitor) element(selector string) *rod.Element {
+	v.t.Helper()
+	el, err := v.step().Element(selector)
+	if err != nil {
+		v.t.Fatalf("%s: no %s: %v", v.path(), selector, err)
+	}
+	return el
+}
+
+// focus moves keyboard focus to an element, as tabbing to it would.
+func (v *visitor) focus(selector string) {
+	v.t.Helper()
+	el := v.element(selector)
+	v.must(proto.DOMFocus{ObjectID: el.Object.ObjectID}.Call(v.page))
+}
+
+// typeInto focuses a field and types into it.
+func (v *visitor) typeInto(selector, text string) {
+	v.t.Helper()
+	v.focus(selector)
+	v.must(v.page.InsertText(text))
+}
+
+// replaceIn selects what a field holds, as Ctrl+A does, and types over it.
+func (v *visitor) replaceIn(selector, text string) {
+	v.t.Helper()
+	v.focus(selector)
+	v.must(v.page.KeyActions().Press(input.ControlLeft).Type(input.KeyA).Release(input.ControlLeft).Do())
+	v.must(v.page.InsertText(text))
+}
+
+// press presses Enter on an element: it follows a link or submits a form.
+func (v *visitor) press(selector string) {
+	v.t.Helper()
+	v.act("press "+selector, func() {
+		v.focus(selector)
+		v.must(v.page.Keyboard.Press(input.Enter))
+	})
+}
+
+// submit presses Enter in a form's field, submitting the form.
+func (v *visitor) submit(selector string) { v.press(selector) }
+
+func (v *visitor) html() string {
+	v.t.Helper()
+	html, err := v.page.HTML()
+	v.must(err)
+	return html
+}
+
+func (v *visitor) path() string {
+	info, err := v.page.Info()
+	if err != nil {
+		return "?"
+	}
+	return strings.TrimPrefix(info.URL, serverURL)
+}
+
+func (v *visitor) see(texts ...string) {
+	v.t.Helper()
+	html := v.html()
+	for _, text := range texts {
+		if !strings.Contains(html, text) {
+			v.t.Errorf("%s: page does not show %q", v.path(), text)
+		}
+	}
+}
+
+func (v *visitor) notSee(texts ...string) {
+	v.t.Helper()
+	html := v.html()
+	for _, text := range texts {
+		if strings.Contains(html, text) {
+			v.t.Errorf("%s: page shows %q", v.path(), text)
+		}
+	}
+}
+
+// at checks the address bar. htmx updates it just after a swap, so with
+// JavaScript on it is given a moment.
+func (v *visitor) at(path string) {
+	v.t.Helper()
+	for range 50 {
+		if v.path() == path || !v.js {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if got := v.path(); got != path {
+		v.t.Fatalf("at %s; want %s", got, path)
+	}
+}
+
+type axeViolation struct {
+	ID    string `json:"id"`
+	Help  string `json:"help"`
+	Nodes []struct {
+		Target []any  `json:"target"`
+		HTML   string `json:"html"`
+	} `json:"nodes"`
+}
+
+// audit runs axe with the WCAG 2.0, 2.1 and 2.2 A and AA rules on the page
+// as it stands, and fails the test on any violation. With JavaScript on, it
+// also fails on any Content-Security-Policy violation.
+func (v *visitor) audit() {
+	v.t.Helper()
+	if v.js {
+		res, err := v.step().Eval(`() => window.__cspViolations || []`)
+		v.must(err)
+		if violations := res.Value.Arr(); len(violations) > 0 {
+			v.t.Errorf("%s: Content-Security-Policy violations: %v", v.path(), violations)
+		}
+	}
+	for _, violation := range v.axeViolations() {
+		for _, node := range violation.Nodes {
+			v.t.Errorf("axe %s on %s (JavaScript %s): %s\n  element %v: %s", violation.ID, v.path(), onOff(v.js), violation.Help, node.Target, node.HTML)
+		}
+	}
+	pagesSeen[pageKey(v.path())] = true
+}
+
+// axeViolations runs axe on the DOM as it stands. With JavaScript off,
+// scripts are allowed again just long enough to run axe on the same DOM;
+// the page's own scripts do not run then.
+func (v *visitor) axeViolations() []axeViolation {
+	v.t.Helper()
+	if !v.js {
+		v.must(proto.EmulationSetScriptExecutionDisabled{Value: false}.Call(v.page))
+		defer func() { v.must(proto.EmulationSetScriptExecutionDisabled{Value: true}.Call(v.page)) }()
+	}
+	if _, err := (proto.RuntimeEvaluate{Expression: axeSource}).Call(v.page); err != nil {
+		v.t.Fatal(err)
+	}
+	res, err := v.page.Timeout(60 * time.Second).Evaluate(rod.Eval(`() => axe.run(document, {
+		runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]},
+		resultTypes: ["violations"]
+	}).then(r => JSON.stringify(r.violations))`).ByPromise())
+	if err != nil {
+		v.t.Fatalf("%s: axe: %v", v.path(), err)
+	}
+	var violations []axeViolation
+	v.must(json.Unmarshal([]byte(res.Value.Str()), &violations))
+	return violations
+}
+
+func onOff(js bool) string {
+	if js {
+		return "on"
+	}
+	return "off"
+}
+
+// pageKey names a page for the sweep count: record references and query
+// strings are the same page.
+func pageKey(path string) string {
+	path, _, _ = strings.Cut(path, "?")
+	parts := strings.Split(path, "/")
+	for i, part := range parts {
+		if len(part) >= 16 {
+			parts[i] = ":ref"
+		}
+	}
+	return strings.Join(parts, "/")
+}
+
+// bothWays runs a journey with JavaScript on and with it off.
+func bothWays(t *testing.T, width int, journey func(t *testing.T, v *visitor)) {
+	for _, js := range []bool{true, false} {
+		t.Run("javascript "+onOff(js), func(t *testing.T) { journey(t, newVisitor(t, js, width)) })
+	}
+}

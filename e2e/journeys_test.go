@@ -1,0 +1,209 @@
+package e2e
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/go-rod/rod/lib/input"
+)
+
+const desktop = 1280
+
+func (v *visitor) signIn(username, password string) {
+	v.t.Helper()
+	v.visit("/sign-in")
+	v.audit()
+	v.typeInto("#username", username)
+	v.typeInto("#password", password)
+	v.submit("#password")
+}
+
+func (v *visitor) signOut() {
+	v.t.Helper()
+	v.press(".nhsuk-header__account-button")
+	v.at("/signed-out")
+	v.see("You have signed out")
+	v.audit()
+}
+
+// TestTheSweepCatchesViolations proves the accessibility sweep can fail.
+func TestTheSweepCatchesViolations(t *testing.T) {
+	bothWays(t, desktop, func(t *testing.T, v *visitor) {
+		v.visit("/")
+		v.must(v.page.SetDocumentContent(`<html><body><img src="/x.png"><a href="/"></a></body></html>`))
+		ids := map[string]bool{}
+		for _, violation := range v.axeViolations() {
+			ids[violation.ID] = true
+		}
+		for _, want := range []string{"image-alt", "link-name", "html-has-lang"} {
+			if !ids[want] {
+				t.Errorf("axe missed %s; found %v", want, ids)
+			}
+		}
+	})
+}
+
+func TestPublicPages(t *testing.T) {
+	bothWays(t, desktop, func(t *testing.T, v *visitor) {
+		v.visit("/")
+		v.see("Health Passport", "Sign in")
+		v.audit()
+
+		// The skip link is the first thing the keyboard reaches.
+		v.must(v.page.Keyboard.Press(input.Tab))
+		if v.js {
+			res, err := v.step().Eval(`() => document.activeElement.className`)
+			v.must(err)
+			if !strings.Contains(res.Value.Str(), "nhsuk-skip-link") {
+				t.Errorf("first Tab reached %q, not the skip link", res.Value.Str())
+			}
+		}
+
+		v.press(`a[href="/activate"]`)
+		v.at("/activate")
+		v.audit()
+		v.visit("/no-such-page")
+		v.see("Page not found")
+		v.audit()
+	})
+}
+
+func TestSignInErrors(t *testing.T) {
+	bothWays(t, desktop, func(t *testing.T, v *visitor) {
+		v.signIn("patient", "not the password")
+		v.see("There is a problem", "Enter a correct username and password", `value="patient"`)
+		v.notSee("not the password")
+		v.audit()
+		if v.js {
+			res, err := v.step().Eval(`() => document.activeElement.classList.contains("nhsuk-error-summary")`)
+			v.must(err)
+			if !res.Value.Bool() {
+				t.Error("focus did not move to the error summary")
+			}
+			res, err = v.step().Eval(`() => document.title`)
+			v.must(err)
+			if !strings.HasPrefix(res.Value.Str(), "Error: Sign in") {
+				t.Errorf("title after a failed sign-in is %q", res.Value.Str())
+			}
+		}
+	})
+}
+
+var activationCode = regexp.MustCompile(`id="activation-code">([A-Z0-9-]+)<`)
+
+// TestNurseRegistersAndPatientActivates is the foundation journey, by
+// keyboard: a nurse registers a patient and prints the letter; the patient
+// activates with the code and sees their passport.
+func TestNurseRegistersAndPatientActivates(t *testing.T) {
+	nhsNumbers := map[bool]string{true: "999 000 0050", false: "999 000 0069"}
+	bothWays(t, desktop, func(t *testing.T, v *visitor) {
+		v.signIn("nurse", demoPassword)
+		v.at("/caseload")
+		v.see("Caseload", "Jones, Amelia")
+		v.notSee("Patel")
+		v.audit()
+
+		v.press(`.nhsuk-main-wrapper a[href="/patients/new"]`)
+		v.at("/patients/new")
+		v.audit()
+		v.submit(`#nhs-number`)
+		v.see("There is a problem", "Enter an NHS number", `href="#date-of-birth-day"`)
+		v.audit()
+
+		v.typeInto("#nhs-number", "943 476 5918")
+		v.typeInto("#given-name", "Kai")
+		v.typeInto("#family-name", "Brown")
+		v.typeInto("#date-of-birth-day", "7")
+		v.typeInto("#date-of-birth-month", "9")
+		v.typeInto("#date-of-birth-year", "2012")
+		v.submit("#date-of-birth-year")
+		v.see("Enter a valid NHS number", `value="Kai"`, `value="2012"`)
+		v.audit()
+		v.replaceIn("#nhs-number", nhsNumbers[v.js])
+		v.submit("#nhs-number")
+		v.see("Set up your Health Passport", "Dear Kai Brown")
+		v.audit()
+		m := activationCode.FindStringSubmatch(v.html())
+		if m == nil {
+			t.Fatal("the letter shows no activation code")
+		}
+		v.signOut()
+
+		p := newVisitor(t, v.js, desktop)
+		p.visit("/activate")
+		p.typeInto("#code", m[1])
+		p.typeInto("#dob-day", "7")
+		p.typeInto("#dob-month", "9")
+		p.typeInto("#dob-year", "2012")
+		p.submit("#dob-year")
+		p.at("/activate/account")
+		p.see("Hello Kai")
+		p.audit()
+		username := "kai.brown." + onOff(v.js)
+		p.typeInto("#username", username)
+		p.typeInto("#password", "qwerty12345")
+		p.submit("#password")
+		p.see("too common")
+		p.audit()
+		p.replaceIn("#password", "orange bicycle lamp")
+		p.submit("#password")
+		p.at("/passport")
+		p.see("My passport", "Kai Brown", "not written an action plan yet")
+		p.audit()
+	})
+}
+
+func TestPatientReadsPassportAndSignsOut(t *testing.T) {
+	bothWays(t, desktop, func(t *testing.T, v *visitor) {
+		v.signIn("patient", demoPassword)
+		v.at("/passport")
+		v.see("My passport", "Asthma action plan", "nhsuk-card--care--emergency", "Red zone", "Amber zone", "Green zone",
+			"Below 240", "Salbutamol 100 micrograms", "Sam Jones (Parent)")
+		v.audit()
+
+		v.visit("/passport/demooliver0000001")
+		v.see("You cannot see this page")
+		v.notSee("Oliver")
+		v.audit()
+
+		v.visit("/passport")
+		v.signOut()
+		// Back must not bring the passport back from any cache.
+		v.act("back", func() { v.must(v.page.NavigateBack()) })
+		v.notSee("Asthma action plan", "Salbutamol")
+	})
+}
+
+func TestCarerSeesOnlyThePersonTheyCareFor(t *testing.T) {
+	bothWays(t, desktop, func(t *testing.T, v *visitor) {
+		v.signIn("carer", demoPassword)
+		v.at("/people")
+		v.see("People you care for", "Amelia Jones")
+		v.audit()
+		v.press(`a[href="/passport/demoamelia0000001"]`)
+		v.at("/passport/demoamelia0000001")
+		v.see("Amelia's passport", "Red zone")
+		v.audit()
+		v.visit("/passport/demopriya00000001")
+		v.see("You cannot see this page")
+		v.audit()
+		v.visit("/caseload")
+		v.see("You cannot see this page")
+	})
+}
+
+func TestOversightPages(t *testing.T) {
+	bothWays(t, desktop, func(t *testing.T, v *visitor) {
+		v.signIn("admin", demoPassword)
+		v.at("/admin")
+		v.see("Overview", "Audit log")
+		v.audit()
+		v.signOut()
+		v.signIn("commissioner", demoPassword)
+		v.at("/dashboard")
+		v.see("Riverside Health Centre", "Hillside Surgery")
+		v.notSee("Amelia", "Jones")
+		v.audit()
+	})
+}
