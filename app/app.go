@@ -183,10 +183,7 @@ func Handler(db *gorm.DB, cfg Config) http.Handler {
 		sessions.Cookie.Secure = true
 		sessions.Cookie.Name = "__Host-passport_session"
 	}
-	sessions.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
-		slog.Error("session store", "error", err, "request_id", r.Header.Get("X-Request-Id"))
-		http.Error(w, "Sorry, there is a problem with the service. Try again later.", http.StatusInternalServerError)
-	}
+	sessions.ErrorFunc = handlers.SessionError
 
 	engine := gin.New()
 	engine.ContextWithFallback = true
@@ -197,7 +194,16 @@ func Handler(db *gorm.DB, cfg Config) http.Handler {
 	engine.Use(gin.CustomRecovery(h.Recover))
 	h.Routes(engine)
 
+	// Health checks and assets need no session.
 	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") })
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		if err := models.NewStore(db).Ping(r.Context()); err != nil {
+			http.Error(w, "database unavailable", http.StatusServiceUnavailable)
+			return
+		}
+		io.WriteString(w, "ok")
+	})
 	mux.Handle("/assets/", assets.Handler())
 	mux.Handle("/", sessions.LoadAndSave(engine))
 	return requestID(logRequests(securityHeaders(cfg.secure(), limitBody(mux))))

@@ -15,15 +15,22 @@ import (
 	"github.com/alexedwards/scs/v2"
 )
 
-func TestHealthChecks(t *testing.T) {
+func TestHealthChecksAndDatabaseFailure(t *testing.T) {
 	eachServer(t, func(t *testing.T, s *testServer) {
 		b := s.browser(t)
 		mustStatus(t, b.get("/healthz"), http.StatusOK)
 		mustStatus(t, b.get("/readyz"), http.StatusOK)
+		b.signIn("patient")
 		sqlDB, _ := s.db.DB()
 		sqlDB.Close()
 		mustStatus(t, b.get("/readyz"), http.StatusServiceUnavailable)
 		mustStatus(t, b.get("/healthz"), http.StatusOK)
+		r := b.get("/passport")
+		mustStatus(t, r, http.StatusInternalServerError)
+		mustContain(t, r, "Sorry, there is a problem with the service", "nhsuk-header")
+		if strings.Contains(r.body, "sql") || strings.Contains(r.body, "closed") {
+			t.Error("the error page leaks internals")
+		}
 	})
 }
 

@@ -28,11 +28,24 @@ func (h *Handler) forbidden(c *gin.Context, entry models.AuditEntry) {
 	c.Abort()
 }
 
+var serviceProblem = []string{"Try again later.", "If you need help with your health now, call 111. In an emergency, call 999."}
+
+// SessionError answers when the session store fails, before any page
+// handler runs.
+func SessionError(w http.ResponseWriter, r *http.Request, err error) {
+	slog.Error("session store", "error", err, "request_id", r.Header.Get("X-Request-Id"))
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusInternalServerError)
+	title := "Sorry, there is a problem with the service"
+	views.ErrorPage(views.Page{Title: title, Path: r.URL.Path}, title, serviceProblem).Render(r.Context(), w)
+}
+
 // serverError logs what went wrong and tells the person without detail.
 func (h *Handler) serverError(c *gin.Context, err error) {
 	slog.Error("request failed", "error", err, "path", c.Request.URL.Path, "request_id", c.GetHeader("X-Request-Id"))
 	render(c, http.StatusInternalServerError, views.ErrorPage(h.page(c, "Sorry, there is a problem with the service", nil),
-		"Sorry, there is a problem with the service", []string{"Try again later.", "If you need help with your health now, call 111. In an emergency, call 999."}))
+		"Sorry, there is a problem with the service", serviceProblem))
 	c.Abort()
 }
 

@@ -41,9 +41,6 @@ func (h *Handler) Routes(r *gin.Engine) {
 	r.Use(noStore, h.loadUser, h.checkCSRF)
 	r.NoRoute(h.notFound)
 
-	r.GET("/healthz", func(c *gin.Context) { c.String(http.StatusOK, "ok") })
-	r.GET("/readyz", h.ready)
-
 	r.GET("/", h.start)
 	r.GET("/sign-in", h.signInForm)
 	r.POST("/sign-in", h.signIn)
@@ -127,12 +124,4 @@ func (h *Handler) start(c *gin.Context) {
 		return
 	}
 	render(c, http.StatusOK, views.StartPage(h.page(c, "Health Passport", nil)))
-}
-
-func (h *Handler) ready(c *gin.Context) {
-	if err := h.store.Ping(c.Request.Context()); err != nil {
-		c.String(http.StatusServiceUnavailable, "database unavailable")
-		return
-	}
-	c.String(http.StatusOK, "ok")
 }

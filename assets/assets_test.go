@@ -1,0 +1,80 @@
+package assets
+
+import (
+	"compress/gzip"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+func TestAssetsAreBuilt(t *testing.T) {
+	if err := Check(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestAssetNamesCarryTheirHash(t *testing.T) {
+	pattern := regexp.MustCompile(`^/assets/[a-z-]+(\.min)?\.[0-9a-f]{12}(\.min)?\.(css|js|mjs)$`)
+	for _, name := range Required {
+		if url := URL(name); !pattern.MatchString(url) {
+			t.Errorf("%s is served at %s", name, url)
+		}
+	}
+}
+
+func get(t *testing.T, url string, header http.Header) *http.Response {
+	t.Helper()
+	req := httptest.NewRequest(http.MethodGet, url, nil)
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	rec := httptest.NewRecorder()
+	Handler().ServeHTTP(rec, req)
+	return rec.Result()
+}
+
+func TestHashedAssetsAreCachedForAYearAndCompressed(t *testing.T) {
+	res := get(t, URL("nhsuk-frontend.min.css"), http.Header{"Accept-Encoding": {"gzip, br"}})
+	if res.StatusCode != http.StatusOK || res.Header.Get("Content-Encoding") != "gzip" {
+		t.Fatalf("status %d, encoding %q", res.StatusCode, res.Header.Get("Content-Encoding"))
+	}
+	if cc := res.Header.Get("Cache-Control"); !strings.Contains(cc, "max-age=31536000") || !strings.Contains(cc, "immutable") {
+		t.Errorf("Cache-Control %q", cc)
+	}
+	zr, err := gzip.NewReader(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	css, _ := io.ReadAll(zr)
+	if !strings.Contains(string(css), ".nhsuk-header") {
+		t.Error("the stylesheet is not the design system's")
+	}
+	etag := res.Header.Get("ETag")
+	if res := get(t, URL("nhsuk-frontend.min.css"), http.Header{"If-None-Match": {etag}}); res.StatusCode != http.StatusNotModified {
+		t.Errorf("revalidation answered %d", res.StatusCode)
+	}
+}
+
+func TestOurModuleImportsTheHashedDesignSystem(t *testing.T) {
+	body, _ := io.ReadAll(get(t, URL("app.mjs"), nil).Body)
+	if !strings.Contains(string(body), `from "`+URL("nhsuk-frontend.min.js")+`"`) {
+		t.Errorf("app.mjs does not import %s:\n%s", URL("nhsuk-frontend.min.js"), body)
+	}
+	if ct := get(t, URL("app.mjs"), nil).Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/javascript") {
+		t.Errorf("module served as %q", ct)
+	}
+}
+
+func TestDesignSystemImagesAtTheirPlainNames(t *testing.T) {
+	if res := get(t, "/assets/images/nhsuk-icon-arrow-down.svg", nil); res.StatusCode != http.StatusOK {
+		t.Errorf("image answered %d", res.StatusCode)
+	}
+	for _, missing := range []string{"/assets/app.css", "/assets/../assets.go", "/assets/images/none.svg"} {
+		if res := get(t, missing, nil); res.StatusCode != http.StatusNotFound {
+			t.Errorf("%s answered %d", missing, res.StatusCode)
+		}
+	}
+}
