@@ -48,7 +48,7 @@ test-unit:
 	go test -count=1 $$(go list ./... | grep -v /e2e)
 
 test-e2e: assets
-	go test -count=1 -timeout 15m ./e2e/...
+	go test -count=1 -timeout 15m -v ./e2e/... | grep -Ev "^=== (RUN|PAUSE|CONT)"
 
 bench: assets
 	go test -run '^$$' -bench . -benchmem ./handlers/...
