@@ -107,6 +107,9 @@ func Prepare(db *gorm.DB, cfg Config) error {
 	if err := store.ClaimMode(mode); err != nil {
 		return err
 	}
+	if err := store.EnsureStandardTemplates(); err != nil {
+		return fmt.Errorf("adding the standard condition templates: %w", err)
+	}
 	if cfg.Demo {
 		return store.SeedDemo(cfg.DemoPassword)
 	}

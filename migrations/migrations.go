@@ -12,6 +12,7 @@ import (
 // all lists every step in order. Add new steps at the end.
 var all = []*gormigrate.Migration{
 	initialSchema,
+	nurseWorkspace,
 }
 
 // Run brings the database up to the newest step.

@@ -2,7 +2,6 @@ package models
 
 import (
 	"errors"
-	"strconv"
 	"time"
 
 	"gorm.io/gorm"
@@ -26,6 +25,9 @@ func (s *Store) SeedDemo(password string) error {
 	}
 	hash, err := HashPassword(password)
 	if err != nil {
+		return err
+	}
+	if err := s.EnsureStandardTemplates(); err != nil {
 		return err
 	}
 	return s.db.Transaction(func(tx *gorm.DB) error {
@@ -96,7 +98,11 @@ func (s *Store) SeedDemo(password string) error {
 			}
 		}
 
-		plan := ActionPlan{PatientID: amelia.ID, ConditionName: "Asthma", SnomedCode: SnomedAsthma}
+		var asthma ConditionTemplate
+		if err := tx.Where("key = ?", "asthma").Order("version DESC").First(&asthma).Error; err != nil {
+			return err
+		}
+		plan := ActionPlan{PatientID: amelia.ID, ConditionName: "Asthma", SnomedCode: SnomedAsthma, TemplateID: &asthma.ID}
 		if err := firstOrCreate(tx, &plan, "patient_id = ? AND snomed_code = ?", amelia.ID, SnomedAsthma); err != nil {
 			return err
 		}
@@ -109,37 +115,58 @@ func (s *Store) SeedDemo(password string) error {
 				return err
 			}
 		}
-		return nil
+		return seedDemoActivity(tx, s.now(), &amelia, &oliver, &plan, users)
 	})
 }
 
-// DemoAsthmaPlan is a filled-in asthma plan for a personal best peak flow.
-func DemoAsthmaPlan(personalBest int) PlanContent {
-	peakFlow := DerivePeakFlow(personalBest)
-	return PlanContent{
-		PeakFlow: &peakFlow,
-		Medicines: []Medicine{
-			{Name: "Clenil Modulite 100 micrograms", Form: "Inhaler (brown)", Dose: "2 puffs", Frequency: "Morning and evening, every day", Purpose: "Preventer"},
-			{Name: "Salbutamol 100 micrograms", Form: "Inhaler (blue), with a spacer", Dose: "2 puffs", Frequency: "When needed", Purpose: "Reliever"},
-		},
-		Zones: []Zone{
-			{Colour: ZoneGreen, Title: "Every day",
-				Signs: []string{"I can do my usual things without getting out of breath", "I do not wake up at night with asthma",
-					"My peak flow is " + strconv.Itoa(peakFlow.AmberBelow) + " or more"},
-				Actions: []string{"Take 2 puffs of my brown preventer inhaler in the morning and 2 puffs in the evening, even when I feel well",
-					"Carry my blue reliever inhaler with me", "Ask for a review if I have had no symptoms for 12 weeks"}},
-			{Colour: ZoneAmber, Title: "When my asthma gets worse",
-				Signs: []string{"I need my blue reliever inhaler 3 or more times a week", "I wake up at night because of my asthma",
-					"My asthma gets in the way of my day", "My peak flow is below " + strconv.Itoa(peakFlow.AmberBelow)},
-				Actions: []string{"Take 2 to 4 puffs of my blue reliever inhaler, up to every 4 hours", "Keep taking my brown preventer inhaler",
-					"Contact my GP or asthma nurse within 24 hours"}},
-			{Colour: ZoneRed, Title: "Asthma attack",
-				Signs: []string{"My blue reliever inhaler is not helping", "I am too breathless to talk, walk or eat",
-					"My peak flow is below " + strconv.Itoa(peakFlow.RedBelow)},
-				Actions: []string{"Sit up straight and try to keep calm", "Take 1 puff of my blue reliever inhaler every 30 to 60 seconds, up to 10 puffs",
-					"Call 999 if I do not feel better", "If the ambulance has not come within 15 minutes, take my blue inhaler again, up to 10 puffs"}},
-		},
+// seedDemoActivity gives the nurse's queues something to work on: a
+// red-zone reading with its alert, an amber reading, a repeat prescription
+// request made by the carer, and a review that is overdue.
+func seedDemoActivity(tx *gorm.DB, now time.Time, amelia, oliver *Patient, plan *ActionPlan, users map[string]*User) error {
+	var readings int64
+	if err := tx.Model(&Reading{}).Where("patient_id = ?", amelia.ID).Count(&readings).Error; err != nil || readings > 0 {
+		return err
 	}
+	amber := Reading{PatientID: amelia.ID, PlanID: &plan.ID, Kind: ReadingPeakFlow, PeakFlow: ptr(220), Zone: ZoneAmber,
+		RecordedByID: users["patient"].ID, CreatedAt: now.Add(-5 * 24 * time.Hour)}
+	red := Reading{PatientID: amelia.ID, PlanID: &plan.ID, Kind: ReadingPeakFlow, PeakFlow: ptr(140), Zone: ZoneRed,
+		RecordedByID: users["patient"].ID, CreatedAt: now.Add(-2 * 24 * time.Hour)}
+	for _, reading := range []*Reading{&amber, &red} {
+		if err := tx.Create(reading).Error; err != nil {
+			return err
+		}
+	}
+	if err := tx.Create(&Alert{PatientID: amelia.ID, ReadingID: red.ID, Status: AlertOpen, CreatedAt: red.CreatedAt}).Error; err != nil {
+		return err
+	}
+	request := PrescriptionRequest{PatientID: amelia.ID, PlanID: plan.ID, Medicine: "Salbutamol 100 micrograms", Status: RequestRequested,
+		RequestedByID: users["carer"].ID, CreatedAt: now.Add(-24 * time.Hour), UpdatedAt: now.Add(-24 * time.Hour)}
+	if err := tx.Create(&request).Error; err != nil {
+		return err
+	}
+	overdue := now.AddDate(0, -1, 0).Truncate(24 * time.Hour)
+	return tx.Model(oliver).Update("next_review_on", overdue).Error
+}
+
+func standardContent(key string) TemplateContent {
+	for _, t := range standardTemplates {
+		if t.key == key {
+			return t.content
+		}
+	}
+	panic("no standard template " + key)
+}
+
+// DemoAsthmaPlan is the standard asthma template filled in for a personal
+// best peak flow.
+func DemoAsthmaPlan(personalBest int) PlanContent {
+	template := standardContent("asthma")
+	plan := template.NewPlan()
+	thresholds := template.PeakFlow.Thresholds(personalBest)
+	plan.PeakFlow = &thresholds
+	plan.Medicines[0].Name, plan.Medicines[0].Form = "Clenil Modulite 100 micrograms", "Inhaler (brown)"
+	plan.Medicines[1].Name, plan.Medicines[1].Form = "Salbutamol 100 micrograms", "Inhaler (blue), with a spacer"
+	return plan
 }
 
 func firstOrCreate(tx *gorm.DB, record any, query string, args ...any) error {

@@ -81,6 +81,7 @@ func (p Patient) FullName() string { return p.GivenName + " " + p.FamilyName }
 type ActivationCode struct {
 	ID          uint
 	PatientID   uint
+	UserID      *uint // set for a carer's code: the account it sets up
 	CodeHash    string
 	CreatedByID uint
 	ExpiresAt   time.Time
@@ -127,6 +128,7 @@ type ActionPlan struct {
 	PatientID     uint
 	ConditionName string
 	SnomedCode    string
+	TemplateID    *uint
 	CreatedAt     time.Time
 }
 
@@ -177,4 +179,92 @@ type Session struct {
 type Setting struct {
 	Key   string `gorm:"primaryKey"`
 	Value string
+}
+
+// ConditionTemplate is a standard or local plan for a condition, stored as
+// data. It must be approved locally before clinical use.
+type ConditionTemplate struct {
+	ID         uint
+	Key        string
+	Version    int
+	Name       string
+	SnomedCode string
+	Content    string // JSON of TemplateContent
+	Approved   bool
+	CreatedAt  time.Time
+}
+
+// Review outcomes.
+const (
+	OutcomeNoChange    = "no-change"
+	OutcomePlanUpdated = "plan-updated"
+	OutcomeReferred    = "referred"
+)
+
+type Review struct {
+	ID           uint
+	PatientID    uint
+	ReviewedOn   time.Time
+	Outcome      string
+	Notes        string
+	NextReviewOn time.Time
+	AuthorID     uint
+	CreatedAt    time.Time
+}
+
+// Reading kinds.
+const (
+	ReadingPeakFlow = "peak-flow"
+	ReadingSymptoms = "symptoms"
+)
+
+type Reading struct {
+	ID           uint
+	PatientID    uint
+	PlanID       *uint
+	Kind         string
+	PeakFlow     *int
+	Answers      string
+	Zone         string
+	RecordedByID uint
+	CreatedAt    time.Time
+}
+
+// Alert statuses.
+const (
+	AlertOpen         = "open"
+	AlertAcknowledged = "acknowledged"
+)
+
+// Alert asks a nurse to look at a red-zone reading.
+type Alert struct {
+	ID               uint
+	PatientID        uint
+	ReadingID        uint
+	Status           string
+	Note             string
+	AcknowledgedByID *uint
+	AcknowledgedAt   *time.Time
+	CreatedAt        time.Time
+}
+
+// Prescription request statuses, in the order they happen.
+const (
+	RequestRequested = "requested"
+	RequestApproved  = "approved"
+	RequestRejected  = "rejected"
+	RequestReady     = "ready"
+)
+
+type PrescriptionRequest struct {
+	ID            uint
+	PatientID     uint
+	PlanID        uint
+	Medicine      string
+	Status        string
+	Reason        string
+	RequestedByID uint
+	DecidedByID   *uint
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
 }

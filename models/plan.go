@@ -43,12 +43,6 @@ type PeakFlow struct {
 	RedBelow     int `json:"redBelow"`
 }
 
-// DerivePeakFlow works out the zone thresholds from a personal best, using
-// the usual asthma plan percentages (amber below 80%, red below 50%).
-func DerivePeakFlow(personalBest int) PeakFlow {
-	return PeakFlow{PersonalBest: personalBest, AmberBelow: personalBest * 80 / 100, RedBelow: personalBest * 50 / 100}
-}
-
 // PlanContent decodes the version's plan.
 func (v PlanVersion) PlanContent() (PlanContent, error) {
 	var content PlanContent

@@ -314,7 +314,7 @@ func planSection(plan models.PlanSummary) templ.Component {
 			}
 		}
 		for _, zone := range plan.Content.Zones {
-			templ_7745c5c3_Err = zoneCard(zone).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = zoneCard(zone, plan.Content).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
