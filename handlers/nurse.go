@@ -12,15 +12,32 @@ import (
 	"github.com/gin-gonic/gin"
 )
 
-const caseloadPageSize = 200
+const caseloadPageSize = 25
 
+// caseload searches the nurse's patients. Without JavaScript the search is
+// a plain GET form, so results can be bookmarked; with it, htmx asks for the
+// results alone as the nurse types.
 func (h *Handler) caseload(c *gin.Context) {
-	entries, total, err := h.store.Caseload(currentUser(c).ID, caseloadPageSize)
+	page, _ := strconv.Atoi(c.Query("page"))
+	query := models.CaseloadQuery{Search: truncateRunes(c.Query("q"), 100), Filter: c.Query("filter"), Sort: c.Query("sort"), Page: page}
+	result, err := h.store.Caseload(currentUser(c).ID, query, caseloadPageSize)
 	if err != nil {
 		h.serverError(c, err)
 		return
 	}
-	render(c, http.StatusOK, views.CaseloadPage(h.page(c, "Caseload", nil), entries, total))
+	c.Header("Vary", "HX-Request, HX-Target")
+	if c.GetHeader("HX-Request") == "true" && c.GetHeader("HX-Target") == "div#caseload-results" {
+		render(c, http.StatusOK, views.CaseloadResults(query, result, true))
+		return
+	}
+	render(c, http.StatusOK, views.CaseloadPage(h.page(c, "Caseload", nil), query, result))
+}
+
+func truncateRunes(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n])
+	}
+	return s
 }
 
 func (h *Handler) registerForm(c *gin.Context) {

@@ -92,8 +92,8 @@ func TestRegisterThenActivate(t *testing.T) {
 		if again := nurse.get(r.url); codePattern.MatchString(again.body) {
 			t.Error("the code was shown a second time")
 		}
-		if r := nurse.get("/caseload"); !strings.Contains(r.body, "Okafor, Nia") {
-			t.Error("the new patient is not in the caseload")
+		if r := nurse.get("/caseload?q=okafor"); !strings.Contains(r.body, "Okafor, Nia") || !strings.Contains(r.body, "Not set up") {
+			t.Error("the new patient is not in the caseload, waiting to set up")
 		}
 		if s.auditCount(models.AuditPatientCreated, "") != 1 {
 			t.Error("registration not audited")
@@ -132,8 +132,8 @@ func TestRegisterThenActivate(t *testing.T) {
 		if r.url != "/passport" {
 			t.Errorf("new account signed in to %s", r.url)
 		}
-		if r := nurse.get("/caseload"); !strings.Contains(r.body, "Active") {
-			t.Error("caseload does not show the account as active")
+		if r := nurse.get("/caseload?q=okafor"); !strings.Contains(r.body, "Okafor, Nia") || strings.Contains(r.body, "Not set up") {
+			t.Error("caseload does not show the account as set up")
 		}
 	})
 }

@@ -25,7 +25,45 @@ type NewPatient struct {
 // CaseloadEntry is a patient as a nurse's caseload lists them.
 type CaseloadEntry struct {
 	Patient
-	Activated bool
+	Activated    bool
+	RedZone      bool
+	OpenRequests int
+}
+
+// Caseload filters.
+const (
+	FilterReviewDue     = "review-due"
+	FilterRedZone       = "red-zone"
+	FilterPrescriptions = "prescriptions"
+)
+
+// Caseload orders.
+const (
+	SortName   = "name"
+	SortReview = "review"
+)
+
+// How long a red-zone reading keeps a patient in the red-zone filter, and
+// how far ahead a review counts as due.
+const (
+	RedZoneWindow   = 14 * 24 * time.Hour
+	ReviewDueWindow = 30 * 24 * time.Hour
+)
+
+// CaseloadQuery is a nurse's search of their caseload.
+type CaseloadQuery struct {
+	Search string
+	Filter string
+	Sort   string
+	Page   int
+}
+
+// CaseloadResult is one page of a caseload search.
+type CaseloadResult struct {
+	Entries []CaseloadEntry
+	Total   int64
+	Page    int
+	Pages   int
 }
 
 // staffPatients limits a patient query to practices the staff member works at.
@@ -34,17 +72,73 @@ func (s *Store) staffPatients(staffID uint) *gorm.DB {
 		s.db.Model(&Membership{}).Select("organisation_id").Where("user_id = ?", staffID))
 }
 
-// Caseload lists the patients of a staff member's practices by name.
-func (s *Store) Caseload(staffID uint, limit int) ([]CaseloadEntry, int64, error) {
-	var total int64
-	if err := s.staffPatients(staffID).Count(&total).Error; err != nil {
-		return nil, 0, err
+var dateLayouts = []string{"2/1/2006", "2-1-2006", "2 1 2006", "2.1.2006", "2006-01-02"}
+
+// searchPatients narrows a query by name, NHS number (with or without
+// spaces, or its first digits) or date of birth.
+func searchPatients(q *gorm.DB, search string) *gorm.DB {
+	search = strings.TrimSpace(search)
+	if search == "" {
+		return q
 	}
-	var entries []CaseloadEntry
-	err := s.staffPatients(staffID).
-		Select("patients.*, EXISTS (SELECT 1 FROM users WHERE users.patient_id = patients.id) AS activated").
-		Order("patients.family_name, patients.given_name, patients.id").Limit(limit).Scan(&entries).Error
-	return entries, total, err
+	if digits := strings.ReplaceAll(search, " ", ""); digits != "" && strings.Trim(digits, "0123456789") == "" {
+		if len(digits) == 10 {
+			return q.Where("patients.nhs_number = ?", digits)
+		}
+		return q.Where("patients.nhs_number LIKE ?", digits+"%")
+	}
+	for _, layout := range dateLayouts {
+		if date, err := time.Parse(layout, search); err == nil {
+			return q.Where("patients.date_of_birth = ?", date)
+		}
+	}
+	for _, word := range strings.Fields(strings.ToLower(search)) {
+		like := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(word) + "%"
+		q = q.Where(`(LOWER(patients.given_name) LIKE ? ESCAPE '\' OR LOWER(patients.family_name) LIKE ? ESCAPE '\' OR LOWER(patients.preferred_name) LIKE ? ESCAPE '\')`, like, like, like)
+	}
+	return q
+}
+
+// Caseload searches the patients of a staff member's practices.
+func (s *Store) Caseload(staffID uint, query CaseloadQuery, pageSize int) (CaseloadResult, error) {
+	now := s.now()
+	q := searchPatients(s.staffPatients(staffID), query.Search)
+	redZone := s.db.Model(&Reading{}).Select("1").Where("readings.patient_id = patients.id AND readings.zone = ? AND readings.created_at >= ?", ZoneRed, now.Add(-RedZoneWindow))
+	openRequests := s.db.Model(&PrescriptionRequest{}).Select("COUNT(*)").Where("prescription_requests.patient_id = patients.id AND prescription_requests.status IN ?", []string{RequestRequested, RequestApproved})
+	switch query.Filter {
+	case FilterReviewDue:
+		q = q.Where("patients.next_review_on <= ?", now.Add(ReviewDueWindow))
+	case FilterRedZone:
+		q = q.Where("EXISTS (?)", redZone)
+	case FilterPrescriptions:
+		q = q.Where("(?) > 0", openRequests)
+	}
+	result := CaseloadResult{Page: max(query.Page, 1)}
+	if err := q.Count(&result.Total).Error; err != nil {
+		return result, err
+	}
+	result.Pages = max(int((result.Total+int64(pageSize)-1)/int64(pageSize)), 1)
+	result.Page = min(result.Page, result.Pages)
+	order := "patients.family_name, patients.given_name, patients.id"
+	if query.Sort == SortReview {
+		order = "CASE WHEN patients.next_review_on IS NULL THEN 1 ELSE 0 END, patients.next_review_on, " + order
+	}
+	err := q.Select("patients.*, EXISTS (SELECT 1 FROM users WHERE users.patient_id = patients.id) AS activated, EXISTS (?) AS red_zone, (?) AS open_requests", redZone, openRequests).
+		Order(order).Offset((result.Page - 1) * pageSize).Limit(pageSize).Scan(&result.Entries).Error
+	return result, err
+}
+
+// QueueCounts counts what waits for staff at their practices: repeat
+// prescription requests not yet decided, and red-zone alerts not yet
+// acknowledged.
+func (s *Store) QueueCounts(staffID uint) (prescriptions, alerts int64, err error) {
+	patients := s.staffPatients(staffID).Select("patients.id")
+	if err = s.db.Model(&PrescriptionRequest{}).Where("patient_id IN (?) AND status IN ?", patients,
+		[]string{RequestRequested, RequestApproved}).Count(&prescriptions).Error; err != nil {
+		return
+	}
+	err = s.db.Model(&Alert{}).Where("patient_id IN (?) AND status = ?", patients, AlertOpen).Count(&alerts).Error
+	return
 }
 
 // PatientForStaff finds a patient of one of the staff member's practices.

@@ -102,12 +102,13 @@ func TestStaffSeeOnlyTheirPracticesPatients(t *testing.T) {
 	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
 		store := demoStore(t, db)
 		nurse := user(t, store, "nurse")
-		entries, total, err := store.Caseload(nurse.ID, 100)
+		result, err := store.Caseload(nurse.ID, models.CaseloadQuery{}, 100)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if total != 2 || len(entries) != 2 {
-			t.Fatalf("caseload has %d of %d patients; want the 2 at Riverside", len(entries), total)
+		entries := result.Entries
+		if result.Total != 2 || len(entries) != 2 {
+			t.Fatalf("caseload has %d of %d patients; want the 2 at Riverside", len(entries), result.Total)
 		}
 		if entries[0].FamilyName != "Jones" || !entries[0].Activated || entries[1].Activated {
 			t.Errorf("caseload = %+v", entries)
@@ -220,6 +221,63 @@ func TestThrottle(t *testing.T) {
 		}
 		if throttled, _ := store.Throttled(models.AttemptSignIn, "new", "10.9.9.9"); !throttled {
 			t.Error("an address trying many usernames is not throttled")
+		}
+	})
+}
+
+func TestCaseloadSearchFiltersAndSorts(t *testing.T) {
+	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
+		store := demoStore(t, db)
+		nurse := user(t, store, "nurse")
+		names := func(q models.CaseloadQuery, pageSize int) string {
+			t.Helper()
+			result, err := store.Caseload(nurse.ID, q, pageSize)
+			if err != nil {
+				t.Fatal(err)
+			}
+			out := ""
+			for _, e := range result.Entries {
+				out += e.GivenName + " "
+			}
+			return out
+		}
+		cases := []struct {
+			query models.CaseloadQuery
+			want  string
+		}{
+			{models.CaseloadQuery{Search: "jones"}, "Amelia "},
+			{models.CaseloadQuery{Search: "MILLIE"}, "Amelia "},
+			{models.CaseloadQuery{Search: "oliver smith"}, "Oliver "},
+			{models.CaseloadQuery{Search: "999 000 0018"}, "Amelia "},
+			{models.CaseloadQuery{Search: "9990000026"}, "Oliver "},
+			{models.CaseloadQuery{Search: "99900"}, "Amelia Oliver "},
+			{models.CaseloadQuery{Search: "9990000034"}, ""}, // Priya is at another practice
+			{models.CaseloadQuery{Search: "Patel"}, ""},
+			{models.CaseloadQuery{Search: "12/5/2014"}, "Amelia "},
+			{models.CaseloadQuery{Search: "1987-10-30"}, "Oliver "},
+			{models.CaseloadQuery{Search: "%"}, ""},
+			{models.CaseloadQuery{Search: "_"}, ""},
+			{models.CaseloadQuery{Search: "' OR 1=1 --"}, ""},
+			{models.CaseloadQuery{Filter: models.FilterReviewDue}, "Oliver "},
+			{models.CaseloadQuery{Filter: models.FilterRedZone}, "Amelia "},
+			{models.CaseloadQuery{Filter: models.FilterPrescriptions}, "Amelia "},
+			{models.CaseloadQuery{Sort: models.SortReview}, "Oliver Amelia "},
+			{models.CaseloadQuery{Sort: models.SortName}, "Amelia Oliver "},
+		}
+		for _, tc := range cases {
+			if got := names(tc.query, 25); got != tc.want {
+				t.Errorf("%+v found %q; want %q", tc.query, got, tc.want)
+			}
+		}
+		if got := names(models.CaseloadQuery{Page: 2}, 1); got != "Oliver " {
+			t.Errorf("page 2 of 1-patient pages = %q", got)
+		}
+		if got := names(models.CaseloadQuery{Page: 99}, 1); got != "Oliver " {
+			t.Errorf("a page past the end = %q; want the last page", got)
+		}
+		prescriptions, alerts, err := store.QueueCounts(nurse.ID)
+		if err != nil || prescriptions != 1 || alerts != 1 {
+			t.Errorf("queue counts %d, %d, %v; want 1 and 1", prescriptions, alerts, err)
 		}
 	})
 }
