@@ -63,6 +63,10 @@ func (h *Handler) Routes(r *gin.Engine) {
 	nurses.GET("/patients/:ref", h.patientRecord)
 	nurses.GET("/patients/:ref/activation-letter", h.activationLetter)
 	nurses.POST("/patients/:ref/activation-code", h.newActivationCode)
+	nurses.GET("/queues/prescriptions", h.prescriptionQueue)
+	nurses.POST("/queues/prescriptions/:id", h.decidePrescription)
+	nurses.GET("/queues/alerts", h.alertQueue)
+	nurses.POST("/queues/alerts/:id", h.acknowledgeAlert)
 
 	r.GET("/admin", h.requireRole(models.RoleAdmin), h.admin)
 	r.GET("/dashboard", h.requireRole(models.RoleCommissioner), h.dashboard)
@@ -87,7 +91,15 @@ func homePath(role models.Role) string {
 
 // page is the layout's view of the current request.
 func (h *Handler) page(c *gin.Context, title string, form *views.Form) views.Page {
-	return views.Page{Title: title, User: currentUser(c), CSRF: h.csrfToken(c), Path: c.Request.URL.Path, Form: form}
+	page := views.Page{Title: title, User: currentUser(c), CSRF: h.csrfToken(c), Path: c.Request.URL.Path, Form: form}
+	if page.User != nil && page.User.Role == models.RoleNurse {
+		var err error
+		page.Prescriptions, page.Alerts, err = h.store.QueueCounts(page.User.ID)
+		if err != nil {
+			slog.Error("counting queues", "error", err, "request_id", c.GetHeader("X-Request-Id"))
+		}
+	}
+	return page
 }
 
 func render(c *gin.Context, status int, component templ.Component) {

@@ -3,6 +3,7 @@
 package views
 
 import (
+	"fmt"
 	"strings"
 	"time"
 
@@ -16,7 +17,10 @@ type Page struct {
 	CSRF    string
 	Path    string
 	Form    *Form
-	NoIndex bool
+
+	// What waits in a nurse's queues, shown in the navigation.
+	Prescriptions int64
+	Alerts        int64
 }
 
 // FullTitle follows the NHS pattern: page, service, NHS; with "Error: "
@@ -42,7 +46,9 @@ func (p Page) Navigation() []NavItem {
 	}
 	switch p.User.Role {
 	case models.RoleNurse:
-		return []NavItem{{"Caseload", "/caseload"}, {"Register a patient", "/patients/new"}}
+		return []NavItem{{"Caseload", "/caseload"}, {"Register a patient", "/patients/new"},
+			{fmt.Sprintf("Prescriptions (%d)", p.Prescriptions), "/queues/prescriptions"},
+			{fmt.Sprintf("Red-zone alerts (%d)", p.Alerts), "/queues/alerts"}}
 	case models.RolePatient:
 		return []NavItem{{"My passport", "/passport"}}
 	case models.RoleCarer:

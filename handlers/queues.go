@@ -1,0 +1,95 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+
+	"healthpassport/models"
+	"healthpassport/views"
+
+	"github.com/gin-gonic/gin"
+)
+
+func (h *Handler) prescriptionQueue(c *gin.Context) {
+	h.showPrescriptionQueue(c, http.StatusOK, nil)
+}
+
+func (h *Handler) showPrescriptionQueue(c *gin.Context, status int, form *views.Form) {
+	entries, err := h.store.PrescriptionQueue(currentUser(c).ID)
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	render(c, status, views.PrescriptionQueuePage(h.page(c, "Prescription requests", form), entries))
+}
+
+// decidePrescription approves, rejects (with a reason) or marks ready a
+// request from a patient of the nurse's practices.
+func (h *Handler) decidePrescription(c *gin.Context) {
+	id, _ := strconv.ParseUint(c.Param("id"), 10, 64)
+	decision := c.PostForm("decision")
+	form := views.NewForm()
+	reasonField := "reason-" + c.Param("id")
+	reason := formValue(c, form, reasonField)
+	if decision == models.DecisionReject {
+		requireText(form, reasonField, reason, "Enter a reason for rejecting the request", "Reason", 1000)
+	}
+	if form.HasErrors() {
+		h.showPrescriptionQueue(c, http.StatusUnprocessableEntity, form)
+		return
+	}
+	if decision != models.DecisionReject {
+		reason = ""
+	}
+	_, err := h.store.DecidePrescription(actor(c), uint(id), decision, reason)
+	switch {
+	case errors.Is(err, models.ErrNotFound):
+		h.forbidden(c, models.AuditEntry{TargetType: "prescription-request", TargetID: c.Param("id")})
+	case errors.Is(err, models.ErrWrongStatus):
+		form.Add(reasonField, "This request has already been dealt with, or that is not a decision you can make now. The list shows where it is up to")
+		h.showPrescriptionQueue(c, http.StatusConflict, form)
+	case err != nil:
+		h.serverError(c, err)
+	default:
+		redirect(c, "/queues/prescriptions")
+	}
+}
+
+func (h *Handler) alertQueue(c *gin.Context) {
+	h.showAlertQueue(c, http.StatusOK, nil)
+}
+
+func (h *Handler) showAlertQueue(c *gin.Context, status int, form *views.Form) {
+	entries, err := h.store.AlertQueue(currentUser(c).ID)
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	render(c, status, views.AlertQueuePage(h.page(c, "Red-zone alerts", form), entries))
+}
+
+// acknowledgeAlert records what a nurse did about a red-zone reading.
+func (h *Handler) acknowledgeAlert(c *gin.Context) {
+	id, _ := strconv.ParseUint(c.Param("id"), 10, 64)
+	form := views.NewForm()
+	noteField := "note-" + c.Param("id")
+	note := formValue(c, form, noteField)
+	requireText(form, noteField, note, "Enter a note about what you did", "Note", 1000)
+	if form.HasErrors() {
+		h.showAlertQueue(c, http.StatusUnprocessableEntity, form)
+		return
+	}
+	err := h.store.AcknowledgeAlert(actor(c), uint(id), note)
+	switch {
+	case errors.Is(err, models.ErrNotFound):
+		h.forbidden(c, models.AuditEntry{TargetType: "alert", TargetID: c.Param("id")})
+	case errors.Is(err, models.ErrWrongStatus):
+		form.Add(noteField, "Another member of staff has already acknowledged this alert")
+		h.showAlertQueue(c, http.StatusConflict, form)
+	case err != nil:
+		h.serverError(c, err)
+	default:
+		redirect(c, "/queues/alerts")
+	}
+}
