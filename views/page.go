@@ -12,11 +12,11 @@ import (
 
 // Page is what the layout needs to know about every page.
 type Page struct {
-	Title   string
-	User    *models.User
-	CSRF    string
-	Path    string
-	Form    *Form
+	Title string
+	User  *models.User
+	CSRF  string
+	Path  string
+	Form  *Form
 
 	// What waits in a nurse's queues, shown in the navigation.
 	Prescriptions int64
