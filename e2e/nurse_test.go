@@ -8,6 +8,7 @@ import (
 	"healthpassport/models"
 
 	"github.com/go-rod/rod"
+	"github.com/go-rod/rod/lib/input"
 )
 
 // TestCaseloadSearch narrows the caseload by NHS number. With JavaScript on
@@ -97,5 +98,67 @@ func TestNurseWorksTheQueues(t *testing.T) {
 		v.typeInto(note, "Phoned the family: Amelia is better after her reliever.")
 		v.submit(fmt.Sprintf(`form[action="/queues/alerts/%d"] button`, alertID))
 		v.notSee(note[1:])
+	})
+}
+
+// newPatient registers a patient at the demo nurse's practice for one run.
+func newPatient(t *testing.T, nhsNumber, given, family string) models.Patient {
+	t.Helper()
+	nurse, err := store.UserByUsername("nurse")
+	if err != nil {
+		t.Fatal(err)
+	}
+	practices, err := store.PracticesOf(nurse.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	patient, _, err := store.RegisterPatient(models.Actor{UserID: nurse.ID, Role: models.RoleNurse},
+		models.NewPatient{NHSNumber: nhsNumber, GivenName: given, FamilyName: family,
+			DateOfBirth: time.Date(2010, 4, 1, 0, 0, 0, 0, time.UTC), PracticeID: practices[0].ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return *patient
+}
+
+// TestNurseWritesEditsAndComparesAPlan writes an asthma plan from the
+// template, edits it, and compares the two versions, by keyboard.
+func TestNurseWritesEditsAndComparesAPlan(t *testing.T) {
+	nhsNumbers := map[bool]string{true: "9990000077", false: "9990000085"}
+	bothWays(t, desktop, func(t *testing.T, v *visitor) {
+		patient := newPatient(t, nhsNumbers[v.js], "Leo", "Hart")
+		v.signIn("nurse", demoPassword)
+		v.visit("/patients/" + patient.Ref)
+		v.audit()
+		v.press(`a[href="/patients/` + patient.Ref + `/plans/new"]`)
+		v.see("Add a condition", "Draft, not clinically approved")
+		v.audit()
+		var asthma models.ConditionTemplate
+		v.must(store.DB().Where("key = ?", "asthma").First(&asthma).Error)
+		v.focus(fmt.Sprintf(`input[name="template"][value="%d"]`, asthma.ID))
+		v.must(v.page.Keyboard.Type(input.Space))
+		v.press(`main form button[type="submit"]`)
+		v.see("Write the asthma plan", "Draft, not clinically approved")
+		v.audit()
+
+		v.typeInto("#peak-best", "400")
+		v.press(`main form button[type="submit"]`)
+		v.see("There is a problem", "Enter the name of medicine 1", `value="400"`)
+		v.audit()
+		v.typeInto("#med-0-name", "Clenil Modulite 100 micrograms")
+		v.typeInto("#med-1-name", "Salbutamol 100 micrograms")
+		v.press(`main form button[type="submit"]`)
+		v.see("Asthma plan", "Version 1, saved by Alex Morgan", "My peak flow is below 200")
+		v.audit()
+
+		v.press(`a[href$="/edit"]`)
+		v.see(`name="base" value="1"`)
+		v.audit()
+		v.replaceIn("#peak-best", "450")
+		v.press(`main form button[type="submit"]`)
+		v.see("Version 2, saved by Alex Morgan", "Below 360")
+		v.press(`form[action$="/compare"] button`)
+		v.see("Compare versions 1 and 2", "Best peak flow", "400", "450")
+		v.audit()
 	})
 }

@@ -119,3 +119,10 @@ func FormatDatePtr(t *time.Time) string {
 	}
 	return FormatDate(*t)
 }
+
+func splitLines(text string) []string {
+	if text == "" {
+		return nil
+	}
+	return strings.Split(text, "\n")
+}

@@ -1,0 +1,414 @@
+package handlers
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"healthpassport/models"
+	"healthpassport/views"
+
+	"github.com/gin-gonic/gin"
+)
+
+// Limits of a plan, generous for any real plan and small enough to print.
+const (
+	maxPlanLines      = 20
+	maxLineLength     = 300
+	maxMedicines      = 10
+	minPeakFlow       = 50
+	maxPeakFlow       = 900
+	spareMedicineRows = 1
+)
+
+var zoneColours = []string{models.ZoneGreen, models.ZoneAmber, models.ZoneRed}
+
+// planForm turns a plan into the editor's fields. Thresholds that follow
+// the template's rule are left blank, so they follow a new best peak flow.
+func planForm(content models.PlanContent, rule *models.PeakFlowRule) *views.Form {
+	form := views.NewForm()
+	for _, zone := range content.Zones {
+		form.Values["zone-"+zone.Colour+"-title"] = zone.Title
+		form.Values["zone-"+zone.Colour+"-signs"] = strings.Join(zone.Signs, "\n")
+		form.Values["zone-"+zone.Colour+"-actions"] = strings.Join(zone.Actions, "\n")
+	}
+	for i, m := range content.Medicines {
+		for field, value := range map[string]string{"name": m.Name, "form": m.Form, "dose": m.Dose, "frequency": m.Frequency, "purpose": m.Purpose} {
+			form.Values[fmt.Sprintf("med-%d-%s", i, field)] = value
+		}
+	}
+	form.Values["medicine-rows"] = strconv.Itoa(min(len(content.Medicines)+spareMedicineRows, maxMedicines))
+	if pf := content.PeakFlow; pf != nil && pf.PersonalBest > 0 && rule != nil {
+		derived := rule.Thresholds(pf.PersonalBest)
+		form.Values["peak-best"] = strconv.Itoa(pf.PersonalBest)
+		if pf.AmberBelow != derived.AmberBelow {
+			form.Values["peak-amber"] = strconv.Itoa(pf.AmberBelow)
+		}
+		if pf.RedBelow != derived.RedBelow {
+			form.Values["peak-red"] = strconv.Itoa(pf.RedBelow)
+		}
+	}
+	return form
+}
+
+// readPlan reads and checks the editor's fields. rule is the template's
+// peak flow rule, when the condition uses peak flow.
+func readPlan(c *gin.Context, form *views.Form, rule *models.PeakFlowRule) models.PlanContent {
+	var content models.PlanContent
+	for _, colour := range zoneColours {
+		name := strings.ToUpper(colour[:1]) + colour[1:] + " zone"
+		field := "zone-" + colour
+		zone := models.Zone{Colour: colour, Title: formValue(c, form, field+"-title")}
+		requireText(form, field+"-title", zone.Title, "Enter a title for the "+strings.ToLower(name), name+" title", 100)
+		zone.Signs = readLines(c, form, field+"-signs", name+" signs", false)
+		zone.Actions = readLines(c, form, field+"-actions", name+" actions", true)
+		content.Zones = append(content.Zones, zone)
+	}
+	rows, _ := strconv.Atoi(c.PostForm("medicine-rows"))
+	rows = min(max(rows, 1), maxMedicines)
+	form.Values["medicine-rows"] = strconv.Itoa(rows)
+	for i := range rows {
+		field := func(name string) string { return fmt.Sprintf("med-%d-%s", i, name) }
+		m := models.Medicine{Name: formValue(c, form, field("name")), Form: formValue(c, form, field("form")), Dose: formValue(c, form, field("dose")),
+			Frequency: formValue(c, form, field("frequency")), Purpose: formValue(c, form, field("purpose"))}
+		if m.Name == "" && m.Dose == "" && m.Frequency == "" {
+			continue // a spare or template row left empty
+		}
+		label := fmt.Sprintf("Medicine %d", i+1)
+		requireText(form, field("name"), m.Name, "Enter the name of medicine "+strconv.Itoa(i+1), label+" name", 200)
+		requireText(form, field("dose"), m.Dose, "Enter the dose of medicine "+strconv.Itoa(i+1), label+" dose", 100)
+		requireText(form, field("frequency"), m.Frequency, "Enter when to take medicine "+strconv.Itoa(i+1), label+" frequency", 200)
+		optionalText(form, field("form"), m.Form, label+" form", 100)
+		optionalText(form, field("purpose"), m.Purpose, label+" purpose", 100)
+		content.Medicines = append(content.Medicines, m)
+	}
+	if rule != nil {
+		content.PeakFlow = readPeakFlow(c, form, *rule)
+	}
+	return content
+}
+
+func readLines(c *gin.Context, form *views.Form, field, label string, required bool) []string {
+	var lines []string
+	for _, line := range strings.Split(formValue(c, form, field), "\n") {
+		if line = strings.TrimSpace(line); line != "" {
+			lines = append(lines, line)
+		}
+	}
+	switch {
+	case required && len(lines) == 0:
+		form.Add(field, "Enter at least one line for "+strings.ToLower(label[:1])+label[1:])
+	case len(lines) > maxPlanLines:
+		form.Add(field, fmt.Sprintf("%s must be %d lines or fewer", label, maxPlanLines))
+	}
+	for _, line := range lines {
+		if utf8.RuneCountInString(line) > maxLineLength {
+			form.Add(field, fmt.Sprintf("Each line of %s must be %d characters or fewer", strings.ToLower(label[:1])+label[1:], maxLineLength))
+		}
+		if strings.ContainsAny(line, "<>") {
+			form.Add(field, label+" must not include < or >")
+		}
+	}
+	return lines
+}
+
+func optionalText(form *views.Form, field, value, label string, max int) {
+	if value != "" {
+		requireText(form, field, value, "", label, max)
+	}
+}
+
+// readPeakFlow reads the personal best and the thresholds. Blank
+// thresholds are worked out from the template's percentages; the nurse may
+// set their own within sane bounds.
+func readPeakFlow(c *gin.Context, form *views.Form, rule models.PeakFlowRule) *models.PeakFlow {
+	best, ok := readWholeNumber(c, form, "peak-best", "Best peak flow", true)
+	if !ok {
+		formValue(c, form, "peak-amber")
+		formValue(c, form, "peak-red")
+		return &models.PeakFlow{}
+	}
+	if best < minPeakFlow || best > maxPeakFlow {
+		form.Add("peak-best", fmt.Sprintf("Best peak flow must be between %d and %d litres a minute", minPeakFlow, maxPeakFlow))
+		return &models.PeakFlow{}
+	}
+	pf := rule.Thresholds(best)
+	if amber, ok := readWholeNumber(c, form, "peak-amber", "Amber zone threshold", false); ok && amber != 0 {
+		pf.AmberBelow = amber
+	}
+	if red, ok := readWholeNumber(c, form, "peak-red", "Red zone threshold", false); ok && red != 0 {
+		pf.RedBelow = red
+	}
+	switch {
+	case pf.AmberBelow >= best:
+		form.Add("peak-amber", "Amber zone threshold must be lower than the best peak flow")
+	case pf.RedBelow >= pf.AmberBelow:
+		form.Add("peak-red", "Red zone threshold must be lower than the amber zone threshold")
+	case pf.RedBelow < minPeakFlow/2:
+		form.Add("peak-red", fmt.Sprintf("Red zone threshold must be %d or more", minPeakFlow/2))
+	}
+	return &pf
+}
+
+func readWholeNumber(c *gin.Context, form *views.Form, field, label string, required bool) (int, bool) {
+	value := formValue(c, form, field)
+	if value == "" {
+		if required {
+			form.Add(field, "Enter the "+strings.ToLower(label))
+		}
+		return 0, !required
+	}
+	n, err := strconv.Atoi(value)
+	if err != nil || n < 0 {
+		form.Add(field, label+" must be a whole number, like 300")
+		return 0, false
+	}
+	return n, true
+}
+
+// templatePeakFlow is the peak flow rule of a plan's template, if any.
+func templatePeakFlow(template *models.ConditionTemplate) (*models.PeakFlowRule, error) {
+	if template == nil {
+		return nil, nil
+	}
+	content, err := template.Decode()
+	return content.PeakFlow, err
+}
+
+// newPlan lets the nurse choose a condition template, then shows the
+// editor filled in from it.
+func (h *Handler) newPlan(c *gin.Context) {
+	patient, ok := h.staffPatient(c)
+	if !ok {
+		return
+	}
+	id, _ := strconv.ParseUint(c.Query("template"), 10, 64)
+	if id == 0 {
+		templates, err := h.store.Templates()
+		if err != nil {
+			h.serverError(c, err)
+			return
+		}
+		render(c, http.StatusOK, views.ChooseTemplatePage(h.page(c, "Add a condition", nil), patient, templates))
+		return
+	}
+	template, err := h.store.Template(uint(id))
+	if errors.Is(err, models.ErrNotFound) {
+		h.notFound(c)
+		return
+	}
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	content, err := template.Decode()
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	h.renderEditor(c, http.StatusOK, patient, views.PlanEditor{Template: template, Form: planForm(content.NewPlan(), content.PeakFlow), PeakFlow: content.PeakFlow})
+}
+
+func (h *Handler) createPlan(c *gin.Context) {
+	patient, ok := h.staffPatient(c)
+	if !ok {
+		return
+	}
+	id, _ := strconv.ParseUint(c.PostForm("template"), 10, 64)
+	template, err := h.store.Template(uint(id))
+	if errors.Is(err, models.ErrNotFound) {
+		h.notFound(c)
+		return
+	}
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	rule, err := templatePeakFlow(template)
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	form := views.NewForm()
+	content := readPlan(c, form, rule)
+	editor := views.PlanEditor{Template: template, Form: form, PeakFlow: rule}
+	if form.HasErrors() {
+		h.renderEditor(c, http.StatusUnprocessableEntity, patient, editor)
+		return
+	}
+	plan, err := h.store.CreatePlan(actor(c), patient.ID, template, content)
+	if errors.Is(err, models.ErrPlanExists) {
+		form.Add("zone-green-title", patient.FullName()+" already has a "+strings.ToLower(template.Name)+" plan. Edit that plan instead")
+		h.renderEditor(c, http.StatusConflict, patient, editor)
+		return
+	}
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	redirect(c, fmt.Sprintf("/patients/%s/plans/%d", patient.Ref, plan.ID))
+}
+
+// staffPlan finds the plan in the URL among the patient's plans.
+func (h *Handler) staffPlan(c *gin.Context) (*models.Patient, *models.ActionPlan, bool) {
+	patient, ok := h.staffPatient(c)
+	if !ok {
+		return nil, nil, false
+	}
+	id, _ := strconv.ParseUint(c.Param("plan"), 10, 64)
+	plan, err := h.store.PlanForPatient(patient.ID, uint(id))
+	if errors.Is(err, models.ErrNotFound) {
+		h.notFound(c)
+		return nil, nil, false
+	}
+	if err != nil {
+		h.serverError(c, err)
+		return nil, nil, false
+	}
+	return patient, plan, true
+}
+
+func (h *Handler) planHistory(c *gin.Context) {
+	patient, plan, ok := h.staffPlan(c)
+	if !ok {
+		return
+	}
+	versions, err := h.store.PlanHistory(plan.ID)
+	if err != nil || len(versions) == 0 {
+		h.serverError(c, fmt.Errorf("plan %d history: %v", plan.ID, err))
+		return
+	}
+	content, err := versions[0].PlanContent()
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	h.audit(c, models.AuditEntry{Action: models.AuditPatientViewed, PatientID: &patient.ID, TargetType: "plan", TargetID: strconv.Itoa(int(plan.ID))})
+	render(c, http.StatusOK, views.PlanHistoryPage(h.page(c, plan.ConditionName+" plan for "+patient.FullName(), nil), patient, plan, versions, content))
+}
+
+func (h *Handler) editPlan(c *gin.Context) {
+	patient, plan, ok := h.staffPlan(c)
+	if !ok {
+		return
+	}
+	latest, err := h.store.LatestVersion(plan.ID)
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	content, err := latest.PlanContent()
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	template, err := h.store.PlanTemplate(plan)
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	rule, err := templatePeakFlow(template)
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	h.audit(c, models.AuditEntry{Action: models.AuditPatientViewed, PatientID: &patient.ID, TargetType: "plan", TargetID: strconv.Itoa(int(plan.ID))})
+	h.renderEditor(c, http.StatusOK, patient, views.PlanEditor{Plan: plan, Template: template, Base: latest.Number, Form: planForm(content, rule), PeakFlow: rule})
+}
+
+// savePlan saves an edit as a new version. If someone else saved since the
+// editor opened, nothing is saved: the nurse sees the latest version beside
+// what they typed, and can save again knowingly.
+func (h *Handler) savePlan(c *gin.Context) {
+	patient, plan, ok := h.staffPlan(c)
+	if !ok {
+		return
+	}
+	template, err := h.store.PlanTemplate(plan)
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	rule, err := templatePeakFlow(template)
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	form := views.NewForm()
+	base, _ := strconv.Atoi(c.PostForm("base"))
+	content := readPlan(c, form, rule)
+	editor := views.PlanEditor{Plan: plan, Template: template, Base: base, Form: form, PeakFlow: rule}
+	if form.HasErrors() {
+		h.renderEditor(c, http.StatusUnprocessableEntity, patient, editor)
+		return
+	}
+	_, err = h.store.SavePlanVersion(actor(c), plan, base, content)
+	if errors.Is(err, models.ErrStaleVersion) {
+		latest, err := h.store.PlanHistory(plan.ID)
+		if err != nil {
+			h.serverError(c, err)
+			return
+		}
+		latestContent, err := latest[0].PlanContent()
+		if err != nil {
+			h.serverError(c, err)
+			return
+		}
+		editor.Base = latest[0].Number
+		editor.Conflict = &latest[0]
+		editor.ConflictContent = latestContent
+		form.Add("zone-green-title", fmt.Sprintf("%s saved version %d of this plan while you were editing. Your changes have not been saved. Check the latest version below, then save again if your changes are still needed",
+			latest[0].AuthorName, latest[0].Number))
+		h.renderEditor(c, http.StatusConflict, patient, editor)
+		return
+	}
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	redirect(c, fmt.Sprintf("/patients/%s/plans/%d", patient.Ref, plan.ID))
+}
+
+func (h *Handler) renderEditor(c *gin.Context, status int, patient *models.Patient, editor views.PlanEditor) {
+	editor.Patient = patient
+	title := "Write the " + strings.ToLower(editor.Template.Name) + " plan"
+	if editor.Plan != nil {
+		title = "Edit the " + strings.ToLower(editor.Plan.ConditionName) + " plan"
+	}
+	render(c, status, views.PlanEditorPage(h.page(c, title, editor.Form), editor))
+}
+
+// comparePlan shows what changed between two versions, field by field.
+func (h *Handler) comparePlan(c *gin.Context) {
+	patient, plan, ok := h.staffPlan(c)
+	if !ok {
+		return
+	}
+	from, _ := strconv.Atoi(c.Query("from"))
+	to, _ := strconv.Atoi(c.Query("to"))
+	before, err := h.store.PlanVersionNumbered(plan.ID, from)
+	if err != nil {
+		h.notFound(c)
+		return
+	}
+	after, err := h.store.PlanVersionNumbered(plan.ID, to)
+	if err != nil {
+		h.notFound(c)
+		return
+	}
+	a, err := before.PlanContent()
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	b, err := after.PlanContent()
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	h.audit(c, models.AuditEntry{Action: models.AuditPatientViewed, PatientID: &patient.ID, TargetType: "plan", TargetID: strconv.Itoa(int(plan.ID))})
+	render(c, http.StatusOK, views.ComparePage(h.page(c, fmt.Sprintf("Compare versions %d and %d", from, to), nil), patient, plan, from, to, models.DiffPlans(a, b)))
+}
