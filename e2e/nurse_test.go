@@ -162,3 +162,52 @@ func TestNurseWritesEditsAndComparesAPlan(t *testing.T) {
 		v.audit()
 	})
 }
+
+// TestNurseRecordsAReviewAndLinksACarer works the rest of a record by
+// keyboard: details, a review and a new carer with their letter.
+func TestNurseRecordsAReviewAndLinksACarer(t *testing.T) {
+	nhsNumbers := map[bool]string{true: "9990000093", false: "9990000107"}
+	bothWays(t, desktop, func(t *testing.T, v *visitor) {
+		patient := newPatient(t, nhsNumbers[v.js], "Mia", "Khan")
+		record := "/patients/" + patient.Ref
+		v.signIn("nurse", demoPassword)
+		v.visit(record)
+
+		v.press(`a[href="` + record + `/details"]`)
+		v.audit()
+		v.typeInto("#phone", "07700 900 321")
+		v.press(`main form button[type="submit"]`)
+		v.at(record)
+		v.see("07700 900 321")
+
+		v.press(`a[href="` + record + `/reviews/new"]`)
+		v.audit()
+		v.press(`main form button[type="submit"]`)
+		v.see("There is a problem", "Select the outcome of the review", "Enter next review date")
+		v.audit()
+		v.focus("#outcome-no-change")
+		v.must(v.page.Keyboard.Type(input.Space))
+		next := time.Now().AddDate(1, 0, 0)
+		v.typeInto("#next-review-day", fmt.Sprint(next.Day()))
+		v.typeInto("#next-review-month", fmt.Sprint(int(next.Month())))
+		v.typeInto("#next-review-year", fmt.Sprint(next.Year()))
+		v.press(`main form button[type="submit"]`)
+		v.at(record)
+		v.see("No change needed", next.Format("2 January 2006"))
+
+		v.press(`a[href="` + record + `/carers/new"]`)
+		v.audit()
+		v.focus("#who-new")
+		v.must(v.page.Keyboard.Type(input.Space))
+		v.typeInto("#carer-name", "Zara Khan")
+		v.focus("#relationship")
+		v.must(v.page.Keyboard.Type(input.ArrowDown))
+		v.focus("#permission-act")
+		v.must(v.page.Keyboard.Type(input.Space))
+		v.press(`main form button[type="submit"]`)
+		v.see("Dear Zara Khan", "linked you as a carer for Mia Khan")
+		v.audit()
+		v.visit(record)
+		v.see("Zara Khan", "Parent, you can view and act")
+	})
+}

@@ -1,9 +1,11 @@
 package handlers_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
 	"testing"
+	"time"
 
 	"healthpassport/models"
 )
@@ -103,5 +105,69 @@ func TestReadersSeeThePassportTheyMay(t *testing.T) {
 		s.db.Model(&models.CarerLink{}).Where("patient_id IN (?)", s.db.Model(&models.Patient{}).Select("id").Where("ref = ?", ameliaRef)).
 			Update("revoked_at", s.db.NowFunc())
 		mustStatus(t, carer.get("/passport/"+ameliaRef), http.StatusForbidden)
+	})
+}
+
+// nurseRoutes is every route that reads or changes one patient's record.
+func nurseRoutes(s *testServer, t *testing.T, ref string) (gets, posts []string) {
+	patient := s.patient(t, ref)
+	var plan models.ActionPlan
+	s.db.Where("patient_id = ?", patient.ID).First(&plan)
+	var link models.CarerLink
+	s.db.Where("patient_id = ?", patient.ID).First(&link)
+	p := "/patients/" + ref
+	gets = []string{p, p + "/details", p + "/reviews/new", p + "/carers/new", p + "/activation-letter", p + "/plans/new",
+		fmt.Sprintf("%s/plans/%d", p, plan.ID), fmt.Sprintf("%s/plans/%d/edit", p, plan.ID),
+		fmt.Sprintf("%s/plans/%d/compare?from=1&to=1", p, plan.ID), fmt.Sprintf("%s/carers/%d/letter", p, link.ID)}
+	posts = []string{p + "/details", p + "/reviews", p + "/carers", p + "/activation-code", p + "/plans",
+		fmt.Sprintf("%s/plans/%d", p, plan.ID), fmt.Sprintf("%s/carers/%d/revoke", p, link.ID),
+		fmt.Sprintf("%s/carers/%d/activation-code", p, link.ID)}
+	return gets, posts
+}
+
+// TestEveryNurseRouteRefusesThoseWhoMustNotUseIt: a nurse of another
+// practice, a patient, a carer, an administrator and a commissioner are each
+// refused every nurse route for a patient they must not see, and nothing
+// changes.
+func TestEveryNurseRouteRefusesThoseWhoMustNotUseIt(t *testing.T) {
+	eachServer(t, func(t *testing.T, s *testServer) {
+		// Give Priya (Hillside) a plan and a carer, so every route has a target.
+		priya := s.patient(t, priyaRef)
+		nurse, _ := s.store.UserByUsername("nurse")
+		carer, _ := s.store.UserByUsername("carer")
+		plan := models.ActionPlan{PatientID: priya.ID, ConditionName: "Asthma", SnomedCode: models.SnomedAsthma, CreatedAt: time.Now()}
+		s.db.Create(&plan)
+		s.db.Create(&models.PlanVersion{PlanID: plan.ID, Number: 1, AuthorID: nurse.ID, Content: "{}", CreatedAt: time.Now()})
+		s.db.Create(&models.CarerLink{CarerID: carer.ID, PatientID: priya.ID, Relationship: "Friend", Permission: "view", CreatedAt: time.Now()})
+		before := map[string]int64{"patients": s.count(&models.Patient{}), "versions": s.count(&models.PlanVersion{}),
+			"links": s.count(&models.CarerLink{}), "codes": s.count(&models.ActivationCode{}), "reviews": s.count(&models.Review{})}
+
+		cases := map[string]string{"nurse": priyaRef, "patient": ameliaRef, "carer": ameliaRef, "admin": ameliaRef, "commissioner": ameliaRef}
+		for role, ref := range cases {
+			b := s.browser(t)
+			b.signIn(role)
+			gets, posts := nurseRoutes(s, t, ref)
+			for _, path := range gets {
+				if r := b.get(path); r.status != http.StatusForbidden {
+					t.Errorf("%s GET %s answered %d; want 403", role, path, r.status)
+				}
+			}
+			for _, path := range posts {
+				refused := s.auditCount(models.AuditAccessRefused, "")
+				if r := b.post(path, url.Values{"who": {"new"}, "carer-name": {"X"}, "relationship": {"Friend"}, "permission": {"act"}}); r.status != http.StatusForbidden {
+					t.Errorf("%s POST %s answered %d; want 403", role, path, r.status)
+				}
+				if s.auditCount(models.AuditAccessRefused, "") != refused+1 {
+					t.Errorf("%s POST %s refused without an audit entry", role, path)
+				}
+			}
+		}
+		after := map[string]int64{"patients": s.count(&models.Patient{}), "versions": s.count(&models.PlanVersion{}),
+			"links": s.count(&models.CarerLink{}), "codes": s.count(&models.ActivationCode{}), "reviews": s.count(&models.Review{})}
+		for k := range before {
+			if before[k] != after[k] {
+				t.Errorf("refused requests changed %s: %d then %d", k, before[k], after[k])
+			}
+		}
 	})
 }

@@ -70,31 +70,32 @@ func (h *Handler) activate(c *gin.Context) {
 	redirect(c, "/activate/account")
 }
 
-// pendingActivation is the patient whose code this session has checked.
-func (h *Handler) pendingActivation(c *gin.Context) (uint, *models.Patient, bool) {
+// pendingActivation is the code this session has checked, and the first
+// name of the person it is for.
+func (h *Handler) pendingActivation(c *gin.Context) (uint, string, bool) {
 	codeID := uint(h.sessions.GetInt(c.Request.Context(), sessionActivation))
 	if codeID == 0 {
-		return 0, nil, false
+		return 0, "", false
 	}
-	patient, err := h.store.PatientForActivation(codeID)
+	name, err := h.store.ActivationGreeting(codeID)
 	if err != nil {
 		h.sessions.Remove(c.Request.Context(), sessionActivation)
-		return 0, nil, false
+		return 0, "", false
 	}
-	return codeID, patient, true
+	return codeID, name, true
 }
 
 func (h *Handler) chooseAccountForm(c *gin.Context) {
-	_, patient, ok := h.pendingActivation(c)
+	_, name, ok := h.pendingActivation(c)
 	if !ok {
 		redirect(c, "/activate")
 		return
 	}
-	render(c, http.StatusOK, views.ChooseAccountPage(h.page(c, "Choose how you will sign in", nil), patient.GivenName))
+	render(c, http.StatusOK, views.ChooseAccountPage(h.page(c, "Choose how you will sign in", nil), name))
 }
 
 func (h *Handler) chooseAccount(c *gin.Context) {
-	codeID, patient, ok := h.pendingActivation(c)
+	codeID, name, ok := h.pendingActivation(c)
 	if !ok {
 		redirect(c, "/activate")
 		return
@@ -112,7 +113,7 @@ func (h *Handler) chooseAccount(c *gin.Context) {
 		form.Add("password", err.Error())
 	}
 	if form.HasErrors() {
-		render(c, http.StatusUnprocessableEntity, views.ChooseAccountPage(h.page(c, "Choose how you will sign in", form), patient.GivenName))
+		render(c, http.StatusUnprocessableEntity, views.ChooseAccountPage(h.page(c, "Choose how you will sign in", form), name))
 		return
 	}
 	hash, err := models.HashPassword(password)
@@ -124,7 +125,7 @@ func (h *Handler) chooseAccount(c *gin.Context) {
 	switch {
 	case errors.Is(err, models.ErrUsernameTaken):
 		form.Add("username", "That username is taken. Choose another")
-		render(c, http.StatusUnprocessableEntity, views.ChooseAccountPage(h.page(c, "Choose how you will sign in", form), patient.GivenName))
+		render(c, http.StatusUnprocessableEntity, views.ChooseAccountPage(h.page(c, "Choose how you will sign in", form), name))
 		return
 	case errors.Is(err, models.ErrActivationInvalid):
 		h.sessions.Remove(c.Request.Context(), sessionActivation)

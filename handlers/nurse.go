@@ -83,7 +83,7 @@ func (h *Handler) register(c *gin.Context) {
 			h.serverError(c, err)
 			return
 		default:
-			h.sessions.Put(c.Request.Context(), sessionLetterCode, patient.Ref+":"+code)
+			h.holdLetterCode(c, patient.Ref, code)
 			redirect(c, "/patients/"+patient.Ref+"/activation-letter")
 			return
 		}
@@ -107,25 +107,6 @@ func (h *Handler) staffPatient(c *gin.Context) (*models.Patient, bool) {
 	return patient, true
 }
 
-func (h *Handler) patientRecord(c *gin.Context) {
-	patient, ok := h.staffPatient(c)
-	if !ok {
-		return
-	}
-	passport, err := h.store.LoadPassport(patient)
-	if err != nil {
-		h.serverError(c, err)
-		return
-	}
-	activated, err := h.store.HasAccount(patient.ID)
-	if err != nil {
-		h.serverError(c, err)
-		return
-	}
-	h.audit(c, models.AuditEntry{Action: models.AuditPatientViewed, PatientID: &patient.ID, TargetType: "patient", TargetID: patient.Ref})
-	render(c, http.StatusOK, views.PatientRecordPage(h.page(c, patient.FullName(), nil), passport, activated))
-}
-
 // activationLetter shows a newly made code once. The code is held in the
 // session only until this page has shown it.
 func (h *Handler) activationLetter(c *gin.Context) {
@@ -138,14 +119,10 @@ func (h *Handler) activationLetter(c *gin.Context) {
 		h.serverError(c, err)
 		return
 	}
-	code := ""
-	ctx := c.Request.Context()
-	if held := h.sessions.GetString(ctx, sessionLetterCode); len(held) > len(patient.Ref) && held[:len(patient.Ref)+1] == patient.Ref+":" {
-		code = held[len(patient.Ref)+1:]
-		h.sessions.Remove(ctx, sessionLetterCode)
-	}
+	letter := views.Letter{Patient: patient, Practice: *practice, Address: h.publicAddress + "/activate", Recipient: patient.FullName(),
+		Code: h.takeLetterCode(c, patient.Ref), NewCodeURL: "/patients/" + patient.Ref + "/activation-code"}
 	h.audit(c, models.AuditEntry{Action: models.AuditPatientViewed, PatientID: &patient.ID, TargetType: "activation-letter", TargetID: patient.Ref})
-	render(c, http.StatusOK, views.ActivationLetterPage(h.page(c, "Activation letter for "+patient.FullName(), nil), patient, *practice, code, h.publicAddress+"/activate"))
+	render(c, http.StatusOK, views.ActivationLetterPage(h.page(c, "Activation letter for "+patient.FullName(), nil), letter))
 }
 
 func (h *Handler) newActivationCode(c *gin.Context) {
@@ -158,6 +135,6 @@ func (h *Handler) newActivationCode(c *gin.Context) {
 		h.serverError(c, err)
 		return
 	}
-	h.sessions.Put(c.Request.Context(), sessionLetterCode, patient.Ref+":"+code)
+	h.holdLetterCode(c, patient.Ref, code)
 	redirect(c, "/patients/"+patient.Ref+"/activation-letter")
 }

@@ -63,20 +63,28 @@ func (s *Store) IssueActivationCode(actor Actor, patientRef string) (*Patient, s
 	}
 	err = s.db.Transaction(func(tx *gorm.DB) error {
 		var err error
-		code, err = s.issueActivationCode(tx, actor, patient.ID)
+		code, err = s.issueCode(tx, actor, patient.ID, nil)
 		return err
 	})
 	return patient, code, err
 }
 
-func (s *Store) issueActivationCode(tx *gorm.DB, actor Actor, patientID uint) (string, error) {
+// issueCode makes an activation code for a patient's account, or with
+// carerID for a carer's account, withdrawing any unused one for the same
+// account.
+func (s *Store) issueCode(tx *gorm.DB, actor Actor, patientID uint, carerID *uint) (string, error) {
 	now := s.now()
-	if err := tx.Model(&ActivationCode{}).Where("patient_id = ? AND used_at IS NULL AND expires_at > ?", patientID, now).
-		Update("expires_at", now).Error; err != nil {
+	unused := tx.Model(&ActivationCode{}).Where("patient_id = ? AND used_at IS NULL AND expires_at > ?", patientID, now)
+	if carerID != nil {
+		unused = unused.Where("user_id = ?", *carerID)
+	} else {
+		unused = unused.Where("user_id IS NULL")
+	}
+	if err := unused.Update("expires_at", now).Error; err != nil {
 		return "", err
 	}
 	code := randomString(activationAlphabet, activationCodeLength)
-	record := ActivationCode{PatientID: patientID, CodeHash: HashActivationCode(code), CreatedByID: actor.UserID,
+	record := ActivationCode{PatientID: patientID, UserID: carerID, CodeHash: HashActivationCode(code), CreatedByID: actor.UserID,
 		ExpiresAt: now.Add(ActivationLifetime), CreatedAt: now}
 	if err := tx.Create(&record).Error; err != nil {
 		return "", err
@@ -133,20 +141,27 @@ func (s *Store) CompleteActivation(codeID uint, username, passwordHash string, a
 		if taken > 0 {
 			return ErrUsernameTaken
 		}
-		// A patient who activates again (say after forgetting a password) keeps
-		// one account with the new username and password.
-		if err := tx.Where("patient_id = ?", patient.ID).First(&user).Error; err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
-			return err
+		if record.UserID != nil {
+			// A carer's code sets up the account made when they were invited.
+			if err := tx.First(&user, *record.UserID).Error; err != nil {
+				return err
+			}
+		} else {
+			// A patient who activates again (say after forgetting a password)
+			// keeps one account with the new username and password.
+			if err := tx.Where("patient_id = ?", patient.ID).First(&user).Error; err != nil && !errors.Is(err, gorm.ErrRecordNotFound) {
+				return err
+			}
+			user.Role = RolePatient
+			user.DisplayName = patient.FullName()
+			user.PatientID = &patient.ID
 		}
 		user.Username = NormaliseUsername(username)
 		user.PasswordHash = passwordHash
-		user.Role = RolePatient
-		user.DisplayName = patient.FullName()
-		user.PatientID = &patient.ID
 		if err := tx.Save(&user).Error; err != nil {
 			return err
 		}
-		actor.UserID, actor.Role = user.ID, RolePatient
+		actor.UserID, actor.Role = user.ID, user.Role
 		return s.audit(tx, actor, AuditEntry{Action: AuditActivated, PatientID: &patient.ID,
 			TargetType: "user", TargetID: user.Username})
 	})
@@ -159,10 +174,24 @@ func (s *Store) CompleteActivation(codeID uint, username, passwordHash string, a
 // ActivationDeadline is when a code made now stops working.
 func ActivationDeadline() time.Time { return time.Now().UTC().Add(ActivationLifetime) }
 
-// PatientForActivation is the patient an unused, unexpired code belongs to.
-func (s *Store) PatientForActivation(codeID uint) (*Patient, error) {
+// ActivationGreeting is the first name of the person an unused, unexpired
+// code sets up an account for: the patient, or their invited carer.
+func (s *Store) ActivationGreeting(codeID uint) (string, error) {
+	var record ActivationCode
+	if err := s.db.Where("id = ? AND used_at IS NULL AND expires_at > ?", codeID, s.now()).First(&record).Error; err != nil {
+		return "", notFound(err)
+	}
+	if record.UserID != nil {
+		var carer User
+		if err := s.db.First(&carer, *record.UserID).Error; err != nil {
+			return "", notFound(err)
+		}
+		if names := strings.Fields(carer.DisplayName); len(names) > 0 {
+			return names[0], nil
+		}
+		return "", nil
+	}
 	var patient Patient
-	err := s.db.Where("id = (?)", s.db.Model(&ActivationCode{}).Select("patient_id").
-		Where("id = ? AND used_at IS NULL AND expires_at > ?", codeID, s.now())).First(&patient).Error
-	return &patient, notFound(err)
+	err := s.db.First(&patient, record.PatientID).Error
+	return patient.GivenName, notFound(err)
 }

@@ -223,7 +223,7 @@ func (s *Store) RegisterPatient(actor Actor, p NewPatient) (*Patient, string, er
 			return err
 		}
 		var err error
-		code, err = s.issueActivationCode(tx, actor, patient.ID)
+		code, err = s.issueCode(tx, actor, patient.ID, nil)
 		return err
 	})
 	if err != nil {

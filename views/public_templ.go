@@ -294,7 +294,7 @@ func ActivatePage(p Page) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = dateInput(p.Form, "dob", "Date of birth", "For example, 15 3 1984").Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = dateInput(p.Form, "dob", "Date of birth", "Yours, or if you are a carer, the date of birth of the person you care for. For example, 15 3 1984").Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

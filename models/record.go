@@ -1,0 +1,237 @@
+package models
+
+import (
+	"errors"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// ErrAlreadyLinked means the carer already cares for the patient.
+var ErrAlreadyLinked = errors.New("carer already linked")
+
+// CarerEntry is a carer as a patient's record lists them.
+type CarerEntry struct {
+	CarerLink
+	DisplayName string
+	Username    string
+	Activated   bool
+}
+
+// CarersOf lists the carers linked to a patient now.
+func (s *Store) CarersOf(patientID uint) ([]CarerEntry, error) {
+	var carers []CarerEntry
+	err := s.db.Model(&CarerLink{}).
+		Select("carer_links.*, users.display_name, users.username, users.password_hash <> '' AS activated").
+		Joins("JOIN users ON users.id = carer_links.carer_id").
+		Where("carer_links.patient_id = ? AND carer_links.revoked_at IS NULL", patientID).
+		Order("users.display_name").Scan(&carers).Error
+	return carers, err
+}
+
+// RecentReadings lists a patient's newest readings.
+func (s *Store) RecentReadings(patientID uint, limit int) ([]Reading, error) {
+	var readings []Reading
+	err := s.db.Where("patient_id = ?", patientID).Order("created_at DESC, id DESC").Limit(limit).Find(&readings).Error
+	return readings, err
+}
+
+// OpenRequests lists a patient's repeat prescription requests still in progress.
+func (s *Store) OpenRequests(patientID uint) ([]PrescriptionRequest, error) {
+	var requests []PrescriptionRequest
+	err := s.db.Where("patient_id = ? AND status IN ?", patientID, []string{RequestRequested, RequestApproved}).
+		Order("created_at").Find(&requests).Error
+	return requests, err
+}
+
+// Reviews lists a patient's reviews, newest first.
+func (s *Store) Reviews(patientID uint) ([]Review, error) {
+	var reviews []Review
+	err := s.db.Where("patient_id = ?", patientID).Order("reviewed_on DESC, id DESC").Find(&reviews).Error
+	return reviews, err
+}
+
+// PatientDetails are the details a nurse can change after registration.
+type PatientDetails struct {
+	PreferredName      string
+	Phone              string
+	Email              string
+	CommunicationNeeds string
+	Allergies          string
+	PracticeID         uint
+}
+
+// UpdatePatientDetails changes a patient's details. The new practice must be
+// one the staff member works at.
+func (s *Store) UpdatePatientDetails(actor Actor, patient *Patient, details PatientDetails) error {
+	return s.db.Transaction(func(tx *gorm.DB) error {
+		var works int64
+		if err := tx.Model(&Membership{}).Where("user_id = ? AND organisation_id = ?", actor.UserID, details.PracticeID).Count(&works).Error; err != nil {
+			return err
+		}
+		if works == 0 {
+			return ErrNotFound
+		}
+		if err := tx.Model(patient).Updates(map[string]any{"preferred_name": details.PreferredName, "phone": details.Phone,
+			"email": details.Email, "communication_needs": details.CommunicationNeeds, "allergies": details.Allergies,
+			"practice_id": details.PracticeID, "updated_at": s.now()}).Error; err != nil {
+			return err
+		}
+		return s.audit(tx, actor, AuditEntry{Action: "patient.updated", PatientID: &patient.ID, TargetType: "patient", TargetID: patient.Ref})
+	})
+}
+
+// RecordReview adds a review and sets the patient's last and next review.
+func (s *Store) RecordReview(actor Actor, patient *Patient, review Review) error {
+	review.PatientID, review.AuthorID, review.CreatedAt = patient.ID, actor.UserID, s.now()
+	return s.db.Transaction(func(tx *gorm.DB) error {
+		if err := tx.Create(&review).Error; err != nil {
+			return err
+		}
+		if err := tx.Model(patient).Updates(map[string]any{"last_review_on": review.ReviewedOn, "next_review_on": review.NextReviewOn,
+			"updated_at": s.now()}).Error; err != nil {
+			return err
+		}
+		return s.audit(tx, actor, AuditEntry{Action: "review.recorded", PatientID: &patient.ID, TargetType: "review",
+			TargetID: uintString(review.ID), Detail: review.Outcome})
+	})
+}
+
+// LinkCarer links an existing carer account to a patient.
+func (s *Store) LinkCarer(actor Actor, patient *Patient, username, relationship, permission string) (*CarerLink, error) {
+	var link CarerLink
+	err := s.db.Transaction(func(tx *gorm.DB) error {
+		var carer User
+		if err := tx.Where("username = ? AND role = ? AND disabled = ?", NormaliseUsername(username), RoleCarer, false).First(&carer).Error; err != nil {
+			return notFound(err)
+		}
+		var existing int64
+		if err := tx.Model(&CarerLink{}).Where("carer_id = ? AND patient_id = ? AND revoked_at IS NULL", carer.ID, patient.ID).Count(&existing).Error; err != nil {
+			return err
+		}
+		if existing > 0 {
+			return ErrAlreadyLinked
+		}
+		link = CarerLink{CarerID: carer.ID, PatientID: patient.ID, Relationship: relationship, Permission: permission, CreatedAt: s.now()}
+		if err := tx.Create(&link).Error; err != nil {
+			return err
+		}
+		return s.audit(tx, actor, AuditEntry{Action: "carer.linked", PatientID: &patient.ID, TargetType: "carer-link",
+			TargetID: uintString(link.ID), Detail: relationship + ", " + permission})
+	})
+	return &link, err
+}
+
+// InviteCarer makes an account for a new carer, links it to the patient and
+// issues the activation code for the carer's letter. The account cannot be
+// used until the carer activates it and chooses a username and password.
+func (s *Store) InviteCarer(actor Actor, patient *Patient, name, relationship, permission string) (*CarerLink, string, error) {
+	var link CarerLink
+	var code string
+	err := s.db.Transaction(func(tx *gorm.DB) error {
+		carer := User{Username: "invited-" + RandomToken(16), Role: RoleCarer, DisplayName: strings.TrimSpace(name)}
+		if err := tx.Create(&carer).Error; err != nil {
+			return err
+		}
+		link = CarerLink{CarerID: carer.ID, PatientID: patient.ID, Relationship: relationship, Permission: permission, CreatedAt: s.now()}
+		if err := tx.Create(&link).Error; err != nil {
+			return err
+		}
+		if err := s.audit(tx, actor, AuditEntry{Action: "carer.invited", PatientID: &patient.ID, TargetType: "carer-link",
+			TargetID: uintString(link.ID), Detail: relationship + ", " + permission}); err != nil {
+			return err
+		}
+		var err error
+		code, err = s.issueCode(tx, actor, patient.ID, &carer.ID)
+		return err
+	})
+	return &link, code, err
+}
+
+// CarerLinkFor finds a current link of a patient's.
+func (s *Store) CarerLinkFor(patientID, linkID uint) (*CarerEntry, error) {
+	var entry CarerEntry
+	err := s.db.Model(&CarerLink{}).
+		Select("carer_links.*, users.display_name, users.username, users.password_hash <> '' AS activated").
+		Joins("JOIN users ON users.id = carer_links.carer_id").
+		Where("carer_links.id = ? AND carer_links.patient_id = ? AND carer_links.revoked_at IS NULL", linkID, patientID).
+		Scan(&entry).Error
+	if err == nil && entry.ID == 0 {
+		return nil, ErrNotFound
+	}
+	return &entry, err
+}
+
+// NewCarerCode issues a fresh activation code for an invited carer who has
+// not set up their account yet.
+func (s *Store) NewCarerCode(actor Actor, patient *Patient, link *CarerEntry) (string, error) {
+	if link.Activated {
+		return "", ErrWrongStatus
+	}
+	var code string
+	err := s.db.Transaction(func(tx *gorm.DB) error {
+		var err error
+		code, err = s.issueCode(tx, actor, patient.ID, &link.CarerID)
+		return err
+	})
+	return code, err
+}
+
+// RevokeCarer ends a carer's access; it takes effect at their next request.
+func (s *Store) RevokeCarer(actor Actor, patient *Patient, linkID uint) error {
+	return s.db.Transaction(func(tx *gorm.DB) error {
+		update := tx.Model(&CarerLink{}).Where("id = ? AND patient_id = ? AND revoked_at IS NULL", linkID, patient.ID).
+			Update("revoked_at", s.now())
+		if update.Error != nil {
+			return update.Error
+		}
+		if update.RowsAffected != 1 {
+			return ErrNotFound
+		}
+		return s.audit(tx, actor, AuditEntry{Action: "carer.revoked", PatientID: &patient.ID, TargetType: "carer-link", TargetID: uintString(linkID)})
+	})
+}
+
+// ReviewDate is a date with no time of day, as reviews are recorded.
+func ReviewDate(t time.Time) time.Time {
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+}
+
+// PatientRecord is everything a nurse's view of a patient shows.
+type PatientRecord struct {
+	Passport  *Passport
+	Activated bool
+	Carers    []CarerEntry
+	Readings  []Reading
+	Requests  []PrescriptionRequest
+	Reviews   []Review
+	Activity  []AuditEvent
+}
+
+// LoadRecord gathers a patient's record. The caller has already checked
+// that the staff member may see this patient.
+func (s *Store) LoadRecord(patient *Patient, readings, activity int) (*PatientRecord, error) {
+	var record PatientRecord
+	var err error
+	if record.Passport, err = s.LoadPassport(patient); err != nil {
+		return nil, err
+	}
+	if record.Activated, err = s.HasAccount(patient.ID); err != nil {
+		return nil, err
+	}
+	if record.Carers, err = s.CarersOf(patient.ID); err != nil {
+		return nil, err
+	}
+	if record.Readings, err = s.RecentReadings(patient.ID, readings); err != nil {
+		return nil, err
+	}
+	if record.Requests, err = s.OpenRequests(patient.ID); err != nil {
+		return nil, err
+	}
+	if record.Reviews, err = s.Reviews(patient.ID); err != nil {
+		return nil, err
+	}
+	record.Activity, err = s.AuditEventsForPatient(patient.ID, activity)
+	return &record, err
+}
