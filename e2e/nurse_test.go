@@ -160,6 +160,19 @@ func TestNurseWritesEditsAndComparesAPlan(t *testing.T) {
 		v.press(`form[action$="/compare"] button`)
 		v.see("Compare versions 1 and 2", "Best peak flow", "400", "450")
 		v.audit()
+
+		// A second condition, with its own plan.
+		var epilepsy models.ConditionTemplate
+		v.must(store.DB().Where("key = ?", "epilepsy").First(&epilepsy).Error)
+		v.visit("/patients/" + patient.Ref + "/plans/new")
+		v.focus(fmt.Sprintf(`input[name="template"][value="%d"]`, epilepsy.ID))
+		v.must(v.page.Keyboard.Type(input.Space))
+		v.press(`main form button[type="submit"]`)
+		v.see("Write the epilepsy plan")
+		v.press(`main form button[type="submit"]`)
+		v.see("Epilepsy plan", "Version 1, saved by Alex Morgan", "Call 999")
+		v.visit("/patients/" + patient.Ref)
+		v.see("Asthma", "Epilepsy")
 	})
 }
 

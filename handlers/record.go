@@ -35,11 +35,51 @@ func (h *Handler) patientRecord(c *gin.Context) {
 	render(c, http.StatusOK, views.PatientRecordPage(h.page(c, patient.FullName(), nil), record))
 }
 
-func detailsForm(p *models.Patient) *views.Form {
+// Contact rows on the details form: enough for a family, few enough to
+// print on an emergency page.
+const (
+	emergencyContactRows = 3
+	clinicContactRows    = 1
+)
+
+func detailsForm(p *models.Patient, contacts []models.Contact) *views.Form {
 	form := views.NewForm()
 	form.Values = map[string]string{"preferred-name": p.PreferredName, "phone": p.Phone, "email": p.Email,
 		"communication-needs": p.CommunicationNeeds, "allergies": p.Allergies, "practice": strconv.Itoa(int(p.PracticeID))}
+	rows := map[string]int{}
+	for _, contact := range contacts {
+		prefix := fmt.Sprintf("%s-%d-", contact.Kind, rows[contact.Kind])
+		rows[contact.Kind]++
+		form.Values[prefix+"name"], form.Values[prefix+"relationship"], form.Values[prefix+"phone"] = contact.Name, contact.Relationship, contact.Phone
+	}
 	return form
+}
+
+// readContacts reads the contact rows; a row left empty is dropped.
+func readContacts(c *gin.Context, form *views.Form) []models.Contact {
+	var contacts []models.Contact
+	for _, kind := range []struct {
+		name  string
+		rows  int
+		label string
+	}{{models.ContactEmergency, emergencyContactRows, "Emergency contact"}, {models.ContactClinic, clinicContactRows, "Clinic contact"}} {
+		for i := range kind.rows {
+			prefix := fmt.Sprintf("%s-%d-", kind.name, i)
+			label := fmt.Sprintf("%s %d", kind.label, i+1)
+			contact := models.Contact{Kind: kind.name, Name: formValue(c, form, prefix+"name"),
+				Relationship: formValue(c, form, prefix+"relationship"), Phone: formValue(c, form, prefix+"phone")}
+			if contact.Name == "" && contact.Relationship == "" && contact.Phone == "" {
+				continue
+			}
+			requireText(form, prefix+"name", contact.Name, "Enter the name of "+strings.ToLower(label), label+" name", 200)
+			optionalText(form, prefix+"relationship", contact.Relationship, label+" relationship", 100)
+			if !validPhone(contact.Phone) {
+				form.Add(prefix+"phone", "Enter a phone number for "+strings.ToLower(label)+", like 01632 960 001")
+			}
+			contacts = append(contacts, contact)
+		}
+	}
+	return contacts
 }
 
 func (h *Handler) editDetails(c *gin.Context) {
@@ -52,7 +92,13 @@ func (h *Handler) editDetails(c *gin.Context) {
 		h.serverError(c, err)
 		return
 	}
-	render(c, http.StatusOK, views.EditDetailsPage(h.page(c, "Change details", detailsForm(patient)), patient, practices))
+	contacts, err := h.store.ContactsOf(patient.ID)
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	h.audit(c, models.AuditEntry{Action: models.AuditPatientViewed, PatientID: &patient.ID, TargetType: "patient-details", TargetID: patient.Ref})
+	render(c, http.StatusOK, views.EditDetailsPage(h.page(c, "Change details", detailsForm(patient, contacts)), patient, practices))
 }
 
 func (h *Handler) saveDetails(c *gin.Context) {
@@ -89,6 +135,7 @@ func (h *Handler) saveDetails(c *gin.Context) {
 		form.Add("practice", "Choose a practice")
 	}
 	details.PracticeID = uint(practiceID)
+	details.Contacts = readContacts(c, form)
 	if form.HasErrors() {
 		render(c, http.StatusUnprocessableEntity, views.EditDetailsPage(h.page(c, "Change details", form), patient, practices))
 		return

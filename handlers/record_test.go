@@ -166,3 +166,30 @@ func TestLinkInviteAndRevokeCarers(t *testing.T) {
 		mustStatus(t, b.post(fmt.Sprintf("%s/%d/revoke", path, link.ID), url.Values{}), http.StatusNotFound)
 	})
 }
+
+func TestEditEmergencyAndClinicContacts(t *testing.T) {
+	eachServer(t, func(t *testing.T, s *testServer) {
+		b := s.browser(t)
+		b.signIn("nurse")
+		path := "/patients/" + ameliaRef + "/details"
+		r := b.get(path)
+		mustContain(t, r, `name="emergency-0-name"`, `value="Sam Jones"`, `value="Ruth Jones"`, `value="0113 496 0000"`)
+		form := url.Values{"practice": {fmt.Sprint(s.patient(t, ameliaRef).PracticeID)},
+			"emergency-0-name": {"Sam Jones"}, "emergency-0-relationship": {"Parent"}, "emergency-0-phone": {"07700 900 111"},
+			"emergency-1-name": {""}, "emergency-1-relationship": {"Neighbour"}, "emergency-1-phone": {"999"},
+			"clinic-0-name": {"Asthma nurse"}, "clinic-0-phone": {"0113 496 0000"}}
+		r = b.post(path, form)
+		mustStatus(t, r, http.StatusUnprocessableEntity)
+		mustContain(t, r, `href="#emergency-1-name"`, `href="#emergency-1-phone"`, `value="Neighbour"`)
+		form.Set("emergency-1-relationship", "")
+		form.Set("emergency-1-phone", "")
+		b.post(path, form)
+		patient := s.browser(t)
+		patient.signIn("patient")
+		r = patient.get("/passport")
+		mustContain(t, r, "Sam Jones (Parent)", "07700 900 111", "Asthma nurse")
+		if strings.Contains(r.body, "Ruth Jones") {
+			t.Error("a removed contact is still on the passport")
+		}
+	})
+}

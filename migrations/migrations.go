@@ -13,6 +13,7 @@ import (
 var all = []*gormigrate.Migration{
 	initialSchema,
 	nurseWorkspace,
+	caseloadIndex,
 }
 
 // Run brings the database up to the newest step.

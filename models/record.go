@@ -52,7 +52,8 @@ func (s *Store) Reviews(patientID uint) ([]Review, error) {
 	return reviews, err
 }
 
-// PatientDetails are the details a nurse can change after registration.
+// PatientDetails are the details a nurse can change after registration,
+// with the emergency and clinic contacts, which replace the old ones.
 type PatientDetails struct {
 	PreferredName      string
 	Phone              string
@@ -60,6 +61,7 @@ type PatientDetails struct {
 	CommunicationNeeds string
 	Allergies          string
 	PracticeID         uint
+	Contacts           []Contact
 }
 
 // UpdatePatientDetails changes a patient's details. The new practice must be
@@ -77,6 +79,15 @@ func (s *Store) UpdatePatientDetails(actor Actor, patient *Patient, details Pati
 			"email": details.Email, "communication_needs": details.CommunicationNeeds, "allergies": details.Allergies,
 			"practice_id": details.PracticeID, "updated_at": s.now()}).Error; err != nil {
 			return err
+		}
+		if err := tx.Where("patient_id = ?", patient.ID).Delete(&Contact{}).Error; err != nil {
+			return err
+		}
+		for i, contact := range details.Contacts {
+			contact.ID, contact.PatientID, contact.Position = 0, patient.ID, i
+			if err := tx.Create(&contact).Error; err != nil {
+				return err
+			}
 		}
 		return s.audit(tx, actor, AuditEntry{Action: "patient.updated", PatientID: &patient.ID, TargetType: "patient", TargetID: patient.Ref})
 	})
@@ -207,6 +218,13 @@ type PatientRecord struct {
 	Requests  []PrescriptionRequest
 	Reviews   []Review
 	Activity  []AuditEvent
+}
+
+// ContactsOf lists a patient's contacts in their order.
+func (s *Store) ContactsOf(patientID uint) ([]Contact, error) {
+	var contacts []Contact
+	err := s.db.Where("patient_id = ?", patientID).Order("kind, position, id").Find(&contacts).Error
+	return contacts, err
 }
 
 // LoadRecord gathers a patient's record. The caller has already checked
