@@ -169,13 +169,24 @@ func readWholeNumber(c *gin.Context, form *views.Form, field, label string, requ
 	return n, true
 }
 
-// templatePeakFlow is the peak flow rule of a plan's template, if any.
+// templatePeakFlow is the peak flow rule of a template, if any.
 func templatePeakFlow(template *models.ConditionTemplate) (*models.PeakFlowRule, error) {
 	if template == nil {
 		return nil, nil
 	}
 	content, err := template.Decode()
 	return content.PeakFlow, err
+}
+
+// planTemplate is the template a plan was started from and its peak flow
+// rule, either of which may be nil.
+func (h *Handler) planTemplate(plan *models.ActionPlan) (*models.ConditionTemplate, *models.PeakFlowRule, error) {
+	template, err := h.store.PlanTemplate(plan)
+	if err != nil {
+		return nil, nil, err
+	}
+	rule, err := templatePeakFlow(template)
+	return template, rule, err
 }
 
 // newPlan lets the nurse choose a condition template, then shows the
@@ -305,12 +316,7 @@ func (h *Handler) editPlan(c *gin.Context) {
 		h.serverError(c, err)
 		return
 	}
-	template, err := h.store.PlanTemplate(plan)
-	if err != nil {
-		h.serverError(c, err)
-		return
-	}
-	rule, err := templatePeakFlow(template)
+	template, rule, err := h.planTemplate(plan)
 	if err != nil {
 		h.serverError(c, err)
 		return
@@ -327,12 +333,7 @@ func (h *Handler) savePlan(c *gin.Context) {
 	if !ok {
 		return
 	}
-	template, err := h.store.PlanTemplate(plan)
-	if err != nil {
-		h.serverError(c, err)
-		return
-	}
-	rule, err := templatePeakFlow(template)
+	template, rule, err := h.planTemplate(plan)
 	if err != nil {
 		h.serverError(c, err)
 		return
