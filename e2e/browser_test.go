@@ -329,14 +329,14 @@ func onOff(js bool) string {
 	return "off"
 }
 
-// pageKey names a page for the sweep count: record references and query
-// strings are the same page.
+// pageKey names a page for the sweep count: record references, ids and
+// query strings are the same page.
 func pageKey(path string) string {
 	path, _, _ = strings.Cut(path, "?")
 	parts := strings.Split(path, "/")
 	for i, part := range parts {
-		if len(part) >= 16 {
-			parts[i] = ":ref"
+		if len(part) >= 16 || (part != "" && strings.Trim(part, "0123456789") == "") {
+			parts[i] = ":id"
 		}
 	}
 	return strings.Join(parts, "/")
