@@ -147,13 +147,6 @@ func compressible(contentType string) bool {
 	return strings.HasPrefix(contentType, "text/") || strings.Contains(contentType, "svg") || strings.Contains(contentType, "json")
 }
 
-// Size is an asset's size in bytes as stored and as sent gzipped (0 where it
-// is not sent compressed).
-func Size(name string) (raw, gzipped int) {
-	a := byURL[URL(name)]
-	return len(a.body), len(a.gzipped)
-}
-
 // Handler serves the assets, compressed where the browser accepts it.
 func Handler() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -3,7 +3,6 @@ package models
 import (
 	"errors"
 	"strings"
-	"time"
 
 	"gorm.io/gorm"
 )
@@ -202,11 +201,6 @@ func (s *Store) RevokeCarer(actor Actor, patient *Patient, linkID uint) error {
 		}
 		return s.audit(tx, actor, AuditEntry{Action: "carer.revoked", PatientID: &patient.ID, TargetType: "carer-link", TargetID: uintString(linkID)})
 	})
-}
-
-// ReviewDate is a date with no time of day, as reviews are recorded.
-func ReviewDate(t time.Time) time.Time {
-	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
 }
 
 // PatientRecord is everything a nurse's view of a patient shows.
