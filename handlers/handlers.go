@@ -53,6 +53,12 @@ func (h *Handler) Routes(r *gin.Engine) {
 
 	readers := r.Group("/", h.requireRole(models.RolePatient, models.RoleCarer))
 	readers.GET("/passport/:ref", h.passport)
+	readers.GET("/passport/:ref/readings", h.readings)
+	readers.GET("/passport/:ref/readings/peak-flow", h.peakFlowForm)
+	readers.POST("/passport/:ref/readings/peak-flow", h.recordPeakFlow)
+	readers.GET("/passport/:ref/readings/symptoms", h.symptomsForm)
+	readers.POST("/passport/:ref/readings/symptoms", h.recordSymptoms)
+	readers.GET("/passport/:ref/readings/:reading", h.readingResult)
 	r.GET("/passport", h.requireRole(models.RolePatient), h.ownPassport)
 	r.GET("/people", h.requireRole(models.RoleCarer), h.people)
 

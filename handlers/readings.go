@@ -1,0 +1,204 @@
+package handlers
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"healthpassport/models"
+	"healthpassport/views"
+
+	"github.com/gin-gonic/gin"
+)
+
+const readingsWindow = 30 * 24 * time.Hour
+
+// readerPatient finds the passport in the URL for the signed-in patient or
+// carer, refusing and auditing anyone else's. mustAct also refuses view-only
+// carers.
+func (h *Handler) readerPatient(c *gin.Context, mustAct bool) (*models.Patient, bool, bool) {
+	ref := c.Param("ref")
+	patient, canAct, err := h.store.ReaderAccess(currentUser(c), ref)
+	if errors.Is(err, models.ErrNotFound) || (err == nil && mustAct && !canAct) {
+		h.forbidden(c, models.AuditEntry{TargetType: "passport", TargetID: ref})
+		return nil, false, false
+	}
+	if err != nil {
+		h.serverError(c, err)
+		return nil, false, false
+	}
+	return patient, canAct, true
+}
+
+func passportBase(patient *models.Patient) string { return "/passport/" + patient.Ref }
+
+func (h *Handler) readings(c *gin.Context) {
+	patient, canAct, ok := h.readerPatient(c, false)
+	if !ok {
+		return
+	}
+	now := time.Now().UTC()
+	entries, err := h.store.ReadingsSince(patient.ID, now.Add(-readingsWindow))
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	page := views.Readings{Patient: patient, Base: passportBase(patient), CanAct: canAct, Entries: entries}
+	plan, err := h.store.PeakFlowPlan(patient)
+	switch {
+	case err == nil:
+		chart := views.NewPeakFlowChart(entries, *plan.Content.PeakFlow, now.Add(-readingsWindow), now)
+		page.Chart = &chart
+	case !errors.Is(err, models.ErrNotFound):
+		h.serverError(c, err)
+		return
+	}
+	if page.Symptoms, err = h.store.PlansWithCheckIn(patient.ID); err != nil {
+		h.serverError(c, err)
+		return
+	}
+	title := "Readings"
+	if currentUser(c).Role == models.RoleCarer {
+		title = patient.GivenName + "'s readings"
+	}
+	render(c, http.StatusOK, views.ReadingsPage(h.page(c, title, nil), page))
+}
+
+func (h *Handler) peakFlowForm(c *gin.Context) {
+	patient, _, ok := h.readerPatient(c, true)
+	if !ok {
+		return
+	}
+	plan, err := h.store.PeakFlowPlan(patient)
+	if errors.Is(err, models.ErrNotFound) {
+		h.notFound(c)
+		return
+	}
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	render(c, http.StatusOK, views.PeakFlowPage(h.page(c, "Record your peak flow", nil), passportBase(patient), *plan.Content.PeakFlow))
+}
+
+func (h *Handler) recordPeakFlow(c *gin.Context) {
+	patient, _, ok := h.readerPatient(c, true)
+	if !ok {
+		return
+	}
+	plan, err := h.store.PeakFlowPlan(patient)
+	if errors.Is(err, models.ErrNotFound) {
+		h.notFound(c)
+		return
+	}
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	form := views.NewForm()
+	litres, ok := readWholeNumber(c, form, "litres", "Peak flow", true)
+	if ok && (litres < models.MinPeakFlowReading || litres > models.MaxPeakFlowReading) {
+		form.Add("litres", fmt.Sprintf("Peak flow must be between %d and %d litres a minute", models.MinPeakFlowReading, models.MaxPeakFlowReading))
+	}
+	if form.HasErrors() {
+		render(c, http.StatusUnprocessableEntity, views.PeakFlowPage(h.page(c, "Record your peak flow", form), passportBase(patient), *plan.Content.PeakFlow))
+		return
+	}
+	reading, err := h.store.RecordPeakFlow(actor(c), patient, plan, litres)
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	redirect(c, fmt.Sprintf("%s/readings/%d", passportBase(patient), reading.ID))
+}
+
+// checkInPlan finds the plan whose check-in questions are asked, from the
+// query or the form.
+func (h *Handler) checkInPlan(c *gin.Context, patient *models.Patient, id string) (*models.ActionPlan, []string, bool) {
+	planID, _ := strconv.ParseUint(id, 10, 64)
+	plan, err := h.store.PlanForPatient(patient.ID, uint(planID))
+	if err == nil {
+		var questions []string
+		if questions, err = h.store.CheckInQuestions(plan); err == nil && len(questions) > 0 {
+			return plan, questions, true
+		}
+	}
+	if err != nil && !errors.Is(err, models.ErrNotFound) {
+		h.serverError(c, err)
+		return nil, nil, false
+	}
+	h.notFound(c)
+	return nil, nil, false
+}
+
+func (h *Handler) symptomsForm(c *gin.Context) {
+	patient, _, ok := h.readerPatient(c, true)
+	if !ok {
+		return
+	}
+	plan, questions, ok := h.checkInPlan(c, patient, c.Query("plan"))
+	if !ok {
+		return
+	}
+	render(c, http.StatusOK, views.SymptomsPage(h.page(c, plan.ConditionName+" check-in", nil), passportBase(patient), plan, questions))
+}
+
+func (h *Handler) recordSymptoms(c *gin.Context) {
+	patient, _, ok := h.readerPatient(c, true)
+	if !ok {
+		return
+	}
+	plan, questions, ok := h.checkInPlan(c, patient, c.PostForm("plan"))
+	if !ok {
+		return
+	}
+	form := views.NewForm()
+	answers := map[string]bool{}
+	for i, question := range questions {
+		field := fmt.Sprintf("q%d", i)
+		switch formValue(c, form, field) {
+		case "yes":
+			answers[question] = true
+		case "no":
+			answers[question] = false
+		default:
+			form.Add(field+"-yes", "Answer yes or no: "+question)
+		}
+	}
+	if form.HasErrors() {
+		render(c, http.StatusUnprocessableEntity, views.SymptomsPage(h.page(c, plan.ConditionName+" check-in", form), passportBase(patient), plan, questions))
+		return
+	}
+	reading, err := h.store.RecordSymptoms(actor(c), patient, plan, answers)
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	redirect(c, fmt.Sprintf("%s/readings/%d", passportBase(patient), reading.ID))
+}
+
+// readingResult shows what a reading means, with the steps of its zone.
+func (h *Handler) readingResult(c *gin.Context) {
+	patient, _, ok := h.readerPatient(c, false)
+	if !ok {
+		return
+	}
+	id, _ := strconv.ParseUint(c.Param("reading"), 10, 64)
+	reading, err := h.store.ReadingForPatient(patient.ID, uint(id))
+	if errors.Is(err, models.ErrNotFound) || (err == nil && reading.PlanID == nil) {
+		h.notFound(c)
+		return
+	}
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	plan, err := h.store.PlanSummaryFor(patient, *reading.PlanID)
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	render(c, http.StatusOK, views.ReadingResultPage(h.page(c, views.ResultTitle(reading.Zone), nil), passportBase(patient), reading, *plan))
+}
