@@ -1,6 +1,12 @@
 package e2e
 
-import "testing"
+import (
+	"testing"
+
+	"healthpassport/models"
+
+	"github.com/go-rod/rod/lib/input"
+)
 
 // TestPatientRecordsARedReading: at a kiosk, a patient records a red-zone
 // peak flow and is shown the emergency steps at once; the chart and table
@@ -23,5 +29,28 @@ func TestPatientRecordsARedReading(t *testing.T) {
 		v.audit()
 		v.press(`main a[href="/passport/demoamelia0000001/readings"]`)
 		v.see("110 litres a minute")
+	})
+}
+
+// TestCarerAsksForARepeatPrescription: a "view and act" carer asks for a
+// medicine on the plan and sees the request waiting.
+func TestCarerAsksForARepeatPrescription(t *testing.T) {
+	bothWays(t, desktop, func(t *testing.T, v *visitor) {
+		// Finish any earlier request so this run can ask afresh.
+		v.must(store.DB().Model(&models.PrescriptionRequest{}).Where("status IN ?", []string{models.RequestRequested, models.RequestApproved}).
+			Update("status", models.RequestReady).Error)
+		v.signIn("carer", demoPassword)
+		v.visit("/passport/demoamelia0000001")
+		v.press(`a[href="/passport/demoamelia0000001/prescriptions"]`)
+		v.see("Repeat prescriptions", "Which medicine do you need?")
+		v.audit()
+		v.press(`main form button[type="submit"]`)
+		v.see("There is a problem", "Select the medicine you need")
+		v.audit()
+		v.focus("#medicine-0")
+		v.must(v.page.Keyboard.Type(input.Space))
+		v.press(`main form button[type="submit"]`)
+		v.see("Asked for on", "by Sam Jones")
+		v.notSee("There is a problem")
 	})
 }

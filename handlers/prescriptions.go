@@ -1,0 +1,88 @@
+package handlers
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+
+	"healthpassport/models"
+	"healthpassport/views"
+
+	"github.com/gin-gonic/gin"
+)
+
+const requestHistory = 20
+
+// prescriptionChoices are the medicines a person can ask for: those on the
+// newest version of each of their plans.
+func (h *Handler) prescriptionChoices(patient *models.Patient) ([]views.MedicineChoice, error) {
+	passport, err := h.store.LoadPassport(patient)
+	if err != nil {
+		return nil, err
+	}
+	var choices []views.MedicineChoice
+	for _, plan := range passport.Plans {
+		for _, m := range plan.Content.Medicines {
+			choices = append(choices, views.MedicineChoice{Value: fmt.Sprintf("%d:%s", plan.Plan.ID, m.Name), PlanID: plan.Plan.ID, Medicine: m})
+		}
+	}
+	return choices, nil
+}
+
+func (h *Handler) prescriptions(c *gin.Context) {
+	patient, canAct, ok := h.readerPatient(c, false)
+	if !ok {
+		return
+	}
+	h.showPrescriptions(c, http.StatusOK, patient, canAct, nil)
+}
+
+func (h *Handler) showPrescriptions(c *gin.Context, status int, patient *models.Patient, canAct bool, form *views.Form) {
+	choices, err := h.prescriptionChoices(patient)
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	requests, err := h.store.PrescriptionRequestsOf(patient.ID, requestHistory)
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	render(c, status, views.PrescriptionsPage(h.page(c, "Repeat prescriptions", form), passportBase(patient), canAct, choices, requests))
+}
+
+func (h *Handler) requestPrescription(c *gin.Context) {
+	patient, canAct, ok := h.readerPatient(c, true)
+	if !ok {
+		return
+	}
+	choices, err := h.prescriptionChoices(patient)
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	form := views.NewForm()
+	value := formValue(c, form, "medicine")
+	var chosen *views.MedicineChoice
+	for i := range choices {
+		if choices[i].Value == value {
+			chosen = &choices[i]
+		}
+	}
+	if chosen == nil {
+		form.Add("medicine-0", "Select the medicine you need")
+		h.showPrescriptions(c, http.StatusUnprocessableEntity, patient, canAct, form)
+		return
+	}
+	_, err = h.store.RequestPrescription(actor(c), patient, chosen.PlanID, chosen.Medicine.Name)
+	if errors.Is(err, models.ErrAlreadyRequested) {
+		form.Add("medicine-0", "You have already asked for "+chosen.Medicine.Name+". You can ask again when that request is finished")
+		h.showPrescriptions(c, http.StatusConflict, patient, canAct, form)
+		return
+	}
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	redirect(c, passportBase(patient)+"/prescriptions")
+}

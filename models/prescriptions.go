@@ -1,0 +1,49 @@
+package models
+
+import (
+	"errors"
+
+	"gorm.io/gorm"
+)
+
+// ErrAlreadyRequested means an earlier request for the medicine is still open.
+var ErrAlreadyRequested = errors.New("already requested")
+
+// RequestPrescription asks the clinic for a repeat of a medicine on one of
+// the patient's plans. There can be one open request per medicine.
+func (s *Store) RequestPrescription(actor Actor, patient *Patient, planID uint, medicine string) (*PrescriptionRequest, error) {
+	request := PrescriptionRequest{PatientID: patient.ID, PlanID: planID, Medicine: medicine, Status: RequestRequested,
+		RequestedByID: actor.UserID, CreatedAt: s.now(), UpdatedAt: s.now()}
+	err := s.db.Transaction(func(tx *gorm.DB) error {
+		var open int64
+		if err := tx.Model(&PrescriptionRequest{}).Where("patient_id = ? AND medicine = ? AND status IN ?", patient.ID, medicine,
+			[]string{RequestRequested, RequestApproved}).Count(&open).Error; err != nil {
+			return err
+		}
+		if open > 0 {
+			return ErrAlreadyRequested
+		}
+		if err := tx.Create(&request).Error; err != nil {
+			return err
+		}
+		return s.audit(tx, actor, AuditEntry{Action: "prescription.requested", PatientID: &patient.ID, OnBehalfOf: onBehalf(actor, patient),
+			TargetType: "prescription-request", TargetID: uintString(request.ID), Detail: medicine})
+	})
+	return &request, err
+}
+
+// RequestEntry is a request as the patient's list shows it.
+type RequestEntry struct {
+	PrescriptionRequest
+	RequestedBy string
+}
+
+// PrescriptionRequestsOf lists a patient's requests, newest first.
+func (s *Store) PrescriptionRequestsOf(patientID uint, limit int) ([]RequestEntry, error) {
+	var requests []RequestEntry
+	err := s.db.Model(&PrescriptionRequest{}).Select("prescription_requests.*, users.display_name AS requested_by").
+		Joins("JOIN users ON users.id = prescription_requests.requested_by_id").
+		Where("prescription_requests.patient_id = ?", patientID).
+		Order("prescription_requests.created_at DESC, prescription_requests.id DESC").Limit(limit).Scan(&requests).Error
+	return requests, err
+}
