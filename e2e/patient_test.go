@@ -54,3 +54,21 @@ func TestCarerAsksForARepeatPrescription(t *testing.T) {
 		v.notSee("There is a problem")
 	})
 }
+
+// TestEmergencyStepsAndPrint: the emergency steps are one key press from
+// the navigation, and both print views are accessible.
+func TestEmergencyStepsAndPrint(t *testing.T) {
+	bothWays(t, desktop, func(t *testing.T, v *visitor) {
+		v.signIn("patient", demoPassword)
+		v.press(`.nhsuk-header__navigation a[href="/emergency"]`)
+		v.at("/passport/demoamelia0000001/emergency")
+		v.see("Emergency information for Amelia Jones", "In an emergency, call 999")
+		v.audit()
+		v.press(`a[href="/passport/demoamelia0000001/emergency/print"]`)
+		v.see("Printed on")
+		v.audit()
+		v.visit("/passport/demoamelia0000001/print")
+		v.see("Health passport: Amelia Jones", "Green zone")
+		v.audit()
+	})
+}

@@ -59,9 +59,13 @@ func (h *Handler) Routes(r *gin.Engine) {
 	readers.GET("/passport/:ref/readings/symptoms", h.symptomsForm)
 	readers.POST("/passport/:ref/readings/symptoms", h.recordSymptoms)
 	readers.GET("/passport/:ref/readings/:reading", h.readingResult)
+	readers.GET("/passport/:ref/emergency", h.emergency)
+	readers.GET("/passport/:ref/emergency/print", h.emergencyPrint)
+	readers.GET("/passport/:ref/print", h.passportPrint)
 	readers.GET("/passport/:ref/prescriptions", h.prescriptions)
 	readers.POST("/passport/:ref/prescriptions", h.requestPrescription)
 	r.GET("/passport", h.requireRole(models.RolePatient), h.ownPassport)
+	r.GET("/emergency", h.requireRole(models.RolePatient), h.ownEmergency)
 	r.GET("/people", h.requireRole(models.RoleCarer), h.people)
 
 	nurses := r.Group("/", h.requireRole(models.RoleNurse))

@@ -50,7 +50,7 @@ func (p Page) Navigation() []NavItem {
 			{fmt.Sprintf("Prescriptions (%d)", p.Prescriptions), "/queues/prescriptions"},
 			{fmt.Sprintf("Red-zone alerts (%d)", p.Alerts), "/queues/alerts"}}
 	case models.RolePatient:
-		return []NavItem{{"My passport", "/passport"}}
+		return []NavItem{{"My passport", "/passport"}, {"Emergency steps", "/emergency"}}
 	case models.RoleCarer:
 		return []NavItem{{"People I care for", "/people"}}
 	case models.RoleAdmin:
