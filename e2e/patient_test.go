@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"regexp"
 	"testing"
 
 	"healthpassport/models"
@@ -70,5 +71,41 @@ func TestEmergencyStepsAndPrint(t *testing.T) {
 		v.visit("/passport/demoamelia0000001/print")
 		v.see("Health passport: Amelia Jones", "Green zone")
 		v.audit()
+	})
+}
+
+var accessCode = regexp.MustCompile(`id="access-code">([A-Z0-9-]+)<`)
+
+// TestShareWithASchool: a patient makes an access code; the school uses it
+// with the child's date of birth and sees only the emergency page.
+func TestShareWithASchool(t *testing.T) {
+	bothWays(t, desktop, func(t *testing.T, v *visitor) {
+		v.signIn("patient", demoPassword)
+		v.press(`a[href="/passport/demoamelia0000001/shares"]`)
+		v.audit()
+		v.typeInto("#recipient", "Riverside Primary School")
+		v.focus("#days-30")
+		v.must(v.page.Keyboard.Type(input.Space))
+		v.press(`main form[action$="/shares"] button[type="submit"]`)
+		v.see("Give Riverside Primary School this code")
+		v.audit()
+		m := accessCode.FindStringSubmatch(v.html())
+		if m == nil {
+			t.Fatal("no access code shown")
+		}
+		v.signOut()
+
+		school := newVisitor(t, v.js, desktop)
+		school.visit("/shared")
+		school.audit()
+		school.typeInto("#code", m[1])
+		school.typeInto("#dob-day", "12")
+		school.typeInto("#dob-month", "5")
+		school.typeInto("#dob-year", "2014")
+		school.submit("#dob-year")
+		school.at("/shared/view")
+		school.see("Emergency information for Amelia Jones", "Shared with Riverside Primary School")
+		school.notSee("Repeat prescriptions", "Sign out")
+		school.audit()
 	})
 }

@@ -14,6 +14,7 @@ var all = []*gormigrate.Migration{
 	initialSchema,
 	nurseWorkspace,
 	caseloadIndex,
+	shares,
 }
 
 // Run brings the database up to the newest step.

@@ -1,0 +1,189 @@
+package handlers
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+
+	"healthpassport/models"
+	"healthpassport/views"
+
+	"github.com/gin-gonic/gin"
+)
+
+const sessionShare = "share_id"
+
+func (h *Handler) shares(c *gin.Context) {
+	patient, canAct, ok := h.readerPatient(c, false)
+	if !ok {
+		return
+	}
+	form := views.NewForm()
+	form.Values["days"] = "30"
+	h.showShares(c, http.StatusOK, patient, canAct, form)
+}
+
+func (h *Handler) showShares(c *gin.Context, status int, patient *models.Patient, canAct bool, form *views.Form) {
+	shares, err := h.store.ActiveShares(patient.ID)
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	render(c, status, views.SharesPage(h.page(c, "Share the emergency page", form), patient, passportBase(patient), canAct, shares))
+}
+
+func (h *Handler) createShare(c *gin.Context) {
+	patient, canAct, ok := h.readerPatient(c, true)
+	if !ok {
+		return
+	}
+	form := views.NewForm()
+	recipient := formValue(c, form, "recipient")
+	requireText(form, "recipient", recipient, "Enter who you are sharing with, like the name of the school", "Who you are sharing with", 200)
+	days, _ := strconv.Atoi(formValue(c, form, "days"))
+	if !slices.Contains(models.ShareLengths, days) {
+		form.Add("days-7", "Select how long they can see it")
+	}
+	if form.HasErrors() {
+		h.showShares(c, http.StatusUnprocessableEntity, patient, canAct, form)
+		return
+	}
+	share, code, err := h.store.CreateShare(actor(c), patient, recipient, days)
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	h.holdLetterCode(c, shareKey(share.ID), code)
+	redirect(c, fmt.Sprintf("%s/shares/%d", passportBase(patient), share.ID))
+}
+
+func shareKey(id uint) string { return fmt.Sprintf("share-%d", id) }
+
+// shareCode shows a new access code once.
+func (h *Handler) shareCode(c *gin.Context) {
+	patient, _, ok := h.readerPatient(c, true)
+	if !ok {
+		return
+	}
+	id, _ := strconv.ParseUint(c.Param("share"), 10, 64)
+	shares, err := h.store.ActiveShares(patient.ID)
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	i := slices.IndexFunc(shares, func(s models.Share) bool { return uint64(s.ID) == id })
+	if i < 0 {
+		h.notFound(c)
+		return
+	}
+	render(c, http.StatusOK, views.ShareCodePage(h.page(c, "Access code for "+shares[i].Recipient, nil), patient, passportBase(patient),
+		shares[i], h.takeLetterCode(c, shareKey(shares[i].ID)), h.publicAddress+"/shared"))
+}
+
+func (h *Handler) revokeShare(c *gin.Context) {
+	patient, _, ok := h.readerPatient(c, true)
+	if !ok {
+		return
+	}
+	id, _ := strconv.ParseUint(c.Param("share"), 10, 64)
+	err := h.store.RevokeShare(actor(c), patient, uint(id))
+	if errors.Is(err, models.ErrNotFound) {
+		h.notFound(c)
+		return
+	}
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	redirect(c, passportBase(patient)+"/shares")
+}
+
+// sharedForm is where a school or carer types the access code they were
+// given, with the person's date of birth.
+func (h *Handler) sharedForm(c *gin.Context) {
+	render(c, http.StatusOK, views.SharedFormPage(h.page(c, "See someone's emergency information", nil)))
+}
+
+func (h *Handler) openShared(c *gin.Context) {
+	form := views.NewForm()
+	code := formValue(c, form, "code")
+	if code == "" {
+		form.Add("code", "Enter the access code")
+	} else if len(code) > 40 {
+		form.Add("code", "The access code or date of birth is not right")
+	}
+	dob, dobOK := dateField(c, form, "dob", "Date of birth", true)
+	if form.HasErrors() || !dobOK {
+		render(c, http.StatusUnprocessableEntity, views.SharedFormPage(h.page(c, "See someone's emergency information", form)))
+		return
+	}
+	codeKey := models.HashActivationCode(code)[:32]
+	ip := c.ClientIP()
+	throttled, err := h.store.Throttled(models.AttemptShare, codeKey, ip)
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	if throttled {
+		form.Add("code", "You have tried too many times. Wait 15 minutes and try again")
+		render(c, http.StatusTooManyRequests, views.SharedFormPage(h.page(c, "See someone's emergency information", form)))
+		return
+	}
+	share, err := h.store.OpenShare(actor(c), code, dob)
+	if errors.Is(err, models.ErrNotFound) {
+		if err := h.store.RecordAttempt(models.AttemptShare, codeKey, ip, false); err != nil {
+			h.serverError(c, err)
+			return
+		}
+		h.audit(c, models.AuditEntry{Action: "share.refused"})
+		form.Add("code", "The access code or date of birth is not right, or the code has stopped working")
+		render(c, http.StatusUnprocessableEntity, views.SharedFormPage(h.page(c, "See someone's emergency information", form)))
+		return
+	}
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	ctx := c.Request.Context()
+	if err := h.sessions.RenewToken(ctx); err != nil {
+		h.serverError(c, err)
+		return
+	}
+	h.sessions.Put(ctx, sessionShare, int(share.ID))
+	redirect(c, "/shared/view")
+}
+
+// sharedView shows the emergency page, and nothing else, for as long as
+// the share works.
+func (h *Handler) sharedView(c *gin.Context) {
+	id := h.sessions.GetInt(c.Request.Context(), sessionShare)
+	share, err := h.store.WorkingShare(uint(id))
+	if id == 0 || errors.Is(err, models.ErrNotFound) {
+		h.sessions.Remove(c.Request.Context(), sessionShare)
+		redirect(c, "/shared")
+		return
+	}
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	patient, err := h.store.PatientByID(share.PatientID)
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	passport, err := h.store.LoadPassport(patient)
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	h.audit(c, models.AuditEntry{Action: "share.viewed", PatientID: &patient.ID, TargetType: "share", TargetID: strconv.Itoa(id), Detail: share.Recipient})
+	render(c, http.StatusOK, views.SharedEmergencyPage(h.page(c, "Emergency information", nil), passport, *share))
+}
+
+func (h *Handler) leaveShared(c *gin.Context) {
+	h.sessions.Remove(c.Request.Context(), sessionShare)
+	redirect(c, "/shared")
+}

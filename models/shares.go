@@ -1,0 +1,92 @@
+package models
+
+import (
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// Share gives someone outside the clinic read-only access to a patient's
+// emergency page for a limited time.
+type Share struct {
+	ID          uint
+	PatientID   uint
+	CodeHash    string
+	Recipient   string
+	CreatedByID uint
+	ExpiresAt   time.Time
+	RevokedAt   *time.Time
+	LastUsedAt  *time.Time
+	CreatedAt   time.Time
+}
+
+// ShareLengths are the choices of how long a share lasts, in days.
+var ShareLengths = []int{7, 30, 90}
+
+// AttemptShare throttles guesses at share codes.
+const AttemptShare = "share"
+
+// CreateShare makes an access code to the patient's emergency page. Only a
+// hash is kept; the code is returned to show once.
+func (s *Store) CreateShare(actor Actor, patient *Patient, recipient string, days int) (*Share, string, error) {
+	code := randomString(activationAlphabet, activationCodeLength)
+	share := Share{PatientID: patient.ID, CodeHash: HashActivationCode(code), Recipient: recipient, CreatedByID: actor.UserID,
+		ExpiresAt: s.now().AddDate(0, 0, days), CreatedAt: s.now()}
+	err := s.db.Transaction(func(tx *gorm.DB) error {
+		if err := tx.Create(&share).Error; err != nil {
+			return err
+		}
+		return s.audit(tx, actor, AuditEntry{Action: "share.created", PatientID: &patient.ID, OnBehalfOf: onBehalf(actor, patient),
+			TargetType: "share", TargetID: uintString(share.ID), Detail: recipient})
+	})
+	return &share, code, err
+}
+
+// ActiveShares lists a patient's shares that still work.
+func (s *Store) ActiveShares(patientID uint) ([]Share, error) {
+	var shares []Share
+	err := s.db.Where("patient_id = ? AND revoked_at IS NULL AND expires_at > ?", patientID, s.now()).Order("created_at DESC").Find(&shares).Error
+	return shares, err
+}
+
+// RevokeShare stops a share working at once.
+func (s *Store) RevokeShare(actor Actor, patient *Patient, shareID uint) error {
+	return s.db.Transaction(func(tx *gorm.DB) error {
+		update := tx.Model(&Share{}).Where("id = ? AND patient_id = ? AND revoked_at IS NULL", shareID, patient.ID).Update("revoked_at", s.now())
+		if update.Error != nil {
+			return update.Error
+		}
+		if update.RowsAffected != 1 {
+			return ErrNotFound
+		}
+		return s.audit(tx, actor, AuditEntry{Action: "share.revoked", PatientID: &patient.ID, OnBehalfOf: onBehalf(actor, patient),
+			TargetType: "share", TargetID: uintString(shareID)})
+	})
+}
+
+// OpenShare finds the working share for a code, if the date of birth given
+// with it is the patient's, and records its use.
+func (s *Store) OpenShare(actor Actor, code string, dateOfBirth time.Time) (*Share, error) {
+	var share Share
+	err := s.db.Joins("JOIN patients ON patients.id = shares.patient_id").
+		Where("shares.code_hash = ? AND shares.revoked_at IS NULL AND shares.expires_at > ? AND patients.date_of_birth = ?",
+			HashActivationCode(code), s.now(), dateOfBirth).First(&share).Error
+	if err != nil {
+		return nil, notFound(err)
+	}
+	err = s.db.Transaction(func(tx *gorm.DB) error {
+		if err := tx.Model(&share).Update("last_used_at", s.now()).Error; err != nil {
+			return err
+		}
+		return s.audit(tx, actor, AuditEntry{Action: "share.used", PatientID: &share.PatientID, TargetType: "share",
+			TargetID: uintString(share.ID), Detail: share.Recipient})
+	})
+	return &share, err
+}
+
+// WorkingShare finds a share by id if it still works.
+func (s *Store) WorkingShare(id uint) (*Share, error) {
+	var share Share
+	err := s.db.Where("id = ? AND revoked_at IS NULL AND expires_at > ?", id, s.now()).First(&share).Error
+	return &share, notFound(err)
+}
