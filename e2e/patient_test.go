@@ -109,3 +109,31 @@ func TestShareWithASchool(t *testing.T) {
 		school.audit()
 	})
 }
+
+// TestIdleWarning: the no-JavaScript warning page and the JavaScript
+// banner are both accessible, and "Stay signed in" goes back to the page.
+func TestIdleWarning(t *testing.T) {
+	bothWays(t, desktop, func(t *testing.T, v *visitor) {
+		v.signIn("patient", demoPassword)
+		if v.js {
+			// Show the banner as the timer would, then check it.
+			_, err := v.step().Eval(`() => document.getElementById("idle-warning").replaceChildren(
+				document.getElementById("idle-warning-template").content.cloneNode(true))`)
+			v.must(err)
+			v.see("You will be signed out in 1 minute")
+			v.audit()
+			v.press(`#idle-warning button[type="submit"]`)
+			v.at("/passport")
+			res, err := v.step().Eval(`() => document.getElementById("idle-warning").childElementCount`)
+			v.must(err)
+			if res.Value.Int() != 0 {
+				t.Error("the warning stayed after staying signed in")
+			}
+		}
+		v.visit("/session/warning?return=%2Fpassport")
+		v.see("You will be signed out soon")
+		v.audit()
+		v.press(`form[action="/session/extend"] button`)
+		v.at("/passport")
+	})
+}

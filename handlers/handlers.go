@@ -46,6 +46,8 @@ func (h *Handler) Routes(r *gin.Engine) {
 	r.POST("/sign-in", h.signIn)
 	r.POST("/sign-out", h.signOut)
 	r.GET("/signed-out", h.signedOut)
+	r.GET("/session/warning", h.requireSignedIn, h.idleWarning)
+	r.POST("/session/extend", h.requireSignedIn, h.extendSession)
 	r.GET("/activate", h.activateForm)
 	r.POST("/activate", h.activate)
 	r.GET("/activate/account", h.chooseAccountForm)
@@ -127,6 +129,9 @@ func homePath(role models.Role) string {
 // page is the layout's view of the current request.
 func (h *Handler) page(c *gin.Context, title string, form *views.Form) views.Page {
 	page := views.Page{Title: title, User: currentUser(c), CSRF: h.csrfToken(c), Path: c.Request.URL.Path, Form: form}
+	if page.User != nil {
+		page.IdleTimeout = idleTimeout(page.User.Role)
+	}
 	if page.User != nil && page.User.Role == models.RoleNurse {
 		var err error
 		page.Prescriptions, page.Alerts, err = h.store.QueueCounts(page.User.ID)

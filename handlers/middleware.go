@@ -52,19 +52,18 @@ func (h *Handler) loadUser(c *gin.Context) {
 		h.serverError(c, err)
 		return
 	}
-	idleLimit := StaffIdleTimeout
-	if !user.Role.IsStaff() {
-		idleLimit = ReaderIdleTimeout
-	}
 	now := time.Now()
-	if lastSeen := time.Unix(h.sessions.GetInt64(ctx, sessionLastSeen), 0); now.Sub(lastSeen) > idleLimit {
+	if lastSeen := time.Unix(h.sessions.GetInt64(ctx, sessionLastSeen), 0); now.Sub(lastSeen) > idleTimeout(user.Role) {
 		h.audit(c, models.AuditEntry{Action: models.AuditSignOut, TargetType: "user", TargetID: user.Username, Detail: "idle timeout"})
 		h.endSession(c)
 		redirect(c, "/signed-out?reason=idle")
 		c.Abort()
 		return
 	}
-	h.sessions.Put(ctx, sessionLastSeen, now.Unix())
+	// The idle warning page is not activity: it must not keep the session.
+	if c.Request.URL.Path != idleWarningPath {
+		h.sessions.Put(ctx, sessionLastSeen, now.Unix())
+	}
 	c.Set(contextUser, user)
 	c.Next()
 }
@@ -79,11 +78,29 @@ func (h *Handler) endSession(c *gin.Context) {
 	}
 }
 
+// idleTimeout is how long a role may be idle before being signed out.
+func idleTimeout(role models.Role) time.Duration {
+	if role.IsStaff() {
+		return StaffIdleTimeout
+	}
+	return ReaderIdleTimeout
+}
+
 func currentUser(c *gin.Context) *models.User {
 	if user, ok := c.Get(contextUser); ok {
 		return user.(*models.User)
 	}
 	return nil
+}
+
+// requireSignedIn sends people who are not signed in to sign in.
+func (h *Handler) requireSignedIn(c *gin.Context) {
+	if currentUser(c) == nil {
+		redirect(c, "/sign-in")
+		c.Abort()
+		return
+	}
+	c.Next()
 }
 
 // requireRole sends people who are not signed in to sign in, and refuses

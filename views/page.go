@@ -4,6 +4,8 @@ package views
 
 import (
 	"fmt"
+	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -21,6 +23,31 @@ type Page struct {
 	// What waits in a nurse's queues, shown in the navigation.
 	Prescriptions int64
 	Alerts        int64
+
+	// Refresh, when set, reloads the page when JavaScript is off, as a meta
+	// refresh would say it: "30;url=/somewhere". With JavaScript on, pages
+	// never reload by themselves.
+	Refresh string
+
+	// IdleTimeout is how long the signed-in person may be idle before
+	// they are signed out; the page warns them a minute before.
+	IdleTimeout time.Duration
+}
+
+// IdleWarningAfter is when, in seconds after the page loads, to warn that
+// the session is about to end.
+func (p Page) IdleWarningAfter() string {
+	return strconv.Itoa(int((p.IdleTimeout - IdleWarning).Seconds()))
+}
+
+// IdleWarning is how long before the end of an idle session the warning
+// comes.
+const IdleWarning = time.Minute
+
+// WarningURL is the page that warns, without JavaScript, that the session
+// is about to end, and comes back here if the person stays.
+func (p Page) WarningURL() string {
+	return "/session/warning?return=" + url.QueryEscape(p.Path)
 }
 
 // FullTitle follows the NHS pattern: page, service, NHS; with "Error: "

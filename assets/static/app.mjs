@@ -40,3 +40,27 @@ document.addEventListener("htmx:after:swap", (event) => {
     focusTarget.focus();
   }
 });
+
+// Idle sign-out warning. The server ends a session that has been idle too
+// long; a minute before, this shows a warning (no modal) with a button to
+// stay. Without JavaScript, a meta refresh shows the same warning as a page.
+const warnAfter = Number(document.querySelector('meta[name="idle-warning"]')?.content);
+let warnTimer;
+let endTimer;
+const resetIdleTimers = () => {
+  if (!warnAfter) return;
+  clearTimeout(warnTimer);
+  clearTimeout(endTimer);
+  document.getElementById("idle-warning")?.replaceChildren();
+  warnTimer = setTimeout(() => {
+    const template = document.getElementById("idle-warning-template");
+    const region = document.getElementById("idle-warning");
+    if (!template || !region) return;
+    region.replaceChildren(template.content.cloneNode(true));
+    initAll({ scope: region });
+    // Reloading after the session has ended shows the signed-out page.
+    endTimer = setTimeout(() => location.reload(), 70 * 1000);
+  }, warnAfter * 1000);
+};
+resetIdleTimers();
+document.addEventListener("htmx:after:request", resetIdleTimers);
