@@ -289,8 +289,8 @@ type axeViolation struct {
 // so only these exact timers are let through; any other refresh still fails,
 // and TestIdleWarning checks the warning itself.
 var idleTimerMeta = regexp.MustCompile(fmt.Sprintf(`^<meta http-equiv="refresh" content="(%d|%d);url=/session/warning\?return=[^"]*">$|^<meta http-equiv="refresh" content="%d;url=/[^"/][^"]*">$`,
-	int((handlers.ReaderIdleTimeout-views.IdleWarning).Seconds()), int((handlers.StaffIdleTimeout-views.IdleWarning).Seconds()),
-	int((views.IdleWarning+15*time.Second).Seconds())))
+	int((handlers.ReaderIdleTimeout - views.IdleWarning).Seconds()), int((handlers.StaffIdleTimeout - views.IdleWarning).Seconds()),
+	int((views.IdleWarning + 15*time.Second).Seconds())))
 
 // audit runs axe with the WCAG 2.0, 2.1 and 2.2 A and AA rules on the page
 // as it stands, and fails the test on any violation. With JavaScript on, it
