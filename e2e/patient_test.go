@@ -137,3 +137,25 @@ func TestIdleWarning(t *testing.T) {
 		v.at("/passport")
 	})
 }
+
+// TestHelpAndFeedback: help is a link away from every page; a carer gives
+// feedback once.
+func TestHelpAndFeedback(t *testing.T) {
+	bothWays(t, desktop, func(t *testing.T, v *visitor) {
+		v.must(store.DB().Where("1 = 1").Delete(&models.Feedback{}).Error)
+		v.signIn("carer", demoPassword)
+		v.press(`.nhsuk-footer a[href="/help"]`)
+		v.see("What the zones mean")
+		v.audit()
+		v.press(`.nhsuk-footer a[href="/feedback"]`)
+		v.audit()
+		v.press(`main form button[type="submit"]`)
+		v.see("Select how satisfied you are")
+		v.audit()
+		v.focus("#score-4")
+		v.must(v.page.Keyboard.Type(input.Space))
+		v.press(`main form button[type="submit"]`)
+		v.see("Thank you. You told us what you think")
+		v.audit()
+	})
+}

@@ -15,6 +15,7 @@ var all = []*gormigrate.Migration{
 	nurseWorkspace,
 	caseloadIndex,
 	shares,
+	feedback,
 }
 
 // Run brings the database up to the newest step.

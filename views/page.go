@@ -153,3 +153,5 @@ func splitLines(text string) []string {
 	}
 	return strings.Split(text, "\n")
 }
+
+func nowUTC() time.Time { return time.Now().UTC() }

@@ -1,0 +1,56 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+
+	"healthpassport/models"
+	"healthpassport/views"
+
+	"github.com/gin-gonic/gin"
+)
+
+func (h *Handler) feedbackForm(c *gin.Context) {
+	h.showFeedback(c, http.StatusOK, nil)
+}
+
+func (h *Handler) showFeedback(c *gin.Context, status int, form *views.Form) {
+	last, err := h.store.LastFeedback(currentUser(c).ID)
+	if err != nil && !errors.Is(err, models.ErrNotFound) {
+		h.serverError(c, err)
+		return
+	}
+	if errors.Is(err, models.ErrNotFound) {
+		last = nil
+	}
+	render(c, status, views.FeedbackPage(h.page(c, "Tell us what you think", form), last))
+}
+
+func (h *Handler) giveFeedback(c *gin.Context) {
+	form := views.NewForm()
+	score, err := strconv.Atoi(formValue(c, form, "score"))
+	if err != nil || score < 1 || score > 5 {
+		form.Add("score-5", "Select how satisfied you are")
+	}
+	comment := formValue(c, form, "comment")
+	optionalText(form, "comment", comment, "Your comment", 1000)
+	if form.HasErrors() {
+		h.showFeedback(c, http.StatusUnprocessableEntity, form)
+		return
+	}
+	err = h.store.GiveFeedback(currentUser(c).ID, score, comment)
+	if errors.Is(err, models.ErrFeedbackTooSoon) {
+		h.showFeedback(c, http.StatusConflict, nil)
+		return
+	}
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	redirect(c, "/feedback")
+}
+
+func (h *Handler) help(c *gin.Context) {
+	render(c, http.StatusOK, views.HelpPage(h.page(c, "Help", nil)))
+}
