@@ -159,6 +159,9 @@ func sweep(ctx context.Context, store *models.Store, sessions *models.SessionSto
 		if err := sessions.DeleteExpired(); err != nil {
 			slog.Error("removing expired sessions", "error", err)
 		}
+		if err := store.ForgetEndedDevices(); err != nil {
+			slog.Error("removing ended devices", "error", err)
+		}
 		if err := store.ForgetAttemptsBefore(time.Now().Add(-24 * time.Hour)); err != nil {
 			slog.Error("removing old sign-in attempts", "error", err)
 		}

@@ -159,3 +159,24 @@ func TestHelpAndFeedback(t *testing.T) {
 		v.audit()
 	})
 }
+
+// TestAccountPages: the account, password and devices pages, by keyboard.
+func TestAccountPages(t *testing.T) {
+	bothWays(t, desktop, func(t *testing.T, v *visitor) {
+		v.signIn("carer", demoPassword)
+		v.press(`a.nhsuk-header__account-link`)
+		v.at("/account")
+		v.audit()
+		v.press(`a[href="/account/password"]`)
+		v.audit()
+		v.typeInto("#current-password", "not my password")
+		v.typeInto("#new-password", "orange bicycle lamp")
+		v.submit("#new-password")
+		v.see("Your current password is not right")
+		v.notSee("orange bicycle lamp")
+		v.audit()
+		v.visit("/account/devices")
+		v.see("This device")
+		v.audit()
+	})
+}

@@ -85,10 +85,13 @@ func (h *Handler) signIn(c *gin.Context) {
 }
 
 // startSession signs a person in under a new session token, so that a token
-// seen before sign-in is worthless after it.
+// seen before sign-in is worthless after it, and notes the device.
 func (h *Handler) startSession(c *gin.Context, user *models.User) error {
 	ctx := c.Request.Context()
 	if err := h.sessions.RenewToken(ctx); err != nil {
+		return err
+	}
+	if err := h.store.RecordDevice(user.ID, h.sessions.Token(ctx), c.Request.UserAgent(), c.ClientIP()); err != nil {
 		return err
 	}
 	h.sessions.Remove(ctx, sessionCSRF)

@@ -72,6 +72,10 @@ func (h *Handler) loadUser(c *gin.Context) {
 // under a new token.
 func (h *Handler) endSession(c *gin.Context) {
 	ctx := c.Request.Context()
+	if err := h.store.ForgetDevice(h.sessions.Token(ctx)); err != nil {
+		h.serverError(c, err)
+		return
+	}
 	if err := h.sessions.Destroy(ctx); err != nil {
 		h.serverError(c, err)
 		return

@@ -16,6 +16,7 @@ var all = []*gormigrate.Migration{
 	caseloadIndex,
 	shares,
 	feedback,
+	devices,
 }
 
 // Run brings the database up to the newest step.

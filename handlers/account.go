@@ -1,0 +1,88 @@
+package handlers
+
+import (
+	"net/http"
+	"strconv"
+
+	"healthpassport/models"
+	"healthpassport/views"
+
+	"github.com/gin-gonic/gin"
+)
+
+func (h *Handler) account(c *gin.Context) {
+	render(c, http.StatusOK, views.AccountPage(h.page(c, "Your account", nil), c.Query("changed") == "password"))
+}
+
+func (h *Handler) passwordForm(c *gin.Context) {
+	render(c, http.StatusOK, views.ChangePasswordPage(h.page(c, "Change your password", nil)))
+}
+
+// changePassword checks the current password, sets the new one and signs
+// out every other device, in case the old password was known to someone.
+func (h *Handler) changePassword(c *gin.Context) {
+	user := currentUser(c)
+	form := views.NewForm()
+	current, proposed := c.PostForm("current-password"), c.PostForm("new-password")
+	if current == "" {
+		form.Add("current-password", "Enter your current password")
+	} else if !models.CheckPassword(user.PasswordHash, current) {
+		form.Add("current-password", "Your current password is not right")
+	}
+	if err := models.CheckNewPassword(proposed, user.Username); err != nil {
+		form.Add("new-password", err.Error())
+	} else if proposed == current {
+		form.Add("new-password", "Choose a password you have not used here before")
+	}
+	if form.HasErrors() {
+		render(c, http.StatusUnprocessableEntity, views.ChangePasswordPage(h.page(c, "Change your password", form)))
+		return
+	}
+	hash, err := models.HashPassword(proposed)
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	if err := h.store.ChangePassword(actor(c), user.ID, hash); err != nil {
+		h.serverError(c, err)
+		return
+	}
+	if _, err := h.store.SignOutDevices(user.ID, 0, h.sessions.Token(c.Request.Context())); err != nil {
+		h.serverError(c, err)
+		return
+	}
+	if err := h.startSession(c, user); err != nil {
+		h.serverError(c, err)
+		return
+	}
+	redirect(c, "/account?changed=password")
+}
+
+func (h *Handler) devices(c *gin.Context) {
+	devices, err := h.store.Devices(currentUser(c).ID)
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	render(c, http.StatusOK, views.DevicesPage(h.page(c, "Where you are signed in", nil), devices, h.sessions.Token(c.Request.Context())))
+}
+
+// signOutDevice ends one of the person's sessions, or with no id every
+// session but this one.
+func (h *Handler) signOutDevice(c *gin.Context) {
+	user := currentUser(c)
+	id, _ := strconv.ParseUint(c.Param("id"), 10, 64)
+	token := h.sessions.Token(c.Request.Context())
+	ended, err := h.store.SignOutDevices(user.ID, uint(id), token)
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	h.audit(c, models.AuditEntry{Action: "devices.signed-out", TargetType: "user", TargetID: user.Username, Detail: strconv.FormatInt(ended, 10) + " sessions"})
+	if id != 0 && ended == 0 {
+		h.notFound(c)
+		return
+	}
+	redirect(c, "/account/devices")
+}
+
