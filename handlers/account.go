@@ -85,4 +85,3 @@ func (h *Handler) signOutDevice(c *gin.Context) {
 	}
 	redirect(c, "/account/devices")
 }
-
