@@ -339,6 +339,27 @@ func (v *visitor) axeViolations() []axeViolation {
 	return violations
 }
 
+// fitsWidth fails the test if the page scrolls sideways at its width, as
+// it must not on a 320-pixel phone. With JavaScript off, scripts are allowed
+// just long enough to measure.
+func (v *visitor) fitsWidth() {
+	v.t.Helper()
+	if !v.js {
+		v.must(proto.EmulationSetScriptExecutionDisabled{Value: false}.Call(v.page))
+		defer func() { v.must(proto.EmulationSetScriptExecutionDisabled{Value: true}.Call(v.page)) }()
+	}
+	res, err := v.page.Timeout(stepTimeout).Eval(`() => {
+		const wide = [...document.querySelectorAll("main *")].filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1);
+		return document.documentElement.scrollWidth > document.documentElement.clientWidth
+			? wide.slice(0, 3).map(e => e.tagName + "." + e.className).join(", ") || "the page"
+			: "";
+	}`)
+	v.must(err)
+	if wide := res.Value.Str(); wide != "" {
+		v.t.Errorf("%s scrolls sideways at this width: %s", v.path(), wide)
+	}
+}
+
 func onOff(js bool) string {
 	if js {
 		return "on"

@@ -369,7 +369,7 @@ func emergencyBody(passport *models.Passport) templ.Component {
 			}
 		}
 		if meds := passport.Medicines(); len(meds) > 0 {
-			templ_7745c5c3_Err = medicinesTable(meds).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = medicinesList(meds).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
