@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
-	"strings"
 	"testing"
 	"time"
 
@@ -57,7 +55,7 @@ func benchmarkCaseload(b *testing.B, kind string, size int) {
 	}
 
 	handler := app.Handler(db, cfg)
-	cookie := signInForBenchmark(b, handler)
+	cookie := signInAs(b, handler, "nurse")
 	for _, page := range []string{"/caseload", "/caseload?q=family00042", "/caseload?filter=red-zone&sort=review"} {
 		b.Run(fmt.Sprintf("%s %d patients %s", kind, size, page), func(b *testing.B) {
 			for b.Loop() {
@@ -71,22 +69,4 @@ func benchmarkCaseload(b *testing.B, kind string, size int) {
 			}
 		})
 	}
-}
-
-// signInForBenchmark signs the demo nurse in and returns the session cookie.
-func signInForBenchmark(b *testing.B, handler http.Handler) string {
-	rec := httptest.NewRecorder()
-	handler.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/sign-in", nil))
-	cookie := strings.Split(rec.Header().Get("Set-Cookie"), ";")[0]
-	token := csrfPattern.FindStringSubmatch(rec.Body.String())[1]
-	form := url.Values{"username": {"nurse"}, "password": {demoPassword}, "csrf_token": {token}}
-	req := httptest.NewRequest(http.MethodPost, "/sign-in", strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	req.Header.Set("Cookie", cookie)
-	rec = httptest.NewRecorder()
-	handler.ServeHTTP(rec, req)
-	if rec.Code != http.StatusSeeOther {
-		b.Fatalf("sign-in answered %d", rec.Code)
-	}
-	return strings.Split(rec.Header().Get("Set-Cookie"), ";")[0]
 }
