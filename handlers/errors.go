@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -14,6 +15,22 @@ import (
 func (h *Handler) notFound(c *gin.Context) {
 	render(c, http.StatusNotFound, views.ErrorPage(h.page(c, "Page not found", nil), "Page not found",
 		[]string{"If you typed the web address, check it is correct.", "If you pasted the web address, check you copied the entire address."}))
+}
+
+// lookupFailed answers a failed lookup of a record named in the request:
+// 404 if there is no such record, 500 for anything else. It reports whether
+// there was an error to answer.
+func (h *Handler) lookupFailed(c *gin.Context, err error) bool {
+	switch {
+	case err == nil:
+		return false
+	case errors.Is(err, models.ErrNotFound):
+		h.notFound(c)
+		c.Abort()
+	default:
+		h.serverError(c, err)
+	}
+	return true
 }
 
 // forbidden refuses a page, writing the refusal to the audit log.

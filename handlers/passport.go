@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"errors"
 	"net/http"
 	"time"
 
@@ -29,18 +28,11 @@ func (h *Handler) ownPassport(c *gin.Context) {
 // passport shows a passport the signed-in patient or carer may read, and
 // refuses, with an audit entry, any other.
 func (h *Handler) passport(c *gin.Context) {
-	user := currentUser(c)
-	ref := c.Param("ref")
-	patient, err := h.store.PatientForReader(user, ref)
-	if errors.Is(err, models.ErrNotFound) {
-		h.forbidden(c, models.AuditEntry{TargetType: "passport", TargetID: ref})
+	patient, _, ok := h.readerPatient(c, false)
+	if !ok {
 		return
 	}
-	if err != nil {
-		h.serverError(c, err)
-		return
-	}
-	if user.Role == models.RolePatient {
+	if currentUser(c).Role == models.RolePatient {
 		h.showPassport(c, patient, "My passport", true)
 		return
 	}

@@ -207,12 +207,7 @@ func (h *Handler) newPlan(c *gin.Context) {
 		return
 	}
 	template, err := h.store.Template(uint(id))
-	if errors.Is(err, models.ErrNotFound) {
-		h.notFound(c)
-		return
-	}
-	if err != nil {
-		h.serverError(c, err)
+	if h.lookupFailed(c, err) {
 		return
 	}
 	content, err := template.Decode()
@@ -230,12 +225,7 @@ func (h *Handler) createPlan(c *gin.Context) {
 	}
 	id, _ := strconv.ParseUint(c.PostForm("template"), 10, 64)
 	template, err := h.store.Template(uint(id))
-	if errors.Is(err, models.ErrNotFound) {
-		h.notFound(c)
-		return
-	}
-	if err != nil {
-		h.serverError(c, err)
+	if h.lookupFailed(c, err) {
 		return
 	}
 	rule, err := templatePeakFlow(template)
@@ -271,12 +261,7 @@ func (h *Handler) staffPlan(c *gin.Context) (*models.Patient, *models.ActionPlan
 	}
 	id, _ := strconv.ParseUint(c.Param("plan"), 10, 64)
 	plan, err := h.store.PlanForPatient(patient.ID, uint(id))
-	if errors.Is(err, models.ErrNotFound) {
-		h.notFound(c)
-		return nil, nil, false
-	}
-	if err != nil {
-		h.serverError(c, err)
+	if h.lookupFailed(c, err) {
 		return nil, nil, false
 	}
 	return patient, plan, true

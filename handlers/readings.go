@@ -66,35 +66,31 @@ func (h *Handler) readings(c *gin.Context) {
 	render(c, http.StatusOK, views.ReadingsPage(h.page(c, title, nil), page))
 }
 
-func (h *Handler) peakFlowForm(c *gin.Context) {
+// peakFlowPatient finds the passport in the URL for someone who may act
+// on it, and its plan that uses peak flow.
+func (h *Handler) peakFlowPatient(c *gin.Context) (*models.Patient, *models.PlanSummary, bool) {
 	patient, _, ok := h.readerPatient(c, true)
 	if !ok {
-		return
+		return nil, nil, false
 	}
 	plan, err := h.store.PeakFlowPlan(patient)
-	if errors.Is(err, models.ErrNotFound) {
-		h.notFound(c)
-		return
+	if h.lookupFailed(c, err) {
+		return nil, nil, false
 	}
-	if err != nil {
-		h.serverError(c, err)
+	return patient, plan, true
+}
+
+func (h *Handler) peakFlowForm(c *gin.Context) {
+	patient, plan, ok := h.peakFlowPatient(c)
+	if !ok {
 		return
 	}
 	render(c, http.StatusOK, views.PeakFlowPage(h.page(c, "Record your peak flow", nil), passportBase(patient), *plan.Content.PeakFlow))
 }
 
 func (h *Handler) recordPeakFlow(c *gin.Context) {
-	patient, _, ok := h.readerPatient(c, true)
+	patient, plan, ok := h.peakFlowPatient(c)
 	if !ok {
-		return
-	}
-	plan, err := h.store.PeakFlowPlan(patient)
-	if errors.Is(err, models.ErrNotFound) {
-		h.notFound(c)
-		return
-	}
-	if err != nil {
-		h.serverError(c, err)
 		return
 	}
 	form := views.NewForm()

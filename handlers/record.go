@@ -288,12 +288,7 @@ func (h *Handler) staffCarer(c *gin.Context) (*models.Patient, *models.CarerEntr
 	}
 	id, _ := strconv.ParseUint(c.Param("link"), 10, 64)
 	link, err := h.store.CarerLinkFor(patient.ID, uint(id))
-	if errors.Is(err, models.ErrNotFound) {
-		h.notFound(c)
-		return nil, nil, false
-	}
-	if err != nil {
-		h.serverError(c, err)
+	if h.lookupFailed(c, err) {
 		return nil, nil, false
 	}
 	return patient, link, true

@@ -88,13 +88,7 @@ func (h *Handler) revokeShare(c *gin.Context) {
 		return
 	}
 	id, _ := strconv.ParseUint(c.Param("share"), 10, 64)
-	err := h.store.RevokeShare(actor(c), patient, uint(id))
-	if errors.Is(err, models.ErrNotFound) {
-		h.notFound(c)
-		return
-	}
-	if err != nil {
-		h.serverError(c, err)
+	if h.lookupFailed(c, h.store.RevokeShare(actor(c), patient, uint(id))) {
 		return
 	}
 	redirect(c, passportBase(patient)+"/shares")
