@@ -20,41 +20,17 @@ func (h *Handler) activateForm(c *gin.Context) {
 }
 
 func (h *Handler) activate(c *gin.Context) {
-	form := views.NewForm()
-	code := formValue(c, form, "code")
-	if code == "" {
-		form.Add("code", "Enter your activation code")
-	} else if len(code) > 40 {
-		form.Add("code", msgActivationWrong)
+	show := func(status int, form *views.Form) {
+		render(c, status, views.ActivatePage(h.page(c, "Set up your account", form)))
 	}
-	dob, dobOK := dateField(c, form, "dob", "Date of birth", true)
-	if form.HasErrors() || !dobOK {
-		render(c, http.StatusUnprocessableEntity, views.ActivatePage(h.page(c, "Set up your account", form)))
+	attempt, ok := h.readCodeAttempt(c, models.AttemptActivation, "Enter your activation code", msgActivationWrong,
+		"You have tried too many times. Wait 15 minutes and try again, or ask your clinic for help", show)
+	if !ok {
 		return
 	}
-	// Throttle by address, and by code so that one letter's code cannot be
-	// tried against many dates of birth.
-	codeKey := models.HashActivationCode(code)[:32]
-	ip := c.ClientIP()
-	throttled, err := h.store.Throttled(models.AttemptActivation, codeKey, ip)
-	if err != nil {
-		h.serverError(c, err)
-		return
-	}
-	if throttled {
-		form.Add("code", "You have tried too many times. Wait 15 minutes and try again, or ask your clinic for help")
-		render(c, http.StatusTooManyRequests, views.ActivatePage(h.page(c, "Set up your account", form)))
-		return
-	}
-	record, err := h.store.CheckActivation(code, dob)
+	record, err := h.store.CheckActivation(attempt.code, attempt.dob)
 	if errors.Is(err, models.ErrActivationInvalid) {
-		if err := h.store.RecordAttempt(models.AttemptActivation, codeKey, ip, false); err != nil {
-			h.serverError(c, err)
-			return
-		}
-		h.audit(c, models.AuditEntry{Action: models.AuditActivationFailed})
-		form.Add("code", msgActivationWrong)
-		render(c, http.StatusUnprocessableEntity, views.ActivatePage(h.page(c, "Set up your account", form)))
+		h.refuse(c, attempt, models.AuditActivationFailed, msgActivationWrong)
 		return
 	}
 	if err != nil {

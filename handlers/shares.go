@@ -101,39 +101,17 @@ func (h *Handler) sharedForm(c *gin.Context) {
 }
 
 func (h *Handler) openShared(c *gin.Context) {
-	form := views.NewForm()
-	code := formValue(c, form, "code")
-	if code == "" {
-		form.Add("code", "Enter the access code")
-	} else if len(code) > 40 {
-		form.Add("code", "The access code or date of birth is not right")
+	show := func(status int, form *views.Form) {
+		render(c, status, views.SharedFormPage(h.page(c, "See someone's emergency information", form)))
 	}
-	dob, dobOK := dateField(c, form, "dob", "Date of birth", true)
-	if form.HasErrors() || !dobOK {
-		render(c, http.StatusUnprocessableEntity, views.SharedFormPage(h.page(c, "See someone's emergency information", form)))
+	attempt, ok := h.readCodeAttempt(c, models.AttemptShare, "Enter the access code", "The access code or date of birth is not right",
+		"You have tried too many times. Wait 15 minutes and try again", show)
+	if !ok {
 		return
 	}
-	codeKey := models.HashActivationCode(code)[:32]
-	ip := c.ClientIP()
-	throttled, err := h.store.Throttled(models.AttemptShare, codeKey, ip)
-	if err != nil {
-		h.serverError(c, err)
-		return
-	}
-	if throttled {
-		form.Add("code", "You have tried too many times. Wait 15 minutes and try again")
-		render(c, http.StatusTooManyRequests, views.SharedFormPage(h.page(c, "See someone's emergency information", form)))
-		return
-	}
-	share, err := h.store.OpenShare(actor(c), code, dob)
+	share, err := h.store.OpenShare(actor(c), attempt.code, attempt.dob)
 	if errors.Is(err, models.ErrNotFound) {
-		if err := h.store.RecordAttempt(models.AttemptShare, codeKey, ip, false); err != nil {
-			h.serverError(c, err)
-			return
-		}
-		h.audit(c, models.AuditEntry{Action: "share.refused"})
-		form.Add("code", "The access code or date of birth is not right, or the code has stopped working")
-		render(c, http.StatusUnprocessableEntity, views.SharedFormPage(h.page(c, "See someone's emergency information", form)))
+		h.refuse(c, attempt, "share.refused", "The access code or date of birth is not right, or the code has stopped working")
 		return
 	}
 	if err != nil {
