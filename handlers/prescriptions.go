@@ -34,15 +34,15 @@ func (h *Handler) prescriptions(c *gin.Context) {
 	if !ok {
 		return
 	}
-	h.showPrescriptions(c, http.StatusOK, patient, canAct, nil)
-}
-
-func (h *Handler) showPrescriptions(c *gin.Context, status int, patient *models.Patient, canAct bool, form *views.Form) {
 	choices, err := h.prescriptionChoices(patient)
 	if err != nil {
 		h.serverError(c, err)
 		return
 	}
+	h.showPrescriptions(c, http.StatusOK, patient, canAct, choices, nil)
+}
+
+func (h *Handler) showPrescriptions(c *gin.Context, status int, patient *models.Patient, canAct bool, choices []views.MedicineChoice, form *views.Form) {
 	requests, err := h.store.PrescriptionRequestsOf(patient.ID, requestHistory)
 	if err != nil {
 		h.serverError(c, err)
@@ -71,13 +71,13 @@ func (h *Handler) requestPrescription(c *gin.Context) {
 	}
 	if chosen == nil {
 		form.Add("medicine-0", "Select the medicine you need")
-		h.showPrescriptions(c, http.StatusUnprocessableEntity, patient, canAct, form)
+		h.showPrescriptions(c, http.StatusUnprocessableEntity, patient, canAct, choices, form)
 		return
 	}
 	_, err = h.store.RequestPrescription(actor(c), patient, chosen.PlanID, chosen.Medicine.Name)
 	if errors.Is(err, models.ErrAlreadyRequested) {
 		form.Add("medicine-0", "You have already asked for "+chosen.Medicine.Name+". You can ask again when that request is finished")
-		h.showPrescriptions(c, http.StatusConflict, patient, canAct, form)
+		h.showPrescriptions(c, http.StatusConflict, patient, canAct, choices, form)
 		return
 	}
 	if err != nil {

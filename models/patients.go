@@ -151,22 +151,34 @@ func (s *Store) PatientForStaff(staffID uint, ref string) (*Patient, error) {
 // PatientForReader finds a passport that a patient or carer may read: their
 // own, or that of someone they are a carer for now.
 func (s *Store) PatientForReader(user *User, ref string) (*Patient, error) {
-	var patient Patient
-	q := s.db.Where("ref = ?", ref)
+	patient, _, err := s.ReaderAccess(user, ref)
+	return patient, err
+}
+
+// ReaderAccess finds a passport a patient or carer may read, and says
+// whether they may also act on it: a patient always may, a carer only with
+// "view and act" permission. One query either way.
+func (s *Store) ReaderAccess(user *User, ref string) (*Patient, bool, error) {
 	switch user.Role {
 	case RolePatient:
 		if user.PatientID == nil {
-			return nil, ErrNotFound
+			return nil, false, ErrNotFound
 		}
-		q = q.Where("id = ?", *user.PatientID)
+		var patient Patient
+		err := s.db.Where("ref = ? AND id = ?", ref, *user.PatientID).First(&patient).Error
+		return &patient, true, notFound(err)
 	case RoleCarer:
-		q = q.Where("id IN (?)", s.db.Model(&CarerLink{}).Select("patient_id").
-			Where("carer_id = ? AND revoked_at IS NULL", user.ID))
-	default:
-		return nil, ErrNotFound
+		var cared CaredFor
+		err := s.db.Model(&Patient{}).Select("patients.*, carer_links.relationship, carer_links.permission").
+			Joins("JOIN carer_links ON carer_links.patient_id = patients.id").
+			Where("patients.ref = ? AND carer_links.carer_id = ? AND carer_links.revoked_at IS NULL", ref, user.ID).
+			Limit(1).Scan(&cared).Error
+		if err == nil && cared.ID == 0 {
+			err = ErrNotFound
+		}
+		return &cared.Patient, cared.Permission == PermissionAct, err
 	}
-	err := q.First(&patient).Error
-	return &patient, notFound(err)
+	return nil, false, ErrNotFound
 }
 
 // CaredFor is a person a carer looks after.

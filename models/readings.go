@@ -19,22 +19,6 @@ const (
 // ErrCannotAct means the person may see the passport but not act on it.
 var ErrCannotAct = errors.New("view only")
 
-// ReaderAccess finds a passport a patient or carer may read, and says
-// whether they may also act on it: a patient always may, a carer only with
-// "view and act" permission.
-func (s *Store) ReaderAccess(user *User, ref string) (*Patient, bool, error) {
-	patient, err := s.PatientForReader(user, ref)
-	if err != nil {
-		return nil, false, err
-	}
-	if user.Role == RolePatient {
-		return patient, true, nil
-	}
-	var link CarerLink
-	err = s.db.Where("carer_id = ? AND patient_id = ? AND revoked_at IS NULL", user.ID, patient.ID).First(&link).Error
-	return patient, link.Permission == PermissionAct, notFound(err)
-}
-
 // PeakFlowPlan is the patient's plan that uses peak flow, if any.
 func (s *Store) PeakFlowPlan(patient *Patient) (*PlanSummary, error) {
 	passport, err := s.LoadPassport(patient)
