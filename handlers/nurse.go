@@ -107,22 +107,28 @@ func (h *Handler) staffPatient(c *gin.Context) (*models.Patient, bool) {
 	return patient, true
 }
 
-// activationLetter shows a newly made code once. The code is held in the
-// session only until this page has shown it.
 func (h *Handler) activationLetter(c *gin.Context) {
 	patient, ok := h.staffPatient(c)
 	if !ok {
 		return
 	}
+	h.showLetter(c, patient, patient.FullName(), patient.Ref, "/patients/"+patient.Ref+"/activation-code",
+		models.AuditEntry{TargetType: "activation-letter", TargetID: patient.Ref})
+}
+
+// showLetter shows an activation letter, with a newly made code once: the
+// code is held in the session under key only until this page has shown it.
+func (h *Handler) showLetter(c *gin.Context, patient *models.Patient, recipient, key, newCodeURL string, viewed models.AuditEntry) {
 	practice, err := h.store.Organisation(patient.PracticeID)
 	if err != nil {
 		h.serverError(c, err)
 		return
 	}
-	letter := views.Letter{Patient: patient, Practice: *practice, Address: h.publicAddress + "/activate", Recipient: patient.FullName(),
-		Code: h.takeLetterCode(c, patient.Ref), NewCodeURL: "/patients/" + patient.Ref + "/activation-code"}
-	h.audit(c, models.AuditEntry{Action: models.AuditPatientViewed, PatientID: &patient.ID, TargetType: "activation-letter", TargetID: patient.Ref})
-	render(c, http.StatusOK, views.ActivationLetterPage(h.page(c, "Activation letter for "+patient.FullName(), nil), letter))
+	letter := views.Letter{Patient: patient, Practice: *practice, Address: h.publicAddress + "/activate", Recipient: recipient,
+		Code: h.takeLetterCode(c, key), NewCodeURL: newCodeURL}
+	viewed.Action, viewed.PatientID = models.AuditPatientViewed, &patient.ID
+	h.audit(c, viewed)
+	render(c, http.StatusOK, views.ActivationLetterPage(h.page(c, "Activation letter for "+recipient, nil), letter))
 }
 
 func (h *Handler) newActivationCode(c *gin.Context) {

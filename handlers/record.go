@@ -301,16 +301,8 @@ func (h *Handler) carerLetter(c *gin.Context) {
 	if !ok {
 		return
 	}
-	practice, err := h.store.Organisation(patient.PracticeID)
-	if err != nil {
-		h.serverError(c, err)
-		return
-	}
-	letter := views.Letter{Patient: patient, Practice: *practice, Address: h.publicAddress + "/activate",
-		Recipient: link.DisplayName, Code: h.takeLetterCode(c, carerLetterKey(link.ID)),
-		NewCodeURL: fmt.Sprintf("/patients/%s/carers/%d/activation-code", patient.Ref, link.ID)}
-	h.audit(c, models.AuditEntry{Action: models.AuditPatientViewed, PatientID: &patient.ID, TargetType: "carer-letter", TargetID: strconv.Itoa(int(link.ID))})
-	render(c, http.StatusOK, views.ActivationLetterPage(h.page(c, "Activation letter for "+link.DisplayName, nil), letter))
+	h.showLetter(c, patient, link.DisplayName, carerLetterKey(link.ID), fmt.Sprintf("/patients/%s/carers/%d/activation-code", patient.Ref, link.ID),
+		models.AuditEntry{TargetType: "carer-letter", TargetID: strconv.Itoa(int(link.ID))})
 }
 
 func (h *Handler) newCarerCode(c *gin.Context) {
