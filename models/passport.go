@@ -49,10 +49,21 @@ func (s *Store) LoadPassport(patient *Patient) (*Passport, error) {
 	if err := s.db.First(&passport.Practice, patient.PracticeID).Error; err != nil {
 		return nil, err
 	}
-	var plans []ActionPlan
-	if err := s.db.Where("patient_id = ?", patient.ID).Order("condition_name, id").Find(&plans).Error; err != nil {
+	var err error
+	if passport.Plans, err = s.currentPlans(patient.ID); err != nil {
 		return nil, err
 	}
+	err = s.db.Where("patient_id = ?", patient.ID).Order("kind, position, id").Find(&passport.Contacts).Error
+	return &passport, err
+}
+
+// currentPlans is each of a patient's plans with its newest version.
+func (s *Store) currentPlans(patientID uint) ([]PlanSummary, error) {
+	var plans []ActionPlan
+	if err := s.db.Where("patient_id = ?", patientID).Order("condition_name, id").Find(&plans).Error; err != nil {
+		return nil, err
+	}
+	var summaries []PlanSummary
 	for _, plan := range plans {
 		var version PlanVersion
 		err := s.db.Where("plan_id = ?", plan.ID).Order("number DESC").Limit(1).Find(&version).Error
@@ -66,10 +77,9 @@ func (s *Store) LoadPassport(patient *Patient) (*Passport, error) {
 		if err != nil {
 			return nil, err
 		}
-		passport.Plans = append(passport.Plans, PlanSummary{Plan: plan, Version: version, Content: content})
+		summaries = append(summaries, PlanSummary{Plan: plan, Version: version, Content: content})
 	}
-	err := s.db.Where("patient_id = ?", patient.ID).Order("kind, position, id").Find(&passport.Contacts).Error
-	return &passport, err
+	return summaries, nil
 }
 
 // AddPlanVersion saves a new version of a plan, numbered after the newest.

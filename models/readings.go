@@ -21,11 +21,11 @@ var ErrCannotAct = errors.New("view only")
 
 // PeakFlowPlan is the patient's plan that uses peak flow, if any.
 func (s *Store) PeakFlowPlan(patient *Patient) (*PlanSummary, error) {
-	passport, err := s.LoadPassport(patient)
+	plans, err := s.currentPlans(patient.ID)
 	if err != nil {
 		return nil, err
 	}
-	for _, plan := range passport.Plans {
+	for _, plan := range plans {
 		if plan.Content.PeakFlow != nil && plan.Content.PeakFlow.PersonalBest > 0 {
 			return &plan, nil
 		}
@@ -118,11 +118,11 @@ func (s *Store) ReadingsSince(patientID uint, since time.Time) ([]ReadingEntry, 
 
 // PlanSummaryFor finds one of a patient's plans with its newest version.
 func (s *Store) PlanSummaryFor(patient *Patient, planID uint) (*PlanSummary, error) {
-	passport, err := s.LoadPassport(patient)
+	plans, err := s.currentPlans(patient.ID)
 	if err != nil {
 		return nil, err
 	}
-	for _, plan := range passport.Plans {
+	for _, plan := range plans {
 		if plan.Plan.ID == planID {
 			return &plan, nil
 		}
