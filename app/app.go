@@ -121,8 +121,12 @@ func serve(cfg Config, db *gorm.DB, stdout io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("cannot listen on %s: %w", cfg.Addr, err)
 	}
+	handler, err := Handler(db, cfg)
+	if err != nil {
+		return err
+	}
 	server := &http.Server{
-		Handler:           Handler(db, cfg),
+		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -174,7 +178,12 @@ func sweep(ctx context.Context, store *models.Store, sessions *models.SessionSto
 }
 
 // Handler wires the whole service: assets, then sessions around the pages.
-func Handler(db *gorm.DB, cfg Config) http.Handler {
+func Handler(db *gorm.DB, cfg Config) (http.Handler, error) {
+	store := models.NewStore(db)
+	signingKey, err := store.SigningKey()
+	if err != nil {
+		return nil, fmt.Errorf("reading the signing key: %w", err)
+	}
 	gin.SetMode(gin.ReleaseMode)
 	sessions := scs.New()
 	sessions.Store = models.NewSessionStore(db)
@@ -196,7 +205,7 @@ func Handler(db *gorm.DB, cfg Config) http.Handler {
 	if err := engine.SetTrustedProxies(cfg.TrustedProxies); err != nil {
 		panic(err) // validated in Config.validate
 	}
-	h := handlers.New(models.NewStore(db), sessions, cfg.PublicURL)
+	h := handlers.New(store, sessions, signingKey, cfg.PublicURL)
 	engine.Use(gin.CustomRecovery(h.Recover))
 	h.Routes(engine)
 
@@ -204,7 +213,7 @@ func Handler(db *gorm.DB, cfg Config) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") })
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		if err := models.NewStore(db).Ping(r.Context()); err != nil {
+		if err := store.Ping(r.Context()); err != nil {
 			http.Error(w, "database unavailable", http.StatusServiceUnavailable)
 			return
 		}
@@ -212,5 +221,5 @@ func Handler(db *gorm.DB, cfg Config) http.Handler {
 	})
 	mux.Handle("/assets/", assets.Handler())
 	mux.Handle("/", sessions.LoadAndSave(engine))
-	return requestID(logRequests(securityHeaders(cfg.secure(), limitBody(mux))))
+	return requestID(logRequests(securityHeaders(cfg.secure(), limitBody(mux)))), nil
 }

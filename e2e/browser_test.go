@@ -69,7 +69,12 @@ func run(m *testing.M) int {
 		return 1
 	}
 	store = models.NewStore(db)
-	server := httptest.NewServer(app.Handler(db, cfg))
+	handler, err := app.Handler(db, cfg)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		return 1
+	}
+	server := httptest.NewServer(handler)
 	defer server.Close()
 	serverURL = server.URL
 

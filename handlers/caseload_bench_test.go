@@ -54,7 +54,10 @@ func benchmarkCaseload(b *testing.B, kind string, size int) {
 		b.Fatal(err)
 	}
 
-	handler := app.Handler(db, cfg)
+	handler, err := app.Handler(db, cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
 	cookie := signInAs(b, handler, "nurse")
 	for _, page := range []string{"/caseload", "/caseload?q=family00042", "/caseload?filter=red-zone&sort=review"} {
 		b.Run(fmt.Sprintf("%s %d patients %s", kind, size, page), func(b *testing.B) {

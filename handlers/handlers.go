@@ -27,13 +27,15 @@ const (
 type Handler struct {
 	store         *models.Store
 	sessions      *scs.SessionManager
+	signer        signer
 	publicAddress string
 }
 
-// New makes the handlers. publicAddress is where people reach the service,
-// as printed on activation letters.
-func New(store *models.Store, sessions *scs.SessionManager, publicAddress string) *Handler {
-	return &Handler{store: store, sessions: sessions, publicAddress: publicAddress}
+// New makes the handlers. signingKey signs what the service keeps in
+// browsers' cookies; publicAddress is where people reach the service, as
+// printed on activation letters.
+func New(store *models.Store, sessions *scs.SessionManager, signingKey []byte, publicAddress string) *Handler {
+	return &Handler{store: store, sessions: sessions, signer: signer{key: signingKey}, publicAddress: publicAddress}
 }
 
 // Routes registers every page. Each group states who may use it.

@@ -20,7 +20,10 @@ func BenchmarkPassport(b *testing.B) {
 		if err := app.Prepare(db, cfg); err != nil {
 			b.Fatal(err)
 		}
-		handler := app.Handler(db, cfg)
+		handler, err := app.Handler(db, cfg)
+		if err != nil {
+			b.Fatal(err)
+		}
 		cookie := signInAs(b, handler, "patient")
 		b.Run(kind, func(b *testing.B) {
 			b.RunParallel(func(pb *testing.PB) {

@@ -41,7 +41,11 @@ func startServer(t *testing.T, db *gorm.DB, cfg app.Config) *testServer {
 	if err := app.Prepare(db, cfg); err != nil {
 		t.Fatal(err)
 	}
-	server := httptest.NewServer(app.Handler(db, cfg))
+	handler, err := app.Handler(db, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	server := httptest.NewServer(handler)
 	t.Cleanup(server.Close)
 	return &testServer{Server: server, db: db, store: models.NewStore(db)}
 }

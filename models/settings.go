@@ -1,6 +1,7 @@
 package models
 
 import (
+	"encoding/base64"
 	"errors"
 
 	"gorm.io/gorm"
@@ -44,4 +45,21 @@ func (s *Store) IsDemo() (bool, error) {
 		return false, nil
 	}
 	return setting.Value == ModeDemo, err
+}
+
+const settingSigningKey = "signing_key"
+
+// SigningKey is the service's secret for signing what it hands to browsers,
+// made at random the first time and kept in the database, so that every
+// instance of the service signs and checks with the same key.
+func (s *Store) SigningKey() ([]byte, error) {
+	if err := s.db.Clauses(clause.OnConflict{DoNothing: true}).
+		Create(&Setting{Key: settingSigningKey, Value: base64.StdEncoding.EncodeToString(randomBytes(32))}).Error; err != nil {
+		return nil, err
+	}
+	var setting Setting
+	if err := s.db.First(&setting, "key = ?", settingSigningKey).Error; err != nil {
+		return nil, err
+	}
+	return base64.StdEncoding.DecodeString(setting.Value)
 }

@@ -41,14 +41,20 @@ func notFound(err error) error {
 	return err
 }
 
+// randomBytes is n bytes from crypto/rand, which never fails.
+func randomBytes(n int) []byte {
+	buf := make([]byte, n)
+	_, _ = rand.Read(buf)
+	return buf
+}
+
 // randomString draws n characters from a 32-character alphabet with
 // crypto/rand; 32 divides 256, so every character is equally likely.
 func randomString(alphabet string, n int) string {
 	if len(alphabet) != 32 {
 		panic("randomString needs a 32-character alphabet")
 	}
-	buf := make([]byte, n)
-	_, _ = rand.Read(buf) // crypto/rand.Read never fails
+	buf := randomBytes(n)
 	for i, b := range buf {
 		buf[i] = alphabet[int(b)%32]
 	}
