@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/signal"
 	"syscall"
@@ -27,9 +28,12 @@ import (
 const usage = `Usage:
   passport serve [--addr HOST:PORT] [--demo]   serve Health Passport
   passport migrate                             bring the database up to date
+  passport audit verify                        check that no audit entry was changed or removed
 
 Environment:
   DATABASE_URL              PostgreSQL URL; without it an SQLite file is used
+  MIGRATE_DATABASE_URL      PostgreSQL URL of the schema's owner, for migrate (default DATABASE_URL);
+                            when set, serve runs as DATABASE_URL's role and never migrates
   PASSPORT_DATA_DIR         folder for the SQLite file (default ./data)
   PASSPORT_DEMO_PASSWORD    password of the demo accounts (default passport-demo)
   PASSPORT_PUBLIC_URL       address printed on activation letters
@@ -44,13 +48,17 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	cfg := configFromEnv(os.Getenv)
-	flags := flag.NewFlagSet("passport "+args[0], flag.ContinueOnError)
+	command := args[0]
+	if command == "audit" && len(args) > 1 && args[1] == "verify" {
+		command, args = "audit verify", args[1:]
+	}
+	flags := flag.NewFlagSet("passport "+command, flag.ContinueOnError)
 	flags.SetOutput(stderr)
-	switch args[0] {
+	switch command {
 	case "serve":
 		flags.StringVar(&cfg.Addr, "addr", cfg.Addr, "address to listen on, HOST:PORT")
 		flags.BoolVar(&cfg.Demo, "demo", false, "serve demo data (refused on a database not created for the demo)")
-	case "migrate":
+	case "migrate", "audit verify":
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -73,32 +81,115 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "passport: %v\n", err)
 		return 1
 	}
-	db, err := models.Open(cfg.DatabaseURL, cfg.DataDir)
+	var err error
+	switch command {
+	case "migrate":
+		err = migrate(cfg, stdout)
+	case "audit verify":
+		err = verifyAudit(cfg, stdout)
+	default:
+		err = prepareAndServe(cfg, stdout)
+	}
 	if err != nil {
-		fmt.Fprintf(stderr, "passport: %v\n", err)
-		return 1
-	}
-	if err := Prepare(db, cfg); err != nil {
-		fmt.Fprintf(stderr, "passport: %v\n", err)
-		return 1
-	}
-	if args[0] == "migrate" {
-		fmt.Fprintf(stdout, "Database is up to date (%s).\n", migrations.Latest())
-		return 0
-	}
-	if err := serve(cfg, db, stdout); err != nil {
 		fmt.Fprintf(stderr, "passport: %v\n", err)
 		return 1
 	}
 	return 0
 }
 
-// Prepare migrates the database, checks the mode it was created in and, in
-// demo mode, adds the demo data.
+// open connects to the database at databaseURL, or to the SQLite file, and
+// gives back what closes it again.
+func open(databaseURL string, cfg Config) (*gorm.DB, func(), error) {
+	db, err := models.Open(databaseURL, cfg.DataDir)
+	if err != nil {
+		return nil, nil, err
+	}
+	return db, func() {
+		if sqlDB, err := db.DB(); err == nil {
+			sqlDB.Close()
+		}
+	}, nil
+}
+
+// migrate brings the schema up to date as its owner and, when the service
+// runs as another PostgreSQL role, gives that role its rights.
+func migrate(cfg Config, stdout io.Writer) error {
+	db, closeDB, err := open(cfg.MigrateURL, cfg)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	if err := Prepare(db, cfg); err != nil {
+		return err
+	}
+	if cfg.MigrateURL != cfg.DatabaseURL {
+		servingURL, err := url.Parse(cfg.DatabaseURL)
+		if err != nil || servingURL.User.Username() == "" {
+			return errors.New("DATABASE_URL must name the serving role, like postgres://passport_app@host/passport, when MIGRATE_DATABASE_URL is set")
+		}
+		var owner string
+		if err := db.Raw(`SELECT current_user`).Scan(&owner).Error; err != nil {
+			return err
+		}
+		if role := servingURL.User.Username(); role != owner {
+			if err := migrations.GrantServingRole(db, role); err != nil {
+				return err
+			}
+		}
+	}
+	fmt.Fprintf(stdout, "Database is up to date (%s).\n", migrations.Latest())
+	return nil
+}
+
+// verifyAudit walks the audit log's hash chain.
+func verifyAudit(cfg Config, stdout io.Writer) error {
+	db, closeDB, err := open(cfg.DatabaseURL, cfg)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	if err := migrations.CheckCurrent(db); err != nil {
+		return err
+	}
+	verified, err := models.NewStore(db).VerifyAuditLog()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "All %d audit entries verified.\n", verified)
+	return nil
+}
+
+// prepareAndServe readies the database and serves. With a migrating role of
+// its own, the schema is that role's business: the service only checks it.
+func prepareAndServe(cfg Config, stdout io.Writer) error {
+	db, closeDB, err := open(cfg.DatabaseURL, cfg)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	if cfg.MigrateURL == cfg.DatabaseURL {
+		err = Prepare(db, cfg)
+	} else if err = migrations.CheckCurrent(db); err == nil {
+		err = prepareRows(db, cfg)
+	}
+	if err != nil {
+		return err
+	}
+	return serve(cfg, db, stdout)
+}
+
+// Prepare migrates the database and readies it to serve.
 func Prepare(db *gorm.DB, cfg Config) error {
 	if err := migrations.Run(db); err != nil {
 		return fmt.Errorf("migrating the database: %w", err)
 	}
+	return prepareRows(db, cfg)
+}
+
+// prepareRows checks the mode the database was created in, adds the
+// standard templates and, in demo mode, the demo data. It changes rows
+// only, never the schema, so the serving role can run it.
+func prepareRows(db *gorm.DB, cfg Config) error {
 	store := models.NewStore(db)
 	mode := models.ModeLive
 	if cfg.Demo {

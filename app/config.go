@@ -17,6 +17,7 @@ type Config struct {
 	Addr           string   // --addr
 	Demo           bool     // --demo
 	DatabaseURL    string   // DATABASE_URL: PostgreSQL; empty means embedded SQLite
+	MigrateURL     string   // MIGRATE_DATABASE_URL: PostgreSQL as the schema's owner; defaults to DatabaseURL
 	DataDir        string   // PASSPORT_DATA_DIR: where the SQLite file lives
 	DemoPassword   string   // PASSPORT_DEMO_PASSWORD
 	PublicURL      string   // PASSPORT_PUBLIC_URL: printed on activation letters
@@ -34,9 +35,13 @@ func configFromEnv(getenv func(string) string) Config {
 	cfg := Config{
 		Addr:         defaultAddr,
 		DatabaseURL:  getenv("DATABASE_URL"),
+		MigrateURL:   getenv("MIGRATE_DATABASE_URL"),
 		DataDir:      getenv("PASSPORT_DATA_DIR"),
 		DemoPassword: getenv("PASSPORT_DEMO_PASSWORD"),
 		PublicURL:    strings.TrimRight(getenv("PASSPORT_PUBLIC_URL"), "/"),
+	}
+	if cfg.MigrateURL == "" {
+		cfg.MigrateURL = cfg.DatabaseURL
 	}
 	if cfg.DataDir == "" {
 		cfg.DataDir = defaultDataDir
@@ -76,6 +81,9 @@ func (cfg *Config) validate() error {
 			host = "localhost"
 		}
 		cfg.PublicURL = "http://" + net.JoinHostPort(host, port)
+	}
+	if cfg.MigrateURL != cfg.DatabaseURL && cfg.DatabaseURL == "" {
+		return errors.New("MIGRATE_DATABASE_URL needs DATABASE_URL as well: SQLite has no roles")
 	}
 	if info, err := os.Stat(cfg.DataDir); cfg.DatabaseURL == "" && err == nil && !info.IsDir() {
 		return fmt.Errorf("PASSPORT_DATA_DIR %s is a file, not a folder", cfg.DataDir)

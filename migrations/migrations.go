@@ -17,16 +17,21 @@ var all = []*gormigrate.Migration{
 	shares,
 	feedback,
 	devices,
+	auditChain,
 }
 
 // Run brings the database up to the newest step.
 func Run(db *gorm.DB) error {
+	return migrator(db).Migrate()
+}
+
+func migrator(db *gorm.DB) *gormigrate.Gormigrate {
 	return gormigrate.New(db, &gormigrate.Options{
 		TableName:      "schema_migrations",
 		IDColumnName:   "id",
 		IDColumnSize:   64,
 		UseTransaction: true,
-	}, all).Migrate()
+	}, all)
 }
 
 // Latest is the identifier of the newest step.

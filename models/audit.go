@@ -1,6 +1,16 @@
 package models
 
 import (
+	"crypto/sha256"
+	"database/sql"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"strconv"
+	"time"
+
 	"gorm.io/gorm"
 )
 
@@ -39,12 +49,25 @@ type AuditEntry struct {
 
 // Audit appends one entry to the audit log.
 func (s *Store) Audit(actor Actor, entry AuditEntry) error {
-	return s.audit(s.db, actor, entry)
+	return s.db.Transaction(func(tx *gorm.DB) error { return s.audit(tx, actor, entry) })
 }
 
+// audit appends one entry inside the transaction tx, chained to the entry
+// before it. Taking the next id from the chain's head row locks that row
+// until tx ends, so writers chain one at a time and the chain cannot fork;
+// if tx rolls back, the entry and its place in the chain go together.
 func (s *Store) audit(tx *gorm.DB, actor Actor, entry AuditEntry) error {
+	var head AuditChain
+	if err := tx.Raw(`UPDATE audit_chains SET last_event_id = last_event_id + 1 WHERE id = 1
+		RETURNING last_event_id, last_hash`).Scan(&head).Error; err != nil {
+		return err
+	}
+	if head.LastEventID == 0 {
+		return errors.New("the audit chain has no head row: run passport migrate")
+	}
 	event := AuditEvent{
-		At:         s.now(),
+		ID:         head.LastEventID,
+		At:         s.now().Truncate(time.Microsecond), // what both databases keep
 		ActorRole:  string(actor.Role),
 		Action:     entry.Action,
 		PatientID:  entry.PatientID,
@@ -58,7 +81,116 @@ func (s *Store) audit(tx *gorm.DB, actor Actor, entry AuditEntry) error {
 	if actor.UserID != 0 {
 		event.ActorID = &actor.UserID
 	}
-	return tx.Create(&event).Error
+	event.Hash = AuditEventHash(head.LastHash, event)
+	if err := tx.Create(&event).Error; err != nil {
+		return err
+	}
+	return tx.Exec(`UPDATE audit_chains SET last_hash = ? WHERE id = 1`, event.Hash).Error
+}
+
+// AuditEventHash is the hex SHA-256 that chains an entry to the hash of the
+// one before it ("" for the first). It covers every field but the hash
+// itself, each written as its length and then its bytes, so no two entries
+// encode alike; an absent id is empty, which no number is. Entries already
+// written keep this encoding for ever: a new one needs a new version label.
+func AuditEventHash(previous string, event AuditEvent) string {
+	h := sha256.New()
+	for _, field := range []string{
+		"audit-event-v1",
+		previous,
+		strconv.FormatUint(uint64(event.ID), 10),
+		event.At.UTC().Format("2006-01-02T15:04:05.000000Z"),
+		optionalID(event.ActorID),
+		event.ActorRole,
+		event.Action,
+		optionalID(event.PatientID),
+		optionalID(event.OnBehalfOf),
+		event.TargetType,
+		event.TargetID,
+		event.IPAddress,
+		event.RequestID,
+		event.Detail,
+	} {
+		writeField(h, field)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+func writeField(h hash.Hash, field string) {
+	var length [8]byte
+	binary.BigEndian.PutUint64(length[:], uint64(len(field)))
+	h.Write(length[:])
+	h.Write([]byte(field))
+}
+
+func optionalID(id *uint) string {
+	if id == nil {
+		return ""
+	}
+	return strconv.FormatUint(uint64(*id), 10)
+}
+
+// AuditChainBroken names the first audit entry that does not follow from the
+// chain before it: it was changed, forged, or an entry before it removed.
+type AuditChainBroken struct {
+	Event AuditEvent
+}
+
+func (e *AuditChainBroken) Error() string {
+	return fmt.Sprintf("audit entry %d (%s, %s) does not match the chain: it, or an entry before it, was changed, added or removed",
+		e.Event.ID, e.Event.At.UTC().Format(time.RFC3339Nano), e.Event.Action)
+}
+
+// AuditEntriesMissing means the newest entries of the chain are gone.
+type AuditEntriesMissing struct {
+	LastFound    uint // 0 when no entry is left
+	LastRecorded uint
+}
+
+func (e *AuditEntriesMissing) Error() string {
+	return fmt.Sprintf("audit entries after %d are missing: the newest entry recorded was %d", e.LastFound, e.LastRecorded)
+}
+
+// VerifyAuditLog walks the whole chain in id order and reports how many
+// entries match, or the first that does not. It reads one snapshot, so
+// entries written meanwhile are neither counted nor mistaken for forgeries.
+func (s *Store) VerifyAuditLog() (int, error) {
+	// SQLite's transactions are snapshots already, and it has no other levels.
+	var snapshot *sql.TxOptions
+	if s.db.Dialector.Name() == "postgres" {
+		snapshot = &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true}
+	}
+	verified := 0
+	err := s.db.Transaction(func(tx *gorm.DB) error {
+		var head AuditChain
+		if err := tx.First(&head, 1).Error; err != nil {
+			return err
+		}
+		var last AuditEvent // the entry before the next one read; none yet
+		var events []AuditEvent
+		err := tx.FindInBatches(&events, 1000, func(*gorm.DB, int) error {
+			for _, event := range events {
+				if event.ID > head.LastEventID || event.Hash != AuditEventHash(last.Hash, event) {
+					return &AuditChainBroken{Event: event}
+				}
+				last = event
+				verified++
+			}
+			return nil
+		}).Error
+		switch {
+		case err != nil:
+			return err
+		case last.ID < head.LastEventID:
+			return &AuditEntriesMissing{LastFound: last.ID, LastRecorded: head.LastEventID}
+		case last.Hash != head.LastHash:
+			// The newest entry was replaced by one chained correctly but
+			// not the one the head recorded.
+			return &AuditChainBroken{Event: last}
+		}
+		return nil
+	}, snapshot)
+	return verified, err
 }
 
 // AuditEventsFor lists the newest entries about patients of the given

@@ -155,6 +155,15 @@ type AuditEvent struct {
 	IPAddress  string
 	RequestID  string
 	Detail     string
+	Hash       string // SHA-256 chaining this entry to the one before; see AuditEventHash
+}
+
+// AuditChain is the one row that holds the newest entry of the audit log's
+// hash chain. Writers lock it to take their turn.
+type AuditChain struct {
+	ID          uint
+	LastEventID uint
+	LastHash    string
 }
 
 // SignInAttempt records a sign-in or activation attempt, for throttling.

@@ -36,6 +36,17 @@ func Each(t *testing.T, test func(t *testing.T, db *gorm.DB)) {
 // test ends.
 func Open(t testing.TB, kind string) *gorm.DB {
 	t.Helper()
+	db := OpenEmpty(t, kind)
+	if err := migrations.Run(db); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+// OpenEmpty makes a fresh database of the given kind with no tables, removed
+// when the test ends.
+func OpenEmpty(t testing.TB, kind string) *gorm.DB {
+	t.Helper()
 	var db *gorm.DB
 	var err error
 	switch kind {
@@ -50,9 +61,6 @@ func Open(t testing.TB, kind string) *gorm.DB {
 		t.Fatal(err)
 	}
 	db.Logger = logger.Default.LogMode(logger.Silent)
-	if err := migrations.Run(db); err != nil {
-		t.Fatal(err)
-	}
 	t.Cleanup(func() {
 		if sqlDB, err := db.DB(); err == nil {
 			sqlDB.Close()
