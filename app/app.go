@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"os/signal"
 	"syscall"
@@ -123,15 +122,11 @@ func migrate(cfg Config, stdout io.Writer) error {
 		return err
 	}
 	if cfg.MigrateURL != cfg.DatabaseURL {
-		servingURL, err := url.Parse(cfg.DatabaseURL)
-		if err != nil || servingURL.User.Username() == "" {
-			return errors.New("DATABASE_URL must name the serving role, like postgres://passport_app@host/passport, when MIGRATE_DATABASE_URL is set")
-		}
 		var owner string
 		if err := db.Raw(`SELECT current_user`).Scan(&owner).Error; err != nil {
 			return err
 		}
-		if role := servingURL.User.Username(); role != owner {
+		if role := cfg.servingRole(); role != owner {
 			if err := migrations.GrantServingRole(db, role); err != nil {
 				return err
 			}

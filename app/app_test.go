@@ -9,7 +9,7 @@ import (
 // run runs the command line with a clean environment of our variables.
 func run(t *testing.T, env map[string]string, args ...string) (int, string, string) {
 	t.Helper()
-	for _, name := range []string{"DATABASE_URL", "PASSPORT_DATA_DIR", "PASSPORT_DEMO_PASSWORD", "PASSPORT_PUBLIC_URL", "PASSPORT_TRUSTED_PROXIES"} {
+	for _, name := range []string{"DATABASE_URL", "MIGRATE_DATABASE_URL", "PASSPORT_DATA_DIR", "PASSPORT_DEMO_PASSWORD", "PASSPORT_PUBLIC_URL", "PASSPORT_TRUSTED_PROXIES"} {
 		t.Setenv(name, env[name])
 	}
 	var stdout, stderr bytes.Buffer
@@ -32,6 +32,10 @@ func TestBadConfigurationStopsWithOneClearLine(t *testing.T) {
 		{"not a PostgreSQL URL", map[string]string{"DATABASE_URL": "mysql://db/passport"}, []string{"migrate"}, "DATABASE_URL must be a postgres:// URL"},
 		{"short demo password", map[string]string{"PASSPORT_DEMO_PASSWORD": "short", "PASSPORT_DATA_DIR": dir}, []string{"serve", "--demo"}, "PASSPORT_DEMO_PASSWORD must be 8 characters"},
 		{"bad proxy", map[string]string{"PASSPORT_TRUSTED_PROXIES": "10.0.0.1, the proxy"}, []string{"migrate"}, `"the proxy", which is not an IP address`},
+		{"migrating URL without a serving one", map[string]string{"MIGRATE_DATABASE_URL": "postgres://owner@db/passport"}, []string{"migrate"}, "MIGRATE_DATABASE_URL needs DATABASE_URL"},
+		{"migrating URL not for PostgreSQL", map[string]string{"DATABASE_URL": "postgres://app@db/passport", "MIGRATE_DATABASE_URL": "owner@db/passport"}, []string{"migrate"}, "MIGRATE_DATABASE_URL must be a postgres:// URL"},
+		{"serving URL without a role", map[string]string{"DATABASE_URL": "postgres://db/passport", "MIGRATE_DATABASE_URL": "postgres://owner@db/passport"}, []string{"migrate"}, "DATABASE_URL must name the serving role"},
+		{"stray argument to audit verify", nil, []string{"audit", "verify", "now"}, `unexpected argument "now"`},
 		{"stray argument", nil, []string{"migrate", "now"}, `unexpected argument "now"`},
 	}
 	for _, tc := range cases {

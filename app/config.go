@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -82,13 +83,30 @@ func (cfg *Config) validate() error {
 		}
 		cfg.PublicURL = "http://" + net.JoinHostPort(host, port)
 	}
-	if cfg.MigrateURL != cfg.DatabaseURL && cfg.DatabaseURL == "" {
-		return errors.New("MIGRATE_DATABASE_URL needs DATABASE_URL as well: SQLite has no roles")
+	if cfg.MigrateURL != cfg.DatabaseURL {
+		if cfg.DatabaseURL == "" {
+			return errors.New("MIGRATE_DATABASE_URL needs DATABASE_URL as well: SQLite has no roles")
+		}
+		if u, err := url.Parse(cfg.MigrateURL); err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+			return errors.New("MIGRATE_DATABASE_URL must be a postgres:// URL")
+		}
+		if cfg.servingRole() == "" {
+			return errors.New("DATABASE_URL must name the serving role, like postgres://passport_app@host/passport, when MIGRATE_DATABASE_URL is set")
+		}
 	}
 	if info, err := os.Stat(cfg.DataDir); cfg.DatabaseURL == "" && err == nil && !info.IsDir() {
 		return fmt.Errorf("PASSPORT_DATA_DIR %s is a file, not a folder", cfg.DataDir)
 	}
 	return nil
+}
+
+// servingRole is the PostgreSQL role named in DATABASE_URL, if any.
+func (cfg Config) servingRole() string {
+	u, err := url.Parse(cfg.DatabaseURL)
+	if err != nil {
+		return ""
+	}
+	return u.User.Username()
 }
 
 // secure says whether the service runs behind HTTPS: always, except the
