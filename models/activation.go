@@ -152,7 +152,8 @@ func (s *Store) CompleteActivation(codeID uint, username, passwordHash string, a
 		user.Username = NormaliseUsername(username)
 		user.PasswordHash = passwordHash
 		if err := tx.Save(&user).Error; err != nil {
-			// The username is unique. Refused, the code is not spent either.
+			// Usernames are unique. Refusing one rolls back spending the
+			// code, so the person can choose another username.
 			if isUniqueViolation(err) {
 				return ErrUsernameTaken
 			}
