@@ -242,7 +242,7 @@ func (h *Handler) createPlan(c *gin.Context) {
 	}
 	plan, err := h.store.CreatePlan(actor(c), patient.ID, template, content)
 	if errors.Is(err, models.ErrPlanExists) {
-		form.Add("zone-green-title", patient.FullName()+" already has a "+strings.ToLower(template.Name)+" plan. Edit that plan instead")
+		form.Add("zone-green-title", patient.FullName()+" already has a plan for "+strings.ToLower(template.Name)+". Edit that plan instead")
 		h.renderEditor(c, http.StatusConflict, patient, editor)
 		return
 	}

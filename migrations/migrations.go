@@ -17,6 +17,7 @@ var all = []*gormigrate.Migration{
 	shares,
 	feedback,
 	devices,
+	oneOfAKind,
 	auditChain,
 }
 

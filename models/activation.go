@@ -134,13 +134,6 @@ func (s *Store) CompleteActivation(codeID uint, username, passwordHash string, a
 		if err := tx.First(&patient, record.PatientID).Error; err != nil {
 			return err
 		}
-		var taken int64
-		if err := tx.Model(&User{}).Where("username = ?", NormaliseUsername(username)).Count(&taken).Error; err != nil {
-			return err
-		}
-		if taken > 0 {
-			return ErrUsernameTaken
-		}
 		if record.UserID != nil {
 			// A carer's code sets up the account made when they were invited.
 			if err := tx.First(&user, *record.UserID).Error; err != nil {
@@ -159,6 +152,11 @@ func (s *Store) CompleteActivation(codeID uint, username, passwordHash string, a
 		user.Username = NormaliseUsername(username)
 		user.PasswordHash = passwordHash
 		if err := tx.Save(&user).Error; err != nil {
+			// Usernames are unique. Refusing one rolls back spending the
+			// code, so the person can choose another username.
+			if isUniqueViolation(err) {
+				return ErrUsernameTaken
+			}
 			return err
 		}
 		actor.UserID, actor.Role = user.ID, user.Role

@@ -3,15 +3,19 @@ package models
 import (
 	"errors"
 	"time"
-
-	"gorm.io/gorm"
 )
 
 // Feedback is one person's satisfaction score, from 1 (very dissatisfied)
 // to 5 (very satisfied), with an optional comment.
 type Feedback struct {
-	ID        uint
-	UserID    uint
+	ID     uint
+	UserID uint
+	// Number counts a person's feedback: 1 for their first, then 2, and so
+	// on. Each is numbered after the one before it, which it was checked
+	// against, so two given at the same moment get the same number and the
+	// unique index keeps one. A fixed 30-day period as the key would let
+	// feedback through a day apart on either side of a period's end.
+	Number    int
 	Score     int
 	Comment   string
 	CreatedAt time.Time
@@ -26,20 +30,26 @@ var ErrFeedbackTooSoon = errors.New("feedback given recently")
 // LastFeedback is the person's newest feedback, if any.
 func (s *Store) LastFeedback(userID uint) (*Feedback, error) {
 	var feedback Feedback
-	err := s.db.Where("user_id = ?", userID).Order("created_at DESC").First(&feedback).Error
+	err := s.db.Where("user_id = ?", userID).Order("number DESC").First(&feedback).Error
 	return &feedback, notFound(err)
 }
 
 // GiveFeedback records feedback, at most once per FeedbackInterval.
 func (s *Store) GiveFeedback(userID uint, score int, comment string) error {
-	return s.db.Transaction(func(tx *gorm.DB) error {
-		var recent int64
-		if err := tx.Model(&Feedback{}).Where("user_id = ? AND created_at > ?", userID, s.now().Add(-FeedbackInterval)).Count(&recent).Error; err != nil {
-			return err
-		}
-		if recent > 0 {
+	feedback := Feedback{UserID: userID, Number: 1, Score: score, Comment: comment, CreatedAt: s.now()}
+	last, err := s.LastFeedback(userID)
+	if err != nil && !errors.Is(err, ErrNotFound) {
+		return err
+	}
+	if err == nil {
+		if last.CreatedAt.After(s.now().Add(-FeedbackInterval)) {
 			return ErrFeedbackTooSoon
 		}
-		return tx.Create(&Feedback{UserID: userID, Score: score, Comment: comment, CreatedAt: s.now()}).Error
-	})
+		feedback.Number = last.Number + 1
+	}
+	err = s.db.Create(&feedback).Error
+	if isUniqueViolation(err) {
+		return ErrFeedbackTooSoon
+	}
+	return err
 }

@@ -220,14 +220,12 @@ func (s *Store) RegisterPatient(actor Actor, p NewPatient) (*Patient, string, er
 		if works == 0 {
 			return ErrNotFound
 		}
-		var existing int64
-		if err := tx.Model(&Patient{}).Where("nhs_number = ?", p.NHSNumber).Count(&existing).Error; err != nil {
-			return err
-		}
-		if existing > 0 {
-			return ErrNHSNumberRegistered
-		}
 		if err := tx.Create(&patient).Error; err != nil {
+			// The NHS number is unique; the reference is random and long
+			// enough never to repeat.
+			if isUniqueViolation(err) {
+				return ErrNHSNumberRegistered
+			}
 			return err
 		}
 		if err := s.audit(tx, actor, AuditEntry{Action: AuditPatientCreated, PatientID: &patient.ID,

@@ -61,18 +61,16 @@ func (s *Store) PlanTemplate(plan *ActionPlan) (*ConditionTemplate, error) {
 }
 
 // CreatePlan starts a patient's plan for a template's condition with its
-// first version.
+// first version. A patient has one plan per condition: the unique index on
+// the patient and condition refuses a second, even one started at the same
+// moment.
 func (s *Store) CreatePlan(actor Actor, patientID uint, template *ConditionTemplate, content PlanContent) (*ActionPlan, error) {
 	plan := ActionPlan{PatientID: patientID, ConditionName: template.Name, SnomedCode: template.SnomedCode, TemplateID: &template.ID, CreatedAt: s.now()}
 	err := s.db.Transaction(func(tx *gorm.DB) error {
-		var existing int64
-		if err := tx.Model(&ActionPlan{}).Where("patient_id = ? AND snomed_code = ?", patientID, template.SnomedCode).Count(&existing).Error; err != nil {
-			return err
-		}
-		if existing > 0 {
-			return ErrPlanExists
-		}
 		if err := tx.Create(&plan).Error; err != nil {
+			if isUniqueViolation(err) {
+				return ErrPlanExists
+			}
 			return err
 		}
 		if _, err := s.AddPlanVersion(tx, plan.ID, actor.UserID, content); err != nil {
@@ -84,33 +82,38 @@ func (s *Store) CreatePlan(actor Actor, patientID uint, template *ConditionTempl
 	return &plan, err
 }
 
-// SavePlanVersion saves an edit as a new version, unless the plan has moved
-// on from the version the editor started from.
+// SavePlanVersion saves an edit made from version base as version base+1.
+// If the plan has moved on, or another save from the same version got there
+// first, the unique version number refuses it and nothing is saved.
 func (s *Store) SavePlanVersion(actor Actor, plan *ActionPlan, base int, content PlanContent) (*PlanVersion, error) {
-	var version *PlanVersion
-	err := s.db.Transaction(func(tx *gorm.DB) error {
-		var newest int
-		if err := tx.Model(&PlanVersion{}).Where("plan_id = ?", plan.ID).Select("COALESCE(MAX(number), 0)").Scan(&newest).Error; err != nil {
+	encoded, err := EncodePlanContent(content)
+	if err != nil {
+		return nil, err
+	}
+	version := PlanVersion{PlanID: plan.ID, Number: base + 1, AuthorID: actor.UserID, Content: encoded, CreatedAt: s.now()}
+	err = s.db.Transaction(func(tx *gorm.DB) error {
+		// Versions are never changed or removed, so this check cannot go
+		// stale. It stops a made-up base from leaving a gap in the numbers.
+		var baseExists int64
+		if err := tx.Model(&PlanVersion{}).Where("plan_id = ? AND number = ?", plan.ID, base).Count(&baseExists).Error; err != nil {
 			return err
 		}
-		if newest != base {
+		if baseExists == 0 {
 			return ErrStaleVersion
 		}
-		var err error
-		if version, err = s.AddPlanVersion(tx, plan.ID, actor.UserID, content); err != nil {
+		if err := tx.Create(&version).Error; err != nil {
+			if isUniqueViolation(err) {
+				return ErrStaleVersion
+			}
 			return err
 		}
 		return s.audit(tx, actor, AuditEntry{Action: "plan.saved", PatientID: &plan.PatientID, TargetType: "plan",
 			TargetID: uintString(plan.ID), Detail: fmt.Sprintf("%s version %d", plan.ConditionName, version.Number)})
 	})
-	if err != nil && !errors.Is(err, ErrStaleVersion) {
-		// Two saves at the same moment: the unique version number lets only
-		// one in. The other is told the plan moved on.
-		if latest, lerr := s.LatestVersion(plan.ID); lerr == nil && latest.Number != base {
-			return nil, ErrStaleVersion
-		}
+	if err != nil {
+		return nil, err
 	}
-	return version, err
+	return &version, nil
 }
 
 // FieldChange is one field that differs between two versions of a plan.

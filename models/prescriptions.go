@@ -10,20 +10,16 @@ import (
 var ErrAlreadyRequested = errors.New("already requested")
 
 // RequestPrescription asks the clinic for a repeat of a medicine on one of
-// the patient's plans. There can be one open request per medicine.
+// the patient's plans. There can be one open (requested or approved) request
+// per medicine: the unique index on open requests refuses another.
 func (s *Store) RequestPrescription(actor Actor, patient *Patient, planID uint, medicine string) (*PrescriptionRequest, error) {
 	request := PrescriptionRequest{PatientID: patient.ID, PlanID: planID, Medicine: medicine, Status: RequestRequested,
 		RequestedByID: actor.UserID, CreatedAt: s.now(), UpdatedAt: s.now()}
 	err := s.db.Transaction(func(tx *gorm.DB) error {
-		var open int64
-		if err := tx.Model(&PrescriptionRequest{}).Where("patient_id = ? AND medicine = ? AND status IN ?", patient.ID, medicine,
-			[]string{RequestRequested, RequestApproved}).Count(&open).Error; err != nil {
-			return err
-		}
-		if open > 0 {
-			return ErrAlreadyRequested
-		}
 		if err := tx.Create(&request).Error; err != nil {
+			if isUniqueViolation(err) {
+				return ErrAlreadyRequested
+			}
 			return err
 		}
 		return s.audit(tx, actor, AuditEntry{Action: "prescription.requested", PatientID: &patient.ID, OnBehalfOf: onBehalf(actor, patient),

@@ -108,7 +108,9 @@ func (s *Store) RecordReview(actor Actor, patient *Patient, review Review) error
 	})
 }
 
-// LinkCarer links an existing carer account to a patient.
+// LinkCarer links an existing carer account to a patient. A carer has one
+// active link per patient: the unique index on active links refuses a
+// second, so that revoking the link always ends the carer's access.
 func (s *Store) LinkCarer(actor Actor, patient *Patient, username, relationship, permission string) (*CarerLink, error) {
 	var link CarerLink
 	err := s.db.Transaction(func(tx *gorm.DB) error {
@@ -116,15 +118,11 @@ func (s *Store) LinkCarer(actor Actor, patient *Patient, username, relationship,
 		if err := tx.Where("username = ? AND role = ? AND disabled = ?", NormaliseUsername(username), RoleCarer, false).First(&carer).Error; err != nil {
 			return notFound(err)
 		}
-		var existing int64
-		if err := tx.Model(&CarerLink{}).Where("carer_id = ? AND patient_id = ? AND revoked_at IS NULL", carer.ID, patient.ID).Count(&existing).Error; err != nil {
-			return err
-		}
-		if existing > 0 {
-			return ErrAlreadyLinked
-		}
 		link = CarerLink{CarerID: carer.ID, PatientID: patient.ID, Relationship: relationship, Permission: permission, CreatedAt: s.now()}
 		if err := tx.Create(&link).Error; err != nil {
+			if isUniqueViolation(err) {
+				return ErrAlreadyLinked
+			}
 			return err
 		}
 		return s.audit(tx, actor, AuditEntry{Action: "carer.linked", PatientID: &patient.ID, TargetType: "carer-link",
