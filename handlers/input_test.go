@@ -234,3 +234,28 @@ func (s *testServer) invalidText(t *testing.T) []string {
 	}
 	return found
 }
+
+func TestUnreadableCharactersGetTheFieldsErrorAndTheCleanedValue(t *testing.T) {
+	eachServer(t, func(t *testing.T, s *testServer) {
+		nurse := s.browser(t)
+		nurse.signIn("nurse")
+		r := nurse.post("/patients/new", registration("999 000 0042", "Ni\x00a\xff", "Oka\r\nfor", "1", "2", "2000"))
+		mustStatus(t, r, http.StatusUnprocessableEntity)
+		mustContain(t, r, "There is a problem", `href="#given-name"`, "Error: </span>This answer had hidden characters that cannot be used",
+			`id="given-name" name="given-name" type="text" value="Nia"`)
+		if strings.Contains(r.body, `href="#family-name"`) {
+			t.Error("a line break was refused as a hidden character")
+		}
+		if strings.Contains(r.body, "\x00") || strings.Contains(r.body, "\xff") {
+			t.Error("the page showed the refused bytes")
+		}
+
+		// A password with a NUL is a clear refusal, not a failed sign-in.
+		r = s.browser(t).post("/sign-in", url.Values{"username": {"patient"}, "password": {demoPassword + "\x00"}})
+		mustStatus(t, r, http.StatusUnprocessableEntity)
+		mustContain(t, r, `href="#password"`, "Your password must not include hidden characters")
+		if n := s.auditCount(models.AuditSignInFailed, ""); n != 0 {
+			t.Errorf("the refused password counted as %d failed sign-ins", n)
+		}
+	})
+}
