@@ -307,5 +307,5 @@ func Handler(db *gorm.DB, cfg Config) (http.Handler, error) {
 	})
 	mux.Handle("/assets/", assets.Handler())
 	mux.Handle("/", sessions.LoadAndSave(engine))
-	return requestID(logRequests(securityHeaders(cfg.secure(), limitBody(mux)))), nil
+	return requestID(logRequests(securityHeaders(cfg.secure(), checkInput(limitBody(mux))))), nil
 }

@@ -4,7 +4,12 @@ import (
 	"crypto/rand"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"healthpassport/views"
 )
 
 const maxBodyBytes = 1 << 20
@@ -83,4 +88,54 @@ func limitBody(next http.Handler) http.Handler {
 		r.Body = http.MaxBytesReader(w, r.Body, maxBodyBytes)
 		next.ServeHTTP(w, r)
 	})
+}
+
+// checkInput refuses web addresses whose path or query holds invalid UTF-8
+// or control characters: no page of ours has one, and PostgreSQL would
+// refuse them. It also cleans the User-Agent, which is kept with each
+// signed-in device, since a browser may send any bytes in it.
+func checkInput(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !readableAddress(r) {
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			w.Header().Set("Cache-Control", "no-store")
+			w.WriteHeader(http.StatusBadRequest)
+			title := "Page not found"
+			views.ErrorPage(views.Page{Title: title, Path: "/"}, title,
+				[]string{"If you typed the web address, check it is correct.", "If you pasted the web address, check you copied the entire address."}).Render(r.Context(), w)
+			return
+		}
+		if agent := r.Header.Get("User-Agent"); agent != "" {
+			r.Header.Set("User-Agent", strings.Map(dropControl, strings.ToValidUTF8(agent, "\uFFFD")))
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func readableAddress(r *http.Request) bool {
+	if !readable(r.URL.Path) {
+		return false
+	}
+	for key, values := range r.URL.Query() {
+		if !readable(key) {
+			return false
+		}
+		for _, value := range values {
+			if !readable(value) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func readable(s string) bool {
+	return utf8.ValidString(s) && !strings.ContainsFunc(s, unicode.IsControl)
+}
+
+func dropControl(r rune) rune {
+	if unicode.IsControl(r) {
+		return -1
+	}
+	return r
 }

@@ -23,7 +23,7 @@ func (h *Handler) passwordForm(c *gin.Context) {
 func (h *Handler) changePassword(c *gin.Context) {
 	user := currentUser(c)
 	form := views.NewForm()
-	current, proposed := c.PostForm("current-password"), c.PostForm("new-password")
+	current, proposed := passwordValue(c, form, "current-password"), passwordValue(c, form, "new-password")
 	if current == "" {
 		form.Add("current-password", "Enter your current password")
 	} else if !models.CheckPassword(user.PasswordHash, current) {
@@ -71,9 +71,15 @@ func (h *Handler) devices(c *gin.Context) {
 // session but this one.
 func (h *Handler) signOutDevice(c *gin.Context) {
 	user := currentUser(c)
-	id, _ := strconv.ParseUint(c.Param("id"), 10, 64)
+	var id uint
+	if c.Param("id") != "" {
+		var ok bool
+		if id, ok = h.idParam(c, "id"); !ok {
+			return
+		}
+	}
 	token := h.sessions.Token(c.Request.Context())
-	ended, err := h.store.SignOutDevices(user.ID, uint(id), token)
+	ended, err := h.store.SignOutDevices(user.ID, id, token)
 	if err != nil {
 		h.serverError(c, err)
 		return

@@ -78,7 +78,7 @@ func (h *Handler) chooseAccount(c *gin.Context) {
 	}
 	form := views.NewForm()
 	username := models.NormaliseUsername(formValue(c, form, "username"))
-	password := c.PostForm("password")
+	password := passwordValue(c, form, "password")
 	switch {
 	case username == "":
 		form.Add("username", "Enter a username")

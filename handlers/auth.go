@@ -3,7 +3,6 @@ package handlers
 import (
 	"errors"
 	"net/http"
-	"strings"
 	"time"
 
 	"healthpassport/models"
@@ -28,10 +27,9 @@ func (h *Handler) signInForm(c *gin.Context) {
 }
 
 func (h *Handler) signIn(c *gin.Context) {
-	username := strings.TrimSpace(c.PostForm("username"))
-	password := c.PostForm("password")
 	form := views.NewForm()
-	form.Values["username"] = username
+	username := formValue(c, form, "username")
+	password := passwordValue(c, form, "password")
 	if username == "" {
 		form.Add("username", msgEnterUsername)
 	}

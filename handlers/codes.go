@@ -61,7 +61,9 @@ func (h *Handler) refuse(c *gin.Context, a *codeAttempt, auditAction, message st
 		h.serverError(c, err)
 		return
 	}
-	h.audit(c, models.AuditEntry{Action: auditAction})
+	if !h.auditAccess(c, models.AuditEntry{Action: auditAction}) {
+		return
+	}
 	a.form.Add("code", message)
 	a.show(http.StatusUnprocessableEntity, a.form)
 }

@@ -33,13 +33,17 @@ func (h *Handler) lookupFailed(c *gin.Context, err error) bool {
 	return true
 }
 
-// forbidden refuses a page, writing the refusal to the audit log.
+// forbidden refuses a page, writing the refusal to the audit log. A
+// refusal that cannot be logged is not answered as a plain refusal: it
+// gets the error page, so that it does not pass unseen.
 func (h *Handler) forbidden(c *gin.Context, entry models.AuditEntry) {
 	entry.Action = models.AuditAccessRefused
 	if entry.Detail == "" {
 		entry.Detail = c.Request.Method + " " + c.Request.URL.Path
 	}
-	h.audit(c, entry)
+	if !h.auditAccess(c, entry) {
+		return
+	}
 	render(c, http.StatusForbidden, views.ErrorPage(h.page(c, "You cannot see this page", nil), "You cannot see this page",
 		[]string{"Your account does not give you access to this page.", "If you think you should be able to see it, contact your clinic."}))
 	c.Abort()

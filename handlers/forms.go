@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"healthpassport/views"
@@ -11,12 +12,73 @@ import (
 	"github.com/gin-gonic/gin"
 )
 
+const (
+	msgUnreadable         = "This answer had hidden characters that cannot be used. We have taken them out: check it and try again"
+	msgUnreadablePassword = "Your password must not include hidden characters. Type it again"
+)
+
 // formValue reads a posted field, trims it and keeps it on the form so a
-// form shown again shows what was typed.
+// form shown again shows what was typed. Every posted field is read through
+// it or passwordValue, so that bytes no person types never reach the
+// database: the field is refused and shown again without them.
 func formValue(c *gin.Context, form *views.Form, field string) string {
-	value := strings.TrimSpace(c.PostForm(field))
+	value, readable := cleanText(c.PostForm(field))
+	value = strings.TrimSpace(value)
 	form.Values[field] = value
+	if !readable {
+		form.Add(field, msgUnreadable)
+	}
 	return value
+}
+
+// passwordValue reads a password exactly as typed, and never keeps it on
+// the form. A password with characters no person types is refused, and
+// read as empty.
+func passwordValue(c *gin.Context, form *views.Form, field string) string {
+	password := c.PostForm(field)
+	if _, readable := cleanText(password); !readable {
+		form.Add(field, msgUnreadablePassword)
+		return ""
+	}
+	return password
+}
+
+// cleanText takes out of typed text what no keyboard types and what
+// PostgreSQL refuses: invalid UTF-8 and control characters other than tab
+// and line breaks. Windows line breaks become plain newlines. It reports
+// whether anything had to be taken out.
+func cleanText(raw string) (string, bool) {
+	text := strings.ReplaceAll(raw, "\r\n", "\n")
+	var clean strings.Builder
+	readable := true
+	for len(text) > 0 {
+		r, size := utf8.DecodeRuneInString(text)
+		text = text[size:]
+		if (r == utf8.RuneError && size == 1) || (unicode.IsControl(r) && r != '\n' && r != '\r' && r != '\t') {
+			readable = false
+			continue
+		}
+		clean.WriteRune(r)
+	}
+	return clean.String(), readable
+}
+
+// parseID reads a record id as the database holds it: a positive whole
+// number that fits in 63 bits.
+func parseID(s string) (uint, bool) {
+	id, err := strconv.ParseInt(s, 10, 64)
+	return uint(id), err == nil && id > 0
+}
+
+// idParam reads the id of a record named in the URL. An id that cannot be
+// one names no page, so it answers 404.
+func (h *Handler) idParam(c *gin.Context, name string) (uint, bool) {
+	id, ok := parseID(c.Param(name))
+	if !ok {
+		h.notFound(c)
+		c.Abort()
+	}
+	return id, ok
 }
 
 // requireText checks a required text field's presence and length.

@@ -3,6 +3,7 @@
 package handlers
 
 import (
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -175,10 +176,24 @@ func actor(c *gin.Context) models.Actor {
 	return a
 }
 
+// audit writes an entry about what people do with their own account and
+// records. If it cannot be written, the log says so and the page goes on.
 func (h *Handler) audit(c *gin.Context, entry models.AuditEntry) {
 	if err := h.store.Audit(actor(c), entry); err != nil {
 		slog.Error("writing audit log", "error", err, "action", entry.Action, "request_id", c.GetHeader("X-Request-Id"))
 	}
+}
+
+// auditAccess writes an entry that must exist before the page is
+// answered: a refusal, or someone reading a record that is not their own.
+// If it cannot be written, the person gets the error page instead of the
+// record, and it reports false.
+func (h *Handler) auditAccess(c *gin.Context, entry models.AuditEntry) bool {
+	if err := h.store.Audit(actor(c), entry); err != nil {
+		h.serverError(c, fmt.Errorf("writing audit log for %s: %w", entry.Action, err))
+		return false
+	}
+	return true
 }
 
 func (h *Handler) start(c *gin.Context) {

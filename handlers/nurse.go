@@ -127,7 +127,9 @@ func (h *Handler) showLetter(c *gin.Context, patient *models.Patient, recipient,
 	letter := views.Letter{Patient: patient, Practice: *practice, Address: h.publicAddress + "/activate", Recipient: recipient,
 		Code: h.takeLetterCode(c, key), NewCodeURL: newCodeURL}
 	viewed.Action, viewed.PatientID = models.AuditPatientViewed, &patient.ID
-	h.audit(c, viewed)
+	if !h.auditAccess(c, viewed) {
+		return
+	}
 	render(c, http.StatusOK, views.ActivationLetterPage(h.page(c, "Activation letter for "+recipient, nil), letter))
 }
 

@@ -49,7 +49,9 @@ func (h *Handler) showPassport(c *gin.Context, patient *models.Patient, title st
 	if !own {
 		entry.OnBehalfOf = &patient.ID
 	}
-	h.audit(c, entry)
+	if !h.auditAccess(c, entry) {
+		return
+	}
 	render(c, http.StatusOK, views.PassportPage(h.page(c, title, nil), passport, own))
 }
 

@@ -67,7 +67,7 @@ func readPlan(c *gin.Context, form *views.Form, rule *models.PeakFlowRule) model
 		zone.Actions = readLines(c, form, field+"-actions", name+" actions", true)
 		content.Zones = append(content.Zones, zone)
 	}
-	rows, _ := strconv.Atoi(c.PostForm("medicine-rows"))
+	rows, _ := strconv.Atoi(formValue(c, form, "medicine-rows"))
 	rows = min(max(rows, 1), maxMedicines)
 	form.Values["medicine-rows"] = strconv.Itoa(rows)
 	for i := range rows {
@@ -196,8 +196,7 @@ func (h *Handler) newPlan(c *gin.Context) {
 	if !ok {
 		return
 	}
-	id, _ := strconv.ParseUint(c.Query("template"), 10, 64)
-	if id == 0 {
+	if c.Query("template") == "" {
 		templates, err := h.store.Templates()
 		if err != nil {
 			h.serverError(c, err)
@@ -206,7 +205,12 @@ func (h *Handler) newPlan(c *gin.Context) {
 		render(c, http.StatusOK, views.ChooseTemplatePage(h.page(c, "Add a condition", nil), patient, templates))
 		return
 	}
-	template, err := h.store.Template(uint(id))
+	id, ok := parseID(c.Query("template"))
+	if !ok {
+		h.notFound(c)
+		return
+	}
+	template, err := h.store.Template(id)
 	if h.lookupFailed(c, err) {
 		return
 	}
@@ -223,8 +227,9 @@ func (h *Handler) createPlan(c *gin.Context) {
 	if !ok {
 		return
 	}
-	id, _ := strconv.ParseUint(c.PostForm("template"), 10, 64)
-	template, err := h.store.Template(uint(id))
+	form := views.NewForm()
+	id, _ := parseID(formValue(c, form, "template"))
+	template, err := h.store.Template(id)
 	if h.lookupFailed(c, err) {
 		return
 	}
@@ -233,7 +238,6 @@ func (h *Handler) createPlan(c *gin.Context) {
 		h.serverError(c, err)
 		return
 	}
-	form := views.NewForm()
 	content := readPlan(c, form, rule)
 	editor := views.PlanEditor{Template: template, Form: form, PeakFlow: rule}
 	if form.HasErrors() {
@@ -259,8 +263,11 @@ func (h *Handler) staffPlan(c *gin.Context) (*models.Patient, *models.ActionPlan
 	if !ok {
 		return nil, nil, false
 	}
-	id, _ := strconv.ParseUint(c.Param("plan"), 10, 64)
-	plan, err := h.store.PlanForPatient(patient.ID, uint(id))
+	id, ok := h.idParam(c, "plan")
+	if !ok {
+		return nil, nil, false
+	}
+	plan, err := h.store.PlanForPatient(patient.ID, id)
 	if h.lookupFailed(c, err) {
 		return nil, nil, false
 	}
@@ -282,7 +289,9 @@ func (h *Handler) planHistory(c *gin.Context) {
 		h.serverError(c, err)
 		return
 	}
-	h.audit(c, models.AuditEntry{Action: models.AuditPatientViewed, PatientID: &patient.ID, TargetType: "plan", TargetID: strconv.Itoa(int(plan.ID))})
+	if !h.auditAccess(c, models.AuditEntry{Action: models.AuditPatientViewed, PatientID: &patient.ID, TargetType: "plan", TargetID: strconv.Itoa(int(plan.ID))}) {
+		return
+	}
 	render(c, http.StatusOK, views.PlanHistoryPage(h.page(c, plan.ConditionName+" plan for "+patient.FullName(), nil), patient, plan, versions, content))
 }
 
@@ -306,7 +315,9 @@ func (h *Handler) editPlan(c *gin.Context) {
 		h.serverError(c, err)
 		return
 	}
-	h.audit(c, models.AuditEntry{Action: models.AuditPatientViewed, PatientID: &patient.ID, TargetType: "plan", TargetID: strconv.Itoa(int(plan.ID))})
+	if !h.auditAccess(c, models.AuditEntry{Action: models.AuditPatientViewed, PatientID: &patient.ID, TargetType: "plan", TargetID: strconv.Itoa(int(plan.ID))}) {
+		return
+	}
 	h.renderEditor(c, http.StatusOK, patient, views.PlanEditor{Plan: plan, Template: template, Base: latest.Number, Form: planForm(content, rule), PeakFlow: rule})
 }
 
@@ -324,7 +335,7 @@ func (h *Handler) savePlan(c *gin.Context) {
 		return
 	}
 	form := views.NewForm()
-	base, _ := strconv.Atoi(c.PostForm("base"))
+	base, _ := strconv.Atoi(formValue(c, form, "base"))
 	content := readPlan(c, form, rule)
 	editor := views.PlanEditor{Plan: plan, Template: template, Base: base, Form: form, PeakFlow: rule}
 	if form.HasErrors() {
@@ -395,6 +406,8 @@ func (h *Handler) comparePlan(c *gin.Context) {
 		h.serverError(c, err)
 		return
 	}
-	h.audit(c, models.AuditEntry{Action: models.AuditPatientViewed, PatientID: &patient.ID, TargetType: "plan", TargetID: strconv.Itoa(int(plan.ID))})
+	if !h.auditAccess(c, models.AuditEntry{Action: models.AuditPatientViewed, PatientID: &patient.ID, TargetType: "plan", TargetID: strconv.Itoa(int(plan.ID))}) {
+		return
+	}
 	render(c, http.StatusOK, views.ComparePage(h.page(c, fmt.Sprintf("Compare versions %d and %d", from, to), nil), patient, plan, from, to, models.DiffPlans(a, b)))
 }

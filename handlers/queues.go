@@ -3,7 +3,6 @@ package handlers
 import (
 	"errors"
 	"net/http"
-	"strconv"
 
 	"healthpassport/models"
 	"healthpassport/views"
@@ -27,9 +26,12 @@ func (h *Handler) showPrescriptionQueue(c *gin.Context, status int, form *views.
 // decidePrescription approves, rejects (with a reason) or marks ready a
 // request from a patient of the nurse's practices.
 func (h *Handler) decidePrescription(c *gin.Context) {
-	id, _ := strconv.ParseUint(c.Param("id"), 10, 64)
-	decision := c.PostForm("decision")
+	id, ok := h.idParam(c, "id")
+	if !ok {
+		return
+	}
 	form := views.NewForm()
+	decision := formValue(c, form, "decision")
 	reasonField := "reason-" + c.Param("id")
 	reason := formValue(c, form, reasonField)
 	if decision == models.DecisionReject {
@@ -42,7 +44,7 @@ func (h *Handler) decidePrescription(c *gin.Context) {
 	if decision != models.DecisionReject {
 		reason = ""
 	}
-	_, err := h.store.DecidePrescription(actor(c), uint(id), decision, reason)
+	_, err := h.store.DecidePrescription(actor(c), id, decision, reason)
 	switch {
 	case errors.Is(err, models.ErrNotFound):
 		h.forbidden(c, models.AuditEntry{TargetType: "prescription-request", TargetID: c.Param("id")})
@@ -71,7 +73,10 @@ func (h *Handler) showAlertQueue(c *gin.Context, status int, form *views.Form) {
 
 // acknowledgeAlert records what a nurse did about a red-zone reading.
 func (h *Handler) acknowledgeAlert(c *gin.Context) {
-	id, _ := strconv.ParseUint(c.Param("id"), 10, 64)
+	id, ok := h.idParam(c, "id")
+	if !ok {
+		return
+	}
 	form := views.NewForm()
 	noteField := "note-" + c.Param("id")
 	note := formValue(c, form, noteField)
@@ -80,7 +85,7 @@ func (h *Handler) acknowledgeAlert(c *gin.Context) {
 		h.showAlertQueue(c, http.StatusUnprocessableEntity, form)
 		return
 	}
-	err := h.store.AcknowledgeAlert(actor(c), uint(id), note)
+	err := h.store.AcknowledgeAlert(actor(c), id, note)
 	switch {
 	case errors.Is(err, models.ErrNotFound):
 		h.forbidden(c, models.AuditEntry{TargetType: "alert", TargetID: c.Param("id")})

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strconv"
 	"time"
 
 	"healthpassport/models"
@@ -113,8 +112,8 @@ func (h *Handler) recordPeakFlow(c *gin.Context) {
 // checkInPlan finds the plan whose check-in questions are asked, from the
 // query or the form.
 func (h *Handler) checkInPlan(c *gin.Context, patient *models.Patient, id string) (*models.ActionPlan, []string, bool) {
-	planID, _ := strconv.ParseUint(id, 10, 64)
-	plan, err := h.store.PlanForPatient(patient.ID, uint(planID))
+	planID, _ := parseID(id)
+	plan, err := h.store.PlanForPatient(patient.ID, planID)
 	if err == nil {
 		var questions []string
 		if questions, err = h.store.CheckInQuestions(plan); err == nil && len(questions) > 0 {
@@ -146,11 +145,11 @@ func (h *Handler) recordSymptoms(c *gin.Context) {
 	if !ok {
 		return
 	}
-	plan, questions, ok := h.checkInPlan(c, patient, c.PostForm("plan"))
+	form := views.NewForm()
+	plan, questions, ok := h.checkInPlan(c, patient, formValue(c, form, "plan"))
 	if !ok {
 		return
 	}
-	form := views.NewForm()
 	answers := map[string]bool{}
 	for i, question := range questions {
 		field := fmt.Sprintf("q%d", i)
@@ -181,8 +180,11 @@ func (h *Handler) readingResult(c *gin.Context) {
 	if !ok {
 		return
 	}
-	id, _ := strconv.ParseUint(c.Param("reading"), 10, 64)
-	reading, err := h.store.ReadingForPatient(patient.ID, uint(id))
+	id, ok := h.idParam(c, "reading")
+	if !ok {
+		return
+	}
+	reading, err := h.store.ReadingForPatient(patient.ID, id)
 	if errors.Is(err, models.ErrNotFound) || (err == nil && reading.PlanID == nil) {
 		h.notFound(c)
 		return

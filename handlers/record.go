@@ -31,7 +31,9 @@ func (h *Handler) patientRecord(c *gin.Context) {
 		h.serverError(c, err)
 		return
 	}
-	h.audit(c, models.AuditEntry{Action: models.AuditPatientViewed, PatientID: &patient.ID, TargetType: "patient", TargetID: patient.Ref})
+	if !h.auditAccess(c, models.AuditEntry{Action: models.AuditPatientViewed, PatientID: &patient.ID, TargetType: "patient", TargetID: patient.Ref}) {
+		return
+	}
 	render(c, http.StatusOK, views.PatientRecordPage(h.page(c, patient.FullName(), nil), record))
 }
 
@@ -97,7 +99,9 @@ func (h *Handler) editDetails(c *gin.Context) {
 		h.serverError(c, err)
 		return
 	}
-	h.audit(c, models.AuditEntry{Action: models.AuditPatientViewed, PatientID: &patient.ID, TargetType: "patient-details", TargetID: patient.Ref})
+	if !h.auditAccess(c, models.AuditEntry{Action: models.AuditPatientViewed, PatientID: &patient.ID, TargetType: "patient-details", TargetID: patient.Ref}) {
+		return
+	}
 	render(c, http.StatusOK, views.EditDetailsPage(h.page(c, "Change details", detailsForm(patient, contacts)), patient, practices))
 }
 
@@ -286,8 +290,11 @@ func (h *Handler) staffCarer(c *gin.Context) (*models.Patient, *models.CarerEntr
 	if !ok {
 		return nil, nil, false
 	}
-	id, _ := strconv.ParseUint(c.Param("link"), 10, 64)
-	link, err := h.store.CarerLinkFor(patient.ID, uint(id))
+	id, ok := h.idParam(c, "link")
+	if !ok {
+		return nil, nil, false
+	}
+	link, err := h.store.CarerLinkFor(patient.ID, id)
 	if h.lookupFailed(c, err) {
 		return nil, nil, false
 	}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"time"
 
@@ -14,15 +15,35 @@ import (
 
 const idleWarningPath = "/session/warning"
 
-// localPath keeps a return address on this site: a path, never a full
-// address or a protocol-relative one.
-func localPath(path string) string {
-	u, err := url.Parse(path)
-	if err != nil || !strings.HasPrefix(path, "/") || strings.HasPrefix(path, "//") || strings.HasPrefix(path, "/\\") ||
-		u.Host != "" || u.Scheme != "" || strings.HasPrefix(u.Path, idleWarningPath) {
+// localPathPattern is the shape of our own pages' paths: one slash before
+// each segment of letters, digits, dots, dashes, underscores and tildes.
+var localPathPattern = regexp.MustCompile(`^(/[A-Za-z0-9._~-]+)+/?$`)
+
+// maxDecodings bounds how many times a return address is decoded; our own
+// addresses are encoded at most once.
+const maxDecodings = 3
+
+// localPath is the one judge of a return address taken from a request: it
+// gives back a path on this site, or the home page. Browsers forgive a lot
+// (a backslash for a slash, tabs and newlines dropped, other slashes,
+// addresses encoded again and again), so it decodes the address until
+// nothing changes and keeps it only if it has the shape of our own paths.
+func localPath(address string) string {
+	path := address
+	for decodings := 0; ; decodings++ {
+		decoded, err := url.PathUnescape(path)
+		if err != nil || decodings > maxDecodings {
+			return "/"
+		}
+		if decoded == path {
+			break
+		}
+		path = decoded
+	}
+	if !localPathPattern.MatchString(path) || strings.HasPrefix(path, idleWarningPath) {
 		return "/"
 	}
-	return u.Path
+	return path
 }
 
 // idleWarning warns without JavaScript that the session is about to end.

@@ -67,13 +67,16 @@ func (h *Handler) shareCode(c *gin.Context) {
 	if !ok {
 		return
 	}
-	id, _ := strconv.ParseUint(c.Param("share"), 10, 64)
+	id, ok := h.idParam(c, "share")
+	if !ok {
+		return
+	}
 	shares, err := h.store.ActiveShares(patient.ID)
 	if err != nil {
 		h.serverError(c, err)
 		return
 	}
-	i := slices.IndexFunc(shares, func(s models.Share) bool { return uint64(s.ID) == id })
+	i := slices.IndexFunc(shares, func(s models.Share) bool { return s.ID == id })
 	if i < 0 {
 		h.notFound(c)
 		return
@@ -87,8 +90,11 @@ func (h *Handler) revokeShare(c *gin.Context) {
 	if !ok {
 		return
 	}
-	id, _ := strconv.ParseUint(c.Param("share"), 10, 64)
-	if h.lookupFailed(c, h.store.RevokeShare(actor(c), patient, uint(id))) {
+	id, ok := h.idParam(c, "share")
+	if !ok {
+		return
+	}
+	if h.lookupFailed(c, h.store.RevokeShare(actor(c), patient, id)) {
 		return
 	}
 	redirect(c, passportBase(patient)+"/shares")
@@ -151,7 +157,9 @@ func (h *Handler) sharedView(c *gin.Context) {
 		h.serverError(c, err)
 		return
 	}
-	h.audit(c, models.AuditEntry{Action: "share.viewed", PatientID: &patient.ID, TargetType: "share", TargetID: strconv.Itoa(id), Detail: share.Recipient})
+	if !h.auditAccess(c, models.AuditEntry{Action: "share.viewed", PatientID: &patient.ID, TargetType: "share", TargetID: strconv.Itoa(id), Detail: share.Recipient}) {
+		return
+	}
 	render(c, http.StatusOK, views.SharedEmergencyPage(h.page(c, "Emergency information", nil), passport, *share))
 }
 
