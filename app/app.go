@@ -155,7 +155,8 @@ func serve(cfg Config, db *gorm.DB, stdout io.Writer) error {
 	return nil
 }
 
-// sweep removes expired sessions and old sign-in attempts now and then.
+// sweep removes expired sessions, old sign-in attempts and old form
+// submissions now and then.
 func sweep(ctx context.Context, store *models.Store, sessions *models.SessionStore) {
 	ticker := time.NewTicker(10 * time.Minute)
 	defer ticker.Stop()
@@ -168,6 +169,9 @@ func sweep(ctx context.Context, store *models.Store, sessions *models.SessionSto
 		}
 		if err := store.ForgetAttemptsBefore(time.Now().Add(-24 * time.Hour)); err != nil {
 			slog.Error("removing old sign-in attempts", "error", err)
+		}
+		if err := store.ForgetSubmissionsBefore(time.Now().Add(-24 * time.Hour)); err != nil {
+			slog.Error("removing old form submissions", "error", err)
 		}
 		select {
 		case <-ctx.Done():

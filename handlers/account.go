@@ -47,7 +47,7 @@ func (h *Handler) changePassword(c *gin.Context) {
 		h.serverError(c, err)
 		return
 	}
-	if _, err := h.store.SignOutDevices(user.ID, 0, h.sessions.Token(c.Request.Context())); err != nil {
+	if _, err := h.store.EndSessionsOf(user.ID, h.sessions.Token(c.Request.Context())); err != nil {
 		h.serverError(c, err)
 		return
 	}
@@ -72,8 +72,13 @@ func (h *Handler) devices(c *gin.Context) {
 func (h *Handler) signOutDevice(c *gin.Context) {
 	user := currentUser(c)
 	id, _ := strconv.ParseUint(c.Param("id"), 10, 64)
-	token := h.sessions.Token(c.Request.Context())
-	ended, err := h.store.SignOutDevices(user.ID, uint(id), token)
+	var ended int64
+	var err error
+	if id == 0 {
+		ended, err = h.store.EndSessionsOf(user.ID, h.sessions.Token(c.Request.Context()))
+	} else {
+		ended, err = h.store.SignOutDevice(user.ID, uint(id))
+	}
 	if err != nil {
 		h.serverError(c, err)
 		return

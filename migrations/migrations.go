@@ -17,6 +17,7 @@ var all = []*gormigrate.Migration{
 	shares,
 	feedback,
 	devices,
+	formSubmissions,
 }
 
 // Run brings the database up to the newest step.
