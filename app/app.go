@@ -192,7 +192,8 @@ func Handler(db *gorm.DB, cfg Config) (http.Handler, error) {
 	sessions := scs.New()
 	sessions.Store = models.NewSessionStore(db)
 	sessions.Lifetime = handlers.SessionLifetime
-	sessions.IdleTimeout = handlers.StaffIdleTimeout
+	// No idle timeout here: the handlers end idle sessions, by role, and
+	// can only tell people why if the session is still there to look at.
 	sessions.Cookie.Name = "passport_session"
 	sessions.Cookie.HttpOnly = true
 	sessions.Cookie.SameSite = http.SameSiteLaxMode
