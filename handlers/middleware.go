@@ -134,11 +134,17 @@ func (h *Handler) requireRole(roles ...models.Role) gin.HandlerFunc {
 // a session, so that showing them a form stores nothing on the server. The
 // cookie holds a random identity, signed; forms hold a token derived from it.
 const (
-	visitorCookie          = "passport_visitor"
-	purposeVisitorCookie   = "visitor cookie"
-	purposeVisitorToken    = "visitor form token"
-	contextVisitor         = "visitor"
-	submissionKeyField     = "submission_key"
+	visitorCookie        = "passport_visitor"
+	purposeVisitorCookie = "visitor cookie"
+	purposeVisitorToken  = "visitor form token"
+	contextVisitor       = "visitor"
+)
+
+// Every form carries a one-time key (see submitOnce).
+const (
+	submissionKeyField = "submission_key"
+	// submissionWait is how long a form sent again waits for the first
+	// sending to finish, polling every submissionPollPeriod.
 	submissionWait         = 5 * time.Second
 	submissionPollPeriod   = 100 * time.Millisecond
 	submissionScopeUser    = "user:"
@@ -196,6 +202,7 @@ func (h *Handler) visitorCookieName() string {
 	return visitorCookie
 }
 
+// visitorToken is the anti-forgery token of the forms shown to a visitor.
 func (h *Handler) visitorToken(id string) string {
 	return base64.RawURLEncoding.EncodeToString(h.signer.mac(purposeVisitorToken, id))
 }
@@ -226,6 +233,8 @@ func (h *Handler) checkCSRF(c *gin.Context) {
 	c.Next()
 }
 
+// pageExpired refuses a form that did not come from a page of ours shown to
+// this browser, or came from one shown before a sign-in or sign-out.
 func (h *Handler) pageExpired(c *gin.Context) {
 	render(c, http.StatusForbidden, views.ErrorPage(h.page(c, "This page has expired", nil), "This page has expired",
 		[]string{"For your security, forms stop working after a while or when you sign in or out.", "Go back, reload the page and try again."}))
