@@ -241,7 +241,8 @@ func serve(cfg Config, db *gorm.DB, stdout io.Writer) error {
 	return nil
 }
 
-// sweep removes expired sessions and old sign-in attempts now and then.
+// sweep removes expired sessions, old sign-in attempts and old form
+// submissions now and then.
 func sweep(ctx context.Context, store *models.Store, sessions *models.SessionStore) {
 	ticker := time.NewTicker(10 * time.Minute)
 	defer ticker.Stop()
@@ -254,6 +255,9 @@ func sweep(ctx context.Context, store *models.Store, sessions *models.SessionSto
 		}
 		if err := store.ForgetAttemptsBefore(time.Now().Add(-24 * time.Hour)); err != nil {
 			slog.Error("removing old sign-in attempts", "error", err)
+		}
+		if err := store.ForgetSubmissionsBefore(time.Now().Add(-24 * time.Hour)); err != nil {
+			slog.Error("removing old form submissions", "error", err)
 		}
 		select {
 		case <-ctx.Done():
@@ -274,7 +278,8 @@ func Handler(db *gorm.DB, cfg Config) (http.Handler, error) {
 	sessions := scs.New()
 	sessions.Store = models.NewSessionStore(db)
 	sessions.Lifetime = handlers.SessionLifetime
-	sessions.IdleTimeout = handlers.StaffIdleTimeout
+	// No idle timeout here: the handlers end idle sessions, by role, and
+	// can only tell people why if the session is still there to look at.
 	sessions.Cookie.Name = "passport_session"
 	sessions.Cookie.HttpOnly = true
 	sessions.Cookie.SameSite = http.SameSiteLaxMode

@@ -47,7 +47,7 @@ func (h *Handler) changePassword(c *gin.Context) {
 		h.serverError(c, err)
 		return
 	}
-	if _, err := h.store.SignOutDevices(user.ID, 0, h.sessions.Token(c.Request.Context())); err != nil {
+	if _, err := h.store.EndSessionsOf(user.ID, h.sessions.Token(c.Request.Context())); err != nil {
 		h.serverError(c, err)
 		return
 	}
@@ -71,21 +71,24 @@ func (h *Handler) devices(c *gin.Context) {
 // session but this one.
 func (h *Handler) signOutDevice(c *gin.Context) {
 	user := currentUser(c)
-	var id uint
-	if c.Param("id") != "" {
-		var ok bool
-		if id, ok = h.idParam(c, "id"); !ok {
+	oneDevice := c.Param("id") != ""
+	var ended int64
+	var err error
+	if oneDevice {
+		id, ok := h.idParam(c, "id")
+		if !ok {
 			return
 		}
+		ended, err = h.store.SignOutDevice(user.ID, id)
+	} else {
+		ended, err = h.store.EndSessionsOf(user.ID, h.sessions.Token(c.Request.Context()))
 	}
-	token := h.sessions.Token(c.Request.Context())
-	ended, err := h.store.SignOutDevices(user.ID, id, token)
 	if err != nil {
 		h.serverError(c, err)
 		return
 	}
 	h.audit(c, models.AuditEntry{Action: "devices.signed-out", TargetType: "user", TargetID: user.Username, Detail: strconv.FormatInt(ended, 10) + " sessions"})
-	if id != 0 && ended == 0 {
+	if oneDevice && ended == 0 {
 		h.notFound(c)
 		return
 	}

@@ -112,6 +112,13 @@ func (h *Handler) chooseAccount(c *gin.Context) {
 		return
 	}
 	h.sessions.Remove(c.Request.Context(), sessionActivation)
+	// Activating again sets a new username and password, often because the
+	// old ones were lost or known to someone else: whoever signed in with
+	// them is signed out.
+	if _, err := h.store.EndSessionsOf(user.ID, ""); err != nil {
+		h.serverError(c, err)
+		return
+	}
 	if err := h.startSession(c, user); err != nil {
 		h.serverError(c, err)
 		return

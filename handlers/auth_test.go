@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"crypto/rand"
 	"net/http"
 	"net/url"
 	"strings"
@@ -66,10 +67,11 @@ func TestStrictTransportSecurityOutsideDemo(t *testing.T) {
 	if r.header.Get("Strict-Transport-Security") == "" {
 		t.Error("no HSTS outside demo mode")
 	}
+	// The sign-in form's cookie follows the session cookie's settings.
 	cookie := r.header.Get("Set-Cookie")
-	for _, want := range []string{"__Host-passport_session=", "Secure", "HttpOnly", "SameSite=Lax", "Path=/"} {
+	for _, want := range []string{"__Host-passport_visitor=", "Secure", "HttpOnly", "SameSite=Lax", "Path=/"} {
 		if !strings.Contains(cookie, want) {
-			t.Errorf("session cookie %q lacks %s", cookie, want)
+			t.Errorf("anti-forgery cookie %q lacks %s", cookie, want)
 		}
 	}
 }
@@ -97,12 +99,15 @@ func TestEachRoleSignsInToItsOwnHome(t *testing.T) {
 
 func TestSessionCookieOnARealListener(t *testing.T) {
 	eachServer(t, func(t *testing.T, s *testServer) {
-		res, err := http.Get(s.URL + "/sign-in")
-		if err != nil {
-			t.Fatal(err)
+		// A session starts at sign-in: nothing is stored before.
+		b := s.browser(t)
+		b.client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+		var cookie string
+		for _, c := range b.signIn("patient").header.Values("Set-Cookie") {
+			if strings.HasPrefix(c, "passport_session=") {
+				cookie = c
+			}
 		}
-		res.Body.Close()
-		cookie := res.Header.Get("Set-Cookie")
 		for _, want := range []string{"passport_session=", "HttpOnly", "SameSite=Lax", "Path=/"} {
 			if !strings.Contains(cookie, want) {
 				t.Errorf("session cookie %q lacks %s", cookie, want)
@@ -116,12 +121,12 @@ func TestSessionCookieOnARealListener(t *testing.T) {
 
 func TestSessionTokenChangesOnSignInAndSignOut(t *testing.T) {
 	eachServer(t, func(t *testing.T, s *testServer) {
+		// A token planted in the browser before sign-in is not the one
+		// signed in.
 		b := s.browser(t)
-		b.get("/sign-in")
-		before := b.sessionCookie()
-		if before == "" {
-			t.Fatal("no session before sign-in")
-		}
+		before := rand.Text()
+		u, _ := url.Parse(s.URL)
+		b.client.Jar.SetCookies(u, []*http.Cookie{{Name: "passport_session", Value: before}})
 		b.signIn("patient")
 		during := b.sessionCookie()
 		if during == before || during == "" {
@@ -141,7 +146,6 @@ func TestSessionTokenChangesOnSignInAndSignOut(t *testing.T) {
 		}
 		// The old token is dead on the server, not just forgotten by the browser.
 		thief := s.browser(t)
-		u, _ := url.Parse(s.URL)
 		thief.client.Jar.SetCookies(u, []*http.Cookie{{Name: "passport_session", Value: during}})
 		if r := thief.get("/passport"); r.url != "/sign-in" {
 			t.Errorf("signed-out token still opens %s", r.url)

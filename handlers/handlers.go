@@ -41,7 +41,7 @@ func New(store *models.Store, sessions *scs.SessionManager, signingKey []byte, p
 
 // Routes registers every page. Each group states who may use it.
 func (h *Handler) Routes(r *gin.Engine) {
-	r.Use(noStore, h.loadUser, h.checkCSRF)
+	r.Use(noStore, h.loadUser, h.checkCSRF, h.submitOnce)
 	r.NoRoute(h.notFound)
 
 	r.GET("/", h.start)

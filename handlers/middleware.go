@@ -3,9 +3,13 @@ package handlers
 import (
 	"crypto/rand"
 	"crypto/subtle"
+	"encoding/base64"
 	"errors"
+	"log/slog"
 	"net/http"
+	"regexp"
 	"slices"
+	"strconv"
 	"time"
 
 	"healthpassport/models"
@@ -34,7 +38,8 @@ func noStore(c *gin.Context) {
 }
 
 // loadUser finds the signed-in person, ending their session if it has
-// been idle too long for their role or their account has been disabled.
+// been idle too long for their role, has been ended from elsewhere or their
+// account has been disabled.
 func (h *Handler) loadUser(c *gin.Context) {
 	ctx := c.Request.Context()
 	id := h.sessions.GetInt(ctx, sessionUserID)
@@ -42,7 +47,7 @@ func (h *Handler) loadUser(c *gin.Context) {
 		c.Next()
 		return
 	}
-	user, err := h.store.UserByID(uint(id))
+	user, err := h.store.SignedInUser(h.sessions.Token(ctx), uint(id))
 	if errors.Is(err, models.ErrNotFound) {
 		h.endSession(c)
 		c.Next()
@@ -125,8 +130,34 @@ func (h *Handler) requireRole(roles ...models.Role) gin.HandlerFunc {
 	}
 }
 
-// csrfToken is the session's anti-forgery token, made on first use.
+// Anonymous visitors get their anti-forgery token from a cookie rather than
+// a session, so that showing them a form stores nothing on the server. The
+// cookie holds a random identity, signed; forms hold a token derived from it.
+const (
+	visitorCookie        = "passport_visitor"
+	purposeVisitorCookie = "visitor cookie"
+	purposeVisitorToken  = "visitor form token"
+	contextVisitor       = "visitor"
+)
+
+// Every form carries a one-time key (see submitOnce).
+const (
+	submissionKeyField = "submission_key"
+	// submissionWait is how long a form sent again waits for the first
+	// sending to finish, polling every submissionPollPeriod.
+	submissionWait         = 5 * time.Second
+	submissionPollPeriod   = 100 * time.Millisecond
+	submissionScopeUser    = "user:"
+	submissionScopeVisitor = "visitor:"
+)
+
+// csrfToken is the anti-forgery token for the forms of this page: the
+// session's for signed-in people, made on first use, and the visitor
+// cookie's for everyone else.
 func (h *Handler) csrfToken(c *gin.Context) string {
+	if currentUser(c) == nil {
+		return h.visitorToken(h.visitorOrNew(c))
+	}
 	ctx := c.Request.Context()
 	token := h.sessions.GetString(ctx, sessionCSRF)
 	if token == "" {
@@ -136,25 +167,167 @@ func (h *Handler) csrfToken(c *gin.Context) string {
 	return token
 }
 
+// visitor is the identity an anonymous visitor's cookie holds, if its
+// signature is good.
+func (h *Handler) visitor(c *gin.Context) (string, bool) {
+	if id := c.GetString(contextVisitor); id != "" {
+		return id, true
+	}
+	cookie, err := c.Request.Cookie(h.visitorCookieName())
+	if err != nil {
+		return "", false
+	}
+	return h.signer.verify(purposeVisitorCookie, cookie.Value)
+}
+
+// visitorOrNew is the visitor's identity, given to them in a cookie if they
+// have none yet.
+func (h *Handler) visitorOrNew(c *gin.Context) string {
+	if id, ok := h.visitor(c); ok {
+		return id
+	}
+	id := rand.Text()
+	http.SetCookie(c.Writer, &http.Cookie{Name: h.visitorCookieName(), Value: h.signer.sign(purposeVisitorCookie, id), Path: "/",
+		HttpOnly: true, Secure: h.sessions.Cookie.Secure, SameSite: http.SameSiteLaxMode})
+	c.Set(contextVisitor, id)
+	return id
+}
+
+// visitorCookieName follows the session cookie: with the __Host- prefix
+// when served over HTTPS.
+func (h *Handler) visitorCookieName() string {
+	if h.sessions.Cookie.Secure {
+		return "__Host-" + visitorCookie
+	}
+	return visitorCookie
+}
+
+// visitorToken is the anti-forgery token of the forms shown to a visitor.
+func (h *Handler) visitorToken(id string) string {
+	return base64.RawURLEncoding.EncodeToString(h.signer.mac(purposeVisitorToken, id))
+}
+
 // checkCSRF refuses any request that could change something unless it
-// carries the session's token: as a form field from a form, or as a header
-// from htmx when there is no form.
+// carries the right anti-forgery token: as a form field from a form, or as
+// a header from htmx when there is no form.
 func (h *Handler) checkCSRF(c *gin.Context) {
 	switch c.Request.Method {
 	case http.MethodGet, http.MethodHead, http.MethodOptions:
 		c.Next()
 		return
 	}
-	want := h.sessions.GetString(c.Request.Context(), sessionCSRF)
+	var want string
+	if currentUser(c) != nil {
+		want = h.sessions.GetString(c.Request.Context(), sessionCSRF)
+	} else if id, ok := h.visitor(c); ok {
+		want = h.visitorToken(id)
+	}
 	got := c.PostForm("csrf_token")
 	if got == "" {
 		got = c.GetHeader("X-CSRF-Token")
 	}
 	if want == "" || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
-		render(c, http.StatusForbidden, views.ErrorPage(h.page(c, "This page has expired", nil), "This page has expired",
-			[]string{"For your security, forms stop working after a while or when you sign in or out.", "Go back, reload the page and try again."}))
-		c.Abort()
+		h.pageExpired(c)
 		return
 	}
 	c.Next()
+}
+
+// pageExpired refuses a form that did not come from a page of ours shown to
+// this browser, or came from one shown before a sign-in or sign-out.
+func (h *Handler) pageExpired(c *gin.Context) {
+	render(c, http.StatusForbidden, views.ErrorPage(h.page(c, "This page has expired", nil), "This page has expired",
+		[]string{"For your security, forms stop working after a while or when you sign in or out.", "Go back, reload the page and try again."}))
+	c.Abort()
+}
+
+// submissionKeyPattern is what rand.Text makes, as every form's key is.
+var submissionKeyPattern = regexp.MustCompile(`^[A-Z2-7]{26}$`)
+
+// submitOnce acts on each form once, however many times it is sent: by a
+// double click, a browser's retry, or a person trying again after an answer
+// that went wrong even though what they sent was saved. Every form carries a
+// one-time key; the first request with it claims it in the database, and
+// any other gets the first one's answer: its redirect. A form that was not
+// acted on, such as one with mistakes to correct, frees its key.
+//
+// Posts without a key, such as htmx's buttons that send only the
+// anti-forgery header, are acted on each time, as every request is: the key
+// spares people repeats, it grants nothing, so there is nothing to refuse.
+func (h *Handler) submitOnce(c *gin.Context) {
+	if c.Request.Method != http.MethodPost {
+		c.Next()
+		return
+	}
+	key := c.PostForm(submissionKeyField)
+	if key == "" {
+		c.Next()
+		return
+	}
+	if !submissionKeyPattern.MatchString(key) {
+		h.pageExpired(c)
+		return
+	}
+	scope := h.submissionScope(c)
+	deadline := time.Now().Add(submissionWait)
+	for {
+		state, location, err := h.store.ClaimSubmission(scope, key)
+		if err != nil {
+			h.serverError(c, err)
+			return
+		}
+		switch state {
+		case models.SubmissionClaimed:
+			h.actOnce(c, scope, key)
+			return
+		case models.SubmissionDone:
+			redirect(c, location)
+			c.Abort()
+			return
+		}
+		if time.Now().After(deadline) {
+			render(c, http.StatusConflict, views.ErrorPage(h.page(c, "We are still saving what you sent", nil), "We are still saving what you sent",
+				[]string{"You sent this form more than once, and we are still dealing with the first time.",
+					"Wait a minute, then check whether it was saved before you send it again."}))
+			c.Abort()
+			return
+		}
+		select {
+		case <-c.Request.Context().Done():
+			c.Abort()
+			return
+		case <-time.After(submissionPollPeriod):
+		}
+	}
+}
+
+// actOnce runs the handler for a claimed key, then records where it led,
+// or frees the key if it did not lead anywhere, even if the handler panics.
+func (h *Handler) actOnce(c *gin.Context, scope, key string) {
+	var location string
+	defer func() {
+		var err error
+		if location != "" {
+			err = h.store.CompleteSubmission(scope, key, location)
+		} else {
+			err = h.store.ReleaseSubmission(scope, key)
+		}
+		if err != nil {
+			slog.Error("recording a form's outcome", "error", err, "request_id", c.GetHeader("X-Request-Id"))
+		}
+	}()
+	c.Next()
+	if status := c.Writer.Status(); status >= 300 && status < 400 {
+		location = c.Writer.Header().Get("Location")
+	}
+}
+
+// submissionScope is whose keys a form's key is among: the signed-in
+// person's, or the anonymous visitor's, whose cookie checkCSRF has checked.
+func (h *Handler) submissionScope(c *gin.Context) string {
+	if user := currentUser(c); user != nil {
+		return submissionScopeUser + strconv.FormatUint(uint64(user.ID), 10)
+	}
+	id, _ := h.visitor(c)
+	return submissionScopeVisitor + id
 }

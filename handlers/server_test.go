@@ -1,9 +1,11 @@
 package handlers_test
 
 import (
+	"crypto/rand"
 	"html"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -93,10 +95,15 @@ func (b *browser) get(path string) response {
 	return b.do(req)
 }
 
-// post sends a form with the session's anti-forgery token, as a page would.
+// post sends a form with the anti-forgery token and, unless the test chose
+// one, a new one-time key, as a page would.
 func (b *browser) post(path string, form url.Values) response {
 	b.t.Helper()
+	form = maps.Clone(form)
 	form.Set("csrf_token", b.csrfToken())
+	if !form.Has("submission_key") {
+		form.Set("submission_key", rand.Text())
+	}
 	return b.postRaw(path, form)
 }
 

@@ -29,32 +29,68 @@ func (s *Store) Devices(userID uint) ([]Device, error) {
 	return devices, err
 }
 
-// SignOutDevices ends some of someone's sessions: one device, or with
-// deviceID 0 every device but the one whose token is kept.
-func (s *Store) SignOutDevices(userID, deviceID uint, keepToken string) (int64, error) {
+// SignedInUser is the person a session is signed in as: the session must
+// still be one of their devices and their account must not be disabled. The
+// device record, not the session's own data, decides, so that ending a
+// session holds even if a request already under way saves it again.
+func (s *Store) SignedInUser(token string, userID uint) (*User, error) {
+	var user User
+	err := s.db.Joins("JOIN devices ON devices.user_id = users.id").
+		Where("devices.token = ? AND users.id = ? AND users.disabled = ?", token, userID, false).First(&user).Error
+	return &user, notFound(err)
+}
+
+// EndSessionsOf signs an account out everywhere but the session whose token
+// is kept (none if it is empty), and reports how many sessions ended.
+func (s *Store) EndSessionsOf(userID uint, keepToken string) (int64, error) {
 	var ended int64
 	err := s.db.Transaction(func(tx *gorm.DB) error {
-		q := tx.Model(&Device{}).Where("user_id = ?", userID)
-		if deviceID != 0 {
-			q = q.Where("id = ?", deviceID)
-		} else {
-			q = q.Where("token <> ?", keepToken)
-		}
-		var tokens []string
-		if err := q.Pluck("token", &tokens).Error; err != nil {
-			return err
-		}
-		if len(tokens) == 0 {
-			return nil
-		}
-		result := tx.Where("token IN ?", tokens).Delete(&Session{})
-		if result.Error != nil {
-			return result.Error
-		}
-		ended = result.RowsAffected
-		return tx.Where("token IN ?", tokens).Delete(&Device{}).Error
+		var err error
+		ended, err = endSessions(tx, "user_id = ? AND token <> ?", userID, keepToken)
+		return err
 	})
 	return ended, err
+}
+
+// SignOutDevice ends one of someone's sessions, and reports how many
+// sessions ended: none if the device is not theirs.
+func (s *Store) SignOutDevice(userID, deviceID uint) (int64, error) {
+	var ended int64
+	err := s.db.Transaction(func(tx *gorm.DB) error {
+		var err error
+		ended, err = endSessions(tx, "user_id = ? AND id = ?", userID, deviceID)
+		return err
+	})
+	return ended, err
+}
+
+// DisableAccount stops an account from signing in and ends its sessions.
+func (s *Store) DisableAccount(actor Actor, userID uint) error {
+	return s.db.Transaction(func(tx *gorm.DB) error {
+		if err := tx.Model(&User{}).Where("id = ?", userID).Updates(map[string]any{"disabled": true, "updated_at": s.now()}).Error; err != nil {
+			return err
+		}
+		if _, err := endSessions(tx, "user_id = ?", userID); err != nil {
+			return err
+		}
+		return s.audit(tx, actor, AuditEntry{Action: "account.disabled", TargetType: "user", TargetID: uintString(userID)})
+	})
+}
+
+// endSessions removes the devices the condition picks, and their sessions.
+func endSessions(tx *gorm.DB, condition string, args ...any) (int64, error) {
+	var tokens []string
+	if err := tx.Model(&Device{}).Where(condition, args...).Pluck("token", &tokens).Error; err != nil {
+		return 0, err
+	}
+	if len(tokens) == 0 {
+		return 0, nil
+	}
+	if err := tx.Where("token IN ?", tokens).Delete(&Session{}).Error; err != nil {
+		return 0, err
+	}
+	result := tx.Where("token IN ?", tokens).Delete(&Device{})
+	return result.RowsAffected, result.Error
 }
 
 // ForgetDevice removes the record of a session that has ended.
@@ -62,9 +98,12 @@ func (s *Store) ForgetDevice(token string) error {
 	return s.db.Where("token = ?", token).Delete(&Device{}).Error
 }
 
-// ForgetEndedDevices removes records of sessions that no longer exist.
+// ForgetEndedDevices removes records of sessions that no longer exist. A
+// device is noted while its session is being signed in, before the session
+// is saved, so records younger than a minute are left alone.
 func (s *Store) ForgetEndedDevices() error {
-	return s.db.Where("token NOT IN (?)", s.db.Model(&Session{}).Select("token")).Delete(&Device{}).Error
+	return s.db.Where("created_at < ? AND token NOT IN (?)", s.now().Add(-time.Minute),
+		s.db.Model(&Session{}).Select("token")).Delete(&Device{}).Error
 }
 
 // ChangePassword sets a new password hash.
