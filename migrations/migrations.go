@@ -17,6 +17,7 @@ var all = []*gormigrate.Migration{
 	shares,
 	feedback,
 	devices,
+	attemptCounters,
 }
 
 // Run brings the database up to the newest step.
