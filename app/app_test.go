@@ -9,7 +9,7 @@ import (
 // run runs the command line with a clean environment of our variables.
 func run(t *testing.T, env map[string]string, args ...string) (int, string, string) {
 	t.Helper()
-	for _, name := range []string{"DATABASE_URL", "PASSPORT_DATA_DIR", "PASSPORT_DEMO_PASSWORD", "PASSPORT_PUBLIC_URL", "PASSPORT_TRUSTED_PROXIES"} {
+	for _, name := range []string{"DATABASE_URL", "PASSPORT_DATA_DIR", "PASSPORT_DEMO_PASSWORD", "PASSPORT_PUBLIC_URL", "PASSPORT_TRUSTED_PROXIES", "PASSPORT_HASH_MEMORY_MB"} {
 		t.Setenv(name, env[name])
 	}
 	var stdout, stderr bytes.Buffer
@@ -33,6 +33,8 @@ func TestBadConfigurationStopsWithOneClearLine(t *testing.T) {
 		{"short demo password", map[string]string{"PASSPORT_DEMO_PASSWORD": "short", "PASSPORT_DATA_DIR": dir}, []string{"serve", "--demo"}, "PASSPORT_DEMO_PASSWORD must be 8 characters"},
 		{"bad proxy", map[string]string{"PASSPORT_TRUSTED_PROXIES": "10.0.0.1, the proxy"}, []string{"migrate"}, `"the proxy", which is not an IP address`},
 		{"stray argument", nil, []string{"migrate", "now"}, `unexpected argument "now"`},
+		{"hash memory not a number", map[string]string{"PASSPORT_HASH_MEMORY_MB": "lots"}, []string{"migrate"}, "PASSPORT_HASH_MEMORY_MB must be a whole number"},
+		{"hash memory below one hash", map[string]string{"PASSPORT_HASH_MEMORY_MB": "10"}, []string{"migrate"}, "19 or more"},
 	}
 	for _, tc := range cases {
 		code, _, stderr := run(t, tc.env, tc.args...)
