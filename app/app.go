@@ -37,6 +37,7 @@ Environment:
   PASSPORT_DEMO_PASSWORD    password of the demo accounts (default passport-demo)
   PASSPORT_PUBLIC_URL       address printed on activation letters
   PASSPORT_TRUSTED_PROXIES  comma-separated proxy addresses to take client addresses from
+  PASSPORT_HASH_MEMORY_MB   memory for checking passwords at once, 19 MB each (default 128)
 `
 
 // Main runs the command line and returns the exit code.
@@ -241,7 +242,7 @@ func serve(cfg Config, db *gorm.DB, stdout io.Writer) error {
 	return nil
 }
 
-// sweep removes expired sessions, old sign-in attempts and old form
+// sweep removes expired sessions, finished attempt counters and old form
 // submissions now and then.
 func sweep(ctx context.Context, store *models.Store, sessions *models.SessionStore) {
 	ticker := time.NewTicker(10 * time.Minute)
@@ -253,8 +254,8 @@ func sweep(ctx context.Context, store *models.Store, sessions *models.SessionSto
 		if err := store.ForgetEndedDevices(); err != nil {
 			slog.Error("removing ended devices", "error", err)
 		}
-		if err := store.ForgetAttemptsBefore(time.Now().Add(-24 * time.Hour)); err != nil {
-			slog.Error("removing old sign-in attempts", "error", err)
+		if err := store.ForgetFinishedCounters(); err != nil {
+			slog.Error("removing finished attempt counters", "error", err)
 		}
 		if err := store.ForgetSubmissionsBefore(time.Now().Add(-24 * time.Hour)); err != nil {
 			slog.Error("removing old form submissions", "error", err)
@@ -269,6 +270,7 @@ func sweep(ctx context.Context, store *models.Store, sessions *models.SessionSto
 
 // Handler wires the whole service: assets, then sessions around the pages.
 func Handler(db *gorm.DB, cfg Config) (http.Handler, error) {
+	models.LimitHashMemory(cfg.HashMemoryMB)
 	store := models.NewStore(db)
 	signingKey, err := store.SigningKey()
 	if err != nil {

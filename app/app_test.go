@@ -9,7 +9,7 @@ import (
 // run runs the command line with a clean environment of our variables.
 func run(t *testing.T, env map[string]string, args ...string) (int, string, string) {
 	t.Helper()
-	for _, name := range []string{"DATABASE_URL", "MIGRATE_DATABASE_URL", "PASSPORT_DATA_DIR", "PASSPORT_DEMO_PASSWORD", "PASSPORT_PUBLIC_URL", "PASSPORT_TRUSTED_PROXIES"} {
+	for _, name := range []string{"DATABASE_URL", "MIGRATE_DATABASE_URL", "PASSPORT_DATA_DIR", "PASSPORT_DEMO_PASSWORD", "PASSPORT_PUBLIC_URL", "PASSPORT_TRUSTED_PROXIES", "PASSPORT_HASH_MEMORY_MB"} {
 		t.Setenv(name, env[name])
 	}
 	var stdout, stderr bytes.Buffer
@@ -37,6 +37,8 @@ func TestBadConfigurationStopsWithOneClearLine(t *testing.T) {
 		{"serving URL without a role", map[string]string{"DATABASE_URL": "postgres://db/passport", "MIGRATE_DATABASE_URL": "postgres://owner@db/passport"}, []string{"migrate"}, "DATABASE_URL must name the serving role"},
 		{"stray argument to audit verify", nil, []string{"audit", "verify", "now"}, `unexpected argument "now"`},
 		{"stray argument", nil, []string{"migrate", "now"}, `unexpected argument "now"`},
+		{"hash memory not a number", map[string]string{"PASSPORT_HASH_MEMORY_MB": "lots"}, []string{"migrate"}, "PASSPORT_HASH_MEMORY_MB must be a whole number"},
+		{"hash memory below one hash", map[string]string{"PASSPORT_HASH_MEMORY_MB": "10"}, []string{"migrate"}, "19 or more"},
 	}
 	for _, tc := range cases {
 		code, _, stderr := run(t, tc.env, tc.args...)

@@ -11,6 +11,8 @@ import (
 	"os"
 	"strconv"
 	"strings"
+
+	"healthpassport/models"
 )
 
 // Config is everything that can be set from the command line and environment.
@@ -23,6 +25,10 @@ type Config struct {
 	DemoPassword   string   // PASSPORT_DEMO_PASSWORD
 	PublicURL      string   // PASSPORT_PUBLIC_URL: printed on activation letters
 	TrustedProxies []string // PASSPORT_TRUSTED_PROXIES: addresses whose X-Forwarded-For is believed
+	// HashMemoryMB (PASSPORT_HASH_MEMORY_MB) bounds the memory the password
+	// checks running at once may take, 19 MB each; zero means 128 MB.
+	HashMemoryMB int
+	hashMemory   string // PASSPORT_HASH_MEMORY_MB as given, checked by validate
 }
 
 const (
@@ -40,6 +46,7 @@ func configFromEnv(getenv func(string) string) Config {
 		DataDir:      getenv("PASSPORT_DATA_DIR"),
 		DemoPassword: getenv("PASSPORT_DEMO_PASSWORD"),
 		PublicURL:    strings.TrimRight(getenv("PASSPORT_PUBLIC_URL"), "/"),
+		hashMemory:   getenv("PASSPORT_HASH_MEMORY_MB"),
 	}
 	if cfg.MigrateURL == "" {
 		cfg.MigrateURL = cfg.DatabaseURL
@@ -76,6 +83,14 @@ func (cfg *Config) validate() error {
 				return fmt.Errorf("PASSPORT_TRUSTED_PROXIES has %q, which is not an IP address or range", proxy)
 			}
 		}
+	}
+	if cfg.hashMemory != "" {
+		mb, err := strconv.Atoi(cfg.hashMemory)
+		if err != nil || mb < models.HashMemoryPerCheckMB {
+			return fmt.Errorf("PASSPORT_HASH_MEMORY_MB must be a whole number of megabytes, %d or more (got %q)",
+				models.HashMemoryPerCheckMB, cfg.hashMemory)
+		}
+		cfg.HashMemoryMB = mb
 	}
 	if cfg.PublicURL == "" {
 		if host == "" {

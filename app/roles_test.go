@@ -140,7 +140,7 @@ func TestServingRoleCannotRewriteTheAuditLog(t *testing.T) {
 	}
 
 	// The service's own work, from start-up to a sign-in, as the serving role.
-	hash, err := models.HashPassword("serving-role-password")
+	hash, err := models.HashPassword(t.Context(), "serving-role-password")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 
@@ -24,12 +25,21 @@ func (h *Handler) changePassword(c *gin.Context) {
 	user := currentUser(c)
 	form := views.NewForm()
 	current, proposed := passwordValue(c, form, "current-password"), passwordValue(c, form, "new-password")
+	ctx := c.Request.Context()
 	if current == "" {
 		form.Add("current-password", "Enter your current password")
-	} else if !models.CheckPassword(user.PasswordHash, current) {
+	} else if matched, err := models.CheckPassword(ctx, user.PasswordHash, current); err != nil {
+		h.busy(c)
+		return
+	} else if !matched {
 		form.Add("current-password", "Your current password is not right")
 	}
-	if err := models.CheckNewPassword(proposed, user.Username); err != nil {
+	person, err := h.store.PersonalDetailsOf(user)
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	if err := models.CheckNewPassword(proposed, person); err != nil {
 		form.Add("new-password", err.Error())
 	} else if proposed == current {
 		form.Add("new-password", "Choose a password you have not used here before")
@@ -38,7 +48,11 @@ func (h *Handler) changePassword(c *gin.Context) {
 		render(c, http.StatusUnprocessableEntity, views.ChangePasswordPage(h.page(c, "Change your password", form)))
 		return
 	}
-	hash, err := models.HashPassword(proposed)
+	hash, err := models.HashPassword(ctx, proposed)
+	if errors.Is(err, models.ErrHashingBusy) {
+		h.busy(c)
+		return
+	}
 	if err != nil {
 		h.serverError(c, err)
 		return

@@ -37,6 +37,9 @@ func (h *Handler) activate(c *gin.Context) {
 		h.serverError(c, err)
 		return
 	}
+	if !h.accepted(c, attempt) {
+		return
+	}
 	ctx := c.Request.Context()
 	if err := h.sessions.RenewToken(ctx); err != nil {
 		h.serverError(c, err)
@@ -85,14 +88,23 @@ func (h *Handler) chooseAccount(c *gin.Context) {
 	case !usernamePattern.MatchString(username):
 		form.Add("username", "Username must be 3 to 64 letters, numbers, dots, dashes or underscores")
 	}
-	if err := models.CheckNewPassword(password, username); err != nil {
+	person, err := h.store.PersonalDetailsForActivation(codeID, username)
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	if err := models.CheckNewPassword(password, person); err != nil {
 		form.Add("password", err.Error())
 	}
 	if form.HasErrors() {
 		render(c, http.StatusUnprocessableEntity, views.ChooseAccountPage(h.page(c, "Choose how you will sign in", form), name))
 		return
 	}
-	hash, err := models.HashPassword(password)
+	hash, err := models.HashPassword(c.Request.Context(), password)
+	if errors.Is(err, models.ErrHashingBusy) {
+		h.busy(c)
+		return
+	}
 	if err != nil {
 		h.serverError(c, err)
 		return

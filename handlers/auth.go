@@ -1,8 +1,10 @@
 package handlers
 
 import (
+	"encoding/base64"
 	"errors"
 	"net/http"
+	"strings"
 	"time"
 
 	"healthpassport/models"
@@ -15,7 +17,7 @@ const (
 	msgEnterUsername   = "Enter your username"
 	msgEnterPassword   = "Enter your password"
 	msgWrongSignIn     = "Enter a correct username and password"
-	msgTooManyAttempts = "You have tried to sign in too many times. Your account is locked for 15 minutes. If you need help now, contact your clinic."
+	msgTooManyAttempts = "You have tried to sign in too many times. Wait 15 minutes and try again. If you still cannot sign in, contact your clinic."
 )
 
 func (h *Handler) signInForm(c *gin.Context) {
@@ -41,13 +43,13 @@ func (h *Handler) signIn(c *gin.Context) {
 		return
 	}
 	normalised := models.NormaliseUsername(username)
-	ip := c.ClientIP()
-	throttled, err := h.store.Throttled(models.AttemptSignIn, normalised, ip)
+	counters := models.SignInCounters(normalised, c.ClientIP(), h.knownDevice(c, normalised))
+	allowed, err := h.store.ReserveAttempt(counters)
 	if err != nil {
 		h.serverError(c, err)
 		return
 	}
-	if throttled {
+	if !allowed {
 		h.audit(c, models.AuditEntry{Action: models.AuditSignInThrottled, TargetType: "user", TargetID: normalised})
 		form.Add("username", msgTooManyAttempts)
 		render(c, http.StatusTooManyRequests, views.SignInPage(h.page(c, "Sign in", form), ""))
@@ -58,20 +60,28 @@ func (h *Handler) signIn(c *gin.Context) {
 		h.serverError(c, err)
 		return
 	}
+	matched := false
 	if err != nil {
-		models.WasteTimeCheckingPassword(password)
+		err = models.WasteTimeCheckingPassword(c.Request.Context(), password)
+	} else {
+		matched, err = models.CheckPassword(c.Request.Context(), user.PasswordHash, password)
 	}
-	if err != nil || !models.CheckPassword(user.PasswordHash, password) {
-		if err := h.store.RecordAttempt(models.AttemptSignIn, normalised, ip, false); err != nil {
+	if err != nil {
+		// The password was never checked, so the attempt does not count.
+		if err := h.store.GiveBackAttempt(counters); err != nil {
 			h.serverError(c, err)
 			return
 		}
+		h.busy(c)
+		return
+	}
+	if !matched {
 		h.audit(c, models.AuditEntry{Action: models.AuditSignInFailed, TargetType: "user", TargetID: normalised})
 		form.Add("username", msgWrongSignIn)
 		render(c, http.StatusUnprocessableEntity, views.SignInPage(h.page(c, "Sign in", form), ""))
 		return
 	}
-	if err := h.store.RecordAttempt(models.AttemptSignIn, normalised, ip, true); err != nil {
+	if err := h.store.AttemptSucceeded(counters); err != nil {
 		h.serverError(c, err)
 		return
 	}
@@ -79,7 +89,58 @@ func (h *Handler) signIn(c *gin.Context) {
 		h.serverError(c, err)
 		return
 	}
+	h.rememberDevice(c, user.Username)
 	redirect(c, homePath(user.Role))
+}
+
+// Device cookies, as OWASP advises against online guessing: a browser that
+// has signed in to an account carries a signed cookie naming the account
+// and a random nonce, and its wrong passwords count against that browser
+// alone. Strangers guessing from elsewhere are slowed without locking the
+// owner out of the devices they use.
+const (
+	deviceCookie         = "passport_device"
+	deviceCookieLifetime = 365 * 24 * time.Hour
+	deviceCookiePurpose  = "device"
+)
+
+func (h *Handler) deviceCookieName() string {
+	if h.sessions.Cookie.Secure {
+		return "__Host-" + deviceCookie
+	}
+	return deviceCookie
+}
+
+// rememberDevice gives the browser a new device cookie for the account.
+func (h *Handler) rememberDevice(c *gin.Context, username string) {
+	value := models.RandomToken(24) + ":" + base64.RawURLEncoding.EncodeToString([]byte(username))
+	http.SetCookie(c.Writer, &http.Cookie{
+		Name:     h.deviceCookieName(),
+		Value:    h.signer.sign(deviceCookiePurpose, value),
+		Path:     "/",
+		MaxAge:   int(deviceCookieLifetime.Seconds()),
+		HttpOnly: true,
+		Secure:   h.sessions.Cookie.Secure,
+		SameSite: http.SameSiteLaxMode,
+	})
+}
+
+// knownDevice is the nonce of the browser's device cookie, if the cookie is
+// genuine and names the account; otherwise it is empty.
+func (h *Handler) knownDevice(c *gin.Context, username string) string {
+	cookie, err := c.Request.Cookie(h.deviceCookieName())
+	if err != nil {
+		return ""
+	}
+	value, ok := h.signer.verify(deviceCookiePurpose, cookie.Value)
+	if !ok {
+		return ""
+	}
+	nonce, encoded, _ := strings.Cut(value, ":")
+	if named, err := base64.RawURLEncoding.DecodeString(encoded); err != nil || nonce == "" || string(named) != username {
+		return ""
+	}
+	return nonce
 }
 
 // startSession signs a person in under a new session token, so that a token

@@ -214,7 +214,7 @@ func TestWrongPasswordKeepsUsernameNotPassword(t *testing.T) {
 func TestSignInThrottledAfterRepeatedFailures(t *testing.T) {
 	eachServer(t, func(t *testing.T, s *testServer) {
 		b := s.browser(t)
-		for i := range models.MaxFailuresPerAccount {
+		for i := range models.LimitPerAccountAddress.Max {
 			r := b.post("/sign-in", url.Values{"username": {"carer"}, "password": {"guess-" + string(rune('a'+i))}})
 			mustStatus(t, r, http.StatusUnprocessableEntity)
 		}

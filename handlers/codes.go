@@ -13,21 +13,21 @@ import (
 // codeAttempt is one try of a code from a letter or a share, with the date
 // of birth that must go with it.
 type codeAttempt struct {
-	kind string // models.AttemptActivation or models.AttemptShare
-	key  string // what guesses at this code are counted by
-	code string
-	dob  time.Time
-	form *views.Form
-	show func(status int, form *views.Form) // shows the form again
+	counters []models.Counter // what guesses at this code are counted against
+	code     string
+	dob      time.Time
+	form     *views.Form
+	show     func(status int, form *views.Form) // shows the form again
 }
 
 // readCodeAttempt reads a code and a date of birth (missing and wrong are
-// the messages for no code and an impossible one) and checks that this
-// code and this address may try again: guesses are throttled by address,
-// and by code so that one code cannot be tried against many dates of birth.
-// When the attempt cannot go on, it has already been answered.
+// the messages for no code and an impossible one) and reserves a guess for
+// this code and this address before the code is checked: guesses are
+// throttled by address, and by code so that one code cannot be tried
+// against many dates of birth. When the attempt cannot go on, it has
+// already been answered.
 func (h *Handler) readCodeAttempt(c *gin.Context, kind, missing, wrong, tooMany string, show func(int, *views.Form)) (*codeAttempt, bool) {
-	a := &codeAttempt{kind: kind, form: views.NewForm(), show: show}
+	a := &codeAttempt{form: views.NewForm(), show: show}
 	a.code = formValue(c, a.form, "code")
 	if a.code == "" {
 		a.form.Add("code", missing)
@@ -40,13 +40,13 @@ func (h *Handler) readCodeAttempt(c *gin.Context, kind, missing, wrong, tooMany 
 		return nil, false
 	}
 	a.dob = dob
-	a.key = models.HashActivationCode(a.code)[:32]
-	throttled, err := h.store.Throttled(kind, a.key, c.ClientIP())
+	a.counters = models.CodeCounters(kind, a.code, c.ClientIP())
+	allowed, err := h.store.ReserveAttempt(a.counters)
 	if err != nil {
 		h.serverError(c, err)
 		return nil, false
 	}
-	if throttled {
+	if !allowed {
 		a.form.Add("code", tooMany)
 		show(http.StatusTooManyRequests, a.form)
 		return nil, false
@@ -54,13 +54,20 @@ func (h *Handler) readCodeAttempt(c *gin.Context, kind, missing, wrong, tooMany 
 	return a, true
 }
 
-// refuse counts a wrong code towards the throttle, audits it and shows the
-// form again with the message.
-func (h *Handler) refuse(c *gin.Context, a *codeAttempt, auditAction, message string) {
-	if err := h.store.RecordAttempt(a.kind, a.key, c.ClientIP(), false); err != nil {
+// accepted notes that the code was right: its own count starts again, and
+// the address gets its guess back. It reports whether the request can go
+// on; if not, it has been answered.
+func (h *Handler) accepted(c *gin.Context, a *codeAttempt) bool {
+	if err := h.store.AttemptSucceeded(a.counters); err != nil {
 		h.serverError(c, err)
-		return
+		return false
 	}
+	return true
+}
+
+// refuse audits a wrong code, whose guess stays counted, and shows the form
+// again with the message.
+func (h *Handler) refuse(c *gin.Context, a *codeAttempt, auditAction, message string) {
 	if !h.auditAccess(c, models.AuditEntry{Action: auditAction}) {
 		return
 	}

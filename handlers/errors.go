@@ -70,6 +70,17 @@ func (h *Handler) serverError(c *gin.Context, err error) {
 	c.Abort()
 }
 
+// busy answers when the service cannot check a password for now, because
+// as many are being checked as its memory allows.
+func (h *Handler) busy(c *gin.Context) {
+	c.Header("Retry-After", "5")
+	title := "Sorry, the service is busy"
+	render(c, http.StatusServiceUnavailable, views.ErrorPage(h.page(c, title, nil), title,
+		[]string{"A lot of people are signing in at the moment. Wait a few seconds and try again.",
+			"If you need help with your health now, call 111. In an emergency, call 999."}))
+	c.Abort()
+}
+
 // Recover turns a panic into the NHS error page.
 func (h *Handler) Recover(c *gin.Context, recovered any) {
 	h.serverError(c, fmt.Errorf("panic: %v", recovered))

@@ -145,8 +145,7 @@ func TestPlanEditorRefusesBadInputAndStoresNothing(t *testing.T) {
 func TestTwoNursesCannotOverwriteEachOther(t *testing.T) {
 	eachServer(t, func(t *testing.T, s *testServer) {
 		nurse, _ := s.store.UserByUsername("nurse")
-		hash, _ := models.HashPassword(demoPassword)
-		second := models.User{Username: "nurse2", PasswordHash: hash, Role: models.RoleNurse, DisplayName: "Bea Okoye"}
+		second := models.User{Username: "nurse2", PasswordHash: nurse.PasswordHash, Role: models.RoleNurse, DisplayName: "Bea Okoye"}
 		s.db.Create(&second)
 		var membership models.Membership
 		s.db.First(&membership, "user_id = ?", nurse.ID)

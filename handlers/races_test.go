@@ -108,7 +108,7 @@ func (s *testServer) countWhere(model any, query string, args ...any) int64 {
 // the next version and the other is shown the conflict page.
 func TestSimultaneousPlanSavesMakeOneVersion(t *testing.T) {
 	eachServer(t, func(t *testing.T, s *testServer) {
-		hash, _ := models.HashPassword(demoPassword)
+		hash, _ := models.HashPassword(t.Context(), demoPassword)
 		s.db.Create(&models.User{Username: "nurse2", PasswordHash: hash, Role: models.RoleNurse, DisplayName: "Bea Okoye"})
 		nurse, _ := s.store.UserByUsername("nurse")
 		bea, _ := s.store.UserByUsername("nurse2")

@@ -124,6 +124,9 @@ func (h *Handler) openShared(c *gin.Context) {
 		h.serverError(c, err)
 		return
 	}
+	if !h.accepted(c, attempt) {
+		return
+	}
 	ctx := c.Request.Context()
 	if err := h.sessions.RenewToken(ctx); err != nil {
 		h.serverError(c, err)

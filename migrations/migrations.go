@@ -18,6 +18,7 @@ var all = []*gormigrate.Migration{
 	feedback,
 	devices,
 	oneOfAKind,
+	attemptCounters,
 	formSubmissions,
 	auditChain,
 }

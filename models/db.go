@@ -15,6 +15,10 @@ import (
 	"gorm.io/gorm/logger"
 )
 
+// maxPostgresConnections leaves room on a default PostgreSQL server for
+// other clients, migrations and a second instance.
+const maxPostgresConnections = 25
+
 // Open connects to PostgreSQL when databaseURL is set, and otherwise to an
 // embedded SQLite file in dataDir.
 func Open(databaseURL, dataDir string) (*gorm.DB, error) {
@@ -34,6 +38,13 @@ func Open(databaseURL, dataDir string) (*gorm.DB, error) {
 		if err != nil {
 			return nil, fmt.Errorf("cannot connect to PostgreSQL: %w", err)
 		}
+		sqlDB, err := db.DB()
+		if err != nil {
+			return nil, err
+		}
+		// A crowd of requests waits for a connection instead of opening more
+		// than the server allows (100 by default) and failing.
+		sqlDB.SetMaxOpenConns(maxPostgresConnections)
 		return db, nil
 	}
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {

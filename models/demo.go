@@ -1,6 +1,7 @@
 package models
 
 import (
+	"context"
 	"errors"
 	"time"
 
@@ -23,7 +24,7 @@ func (s *Store) SeedDemo(password string) error {
 	} else if !demo {
 		return ErrNotDemoDatabase
 	}
-	hash, err := HashPassword(password)
+	hash, err := HashPassword(context.Background(), password)
 	if err != nil {
 		return err
 	}

@@ -166,16 +166,6 @@ type AuditChain struct {
 	LastHash    string
 }
 
-// SignInAttempt records a sign-in or activation attempt, for throttling.
-type SignInAttempt struct {
-	ID        uint
-	Kind      string
-	Username  string
-	IPAddress string
-	Succeeded bool
-	CreatedAt time.Time
-}
-
 // Session is a row of the scs session store.
 type Session struct {
 	Token  string `gorm:"primaryKey"`

@@ -1,0 +1,106 @@
+package models_test
+
+import (
+	"testing"
+	"time"
+
+	"healthpassport/models"
+	"healthpassport/models/modelstest"
+
+	"gorm.io/gorm"
+)
+
+func reserve(t *testing.T, store *models.Store, counters []models.Counter) bool {
+	t.Helper()
+	allowed, err := store.ReserveAttempt(counters)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return allowed
+}
+
+func TestAttemptCounters(t *testing.T) {
+	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
+		store := models.NewStore(db)
+		sam := models.SignInCounters("sam", "10.0.0.1", "")
+		for range models.LimitPerAccountAddress.Max {
+			if !reserve(t, store, sam) {
+				t.Fatal("refused before the limit")
+			}
+		}
+		if reserve(t, store, sam) {
+			t.Error("allowed beyond the account and address limit")
+		}
+		if !reserve(t, store, models.SignInCounters("sam", "10.0.0.2", "")) {
+			t.Error("another address was refused for the same account")
+		}
+		if !reserve(t, store, models.SignInCounters("sam", "10.0.0.1", "device-nonce")) {
+			t.Error("the account's known device was refused")
+		}
+
+		// A refused attempt takes nothing from the other counters: the
+		// address has had 5 attempts, not 6.
+		for i := range models.LimitPerAddress.Max - 5 {
+			if !reserve(t, store, models.SignInCounters(models.RandomToken(8), "10.0.0.1", "")) {
+				t.Fatalf("address refused after %d attempts", 5+i)
+			}
+		}
+		if reserve(t, store, models.SignInCounters("alex", "10.0.0.1", "")) {
+			t.Error("an address trying many usernames is not throttled")
+		}
+
+		// When the window is over, the count starts again.
+		db.Model(&models.AttemptCounter{}).Where("1 = 1").Update("resets_at", time.Now().Add(-time.Second))
+		if !reserve(t, store, sam) {
+			t.Error("still refused after the window")
+		}
+		if err := store.ForgetFinishedCounters(); err != nil {
+			t.Fatal(err)
+		}
+		var left int64
+		db.Model(&models.AttemptCounter{}).Count(&left)
+		if left != 3 {
+			t.Errorf("%d counters left after forgetting finished ones; want the 3 just used", left)
+		}
+	})
+}
+
+func TestAttemptSucceededClearsOnlyItsOwnCount(t *testing.T) {
+	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
+		store := models.NewStore(db)
+		sam := models.SignInCounters("sam", "10.0.0.1", "")
+		for range models.LimitPerAccountAddress.Max - 1 {
+			reserve(t, store, sam)
+		}
+		reserve(t, store, sam)
+		if err := store.AttemptSucceeded(sam); err != nil {
+			t.Fatal(err)
+		}
+		for range models.LimitPerAccountAddress.Max {
+			if !reserve(t, store, sam) {
+				t.Fatal("a success did not clear the account's count")
+			}
+		}
+		// The address still holds its failures (10 reserved, 1 given back):
+		// the success took nothing, and cleared nothing.
+		for range models.LimitPerAddress.Max - 9 {
+			reserve(t, store, models.SignInCounters(models.RandomToken(8), "10.0.0.1", ""))
+		}
+		if reserve(t, store, models.SignInCounters("alex", "10.0.0.1", "")) {
+			t.Error("a success cleared the address's count")
+		}
+		code := models.CodeCounters(models.AttemptActivation, "ABCD-EFGH-JKLM", "10.0.0.9")
+		reserve(t, store, code)
+		if err := store.GiveBackAttempt(code); err != nil {
+			t.Fatal(err)
+		}
+		for range models.LimitPerAccountAddress.Max {
+			if !reserve(t, store, models.CodeCounters(models.AttemptActivation, "abcd efgh jklm", "10.0.0.9")) {
+				t.Fatal("an attempt given back still counted")
+			}
+		}
+		if reserve(t, store, code) {
+			t.Error("a code was tried beyond its limit")
+		}
+	})
+}
