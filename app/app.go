@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -27,6 +28,9 @@ import (
 const usage = `Usage:
   passport serve [--addr HOST:PORT] [--demo]   serve Health Passport
   passport migrate                             bring the database up to date
+  passport templates approve KEY VERSION --by NAME
+                                               record that a clinical safety officer approved
+                                               a condition template version for use with patients
 
 Environment:
   DATABASE_URL              PostgreSQL URL; without it an SQLite file is used
@@ -46,11 +50,20 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	cfg := configFromEnv(os.Getenv)
 	flags := flag.NewFlagSet("passport "+args[0], flag.ContinueOnError)
 	flags.SetOutput(stderr)
+	flagArgs := args[1:]
+	var approval templateApproval
 	switch args[0] {
 	case "serve":
 		flags.StringVar(&cfg.Addr, "addr", cfg.Addr, "address to listen on, HOST:PORT")
 		flags.BoolVar(&cfg.Demo, "demo", false, "serve demo data (refused on a database not created for the demo)")
 	case "migrate":
+	case "templates":
+		var err error
+		if approval, flagArgs, err = readTemplateApproval(args[1:]); err != nil {
+			fmt.Fprintf(stderr, "passport: %v\n", err)
+			return 2
+		}
+		flags.StringVar(&approval.by, "by", "", "name of the clinical safety officer who approves the template")
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -58,7 +71,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "passport: unknown command %q\n\n%s", args[0], usage)
 		return 2
 	}
-	if err := flags.Parse(args[1:]); err != nil {
+	if err := flags.Parse(flagArgs); err != nil {
 		return 2
 	}
 	if flags.NArg() > 0 {
@@ -82,8 +95,17 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "passport: %v\n", err)
 		return 1
 	}
-	if args[0] == "migrate" {
+	switch args[0] {
+	case "migrate":
 		fmt.Fprintf(stdout, "Database is up to date (%s).\n", migrations.Latest())
+		return 0
+	case "templates":
+		template, err := models.NewStore(db).ApproveTemplate(approval.key, approval.version, approval.by)
+		if err != nil {
+			fmt.Fprintf(stderr, "passport: template %s version %d: %v\n", approval.key, approval.version, err)
+			return 1
+		}
+		fmt.Fprintf(stdout, "%s template version %d is approved for use with patients, by %s.\n", template.Name, template.Version, template.ApprovedBy)
 		return 0
 	}
 	if err := serve(cfg, db, stdout); err != nil {
@@ -91,6 +113,26 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// templateApproval is what "passport templates approve" records.
+type templateApproval struct {
+	key     string
+	version int
+	by      string
+}
+
+// readTemplateApproval reads "approve KEY VERSION" and returns the flags
+// that follow.
+func readTemplateApproval(args []string) (templateApproval, []string, error) {
+	if len(args) < 3 || args[0] != "approve" {
+		return templateApproval{}, nil, errors.New("templates: say approve, the template's key and its version")
+	}
+	version, err := strconv.Atoi(args[2])
+	if err != nil || version < 1 {
+		return templateApproval{}, nil, fmt.Errorf("templates: version %q must be a whole number, like 2", args[2])
+	}
+	return templateApproval{key: args[1], version: version}, args[3:], nil
 }
 
 // Prepare migrates the database, checks the mode it was created in and, in

@@ -17,6 +17,7 @@ var all = []*gormigrate.Migration{
 	shares,
 	feedback,
 	devices,
+	clinicalSafety,
 }
 
 // Run brings the database up to the newest step.

@@ -111,7 +111,7 @@ func (s *Store) SeedDemo(password string) error {
 			return err
 		}
 		if versions == 0 {
-			if _, err := s.AddPlanVersion(tx, plan.ID, users["nurse"].ID, DemoAsthmaPlan(300)); err != nil {
+			if _, err := s.AddPlanVersion(tx, plan.ID, users["nurse"].ID, DemoAsthmaPlan(300), VersionPublished); err != nil {
 				return err
 			}
 		}

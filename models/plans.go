@@ -61,8 +61,8 @@ func (s *Store) PlanTemplate(plan *ActionPlan) (*ConditionTemplate, error) {
 }
 
 // CreatePlan starts a patient's plan for a template's condition with its
-// first version.
-func (s *Store) CreatePlan(actor Actor, patientID uint, template *ConditionTemplate, content PlanContent) (*ActionPlan, error) {
+// first version, a draft or published.
+func (s *Store) CreatePlan(actor Actor, patientID uint, template *ConditionTemplate, content PlanContent, state string) (*ActionPlan, error) {
 	plan := ActionPlan{PatientID: patientID, ConditionName: template.Name, SnomedCode: template.SnomedCode, TemplateID: &template.ID, CreatedAt: s.now()}
 	err := s.db.Transaction(func(tx *gorm.DB) error {
 		var existing int64
@@ -75,18 +75,18 @@ func (s *Store) CreatePlan(actor Actor, patientID uint, template *ConditionTempl
 		if err := tx.Create(&plan).Error; err != nil {
 			return err
 		}
-		if _, err := s.AddPlanVersion(tx, plan.ID, actor.UserID, content); err != nil {
+		if _, err := s.AddPlanVersion(tx, plan.ID, actor.UserID, content, state); err != nil {
 			return err
 		}
 		return s.audit(tx, actor, AuditEntry{Action: "plan.created", PatientID: &patientID, TargetType: "plan",
-			TargetID: uintString(plan.ID), Detail: template.Name + " version 1"})
+			TargetID: uintString(plan.ID), Detail: template.Name + " version 1, " + state})
 	})
 	return &plan, err
 }
 
 // SavePlanVersion saves an edit as a new version, unless the plan has moved
 // on from the version the editor started from.
-func (s *Store) SavePlanVersion(actor Actor, plan *ActionPlan, base int, content PlanContent) (*PlanVersion, error) {
+func (s *Store) SavePlanVersion(actor Actor, plan *ActionPlan, base int, content PlanContent, state string) (*PlanVersion, error) {
 	var version *PlanVersion
 	err := s.db.Transaction(func(tx *gorm.DB) error {
 		var newest int
@@ -97,11 +97,11 @@ func (s *Store) SavePlanVersion(actor Actor, plan *ActionPlan, base int, content
 			return ErrStaleVersion
 		}
 		var err error
-		if version, err = s.AddPlanVersion(tx, plan.ID, actor.UserID, content); err != nil {
+		if version, err = s.AddPlanVersion(tx, plan.ID, actor.UserID, content, state); err != nil {
 			return err
 		}
 		return s.audit(tx, actor, AuditEntry{Action: "plan.saved", PatientID: &plan.PatientID, TargetType: "plan",
-			TargetID: uintString(plan.ID), Detail: fmt.Sprintf("%s version %d", plan.ConditionName, version.Number)})
+			TargetID: uintString(plan.ID), Detail: fmt.Sprintf("%s version %d, %s", plan.ConditionName, version.Number, state)})
 	})
 	if err != nil && !errors.Is(err, ErrStaleVersion) {
 		// Two saves at the same moment: the unique version number lets only
