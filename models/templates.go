@@ -385,4 +385,3 @@ func (p PlanContent) Fill(line string) string {
 	}
 	return strings.NewReplacer("{amber}", fmt.Sprint(p.PeakFlow.AmberBelow), "{red}", fmt.Sprint(p.PeakFlow.RedBelow)).Replace(line)
 }
-
