@@ -136,7 +136,8 @@ func seedDemoActivity(tx *gorm.DB, now time.Time, amelia, oliver *Patient, plan 
 			return err
 		}
 	}
-	if err := tx.Create(&Alert{PatientID: amelia.ID, ReadingID: red.ID, Status: AlertOpen, CreatedAt: red.CreatedAt}).Error; err != nil {
+	if err := tx.Create(&Alert{PatientID: amelia.ID, ReadingID: red.ID, RaisedOn: red.CreatedAt.Format(time.DateOnly), ReadingCount: 1,
+		Status: AlertOpen, CreatedAt: red.CreatedAt}).Error; err != nil {
 		return err
 	}
 	request := PrescriptionRequest{PatientID: amelia.ID, PlanID: plan.ID, Medicine: "Salbutamol 100 micrograms", Status: RequestRequested,
