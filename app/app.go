@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -28,6 +29,9 @@ const usage = `Usage:
   passport serve [--addr HOST:PORT] [--demo]   serve Health Passport
   passport migrate                             bring the database up to date
   passport audit verify                        check that no audit entry was changed or removed
+  passport templates approve KEY VERSION --by NAME
+                                               record that a clinical safety officer approved
+                                               a condition template version for use with patients
 
 Environment:
   DATABASE_URL              PostgreSQL URL; without it an SQLite file is used
@@ -54,11 +58,20 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	}
 	flags := flag.NewFlagSet("passport "+command, flag.ContinueOnError)
 	flags.SetOutput(stderr)
+	flagArgs := args[1:]
+	var approval templateApproval
 	switch command {
 	case "serve":
 		flags.StringVar(&cfg.Addr, "addr", cfg.Addr, "address to listen on, HOST:PORT")
 		flags.BoolVar(&cfg.Demo, "demo", false, "serve demo data (refused on a database not created for the demo)")
 	case "migrate", "audit verify":
+	case "templates":
+		var err error
+		if approval, flagArgs, err = readTemplateApproval(args[1:]); err != nil {
+			fmt.Fprintf(stderr, "passport: %v\n", err)
+			return 2
+		}
+		flags.StringVar(&approval.by, "by", "", "name of the clinical safety officer who approves the template")
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -66,7 +79,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "passport: unknown command %q\n\n%s", args[0], usage)
 		return 2
 	}
-	if err := flags.Parse(args[1:]); err != nil {
+	if err := flags.Parse(flagArgs); err != nil {
 		return 2
 	}
 	if flags.NArg() > 0 {
@@ -87,6 +100,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		err = migrate(cfg, stdout)
 	case "audit verify":
 		err = verifyAudit(cfg, stdout)
+	case "templates":
+		err = approveTemplate(cfg, approval, stdout)
 	default:
 		err = prepareAndServe(cfg, stdout)
 	}
@@ -155,23 +170,69 @@ func verifyAudit(cfg Config, stdout io.Writer) error {
 	return nil
 }
 
-// prepareAndServe readies the database and serves. With a migrating role of
-// its own, the schema is that role's business: the service only checks it.
-func prepareAndServe(cfg Config, stdout io.Writer) error {
+// ready opens the database the service uses and readies it. With a
+// migrating role of its own, the schema is that role's business: the
+// service only checks it.
+func ready(cfg Config) (*gorm.DB, func(), error) {
 	db, closeDB, err := open(cfg.DatabaseURL, cfg)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	defer closeDB()
 	if cfg.MigrateURL == cfg.DatabaseURL {
 		err = Prepare(db, cfg)
 	} else if err = migrations.CheckCurrent(db); err == nil {
 		err = prepareRows(db, cfg)
 	}
 	if err != nil {
+		closeDB()
+		return nil, nil, err
+	}
+	return db, closeDB, nil
+}
+
+func prepareAndServe(cfg Config, stdout io.Writer) error {
+	db, closeDB, err := ready(cfg)
+	if err != nil {
 		return err
 	}
+	defer closeDB()
 	return serve(cfg, db, stdout)
+}
+
+// approveTemplate records a clinical safety officer's approval of a
+// template version.
+func approveTemplate(cfg Config, approval templateApproval, stdout io.Writer) error {
+	db, closeDB, err := ready(cfg)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	template, err := models.NewStore(db).ApproveTemplate(approval.key, approval.version, approval.by)
+	if err != nil {
+		return fmt.Errorf("template %s version %d: %w", approval.key, approval.version, err)
+	}
+	fmt.Fprintf(stdout, "%s template version %d is approved for use with patients, by %s.\n", template.Name, template.Version, template.ApprovedBy)
+	return nil
+}
+
+// templateApproval is what "passport templates approve" records.
+type templateApproval struct {
+	key     string
+	version int
+	by      string
+}
+
+// readTemplateApproval reads "approve KEY VERSION" and returns the flags
+// that follow.
+func readTemplateApproval(args []string) (templateApproval, []string, error) {
+	if len(args) < 3 || args[0] != "approve" {
+		return templateApproval{}, nil, errors.New("templates: say approve, the template's key and its version")
+	}
+	version, err := strconv.Atoi(args[2])
+	if err != nil || version < 1 {
+		return templateApproval{}, nil, fmt.Errorf("templates: version %q must be a whole number, like 2", args[2])
+	}
+	return templateApproval{key: args[1], version: version}, args[3:], nil
 }
 
 // Prepare migrates the database and readies it to serve.

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+
+	"healthpassport/models"
 )
 
 // run runs the command line with a clean environment of our variables.
@@ -69,5 +71,47 @@ func TestMigrateThenDemoIsRefused(t *testing.T) {
 	code, _, stderr = run(t, env, "serve", "--demo", "--addr", "127.0.0.1:0")
 	if code == 0 || !strings.Contains(stderr, "not created in demo mode") {
 		t.Errorf("demo on a live database: %d %q", code, stderr)
+	}
+}
+
+// TestApproveATemplateFromTheCommandLine: a clinical safety officer's
+// approval is recorded once, with their name, in the database and the
+// audit log.
+func TestApproveATemplateFromTheCommandLine(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"PASSPORT_DATA_DIR": dir}
+	code, stdout, stderr := run(t, env, "templates", "approve", "anaphylaxis", "2", "--by", "Dr Ada Okafor")
+	if code != 0 || !strings.Contains(stdout, "Anaphylaxis template version 2 is approved for use with patients, by Dr Ada Okafor.") {
+		t.Fatalf("approve: %d %q %q", code, stdout, stderr)
+	}
+	db, err := models.Open("", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var template models.ConditionTemplate
+	db.First(&template, "key = ? AND version = ?", "anaphylaxis", 2)
+	var audited int64
+	db.Model(&models.AuditEvent{}).Where("action = ? AND target_id = ?", "template.approved", "anaphylaxis version 2").Count(&audited)
+	if !template.Approved || template.ApprovedBy != "Dr Ada Okafor" || template.ApprovedAt == nil || audited != 1 {
+		t.Errorf("template %+v, %d audit entries", template, audited)
+	}
+	if sqlDB, err := db.DB(); err == nil {
+		sqlDB.Close()
+	}
+	for _, tc := range []struct {
+		args []string
+		code int
+		want string
+	}{
+		{[]string{"templates", "approve", "anaphylaxis", "2", "--by", "Someone else"}, 1, "already approved"},
+		{[]string{"templates", "approve", "anaphylaxis", "9", "--by", "Dr Ada Okafor"}, 1, "not found"},
+		{[]string{"templates", "approve", "asthma", "2"}, 1, "name the person who approves"},
+		{[]string{"templates", "approve", "asthma", "two", "--by", "Dr Ada Okafor"}, 2, "must be a whole number"},
+		{[]string{"templates", "list"}, 2, "say approve"},
+	} {
+		code, _, stderr := run(t, env, tc.args...)
+		if code != tc.code || !strings.Contains(stderr, tc.want) || strings.Count(strings.TrimSpace(stderr), "\n") > 0 {
+			t.Errorf("%v: %d %q; want %d and %q on one line", tc.args, code, stderr, tc.code, tc.want)
+		}
 	}
 }

@@ -158,7 +158,7 @@ func TestPatientReadsPassportAndSignsOut(t *testing.T) {
 	bothWays(t, desktop, func(t *testing.T, v *visitor) {
 		v.signIn("patient", demoPassword)
 		v.at("/passport")
-		v.see("My passport", "Asthma action plan", "nhsuk-card--care--emergency", "Red zone", "Amber zone", "Green zone",
+		v.see("My passport", "Asthma action plan", "app-zone--red", "Red zone", "Amber zone", "Green zone",
 			"Below 240", "Salbutamol 100 micrograms", "Sam Jones (Parent)")
 		v.audit()
 

@@ -64,7 +64,8 @@ func seedQueues(t *testing.T, medicine string) (requestID, alertID uint) {
 	if err := db.Create(&reading).Error; err != nil {
 		t.Fatal(err)
 	}
-	alert := models.Alert{PatientID: amelia.ID, ReadingID: reading.ID, Status: models.AlertOpen, CreatedAt: now}
+	alert := models.Alert{PatientID: amelia.ID, ReadingID: reading.ID, RaisedOn: now.Format(time.DateOnly), ReadingCount: 1,
+		Status: models.AlertOpen, CreatedAt: now}
 	if err := db.Create(&alert).Error; err != nil {
 		t.Fatal(err)
 	}
@@ -168,11 +169,16 @@ func TestNurseWritesEditsAndComparesAPlan(t *testing.T) {
 		v.focus(fmt.Sprintf(`input[name="template"][value="%d"]`, epilepsy.ID))
 		v.must(v.page.Keyboard.Type(input.Space))
 		v.press(`main form button[type="submit"]`)
-		v.see("Write the epilepsy plan")
+		v.see("Write the epilepsy plan", "For this person: what the person's seizures look like")
 		v.press(`main form button[type="submit"]`)
-		v.see("Epilepsy plan", "Version 1, saved by Alex Morgan", "Call 999")
+		v.see("There is a problem", "Enter what the person's seizures look like", "Add the emergency (rescue) medicine to the medicines")
+		v.audit()
+		// Unfinished, it can be kept as a draft that only staff see.
+		v.press(`main form button[value="draft"]`)
+		v.see("Epilepsy plan", "Version 1, saved by Alex Morgan", "Draft", "To fill in before it can be published", "Call 999")
+		v.audit()
 		v.visit("/patients/" + patient.Ref)
-		v.see("Asthma", "Epilepsy")
+		v.see("Asthma", "Epilepsy", "Not published: patients, carers and schools cannot see it yet")
 	})
 }
 

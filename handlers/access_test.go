@@ -88,7 +88,7 @@ func TestReadersSeeThePassportTheyMay(t *testing.T) {
 		r := patient.get("/passport")
 		mustStatus(t, r, http.StatusOK)
 		mustContain(t, r, "My passport", "Asthma action plan",
-			"nhsuk-card--care--non-urgent", "nhsuk-card--care--urgent", "nhsuk-card--care--emergency",
+			"app-zone--green", "app-zone--amber", "app-zone--red",
 			"Green zone", "Amber zone", "Red zone", "Below 240", "Below 150",
 			"Salbutamol 100 micrograms", "Sam Jones (Parent)", "07700 900456", "999 000 0018")
 
@@ -99,7 +99,7 @@ func TestReadersSeeThePassportTheyMay(t *testing.T) {
 		if r := carer.get("/passport/" + ameliaRef); r.status != http.StatusOK {
 			t.Fatalf("carer cannot open Amelia's passport: %d", r.status)
 		} else {
-			mustContain(t, r, "Amelia's passport", "nhsuk-card--care--emergency")
+			mustContain(t, r, "Amelia's passport", "app-zone--red")
 		}
 
 		s.db.Model(&models.CarerLink{}).Where("patient_id IN (?)", s.db.Model(&models.Patient{}).Select("id").Where("ref = ?", ameliaRef)).

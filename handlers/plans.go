@@ -55,8 +55,9 @@ func planForm(content models.PlanContent, rule *models.PeakFlowRule) *views.Form
 }
 
 // readPlan reads and checks the editor's fields. rule is the template's
-// peak flow rule, when the condition uses peak flow.
-func readPlan(c *gin.Context, form *views.Form, rule *models.PeakFlowRule) models.PlanContent {
+// peak flow rule, when the condition uses peak flow; blanks are the
+// template's blanks the plan had when the editor opened.
+func readPlan(c *gin.Context, form *views.Form, rule *models.PeakFlowRule, blanks []models.Blank) models.PlanContent {
 	var content models.PlanContent
 	for _, colour := range zoneColours {
 		name := strings.ToUpper(colour[:1]) + colour[1:] + " zone"
@@ -88,7 +89,57 @@ func readPlan(c *gin.Context, form *views.Form, rule *models.PeakFlowRule) model
 	if rule != nil {
 		content.PeakFlow = readPeakFlow(c, form, *rule)
 	}
+	answers := make([]string, len(blanks))
+	for i, blank := range blanks {
+		field := blankField(i)
+		answers[i] = formValue(c, form, field)
+		optionalText(form, field, answers[i], blank.Label, maxLineLength)
+	}
+	content.Blanks = blanks
+	content.FillBlanks(answers)
 	return content
+}
+
+func blankField(i int) string { return fmt.Sprintf("blank-%d", i) }
+
+// readState reads which button saved the plan: only "Publish" makes the
+// version one that patients, carers and schools see.
+func readState(c *gin.Context) string {
+	if c.PostForm("intent") == models.VersionPublished {
+		return models.VersionPublished
+	}
+	return models.VersionDraft
+}
+
+// checkPublishable refuses to publish a plan with a blank still to fill in
+// or a medicine the template requires missing, with one error for each on
+// the field that mends it. blanks are the blanks the editor showed.
+func checkPublishable(c *gin.Context, form *views.Form, content models.PlanContent, blanks []models.Blank, required []models.RequiredMedicine) {
+	var unanswered []int // the editor's blanks, in order, still empty
+	for i := range blanks {
+		if form.Value(blankField(i)) == "" {
+			unanswered = append(unanswered, i)
+		}
+	}
+	for _, problem := range content.PublishProblems(required) {
+		if problem.Medicine == nil {
+			form.Add(blankField(unanswered[problem.Blank]), problem.Message)
+			continue
+		}
+		form.Add(medicineField(c, form, problem.Medicine.Purpose), problem.Message)
+	}
+}
+
+// medicineField is the editor's row for a medicine of the purpose, or
+// the spare row at the end.
+func medicineField(c *gin.Context, form *views.Form, purpose string) string {
+	rows, _ := strconv.Atoi(form.Value("medicine-rows"))
+	for i := range rows {
+		if strings.EqualFold(strings.TrimSpace(c.PostForm(fmt.Sprintf("med-%d-purpose", i))), purpose) {
+			return fmt.Sprintf("med-%d-name", i)
+		}
+	}
+	return fmt.Sprintf("med-%d-name", max(rows-1, 0))
 }
 
 func readLines(c *gin.Context, form *views.Form, field, label string, required bool) []string {
@@ -169,24 +220,68 @@ func readWholeNumber(c *gin.Context, form *views.Form, field, label string, requ
 	return n, true
 }
 
-// templatePeakFlow is the peak flow rule of a template, if any.
-func templatePeakFlow(template *models.ConditionTemplate) (*models.PeakFlowRule, error) {
+// templateContent is what a template says; nothing for a plan started
+// without one.
+func templateContent(template *models.ConditionTemplate) (models.TemplateContent, error) {
 	if template == nil {
-		return nil, nil
+		return models.TemplateContent{}, nil
 	}
-	content, err := template.Decode()
-	return content.PeakFlow, err
+	return template.Decode()
 }
 
-// planTemplate is the template a plan was started from and its peak flow
-// rule, either of which may be nil.
-func (h *Handler) planTemplate(plan *models.ActionPlan) (*models.ConditionTemplate, *models.PeakFlowRule, error) {
+// planTemplate is the template a plan was started from, which may be nil,
+// and what it says.
+func (h *Handler) planTemplate(plan *models.ActionPlan) (*models.ConditionTemplate, models.TemplateContent, error) {
 	template, err := h.store.PlanTemplate(plan)
 	if err != nil {
-		return nil, nil, err
+		return nil, models.TemplateContent{}, err
 	}
-	rule, err := templatePeakFlow(template)
-	return template, rule, err
+	content, err := templateContent(template)
+	return template, content, err
+}
+
+// chooseTemplate shows the templates a plan may be started from: outside
+// the demo, only versions a clinical safety officer has approved. A form
+// with an error says why the chosen template was refused.
+func (h *Handler) chooseTemplate(c *gin.Context, status int, patient *models.Patient, form *views.Form) {
+	demo, err := h.store.IsDemo()
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	templates, err := h.store.Templates(!demo)
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	render(c, status, views.ChooseTemplatePage(h.page(c, "Add a condition", form), patient, templates))
+}
+
+// usableTemplate finds the template in the request and checks that a plan
+// may be started from it: outside the demo it must be approved.
+func (h *Handler) usableTemplate(c *gin.Context, patient *models.Patient, id string) (*models.ConditionTemplate, models.TemplateContent, bool) {
+	templateID, _ := parseID(id)
+	template, err := h.store.Template(templateID)
+	if h.lookupFailed(c, err) {
+		return nil, models.TemplateContent{}, false
+	}
+	demo, err := h.store.IsDemo()
+	if err != nil {
+		h.serverError(c, err)
+		return nil, models.TemplateContent{}, false
+	}
+	if !template.Approved && !demo {
+		form := views.NewForm()
+		form.Add("template", "Choose a template your clinical safety officer has approved")
+		h.chooseTemplate(c, http.StatusUnprocessableEntity, patient, form)
+		return nil, models.TemplateContent{}, false
+	}
+	content, err := template.Decode()
+	if err != nil {
+		h.serverError(c, err)
+		return nil, models.TemplateContent{}, false
+	}
+	return template, content, true
 }
 
 // newPlan lets the nurse choose a condition template, then shows the
@@ -197,29 +292,16 @@ func (h *Handler) newPlan(c *gin.Context) {
 		return
 	}
 	if c.Query("template") == "" {
-		templates, err := h.store.Templates()
-		if err != nil {
-			h.serverError(c, err)
-			return
-		}
-		render(c, http.StatusOK, views.ChooseTemplatePage(h.page(c, "Add a condition", nil), patient, templates))
+		h.chooseTemplate(c, http.StatusOK, patient, nil)
 		return
 	}
-	id, ok := parseID(c.Query("template"))
+	template, content, ok := h.usableTemplate(c, patient, c.Query("template"))
 	if !ok {
-		h.notFound(c)
 		return
 	}
-	template, err := h.store.Template(id)
-	if h.lookupFailed(c, err) {
-		return
-	}
-	content, err := template.Decode()
-	if err != nil {
-		h.serverError(c, err)
-		return
-	}
-	h.renderEditor(c, http.StatusOK, patient, views.PlanEditor{Template: template, Form: planForm(content.NewPlan(), content.PeakFlow), PeakFlow: content.PeakFlow})
+	plan := content.NewPlan()
+	h.renderEditor(c, http.StatusOK, patient, views.PlanEditor{Template: template, Form: planForm(plan, content.PeakFlow), PeakFlow: content.PeakFlow,
+		Blanks: plan.Blanks})
 }
 
 func (h *Handler) createPlan(c *gin.Context) {
@@ -228,23 +310,22 @@ func (h *Handler) createPlan(c *gin.Context) {
 		return
 	}
 	form := views.NewForm()
-	id, _ := parseID(formValue(c, form, "template"))
-	template, err := h.store.Template(id)
-	if h.lookupFailed(c, err) {
+	template, templated, ok := h.usableTemplate(c, patient, formValue(c, form, "template"))
+	if !ok {
 		return
 	}
-	rule, err := templatePeakFlow(template)
-	if err != nil {
-		h.serverError(c, err)
-		return
+	blanks := templated.NewPlan().Blanks
+	content := readPlan(c, form, templated.PeakFlow, blanks)
+	state := readState(c)
+	if state == models.VersionPublished {
+		checkPublishable(c, form, content, blanks, templated.RequiredMedicines)
 	}
-	content := readPlan(c, form, rule)
-	editor := views.PlanEditor{Template: template, Form: form, PeakFlow: rule}
+	editor := views.PlanEditor{Template: template, Form: form, PeakFlow: templated.PeakFlow, Blanks: blanks}
 	if form.HasErrors() {
 		h.renderEditor(c, http.StatusUnprocessableEntity, patient, editor)
 		return
 	}
-	plan, err := h.store.CreatePlan(actor(c), patient.ID, template, content)
+	plan, err := h.store.CreatePlan(actor(c), patient.ID, template, content, state)
 	if errors.Is(err, models.ErrPlanExists) {
 		form.Add("zone-green-title", patient.FullName()+" already has a plan for "+strings.ToLower(template.Name)+". Edit that plan instead")
 		h.renderEditor(c, http.StatusConflict, patient, editor)
@@ -289,10 +370,16 @@ func (h *Handler) planHistory(c *gin.Context) {
 		h.serverError(c, err)
 		return
 	}
+	template, err := h.store.PlanTemplate(plan)
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
 	if !h.auditAccess(c, models.AuditEntry{Action: models.AuditPatientViewed, PatientID: &patient.ID, TargetType: "plan", TargetID: strconv.Itoa(int(plan.ID))}) {
 		return
 	}
-	render(c, http.StatusOK, views.PlanHistoryPage(h.page(c, plan.ConditionName+" plan for "+patient.FullName(), nil), patient, plan, versions, content))
+	render(c, http.StatusOK, views.PlanHistoryPage(h.page(c, plan.ConditionName+" plan for "+patient.FullName(), nil),
+		views.PlanHistory{Patient: patient, Plan: plan, Template: template, Versions: versions, Current: content}))
 }
 
 func (h *Handler) editPlan(c *gin.Context) {
@@ -310,7 +397,7 @@ func (h *Handler) editPlan(c *gin.Context) {
 		h.serverError(c, err)
 		return
 	}
-	template, rule, err := h.planTemplate(plan)
+	template, templated, err := h.planTemplate(plan)
 	if err != nil {
 		h.serverError(c, err)
 		return
@@ -318,7 +405,8 @@ func (h *Handler) editPlan(c *gin.Context) {
 	if !h.auditAccess(c, models.AuditEntry{Action: models.AuditPatientViewed, PatientID: &patient.ID, TargetType: "plan", TargetID: strconv.Itoa(int(plan.ID))}) {
 		return
 	}
-	h.renderEditor(c, http.StatusOK, patient, views.PlanEditor{Plan: plan, Template: template, Base: latest.Number, Form: planForm(content, rule), PeakFlow: rule})
+	h.renderEditor(c, http.StatusOK, patient, views.PlanEditor{Plan: plan, Template: template, Base: latest.Number,
+		Form: planForm(content, templated.PeakFlow), PeakFlow: templated.PeakFlow, Blanks: content.Blanks})
 }
 
 // savePlan saves an edit as a new version. If someone else saved since the
@@ -329,20 +417,34 @@ func (h *Handler) savePlan(c *gin.Context) {
 	if !ok {
 		return
 	}
-	template, rule, err := h.planTemplate(plan)
+	template, templated, err := h.planTemplate(plan)
 	if err != nil {
 		h.serverError(c, err)
 		return
 	}
 	form := views.NewForm()
 	base, _ := strconv.Atoi(formValue(c, form, "base"))
-	content := readPlan(c, form, rule)
-	editor := views.PlanEditor{Plan: plan, Template: template, Base: base, Form: form, PeakFlow: rule}
+	// The blanks are those of the version the editor opened.
+	baseVersion, err := h.store.PlanVersionNumbered(plan.ID, base)
+	if h.lookupFailed(c, err) {
+		return
+	}
+	baseContent, err := baseVersion.PlanContent()
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	content := readPlan(c, form, templated.PeakFlow, baseContent.Blanks)
+	state := readState(c)
+	if state == models.VersionPublished {
+		checkPublishable(c, form, content, baseContent.Blanks, templated.RequiredMedicines)
+	}
+	editor := views.PlanEditor{Plan: plan, Template: template, Base: base, Form: form, PeakFlow: templated.PeakFlow, Blanks: baseContent.Blanks}
 	if form.HasErrors() {
 		h.renderEditor(c, http.StatusUnprocessableEntity, patient, editor)
 		return
 	}
-	_, err = h.store.SavePlanVersion(actor(c), plan, base, content)
+	_, err = h.store.SavePlanVersion(actor(c), plan, base, content, state)
 	if errors.Is(err, models.ErrStaleVersion) {
 		latest, err := h.store.PlanHistory(plan.ID)
 		if err != nil {

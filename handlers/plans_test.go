@@ -25,7 +25,8 @@ func asthmaPlan(best string) url.Values {
 	form := url.Values{"peak-best": {best}, "peak-amber": {""}, "peak-red": {""}, "medicine-rows": {"3"},
 		"med-0-name": {"Clenil Modulite 100 micrograms"}, "med-0-form": {"Inhaler (brown)"}, "med-0-dose": {"2 puffs"},
 		"med-0-frequency": {"Morning and evening"}, "med-0-purpose": {"Preventer"},
-		"med-1-name": {"Salbutamol 100 micrograms"}, "med-1-dose": {"2 puffs"}, "med-1-frequency": {"When needed"}, "med-1-purpose": {"Reliever"}}
+		"med-1-name": {"Salbutamol 100 micrograms"}, "med-1-dose": {"2 puffs"}, "med-1-frequency": {"When needed"}, "med-1-purpose": {"Reliever"},
+		"intent": {models.VersionPublished}}
 	for _, colour := range []string{"green", "amber", "red"} {
 		form.Set("zone-"+colour+"-title", colour+" title")
 		form.Set("zone-"+colour+"-signs", "My peak flow is below {"+map[string]string{"green": "amber", "amber": "amber", "red": "red"}[colour]+"}")
@@ -171,7 +172,7 @@ func TestTwoNursesCannotOverwriteEachOther(t *testing.T) {
 		r := bea.post(path, late)
 		mustStatus(t, r, http.StatusConflict)
 		mustContain(t, r, "Alex Morgan saved version 2 of this plan while you were editing", "Your changes have not been saved",
-			"The latest version: version 2", "Alex's change", `value="Bea's change"`, `name="base" value="2"`)
+			"The latest version: version 2", "Green zone: alex's change", `value="Bea's change"`, `name="base" value="2"`)
 		if s.count(&models.PlanVersion{}) != 2 {
 			t.Fatal("the late save was stored")
 		}

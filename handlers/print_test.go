@@ -16,9 +16,9 @@ func TestEmergencyAndPrintPages(t *testing.T) {
 			r := b.get(base + "/emergency")
 			mustStatus(t, r, http.StatusOK)
 			mustContain(t, r, "Emergency information for Amelia Jones", "In an emergency, call 999", "12 May 2014", "999 000 0018",
-				"nhsuk-card--care--emergency", "Red zone", "Salbutamol 100 micrograms", "Sam Jones (Parent)", base+"/emergency/print")
+				"app-zone--red", "Red zone", "Salbutamol 100 micrograms", "Sam Jones (Parent)", base+"/emergency/print")
 			r = b.get(base + "/emergency/print")
-			mustContain(t, r, "Printed on "+today, "NHS number 999 000 0018", "Immediate action required", "Sign out")
+			mustContain(t, r, "Printed on "+today, "NHS number 999 000 0018", "Sign out")
 			r = b.get(base + "/print")
 			mustContain(t, r, "Health passport: Amelia Jones", "Green zone", "Amber zone", "Red zone", "Printed on "+today)
 			mustStatus(t, b.get("/passport/"+oliverRef+"/emergency"), http.StatusForbidden)

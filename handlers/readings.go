@@ -109,15 +109,15 @@ func (h *Handler) recordPeakFlow(c *gin.Context) {
 	redirect(c, fmt.Sprintf("%s/readings/%d", passportBase(patient), reading.ID))
 }
 
-// checkInPlan finds the plan whose check-in questions are asked, from the
-// query or the form.
-func (h *Handler) checkInPlan(c *gin.Context, patient *models.Patient, id string) (*models.ActionPlan, []string, bool) {
+// checkInPlan finds the published plan whose check-in questions are asked,
+// from the query or the form.
+func (h *Handler) checkInPlan(c *gin.Context, patient *models.Patient, id string) (*models.ActionPlan, []models.CheckInQuestion, bool) {
 	planID, _ := parseID(id)
-	plan, err := h.store.PlanForPatient(patient.ID, planID)
+	plan, err := h.store.PlanSummaryFor(patient, planID)
 	if err == nil {
-		var questions []string
-		if questions, err = h.store.CheckInQuestions(plan); err == nil && len(questions) > 0 {
-			return plan, questions, true
+		var questions []models.CheckInQuestion
+		if questions, err = h.store.CheckInQuestions(&plan.Plan); err == nil && len(questions) > 0 {
+			return &plan.Plan, questions, true
 		}
 	}
 	if err != nil && !errors.Is(err, models.ErrNotFound) {
@@ -150,23 +150,22 @@ func (h *Handler) recordSymptoms(c *gin.Context) {
 	if !ok {
 		return
 	}
-	answers := map[string]bool{}
+	yes := make([]bool, len(questions))
 	for i, question := range questions {
 		field := fmt.Sprintf("q%d", i)
 		switch formValue(c, form, field) {
 		case "yes":
-			answers[question] = true
+			yes[i] = true
 		case "no":
-			answers[question] = false
 		default:
-			form.Add(field+"-yes", "Answer yes or no: "+question)
+			form.Add(field+"-yes", "Answer yes or no: "+question.Text)
 		}
 	}
 	if form.HasErrors() {
 		render(c, http.StatusUnprocessableEntity, views.SymptomsPage(h.page(c, plan.ConditionName+" check-in", form), passportBase(patient), plan, questions))
 		return
 	}
-	reading, err := h.store.RecordSymptoms(actor(c), patient, plan, answers)
+	reading, err := h.store.RecordSymptoms(actor(c), patient, plan, questions, yes)
 	if err != nil {
 		h.serverError(c, err)
 		return

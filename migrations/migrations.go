@@ -21,6 +21,7 @@ var all = []*gormigrate.Migration{
 	attemptCounters,
 	formSubmissions,
 	auditChain,
+	clinicalSafety,
 }
 
 // Run brings the database up to the newest step.

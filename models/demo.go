@@ -112,7 +112,7 @@ func (s *Store) SeedDemo(password string) error {
 			return err
 		}
 		if versions == 0 {
-			if _, err := s.AddPlanVersion(tx, plan.ID, users["nurse"].ID, DemoAsthmaPlan(300)); err != nil {
+			if err := s.addFirstVersion(tx, plan.ID, users["nurse"].ID, DemoAsthmaPlan(300), VersionPublished); err != nil {
 				return err
 			}
 		}
@@ -137,7 +137,8 @@ func seedDemoActivity(tx *gorm.DB, now time.Time, amelia, oliver *Patient, plan 
 			return err
 		}
 	}
-	if err := tx.Create(&Alert{PatientID: amelia.ID, ReadingID: red.ID, Status: AlertOpen, CreatedAt: red.CreatedAt}).Error; err != nil {
+	if err := tx.Create(&Alert{PatientID: amelia.ID, ReadingID: red.ID, RaisedOn: red.CreatedAt.Format(time.DateOnly), ReadingCount: 1,
+		Status: AlertOpen, CreatedAt: red.CreatedAt}).Error; err != nil {
 		return err
 	}
 	request := PrescriptionRequest{PatientID: amelia.ID, PlanID: plan.ID, Medicine: "Salbutamol 100 micrograms", Status: RequestRequested,

@@ -138,6 +138,7 @@ type PlanVersion struct {
 	Number    int
 	AuthorID  uint
 	Content   string // JSON of PlanContent
+	State     string // VersionDraft or VersionPublished
 	CreatedAt time.Time
 }
 
@@ -190,6 +191,8 @@ type ConditionTemplate struct {
 	SnomedCode string
 	Content    string // JSON of TemplateContent
 	Approved   bool
+	ApprovedBy string
+	ApprovedAt *time.Time
 	CreatedAt  time.Time
 }
 
@@ -235,11 +238,15 @@ const (
 	AlertAcknowledged = "acknowledged"
 )
 
-// Alert asks a nurse to look at a red-zone reading.
+// Alert asks a nurse to look at a person's red-zone readings of one day.
+// A patient has at most one open alert a day: later red readings that day
+// count on it, and ReadingID moves to the latest of them.
 type Alert struct {
 	ID               uint
 	PatientID        uint
 	ReadingID        uint
+	RaisedOn         string // the day of the readings, 2006-01-02, UTC
+	ReadingCount     int
 	Status           string
 	Note             string
 	AcknowledgedByID *uint

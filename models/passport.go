@@ -2,7 +2,8 @@ package models
 
 import "gorm.io/gorm"
 
-// PlanSummary is a plan with its newest version, as a passport shows it.
+// PlanSummary is a plan with its latest published version, as a passport
+// shows it.
 type PlanSummary struct {
 	Plan    ActionPlan
 	Version PlanVersion
@@ -57,7 +58,8 @@ func (s *Store) LoadPassport(patient *Patient) (*Passport, error) {
 	return &passport, err
 }
 
-// currentPlans is each of a patient's plans with its newest version.
+// currentPlans is each of a patient's plans with its latest published
+// version: what patients, carers and schools read. Drafts stay with staff.
 func (s *Store) currentPlans(patientID uint) ([]PlanSummary, error) {
 	var plans []ActionPlan
 	if err := s.db.Where("patient_id = ?", patientID).Order("condition_name, id").Find(&plans).Error; err != nil {
@@ -66,12 +68,12 @@ func (s *Store) currentPlans(patientID uint) ([]PlanSummary, error) {
 	var summaries []PlanSummary
 	for _, plan := range plans {
 		var version PlanVersion
-		err := s.db.Where("plan_id = ?", plan.ID).Order("number DESC").Limit(1).Find(&version).Error
+		err := s.db.Where("plan_id = ? AND state = ?", plan.ID, VersionPublished).Order("number DESC").Limit(1).Find(&version).Error
 		if err != nil {
 			return nil, err
 		}
 		if version.ID == 0 {
-			continue // a plan with no version yet has nothing to show
+			continue // a plan with no published version has nothing to show
 		}
 		content, err := version.PlanContent()
 		if err != nil {
@@ -82,16 +84,43 @@ func (s *Store) currentPlans(patientID uint) ([]PlanSummary, error) {
 	return summaries, nil
 }
 
-// AddPlanVersion saves a new version of a plan, numbered after the newest.
-func (s *Store) AddPlanVersion(tx *gorm.DB, planID, authorID uint, content PlanContent) (*PlanVersion, error) {
+// addFirstVersion saves a new plan's first version, as a draft or
+// published. Later versions are numbered by SavePlanVersion.
+func (s *Store) addFirstVersion(tx *gorm.DB, planID, authorID uint, content PlanContent, state string) error {
 	encoded, err := EncodePlanContent(content)
 	if err != nil {
+		return err
+	}
+	return tx.Create(&PlanVersion{PlanID: planID, Number: 1, AuthorID: authorID, Content: encoded, State: state, CreatedAt: s.now()}).Error
+}
+
+// PlanState is one of a patient's plans as the nurse's record lists it:
+// its newest version, draft or published, and the version patients, carers
+// and schools see, if any.
+type PlanState struct {
+	Plan      ActionPlan
+	Newest    PlanVersion
+	Published int // the latest published version's number, or 0
+}
+
+// PlanStates lists a patient's plans with their newest and latest published
+// versions.
+func (s *Store) PlanStates(patientID uint) ([]PlanState, error) {
+	var plans []ActionPlan
+	if err := s.db.Where("patient_id = ?", patientID).Order("condition_name, id").Find(&plans).Error; err != nil {
 		return nil, err
 	}
-	var newest int
-	if err := tx.Model(&PlanVersion{}).Where("plan_id = ?", planID).Select("COALESCE(MAX(number), 0)").Scan(&newest).Error; err != nil {
-		return nil, err
+	var states []PlanState
+	for _, plan := range plans {
+		state := PlanState{Plan: plan}
+		if err := s.db.Where("plan_id = ?", plan.ID).Order("number DESC").Limit(1).Find(&state.Newest).Error; err != nil {
+			return nil, err
+		}
+		if err := s.db.Model(&PlanVersion{}).Where("plan_id = ? AND state = ?", plan.ID, VersionPublished).
+			Select("COALESCE(MAX(number), 0)").Scan(&state.Published).Error; err != nil {
+			return nil, err
+		}
+		states = append(states, state)
 	}
-	version := PlanVersion{PlanID: planID, Number: newest + 1, AuthorID: authorID, Content: encoded, CreatedAt: s.now()}
-	return &version, tx.Create(&version).Error
+	return states, nil
 }

@@ -61,10 +61,10 @@ func (s *Store) PlanTemplate(plan *ActionPlan) (*ConditionTemplate, error) {
 }
 
 // CreatePlan starts a patient's plan for a template's condition with its
-// first version. A patient has one plan per condition: the unique index on
-// the patient and condition refuses a second, even one started at the same
-// moment.
-func (s *Store) CreatePlan(actor Actor, patientID uint, template *ConditionTemplate, content PlanContent) (*ActionPlan, error) {
+// first version, a draft or published. A patient has one plan per
+// condition: the unique index on the patient and condition refuses a
+// second, even one started at the same moment.
+func (s *Store) CreatePlan(actor Actor, patientID uint, template *ConditionTemplate, content PlanContent, state string) (*ActionPlan, error) {
 	plan := ActionPlan{PatientID: patientID, ConditionName: template.Name, SnomedCode: template.SnomedCode, TemplateID: &template.ID, CreatedAt: s.now()}
 	err := s.db.Transaction(func(tx *gorm.DB) error {
 		if err := tx.Create(&plan).Error; err != nil {
@@ -73,11 +73,11 @@ func (s *Store) CreatePlan(actor Actor, patientID uint, template *ConditionTempl
 			}
 			return err
 		}
-		if _, err := s.AddPlanVersion(tx, plan.ID, actor.UserID, content); err != nil {
+		if err := s.addFirstVersion(tx, plan.ID, actor.UserID, content, state); err != nil {
 			return err
 		}
 		return s.audit(tx, actor, AuditEntry{Action: "plan.created", PatientID: &patientID, TargetType: "plan",
-			TargetID: uintString(plan.ID), Detail: template.Name + " version 1"})
+			TargetID: uintString(plan.ID), Detail: template.Name + " version 1, " + state})
 	})
 	return &plan, err
 }
@@ -85,12 +85,12 @@ func (s *Store) CreatePlan(actor Actor, patientID uint, template *ConditionTempl
 // SavePlanVersion saves an edit made from version base as version base+1.
 // If the plan has moved on, or another save from the same version got there
 // first, the unique version number refuses it and nothing is saved.
-func (s *Store) SavePlanVersion(actor Actor, plan *ActionPlan, base int, content PlanContent) (*PlanVersion, error) {
+func (s *Store) SavePlanVersion(actor Actor, plan *ActionPlan, base int, content PlanContent, state string) (*PlanVersion, error) {
 	encoded, err := EncodePlanContent(content)
 	if err != nil {
 		return nil, err
 	}
-	version := PlanVersion{PlanID: plan.ID, Number: base + 1, AuthorID: actor.UserID, Content: encoded, CreatedAt: s.now()}
+	version := PlanVersion{PlanID: plan.ID, Number: base + 1, AuthorID: actor.UserID, Content: encoded, State: state, CreatedAt: s.now()}
 	err = s.db.Transaction(func(tx *gorm.DB) error {
 		// Versions are never changed or removed, so this check cannot go
 		// stale. It stops a made-up base from leaving a gap in the numbers.
@@ -108,7 +108,7 @@ func (s *Store) SavePlanVersion(actor Actor, plan *ActionPlan, base int, content
 			return err
 		}
 		return s.audit(tx, actor, AuditEntry{Action: "plan.saved", PatientID: &plan.PatientID, TargetType: "plan",
-			TargetID: uintString(plan.ID), Detail: fmt.Sprintf("%s version %d", plan.ConditionName, version.Number)})
+			TargetID: uintString(plan.ID), Detail: fmt.Sprintf("%s version %d, %s", plan.ConditionName, version.Number, state)})
 	})
 	if err != nil {
 		return nil, err

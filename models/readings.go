@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
 // Peak flow meters read from about 60 to 800 litres a minute; anything
@@ -52,22 +53,49 @@ func (s *Store) RecordPeakFlow(actor Actor, patient *Patient, plan *PlanSummary,
 	return &reading, s.saveReading(actor, patient, &reading, fmt.Sprintf("peak flow %d", litres))
 }
 
-// RecordSymptoms saves a symptom check-in: answering yes to any question
-// puts it in the amber zone.
-func (s *Store) RecordSymptoms(actor Actor, patient *Patient, plan *ActionPlan, answers map[string]bool) (*Reading, error) {
+// CheckInZone is the zone of a check-in: the most serious zone among the
+// questions answered yes, and green when every answer is no. yes holds one
+// answer for each question.
+func CheckInZone(questions []CheckInQuestion, yes []bool) string {
+	zone := ZoneGreen
+	for i, question := range questions {
+		switch {
+		case !yes[i]:
+		case question.Zone == ZoneRed:
+			return ZoneRed
+		default:
+			zone = ZoneAmber
+		}
+	}
+	return zone
+}
+
+// RecordSymptoms saves a symptom check-in. yes holds one answer for each
+// question.
+func (s *Store) RecordSymptoms(actor Actor, patient *Patient, plan *ActionPlan, questions []CheckInQuestion, yes []bool) (*Reading, error) {
+	answers := make(map[string]bool, len(questions))
+	for i, question := range questions {
+		answers[question.Text] = yes[i]
+	}
 	encoded, err := json.Marshal(answers)
 	if err != nil {
 		return nil, err
 	}
-	zone := ZoneGreen
-	for _, yes := range answers {
-		if yes {
-			zone = ZoneAmber
-		}
-	}
-	reading := Reading{PatientID: patient.ID, PlanID: &plan.ID, Kind: ReadingSymptoms, Answers: string(encoded), Zone: zone,
-		RecordedByID: actor.UserID, CreatedAt: s.now()}
+	reading := Reading{PatientID: patient.ID, PlanID: &plan.ID, Kind: ReadingSymptoms, Answers: string(encoded),
+		Zone: CheckInZone(questions, yes), RecordedByID: actor.UserID, CreatedAt: s.now()}
 	return &reading, s.saveReading(actor, patient, &reading, "symptom check-in")
+}
+
+// openAlertOfTheDay is the conflict target of the unique index that allows
+// one open alert per patient per day. Its condition is written out, not
+// bound, so that PostgreSQL can match it to the partial index.
+var openAlertOfTheDay = clause.OnConflict{
+	Columns:     []clause.Column{{Name: "patient_id"}, {Name: "raised_on"}},
+	TargetWhere: clause.Where{Exprs: []clause.Expression{clause.Expr{SQL: "status = '" + AlertOpen + "'"}}},
+	DoUpdates: clause.Set{
+		{Column: clause.Column{Name: "reading_count"}, Value: gorm.Expr("alerts.reading_count + 1")},
+		{Column: clause.Column{Name: "reading_id"}, Value: gorm.Expr("excluded.reading_id")},
+	},
 }
 
 func (s *Store) saveReading(actor Actor, patient *Patient, reading *Reading, detail string) error {
@@ -76,7 +104,12 @@ func (s *Store) saveReading(actor Actor, patient *Patient, reading *Reading, det
 			return err
 		}
 		if reading.Zone == ZoneRed {
-			if err := tx.Create(&Alert{PatientID: patient.ID, ReadingID: reading.ID, Status: AlertOpen, CreatedAt: reading.CreatedAt}).Error; err != nil {
+			// A second red reading the same day counts on the open alert
+			// instead of raising another: one insert or increment, decided
+			// by the database, however many readings arrive at once.
+			alert := Alert{PatientID: patient.ID, ReadingID: reading.ID, RaisedOn: reading.CreatedAt.UTC().Format(time.DateOnly),
+				ReadingCount: 1, Status: AlertOpen, CreatedAt: reading.CreatedAt}
+			if err := tx.Clauses(openAlertOfTheDay).Create(&alert).Error; err != nil {
 				return err
 			}
 		}
@@ -116,7 +149,8 @@ func (s *Store) ReadingsSince(patientID uint, since time.Time) ([]ReadingEntry, 
 	return readings, err
 }
 
-// PlanSummaryFor finds one of a patient's plans with its newest version.
+// PlanSummaryFor finds one of a patient's plans with its latest published
+// version.
 func (s *Store) PlanSummaryFor(patient *Patient, planID uint) (*PlanSummary, error) {
 	plans, err := s.currentPlans(patient.ID)
 	if err != nil {
@@ -131,7 +165,7 @@ func (s *Store) PlanSummaryFor(patient *Patient, planID uint) (*PlanSummary, err
 }
 
 // CheckInQuestions are the yes or no questions of a plan's template.
-func (s *Store) CheckInQuestions(plan *ActionPlan) ([]string, error) {
+func (s *Store) CheckInQuestions(plan *ActionPlan) ([]CheckInQuestion, error) {
 	template, err := s.PlanTemplate(plan)
 	if err != nil || template == nil {
 		return nil, err
@@ -140,21 +174,21 @@ func (s *Store) CheckInQuestions(plan *ActionPlan) ([]string, error) {
 	return content.SymptomQuestions, err
 }
 
-// PlansWithCheckIn lists a patient's plans whose template has check-in
-// questions.
+// PlansWithCheckIn lists a patient's published plans whose template has
+// check-in questions.
 func (s *Store) PlansWithCheckIn(patientID uint) ([]ActionPlan, error) {
-	var plans []ActionPlan
-	if err := s.db.Where("patient_id = ?", patientID).Order("condition_name").Find(&plans).Error; err != nil {
+	plans, err := s.currentPlans(patientID)
+	if err != nil {
 		return nil, err
 	}
 	var out []ActionPlan
 	for _, plan := range plans {
-		questions, err := s.CheckInQuestions(&plan)
+		questions, err := s.CheckInQuestions(&plan.Plan)
 		if err != nil {
 			return nil, err
 		}
 		if len(questions) > 0 {
-			out = append(out, plan)
+			out = append(out, plan.Plan)
 		}
 	}
 	return out, nil

@@ -204,6 +204,7 @@ func (s *Store) RevokeCarer(actor Actor, patient *Patient, linkID uint) error {
 // PatientRecord is everything a nurse's view of a patient shows.
 type PatientRecord struct {
 	Passport  *Passport
+	Plans     []PlanState // drafts included, which the passport leaves out
 	Activated bool
 	Carers    []CarerEntry
 	Readings  []Reading
@@ -225,6 +226,9 @@ func (s *Store) LoadRecord(patient *Patient, readings, activity int) (*PatientRe
 	var record PatientRecord
 	var err error
 	if record.Passport, err = s.LoadPassport(patient); err != nil {
+		return nil, err
+	}
+	if record.Plans, err = s.PlanStates(patient.ID); err != nil {
 		return nil, err
 	}
 	if record.Activated, err = s.HasAccount(patient.ID); err != nil {

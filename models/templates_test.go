@@ -18,7 +18,7 @@ func TestStandardTemplates(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		templates, err := store.Templates()
+		templates, err := store.Templates(false)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -361,7 +361,7 @@ func emergencyBody(passport *models.Passport) templ.Component {
 			}
 			for _, zone := range plan.Content.Zones {
 				if zone.Colour == models.ZoneRed {
-					templ_7745c5c3_Err = zoneCard(zone, plan.Content).Render(ctx, templ_7745c5c3_Buffer)
+					templ_7745c5c3_Err = actionZone(zone, plan.Content).Render(ctx, templ_7745c5c3_Buffer)
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}

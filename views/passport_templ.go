@@ -13,7 +13,7 @@ import (
 	"healthpassport/models"
 )
 
-// PassportPage is a person's passport: plans as care cards, medicines,
+// PassportPage is a person's passport: plans as zones, medicines,
 // contacts and "about me". own is true when the person reads their own.
 func PassportPage(p Page, passport *models.Passport, own bool) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
@@ -401,7 +401,7 @@ func planSection(plan models.PlanSummary) templ.Component {
 			}
 		}
 		for _, zone := range plan.Content.Zones {
-			templ_7745c5c3_Err = zoneCard(zone, plan.Content).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = actionZone(zone, plan.Content).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -462,7 +462,7 @@ func AlertQueuePage(p Page, entries []models.AlertQueueEntry) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = summaryRow("Recorded", e.RecordedAt.Format("2 January 2006 at 3:04pm")).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = summaryRow(recordedLabel(e), e.RecordedAt.Format("2 January 2006 at 3:04pm")).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -545,11 +545,24 @@ func AlertQueuePage(p Page, entries []models.AlertQueueEntry) templ.Component {
 	})
 }
 
+// readingWords describes the alert's latest reading and, when there were
+// more that day, how many.
 func readingWords(e models.AlertQueueEntry) string {
+	words := "Symptoms in the red zone"
 	if e.PeakFlow != nil {
-		return fmt.Sprintf("Peak flow %d litres a minute, in the red zone", *e.PeakFlow)
+		words = fmt.Sprintf("Peak flow %d litres a minute, in the red zone", *e.PeakFlow)
 	}
-	return "Symptoms in the red zone"
+	if e.ReadingCount > 1 {
+		words = fmt.Sprintf("%d red-zone readings that day. The latest: %s", e.ReadingCount, lowerFirst(words))
+	}
+	return words
+}
+
+func recordedLabel(e models.AlertQueueEntry) string {
+	if e.ReadingCount > 1 {
+		return "Latest recorded"
+	}
+	return "Recorded"
 }
 
 var _ = templruntime.GeneratedTemplate

@@ -779,7 +779,7 @@ func PeakFlowPage(p Page, base string, thresholds models.PeakFlow) templ.Compone
 }
 
 // SymptomsPage asks the check-in questions of a plan's template.
-func SymptomsPage(p Page, base string, plan *models.ActionPlan, questions []string) templ.Component {
+func SymptomsPage(p Page, base string, plan *models.ActionPlan, questions []models.CheckInQuestion) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -876,7 +876,7 @@ func SymptomsPage(p Page, base string, plan *models.ActionPlan, questions []stri
 				return templ_7745c5c3_Err
 			}
 			for i, question := range questions {
-				templ_7745c5c3_Err = radios(p.Form, fmt.Sprintf("q%d", i), question, []Choice{{Value: "yes", Label: "Yes"}, {Value: "no", Label: "No"}}).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = radios(p.Form, fmt.Sprintf("q%d", i), question.Text, []Choice{{Value: "yes", Label: "Yes"}, {Value: "no", Label: "No"}}).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -972,7 +972,7 @@ func ReadingResultPage(p Page, base string, reading *models.Reading, plan models
 			}
 			for _, zone := range plan.Content.Zones {
 				if zone.Colour == reading.Zone {
-					templ_7745c5c3_Err = zoneCard(zone, plan.Content).Render(ctx, templ_7745c5c3_Buffer)
+					templ_7745c5c3_Err = actionZone(zone, plan.Content).Render(ctx, templ_7745c5c3_Buffer)
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
