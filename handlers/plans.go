@@ -104,8 +104,8 @@ func blankField(i int) string { return fmt.Sprintf("blank-%d", i) }
 
 // readState reads which button saved the plan: only "Publish" makes the
 // version one that patients, carers and schools see.
-func readState(c *gin.Context) string {
-	if c.PostForm("intent") == models.VersionPublished {
+func readState(c *gin.Context, form *views.Form) string {
+	if formValue(c, form, "intent") == models.VersionPublished {
 		return models.VersionPublished
 	}
 	return models.VersionDraft
@@ -316,7 +316,7 @@ func (h *Handler) createPlan(c *gin.Context) {
 	}
 	blanks := templated.NewPlan().Blanks
 	content := readPlan(c, form, templated.PeakFlow, blanks)
-	state := readState(c)
+	state := readState(c, form)
 	if state == models.VersionPublished {
 		checkPublishable(c, form, content, blanks, templated.RequiredMedicines)
 	}
@@ -435,7 +435,7 @@ func (h *Handler) savePlan(c *gin.Context) {
 		return
 	}
 	content := readPlan(c, form, templated.PeakFlow, baseContent.Blanks)
-	state := readState(c)
+	state := readState(c, form)
 	if state == models.VersionPublished {
 		checkPublishable(c, form, content, baseContent.Blanks, templated.RequiredMedicines)
 	}
