@@ -18,13 +18,16 @@ run: build
 	$(BIN) serve --demo
 
 node_modules/.package-lock.json: package.json package-lock.json
-	npm ci --no-audit --no-fund
+	npm ci --ignore-scripts --no-audit --no-fund
 	touch $@
 
 # Third-party assets come from npm at pinned versions and are never committed.
+# The stylesheet is compiled from the design system's Sass and ours.
 assets: node_modules/.package-lock.json
 	mkdir -p assets/vendor/images
-	cp $(NHSUK)/nhsuk-frontend.min.css $(NHSUK)/nhsuk-frontend.min.js assets/vendor/
+	node_modules/.bin/sass --no-source-map --style=compressed --load-path=node_modules \
+		assets/styles/passport.scss assets/vendor/passport.min.css
+	cp $(NHSUK)/nhsuk-frontend.min.js assets/vendor/
 	cp $(NHSUK)/assets/images/* assets/vendor/images/
 	cp node_modules/htmx.org/dist/htmx.min.js assets/vendor/
 
