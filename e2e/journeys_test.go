@@ -70,6 +70,11 @@ func TestPublicPages(t *testing.T) {
 		v.visit("/no-such-page")
 		v.see("Page not found")
 		v.audit()
+		v.press(`.nhsuk-footer a[href="/accessibility"]`)
+		v.at("/accessibility")
+		v.see("Accessibility statement for Health Passport")
+		v.fitsWidth()
+		v.audit()
 	})
 }
 
