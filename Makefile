@@ -7,7 +7,7 @@ BIN := bin/passport
 NHSUK := node_modules/nhsuk-frontend/dist/nhsuk
 GO_SOURCES := $(shell find . -name '*.go' -not -path './node_modules/*')
 
-.PHONY: build run assets generate test lint test-unit test-e2e bench load clean
+.PHONY: build run assets generate test lint test-unit test-e2e audit bench load clean
 
 build: $(BIN)
 
@@ -52,6 +52,11 @@ test-unit:
 
 test-e2e: assets
 	go test -count=1 -timeout 15m -v ./e2e/... | grep -Ev "^=== (RUN|PAUSE|CONT)"
+
+# The browser tests again, writing what every checker found on every screen
+# they reach, with JavaScript on and off, to audit/README.md.
+audit: assets
+	go test -count=1 -timeout 15m ./e2e/ -args -audit-report=$(CURDIR)/audit/README.md
 
 bench: assets
 	go test -run '^$$' -bench . -benchmem ./handlers/...
