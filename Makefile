@@ -7,7 +7,7 @@ BIN := bin/passport
 NHSUK := node_modules/nhsuk-frontend/dist/nhsuk
 GO_SOURCES := $(shell find . -name '*.go' -not -path './node_modules/*')
 
-.PHONY: build run assets generate test lint test-unit test-e2e bench load clean
+.PHONY: build run assets generate test lint test-unit test-e2e audit bench load clean
 
 build: $(BIN)
 
@@ -18,13 +18,16 @@ run: build
 	$(BIN) serve --demo
 
 node_modules/.package-lock.json: package.json package-lock.json
-	npm ci --no-audit --no-fund
+	npm ci --ignore-scripts --no-audit --no-fund
 	touch $@
 
 # Third-party assets come from npm at pinned versions and are never committed.
+# The stylesheet is compiled from the design system's Sass and ours.
 assets: node_modules/.package-lock.json
 	mkdir -p assets/vendor/images
-	cp $(NHSUK)/nhsuk-frontend.min.css $(NHSUK)/nhsuk-frontend.min.js assets/vendor/
+	node_modules/.bin/sass --no-source-map --style=compressed --load-path=node_modules \
+		assets/styles/passport.scss assets/vendor/passport.min.css
+	cp $(NHSUK)/nhsuk-frontend.min.js assets/vendor/
 	cp $(NHSUK)/assets/images/* assets/vendor/images/
 	cp node_modules/htmx.org/dist/htmx.min.js assets/vendor/
 
@@ -49,6 +52,11 @@ test-unit:
 
 test-e2e: assets
 	go test -count=1 -timeout 15m -v ./e2e/... | grep -Ev "^=== (RUN|PAUSE|CONT)"
+
+# The browser tests again, writing what every checker found on every screen
+# they reach, with JavaScript on and off, to audit/README.md.
+audit: assets
+	go test -count=1 -timeout 15m ./e2e/ -args -audit-report=$(CURDIR)/audit/README.md
 
 bench: assets
 	go test -run '^$$' -bench . -benchmem ./handlers/...

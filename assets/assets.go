@@ -19,14 +19,15 @@ import (
 	"strings"
 )
 
-// vendor holds the NHS design system and htmx, copied from node_modules by
-// `make assets`; static holds our own files.
+// vendor holds what `make assets` builds from node_modules: the stylesheet
+// compiled from the NHS design system's Sass and ours (styles/), the design
+// system's script and images, and htmx. static holds our own script.
 //
 //go:embed static all:vendor
 var files embed.FS
 
 // Required lists the files every page needs.
-var Required = []string{"nhsuk-frontend.min.css", "nhsuk-frontend.min.js", "htmx.min.js", "app.css", "app.mjs"}
+var Required = []string{"passport.min.css", "nhsuk-frontend.min.js", "htmx.min.js", "app.mjs"}
 
 type asset struct {
 	body        []byte

@@ -37,7 +37,7 @@ func get(t *testing.T, url string, header http.Header) *http.Response {
 }
 
 func TestHashedAssetsAreCachedForAYearAndCompressed(t *testing.T) {
-	res := get(t, URL("nhsuk-frontend.min.css"), http.Header{"Accept-Encoding": {"gzip, br"}})
+	res := get(t, URL("passport.min.css"), http.Header{"Accept-Encoding": {"gzip, br"}})
 	if res.StatusCode != http.StatusOK || res.Header.Get("Content-Encoding") != "gzip" {
 		t.Fatalf("status %d, encoding %q", res.StatusCode, res.Header.Get("Content-Encoding"))
 	}
@@ -49,11 +49,11 @@ func TestHashedAssetsAreCachedForAYearAndCompressed(t *testing.T) {
 		t.Fatal(err)
 	}
 	css, _ := io.ReadAll(zr)
-	if !strings.Contains(string(css), ".nhsuk-header") {
-		t.Error("the stylesheet is not the design system's")
+	if !strings.Contains(string(css), ".nhsuk-header") || !strings.Contains(string(css), ".app-code") {
+		t.Error("the stylesheet is not the design system's and ours")
 	}
 	etag := res.Header.Get("ETag")
-	if res := get(t, URL("nhsuk-frontend.min.css"), http.Header{"If-None-Match": {etag}}); res.StatusCode != http.StatusNotModified {
+	if res := get(t, URL("passport.min.css"), http.Header{"If-None-Match": {etag}}); res.StatusCode != http.StatusNotModified {
 		t.Errorf("revalidation answered %d", res.StatusCode)
 	}
 }
@@ -72,9 +72,21 @@ func TestDesignSystemImagesAtTheirPlainNames(t *testing.T) {
 	if res := get(t, "/assets/images/nhsuk-icon-arrow-down.svg", nil); res.StatusCode != http.StatusOK {
 		t.Errorf("image answered %d", res.StatusCode)
 	}
-	for _, missing := range []string{"/assets/app.css", "/assets/../assets.go", "/assets/images/none.svg"} {
+	for _, missing := range []string{"/assets/passport.min.css", "/assets/../assets.go", "/assets/images/none.svg"} {
 		if res := get(t, missing, nil); res.StatusCode != http.StatusNotFound {
 			t.Errorf("%s answered %d", missing, res.StatusCode)
+		}
+	}
+}
+
+// The design system's web font comes from an NHS host that our
+// Content-Security-Policy blocks: the stylesheet must ask for no font file
+// and nothing from elsewhere.
+func TestTheStylesheetAsksForNothingFromElsewhere(t *testing.T) {
+	css, _ := io.ReadAll(get(t, URL("passport.min.css"), nil).Body)
+	for _, refused := range []string{"@font-face", "Frutiger", "http:", "https:", "//assets.nhs.uk"} {
+		if strings.Contains(string(css), refused) {
+			t.Errorf("the stylesheet contains %q", refused)
 		}
 	}
 }

@@ -1,5 +1,6 @@
 // Package e2e drives the real server in Chromium, with JavaScript on and
-// off, and checks every page it visits with axe.
+// off, and checks every page it visits with two accessibility engines (axe
+// and IBM Equal Access), the Nu HTML Checker and the browser's console.
 package e2e
 
 import (
@@ -31,12 +32,17 @@ const (
 	stepTimeout  = 15 * time.Second
 )
 
+// vnuJar is the Nu HTML Checker, run with the machine's Java.
+const vnuJar = "../node_modules/vnu-jar/build/dist/vnu.jar"
+
 var (
 	browser   *rod.Browser
 	serverURL string
 	store     *models.Store
 	axeSource string
-	pagesSeen = map[string]bool{}
+	aceSource string
+	swept     = newSweep()
+	saved     *htmlPages
 )
 
 func TestMain(m *testing.M) {
@@ -51,6 +57,17 @@ func run(m *testing.M) int {
 		return 1
 	}
 	axeSource = string(axe)
+	ace, err := os.ReadFile("../node_modules/accessibility-checker-engine/ace.js")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e: accessibility-checker-engine not installed (run npm ci):", err)
+		return 1
+	}
+	aceSource = string(ace)
+	if saved, err = newHTMLPages(); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		return 1
+	}
+	defer os.RemoveAll(saved.dir)
 
 	dataDir, err := os.MkdirTemp("", "passport-e2e-")
 	if err != nil {
@@ -101,17 +118,38 @@ func run(m *testing.M) int {
 	}
 	defer browser.Close()
 
+	started := time.Now()
 	code := m.Run()
-	fmt.Printf("e2e: %d distinct pages swept by axe (JavaScript on and off)\n", len(pagesSeen))
+	invalid, err := saved.validate()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		code = 1
+	}
+	for sc, found := range invalid {
+		swept.add(sc, found)
+		for _, f := range found {
+			fmt.Fprintf(os.Stderr, "e2e: %s (JavaScript %s): %s\n", sc.Page, onOff(sc.JS), f)
+		}
+		code = 1
+	}
+	fmt.Printf("e2e: %s\n", swept.summary())
+	if *auditReport != "" {
+		if err := swept.writeReport(*auditReport, code == 0, time.Since(started)); err != nil {
+			fmt.Fprintln(os.Stderr, "e2e:", err)
+			return 1
+		}
+		fmt.Printf("e2e: report written to %s\n", *auditReport)
+	}
 	return code
 }
 
 // visitor is one person at one browser: a fresh profile with no cookies,
 // JavaScript on or off, at a given screen width.
 type visitor struct {
-	t    *testing.T
-	page *rod.Page
-	js   bool
+	t       *testing.T
+	page    *rod.Page
+	js      bool
+	console *consoleLog
 }
 
 func newVisitor(t *testing.T, js bool, width int) *visitor {
@@ -132,16 +170,10 @@ func newVisitor(t *testing.T, js bool, width int) *visitor {
 		if err := (proto.EmulationSetScriptExecutionDisabled{Value: true}).Call(page); err != nil {
 			t.Fatal(err)
 		}
-	} else {
-		// Record any Content-Security-Policy violation our own scripts cause.
-		if _, err := page.EvalOnNewDocument(`window.__cspViolations = [];
-			document.addEventListener("securitypolicyviolation", e => {
-				if (e.effectiveDirective !== "font-src") window.__cspViolations.push(e.effectiveDirective + " " + e.blockedURI);
-			});`); err != nil {
-			t.Fatal(err)
-		}
 	}
-	return &visitor{t: t, page: page, js: js}
+	v := &visitor{t: t, page: page, js: js}
+	v.listen()
+	return v
 }
 
 func (v *visitor) step() *rod.Page { return v.page.Timeout(stepTimeout) }
@@ -277,15 +309,6 @@ func (v *visitor) at(path string) {
 	}
 }
 
-type axeViolation struct {
-	ID    string `json:"id"`
-	Help  string `json:"help"`
-	Nodes []struct {
-		Target []any  `json:"target"`
-		HTML   string `json:"html"`
-	} `json:"nodes"`
-}
-
 // idleTimerMeta matches the one meta refresh we use on purpose: without
 // JavaScript, the idle sign-out warning (and the warning page's return once
 // the session has ended). WCAG 2.2.1 allows a time limit when the person is
@@ -293,55 +316,62 @@ type axeViolation struct {
 // a "Stay signed in" button. axe's meta-refresh rule cannot see the warning,
 // so only these exact timers are let through; any other refresh still fails,
 // and TestIdleWarning checks the warning itself.
-var idleTimerMeta = regexp.MustCompile(fmt.Sprintf(`^<meta http-equiv="refresh" content="(%d|%d);url=/session/warning\?return=[^"]*">$|^<meta http-equiv="refresh" content="%d;url=/[^"/][^"]*">$`,
+var idleTimerMeta = regexp.MustCompile(fmt.Sprintf(`^<meta http-equiv="refresh" content="(%d|%d); url=/session/warning\?return=[^"]*">$|^<meta http-equiv="refresh" content="%d; url=/[^"/][^"]*">$`,
 	int((handlers.ReaderIdleTimeout - views.IdleWarning).Seconds()), int((handlers.StaffIdleTimeout - views.IdleWarning).Seconds()),
 	int((views.IdleWarning + 15*time.Second).Seconds())))
 
-// audit runs axe with the WCAG 2.0, 2.1 and 2.2 A and AA rules on the page
-// as it stands, and fails the test on any violation. With JavaScript on, it
-// also fails on any Content-Security-Policy violation.
+// audit checks the page as it stands with axe (the WCAG 2.0, 2.1 and 2.2 A
+// and AA rules) and IBM Equal Access (WCAG 2.2), saves it for the HTML
+// checker, and fails the test on any violation, and on any console error or
+// Content-Security-Policy violation since the last check.
 func (v *visitor) audit() {
 	v.t.Helper()
-	if v.js {
-		res, err := v.step().Eval(`() => window.__cspViolations || []`)
-		v.must(err)
-		if violations := res.Value.Arr(); len(violations) > 0 {
-			v.t.Errorf("%s: Content-Security-Policy violations: %v", v.path(), violations)
+	sc := screen{Page: pageKey(v.path()), JS: v.js}
+	found := v.console.take()
+	for _, f := range v.accessibilityFindings() {
+		if idleTimerMeta.MatchString(f.Element) && (f.Rule == "meta-refresh" || f.Rule == "meta_refresh_delay") {
+			continue
 		}
+		found = append(found, f)
 	}
-	for _, violation := range v.axeViolations() {
-		for _, node := range violation.Nodes {
-			if violation.ID == "meta-refresh" && idleTimerMeta.MatchString(node.HTML) {
-				continue
-			}
-			v.t.Errorf("axe %s on %s (JavaScript %s): %s\n  element %v: %s", violation.ID, v.path(), onOff(v.js), violation.Help, node.Target, node.HTML)
-		}
+	v.must(saved.save(sc, v.pageHTML()))
+	for _, f := range found {
+		v.t.Errorf("%s (JavaScript %s): %s", v.path(), onOff(v.js), f)
 	}
-	pagesSeen[pageKey(v.path())] = true
+	swept.visit(sc, found)
 }
 
-// axeViolations runs axe on the DOM as it stands. With JavaScript off,
-// scripts are allowed again just long enough to run axe on the same DOM;
-// the page's own scripts do not run then.
-func (v *visitor) axeViolations() []axeViolation {
+// accessibilityFindings runs axe and IBM Equal Access on the DOM as it
+// stands. With JavaScript off, scripts are allowed again just long enough
+// to run them on the same DOM; the page's own scripts do not run then.
+func (v *visitor) accessibilityFindings() []finding {
 	v.t.Helper()
 	if !v.js {
 		v.must(proto.EmulationSetScriptExecutionDisabled{Value: false}.Call(v.page))
 		defer func() { v.must(proto.EmulationSetScriptExecutionDisabled{Value: true}.Call(v.page)) }()
 	}
+	return append(v.axeFindings(), v.ibmFindings()...)
+}
+
+// axeFindings runs axe on the DOM as it stands; scripts must be allowed.
+func (v *visitor) axeFindings() []finding {
+	v.t.Helper()
 	if _, err := (proto.RuntimeEvaluate{Expression: axeSource}).Call(v.page); err != nil {
 		v.t.Fatal(err)
 	}
 	res, err := v.page.Timeout(60 * time.Second).Evaluate(rod.Eval(`() => axe.run(document, {
 		runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]},
 		resultTypes: ["violations"]
-	}).then(r => JSON.stringify(r.violations))`).ByPromise())
+	}).then(r => JSON.stringify(r.violations.flatMap(v => v.nodes.map(n => ({Rule: v.id, Message: v.help, Element: n.html})))))`).ByPromise())
 	if err != nil {
 		v.t.Fatalf("%s: axe: %v", v.path(), err)
 	}
-	var violations []axeViolation
-	v.must(json.Unmarshal([]byte(res.Value.Str()), &violations))
-	return violations
+	var findings []finding
+	v.must(json.Unmarshal([]byte(res.Value.Str()), &findings))
+	for i := range findings {
+		findings[i].Engine = engineAxe
+	}
+	return findings
 }
 
 // fitsWidth fails the test if the page scrolls sideways at its width, as

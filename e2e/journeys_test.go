@@ -27,18 +27,22 @@ func (v *visitor) signOut() {
 	v.audit()
 }
 
-// TestTheSweepCatchesViolations proves the accessibility sweep can fail.
+// TestTheSweepCatchesViolations proves each checker of the sweep can fail:
+// both accessibility engines, and the console with an inline style the
+// Content-Security-Policy refuses. (The HTML checker proves itself on a
+// control page in the same run as the pages.)
 func TestTheSweepCatchesViolations(t *testing.T) {
 	bothWays(t, desktop, func(t *testing.T, v *visitor) {
 		v.visit("/")
-		v.must(v.page.SetDocumentContent(`<html><body><img src="/x.png"><a href="/"></a></body></html>`))
-		ids := map[string]bool{}
-		for _, violation := range v.axeViolations() {
-			ids[violation.ID] = true
+		v.must(v.page.SetDocumentContent(`<html><body><img src="/x.png"><a href="/"></a><p style="color: red">Styled</p></body></html>`))
+		found := map[string]bool{}
+		for _, f := range append(v.accessibilityFindings(), v.console.take()...) {
+			found[f.Engine+" "+f.Rule] = true
 		}
-		for _, want := range []string{"image-alt", "link-name", "html-has-lang"} {
-			if !ids[want] {
-				t.Errorf("axe missed %s; found %v", want, ids)
+		for _, want := range []string{"axe image-alt", "axe link-name", "axe html-has-lang",
+			engineIBM + " img_alt_valid", engineIBM + " a_text_purpose", engineIBM + " html_lang_exists", engineConsole + " security"} {
+			if !found[want] {
+				t.Errorf("the sweep missed %s; found %v", want, found)
 			}
 		}
 	})
@@ -65,6 +69,11 @@ func TestPublicPages(t *testing.T) {
 		v.audit()
 		v.visit("/no-such-page")
 		v.see("Page not found")
+		v.audit()
+		v.press(`.nhsuk-footer a[href="/accessibility"]`)
+		v.at("/accessibility")
+		v.see("Accessibility statement for Health Passport")
+		v.fitsWidth()
 		v.audit()
 	})
 }

@@ -37,7 +37,7 @@ func TestCaseloadLiveSearchAnswersWithResultsOnly(t *testing.T) {
 		req.Header.Set("HX-Target", "div#caseload-results")
 		r := b.do(req)
 		mustStatus(t, r, http.StatusOK)
-		mustContain(t, r, `id="caseload-results"`, "Jones, Amelia", `id="status" hx-swap-oob="innerHTML">1 patient found`)
+		mustContain(t, r, `id="caseload-results"`, "Jones, Amelia", `id="status" data-hx-swap-oob="innerHTML">1 patient found`)
 		if strings.Contains(r.body, "<html") {
 			t.Error("a live search got the whole page")
 		}

@@ -54,3 +54,7 @@ func (h *Handler) giveFeedback(c *gin.Context) {
 func (h *Handler) help(c *gin.Context) {
 	render(c, http.StatusOK, views.HelpPage(h.page(c, "Help", nil)))
 }
+
+func (h *Handler) accessibility(c *gin.Context) {
+	render(c, http.StatusOK, views.AccessibilityPage(h.page(c, "Accessibility statement", nil)))
+}

@@ -35,6 +35,21 @@ func TestFeedbackOnceAMonth(t *testing.T) {
 	})
 }
 
+// The accessibility statement is public and reached from every page's footer.
+func TestAccessibilityStatementIsForEveryone(t *testing.T) {
+	eachServer(t, func(t *testing.T, s *testServer) {
+		visitor := s.browser(t)
+		mustContain(t, visitor.get("/"), `href="/accessibility">Accessibility statement</a>`)
+		r := visitor.get("/accessibility")
+		mustStatus(t, r, http.StatusOK)
+		mustContain(t, r, "Accessibility statement for Health Passport", "How accessible Health Passport is",
+			"Reporting accessibility problems", "Enforcement procedure", "Compliance status", "How we tested Health Passport")
+		patient := s.browser(t)
+		patient.signIn("patient")
+		mustContain(t, patient.get("/passport"), `href="/accessibility">Accessibility statement</a>`)
+	})
+}
+
 func TestHelpIsForEveryone(t *testing.T) {
 	eachServer(t, func(t *testing.T, s *testServer) {
 		r := s.browser(t).get("/help")

@@ -56,6 +56,7 @@ func (h *Handler) Routes(r *gin.Engine) {
 	r.GET("/activate/account", h.chooseAccountForm)
 	r.POST("/activate/account", h.chooseAccount)
 	r.GET("/help", h.help)
+	r.GET("/accessibility", h.accessibility)
 	r.GET("/account", h.requireSignedIn, h.account)
 	r.GET("/account/password", h.requireSignedIn, h.passwordForm)
 	r.POST("/account/password", h.requireSignedIn, h.changePassword)

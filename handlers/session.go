@@ -54,7 +54,7 @@ func (h *Handler) idleWarning(c *gin.Context) {
 	returnTo := localPath(c.Query("return"))
 	page := h.page(c, "You will be signed out soon", nil)
 	page.IdleTimeout = 0 // this page keeps its own time
-	page.Refresh = fmt.Sprintf("%d;url=%s", int((views.IdleWarning + 15*time.Second).Seconds()), returnTo)
+	page.Refresh = fmt.Sprintf("%d; url=%s", int((views.IdleWarning + 15*time.Second).Seconds()), returnTo)
 	render(c, http.StatusOK, views.IdleWarningPage(page, returnTo))
 }
 

@@ -15,18 +15,18 @@ func TestIdleWarningWithoutJavaScript(t *testing.T) {
 		patient := s.browser(t)
 		patient.signIn("patient")
 		r := patient.get("/passport")
-		mustContain(t, r, `<noscript><meta http-equiv="refresh" content="840;url=/session/warning?return=%2Fpassport"></noscript>`,
+		mustContain(t, r, `<noscript><meta http-equiv="refresh" content="840; url=/session/warning?return=%2Fpassport"></noscript>`,
 			`<meta name="idle-warning" content="840">`, `id="idle-warning-template"`, "You will be signed out in 1 minute")
 		nurse := s.browser(t)
 		nurse.signIn("nurse")
-		mustContain(t, nurse.get("/caseload"), `content="1740;url=/session/warning?return=%2Fcaseload"`)
+		mustContain(t, nurse.get("/caseload"), `content="1740; url=/session/warning?return=%2Fcaseload"`)
 
 		// The warning page does not count as activity; it goes back to the
 		// page after the session has ended.
 		ageSession(t, s, patient.sessionCookie(), handlers.ReaderIdleTimeout-30*time.Second)
 		r = patient.get("/session/warning?return=/passport")
 		mustStatus(t, r, http.StatusOK)
-		mustContain(t, r, "You will be signed out soon", `<noscript><meta http-equiv="refresh" content="75;url=/passport"></noscript>`, "Stay signed in")
+		mustContain(t, r, "You will be signed out soon", `<noscript><meta http-equiv="refresh" content="75; url=/passport"></noscript>`, "Stay signed in")
 		ageSession(t, s, patient.sessionCookie(), handlers.ReaderIdleTimeout+time.Second)
 		if r := patient.get("/passport"); r.url != "/signed-out" {
 			t.Errorf("the warning page kept an idle session: %s", r.url)

@@ -49,7 +49,7 @@ func CaseloadPage(p Page, q models.CaseloadQuery, result models.CaseloadResult) 
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<h1>Caseload</h1><form action=\"/caseload\" method=\"get\" novalidate hx-get=\"/caseload\" hx-trigger=\"input changed delay:300ms from:#q, change from:select, submit\" hx-target=\"#caseload-results\" hx-swap=\"outerHTML\" hx-push-url=\"true\"><div class=\"nhsuk-grid-row\"><div class=\"nhsuk-grid-column-one-half\"><div class=\"nhsuk-form-group\"><label class=\"nhsuk-label\" for=\"q\">Search by name, NHS number or date of birth</label><div class=\"nhsuk-hint\" id=\"q-hint\">For example, Jones, 943 476 5919 or 12/5/2014</div><input class=\"nhsuk-input\" id=\"q\" name=\"q\" type=\"search\" value=\"")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<h1>Caseload</h1><form action=\"/caseload\" method=\"get\" novalidate data-hx-get=\"/caseload\" data-hx-trigger=\"input changed delay:300ms from:#q, change from:select, submit\" data-hx-target=\"#caseload-results\" data-hx-swap=\"outerHTML\" data-hx-push-url=\"true\"><div class=\"nhsuk-grid-row\"><div class=\"nhsuk-grid-column-one-half\"><div class=\"nhsuk-form-group\"><label class=\"nhsuk-label\" for=\"q\">Search by name, NHS number or date of birth</label><div class=\"nhsuk-hint\" id=\"q-hint\">For example, Jones, 943 476 5919 or 12/5/2014</div><input class=\"nhsuk-input\" id=\"q\" name=\"q\" type=\"search\" value=\"")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -521,14 +521,14 @@ func CaseloadResults(q models.CaseloadQuery, result models.CaseloadResult, annou
 			return templ_7745c5c3_Err
 		}
 		if announce {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 43, "<div id=\"status\" hx-swap-oob=\"innerHTML\">")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 43, "<div id=\"status\" data-hx-swap-oob=\"innerHTML\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var27 string
 			templ_7745c5c3_Var27, templ_7745c5c3_Err = templ.JoinStringErrs(resultCount(result.Total))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/caseload.templ`, Line: 131, Col: 70}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/caseload.templ`, Line: 131, Col: 75}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var27))
 			if templ_7745c5c3_Err != nil {

@@ -25,7 +25,7 @@ type Page struct {
 	Alerts        int64
 
 	// Refresh, when set, reloads the page when JavaScript is off, as a meta
-	// refresh would say it: "30;url=/somewhere". With JavaScript on, pages
+	// refresh would say it: "30; url=/somewhere". With JavaScript on, pages
 	// never reload by themselves.
 	Refresh string
 

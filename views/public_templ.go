@@ -491,7 +491,8 @@ func SignedOutPage(p Page, lines []string) templ.Component {
 
 // IdleWarningPage warns, without JavaScript, that the session is about to
 // end. It reloads itself; once the session has ended, the reload shows that
-// the person has been signed out.
+// the person has been signed out. Its two one-button forms have role="none",
+// as in PrescriptionQueuePage.
 func IdleWarningPage(p Page, returnTo string) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
@@ -525,7 +526,7 @@ func IdleWarningPage(p Page, returnTo string) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 24, "<div class=\"nhsuk-grid-row\"><div class=\"nhsuk-grid-column-two-thirds\"><h1>You will be signed out soon</h1><p>You have not done anything for a while. We will sign you out in about 1 minute to keep your information safe on shared computers.</p><form action=\"/session/extend\" method=\"post\" novalidate>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 24, "<div class=\"nhsuk-grid-row\"><div class=\"nhsuk-grid-column-two-thirds\"><h1>You will be signed out soon</h1><p>You have not done anything for a while. We will sign you out in about 1 minute to keep your information safe on shared computers.</p><form action=\"/session/extend\" method=\"post\" role=\"none\" novalidate>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -540,13 +541,13 @@ func IdleWarningPage(p Page, returnTo string) templ.Component {
 			var templ_7745c5c3_Var21 string
 			templ_7745c5c3_Var21, templ_7745c5c3_Err = templ.JoinStringErrs(returnTo)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/public.templ`, Line: 126, Col: 56}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/public.templ`, Line: 127, Col: 56}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var21))
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 26, "\"> <button class=\"nhsuk-button\" data-module=\"nhsuk-button\" type=\"submit\">Stay signed in</button></form><form action=\"/sign-out\" method=\"post\" novalidate>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 26, "\"> <button class=\"nhsuk-button\" data-module=\"nhsuk-button\" type=\"submit\">Stay signed in</button></form><form action=\"/sign-out\" method=\"post\" role=\"none\" novalidate>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
