@@ -19,7 +19,7 @@ var offSite = []string{
 }
 
 var (
-	refreshTarget = regexp.MustCompile(`<meta http-equiv="refresh" content="\d+;url=([^"]*)"`)
+	refreshTarget = regexp.MustCompile(`<meta http-equiv="refresh" content="\d+; ?url=([^"]*)"`)
 	returnField   = regexp.MustCompile(`name="return" value="([^"]*)"`)
 )
 
