@@ -159,9 +159,6 @@ func readLines(c *gin.Context, form *views.Form, field, label string, required b
 		if utf8.RuneCountInString(line) > maxLineLength {
 			form.Add(field, fmt.Sprintf("Each line of %s must be %d characters or fewer", strings.ToLower(label[:1])+label[1:], maxLineLength))
 		}
-		if strings.ContainsAny(line, "<>") {
-			form.Add(field, label+" must not include < or >")
-		}
 	}
 	return lines
 }
