@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"healthpassport/models"
 )
@@ -163,6 +165,16 @@ func FormatDatePtr(t *time.Time) string {
 		return "Not set"
 	}
 	return FormatDate(*t)
+}
+
+// inSentence writes a condition's name as it reads inside a sentence, in
+// sentence case: "check in about asthma symptoms".
+func inSentence(name string) string {
+	if name == "" {
+		return name
+	}
+	first, size := utf8.DecodeRuneInString(name)
+	return string(unicode.ToLower(first)) + name[size:]
 }
 
 func splitLines(text string) []string {
