@@ -64,7 +64,7 @@ func seedQueues(t *testing.T, medicine string) (requestID, alertID uint) {
 	if err := db.Create(&reading).Error; err != nil {
 		t.Fatal(err)
 	}
-	alert := models.Alert{PatientID: amelia.ID, ReadingID: reading.ID, RaisedOn: now.Format(time.DateOnly), ReadingCount: 1,
+	alert := models.Alert{PatientID: amelia.ID, ReadingID: reading.ID, RaisedOn: models.UKDay(now), ReadingCount: 1,
 		Status: models.AlertOpen, CreatedAt: now}
 	if err := db.Create(&alert).Error; err != nil {
 		t.Fatal(err)

@@ -81,15 +81,15 @@ func (h *Handler) idParam(c *gin.Context, name string) (uint, bool) {
 	return id, ok
 }
 
-// requireText checks a required text field's presence and length.
+// requireText checks a required text field's presence and length. Any
+// printable character is allowed: notes say "<150" and "peak flow >80%",
+// and pages escape what they show.
 func requireText(form *views.Form, field, value, missing, label string, max int) {
 	switch {
 	case value == "":
 		form.Add(field, missing)
 	case utf8.RuneCountInString(value) > max:
 		form.Add(field, label+" must be "+strconv.Itoa(max)+" characters or fewer")
-	case strings.ContainsAny(value, "<>"):
-		form.Add(field, label+" must not include < or >")
 	}
 }
 

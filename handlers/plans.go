@@ -159,9 +159,6 @@ func readLines(c *gin.Context, form *views.Form, field, label string, required b
 		if utf8.RuneCountInString(line) > maxLineLength {
 			form.Add(field, fmt.Sprintf("Each line of %s must be %d characters or fewer", strings.ToLower(label[:1])+label[1:], maxLineLength))
 		}
-		if strings.ContainsAny(line, "<>") {
-			form.Add(field, label+" must not include < or >")
-		}
 	}
 	return lines
 }
@@ -292,7 +289,15 @@ func (h *Handler) newPlan(c *gin.Context) {
 		return
 	}
 	if c.Query("template") == "" {
-		h.chooseTemplate(c, http.StatusOK, patient, nil)
+		// The choice form says it was sent, so that sending it with
+		// nothing chosen is an error, not a first visit.
+		if c.Query("choosing") == "" {
+			h.chooseTemplate(c, http.StatusOK, patient, nil)
+			return
+		}
+		form := views.NewForm()
+		form.Add("template", "Select the condition to add")
+		h.chooseTemplate(c, http.StatusUnprocessableEntity, patient, form)
 		return
 	}
 	template, content, ok := h.usableTemplate(c, patient, c.Query("template"))

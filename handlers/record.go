@@ -176,7 +176,7 @@ func (h *Handler) reviewForm(c *gin.Context) {
 		return
 	}
 	form := views.NewForm()
-	today := time.Now()
+	today := time.Now().In(models.UK)
 	form.Values["reviewed-on-day"], form.Values["reviewed-on-month"], form.Values["reviewed-on-year"] =
 		strconv.Itoa(today.Day()), strconv.Itoa(int(today.Month())), strconv.Itoa(today.Year())
 	render(c, http.StatusOK, views.ReviewPage(h.page(c, "Record a review", form), patient))

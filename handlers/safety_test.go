@@ -335,7 +335,7 @@ func TestRedReadingsOfADayRaiseOneAlert(t *testing.T) {
 			}
 		}
 		var open []models.Alert
-		s.db.Where("patient_id = ? AND raised_on = ? AND status = ?", amelia.ID, time.Now().UTC().Format(time.DateOnly), models.AlertOpen).Find(&open)
+		s.db.Where("patient_id = ? AND raised_on = ? AND status = ?", amelia.ID, models.UKDay(time.Now()), models.AlertOpen).Find(&open)
 		if len(open) != 1 || open[0].ReadingCount != 6 || s.count(&models.Alert{}) != before+1 {
 			t.Fatalf("open alerts today: %+v; %d new alerts", open, s.count(&models.Alert{})-before)
 		}

@@ -137,7 +137,7 @@ func seedDemoActivity(tx *gorm.DB, now time.Time, amelia, oliver *Patient, plan 
 			return err
 		}
 	}
-	if err := tx.Create(&Alert{PatientID: amelia.ID, ReadingID: red.ID, RaisedOn: red.CreatedAt.Format(time.DateOnly), ReadingCount: 1,
+	if err := tx.Create(&Alert{PatientID: amelia.ID, ReadingID: red.ID, RaisedOn: UKDay(red.CreatedAt), ReadingCount: 1,
 		Status: AlertOpen, CreatedAt: red.CreatedAt}).Error; err != nil {
 		return err
 	}

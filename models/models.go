@@ -245,7 +245,7 @@ type Alert struct {
 	ID               uint
 	PatientID        uint
 	ReadingID        uint
-	RaisedOn         string // the day of the readings, 2006-01-02, UTC
+	RaisedOn         string // the day of the readings in the UK, 2006-01-02
 	ReadingCount     int
 	Status           string
 	Note             string

@@ -36,3 +36,12 @@ func TestFormatNHSNumber(t *testing.T) {
 		t.Errorf("FormatNHSNumber = %q", got)
 	}
 }
+
+// The README offers these numbers for registering demo patients.
+func TestReadmeDemoNHSNumbersAreValid(t *testing.T) {
+	for _, number := range []string{"999 000 0042", "999 000 0050", "999 000 0069", "999 000 0077", "999 000 0085"} {
+		if _, err := NormaliseNHSNumber(number); err != nil {
+			t.Errorf("%s: %v", number, err)
+		}
+	}
+}

@@ -107,7 +107,7 @@ func (s *Store) saveReading(actor Actor, patient *Patient, reading *Reading, det
 			// A second red reading the same day counts on the open alert
 			// instead of raising another: one insert or increment, decided
 			// by the database, however many readings arrive at once.
-			alert := Alert{PatientID: patient.ID, ReadingID: reading.ID, RaisedOn: reading.CreatedAt.UTC().Format(time.DateOnly),
+			alert := Alert{PatientID: patient.ID, ReadingID: reading.ID, RaisedOn: UKDay(reading.CreatedAt),
 				ReadingCount: 1, Status: AlertOpen, CreatedAt: reading.CreatedAt}
 			if err := tx.Clauses(openAlertOfTheDay).Create(&alert).Error; err != nil {
 				return err

@@ -255,9 +255,9 @@ func DevicesPage(p Page, devices []models.Device, current string) templ.Componen
 					}
 				} else {
 					var templ_7745c5c3_Var10 string
-					templ_7745c5c3_Var10, templ_7745c5c3_Err = templ.JoinStringErrs("Signed in on " + d.CreatedAt.Format("2 January 2006 at 3:04pm"))
+					templ_7745c5c3_Var10, templ_7745c5c3_Err = templ.JoinStringErrs("Signed in on " + FormatDateTime(d.CreatedAt))
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/account.templ`, Line: 63, Col: 73}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/account.templ`, Line: 63, Col: 54}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var10))
 					if templ_7745c5c3_Err != nil {
@@ -308,9 +308,9 @@ func DevicesPage(p Page, devices []models.Device, current string) templ.Componen
 						return templ_7745c5c3_Err
 					}
 					var templ_7745c5c3_Var13 string
-					templ_7745c5c3_Var13, templ_7745c5c3_Err = templ.JoinStringErrs(" the device signed in on " + d.CreatedAt.Format("2 January 2006 at 3:04pm"))
+					templ_7745c5c3_Var13, templ_7745c5c3_Err = templ.JoinStringErrs(" the device signed in on " + FormatDateTime(d.CreatedAt))
 					if templ_7745c5c3_Err != nil {
-						return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/account.templ`, Line: 71, Col: 246}
+						return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/account.templ`, Line: 71, Col: 227}
 					}
 					_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var13))
 					if templ_7745c5c3_Err != nil {

@@ -28,9 +28,22 @@ type ChartPoint struct {
 	Zone   string
 }
 
+// The chart is drawn at the width of the narrowest phone's page, 288 pixels
+// inside its margins at 320, and grows from there: its labels are never
+// smaller than ChartFontSize, 14 pixels at 320 wide. Its labels sit outside
+// the plotting area, so no reading covers one; the zones are named in the
+// key under the chart.
+const (
+	ChartFontSize   = 14
+	chartWidth      = 320
+	chartPlotLeft   = 40 // room for the axis labels, right-aligned before it
+	chartPointSize  = 4  // radius of a reading's dot
+	chartLabelSpace = 6  // gap between a label and the plotting area
+)
+
 // NewPeakFlowChart places readings taken between from and to.
 func NewPeakFlowChart(readings []models.ReadingEntry, thresholds models.PeakFlow, from, to time.Time) PeakFlowChart {
-	c := PeakFlowChart{Width: 640, Height: 260, Left: 56, Right: 624, Top: 16, Base: 228, Thresholds: thresholds, From: from, To: to}
+	c := PeakFlowChart{Width: chartWidth, Height: 200, Left: chartPlotLeft, Right: chartWidth - 8, Top: 8, Base: 170, Thresholds: thresholds, From: from, To: to}
 	c.Max = thresholds.PersonalBest * 12 / 10
 	for _, r := range readings {
 		if r.PeakFlow != nil && *r.PeakFlow > c.Max {
@@ -68,18 +81,19 @@ func (c PeakFlowChart) Line() string {
 // Band is one zone's stripe of the chart.
 type Band struct {
 	Y, Height int
+	Zone      string
 	Fill      string
 	Label     string
 }
 
-// Bands are the red, amber and green stripes behind the readings, each
-// labelled in words.
+// Bands are the green, amber and red stripes behind the readings, from
+// top to bottom, each named in words in the key.
 func (c PeakFlowChart) Bands() []Band {
 	red, amber := c.y(c.Thresholds.RedBelow), c.y(c.Thresholds.AmberBelow)
 	return []Band{
-		{Y: c.Top, Height: amber - c.Top, Fill: "#e6f4ea", Label: fmt.Sprintf("Green zone: %d or more", c.Thresholds.AmberBelow)},
-		{Y: amber, Height: red - amber, Fill: "#fff4d6", Label: fmt.Sprintf("Amber zone: below %d", c.Thresholds.AmberBelow)},
-		{Y: red, Height: c.Base - red, Fill: "#fbe3e1", Label: fmt.Sprintf("Red zone: below %d", c.Thresholds.RedBelow)},
+		{Y: c.Top, Height: amber - c.Top, Zone: models.ZoneGreen, Fill: "#e6f4ea", Label: fmt.Sprintf("Green zone: %d or more", c.Thresholds.AmberBelow)},
+		{Y: amber, Height: red - amber, Zone: models.ZoneAmber, Fill: "#fff4d6", Label: fmt.Sprintf("Amber zone: below %d", c.Thresholds.AmberBelow)},
+		{Y: red, Height: c.Base - red, Zone: models.ZoneRed, Fill: "#fbe3e1", Label: fmt.Sprintf("Red zone: below %d", c.Thresholds.RedBelow)},
 	}
 }
 

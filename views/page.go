@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"healthpassport/models"
 )
@@ -51,9 +53,13 @@ func (p Page) WarningURL() string {
 }
 
 // FullTitle follows the NHS pattern: page, service, NHS; with "Error: "
-// first when the page shows a form with errors.
+// first when the page shows a form with errors. The start page is the
+// service itself, so it is not named twice.
 func (p Page) FullTitle() string {
-	title := p.Title + " - Health Passport - NHS"
+	title := p.Title + " - " + serviceName + " - NHS"
+	if p.Title == serviceName {
+		title = serviceName + " - NHS"
+	}
 	if p.Form != nil && p.Form.HasErrors() {
 		title = "Error: " + title
 	}
@@ -65,6 +71,8 @@ type NavItem struct {
 	Label string
 	Href  string
 }
+
+const serviceName = "Health Passport"
 
 // Navigation lists where each role goes most.
 func (p Page) Navigation() []NavItem {
@@ -136,8 +144,20 @@ func (f *Form) Error(field string) string {
 
 func (f *Form) HasErrors() bool { return f != nil && len(f.Errors) > 0 }
 
-// FormatDate writes dates as the NHS style guide asks: 3 March 2026.
-func FormatDate(t time.Time) string { return t.Format("2 January 2006") }
+// FormatDate writes the day in the UK as the NHS style guide asks:
+// 3 March 2026.
+func FormatDate(t time.Time) string { return t.In(models.UK).Format("2 January 2006") }
+
+// FormatDateTime writes a moment in UK time, summer time included, as the
+// NHS style guide asks: 3 March 2026 at 9am, 3 March 2026 at 2:30pm.
+func FormatDateTime(t time.Time) string {
+	uk := t.In(models.UK)
+	clock := uk.Format("3:04pm")
+	if uk.Minute() == 0 {
+		clock = uk.Format("3pm")
+	}
+	return uk.Format("2 January 2006") + " at " + clock
+}
 
 // FormatDatePtr writes an optional date, or "Not set".
 func FormatDatePtr(t *time.Time) string {
@@ -145,6 +165,16 @@ func FormatDatePtr(t *time.Time) string {
 		return "Not set"
 	}
 	return FormatDate(*t)
+}
+
+// inSentence writes a condition's name as it reads inside a sentence, in
+// sentence case: "check in about asthma symptoms".
+func inSentence(name string) string {
+	if name == "" {
+		return name
+	}
+	first, size := utf8.DecodeRuneInString(name)
+	return string(unicode.ToLower(first)) + name[size:]
 }
 
 func splitLines(text string) []string {

@@ -82,7 +82,7 @@ func PrescriptionQueuePage(p Page, entries []models.PrescriptionQueueEntry) temp
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = summaryRow("Asked for", e.CreatedAt.Format("2 January 2006 at 3:04pm")).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = summaryRow("Asked for", FormatDateTime(e.CreatedAt)).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -413,7 +413,7 @@ func AlertQueuePage(p Page, entries []models.AlertQueueEntry) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = summaryRow(recordedLabel(e), e.RecordedAt.Format("2 January 2006 at 3:04pm")).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = summaryRow(recordedLabel(e), FormatDateTime(e.RecordedAt)).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

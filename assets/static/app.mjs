@@ -64,3 +64,12 @@ const resetIdleTimers = () => {
 };
 resetIdleTimers();
 document.addEventListener("htmx:after:request", resetIdleTimers);
+
+// Print buttons need JavaScript, so they start hidden; without it the page
+// says to use the browser's print option.
+for (const button of document.querySelectorAll("[data-print-page]")) {
+  button.hidden = false;
+}
+document.addEventListener("click", (event) => {
+  if (event.target.closest("[data-print-page]")) window.print();
+});

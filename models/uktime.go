@@ -1,0 +1,24 @@
+package models
+
+import (
+	"time"
+	// The zone rules are built in, so UK time is right on a server
+	// without a time zone database.
+	_ "time/tzdata"
+)
+
+// UK is the time of the people the service is for: GMT in winter, British
+// Summer Time from the last Sunday of March to the last Sunday of October.
+var UK = mustLoadLocation("Europe/London")
+
+func mustLoadLocation(name string) *time.Location {
+	location, err := time.LoadLocation(name)
+	if err != nil {
+		panic(err)
+	}
+	return location
+}
+
+// UKDay is the date in the UK at the instant t, as 2006-01-02: the day a
+// family would say something happened.
+func UKDay(t time.Time) string { return t.In(UK).Format(time.DateOnly) }

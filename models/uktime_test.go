@@ -1,0 +1,71 @@
+package models_test
+
+import (
+	"testing"
+	"time"
+
+	"healthpassport/models"
+	"healthpassport/models/modelstest"
+
+	"gorm.io/gorm"
+)
+
+// The clocks go forward at 01:00 UTC on the last Sunday of March and back
+// at 01:00 UTC on the last Sunday of October.
+func TestUKDayAcrossSummerTime(t *testing.T) {
+	tests := []struct {
+		utc  string
+		want string
+	}{
+		{"2026-03-28T23:30:00Z", "2026-03-28"}, // GMT, the night before the clocks go forward
+		{"2026-03-29T00:59:59Z", "2026-03-29"},
+		{"2026-03-29T23:00:00Z", "2026-03-30"}, // BST: midnight in the UK
+		{"2026-06-14T23:30:00Z", "2026-06-15"},
+		{"2026-10-24T23:30:00Z", "2026-10-25"}, // BST, the night before the clocks go back
+		{"2026-10-25T00:59:59Z", "2026-10-25"},
+		{"2026-10-25T23:30:00Z", "2026-10-25"}, // GMT again
+		{"2026-12-31T23:59:59Z", "2026-12-31"},
+	}
+	for _, test := range tests {
+		at, err := time.Parse(time.RFC3339, test.utc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := models.UKDay(at); got != test.want {
+			t.Errorf("UKDay(%s) = %s, want %s", test.utc, got, test.want)
+		}
+	}
+}
+
+// Red readings at 00:30 and 09:00 on a summer morning in the UK are one
+// day's readings, although the first is the evening before in UTC.
+func TestOneAlertForRedReadingsOfOneUKDay(t *testing.T) {
+	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
+		store := demoStore(t, db)
+		patient := user(t, store, "patient")
+		amelia, err := store.PatientForReader(patient, "demoamelia0000001")
+		if err != nil {
+			t.Fatal(err)
+		}
+		plan, err := store.PeakFlowPlan(amelia)
+		if err != nil {
+			t.Fatal(err)
+		}
+		actor := models.Actor{UserID: patient.ID, Role: models.RolePatient}
+		red := plan.Content.PeakFlow.RedBelow - 10
+		for _, at := range []time.Time{
+			time.Date(2026, 6, 14, 23, 30, 0, 0, time.UTC),
+			time.Date(2026, 6, 15, 8, 0, 0, 0, time.UTC),
+		} {
+			store.SetClock(func() time.Time { return at })
+			if _, err := store.RecordPeakFlow(actor, amelia, plan, red); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var alerts []models.Alert
+		db.Where("patient_id = ? AND raised_on LIKE ?", amelia.ID, "2026-06-%").Find(&alerts)
+		if len(alerts) != 1 || alerts[0].RaisedOn != "2026-06-15" || alerts[0].ReadingCount != 2 {
+			t.Errorf("alerts = %+v, want one on 2026-06-15 counting 2 readings", alerts)
+		}
+	})
+}
