@@ -15,7 +15,7 @@ func TestEmergencyAndPrintPages(t *testing.T) {
 			base := "/passport/" + ameliaRef
 			r := b.get(base + "/emergency")
 			mustStatus(t, r, http.StatusOK)
-			mustContain(t, r, "Emergency information for Amelia Jones", "In an emergency, call 999", "12 May 2014", "999 000 0018",
+			mustContain(t, r, "Emergency information for Amelia Jones", `In an emergency, call <a href="tel:999">999</a>.`, "12 May 2014", "999 000 0018",
 				"app-zone--red", "Red zone", "Salbutamol 100 micrograms", "Sam Jones (Parent)", base+"/emergency/print")
 			r = b.get(base + "/emergency/print")
 			mustContain(t, r, "Printed on "+today, "NHS number 999 000 0018", "Sign out")

@@ -32,9 +32,9 @@ func TestPrescriptionQueue(t *testing.T) {
 		r = b.post(path, url.Values{"decision": {"reject"}, "reason-" + fmt.Sprint(request.ID): {""}})
 		mustStatus(t, r, http.StatusUnprocessableEntity)
 		mustContain(t, r, "Enter a reason for rejecting the request", fmt.Sprintf(`href="#reason-%d"`, request.ID))
-		r = b.post(path, url.Values{"decision": {"reject"}, "reason-" + fmt.Sprint(request.ID): {"<b>no</b>"}})
+		r = b.post(path, url.Values{"decision": {"reject"}, "reason-" + fmt.Sprint(request.ID): {"<b>no</b>" + strings.Repeat("!", 1000)}})
 		mustStatus(t, r, http.StatusUnprocessableEntity)
-		if !strings.Contains(r.body, `&lt;b&gt;no&lt;/b&gt;`) || strings.Contains(r.body, "<b>no") {
+		if !strings.Contains(r.body, `&lt;b&gt;no&lt;/b&gt;!!!`) || strings.Contains(r.body, "<b>no") {
 			t.Error("the reason was not kept, escaped")
 		}
 		mustStatus(t, b.post(path, url.Values{"decision": {"destroy"}}), http.StatusConflict)
