@@ -180,6 +180,6 @@ func (h *Handler) signedOut(c *gin.Context) {
 	if c.Query("reason") == "idle" {
 		lines = []string{"We signed you out because you had not done anything for a while. This keeps your information safe on shared computers."}
 	}
-	lines = append(lines, "Sign in again to see your passport.")
+	lines = append(lines, "Sign in again to carry on.")
 	render(c, http.StatusOK, views.SignedOutPage(h.page(c, "You have signed out", nil), lines))
 }
