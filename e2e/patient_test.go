@@ -63,7 +63,7 @@ func TestEmergencyStepsAndPrint(t *testing.T) {
 		v.signIn("patient", demoPassword)
 		v.press(`.nhsuk-header__navigation a[href="/emergency"]`)
 		v.at("/passport/demoamelia0000001/emergency")
-		v.see("Emergency information for Amelia Jones", "In an emergency, call 999")
+		v.see("Emergency information for Amelia Jones", `In an emergency, call <a href="tel:999">999</a>`)
 		v.audit()
 		v.press(`a[href="/passport/demoamelia0000001/emergency/print"]`)
 		v.see("Printed on")

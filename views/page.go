@@ -152,11 +152,23 @@ func FormatDate(t time.Time) string { return t.In(models.UK).Format("2 January 2
 // NHS style guide asks: 3 March 2026 at 9am, 3 March 2026 at 2:30pm.
 func FormatDateTime(t time.Time) string {
 	uk := t.In(models.UK)
-	clock := uk.Format("3:04pm")
+	return uk.Format("2 January 2006") + " at " + clock(uk)
+}
+
+// FormatShortDateTime is FormatDateTime with the month in three letters, as
+// the NHS style allows in tables, where a long month name can push a column
+// past a small phone's screen.
+func FormatShortDateTime(t time.Time) string {
+	uk := t.In(models.UK)
+	return uk.Format("2 Jan 2006") + " at " + clock(uk)
+}
+
+// clock is the time of day as the NHS writes it: 9am, 3:04pm.
+func clock(uk time.Time) string {
 	if uk.Minute() == 0 {
-		clock = uk.Format("3pm")
+		return uk.Format("3pm")
 	}
-	return uk.Format("2 January 2006") + " at " + clock
+	return uk.Format("3:04pm")
 }
 
 // FormatDatePtr writes an optional date, or "Not set".

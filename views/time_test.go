@@ -30,6 +30,9 @@ func TestFormatDateTimeInUKTime(t *testing.T) {
 			t.Errorf("FormatDateTime(%s) = %q, want %q", test.utc, got, test.want)
 		}
 	}
+	if got := FormatShortDateTime(time.Date(2026, 9, 14, 23, 30, 0, 0, time.UTC)); got != "15 Sep 2026 at 12:30am" {
+		t.Errorf("FormatShortDateTime on a summer night = %q, want 15 Sep 2026 at 12:30am", got)
+	}
 	if got := FormatDate(time.Date(2026, 6, 14, 23, 30, 0, 0, time.UTC)); got != "15 June 2026" {
 		t.Errorf("FormatDate on a summer night = %q, want the UK day, 15 June 2026", got)
 	}
