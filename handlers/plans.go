@@ -335,6 +335,7 @@ func (h *Handler) createPlan(c *gin.Context) {
 		h.serverError(c, err)
 		return
 	}
+	h.flash(c, planSavedMessage(template.Name, state))
 	redirect(c, fmt.Sprintf("/patients/%s/plans/%d", patient.Ref, plan.ID))
 }
 
@@ -444,7 +445,7 @@ func (h *Handler) savePlan(c *gin.Context) {
 		h.renderEditor(c, http.StatusUnprocessableEntity, patient, editor)
 		return
 	}
-	_, err = h.store.SavePlanVersion(actor(c), plan, base, content, state)
+	version, err := h.store.SavePlanVersion(actor(c), plan, base, content, state)
 	if errors.Is(err, models.ErrStaleVersion) {
 		latest, err := h.store.PlanHistory(plan.ID)
 		if err != nil {
@@ -468,7 +469,17 @@ func (h *Handler) savePlan(c *gin.Context) {
 		h.serverError(c, err)
 		return
 	}
+	h.flash(c, planSavedMessage(plan.ConditionName, state)+fmt.Sprintf(" as version %d", version.Number))
 	redirect(c, fmt.Sprintf("/patients/%s/plans/%d", patient.Ref, plan.ID))
+}
+
+// planSavedMessage says whether a saved plan can now be seen by the
+// patient, their carers and schools.
+func planSavedMessage(condition, state string) string {
+	if state == models.VersionPublished {
+		return condition + " plan published"
+	}
+	return condition + " plan saved as a draft"
 }
 
 func (h *Handler) renderEditor(c *gin.Context, status int, patient *models.Patient, editor views.PlanEditor) {
