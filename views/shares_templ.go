@@ -164,14 +164,14 @@ func SharesPage(p Page, base string, canAct bool, shares []models.Share) templ.C
 						if templ_7745c5c3_Err != nil {
 							return templ_7745c5c3_Err
 						}
-						templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 13, "\">Stop sharing<span class=\"nhsuk-u-visually-hidden\">with ")
+						templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 13, "\">Stop sharing<span class=\"nhsuk-u-visually-hidden\">")
 						if templ_7745c5c3_Err != nil {
 							return templ_7745c5c3_Err
 						}
 						var templ_7745c5c3_Var9 string
-						templ_7745c5c3_Var9, templ_7745c5c3_Err = templ.JoinStringErrs(share.Recipient)
+						templ_7745c5c3_Var9, templ_7745c5c3_Err = templ.JoinStringErrs(" with " + share.Recipient)
 						if templ_7745c5c3_Err != nil {
-							return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/shares.templ`, Line: 33, Col: 159}
+							return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/shares.templ`, Line: 33, Col: 164}
 						}
 						_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var9))
 						if templ_7745c5c3_Err != nil {
@@ -502,14 +502,14 @@ func StopSharingPage(p Page, base string, share models.Share) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 37, "<button class=\"nhsuk-button\" data-module=\"nhsuk-button\" type=\"submit\">Stop sharing<span class=\"nhsuk-u-visually-hidden\">with ")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 37, "<button class=\"nhsuk-button\" data-module=\"nhsuk-button\" type=\"submit\">Stop sharing<span class=\"nhsuk-u-visually-hidden\">")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var26 string
-			templ_7745c5c3_Var26, templ_7745c5c3_Err = templ.JoinStringErrs(share.Recipient)
+			templ_7745c5c3_Var26, templ_7745c5c3_Err = templ.JoinStringErrs(" with " + share.Recipient)
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/shares.templ`, Line: 78, Col: 148}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/shares.templ`, Line: 78, Col: 153}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var26))
 			if templ_7745c5c3_Err != nil {
