@@ -36,7 +36,7 @@ func TestReaderPagesSpeakToThePatientAndToTheCarerAboutThem(t *testing.T) {
 		base := "/passport/" + ameliaRef
 		checkIn := fmt.Sprintf("%s/readings/symptoms?plan=%d", base, plan.ID)
 		pages := []struct {
-			path          string
+			path           string
 			patient, carer []string
 		}{
 			{base, []string{"My passport"}, []string{"Amelia's passport", "People you care for"}},
