@@ -228,5 +228,16 @@ func TestNurseRecordsAReviewAndLinksACarer(t *testing.T) {
 		v.audit()
 		v.visit(record)
 		v.see("Zara Khan", "Parent, you can view and act")
+
+		v.press(`main a[href$="/revoke"]`)
+		v.see("Remove Zara Khan as a carer?")
+		v.audit()
+		v.press(`main form + p a`)
+		v.at(record)
+		v.press(`main a[href$="/revoke"]`)
+		v.press(`main form button[type="submit"]`)
+		v.at(record)
+		v.see("Zara Khan is no longer a carer for Mia Khan", "No carers are linked.")
+		v.audit()
 	})
 }

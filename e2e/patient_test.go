@@ -107,6 +107,16 @@ func TestShareWithASchool(t *testing.T) {
 		school.see("Emergency information for Amelia Jones", "Shared with Riverside Primary School")
 		school.notSee("Repeat prescriptions", "Sign out")
 		school.audit()
+
+		v.signIn("patient", demoPassword)
+		v.visit("/passport/demoamelia0000001/shares")
+		v.press(`main a[href$="/revoke"]`)
+		v.see("Stop sharing with Riverside Primary School?")
+		v.audit()
+		v.press(`main form button[type="submit"]`)
+		v.at("/passport/demoamelia0000001/shares")
+		v.see("Riverside Primary School can no longer see the emergency page", "Nobody outside the clinic can see it.")
+		v.audit()
 	})
 }
 
