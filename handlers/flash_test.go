@@ -52,7 +52,7 @@ func TestEverySaveSaysWhatItDid(t *testing.T) {
 		form.Set("template", fmt.Sprint(asthma.ID))
 		form.Set("intent", models.VersionDraft)
 		r := nurse.post(oliver+"/plans", form)
-		nurse.mustFlash(r, "Asthma plan saved as a draft")
+		nurse.mustFlash(r, "Asthma plan saved as draft version 1")
 		form = asthmaPlan("450")
 		form.Set("base", "1")
 		nurse.mustFlash(nurse.post(r.url, form), "Asthma plan published as version 2")

@@ -335,7 +335,7 @@ func (h *Handler) createPlan(c *gin.Context) {
 		h.serverError(c, err)
 		return
 	}
-	h.flash(c, planSavedMessage(template.Name, state))
+	h.flash(c, planSavedMessage(template.Name, state, 1))
 	redirect(c, fmt.Sprintf("/patients/%s/plans/%d", patient.Ref, plan.ID))
 }
 
@@ -469,17 +469,17 @@ func (h *Handler) savePlan(c *gin.Context) {
 		h.serverError(c, err)
 		return
 	}
-	h.flash(c, planSavedMessage(plan.ConditionName, state)+fmt.Sprintf(" as version %d", version.Number))
+	h.flash(c, planSavedMessage(plan.ConditionName, state, version.Number))
 	redirect(c, fmt.Sprintf("/patients/%s/plans/%d", patient.Ref, plan.ID))
 }
 
 // planSavedMessage says whether a saved plan can now be seen by the
 // patient, their carers and schools.
-func planSavedMessage(condition, state string) string {
+func planSavedMessage(condition, state string, version int) string {
 	if state == models.VersionPublished {
-		return condition + " plan published"
+		return fmt.Sprintf("%s plan published as version %d", condition, version)
 	}
-	return condition + " plan saved as a draft"
+	return fmt.Sprintf("%s plan saved as draft version %d", condition, version)
 }
 
 func (h *Handler) renderEditor(c *gin.Context, status int, patient *models.Patient, editor views.PlanEditor) {

@@ -41,7 +41,7 @@ func (v Voice) Who() string {
 // Question asks a check-in question of the reader: the template's words
 // to the person, or their words about the person to a carer. Questions of
 // templates written before there were words for carers are asked as
-// written, under a heading that names the person.
+// written, after a line that tells the carer whom they are about.
 func (v Voice) Question(q models.CheckInQuestion) string {
 	if v.ForCarer() && q.AboutThem != "" {
 		return strings.ReplaceAll(q.AboutThem, "{name}", v.Name)
