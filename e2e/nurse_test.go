@@ -87,7 +87,8 @@ func TestNurseWorksTheQueues(t *testing.T) {
 		v.press(action + `:has(input[value="approve"]) button`)
 		v.see("Approved, not ready yet")
 		v.press(action + ` button`)
-		v.notSee(medicine)
+		v.see(medicine + " marked as ready to collect")
+		v.notSee(medicine + " for Amelia Jones")
 
 		note := fmt.Sprintf("#note-%d", alertID)
 		v.press(`.nhsuk-header__navigation a[href="/queues/alerts"]`)
