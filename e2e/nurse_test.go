@@ -87,7 +87,8 @@ func TestNurseWorksTheQueues(t *testing.T) {
 		v.press(action + `:has(input[value="approve"]) button`)
 		v.see("Approved, not ready yet")
 		v.press(action + ` button`)
-		v.notSee(medicine)
+		v.see(medicine + " marked as ready to collect")
+		v.notSee(medicine + " for Amelia Jones")
 
 		note := fmt.Sprintf("#note-%d", alertID)
 		v.press(`.nhsuk-header__navigation a[href="/queues/alerts"]`)
@@ -228,5 +229,16 @@ func TestNurseRecordsAReviewAndLinksACarer(t *testing.T) {
 		v.audit()
 		v.visit(record)
 		v.see("Zara Khan", "Parent, you can view and act")
+
+		v.press(`main a[href$="/revoke"]`)
+		v.see("Remove Zara Khan as a carer?")
+		v.audit()
+		v.press(`main form + p a`)
+		v.at(record)
+		v.press(`main a[href$="/revoke"]`)
+		v.press(`main form button[type="submit"]`)
+		v.at(record)
+		v.see("Zara Khan is no longer a carer for Mia Khan", "No carers are linked.")
+		v.audit()
 	})
 }

@@ -12,7 +12,7 @@ import (
 )
 
 func (h *Handler) account(c *gin.Context) {
-	render(c, http.StatusOK, views.AccountPage(h.page(c, "Your account", nil), c.Query("changed") == "password"))
+	render(c, http.StatusOK, views.AccountPage(h.page(c, "Your account", nil)))
 }
 
 func (h *Handler) passwordForm(c *gin.Context) {
@@ -69,7 +69,8 @@ func (h *Handler) changePassword(c *gin.Context) {
 		h.serverError(c, err)
 		return
 	}
-	redirect(c, "/account?changed=password")
+	h.flash(c, "Your password has been changed. We have signed you out everywhere else")
+	redirect(c, "/account")
 }
 
 func (h *Handler) devices(c *gin.Context) {
@@ -105,6 +106,11 @@ func (h *Handler) signOutDevice(c *gin.Context) {
 	if oneDevice && ended == 0 {
 		h.notFound(c)
 		return
+	}
+	if oneDevice {
+		h.flash(c, "That device has been signed out")
+	} else {
+		h.flash(c, "You have been signed out on every other device")
 	}
 	redirect(c, "/account/devices")
 }

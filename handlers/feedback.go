@@ -48,6 +48,7 @@ func (h *Handler) giveFeedback(c *gin.Context) {
 		h.serverError(c, err)
 		return
 	}
+	h.flash(c, "Thank you for your feedback")
 	redirect(c, "/feedback")
 }
 

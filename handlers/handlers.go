@@ -84,6 +84,7 @@ func (h *Handler) Routes(r *gin.Engine) {
 	readers.GET("/passport/:ref/shares", h.shares)
 	readers.POST("/passport/:ref/shares", h.createShare)
 	readers.GET("/passport/:ref/shares/:share", h.shareCode)
+	readers.GET("/passport/:ref/shares/:share/revoke", h.confirmRevokeShare)
 	readers.POST("/passport/:ref/shares/:share/revoke", h.revokeShare)
 	readers.GET("/passport/:ref/prescriptions", h.prescriptions)
 	readers.POST("/passport/:ref/prescriptions", h.requestPrescription)
@@ -106,6 +107,7 @@ func (h *Handler) Routes(r *gin.Engine) {
 	nurses.POST("/patients/:ref/carers", h.linkCarer)
 	nurses.GET("/patients/:ref/carers/:link/letter", h.carerLetter)
 	nurses.POST("/patients/:ref/carers/:link/activation-code", h.newCarerCode)
+	nurses.GET("/patients/:ref/carers/:link/revoke", h.confirmRevokeCarer)
 	nurses.POST("/patients/:ref/carers/:link/revoke", h.revokeCarer)
 	nurses.GET("/patients/:ref/plans/new", h.newPlan)
 	nurses.POST("/patients/:ref/plans", h.createPlan)
@@ -141,9 +143,10 @@ func homePath(role models.Role) string {
 
 // page is the layout's view of the current request.
 func (h *Handler) page(c *gin.Context, title string, form *views.Form) views.Page {
-	page := views.Page{Title: title, User: currentUser(c), CSRF: h.csrfToken(c), Path: c.Request.URL.Path, Form: form}
+	page := views.Page{Title: title, User: currentUser(c), CSRF: h.csrfToken(c), Path: c.Request.URL.Path, Form: form, Voice: voiceOf(c)}
 	if page.User != nil {
 		page.IdleTimeout = idleTimeout(page.User.Role)
+		page.Flash = h.sessions.PopString(c.Request.Context(), sessionFlash)
 	}
 	if page.User != nil && page.User.Role == models.RoleNurse {
 		var err error
@@ -160,6 +163,17 @@ func render(c *gin.Context, status int, component templ.Component) {
 	c.Status(status)
 	if err := component.Render(c.Request.Context(), c.Writer); err != nil {
 		slog.Error("rendering page", "error", err, "request_id", c.GetHeader("X-Request-Id"))
+	}
+}
+
+// sessionFlash holds the message of the last save until a page shows it.
+const sessionFlash = "flash"
+
+// flash keeps a message about what a save did, for the next page the
+// signed-in person sees to show once.
+func (h *Handler) flash(c *gin.Context, message string) {
+	if currentUser(c) != nil {
+		h.sessions.Put(c.Request.Context(), sessionFlash, message)
 	}
 }
 

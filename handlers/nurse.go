@@ -112,19 +112,21 @@ func (h *Handler) activationLetter(c *gin.Context) {
 	if !ok {
 		return
 	}
-	h.showLetter(c, patient, patient.FullName(), patient.Ref, "/patients/"+patient.Ref+"/activation-code",
+	h.showLetter(c, patient, patient.FullName(), false, patient.Ref, "/patients/"+patient.Ref+"/activation-code",
 		models.AuditEntry{TargetType: "activation-letter", TargetID: patient.Ref})
 }
 
 // showLetter shows an activation letter, with a newly made code once: the
 // code is held in the session under key only until this page has shown it.
-func (h *Handler) showLetter(c *gin.Context, patient *models.Patient, recipient, key, newCodeURL string, viewed models.AuditEntry) {
+// forCarer comes from the record the letter is for, a carer link or the
+// patient's own, never from the names, which a carer and patient may share.
+func (h *Handler) showLetter(c *gin.Context, patient *models.Patient, recipient string, forCarer bool, key, newCodeURL string, viewed models.AuditEntry) {
 	practice, err := h.store.Organisation(patient.PracticeID)
 	if err != nil {
 		h.serverError(c, err)
 		return
 	}
-	letter := views.Letter{Patient: patient, Practice: *practice, Address: h.publicAddress + "/activate", Recipient: recipient,
+	letter := views.Letter{Patient: patient, Practice: *practice, Address: h.publicAddress + "/activate", Recipient: recipient, ForCarer: forCarer,
 		Code: h.takeLetterCode(c, key), NewCodeURL: newCodeURL}
 	viewed.Action, viewed.PatientID = models.AuditPatientViewed, &patient.ID
 	if !h.auditAccess(c, viewed) {

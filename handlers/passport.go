@@ -36,7 +36,7 @@ func (h *Handler) passport(c *gin.Context) {
 		h.showPassport(c, patient, "My passport", true)
 		return
 	}
-	h.showPassport(c, patient, patient.GivenName+"'s passport", false)
+	h.showPassport(c, patient, views.Capital(voiceOf(c).Whose())+" passport", false)
 }
 
 func (h *Handler) showPassport(c *gin.Context, patient *models.Patient, title string, own bool) {

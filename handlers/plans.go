@@ -340,6 +340,7 @@ func (h *Handler) createPlan(c *gin.Context) {
 		h.serverError(c, err)
 		return
 	}
+	h.flash(c, planSavedMessage(template.Name, state, 1))
 	redirect(c, fmt.Sprintf("/patients/%s/plans/%d", patient.Ref, plan.ID))
 }
 
@@ -449,7 +450,7 @@ func (h *Handler) savePlan(c *gin.Context) {
 		h.renderEditor(c, http.StatusUnprocessableEntity, patient, editor)
 		return
 	}
-	_, err = h.store.SavePlanVersion(actor(c), plan, base, content, state)
+	version, err := h.store.SavePlanVersion(actor(c), plan, base, content, state)
 	if errors.Is(err, models.ErrStaleVersion) {
 		latest, err := h.store.PlanHistory(plan.ID)
 		if err != nil {
@@ -473,7 +474,17 @@ func (h *Handler) savePlan(c *gin.Context) {
 		h.serverError(c, err)
 		return
 	}
+	h.flash(c, planSavedMessage(plan.ConditionName, state, version.Number))
 	redirect(c, fmt.Sprintf("/patients/%s/plans/%d", patient.Ref, plan.ID))
+}
+
+// planSavedMessage says whether a saved plan can now be seen by the
+// patient, their carers and schools.
+func planSavedMessage(condition, state string, version int) string {
+	if state == models.VersionPublished {
+		return fmt.Sprintf("%s plan published as version %d", condition, version)
+	}
+	return fmt.Sprintf("%s plan saved as draft version %d", condition, version)
 }
 
 func (h *Handler) renderEditor(c *gin.Context, status int, patient *models.Patient, editor views.PlanEditor) {

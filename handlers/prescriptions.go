@@ -70,7 +70,7 @@ func (h *Handler) requestPrescription(c *gin.Context) {
 		}
 	}
 	if chosen == nil {
-		form.Add("medicine-0", "Select the medicine you need")
+		form.Add("medicine-0", selectMedicine(voiceOf(c)))
 		h.showPrescriptions(c, http.StatusUnprocessableEntity, patient, canAct, choices, form)
 		return
 	}
@@ -84,5 +84,13 @@ func (h *Handler) requestPrescription(c *gin.Context) {
 		h.serverError(c, err)
 		return
 	}
+	h.flash(c, "Repeat prescription asked for: "+chosen.Medicine.Name)
 	redirect(c, passportBase(patient)+"/prescriptions")
+}
+
+func selectMedicine(v views.Voice) string {
+	if v.ForCarer() {
+		return "Select the medicine " + v.Name + " needs"
+	}
+	return "Select the medicine you need"
 }

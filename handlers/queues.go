@@ -44,7 +44,7 @@ func (h *Handler) decidePrescription(c *gin.Context) {
 	if decision != models.DecisionReject {
 		reason = ""
 	}
-	_, err := h.store.DecidePrescription(actor(c), id, decision, reason)
+	request, err := h.store.DecidePrescription(actor(c), id, decision, reason)
 	switch {
 	case errors.Is(err, models.ErrNotFound):
 		h.forbidden(c, models.AuditEntry{TargetType: "prescription-request", TargetID: c.Param("id")})
@@ -54,8 +54,20 @@ func (h *Handler) decidePrescription(c *gin.Context) {
 	case err != nil:
 		h.serverError(c, err)
 	default:
+		h.flash(c, decidedMessage(request))
 		redirect(c, "/queues/prescriptions")
 	}
+}
+
+// decidedMessage says what a decision did to a request.
+func decidedMessage(request *models.PrescriptionRequest) string {
+	switch request.Status {
+	case models.RequestApproved:
+		return request.Medicine + " approved"
+	case models.RequestRejected:
+		return request.Medicine + " not approved. The reason has been shown to the patient"
+	}
+	return request.Medicine + " marked as ready to collect"
 }
 
 func (h *Handler) alertQueue(c *gin.Context) {
@@ -95,6 +107,7 @@ func (h *Handler) acknowledgeAlert(c *gin.Context) {
 	case err != nil:
 		h.serverError(c, err)
 	default:
+		h.flash(c, "Alert acknowledged")
 		redirect(c, "/queues/alerts")
 	}
 }

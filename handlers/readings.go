@@ -14,12 +14,17 @@ import (
 
 const readingsWindow = 30 * 24 * time.Hour
 
+// contextVoice holds how this request's pages speak of the patient.
+const contextVoice = "voice"
+
 // readerPatient finds the passport in the URL for the signed-in patient or
 // carer, refusing and auditing anyone else's. mustAct also refuses view-only
-// carers.
+// carers. The request's pages then speak to the patient, or to the carer
+// about them.
 func (h *Handler) readerPatient(c *gin.Context, mustAct bool) (*models.Patient, bool, bool) {
 	ref := c.Param("ref")
-	patient, canAct, err := h.store.ReaderAccess(currentUser(c), ref)
+	user := currentUser(c)
+	patient, canAct, err := h.store.ReaderAccess(user, ref)
 	if errors.Is(err, models.ErrNotFound) || (err == nil && mustAct && !canAct) {
 		h.forbidden(c, models.AuditEntry{TargetType: "passport", TargetID: ref})
 		return nil, false, false
@@ -28,8 +33,26 @@ func (h *Handler) readerPatient(c *gin.Context, mustAct bool) (*models.Patient, 
 		h.serverError(c, err)
 		return nil, false, false
 	}
+	if user.Role == models.RoleCarer {
+		people, err := h.store.PeopleCaredFor(user.ID)
+		if err != nil {
+			h.serverError(c, err)
+			return nil, false, false
+		}
+		c.Set(contextVoice, views.CarerVoice(views.NameForCarer(*patient, people)))
+	}
 	return patient, canAct, true
 }
+
+// voiceOf is how this request's pages speak of the patient: to them,
+// unless readerPatient found a carer reading.
+func voiceOf(c *gin.Context) views.Voice {
+	voice, _ := c.Get(contextVoice)
+	v, _ := voice.(views.Voice)
+	return v
+}
+
+func peakFlowTitle(c *gin.Context) string { return "Record " + voiceOf(c).Whose() + " peak flow" }
 
 func passportBase(patient *models.Patient) string { return "/passport/" + patient.Ref }
 
@@ -58,11 +81,7 @@ func (h *Handler) readings(c *gin.Context) {
 		h.serverError(c, err)
 		return
 	}
-	title := "Readings"
-	if currentUser(c).Role == models.RoleCarer {
-		title = patient.GivenName + "'s readings"
-	}
-	render(c, http.StatusOK, views.ReadingsPage(h.page(c, title, nil), page))
+	render(c, http.StatusOK, views.ReadingsPage(h.page(c, views.Capital(voiceOf(c).Whose())+" readings", nil), page))
 }
 
 // peakFlowPatient finds the passport in the URL for someone who may act
@@ -84,7 +103,7 @@ func (h *Handler) peakFlowForm(c *gin.Context) {
 	if !ok {
 		return
 	}
-	render(c, http.StatusOK, views.PeakFlowPage(h.page(c, "Record your peak flow", nil), passportBase(patient), *plan.Content.PeakFlow))
+	render(c, http.StatusOK, views.PeakFlowPage(h.page(c, peakFlowTitle(c), nil), passportBase(patient), *plan.Content.PeakFlow))
 }
 
 func (h *Handler) recordPeakFlow(c *gin.Context) {
@@ -98,7 +117,7 @@ func (h *Handler) recordPeakFlow(c *gin.Context) {
 		form.Add("litres", fmt.Sprintf("Peak flow must be between %d and %d litres a minute", models.MinPeakFlowReading, models.MaxPeakFlowReading))
 	}
 	if form.HasErrors() {
-		render(c, http.StatusUnprocessableEntity, views.PeakFlowPage(h.page(c, "Record your peak flow", form), passportBase(patient), *plan.Content.PeakFlow))
+		render(c, http.StatusUnprocessableEntity, views.PeakFlowPage(h.page(c, peakFlowTitle(c), form), passportBase(patient), *plan.Content.PeakFlow))
 		return
 	}
 	reading, err := h.store.RecordPeakFlow(actor(c), patient, plan, litres)
@@ -106,6 +125,7 @@ func (h *Handler) recordPeakFlow(c *gin.Context) {
 		h.serverError(c, err)
 		return
 	}
+	h.flash(c, "Peak flow reading saved")
 	redirect(c, fmt.Sprintf("%s/readings/%d", passportBase(patient), reading.ID))
 }
 
@@ -158,7 +178,7 @@ func (h *Handler) recordSymptoms(c *gin.Context) {
 			yes[i] = true
 		case "no":
 		default:
-			form.Add(field+"-yes", "Answer yes or no: "+question.Text)
+			form.Add(field+"-yes", "Answer yes or no: "+voiceOf(c).Question(question))
 		}
 	}
 	if form.HasErrors() {
@@ -170,6 +190,7 @@ func (h *Handler) recordSymptoms(c *gin.Context) {
 		h.serverError(c, err)
 		return
 	}
+	h.flash(c, plan.ConditionName+" check-in saved")
 	redirect(c, fmt.Sprintf("%s/readings/%d", passportBase(patient), reading.ID))
 }
 
@@ -197,5 +218,5 @@ func (h *Handler) readingResult(c *gin.Context) {
 		h.serverError(c, err)
 		return
 	}
-	render(c, http.StatusOK, views.ReadingResultPage(h.page(c, views.ResultTitle(reading.Zone), nil), passportBase(patient), reading, *plan))
+	render(c, http.StatusOK, views.ReadingResultPage(h.page(c, views.ResultTitle(reading.Zone, voiceOf(c)), nil), passportBase(patient), reading, *plan))
 }

@@ -148,6 +148,7 @@ func (h *Handler) saveDetails(c *gin.Context) {
 		h.serverError(c, err)
 		return
 	}
+	h.flash(c, patient.FullName()+"'s details saved")
 	redirect(c, "/patients/"+patient.Ref)
 }
 
@@ -213,6 +214,7 @@ func (h *Handler) recordReview(c *gin.Context) {
 		h.serverError(c, err)
 		return
 	}
+	h.flash(c, "Review recorded. Next review: "+views.FormatDate(nextOn))
 	redirect(c, "/patients/"+patient.Ref)
 }
 
@@ -267,6 +269,7 @@ func (h *Handler) linkCarer(c *gin.Context) {
 				h.serverError(c, err)
 				return
 			default:
+				h.flash(c, username+" linked as a carer for "+patient.FullName())
 				redirect(c, "/patients/"+patient.Ref)
 				return
 			}
@@ -277,6 +280,7 @@ func (h *Handler) linkCarer(c *gin.Context) {
 				return
 			}
 			h.holdLetterCode(c, carerLetterKey(link.ID), code)
+			h.flash(c, name+" linked as a carer for "+patient.FullName()+". Print their activation letter now")
 			redirect(c, fmt.Sprintf("/patients/%s/carers/%d/letter", patient.Ref, link.ID))
 			return
 		}
@@ -308,7 +312,7 @@ func (h *Handler) carerLetter(c *gin.Context) {
 	if !ok {
 		return
 	}
-	h.showLetter(c, patient, link.DisplayName, carerLetterKey(link.ID), fmt.Sprintf("/patients/%s/carers/%d/activation-code", patient.Ref, link.ID),
+	h.showLetter(c, patient, link.DisplayName, true, carerLetterKey(link.ID), fmt.Sprintf("/patients/%s/carers/%d/activation-code", patient.Ref, link.ID),
 		models.AuditEntry{TargetType: "carer-letter", TargetID: strconv.Itoa(int(link.ID))})
 }
 
@@ -330,15 +334,24 @@ func (h *Handler) newCarerCode(c *gin.Context) {
 	redirect(c, fmt.Sprintf("/patients/%s/carers/%d/letter", patient.Ref, link.ID))
 }
 
+// confirmRevokeCarer asks before a carer is removed.
+func (h *Handler) confirmRevokeCarer(c *gin.Context) {
+	patient, link, ok := h.staffCarer(c)
+	if !ok {
+		return
+	}
+	render(c, http.StatusOK, views.RemoveCarerPage(h.page(c, "Remove "+link.DisplayName+" as a carer?", nil), patient, *link))
+}
+
 func (h *Handler) revokeCarer(c *gin.Context) {
 	patient, link, ok := h.staffCarer(c)
 	if !ok {
 		return
 	}
-	if err := h.store.RevokeCarer(actor(c), patient, link.ID); err != nil {
-		h.serverError(c, err)
+	if h.lookupFailed(c, h.store.RevokeCarer(actor(c), patient, link.ID)) {
 		return
 	}
+	h.flash(c, link.DisplayName+" is no longer a carer for "+patient.FullName())
 	redirect(c, "/patients/"+patient.Ref)
 }
 

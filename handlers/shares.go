@@ -31,7 +31,7 @@ func (h *Handler) showShares(c *gin.Context, status int, patient *models.Patient
 		h.serverError(c, err)
 		return
 	}
-	render(c, status, views.SharesPage(h.page(c, "Share the emergency page", form), patient, passportBase(patient), canAct, shares))
+	render(c, status, views.SharesPage(h.page(c, "Share the emergency page", form), passportBase(patient), canAct, shares))
 }
 
 func (h *Handler) createShare(c *gin.Context) {
@@ -56,47 +56,64 @@ func (h *Handler) createShare(c *gin.Context) {
 		return
 	}
 	h.holdLetterCode(c, shareKey(share.ID), code)
+	h.flash(c, "Access code made for "+recipient)
 	redirect(c, fmt.Sprintf("%s/shares/%d", passportBase(patient), share.ID))
 }
 
 func shareKey(id uint) string { return fmt.Sprintf("share-%d", id) }
 
-// shareCode shows a new access code once.
-func (h *Handler) shareCode(c *gin.Context) {
+// activeShare finds the working share in the URL, for someone who may act
+// on the passport.
+func (h *Handler) activeShare(c *gin.Context) (*models.Patient, *models.Share, bool) {
 	patient, _, ok := h.readerPatient(c, true)
 	if !ok {
-		return
+		return nil, nil, false
 	}
 	id, ok := h.idParam(c, "share")
 	if !ok {
-		return
+		return nil, nil, false
 	}
 	shares, err := h.store.ActiveShares(patient.ID)
 	if err != nil {
 		h.serverError(c, err)
-		return
+		return nil, nil, false
 	}
 	i := slices.IndexFunc(shares, func(s models.Share) bool { return s.ID == id })
 	if i < 0 {
 		h.notFound(c)
+		return nil, nil, false
+	}
+	return patient, &shares[i], true
+}
+
+// shareCode shows a new access code once.
+func (h *Handler) shareCode(c *gin.Context) {
+	patient, share, ok := h.activeShare(c)
+	if !ok {
 		return
 	}
-	render(c, http.StatusOK, views.ShareCodePage(h.page(c, "Access code for "+shares[i].Recipient, nil), patient, passportBase(patient),
-		shares[i], h.takeLetterCode(c, shareKey(shares[i].ID)), h.publicAddress+"/shared"))
+	render(c, http.StatusOK, views.ShareCodePage(h.page(c, "Access code for "+share.Recipient, nil), passportBase(patient),
+		*share, h.takeLetterCode(c, shareKey(share.ID)), h.publicAddress+"/shared"))
+}
+
+// confirmRevokeShare asks before a share stops.
+func (h *Handler) confirmRevokeShare(c *gin.Context) {
+	patient, share, ok := h.activeShare(c)
+	if !ok {
+		return
+	}
+	render(c, http.StatusOK, views.StopSharingPage(h.page(c, "Stop sharing with "+share.Recipient+"?", nil), passportBase(patient), *share))
 }
 
 func (h *Handler) revokeShare(c *gin.Context) {
-	patient, _, ok := h.readerPatient(c, true)
+	patient, share, ok := h.activeShare(c)
 	if !ok {
 		return
 	}
-	id, ok := h.idParam(c, "share")
-	if !ok {
+	if h.lookupFailed(c, h.store.RevokeShare(actor(c), patient, share.ID)) {
 		return
 	}
-	if h.lookupFailed(c, h.store.RevokeShare(actor(c), patient, id)) {
-		return
-	}
+	h.flash(c, share.Recipient+" can no longer see the emergency page")
 	redirect(c, passportBase(patient)+"/shares")
 }
 

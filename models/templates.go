@@ -63,10 +63,13 @@ type RequiredMedicine struct {
 }
 
 // CheckInQuestion is a yes or no question of a symptom check-in, with the
-// zone a yes puts the check-in in.
+// zone a yes puts the check-in in. Text asks the person; AboutThem asks a
+// carer the same about them, with {name} where the person's name goes, in
+// words that need no "he" or "she".
 type CheckInQuestion struct {
-	Text string `json:"text"`
-	Zone string `json:"zone"`
+	Text      string `json:"text"`
+	AboutThem string `json:"aboutThem,omitempty"`
+	Zone      string `json:"zone"`
 }
 
 // UnmarshalJSON also reads the plain text questions of the first template
@@ -162,9 +165,10 @@ func says(texts ...string) []TemplateLine {
 //
 // Version 2 of each template marks what only the person's nurse can write
 // as blanks, names the medicines a plan cannot be published without, and
-// says which check-in answers are red-zone signs.
+// says which check-in answers are red-zone signs. Version 3 of the templates
+// with a check-in adds each question as a carer is asked it.
 var standardTemplates = []standardTemplate{
-	{key: "asthma", name: "Asthma", snomed: SnomedAsthma, version: 2, content: TemplateContent{
+	{key: "asthma", name: "Asthma", snomed: SnomedAsthma, version: 3, content: TemplateContent{
 		PeakFlow: &PeakFlowRule{AmberPercent: 80, RedPercent: 50},
 		Medicines: []Medicine{
 			{Form: "Inhaler", Dose: "2 puffs", Frequency: "Morning and evening, every day", Purpose: "Preventer"},
@@ -172,10 +176,10 @@ var standardTemplates = []standardTemplate{
 		},
 		RequiredMedicines: []RequiredMedicine{{Purpose: "Reliever", Description: "a reliever inhaler"}},
 		SymptomQuestions: []CheckInQuestion{
-			{Text: "Have you needed your reliever inhaler 3 or more times this week?", Zone: ZoneAmber},
-			{Text: "Have you woken up at night because of your asthma?", Zone: ZoneAmber},
-			{Text: "Has your asthma got in the way of your day?", Zone: ZoneAmber},
-			{Text: "Is your reliever inhaler not helping, or are you too breathless to talk, walk or eat?", Zone: ZoneRed},
+			{Text: "Have you needed your reliever inhaler 3 or more times this week?", AboutThem: "Has {name} needed the reliever inhaler 3 or more times this week?", Zone: ZoneAmber},
+			{Text: "Have you woken up at night because of your asthma?", AboutThem: "Has {name} woken up at night because of asthma?", Zone: ZoneAmber},
+			{Text: "Has your asthma got in the way of your day?", AboutThem: "Has asthma got in the way of {name}'s day?", Zone: ZoneAmber},
+			{Text: "Is your reliever inhaler not helping, or are you too breathless to talk, walk or eat?", AboutThem: "Is the reliever inhaler not helping, or is {name} too breathless to talk, walk or eat?", Zone: ZoneRed},
 		},
 		Zones: []TemplateZone{
 			{Colour: ZoneGreen, Title: "Every day",
@@ -193,13 +197,13 @@ var standardTemplates = []standardTemplate{
 				Actions: says("Sit up straight and try to keep calm", "Take 1 puff of my reliever inhaler every 30 to 60 seconds, up to 10 puffs",
 					"Call 999 if I do not feel better", "If the ambulance has not come within 15 minutes, take my reliever inhaler again, up to 10 puffs")},
 		}}},
-	{key: "epilepsy", name: "Epilepsy", snomed: "84757009", version: 2, content: TemplateContent{
+	{key: "epilepsy", name: "Epilepsy", snomed: "84757009", version: 3, content: TemplateContent{
 		Medicines:         []Medicine{{Form: "Oromucosal solution", Purpose: "Emergency medicine"}, {Form: "Tablet", Purpose: "Everyday medicine"}},
 		RequiredMedicines: []RequiredMedicine{{Purpose: "Emergency medicine", Description: "the emergency (rescue) medicine"}},
 		SymptomQuestions: []CheckInQuestion{
-			{Text: "Have you had a seizure since your last check-in?", Zone: ZoneAmber},
-			{Text: "Have you missed any doses of your medicine?", Zone: ZoneAmber},
-			{Text: "Have you had a seizure that lasted longer than 5 minutes, or one after another without waking in between?", Zone: ZoneRed},
+			{Text: "Have you had a seizure since your last check-in?", AboutThem: "Has {name} had a seizure since the last check-in?", Zone: ZoneAmber},
+			{Text: "Have you missed any doses of your medicine?", AboutThem: "Has {name} missed any doses of epilepsy medicine?", Zone: ZoneAmber},
+			{Text: "Have you had a seizure that lasted longer than 5 minutes, or one after another without waking in between?", AboutThem: "Has {name} had a seizure that lasted longer than 5 minutes, or one after another without waking in between?", Zone: ZoneRed},
 		},
 		Zones: []TemplateZone{
 			{Colour: ZoneGreen, Title: "My seizures and what they look like",
@@ -221,14 +225,14 @@ var standardTemplates = []standardTemplate{
 					"It is my first seizure", "I am injured", "I have trouble breathing"),
 				Actions: says("Call 999 and say I am having a seizure", "Give my emergency medicine if it has not been given", "Stay with me until help arrives")},
 		}}},
-	{key: "type-1-diabetes", name: "Type 1 diabetes", snomed: "46635009", version: 2, content: TemplateContent{
+	{key: "type-1-diabetes", name: "Type 1 diabetes", snomed: "46635009", version: 3, content: TemplateContent{
 		Medicines: []Medicine{{Form: "Injection or pump", Purpose: "Insulin"}, {Form: "Tablets or gel", Purpose: "Fast-acting glucose"},
 			{Form: "Injection or nasal spray", Purpose: "Glucagon"}},
 		RequiredMedicines: []RequiredMedicine{{Purpose: "Insulin", Description: "insulin"}, {Purpose: "Fast-acting glucose", Description: "fast-acting glucose"}},
 		SymptomQuestions: []CheckInQuestion{
-			{Text: "Have you had a hypo since your last check-in?", Zone: ZoneAmber},
-			{Text: "Have you had ketones this week?", Zone: ZoneAmber},
-			{Text: "Have you had a hypo where you could not swallow, became very drowsy or needed someone else to treat it?", Zone: ZoneRed},
+			{Text: "Have you had a hypo since your last check-in?", AboutThem: "Has {name} had a hypo since the last check-in?", Zone: ZoneAmber},
+			{Text: "Have you had ketones this week?", AboutThem: "Has {name} had ketones this week?", Zone: ZoneAmber},
+			{Text: "Have you had a hypo where you could not swallow, became very drowsy or needed someone else to treat it?", AboutThem: "Has {name} had a hypo that needed someone else to treat it, or with trouble swallowing or great drowsiness?", Zone: ZoneRed},
 		},
 		Zones: []TemplateZone{
 			{Colour: ZoneGreen, Title: "Every day",
@@ -263,13 +267,13 @@ var standardTemplates = []standardTemplate{
 					ask("Use my adrenaline auto-injector without delay:", "The auto-injector's name and dose", "For example, EpiPen 300 micrograms, into the outer thigh"),
 					say("Call 999 and say \"anaphylaxis\""), say("If I am no better after 5 minutes, use my second auto-injector")}},
 		}}},
-	{key: "sickle-cell", name: "Sickle cell disease", snomed: "417357006", version: 2, content: TemplateContent{
+	{key: "sickle-cell", name: "Sickle cell disease", snomed: "417357006", version: 3, content: TemplateContent{
 		Medicines:         []Medicine{{Form: "Tablets or liquid", Purpose: "Pain relief"}, {Form: "Tablet", Purpose: "Everyday medicine"}},
 		RequiredMedicines: []RequiredMedicine{{Purpose: "Pain relief", Description: "pain relief"}},
 		SymptomQuestions: []CheckInQuestion{
-			{Text: "Have you had pain this week?", Zone: ZoneAmber},
-			{Text: "Have you had a temperature of 38°C or more?", Zone: ZoneRed},
-			{Text: "Have you had chest pain, breathlessness, or weakness in your face or an arm?", Zone: ZoneRed},
+			{Text: "Have you had pain this week?", AboutThem: "Has {name} had pain this week?", Zone: ZoneAmber},
+			{Text: "Have you had a temperature of 38°C or more?", AboutThem: "Has {name} had a temperature of 38°C or more?", Zone: ZoneRed},
+			{Text: "Have you had chest pain, breathlessness, or weakness in your face or an arm?", AboutThem: "Has {name} had chest pain, breathlessness, or weakness in the face or an arm?", Zone: ZoneRed},
 		},
 		Zones: []TemplateZone{
 			{Colour: ZoneGreen, Title: "Every day",

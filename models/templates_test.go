@@ -2,6 +2,7 @@ package models_test
 
 import (
 	"regexp"
+	"strings"
 	"testing"
 
 	"healthpassport/models"
@@ -36,6 +37,12 @@ func TestStandardTemplates(t *testing.T) {
 			content, err := template.Decode()
 			if err != nil {
 				t.Fatal(err)
+			}
+			for _, question := range content.SymptomQuestions {
+				words := " " + strings.ToLower(question.AboutThem) + " "
+				if !strings.Contains(question.AboutThem, "{name}") || strings.Contains(words, " you") || strings.Contains(words, " he ") || strings.Contains(words, " she ") {
+					t.Errorf("%s asks a carer %q for %q; want the person's name and no pronoun", template.Name, question.AboutThem, question.Text)
+				}
 			}
 			colours := ""
 			for _, zone := range content.Zones {

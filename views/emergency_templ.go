@@ -47,7 +47,7 @@ func EmergencyPage(p Page, passport *models.Passport, base string) templ.Compone
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = backLink(base, "Back to the passport").Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = backLink(base, "Back to "+p.Voice.Whose()+" passport").Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -198,7 +198,7 @@ func PassportPrintPage(p Page, passport *models.Passport, printed string) templ.
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = passportBody(passport).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = passportBody(passport, p.Voice).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

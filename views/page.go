@@ -22,6 +22,12 @@ type Page struct {
 	Path  string
 	Form  *Form
 
+	// Voice is how a reader page speaks of the person whose passport it is.
+	Voice Voice
+
+	// Flash says what the person's last save did, shown once.
+	Flash string
+
 	// What waits in a nurse's queues, shown in the navigation.
 	Prescriptions int64
 	Alerts        int64
@@ -87,7 +93,7 @@ func (p Page) Navigation() []NavItem {
 	case models.RolePatient:
 		return []NavItem{{"My passport", "/passport"}, {"Emergency steps", "/emergency"}}
 	case models.RoleCarer:
-		return []NavItem{{"People I care for", "/people"}}
+		return []NavItem{{"People you care for", "/people"}}
 	case models.RoleAdmin:
 		return []NavItem{{"Overview", "/admin"}}
 	case models.RoleCommissioner:
