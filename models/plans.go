@@ -76,7 +76,7 @@ func (s *Store) CreatePlan(actor Actor, patientID uint, template *ConditionTempl
 		if err := s.addFirstVersion(tx, plan.ID, actor.UserID, content, state); err != nil {
 			return err
 		}
-		return s.audit(tx, actor, AuditEntry{Action: "plan.created", PatientID: &patientID, TargetType: "plan",
+		return s.audit(tx, actor, AuditEntry{Action: AuditPlanCreated, PatientID: &patientID, TargetType: "plan",
 			TargetID: uintString(plan.ID), Detail: template.Name + " version 1, " + state})
 	})
 	return &plan, err
@@ -107,7 +107,7 @@ func (s *Store) SavePlanVersion(actor Actor, plan *ActionPlan, base int, content
 			}
 			return err
 		}
-		return s.audit(tx, actor, AuditEntry{Action: "plan.saved", PatientID: &plan.PatientID, TargetType: "plan",
+		return s.audit(tx, actor, AuditEntry{Action: AuditPlanSaved, PatientID: &plan.PatientID, TargetType: "plan",
 			TargetID: uintString(plan.ID), Detail: fmt.Sprintf("%s version %d, %s", plan.ConditionName, version.Number, state)})
 	})
 	if err != nil {
