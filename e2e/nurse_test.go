@@ -190,7 +190,7 @@ func TestNurseWritesEditsAndComparesAPlan(t *testing.T) {
 		v.focus("#clash-0-yours")
 		v.must(v.page.Keyboard.Type(input.Space))
 		v.press(`main form button[type="submit"]`)
-		v.see("Version 4, saved by Alex Morgan", "Keep taking the preventer", "Act now", "Call 999 now")
+		v.see("Version 4, saved by Alex Morgan", "Green zone: keep taking the preventer", "Amber zone: act now", "Red zone: call 999 now")
 
 		// A second condition, with its own plan.
 		var epilepsy models.ConditionTemplate
