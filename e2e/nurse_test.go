@@ -163,6 +163,36 @@ func TestNurseWritesEditsAndComparesAPlan(t *testing.T) {
 		v.see("Compare versions 1 and 2", "Best peak flow", "400", "450")
 		v.audit()
 
+		// Another nurse saves while this one edits: the conflict page shows
+		// both sets of changes and asks about the field both changed.
+		var plan models.ActionPlan
+		v.must(store.DB().Where("patient_id = ? AND condition_name = ?", patient.ID, "Asthma").First(&plan).Error)
+		v.visit(fmt.Sprintf("/patients/%s/plans/%d/edit", patient.Ref, plan.ID))
+		v.see(`name="base" value="2"`)
+		other, err := store.LatestVersion(plan.ID)
+		v.must(err)
+		content, err := other.PlanContent()
+		v.must(err)
+		content.Zones[0].Title = "Keep taking the preventer"
+		content.Zones[2].Title = "Get help straight away"
+		nurse, err := store.UserByUsername("nurse")
+		v.must(err)
+		_, err = store.SavePlanVersion(models.Actor{UserID: nurse.ID, Role: models.RoleNurse}, &plan, 2, content, models.VersionPublished)
+		v.must(err)
+		v.replaceIn("#zone-amber-title", "Act now")
+		v.replaceIn("#zone-red-title", "Call 999 now")
+		v.press(`main form button[type="submit"]`)
+		v.see("Someone else changed this plan", "What Alex Morgan changed", "Keep taking the preventer", "What you changed", "Act now",
+			"Red zone title", "Get help straight away", "Call 999 now")
+		v.audit()
+		v.press(`main form button[type="submit"]`)
+		v.see("There is a problem", "Choose which to keep: Red zone title")
+		v.audit()
+		v.focus("#clash-0-yours")
+		v.must(v.page.Keyboard.Type(input.Space))
+		v.press(`main form button[type="submit"]`)
+		v.see("Version 4, saved by Alex Morgan", "Green zone: keep taking the preventer", "Amber zone: act now", "Red zone: call 999 now")
+
 		// A second condition, with its own plan.
 		var epilepsy models.ConditionTemplate
 		v.must(store.DB().Where("key = ?", "epilepsy").First(&epilepsy).Error)

@@ -102,7 +102,7 @@ func (h *Handler) signOutDevice(c *gin.Context) {
 		h.serverError(c, err)
 		return
 	}
-	h.audit(c, models.AuditEntry{Action: "devices.signed-out", TargetType: "user", TargetID: user.Username, Detail: strconv.FormatInt(ended, 10) + " sessions"})
+	h.audit(c, models.AuditEntry{Action: models.AuditDevicesSignedOut, TargetType: "user", TargetID: user.Username, Detail: strconv.FormatInt(ended, 10) + " sessions"})
 	if oneDevice && ended == 0 {
 		h.notFound(c)
 		return

@@ -416,8 +416,10 @@ func (h *Handler) editPlan(c *gin.Context) {
 }
 
 // savePlan saves an edit as a new version. If someone else saved since the
-// editor opened, nothing is saved: the nurse sees the latest version beside
-// what they typed, and can save again knowingly.
+// editor opened, nothing is saved: the nurse sees what each of them changed
+// and saves again from the latest version, keeping both sets of changes.
+// Saving from the conflict page sends merge-from, the version the edit
+// started from, and base, the version it is merged onto.
 func (h *Handler) savePlan(c *gin.Context) {
 	patient, plan, ok := h.staffPlan(c)
 	if !ok {
@@ -430,44 +432,67 @@ func (h *Handler) savePlan(c *gin.Context) {
 	}
 	form := views.NewForm()
 	base, _ := strconv.Atoi(formValue(c, form, "base"))
+	baseVersion, baseContent, ok := h.planVersion(c, plan, base)
+	if !ok {
+		return
+	}
 	// The blanks are those of the version the editor opened.
-	baseVersion, err := h.store.PlanVersionNumbered(plan.ID, base)
-	if h.lookupFailed(c, err) {
-		return
+	editedFrom, editedContent := baseVersion, baseContent
+	if merging := formValue(c, form, "merge-from"); merging != "" {
+		from, _ := strconv.Atoi(merging)
+		if editedFrom, editedContent, ok = h.planVersion(c, plan, from); !ok {
+			return
+		}
 	}
-	baseContent, err := baseVersion.PlanContent()
-	if err != nil {
-		h.serverError(c, err)
-		return
-	}
-	content := readPlan(c, form, templated.PeakFlow, baseContent.Blanks)
+	yours := readPlan(c, form, templated.PeakFlow, editedContent.Blanks)
 	state := readState(c, form)
-	if state == models.VersionPublished {
-		checkPublishable(c, form, content, baseContent.Blanks, templated.RequiredMedicines)
+	content := yours
+	conflict := views.PlanConflict{Patient: patient, Plan: plan, EditedFrom: editedFrom.Number, Form: form}
+	if editedFrom.Number != base && !form.HasErrors() {
+		// Only the conflict page's choices decide a clash; a clash left
+		// unchosen is asked again.
+		content, conflict.Clashes = models.MergePlans(editedContent, baseContent, yours, clashChoices(c, form, editedContent, baseContent, yours))
+		if state == models.VersionPublished {
+			for _, problem := range content.PublishProblems(templated.RequiredMedicines) {
+				form.Add("intent", problem.Message+". Save as a draft, then finish the plan in the editor")
+			}
+		}
+		if form.HasErrors() {
+			conflict.Latest = base
+			h.renderConflict(c, http.StatusUnprocessableEntity, plan, editedContent, baseContent, yours, conflict)
+			return
+		}
 	}
-	editor := views.PlanEditor{Plan: plan, Template: template, Base: base, Form: form, PeakFlow: templated.PeakFlow, Blanks: baseContent.Blanks}
+	if state == models.VersionPublished && editedFrom.Number == base {
+		checkPublishable(c, form, content, editedContent.Blanks, templated.RequiredMedicines)
+	}
+	editor := views.PlanEditor{Plan: plan, Template: template, Base: editedFrom.Number, Form: form, PeakFlow: templated.PeakFlow, Blanks: editedContent.Blanks}
 	if form.HasErrors() {
 		h.renderEditor(c, http.StatusUnprocessableEntity, patient, editor)
 		return
 	}
+	if len(models.DiffPlans(baseContent, content)) == 0 && state == baseVersion.State {
+		form = planForm(baseContent, templated.PeakFlow)
+		form.Add("zone-green-title", "There are no changes to save")
+		h.renderEditor(c, http.StatusUnprocessableEntity, patient, views.PlanEditor{Plan: plan, Template: template, Base: base, Form: form,
+			PeakFlow: templated.PeakFlow, Blanks: baseContent.Blanks})
+		return
+	}
 	version, err := h.store.SavePlanVersion(actor(c), plan, base, content, state)
 	if errors.Is(err, models.ErrStaleVersion) {
-		latest, err := h.store.PlanHistory(plan.ID)
+		latest, err := h.store.LatestVersion(plan.ID)
 		if err != nil {
 			h.serverError(c, err)
 			return
 		}
-		latestContent, err := latest[0].PlanContent()
+		latestContent, err := latest.PlanContent()
 		if err != nil {
 			h.serverError(c, err)
 			return
 		}
-		editor.Base = latest[0].Number
-		editor.Conflict = &latest[0]
-		editor.ConflictContent = latestContent
-		form.Add("zone-green-title", fmt.Sprintf("%s saved version %d of this plan while you were editing. Your changes have not been saved. Check the latest version below, then save again if your changes are still needed",
-			latest[0].AuthorName, latest[0].Number))
-		h.renderEditor(c, http.StatusConflict, patient, editor)
+		conflict.Latest = latest.Number
+		_, conflict.Clashes = models.MergePlans(editedContent, latestContent, yours, nil)
+		h.renderConflict(c, http.StatusConflict, plan, editedContent, latestContent, yours, conflict)
 		return
 	}
 	if err != nil {
@@ -485,6 +510,56 @@ func planSavedMessage(condition, state string, version int) string {
 		return fmt.Sprintf("%s plan published as version %d", condition, version)
 	}
 	return fmt.Sprintf("%s plan saved as draft version %d", condition, version)
+}
+
+// planVersion finds one of the plan's versions and what it says.
+func (h *Handler) planVersion(c *gin.Context, plan *models.ActionPlan, number int) (*models.PlanVersion, models.PlanContent, bool) {
+	version, err := h.store.PlanVersionNumbered(plan.ID, number)
+	if h.lookupFailed(c, err) {
+		return nil, models.PlanContent{}, false
+	}
+	content, err := version.PlanContent()
+	if err != nil {
+		h.serverError(c, err)
+		return nil, models.PlanContent{}, false
+	}
+	return version, content, true
+}
+
+// clashChoices reads, for each field both nurses changed, whether to use
+// this nurse's change; a clash with no choice is an error on the form.
+func clashChoices(c *gin.Context, form *views.Form, base, theirs, yours models.PlanContent) map[string]bool {
+	_, clashes := models.MergePlans(base, theirs, yours, nil)
+	useYours := map[string]bool{}
+	for i, clash := range clashes {
+		switch formValue(c, form, views.ClashField(i)) {
+		case "yours":
+			useYours[clash.Field] = true
+		case "theirs":
+		default:
+			form.Add(views.ClashField(i), "Choose which to keep: "+clash.Field)
+		}
+	}
+	return useYours
+}
+
+// renderConflict shows what the other nurse changed and what this one typed,
+// both from the version the edit started from, latest being the version
+// the edit is merged onto.
+func (h *Handler) renderConflict(c *gin.Context, status int, plan *models.ActionPlan, edited, latest, yours models.PlanContent, conflict views.PlanConflict) {
+	history, err := h.store.PlanHistory(plan.ID)
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	for i := range history {
+		if history[i].Number == conflict.Latest {
+			conflict.LatestVersion = &history[i]
+		}
+	}
+	conflict.Theirs = models.DiffPlans(edited, latest)
+	conflict.Yours = models.DiffPlans(edited, yours)
+	render(c, status, views.PlanConflictPage(h.page(c, "Someone else changed this plan", conflict.Form), conflict))
 }
 
 func (h *Handler) renderEditor(c *gin.Context, status int, patient *models.Patient, editor views.PlanEditor) {

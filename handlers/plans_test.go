@@ -2,9 +2,11 @@ package handlers_test
 
 import (
 	"fmt"
+	"html"
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -140,6 +142,97 @@ func TestPlanEditorRefusesBadInputAndStoresNothing(t *testing.T) {
 	})
 }
 
+var hiddenInput = regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)"`)
+
+// hiddenFields are the hidden inputs of a page, as its form would send them.
+func hiddenFields(r response) url.Values {
+	form := url.Values{}
+	for _, m := range hiddenInput.FindAllStringSubmatch(r.body, -1) {
+		form.Set(html.UnescapeString(m[1]), html.UnescapeString(m[2]))
+	}
+	return form
+}
+
+// TestConflictingEditsAreMergedFieldByField has two nurses edit the same
+// version: the second sees what each changed, chooses where both changed
+// the same field, and saves a version with both nurses' changes.
+func TestConflictingEditsAreMergedFieldByField(t *testing.T) {
+	eachServer(t, func(t *testing.T, s *testServer) {
+		nurse, _ := s.store.UserByUsername("nurse")
+		second := models.User{Username: "nurse2", PasswordHash: nurse.PasswordHash, Role: models.RoleNurse, DisplayName: "Bea Okoye"}
+		s.db.Create(&second)
+		var membership models.Membership
+		s.db.First(&membership, "user_id = ?", nurse.ID)
+		s.db.Create(&models.Membership{UserID: second.ID, OrganisationID: membership.OrganisationID})
+		var plan models.ActionPlan
+		s.db.First(&plan, "patient_id = ?", s.patient(t, ameliaRef).ID)
+		path := fmt.Sprintf("/patients/%s/plans/%d", ameliaRef, plan.ID)
+		alex, bea := s.browser(t), s.browser(t)
+		alex.signIn("nurse")
+		bea.signIn("nurse2")
+		start := asthmaPlan("300")
+		start.Set("base", "1")
+		mustContain(t, alex.post(path, start), "Version 2, saved by Alex Morgan")
+
+		alexEdit, beaEdit := asthmaPlan("300"), asthmaPlan("300")
+		alexEdit.Set("base", "2")
+		alexEdit.Set("zone-green-title", "Alex's green")
+		alexEdit.Set("zone-red-title", "Alex's red")
+		beaEdit.Set("base", "2")
+		beaEdit.Set("zone-amber-title", "Bea's amber")
+		beaEdit.Set("zone-red-title", "Bea's red")
+		mustContain(t, alex.post(path, alexEdit), "Version 3, saved by Alex Morgan")
+
+		r := bea.post(path, beaEdit)
+		mustStatus(t, r, http.StatusConflict)
+		mustContain(t, r, "Alex Morgan saved version 3 of this plan while you were editing", "What Alex Morgan changed",
+			"Green zone title", "Alex's green", "What you changed", "Amber zone title", "Bea's amber",
+			"You both changed the same field", "Red zone title", "Keep Alex Morgan's: Alex's red", "Use yours: Bea's red")
+		if n := s.count(&models.PlanVersion{}); n != 3 {
+			t.Fatalf("%d versions after the refused save; want 3", n)
+		}
+		merge := hiddenFields(r)
+		if merge.Get("base") != "3" || merge.Get("merge-from") != "2" {
+			t.Fatalf("the conflict form merges version %s onto %s; want 2 onto 3", merge.Get("merge-from"), merge.Get("base"))
+		}
+		merge.Set("intent", models.VersionPublished)
+		r = bea.post(path, merge)
+		mustStatus(t, r, http.StatusUnprocessableEntity)
+		mustContain(t, r, "There is a problem", "Choose which to keep: Red zone title", "Alex's green")
+
+		merge.Set("clash-0", "yours")
+		mustContain(t, bea.post(path, merge), "Version 4, saved by Bea Okoye")
+		latest, err := s.store.LatestVersion(plan.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		content, err := latest.PlanContent()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var titles []string
+		for _, zone := range content.Zones {
+			titles = append(titles, zone.Title)
+		}
+		if want := []string{"Alex's green", "Bea's amber", "Bea's red"}; !slices.Equal(titles, want) {
+			t.Errorf("merged titles %q; want %q", titles, want)
+		}
+
+		// Saving what the plan already says makes no new version.
+		same := asthmaPlan("300")
+		same.Set("base", "4")
+		same.Set("zone-green-title", "Alex's green")
+		same.Set("zone-amber-title", "Bea's amber")
+		same.Set("zone-red-title", "Bea's red")
+		r = bea.post(path, same)
+		mustStatus(t, r, http.StatusUnprocessableEntity)
+		mustContain(t, r, "There is a problem", "There are no changes to save", `name="base" value="4"`)
+		if n := s.count(&models.PlanVersion{}); n != 4 {
+			t.Errorf("%d versions after saving no change; want 4", n)
+		}
+	})
+}
+
 // TestTwoNursesCannotOverwriteEachOther opens the editor twice on the same
 // version. The first save wins; the second is refused, shown the latest
 // version and keeps what was typed.
@@ -172,7 +265,7 @@ func TestTwoNursesCannotOverwriteEachOther(t *testing.T) {
 		r := bea.post(path, late)
 		mustStatus(t, r, http.StatusConflict)
 		mustContain(t, r, "Alex Morgan saved version 2 of this plan while you were editing", "Your changes have not been saved",
-			"The latest version: version 2", "Green zone: alex's change", `value="Bea's change"`, `name="base" value="2"`)
+			"What Alex Morgan changed", "Alex's change", `value="Bea's change"`, `name="base" value="2"`)
 		if s.count(&models.PlanVersion{}) != 2 {
 			t.Fatal("the late save was stored")
 		}

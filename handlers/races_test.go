@@ -133,6 +133,9 @@ func TestSimultaneousPlanSavesMakeOneVersion(t *testing.T) {
 			alexForm, beaForm := asthmaPlan("300"), asthmaPlan("310")
 			alexForm.Set("base", base)
 			beaForm.Set("base", base)
+			// Each pair changes the plan, so neither save is one of no change.
+			alexForm.Set("zone-green-title", "Alex's version "+base)
+			beaForm.Set("zone-green-title", "Bea's version "+base)
 			responses := atOnce(t, submission{alexBrowser, path, alexForm}, submission{beaBrowser, path, beaForm})
 			if responses[0].status == http.StatusSeeOther && responses[1].status == http.StatusSeeOther {
 				savedTwice++

@@ -134,7 +134,7 @@ func (h *Handler) openShared(c *gin.Context) {
 	}
 	share, err := h.store.OpenShare(actor(c), attempt.code, attempt.dob)
 	if errors.Is(err, models.ErrNotFound) {
-		h.refuse(c, attempt, "share.refused", "The access code or date of birth is not right, or the code has stopped working")
+		h.refuse(c, attempt, models.AuditShareRefused, "The access code or date of birth is not right, or the code has stopped working")
 		return
 	}
 	if err != nil {
@@ -177,7 +177,7 @@ func (h *Handler) sharedView(c *gin.Context) {
 		h.serverError(c, err)
 		return
 	}
-	if !h.auditAccess(c, models.AuditEntry{Action: "share.viewed", PatientID: &patient.ID, TargetType: "share", TargetID: strconv.Itoa(id), Detail: share.Recipient}) {
+	if !h.auditAccess(c, models.AuditEntry{Action: models.AuditShareViewed, PatientID: &patient.ID, TargetType: "share", TargetID: strconv.Itoa(id), Detail: share.Recipient}) {
 		return
 	}
 	render(c, http.StatusOK, views.SharedEmergencyPage(h.page(c, "Emergency information", nil), passport, *share))

@@ -22,20 +22,128 @@ type Actor struct {
 	RequestID string
 }
 
-// Audit actions.
+// Audit actions. Each has its wording in auditWording.
 const (
-	AuditSignIn           = "sign-in"
-	AuditSignInFailed     = "sign-in.failed"
-	AuditSignInThrottled  = "sign-in.throttled"
-	AuditSignOut          = "sign-out"
-	AuditAccessRefused    = "access.refused"
-	AuditPatientViewed    = "patient.viewed"
-	AuditPatientCreated   = "patient.registered"
-	AuditPassportViewed   = "passport.viewed"
-	AuditActivationIssued = "activation-code.issued"
-	AuditActivated        = "account.activated"
-	AuditActivationFailed = "activation.failed"
+	AuditSignIn                = "sign-in"
+	AuditSignInFailed          = "sign-in.failed"
+	AuditSignInThrottled       = "sign-in.throttled"
+	AuditSignOut               = "sign-out"
+	AuditAccessRefused         = "access.refused"
+	AuditPatientViewed         = "patient.viewed"
+	AuditPatientCreated        = "patient.registered"
+	AuditPatientUpdated        = "patient.updated"
+	AuditPassportViewed        = "passport.viewed"
+	AuditActivationIssued      = "activation-code.issued"
+	AuditActivated             = "account.activated"
+	AuditActivationFailed      = "activation.failed"
+	AuditAccountDisabled       = "account.disabled"
+	AuditPasswordChanged       = "password.changed"
+	AuditDevicesSignedOut      = "devices.signed-out"
+	AuditPlanCreated           = "plan.created"
+	AuditPlanSaved             = "plan.saved"
+	AuditTemplateApproved      = "template.approved"
+	AuditReviewRecorded        = "review.recorded"
+	AuditReadingRecorded       = "reading.recorded"
+	AuditAlertAcknowledged     = "alert.acknowledged"
+	AuditPrescriptionRequested = "prescription.requested"
+	AuditPrescriptionApproved  = "prescription.approved"
+	AuditPrescriptionRejected  = "prescription.rejected"
+	AuditPrescriptionReady     = "prescription.ready"
+	AuditCarerLinked           = "carer.linked"
+	AuditCarerInvited          = "carer.invited"
+	AuditCarerRevoked          = "carer.revoked"
+	AuditShareCreated          = "share.created"
+	AuditShareRevoked          = "share.revoked"
+	AuditShareUsed             = "share.used"
+	AuditShareViewed           = "share.viewed"
+	AuditShareRefused          = "share.refused"
 )
+
+// auditWording says what each action was, as a person reads it in the
+// audit log and a record's activity: who did it follows ("by Jane Smith,
+// nurse").
+var auditWording = map[string]string{
+	AuditSignIn:                "Signed in",
+	AuditSignInFailed:          "Sign in failed: wrong username or password",
+	AuditSignInThrottled:       "Sign in blocked after too many tries",
+	AuditSignOut:               "Signed out",
+	AuditAccessRefused:         "Access refused",
+	AuditPatientViewed:         "Record viewed",
+	AuditPatientCreated:        "Patient registered",
+	AuditPatientUpdated:        "Contact details changed",
+	AuditPassportViewed:        "Passport viewed",
+	AuditActivationIssued:      "Activation letter printed",
+	AuditActivated:             "Account set up",
+	AuditActivationFailed:      "Account set up failed: wrong activation code",
+	AuditAccountDisabled:       "Account switched off",
+	AuditPasswordChanged:       "Password changed",
+	AuditDevicesSignedOut:      "Signed out on other devices",
+	AuditPlanCreated:           "Action plan written",
+	AuditPlanSaved:             "Action plan changed",
+	AuditTemplateApproved:      "Condition template approved",
+	AuditReviewRecorded:        "Review recorded",
+	AuditReadingRecorded:       "Reading recorded",
+	AuditAlertAcknowledged:     "Red zone alert dealt with",
+	AuditPrescriptionRequested: "Repeat prescription asked for",
+	AuditPrescriptionApproved:  "Repeat prescription approved",
+	AuditPrescriptionRejected:  "Repeat prescription turned down",
+	AuditPrescriptionReady:     "Repeat prescription ready to collect",
+	AuditCarerLinked:           "Carer added",
+	AuditCarerInvited:          "Carer invited",
+	AuditCarerRevoked:          "Carer removed",
+	AuditShareCreated:          "Emergency page shared",
+	AuditShareRevoked:          "Emergency page sharing stopped",
+	AuditShareUsed:             "Shared emergency page opened",
+	AuditShareViewed:           "Emergency page sharing checked",
+	AuditShareRefused:          "Shared emergency page refused: wrong code or date of birth",
+}
+
+// AuditWording says what an action was in plain English. An action with
+// no wording, as an old entry's might be, reads as "Other activity" rather
+// than as its code.
+func AuditWording(action string) string {
+	if wording, ok := auditWording[action]; ok {
+		return wording
+	}
+	return "Other activity"
+}
+
+// AuditActivity is an audit entry with the name of who acted, as the audit
+// log and a record's activity show it.
+type AuditActivity struct {
+	AuditEvent
+	ActorName string // empty when no one was signed in
+}
+
+// roleNames are roles as people say them.
+var roleNames = map[Role]string{
+	RolePatient:      "patient",
+	RoleCarer:        "carer",
+	RoleNurse:        "nurse",
+	RoleAdmin:        "administrator",
+	RoleCommissioner: "commissioner",
+}
+
+// Who names who acted and in what role, such as "Jane Smith, nurse", or
+// is empty when no one was signed in.
+func (a AuditActivity) Who() string {
+	if a.ActorName == "" {
+		return ""
+	}
+	if role, ok := roleNames[Role(a.ActorRole)]; ok {
+		return a.ActorName + ", " + role
+	}
+	return a.ActorName
+}
+
+// Sentence says what happened and who did it, such as "Record viewed by
+// Jane Smith, nurse".
+func (a AuditActivity) Sentence() string {
+	if who := a.Who(); who != "" {
+		return AuditWording(a.Action) + " by " + who
+	}
+	return AuditWording(a.Action)
+}
 
 // AuditEntry describes what happened to which record.
 type AuditEntry struct {
@@ -195,20 +303,26 @@ func (s *Store) VerifyAuditLog() (int, error) {
 
 // AuditEventsFor lists the newest entries about patients of the given
 // organisations, and entries by staff of them, newest first.
-func (s *Store) AuditEventsFor(organisationIDs []uint, limit int) ([]AuditEvent, error) {
-	var events []AuditEvent
-	err := s.db.Where("patient_id IN (?) OR actor_id IN (?)",
+func (s *Store) AuditEventsFor(organisationIDs []uint, limit int) ([]AuditActivity, error) {
+	return s.auditActivity(s.db.Where("audit_events.patient_id IN (?) OR audit_events.actor_id IN (?)",
 		s.db.Model(&Patient{}).Select("id").Where("practice_id IN ?", organisationIDs),
 		s.db.Model(&Membership{}).Select("user_id").Where("organisation_id IN ?", organisationIDs),
-	).Order("id DESC").Limit(limit).Find(&events).Error
-	return events, err
+	), limit)
 }
 
 // AuditEventsForPatient lists what happened to one patient's record.
-func (s *Store) AuditEventsForPatient(patientID uint, limit int) ([]AuditEvent, error) {
-	var events []AuditEvent
-	err := s.db.Where("patient_id = ?", patientID).Order("id DESC").Limit(limit).Find(&events).Error
-	return events, err
+func (s *Store) AuditEventsForPatient(patientID uint, limit int) ([]AuditActivity, error) {
+	return s.auditActivity(s.db.Where("audit_events.patient_id = ?", patientID), limit)
+}
+
+// auditActivity lists the entries that scope finds, newest first, with the
+// name of who acted joined in the same query.
+func (s *Store) auditActivity(scope *gorm.DB, limit int) ([]AuditActivity, error) {
+	var activity []AuditActivity
+	err := scope.Model(&AuditEvent{}).Select("audit_events.*, users.display_name AS actor_name").
+		Joins("LEFT JOIN users ON users.id = audit_events.actor_id").
+		Order("audit_events.id DESC").Limit(limit).Scan(&activity).Error
+	return activity, err
 }
 
 func truncate(s string, n int) string {

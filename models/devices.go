@@ -73,7 +73,7 @@ func (s *Store) DisableAccount(actor Actor, userID uint) error {
 		if _, err := endSessions(tx, "user_id = ?", userID); err != nil {
 			return err
 		}
-		return s.audit(tx, actor, AuditEntry{Action: "account.disabled", TargetType: "user", TargetID: uintString(userID)})
+		return s.audit(tx, actor, AuditEntry{Action: AuditAccountDisabled, TargetType: "user", TargetID: uintString(userID)})
 	})
 }
 
@@ -112,6 +112,6 @@ func (s *Store) ChangePassword(actor Actor, userID uint, hash string) error {
 		if err := tx.Model(&User{}).Where("id = ?", userID).Updates(map[string]any{"password_hash": hash, "updated_at": s.now()}).Error; err != nil {
 			return err
 		}
-		return s.audit(tx, actor, AuditEntry{Action: "password.changed", TargetType: "user", TargetID: uintString(userID)})
+		return s.audit(tx, actor, AuditEntry{Action: AuditPasswordChanged, TargetType: "user", TargetID: uintString(userID)})
 	})
 }

@@ -22,7 +22,7 @@ func (s *Store) RequestPrescription(actor Actor, patient *Patient, planID uint, 
 			}
 			return err
 		}
-		return s.audit(tx, actor, AuditEntry{Action: "prescription.requested", PatientID: &patient.ID, OnBehalfOf: onBehalf(actor, patient),
+		return s.audit(tx, actor, AuditEntry{Action: AuditPrescriptionRequested, PatientID: &patient.ID, OnBehalfOf: onBehalf(actor, patient),
 			TargetType: "prescription-request", TargetID: uintString(request.ID), Detail: medicine})
 	})
 	return &request, err

@@ -52,14 +52,14 @@ func (s *Store) DecidePrescription(actor Actor, requestID uint, decision, reason
 			First(&request).Error; err != nil {
 			return notFound(err)
 		}
-		from, to := RequestRequested, ""
+		from, to, action := RequestRequested, "", ""
 		switch decision {
 		case DecisionApprove:
-			to = RequestApproved
+			to, action = RequestApproved, AuditPrescriptionApproved
 		case DecisionReject:
-			to = RequestRejected
+			to, action = RequestRejected, AuditPrescriptionRejected
 		case DecisionReady:
-			from, to = RequestApproved, RequestReady
+			from, to, action = RequestApproved, RequestReady, AuditPrescriptionReady
 		default:
 			return ErrWrongStatus
 		}
@@ -72,7 +72,7 @@ func (s *Store) DecidePrescription(actor Actor, requestID uint, decision, reason
 			return ErrWrongStatus
 		}
 		request.Status = to
-		return s.audit(tx, actor, AuditEntry{Action: "prescription." + to, PatientID: &request.PatientID,
+		return s.audit(tx, actor, AuditEntry{Action: action, PatientID: &request.PatientID,
 			TargetType: "prescription-request", TargetID: uintString(request.ID), Detail: request.Medicine})
 	})
 	return &request, err
@@ -118,7 +118,7 @@ func (s *Store) AcknowledgeAlert(actor Actor, alertID uint, note string) error {
 		if update.RowsAffected != 1 {
 			return ErrWrongStatus
 		}
-		return s.audit(tx, actor, AuditEntry{Action: "alert.acknowledged", PatientID: &alert.PatientID,
+		return s.audit(tx, actor, AuditEntry{Action: AuditAlertAcknowledged, PatientID: &alert.PatientID,
 			TargetType: "alert", TargetID: uintString(alert.ID)})
 	})
 }

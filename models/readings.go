@@ -113,7 +113,7 @@ func (s *Store) saveReading(actor Actor, patient *Patient, reading *Reading, det
 				return err
 			}
 		}
-		return s.audit(tx, actor, AuditEntry{Action: "reading.recorded", PatientID: &patient.ID, OnBehalfOf: onBehalf(actor, patient),
+		return s.audit(tx, actor, AuditEntry{Action: AuditReadingRecorded, PatientID: &patient.ID, OnBehalfOf: onBehalf(actor, patient),
 			TargetType: "reading", TargetID: uintString(reading.ID), Detail: detail + ", " + reading.Zone + " zone"})
 	})
 }

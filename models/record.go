@@ -88,7 +88,7 @@ func (s *Store) UpdatePatientDetails(actor Actor, patient *Patient, details Pati
 				return err
 			}
 		}
-		return s.audit(tx, actor, AuditEntry{Action: "patient.updated", PatientID: &patient.ID, TargetType: "patient", TargetID: patient.Ref})
+		return s.audit(tx, actor, AuditEntry{Action: AuditPatientUpdated, PatientID: &patient.ID, TargetType: "patient", TargetID: patient.Ref})
 	})
 }
 
@@ -103,7 +103,7 @@ func (s *Store) RecordReview(actor Actor, patient *Patient, review Review) error
 			"updated_at": s.now()}).Error; err != nil {
 			return err
 		}
-		return s.audit(tx, actor, AuditEntry{Action: "review.recorded", PatientID: &patient.ID, TargetType: "review",
+		return s.audit(tx, actor, AuditEntry{Action: AuditReviewRecorded, PatientID: &patient.ID, TargetType: "review",
 			TargetID: uintString(review.ID), Detail: review.Outcome})
 	})
 }
@@ -125,7 +125,7 @@ func (s *Store) LinkCarer(actor Actor, patient *Patient, username, relationship,
 			}
 			return err
 		}
-		return s.audit(tx, actor, AuditEntry{Action: "carer.linked", PatientID: &patient.ID, TargetType: "carer-link",
+		return s.audit(tx, actor, AuditEntry{Action: AuditCarerLinked, PatientID: &patient.ID, TargetType: "carer-link",
 			TargetID: uintString(link.ID), Detail: relationship + ", " + permission})
 	})
 	return &link, err
@@ -146,7 +146,7 @@ func (s *Store) InviteCarer(actor Actor, patient *Patient, name, relationship, p
 		if err := tx.Create(&link).Error; err != nil {
 			return err
 		}
-		if err := s.audit(tx, actor, AuditEntry{Action: "carer.invited", PatientID: &patient.ID, TargetType: "carer-link",
+		if err := s.audit(tx, actor, AuditEntry{Action: AuditCarerInvited, PatientID: &patient.ID, TargetType: "carer-link",
 			TargetID: uintString(link.ID), Detail: relationship + ", " + permission}); err != nil {
 			return err
 		}
@@ -197,7 +197,7 @@ func (s *Store) RevokeCarer(actor Actor, patient *Patient, linkID uint) error {
 		if update.RowsAffected != 1 {
 			return ErrNotFound
 		}
-		return s.audit(tx, actor, AuditEntry{Action: "carer.revoked", PatientID: &patient.ID, TargetType: "carer-link", TargetID: uintString(linkID)})
+		return s.audit(tx, actor, AuditEntry{Action: AuditCarerRevoked, PatientID: &patient.ID, TargetType: "carer-link", TargetID: uintString(linkID)})
 	})
 }
 
@@ -210,7 +210,7 @@ type PatientRecord struct {
 	Readings  []Reading
 	Requests  []PrescriptionRequest
 	Reviews   []Review
-	Activity  []AuditEvent
+	Activity  []AuditActivity
 }
 
 // ContactsOf lists a patient's contacts in their order.

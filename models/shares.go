@@ -36,7 +36,7 @@ func (s *Store) CreateShare(actor Actor, patient *Patient, recipient string, day
 		if err := tx.Create(&share).Error; err != nil {
 			return err
 		}
-		return s.audit(tx, actor, AuditEntry{Action: "share.created", PatientID: &patient.ID, OnBehalfOf: onBehalf(actor, patient),
+		return s.audit(tx, actor, AuditEntry{Action: AuditShareCreated, PatientID: &patient.ID, OnBehalfOf: onBehalf(actor, patient),
 			TargetType: "share", TargetID: uintString(share.ID), Detail: recipient})
 	})
 	return &share, code, err
@@ -59,7 +59,7 @@ func (s *Store) RevokeShare(actor Actor, patient *Patient, shareID uint) error {
 		if update.RowsAffected != 1 {
 			return ErrNotFound
 		}
-		return s.audit(tx, actor, AuditEntry{Action: "share.revoked", PatientID: &patient.ID, OnBehalfOf: onBehalf(actor, patient),
+		return s.audit(tx, actor, AuditEntry{Action: AuditShareRevoked, PatientID: &patient.ID, OnBehalfOf: onBehalf(actor, patient),
 			TargetType: "share", TargetID: uintString(shareID)})
 	})
 }
@@ -78,7 +78,7 @@ func (s *Store) OpenShare(actor Actor, code string, dateOfBirth time.Time) (*Sha
 		if err := tx.Model(&share).Update("last_used_at", s.now()).Error; err != nil {
 			return err
 		}
-		return s.audit(tx, actor, AuditEntry{Action: "share.used", PatientID: &share.PatientID, TargetType: "share",
+		return s.audit(tx, actor, AuditEntry{Action: AuditShareUsed, PatientID: &share.PatientID, TargetType: "share",
 			TargetID: uintString(share.ID), Detail: share.Recipient})
 	})
 	return &share, err

@@ -373,7 +373,7 @@ func (s *Store) ApproveTemplate(key string, version int, approvedBy string) (*Co
 			return ErrTemplateApproved
 		}
 		template.Approved, template.ApprovedBy, template.ApprovedAt = true, approvedBy, &now
-		return s.audit(tx, Actor{}, AuditEntry{Action: "template.approved", TargetType: "template",
+		return s.audit(tx, Actor{}, AuditEntry{Action: AuditTemplateApproved, TargetType: "template",
 			TargetID: fmt.Sprintf("%s version %d", key, version), Detail: template.Name + " approved for use with patients by " + approvedBy})
 	})
 	if err != nil {
