@@ -29,6 +29,11 @@ func walkThePassport(t *testing.T, v *visitor, username string) {
 	v.must(store.DB().Model(&models.PrescriptionRequest{}).Where("status IN ?", []string{models.RequestRequested, models.RequestApproved}).
 		Update("status", models.RequestReady).Error)
 	v.must(store.DB().Where("1 = 1").Delete(&models.Feedback{}).Error)
+	// A carer reads about Amelia; Amelia reads about herself.
+	whose, who := "Amelia's", "does Amelia"
+	if username == "patient" {
+		whose, who = "your", "do you"
+	}
 	step := func(see ...string) {
 		t.Helper()
 		v.see(see...)
@@ -47,13 +52,13 @@ func walkThePassport(t *testing.T, v *visitor, username string) {
 	v.press(`main a[href="/passport/demoamelia0000001/readings"]`)
 	step("readings")
 	v.press(`a[href="/passport/demoamelia0000001/readings/peak-flow"]`)
-	step("Record Amelia's peak flow")
+	step("Record " + whose + " peak flow")
 	v.typeInto("#litres", "100")
 	v.submit("#litres")
 	step("Red zone: get help now", "Call 999")
 
 	v.visit("/passport/demoamelia0000001/prescriptions")
-	step("Which medicine does Amelia need?")
+	step("Which medicine " + who + " need?")
 	v.focus("#medicine-1")
 	v.must(v.page.Keyboard.Type(input.Space))
 	v.press(`main form button[type="submit"]`)

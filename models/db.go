@@ -3,7 +3,6 @@ package models
 import (
 	"errors"
 	"fmt"
-	"log"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -12,7 +11,6 @@ import (
 	"github.com/glebarez/sqlite"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
-	"gorm.io/gorm/logger"
 )
 
 // maxPostgresConnections leaves room on a default PostgreSQL server for
@@ -23,11 +21,7 @@ const maxPostgresConnections = 25
 // embedded SQLite file in dataDir.
 func Open(databaseURL, dataDir string) (*gorm.DB, error) {
 	config := &gorm.Config{
-		Logger: logger.New(log.New(os.Stderr, "", log.LstdFlags), logger.Config{
-			SlowThreshold:             500 * time.Millisecond,
-			LogLevel:                  logger.Warn,
-			IgnoreRecordNotFoundError: true,
-		}),
+		Logger:  newQueryLogger(os.Stderr),
 		NowFunc: func() time.Time { return time.Now().UTC() },
 	}
 	if databaseURL != "" {
