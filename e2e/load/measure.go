@@ -3,9 +3,11 @@ package main
 import (
 	"context"
 	"io"
+	"math"
 	"net/http"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -37,13 +39,15 @@ func Percentile(sorted []time.Duration, share float64) time.Duration {
 	if len(sorted) == 0 {
 		return 0
 	}
-	rank := int(share*float64(len(sorted)) + 0.999999999)
+	rank := int(math.Ceil(share * float64(len(sorted))))
 	return sorted[min(max(rank, 1), len(sorted))-1]
 }
 
-// Measure sends GET url from one worker per cookie, each on a connection
-// of its own, as fast as the answers come, and times every request. Each
-// cookie is a distinct signed-in session, so no two workers share one.
+// Measure sends GET url from one worker per cookie, over as many
+// connections, each worker sending its next request as soon as the last is
+// answered, and times every request. Each cookie is a distinct signed-in
+// session, so no two workers share one. The workers start at the same
+// instant.
 func Measure(url string, cookies []string, limits Limits) Result {
 	transport := &http.Transport{MaxIdleConnsPerHost: len(cookies), MaxConnsPerHost: len(cookies), DisableCompression: true}
 	defer transport.CloseIdleConnections()
@@ -52,11 +56,7 @@ func Measure(url string, cookies []string, limits Limits) Result {
 
 	ctx, cancel := context.WithTimeout(context.Background(), limits.Duration)
 	defer cancel()
-	budget := make(chan struct{}, limits.MaxRequests)
-	for range limits.MaxRequests {
-		budget <- struct{}{}
-	}
-	close(budget)
+	var sent atomic.Int64
 
 	latencies := make([][]time.Duration, len(cookies))
 	failures := make([]int, len(cookies))
@@ -65,10 +65,7 @@ func Measure(url string, cookies []string, limits Limits) Result {
 	for i, cookie := range cookies {
 		done.Go(func() {
 			<-start
-			for range budget {
-				if ctx.Err() != nil {
-					return
-				}
+			for ctx.Err() == nil && sent.Add(1) <= int64(limits.MaxRequests) {
 				began := time.Now()
 				ok := get(ctx, client, url, cookie)
 				switch {
@@ -108,4 +105,3 @@ func get(ctx context.Context, client *http.Client, url, cookie string) bool {
 	_, err = io.Copy(io.Discard, res.Body)
 	return err == nil && res.StatusCode == http.StatusOK
 }
-
