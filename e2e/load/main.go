@@ -1,0 +1,203 @@
+// Command load measures how many passport and caseload pages a second the
+// service answers, on SQLite and on PostgreSQL, beside a static server
+// sending the same bytes with the same headers: the most net/http could
+// do on this computer. Everything listens on the loopback address only.
+//
+// PostgreSQL is measured when LOAD_DATABASE_URL or TEST_DATABASE_URL is
+// set, in a schema of its own that is dropped afterwards.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"os"
+	"text/tabwriter"
+	"time"
+
+	"healthpassport/app"
+	"healthpassport/models"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+func main() {
+	sessions := flag.Int("sessions", 64, "signed-in sessions, each with a connection of its own")
+	duration := flag.Duration("duration", 10*time.Second, "how long each page is measured")
+	maxRequests := flag.Int("max-requests", 1_000_000, "most requests sent for each page")
+	flag.Parse()
+	limits := Limits{Duration: *duration, MaxRequests: *maxRequests}
+	// The app logs every request as it does in service; the lines are
+	// written nowhere so the table stays readable.
+	slog.SetDefault(slog.New(slog.NewTextHandler(io.Discard, nil)))
+
+	table := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintf(os.Stdout, "%d sessions, %d connections, %s a page (at most %d requests)\n\n", *sessions, *sessions, *duration, *maxRequests)
+	fmt.Fprintln(table, "Database\tPage\tRequests a second\tp50\tp99\tFailed\tStatic a second\tStatic p99\tOf static\t")
+	failed := false
+	for _, database := range databases() {
+		rows, err := measureDatabase(database, *sessions, limits)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "load: %s: %v\n", database.name, err)
+			failed = true
+			continue
+		}
+		for _, row := range rows {
+			fmt.Fprintf(table, "%s\t%s\t%.0f\t%s\t%s\t%d\t%.0f\t%s\t%.1f%%\t\n", database.name, row.page,
+				row.app.PerSecond(), milliseconds(row.app.P50), milliseconds(row.app.P99), row.app.Failures,
+				row.static.PerSecond(), milliseconds(row.static.P99), 100*row.app.PerSecond()/row.static.PerSecond())
+			failed = failed || row.app.Failures > 0
+		}
+	}
+	table.Flush()
+	if failed {
+		os.Exit(1)
+	}
+}
+
+func milliseconds(d time.Duration) string {
+	return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000)
+}
+
+type database struct {
+	name string
+	open func() (*gorm.DB, func(), error)
+}
+
+// databases are SQLite in a temporary folder, and PostgreSQL when a URL is
+// given for it.
+func databases() []database {
+	list := []database{{name: "SQLite", open: openSQLite}}
+	postgresURL := os.Getenv("LOAD_DATABASE_URL")
+	if postgresURL == "" {
+		postgresURL = os.Getenv("TEST_DATABASE_URL")
+	}
+	if postgresURL == "" {
+		fmt.Println("PostgreSQL is not measured: set LOAD_DATABASE_URL or TEST_DATABASE_URL to a postgres:// URL.")
+		return list
+	}
+	return append(list, database{name: "PostgreSQL", open: func() (*gorm.DB, func(), error) { return openPostgres(postgresURL) }})
+}
+
+func openSQLite() (*gorm.DB, func(), error) {
+	dir, err := os.MkdirTemp("", "passport-load-")
+	if err != nil {
+		return nil, nil, err
+	}
+	db, err := models.Open("", dir)
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, nil, err
+	}
+	return db, func() { closeDB(db); os.RemoveAll(dir) }, nil
+}
+
+// openPostgres works in a new schema, so that nothing already in the
+// database is touched, and drops it at the end.
+func openPostgres(base string) (*gorm.DB, func(), error) {
+	admin, err := models.Open(base, "")
+	if err != nil {
+		return nil, nil, err
+	}
+	schema := "passport_load_" + models.RandomToken(6)
+	if err := admin.Exec(`CREATE SCHEMA "` + schema + `"`).Error; err != nil {
+		closeDB(admin)
+		return nil, nil, err
+	}
+	dropSchema := func() {
+		admin.Exec(`DROP SCHEMA "` + schema + `" CASCADE`)
+		closeDB(admin)
+	}
+	u, err := url.Parse(base)
+	if err != nil {
+		dropSchema()
+		return nil, nil, err
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	db, err := models.Open(u.String(), "")
+	if err != nil {
+		dropSchema()
+		return nil, nil, err
+	}
+	return db, func() { closeDB(db); dropSchema() }, nil
+}
+
+func closeDB(db *gorm.DB) {
+	if sqlDB, err := db.DB(); err == nil {
+		sqlDB.Close()
+	}
+}
+
+type row struct {
+	page        string
+	app, static Result
+}
+
+// measureDatabase serves a demo database with a patient and a nurse for
+// every session, signs them all in, and measures each page against its
+// static copy.
+func measureDatabase(database database, sessions int, limits Limits) ([]row, error) {
+	db, closeDB, err := database.open()
+	if err != nil {
+		return nil, err
+	}
+	defer closeDB()
+	db.Logger = logger.Default.LogMode(logger.Silent)
+	cfg := app.Config{Demo: true, DemoPassword: password, PublicURL: "http://127.0.0.1"}
+	if err := app.Prepare(db, cfg); err != nil {
+		return nil, err
+	}
+	everyone, err := addPeople(db, sessions)
+	if err != nil {
+		return nil, fmt.Errorf("adding people: %w", err)
+	}
+	handler, err := app.Handler(db, cfg)
+	if err != nil {
+		return nil, err
+	}
+	baseURL, stop, err := serveLoopback(handler)
+	if err != nil {
+		return nil, err
+	}
+	defer stop()
+
+	var rows []row
+	for _, page := range []struct {
+		path      string
+		usernames []string
+	}{{"/passport", everyone.patients}, {"/caseload", everyone.nurses}} {
+		fmt.Fprintf(os.Stderr, "Measuring %s on %s\n", page.path, database.name)
+		cookies, err := signInAll(baseURL, page.usernames)
+		if err != nil {
+			return nil, fmt.Errorf("signing in: %w", err)
+		}
+		measured, err := measurePage(baseURL+page.path, cookies, limits)
+		if err != nil {
+			return nil, err
+		}
+		measured.page = page.path
+		rows = append(rows, measured)
+	}
+	return rows, nil
+}
+
+// measurePage measures a page of the app, then a static server sending
+// one real answer of it.
+func measurePage(pageURL string, cookies []string, limits Limits) (row, error) {
+	capture, err := CapturePage(pageURL, cookies[0])
+	if err != nil {
+		return row{}, err
+	}
+	appResult := Measure(pageURL, cookies, limits)
+	staticURL, stop, err := serveLoopback(capture)
+	if err != nil {
+		return row{}, err
+	}
+	defer stop()
+	return row{app: appResult, static: Measure(staticURL, cookies, limits)}, nil
+}

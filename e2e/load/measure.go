@@ -1,0 +1,107 @@
+package main
+
+import (
+	"context"
+	"io"
+	"math"
+	"net/http"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Limits bound one scenario: it stops at whichever comes first.
+type Limits struct {
+	Duration    time.Duration
+	MaxRequests int
+}
+
+// Result is what one scenario measured.
+type Result struct {
+	Requests int
+	Failures int // answers other than 200, or no answer at all
+	Elapsed  time.Duration
+	P50, P99 time.Duration
+}
+
+// PerSecond is the rate of requests answered.
+func (r Result) PerSecond() float64 {
+	if r.Elapsed <= 0 {
+		return 0
+	}
+	return float64(r.Requests) / r.Elapsed.Seconds()
+}
+
+// Percentile is the latency that the given share (0 to 1) of the sorted
+// latencies is at or under, by the nearest-rank method.
+func Percentile(sorted []time.Duration, share float64) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	rank := int(math.Ceil(share * float64(len(sorted))))
+	return sorted[min(max(rank, 1), len(sorted))-1]
+}
+
+// Measure sends GET url from one worker per cookie, over as many
+// connections, each worker sending its next request as soon as the last is
+// answered, and times every request. Each cookie is a distinct signed-in
+// session, so no two workers share one. The workers start at the same
+// instant.
+func Measure(url string, cookies []string, limits Limits) Result {
+	transport := &http.Transport{MaxIdleConnsPerHost: len(cookies), MaxConnsPerHost: len(cookies), DisableCompression: true}
+	defer transport.CloseIdleConnections()
+	client := &http.Client{Transport: transport, Timeout: 30 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
+	ctx, cancel := context.WithTimeout(context.Background(), limits.Duration)
+	defer cancel()
+	var sent atomic.Int64
+
+	latencies := make([][]time.Duration, len(cookies))
+	failures := make([]int, len(cookies))
+	start := make(chan struct{})
+	var done sync.WaitGroup
+	for i, cookie := range cookies {
+		done.Go(func() {
+			<-start
+			for ctx.Err() == nil && sent.Add(1) <= int64(limits.MaxRequests) {
+				began := time.Now()
+				ok := get(ctx, client, url, cookie)
+				switch {
+				case ok:
+					latencies[i] = append(latencies[i], time.Since(began))
+				case ctx.Err() == nil: // cut short by the end of the scenario is no failure
+					failures[i]++
+				}
+			}
+		})
+	}
+	began := time.Now()
+	close(start)
+	done.Wait()
+	elapsed := time.Since(began)
+
+	all := slices.Sorted(slices.Values(slices.Concat(latencies...)))
+	result := Result{Requests: len(all), Elapsed: elapsed, P50: Percentile(all, 0.50), P99: Percentile(all, 0.99)}
+	for _, n := range failures {
+		result.Failures += n
+	}
+	return result
+}
+
+// get reports whether the page answered 200 in full.
+func get(ctx context.Context, client *http.Client, url, cookie string) bool {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		panic(err) // the URLs are our own loopback servers'
+	}
+	req.Header.Set("Cookie", cookie)
+	res, err := client.Do(req)
+	if err != nil {
+		return false
+	}
+	defer res.Body.Close()
+	_, err = io.Copy(io.Discard, res.Body)
+	return err == nil && res.StatusCode == http.StatusOK
+}
