@@ -282,7 +282,11 @@ func serve(cfg Config, db *gorm.DB, stdout io.Writer) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	go sweep(ctx, models.NewStore(db), models.NewSessionStore(db))
+	jobs, err := models.NewStore(db).StartJobQueue(context.WithoutCancel(ctx))
+	if err != nil {
+		return err
+	}
+	defer stopJobQueue(jobs)
 
 	fmt.Fprintf(stdout, "Health Passport is running at http://%s\n", listener.Addr())
 	if cfg.Demo {
@@ -303,29 +307,14 @@ func serve(cfg Config, db *gorm.DB, stdout io.Writer) error {
 	return nil
 }
 
-// sweep removes expired sessions, finished attempt counters and old form
-// submissions now and then.
-func sweep(ctx context.Context, store *models.Store, sessions *models.SessionStore) {
-	ticker := time.NewTicker(10 * time.Minute)
-	defer ticker.Stop()
-	for {
-		if err := sessions.DeleteExpired(); err != nil {
-			slog.Error("removing expired sessions", "error", err)
-		}
-		if err := store.ForgetEndedDevices(); err != nil {
-			slog.Error("removing ended devices", "error", err)
-		}
-		if err := store.ForgetFinishedCounters(); err != nil {
-			slog.Error("removing finished attempt counters", "error", err)
-		}
-		if err := store.ForgetSubmissionsBefore(time.Now().Add(-24 * time.Hour)); err != nil {
-			slog.Error("removing old form submissions", "error", err)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-ticker.C:
-		}
+// stopJobQueue lets running jobs finish, for up to 10 seconds, once the
+// server has stopped taking requests. River's rescuer runs again any job
+// cut short.
+func stopJobQueue(jobs *models.JobQueue) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := jobs.Stop(ctx); err != nil {
+		slog.Error("stopping the job queue", "error", err)
 	}
 }
 

@@ -22,11 +22,15 @@ var all = []*gormigrate.Migration{
 	formSubmissions,
 	auditChain,
 	clinicalSafety,
+	backgroundJobs,
 }
 
 // Run brings the database up to the newest step.
 func Run(db *gorm.DB) error {
-	return migrator(db).Migrate()
+	if err := migrator(db).Migrate(); err != nil {
+		return err
+	}
+	return migrateJobQueue(db)
 }
 
 func migrator(db *gorm.DB) *gormigrate.Gormigrate {

@@ -24,14 +24,20 @@ func CheckCurrent(db *gorm.DB) error {
 	if applied == 0 {
 		return ErrNotCurrent
 	}
+	if _, queueVersion, err := jobQueueMigrator(db); err != nil {
+		return err
+	} else if queueVersion < jobQueueVersion {
+		return ErrNotCurrent
+	}
 	return nil
 }
 
 // GrantServingRole gives the PostgreSQL role that serves what it needs on
 // every table of the current schema, and no more. It may read and add audit
 // entries but not change, remove or empty them, and it may read which steps
-// ran but not record one. Run after every migration, it covers the tables
-// that steps add, and takes back anything granted beyond this by hand.
+// ran, ours and the job queue's, but not record one. Run after every
+// migration, it covers the tables that steps add, and takes back anything
+// granted beyond this by hand.
 func GrantServingRole(db *gorm.DB, role string) error {
 	var owned, superuser int64
 	if err := db.Raw(`SELECT count(*) FROM pg_tables WHERE schemaname = current_schema() AND tableowner = ?`, role).
@@ -64,7 +70,7 @@ func GrantServingRole(db *gorm.DB, role string) error {
 		switch table {
 		case "audit_events":
 			privileges = "SELECT, INSERT"
-		case "schema_migrations":
+		case "schema_migrations", "river_migration":
 			privileges = "SELECT"
 		}
 		statements = append(statements,

@@ -46,7 +46,8 @@ func (pf PeakFlow) Zone(litres int) string {
 }
 
 // RecordPeakFlow saves a peak flow reading against the patient's peak flow
-// plan. A red-zone reading also raises an alert for the nurse.
+// plan. A red-zone reading also raises an alert for the nurse and has the
+// clinic told.
 func (s *Store) RecordPeakFlow(actor Actor, patient *Patient, plan *PlanSummary, litres int) (*Reading, error) {
 	reading := Reading{PatientID: patient.ID, PlanID: &plan.Plan.ID, Kind: ReadingPeakFlow, PeakFlow: &litres,
 		Zone: plan.Content.PeakFlow.Zone(litres), RecordedByID: actor.UserID, CreatedAt: s.now()}
@@ -110,6 +111,10 @@ func (s *Store) saveReading(actor Actor, patient *Patient, reading *Reading, det
 			alert := Alert{PatientID: patient.ID, ReadingID: reading.ID, RaisedOn: UKDay(reading.CreatedAt),
 				ReadingCount: 1, Status: AlertOpen, CreatedAt: reading.CreatedAt}
 			if err := tx.Clauses(openAlertOfTheDay).Create(&alert).Error; err != nil {
+				return err
+			}
+			// Every red reading asks; the clinic is told once per alert.
+			if err := s.Enqueue(tx, NotifyClinicArgs{AlertID: alert.ID}); err != nil {
 				return err
 			}
 		}

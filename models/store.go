@@ -3,9 +3,11 @@ package models
 import (
 	"context"
 	"crypto/rand"
+	"database/sql"
 	"errors"
 	"time"
 
+	"github.com/riverqueue/river"
 	"gorm.io/gorm"
 )
 
@@ -14,12 +16,13 @@ var ErrNotFound = errors.New("not found")
 
 // Store is the one way into the database.
 type Store struct {
-	db  *gorm.DB
-	now func() time.Time
+	db   *gorm.DB
+	jobs *river.Client[*sql.Tx] // inserts only: see Enqueue
+	now  func() time.Time
 }
 
 func NewStore(db *gorm.DB) *Store {
-	return &Store{db: db, now: func() time.Time { return time.Now().UTC() }}
+	return &Store{db: db, jobs: jobInserter(db), now: func() time.Time { return time.Now().UTC() }}
 }
 
 // DB is the connection, for wiring only (sessions, migrations, health checks).

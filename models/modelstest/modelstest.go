@@ -78,8 +78,10 @@ func openSchema(t testing.TB) (*gorm.DB, error) {
 		return nil, err
 	}
 	schema := "test_" + strings.ToLower(strings.NewReplacer("/", "_", "-", "_").Replace(t.Name()))
-	if len(schema) > 40 {
-		schema = schema[:40]
+	// The job queue names notification channels after the schema, and
+	// PostgreSQL cuts channel names at 63 bytes.
+	if len(schema) > 30 {
+		schema = schema[:30]
 	}
 	schema += "_" + models.RandomToken(6)
 	if err := admin.Exec(`CREATE SCHEMA "` + schema + `"`).Error; err != nil {
