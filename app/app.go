@@ -42,6 +42,8 @@ Environment:
   PASSPORT_PUBLIC_URL       address printed on activation letters
   PASSPORT_TRUSTED_PROXIES  comma-separated proxy addresses to take client addresses from
   PASSPORT_HASH_MEMORY_MB   memory for checking passwords at once, 19 MB each (default 128)
+  PASSPORT_SHUTDOWN_GRACE   how long a stopping server lets requests in flight and background
+                            work finish, like 10s or 1m (default 10s)
 `
 
 // Main runs the command line and returns the exit code.
@@ -264,6 +266,9 @@ func prepareRows(db *gorm.DB, cfg Config) error {
 	return nil
 }
 
+// serve answers requests until the process is asked to stop (SIGTERM or
+// Ctrl-C). It then stops accepting, lets the requests in flight finish and
+// only then stops the background work, all within cfg.ShutdownGrace.
 func serve(cfg Config, db *gorm.DB, stdout io.Writer) error {
 	listener, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -282,7 +287,12 @@ func serve(cfg Config, db *gorm.DB, stdout io.Writer) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	go sweep(ctx, models.NewStore(db), models.NewSessionStore(db))
+	// Background work is stopped, in this order, after the server has
+	// drained, so that no request still running finds it gone. Whatever
+	// else runs beside the server registers its stop function here.
+	stopBackground := []func(context.Context) error{
+		inBackground(func(ctx context.Context) { sweep(ctx, models.NewStore(db), models.NewSessionStore(db)) }),
+	}
 
 	fmt.Fprintf(stdout, "Health Passport is running at http://%s\n", listener.Addr())
 	if cfg.Demo {
@@ -295,12 +305,43 @@ func serve(cfg Config, db *gorm.DB, stdout io.Writer) error {
 		return err
 	case <-ctx.Done():
 	}
-	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	stop() // a second signal ends the process at once
+
+	slog.Info("stopping: finishing the requests in flight", "grace", cfg.ShutdownGrace)
+	grace, cancel := context.WithTimeout(context.Background(), cfg.ShutdownGrace)
 	defer cancel()
-	if err := server.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
+	var stopErrs []error
+	if err := server.Shutdown(grace); err != nil {
+		server.Close()
+		stopErrs = append(stopErrs, fmt.Errorf("requests still running after %s were cut off: %w", cfg.ShutdownGrace, err))
 	}
-	return nil
+	for _, stopWork := range stopBackground {
+		if err := stopWork(grace); err != nil {
+			stopErrs = append(stopErrs, fmt.Errorf("stopping background work: %w", err))
+		}
+	}
+	return errors.Join(stopErrs...)
+}
+
+// inBackground runs work in a goroutine of its own and gives back what
+// stops it: cancelling work's context, then waiting for it to return, or
+// for ctx to end first.
+func inBackground(work func(ctx context.Context)) (stop func(ctx context.Context) error) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		work(ctx)
+	}()
+	return func(waitCtx context.Context) error {
+		cancel()
+		select {
+		case <-done:
+			return nil
+		case <-waitCtx.Done():
+			return waitCtx.Err()
+		}
+	}
 }
 
 // sweep removes expired sessions, finished attempt counters and old form
