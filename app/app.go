@@ -42,6 +42,8 @@ Environment:
   PASSPORT_PUBLIC_URL       address printed on activation letters
   PASSPORT_TRUSTED_PROXIES  comma-separated proxy addresses to take client addresses from
   PASSPORT_HASH_MEMORY_MB   memory for checking passwords at once, 19 MB each (default 128)
+  PASSPORT_SHUTDOWN_GRACE   how long a stopping server lets requests in flight and background
+                            work finish, like 10s or 1m (default 10s)
 `
 
 // Main runs the command line and returns the exit code.
@@ -264,6 +266,9 @@ func prepareRows(db *gorm.DB, cfg Config) error {
 	return nil
 }
 
+// serve answers requests until the process is asked to stop (SIGTERM or
+// Ctrl-C). It then stops accepting, lets the requests in flight finish and
+// only then stops the background work, all within cfg.ShutdownGrace.
 func serve(cfg Config, db *gorm.DB, stdout io.Writer) error {
 	listener, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -286,7 +291,6 @@ func serve(cfg Config, db *gorm.DB, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	defer stopJobQueue(jobs)
 
 	fmt.Fprintf(stdout, "Health Passport is running at http://%s\n", listener.Addr())
 	if cfg.Demo {
@@ -299,23 +303,23 @@ func serve(cfg Config, db *gorm.DB, stdout io.Writer) error {
 		return err
 	case <-ctx.Done():
 	}
-	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := server.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
-}
+	stop() // a second signal ends the process at once
 
-// stopJobQueue lets running jobs finish, for up to 10 seconds, once the
-// server has stopped taking requests. River's rescuer runs again any job
-// cut short.
-func stopJobQueue(jobs *models.JobQueue) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	slog.Info("stopping: finishing the requests in flight", "grace", cfg.ShutdownGrace)
+	grace, cancel := context.WithTimeout(context.Background(), cfg.ShutdownGrace)
 	defer cancel()
-	if err := jobs.Stop(ctx); err != nil {
-		slog.Error("stopping the job queue", "error", err)
+	var stopErrs []error
+	if err := server.Shutdown(grace); err != nil {
+		server.Close()
+		stopErrs = append(stopErrs, fmt.Errorf("requests still running after %s were cut off: %w", cfg.ShutdownGrace, err))
 	}
+	// The queue stops after the server has drained, so that no request
+	// still running finds it gone; jobs cut short are run again by River's
+	// rescuer.
+	if err := jobs.Stop(grace); err != nil {
+		stopErrs = append(stopErrs, fmt.Errorf("stopping background work: %w", err))
+	}
+	return errors.Join(stopErrs...)
 }
 
 // Handler wires the whole service: assets, then sessions around the pages.

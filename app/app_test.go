@@ -11,7 +11,7 @@ import (
 // run runs the command line with a clean environment of our variables.
 func run(t *testing.T, env map[string]string, args ...string) (int, string, string) {
 	t.Helper()
-	for _, name := range []string{"DATABASE_URL", "MIGRATE_DATABASE_URL", "PASSPORT_DATA_DIR", "PASSPORT_DEMO_PASSWORD", "PASSPORT_PUBLIC_URL", "PASSPORT_TRUSTED_PROXIES", "PASSPORT_HASH_MEMORY_MB"} {
+	for _, name := range []string{"DATABASE_URL", "MIGRATE_DATABASE_URL", "PASSPORT_DATA_DIR", "PASSPORT_DEMO_PASSWORD", "PASSPORT_PUBLIC_URL", "PASSPORT_TRUSTED_PROXIES", "PASSPORT_HASH_MEMORY_MB", "PASSPORT_SHUTDOWN_GRACE"} {
 		t.Setenv(name, env[name])
 	}
 	var stdout, stderr bytes.Buffer
@@ -41,6 +41,8 @@ func TestBadConfigurationStopsWithOneClearLine(t *testing.T) {
 		{"stray argument", nil, []string{"migrate", "now"}, `unexpected argument "now"`},
 		{"hash memory not a number", map[string]string{"PASSPORT_HASH_MEMORY_MB": "lots"}, []string{"migrate"}, "PASSPORT_HASH_MEMORY_MB must be a whole number"},
 		{"hash memory below one hash", map[string]string{"PASSPORT_HASH_MEMORY_MB": "10"}, []string{"migrate"}, "19 or more"},
+		{"grace without a unit", map[string]string{"PASSPORT_SHUTDOWN_GRACE": "10"}, []string{"migrate"}, "PASSPORT_SHUTDOWN_GRACE must be a length of time, like 10s"},
+		{"negative grace", map[string]string{"PASSPORT_SHUTDOWN_GRACE": "-5s"}, []string{"migrate"}, "PASSPORT_SHUTDOWN_GRACE must be a length of time"},
 	}
 	for _, tc := range cases {
 		code, _, stderr := run(t, tc.env, tc.args...)

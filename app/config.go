@@ -11,6 +11,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"time"
 
 	"healthpassport/models"
 )
@@ -29,12 +30,19 @@ type Config struct {
 	// checks running at once may take, 19 MB each; zero means 128 MB.
 	HashMemoryMB int
 	hashMemory   string // PASSPORT_HASH_MEMORY_MB as given, checked by validate
+	// ShutdownGrace (PASSPORT_SHUTDOWN_GRACE) is how long a stopping server
+	// waits for requests in flight and background work to finish.
+	ShutdownGrace time.Duration
+	shutdownGrace string // PASSPORT_SHUTDOWN_GRACE as given, checked by validate
 }
 
 const (
 	defaultAddr         = "127.0.0.1:8080"
 	defaultDataDir      = "./data"
 	defaultDemoPassword = "passport-demo"
+	// defaultShutdownGrace is shorter than the 30 seconds most container
+	// platforms allow between asking a process to stop and killing it.
+	defaultShutdownGrace = 10 * time.Second
 )
 
 // configFromEnv reads the environment; flags are applied after.
@@ -48,6 +56,7 @@ func configFromEnv(getenv func(string) string) Config {
 		PublicURL:    strings.TrimRight(getenv("PASSPORT_PUBLIC_URL"), "/"),
 		hashMemory:   getenv("PASSPORT_HASH_MEMORY_MB"),
 	}
+	cfg.ShutdownGrace, cfg.shutdownGrace = defaultShutdownGrace, getenv("PASSPORT_SHUTDOWN_GRACE")
 	if cfg.MigrateURL == "" {
 		cfg.MigrateURL = cfg.DatabaseURL
 	}
@@ -91,6 +100,13 @@ func (cfg *Config) validate() error {
 				models.HashMemoryPerCheckMB, cfg.hashMemory)
 		}
 		cfg.HashMemoryMB = mb
+	}
+	if cfg.shutdownGrace != "" {
+		grace, err := time.ParseDuration(cfg.shutdownGrace)
+		if err != nil || grace < 0 {
+			return fmt.Errorf("PASSPORT_SHUTDOWN_GRACE must be a length of time, like 10s or 1m (got %q)", cfg.shutdownGrace)
+		}
+		cfg.ShutdownGrace = grace
 	}
 	if cfg.PublicURL == "" {
 		if host == "" {

@@ -305,21 +305,43 @@ func (h *Handler) submitOnce(c *gin.Context) {
 // or frees the key if it did not lead anywhere, even if the handler panics.
 func (h *Handler) actOnce(c *gin.Context, scope, key string) {
 	var location string
-	defer func() {
-		var err error
-		if location != "" {
-			err = h.store.CompleteSubmission(scope, key, location)
-		} else {
-			err = h.store.ReleaseSubmission(scope, key)
-		}
-		if err != nil {
-			slog.Error("recording a form's outcome", "error", err, "request_id", c.GetHeader("X-Request-Id"))
-		}
-	}()
+	defer func() { h.settleSubmission(scope, key, location, c.GetHeader("X-Request-Id")) }()
 	c.Next()
 	if status := c.Writer.Status(); status >= 300 && status < 400 {
 		location = c.Writer.Header().Get("Location")
 	}
+}
+
+// settleSubmissionFor is how long a form's outcome is retried while the
+// database cannot be reached: longer than a restart or failover takes.
+const settleSubmissionFor = 5 * time.Minute
+
+// settleSubmission records where a claimed form led, or frees its key if
+// it led nowhere. When the database cannot be reached, as while it
+// restarts, it keeps trying in the background for settleSubmissionFor:
+// until then the key stays claimed, and the same form sent again is asked
+// to wait rather than acted on twice or refused for good.
+func (h *Handler) settleSubmission(scope, key, location, requestID string) {
+	settle := func() error {
+		if location != "" {
+			return h.store.CompleteSubmission(scope, key, location)
+		}
+		return h.store.ReleaseSubmission(scope, key)
+	}
+	if settle() == nil {
+		return
+	}
+	go func() {
+		var err error
+		wait := submissionPollPeriod
+		for giveUp := time.Now().Add(settleSubmissionFor); time.Now().Before(giveUp); wait = min(2*wait, submissionWait) {
+			time.Sleep(wait)
+			if err = settle(); err == nil {
+				return
+			}
+		}
+		slog.Error("recording a form's outcome", "error", err, "request_id", requestID)
+	}()
 }
 
 // submissionScope is whose keys a form's key is among: the signed-in
