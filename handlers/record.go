@@ -48,9 +48,9 @@ func detailsForm(p *models.Patient, contacts []models.Contact) *views.Form {
 		"communication-needs": p.CommunicationNeeds, "allergies": p.Allergies, "practice": strconv.Itoa(int(p.PracticeID))}
 	rows := map[string]int{}
 	for _, contact := range contacts {
-		prefix := fmt.Sprintf("%s-%d-", contact.Kind, rows[contact.Kind])
+		field := func(part string) string { return models.ContactField(contact.Kind, rows[contact.Kind], part) }
+		form.Values[field("name")], form.Values[field("relationship")], form.Values[field("phone")] = contact.Name, contact.Relationship, contact.Phone
 		rows[contact.Kind]++
-		form.Values[prefix+"name"], form.Values[prefix+"relationship"], form.Values[prefix+"phone"] = contact.Name, contact.Relationship, contact.Phone
 	}
 	return form
 }

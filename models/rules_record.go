@@ -81,12 +81,12 @@ func CheckPatientDetails(entry DetailsEntry, practices []Organisation) (PatientD
 		if contact.Name == "" && contact.Relationship == "" && contact.Phone == "" {
 			continue
 		}
-		prefix := ContactField(contact.Kind, row, "")
+		field := func(part string) string { return ContactField(contact.Kind, row, part) }
 		label := fmt.Sprintf("%s %d", contactLabels[contact.Kind], row+1)
-		errs.requireText(prefix+"name", contact.Name, "Enter the name of "+strings.ToLower(label), label+" name", 200)
-		errs.optionalText(prefix+"relationship", contact.Relationship, label+" relationship", 100)
+		errs.requireText(field("name"), contact.Name, "Enter the name of "+strings.ToLower(label), label+" name", 200)
+		errs.optionalText(field("relationship"), contact.Relationship, label+" relationship", 100)
 		if !ValidPhone(contact.Phone) {
-			errs.Add(prefix+"phone", "Enter a phone number for "+strings.ToLower(label)+", like 01632 960 001")
+			errs.Add(field("phone"), "Enter a phone number for "+strings.ToLower(label)+", like 01632 960 001")
 		}
 		details.Contacts = append(details.Contacts, contact)
 	}
