@@ -46,9 +46,11 @@ func planForm(content models.PlanContent, rule *models.PeakFlowRule) *views.Form
 	return form
 }
 
-// readPlan reads the editor's fields. rule is the template's peak flow
-// rule, when the condition uses peak flow; blanks are the template's
-// blanks the plan had when the editor opened.
+// readPlan reads the editor's fields and puts the plan rules' problems on
+// the form. It returns the plan's content and what was entered, which
+// the publish rules read. rule is the template's peak flow rule, when the
+// condition uses peak flow; blanks are the template's blanks the plan had
+// when the editor opened.
 func readPlan(c *gin.Context, form *views.Form, rule *models.PeakFlowRule, blanks []models.Blank) (models.PlanContent, models.PlanEntry) {
 	var entry models.PlanEntry
 	for _, colour := range zoneColours {

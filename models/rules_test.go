@@ -188,6 +188,14 @@ func TestReadingRules(t *testing.T) {
 		}
 	}
 
+	thresholds := models.PeakFlow{PersonalBest: 400, AmberBelow: 320, RedBelow: 200}
+	for litres, want := range map[int]string{400: models.ZoneGreen, 320: models.ZoneGreen, 319: models.ZoneAmber,
+		200: models.ZoneAmber, 199: models.ZoneRed, 30: models.ZoneRed} {
+		if got := thresholds.Zone(litres); got != want {
+			t.Errorf("%d litres a minute: %s zone, want %s", litres, got, want)
+		}
+	}
+
 	questions := []string{"Have you woken at night?", "Has your asthma got in the way of your day?"}
 	for _, test := range []struct {
 		answers []string
