@@ -34,8 +34,9 @@ func (h *Handler) readCodeAttempt(c *gin.Context, kind, missing, wrong, tooMany 
 	} else if len(a.code) > 40 {
 		a.form.Add("code", wrong)
 	}
-	dob, dobOK := dateField(c, a.form, "dob", "Date of birth", true)
-	if a.form.HasErrors() || !dobOK {
+	dob, errs := models.CheckDateOfBirth("dob", dateValue(c, a.form, "dob"), time.Now())
+	addErrors(a.form, errs)
+	if a.form.HasErrors() {
 		show(http.StatusUnprocessableEntity, a.form)
 		return nil, false
 	}

@@ -3,7 +3,6 @@ package handlers
 import (
 	"errors"
 	"net/http"
-	"strconv"
 
 	"healthpassport/models"
 	"healthpassport/views"
@@ -29,17 +28,15 @@ func (h *Handler) showFeedback(c *gin.Context, status int, form *views.Form) {
 
 func (h *Handler) giveFeedback(c *gin.Context) {
 	form := views.NewForm()
-	score, err := strconv.Atoi(formValue(c, form, "score"))
-	if err != nil || score < 1 || score > 5 {
-		form.Add("score-5", "Select how satisfied you are")
-	}
+	score := formValue(c, form, "score")
 	comment := formValue(c, form, "comment")
-	optionalText(form, "comment", comment, "Your comment", 1000)
+	satisfaction, errs := models.CheckFeedback(score, comment)
+	addErrors(form, errs)
 	if form.HasErrors() {
 		h.showFeedback(c, http.StatusUnprocessableEntity, form)
 		return
 	}
-	err = h.store.GiveFeedback(currentUser(c).ID, score, comment)
+	err := h.store.GiveFeedback(currentUser(c).ID, satisfaction, comment)
 	if errors.Is(err, models.ErrFeedbackTooSoon) {
 		h.showFeedback(c, http.StatusConflict, nil)
 		return

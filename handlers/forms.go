@@ -3,10 +3,10 @@ package handlers
 import (
 	"strconv"
 	"strings"
-	"time"
 	"unicode"
 	"unicode/utf8"
 
+	"healthpassport/models"
 	"healthpassport/views"
 
 	"github.com/gin-gonic/gin"
@@ -81,55 +81,17 @@ func (h *Handler) idParam(c *gin.Context, name string) (uint, bool) {
 	return id, ok
 }
 
-// requireText checks a required text field's presence and length. Any
-// printable character is allowed: notes say "<150" and "peak flow >80%",
-// and pages escape what they show.
-func requireText(form *views.Form, field, value, missing, label string, max int) {
-	switch {
-	case value == "":
-		form.Add(field, missing)
-	case utf8.RuneCountInString(value) > max:
-		form.Add(field, label+" must be "+strconv.Itoa(max)+" characters or fewer")
-	}
+// dateValue reads a day, month and year input (name-day, name-month,
+// name-year), the NHS date input pattern.
+func dateValue(c *gin.Context, form *views.Form, name string) models.DateInput {
+	return models.DateInput{Day: formValue(c, form, name+"-day"), Month: formValue(c, form, name+"-month"),
+		Year: formValue(c, form, name+"-year")}
 }
 
-// dateField reads a day, month and year input (name-day, name-month,
-// name-year) as the NHS date input pattern asks. label is how messages name
-// the date, such as "Date of birth".
-func dateField(c *gin.Context, form *views.Form, name, label string, mustBePast bool) (time.Time, bool) {
-	parts := map[string]string{}
-	for _, part := range []string{"day", "month", "year"} {
-		parts[part] = formValue(c, form, name+"-"+part)
+// addErrors puts a rule's problems on the form, after any the form's own
+// reading found.
+func addErrors(form *views.Form, errs models.FieldErrors) {
+	for _, e := range errs {
+		form.Add(e.Field, e.Message)
 	}
-	if parts["day"] == "" && parts["month"] == "" && parts["year"] == "" {
-		form.Add(name+"-day", "Enter "+strings.ToLower(label[:1])+label[1:])
-		return time.Time{}, false
-	}
-	for _, part := range []string{"day", "month", "year"} {
-		if parts[part] == "" {
-			form.Add(name+"-"+part, label+" must include a "+part)
-			return time.Time{}, false
-		}
-	}
-	day, errDay := strconv.Atoi(parts["day"])
-	month, errMonth := strconv.Atoi(parts["month"])
-	year, errYear := strconv.Atoi(parts["year"])
-	if errDay != nil || errMonth != nil || errYear != nil || len(parts["year"]) != 4 {
-		form.Add(name+"-day", label+" must be a real date")
-		return time.Time{}, false
-	}
-	date := time.Date(year, time.Month(month), day, 0, 0, 0, 0, time.UTC)
-	if date.Day() != day || int(date.Month()) != month || date.Year() != year {
-		form.Add(name+"-day", label+" must be a real date")
-		return time.Time{}, false
-	}
-	if mustBePast && !date.Before(time.Now()) {
-		form.Add(name+"-day", label+" must be in the past")
-		return time.Time{}, false
-	}
-	if year < 1900 {
-		form.Add(name+"-year", label+" must be after 1900")
-		return time.Time{}, false
-	}
-	return date, true
 }

@@ -3,8 +3,8 @@ package handlers
 import (
 	"errors"
 	"net/http"
-	"slices"
 	"strconv"
+	"time"
 
 	"healthpassport/models"
 	"healthpassport/views"
@@ -57,25 +57,12 @@ func (h *Handler) register(c *gin.Context) {
 		return
 	}
 	form := views.NewForm()
-	nhsNumber, err := models.NormaliseNHSNumber(formValue(c, form, "nhs-number"))
-	if err != nil {
-		form.Add("nhs-number", err.Error())
-	}
-	given := formValue(c, form, "given-name")
-	requireText(form, "given-name", given, "Enter the patient's first name", "First name", 100)
-	family := formValue(c, form, "family-name")
-	requireText(form, "family-name", family, "Enter the patient's last name", "Last name", 100)
-	dob, _ := dateField(c, form, "date-of-birth", "Date of birth", true)
-	practiceID, _ := strconv.ParseUint(formValue(c, form, "practice"), 10, 64)
-	if practiceID == 0 && len(practices) == 1 {
-		practiceID = uint64(practices[0].ID)
-	}
-	if !slices.ContainsFunc(practices, func(o models.Organisation) bool { return uint64(o.ID) == practiceID }) {
-		form.Add("practice", "Choose a practice")
-	}
+	newPatient, errs := models.CheckNewPatient(models.PatientEntry{NHSNumber: formValue(c, form, "nhs-number"),
+		GivenName: formValue(c, form, "given-name"), FamilyName: formValue(c, form, "family-name"),
+		DateOfBirth: dateValue(c, form, "date-of-birth"), Practice: formValue(c, form, "practice")}, practices, time.Now())
+	addErrors(form, errs)
 	if !form.HasErrors() {
-		patient, code, err := h.store.RegisterPatient(actor(c), models.NewPatient{NHSNumber: nhsNumber, GivenName: given,
-			FamilyName: family, DateOfBirth: dob, PracticeID: uint(practiceID)})
+		patient, code, err := h.store.RegisterPatient(actor(c), newPatient)
 		switch {
 		case errors.Is(err, models.ErrNHSNumberRegistered):
 			form.Add("nhs-number", "A patient with this NHS number is already registered")

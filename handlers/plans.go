@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"healthpassport/models"
 	"healthpassport/views"
@@ -14,15 +13,8 @@ import (
 	"github.com/gin-gonic/gin"
 )
 
-// Limits of a plan, generous for any real plan and small enough to print.
-const (
-	maxPlanLines      = 20
-	maxLineLength     = 300
-	maxMedicines      = 10
-	minPeakFlow       = 50
-	maxPeakFlow       = 900
-	spareMedicineRows = 1
-)
+// spareMedicineRows is how many empty medicine rows the editor offers.
+const spareMedicineRows = 1
 
 var zoneColours = []string{models.ZoneGreen, models.ZoneAmber, models.ZoneRed}
 
@@ -37,10 +29,10 @@ func planForm(content models.PlanContent, rule *models.PeakFlowRule) *views.Form
 	}
 	for i, m := range content.Medicines {
 		for field, value := range map[string]string{"name": m.Name, "form": m.Form, "dose": m.Dose, "frequency": m.Frequency, "purpose": m.Purpose} {
-			form.Values[fmt.Sprintf("med-%d-%s", i, field)] = value
+			form.Values[models.MedicineField(i, field)] = value
 		}
 	}
-	form.Values["medicine-rows"] = strconv.Itoa(min(len(content.Medicines)+spareMedicineRows, maxMedicines))
+	form.Values["medicine-rows"] = strconv.Itoa(min(len(content.Medicines)+spareMedicineRows, models.MaxMedicines))
 	if pf := content.PeakFlow; pf != nil && pf.PersonalBest > 0 && rule != nil {
 		derived := rule.Thresholds(pf.PersonalBest)
 		form.Values["peak-best"] = strconv.Itoa(pf.PersonalBest)
@@ -54,53 +46,36 @@ func planForm(content models.PlanContent, rule *models.PeakFlowRule) *views.Form
 	return form
 }
 
-// readPlan reads and checks the editor's fields. rule is the template's
-// peak flow rule, when the condition uses peak flow; blanks are the
-// template's blanks the plan had when the editor opened.
-func readPlan(c *gin.Context, form *views.Form, rule *models.PeakFlowRule, blanks []models.Blank) models.PlanContent {
-	var content models.PlanContent
+// readPlan reads the editor's fields and puts the plan rules' problems on
+// the form. It returns the plan's content and what was entered, which
+// the publish rules read. rule is the template's peak flow rule, when the
+// condition uses peak flow; blanks are the template's blanks the plan had
+// when the editor opened.
+func readPlan(c *gin.Context, form *views.Form, rule *models.PeakFlowRule, blanks []models.Blank) (models.PlanContent, models.PlanEntry) {
+	var entry models.PlanEntry
 	for _, colour := range zoneColours {
-		name := strings.ToUpper(colour[:1]) + colour[1:] + " zone"
 		field := "zone-" + colour
-		zone := models.Zone{Colour: colour, Title: formValue(c, form, field+"-title")}
-		requireText(form, field+"-title", zone.Title, "Enter a title for the "+strings.ToLower(name), name+" title", 100)
-		zone.Signs = readLines(c, form, field+"-signs", name+" signs", false)
-		zone.Actions = readLines(c, form, field+"-actions", name+" actions", true)
-		content.Zones = append(content.Zones, zone)
+		entry.Zones = append(entry.Zones, models.ZoneEntry{Colour: colour, Title: formValue(c, form, field+"-title"),
+			Signs: formValue(c, form, field+"-signs"), Actions: formValue(c, form, field+"-actions")})
 	}
 	rows, _ := strconv.Atoi(formValue(c, form, "medicine-rows"))
-	rows = min(max(rows, 1), maxMedicines)
+	rows = min(max(rows, 1), models.MaxMedicines)
 	form.Values["medicine-rows"] = strconv.Itoa(rows)
 	for i := range rows {
-		field := func(name string) string { return fmt.Sprintf("med-%d-%s", i, name) }
-		m := models.Medicine{Name: formValue(c, form, field("name")), Form: formValue(c, form, field("form")), Dose: formValue(c, form, field("dose")),
-			Frequency: formValue(c, form, field("frequency")), Purpose: formValue(c, form, field("purpose"))}
-		if m.Name == "" && m.Dose == "" && m.Frequency == "" {
-			continue // a spare or template row left empty
-		}
-		label := fmt.Sprintf("Medicine %d", i+1)
-		requireText(form, field("name"), m.Name, "Enter the name of medicine "+strconv.Itoa(i+1), label+" name", 200)
-		requireText(form, field("dose"), m.Dose, "Enter the dose of medicine "+strconv.Itoa(i+1), label+" dose", 100)
-		requireText(form, field("frequency"), m.Frequency, "Enter when to take medicine "+strconv.Itoa(i+1), label+" frequency", 200)
-		optionalText(form, field("form"), m.Form, label+" form", 100)
-		optionalText(form, field("purpose"), m.Purpose, label+" purpose", 100)
-		content.Medicines = append(content.Medicines, m)
+		field := func(part string) string { return models.MedicineField(i, part) }
+		entry.Medicines = append(entry.Medicines, models.Medicine{Name: formValue(c, form, field("name")), Form: formValue(c, form, field("form")),
+			Dose: formValue(c, form, field("dose")), Frequency: formValue(c, form, field("frequency")), Purpose: formValue(c, form, field("purpose"))})
 	}
 	if rule != nil {
-		content.PeakFlow = readPeakFlow(c, form, *rule)
+		entry.PeakFlow = models.PeakFlowEntry{Best: formValue(c, form, "peak-best"), Amber: formValue(c, form, "peak-amber"), Red: formValue(c, form, "peak-red")}
 	}
-	answers := make([]string, len(blanks))
-	for i, blank := range blanks {
-		field := blankField(i)
-		answers[i] = formValue(c, form, field)
-		optionalText(form, field, answers[i], blank.Label, maxLineLength)
+	for i := range blanks {
+		entry.Answers = append(entry.Answers, formValue(c, form, models.BlankField(i)))
 	}
-	content.Blanks = blanks
-	content.FillBlanks(answers)
-	return content
+	content, errs := models.CheckPlan(entry, rule, blanks)
+	addErrors(form, errs)
+	return content, entry
 }
-
-func blankField(i int) string { return fmt.Sprintf("blank-%d", i) }
 
 // readState reads which button saved the plan: only "Publish" makes the
 // version one that patients, carers and schools see.
@@ -109,112 +84,6 @@ func readState(c *gin.Context, form *views.Form) string {
 		return models.VersionPublished
 	}
 	return models.VersionDraft
-}
-
-// checkPublishable refuses to publish a plan with a blank still to fill in
-// or a medicine the template requires missing, with one error for each on
-// the field that mends it. blanks are the blanks the editor showed.
-func checkPublishable(c *gin.Context, form *views.Form, content models.PlanContent, blanks []models.Blank, required []models.RequiredMedicine) {
-	var unanswered []int // the editor's blanks, in order, still empty
-	for i := range blanks {
-		if form.Value(blankField(i)) == "" {
-			unanswered = append(unanswered, i)
-		}
-	}
-	for _, problem := range content.PublishProblems(required) {
-		if problem.Medicine == nil {
-			form.Add(blankField(unanswered[problem.Blank]), problem.Message)
-			continue
-		}
-		form.Add(medicineField(c, form, problem.Medicine.Purpose), problem.Message)
-	}
-}
-
-// medicineField is the editor's row for a medicine of the purpose, or
-// the spare row at the end.
-func medicineField(c *gin.Context, form *views.Form, purpose string) string {
-	rows, _ := strconv.Atoi(form.Value("medicine-rows"))
-	for i := range rows {
-		if strings.EqualFold(strings.TrimSpace(c.PostForm(fmt.Sprintf("med-%d-purpose", i))), purpose) {
-			return fmt.Sprintf("med-%d-name", i)
-		}
-	}
-	return fmt.Sprintf("med-%d-name", max(rows-1, 0))
-}
-
-func readLines(c *gin.Context, form *views.Form, field, label string, required bool) []string {
-	var lines []string
-	for _, line := range strings.Split(formValue(c, form, field), "\n") {
-		if line = strings.TrimSpace(line); line != "" {
-			lines = append(lines, line)
-		}
-	}
-	switch {
-	case required && len(lines) == 0:
-		form.Add(field, "Enter at least one line for "+strings.ToLower(label[:1])+label[1:])
-	case len(lines) > maxPlanLines:
-		form.Add(field, fmt.Sprintf("%s must be %d lines or fewer", label, maxPlanLines))
-	}
-	for _, line := range lines {
-		if utf8.RuneCountInString(line) > maxLineLength {
-			form.Add(field, fmt.Sprintf("Each line of %s must be %d characters or fewer", strings.ToLower(label[:1])+label[1:], maxLineLength))
-		}
-	}
-	return lines
-}
-
-func optionalText(form *views.Form, field, value, label string, max int) {
-	if value != "" {
-		requireText(form, field, value, "", label, max)
-	}
-}
-
-// readPeakFlow reads the personal best and the thresholds. Blank
-// thresholds are worked out from the template's percentages; the nurse may
-// set their own within sane bounds.
-func readPeakFlow(c *gin.Context, form *views.Form, rule models.PeakFlowRule) *models.PeakFlow {
-	best, ok := readWholeNumber(c, form, "peak-best", "Best peak flow", true)
-	if !ok {
-		formValue(c, form, "peak-amber")
-		formValue(c, form, "peak-red")
-		return &models.PeakFlow{}
-	}
-	if best < minPeakFlow || best > maxPeakFlow {
-		form.Add("peak-best", fmt.Sprintf("Best peak flow must be between %d and %d litres a minute", minPeakFlow, maxPeakFlow))
-		return &models.PeakFlow{}
-	}
-	pf := rule.Thresholds(best)
-	if amber, ok := readWholeNumber(c, form, "peak-amber", "Amber zone threshold", false); ok && amber != 0 {
-		pf.AmberBelow = amber
-	}
-	if red, ok := readWholeNumber(c, form, "peak-red", "Red zone threshold", false); ok && red != 0 {
-		pf.RedBelow = red
-	}
-	switch {
-	case pf.AmberBelow >= best:
-		form.Add("peak-amber", "Amber zone threshold must be lower than the best peak flow")
-	case pf.RedBelow >= pf.AmberBelow:
-		form.Add("peak-red", "Red zone threshold must be lower than the amber zone threshold")
-	case pf.RedBelow < minPeakFlow/2:
-		form.Add("peak-red", fmt.Sprintf("Red zone threshold must be %d or more", minPeakFlow/2))
-	}
-	return &pf
-}
-
-func readWholeNumber(c *gin.Context, form *views.Form, field, label string, required bool) (int, bool) {
-	value := formValue(c, form, field)
-	if value == "" {
-		if required {
-			form.Add(field, "Enter the "+strings.ToLower(label))
-		}
-		return 0, !required
-	}
-	n, err := strconv.Atoi(value)
-	if err != nil || n < 0 {
-		form.Add(field, label+" must be a whole number, like 300")
-		return 0, false
-	}
-	return n, true
 }
 
 // templateContent is what a template says; nothing for a plan started
@@ -320,10 +189,10 @@ func (h *Handler) createPlan(c *gin.Context) {
 		return
 	}
 	blanks := templated.NewPlan().Blanks
-	content := readPlan(c, form, templated.PeakFlow, blanks)
+	content, entry := readPlan(c, form, templated.PeakFlow, blanks)
 	state := readState(c, form)
 	if state == models.VersionPublished {
-		checkPublishable(c, form, content, blanks, templated.RequiredMedicines)
+		addErrors(form, models.CheckPublishable(content, entry, blanks, templated.RequiredMedicines))
 	}
 	editor := views.PlanEditor{Template: template, Form: form, PeakFlow: templated.PeakFlow, Blanks: blanks}
 	if form.HasErrors() {
@@ -444,7 +313,7 @@ func (h *Handler) savePlan(c *gin.Context) {
 			return
 		}
 	}
-	yours := readPlan(c, form, templated.PeakFlow, editedContent.Blanks)
+	yours, entry := readPlan(c, form, templated.PeakFlow, editedContent.Blanks)
 	state := readState(c, form)
 	content := yours
 	conflict := views.PlanConflict{Patient: patient, Plan: plan, EditedFrom: editedFrom.Number, Form: form}
@@ -464,7 +333,7 @@ func (h *Handler) savePlan(c *gin.Context) {
 		}
 	}
 	if state == models.VersionPublished && editedFrom.Number == base {
-		checkPublishable(c, form, content, editedContent.Blanks, templated.RequiredMedicines)
+		addErrors(form, models.CheckPublishable(content, entry, editedContent.Blanks, templated.RequiredMedicines))
 	}
 	editor := views.PlanEditor{Plan: plan, Template: template, Base: editedFrom.Number, Form: form, PeakFlow: templated.PeakFlow, Blanks: editedContent.Blanks}
 	if form.HasErrors() {

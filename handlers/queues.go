@@ -33,16 +33,11 @@ func (h *Handler) decidePrescription(c *gin.Context) {
 	form := views.NewForm()
 	decision := formValue(c, form, "decision")
 	reasonField := "reason-" + c.Param("id")
-	reason := formValue(c, form, reasonField)
-	if decision == models.DecisionReject {
-		requireText(form, reasonField, reason, "Enter a reason for rejecting the request", "Reason", 1000)
-	}
+	reason, errs := models.CheckDecision(reasonField, decision, formValue(c, form, reasonField))
+	addErrors(form, errs)
 	if form.HasErrors() {
 		h.showPrescriptionQueue(c, http.StatusUnprocessableEntity, form)
 		return
-	}
-	if decision != models.DecisionReject {
-		reason = ""
 	}
 	request, err := h.store.DecidePrescription(actor(c), id, decision, reason)
 	switch {
@@ -92,7 +87,7 @@ func (h *Handler) acknowledgeAlert(c *gin.Context) {
 	form := views.NewForm()
 	noteField := "note-" + c.Param("id")
 	note := formValue(c, form, noteField)
-	requireText(form, noteField, note, "Enter a note about what you did", "Note", 1000)
+	addErrors(form, models.CheckAlertNote(noteField, note))
 	if form.HasErrors() {
 		h.showAlertQueue(c, http.StatusUnprocessableEntity, form)
 		return

@@ -112,10 +112,8 @@ func (h *Handler) recordPeakFlow(c *gin.Context) {
 		return
 	}
 	form := views.NewForm()
-	litres, ok := readWholeNumber(c, form, "litres", "Peak flow", true)
-	if ok && (litres < models.MinPeakFlowReading || litres > models.MaxPeakFlowReading) {
-		form.Add("litres", fmt.Sprintf("Peak flow must be between %d and %d litres a minute", models.MinPeakFlowReading, models.MaxPeakFlowReading))
-	}
+	litres, errs := models.CheckPeakFlowReading(formValue(c, form, "litres"))
+	addErrors(form, errs)
 	if form.HasErrors() {
 		render(c, http.StatusUnprocessableEntity, views.PeakFlowPage(h.page(c, peakFlowTitle(c), form), passportBase(patient), *plan.Content.PeakFlow))
 		return
@@ -170,17 +168,14 @@ func (h *Handler) recordSymptoms(c *gin.Context) {
 	if !ok {
 		return
 	}
-	yes := make([]bool, len(questions))
+	answers := make([]string, len(questions))
+	asked := make([]string, len(questions))
 	for i, question := range questions {
-		field := fmt.Sprintf("q%d", i)
-		switch formValue(c, form, field) {
-		case "yes":
-			yes[i] = true
-		case "no":
-		default:
-			form.Add(field+"-yes", "Answer yes or no: "+voiceOf(c).Question(question))
-		}
+		answers[i] = formValue(c, form, models.CheckInField(i))
+		asked[i] = voiceOf(c).Question(question)
 	}
+	yes, errs := models.CheckInAnswers(answers, asked)
+	addErrors(form, errs)
 	if form.HasErrors() {
 		render(c, http.StatusUnprocessableEntity, views.SymptomsPage(h.page(c, plan.ConditionName+" check-in", form), passportBase(patient), plan, questions))
 		return

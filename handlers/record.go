@@ -4,8 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/mail"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -50,35 +48,24 @@ func detailsForm(p *models.Patient, contacts []models.Contact) *views.Form {
 		"communication-needs": p.CommunicationNeeds, "allergies": p.Allergies, "practice": strconv.Itoa(int(p.PracticeID))}
 	rows := map[string]int{}
 	for _, contact := range contacts {
-		prefix := fmt.Sprintf("%s-%d-", contact.Kind, rows[contact.Kind])
+		field := func(part string) string { return models.ContactField(contact.Kind, rows[contact.Kind], part) }
+		form.Values[field("name")], form.Values[field("relationship")], form.Values[field("phone")] = contact.Name, contact.Relationship, contact.Phone
 		rows[contact.Kind]++
-		form.Values[prefix+"name"], form.Values[prefix+"relationship"], form.Values[prefix+"phone"] = contact.Name, contact.Relationship, contact.Phone
 	}
 	return form
 }
 
-// readContacts reads the contact rows; a row left empty is dropped.
+// readContacts reads every contact row of the form, empty ones included.
 func readContacts(c *gin.Context, form *views.Form) []models.Contact {
 	var contacts []models.Contact
 	for _, kind := range []struct {
-		name  string
-		rows  int
-		label string
-	}{{models.ContactEmergency, emergencyContactRows, "Emergency contact"}, {models.ContactClinic, clinicContactRows, "Clinic contact"}} {
+		name string
+		rows int
+	}{{models.ContactEmergency, emergencyContactRows}, {models.ContactClinic, clinicContactRows}} {
 		for i := range kind.rows {
-			prefix := fmt.Sprintf("%s-%d-", kind.name, i)
-			label := fmt.Sprintf("%s %d", kind.label, i+1)
-			contact := models.Contact{Kind: kind.name, Name: formValue(c, form, prefix+"name"),
-				Relationship: formValue(c, form, prefix+"relationship"), Phone: formValue(c, form, prefix+"phone")}
-			if contact.Name == "" && contact.Relationship == "" && contact.Phone == "" {
-				continue
-			}
-			requireText(form, prefix+"name", contact.Name, "Enter the name of "+strings.ToLower(label), label+" name", 200)
-			optionalText(form, prefix+"relationship", contact.Relationship, label+" relationship", 100)
-			if !validPhone(contact.Phone) {
-				form.Add(prefix+"phone", "Enter a phone number for "+strings.ToLower(label)+", like 01632 960 001")
-			}
-			contacts = append(contacts, contact)
+			field := func(part string) string { return models.ContactField(kind.name, i, part) }
+			contacts = append(contacts, models.Contact{Kind: kind.name, Name: formValue(c, form, field("name")),
+				Relationship: formValue(c, form, field("relationship")), Phone: formValue(c, form, field("phone"))})
 		}
 	}
 	return contacts
@@ -116,30 +103,16 @@ func (h *Handler) saveDetails(c *gin.Context) {
 		return
 	}
 	form := views.NewForm()
-	details := models.PatientDetails{
+	details, errs := models.CheckPatientDetails(models.DetailsEntry{
 		PreferredName:      formValue(c, form, "preferred-name"),
 		Phone:              formValue(c, form, "phone"),
 		Email:              formValue(c, form, "email"),
 		CommunicationNeeds: formValue(c, form, "communication-needs"),
 		Allergies:          formValue(c, form, "allergies"),
-	}
-	optionalText(form, "preferred-name", details.PreferredName, "Preferred name", 100)
-	if details.Phone != "" && !validPhone(details.Phone) {
-		form.Add("phone", "Enter a phone number, like 01632 960 001 or 07700 900 982")
-	}
-	if details.Email != "" {
-		if addr, err := mail.ParseAddress(details.Email); err != nil || addr.Address != details.Email || len(details.Email) > 254 {
-			form.Add("email", "Enter an email address in the correct format, like name@example.com")
-		}
-	}
-	optionalText(form, "communication-needs", details.CommunicationNeeds, "Communication needs", 1000)
-	optionalText(form, "allergies", details.Allergies, "Allergies", 1000)
-	practiceID, _ := strconv.ParseUint(formValue(c, form, "practice"), 10, 64)
-	if !slices.ContainsFunc(practices, func(o models.Organisation) bool { return uint64(o.ID) == practiceID }) {
-		form.Add("practice", "Choose a practice")
-	}
-	details.PracticeID = uint(practiceID)
-	details.Contacts = readContacts(c, form)
+		Practice:           formValue(c, form, "practice"),
+		Contacts:           readContacts(c, form),
+	}, practices)
+	addErrors(form, errs)
 	if form.HasErrors() {
 		render(c, http.StatusUnprocessableEntity, views.EditDetailsPage(h.page(c, "Change details", form), patient, practices))
 		return
@@ -151,25 +124,6 @@ func (h *Handler) saveDetails(c *gin.Context) {
 	h.flash(c, patient.FullName()+"'s details saved")
 	redirect(c, "/patients/"+patient.Ref)
 }
-
-// validPhone accepts UK numbers as people write them: digits, spaces, one
-// leading +, brackets and dashes, 10 to 13 digits.
-func validPhone(phone string) bool {
-	digits := 0
-	for i, r := range phone {
-		switch {
-		case r >= '0' && r <= '9':
-			digits++
-		case r == ' ' || r == '-' || r == '(' || r == ')':
-		case r == '+' && i == 0:
-		default:
-			return false
-		}
-	}
-	return digits >= 10 && digits <= 13
-}
-
-var outcomes = []string{models.OutcomeNoChange, models.OutcomePlanUpdated, models.OutcomeReferred}
 
 func (h *Handler) reviewForm(c *gin.Context) {
 	patient, ok := h.staffPatient(c)
@@ -189,36 +143,20 @@ func (h *Handler) recordReview(c *gin.Context) {
 		return
 	}
 	form := views.NewForm()
-	reviewedOn, reviewedOK := dateField(c, form, "reviewed-on", "Review date", false)
-	if reviewedOK && reviewedOn.After(time.Now()) {
-		form.Add("reviewed-on-day", "Review date must be today or in the past")
-	}
-	outcome := formValue(c, form, "outcome")
-	if !slices.Contains(outcomes, outcome) {
-		form.Add("outcome-"+models.OutcomeNoChange, "Select the outcome of the review")
-	}
-	notes := formValue(c, form, "notes")
-	optionalText(form, "notes", notes, "Notes", 2000)
-	nextOn, nextOK := dateField(c, form, "next-review", "Next review date", false)
-	if nextOK && !nextOn.After(time.Now()) {
-		form.Add("next-review-day", "Next review date must be in the future")
-	} else if nextOK && nextOn.After(time.Now().AddDate(2, 0, 0)) {
-		form.Add("next-review-day", "Next review date must be within 2 years")
-	}
+	review, errs := models.CheckReview(models.ReviewEntry{ReviewedOn: dateValue(c, form, "reviewed-on"), Outcome: formValue(c, form, "outcome"),
+		Notes: formValue(c, form, "notes"), NextReview: dateValue(c, form, "next-review")}, time.Now())
+	addErrors(form, errs)
 	if form.HasErrors() {
 		render(c, http.StatusUnprocessableEntity, views.ReviewPage(h.page(c, "Record a review", form), patient))
 		return
 	}
-	review := models.Review{ReviewedOn: reviewedOn, Outcome: outcome, Notes: notes, NextReviewOn: nextOn}
 	if err := h.store.RecordReview(actor(c), patient, review); err != nil {
 		h.serverError(c, err)
 		return
 	}
-	h.flash(c, "Review recorded. Next review: "+views.FormatDate(nextOn))
+	h.flash(c, "Review recorded. Next review: "+views.FormatDate(review.NextReviewOn))
 	redirect(c, "/patients/"+patient.Ref)
 }
-
-var relationships = []string{"Parent", "Guardian", "Partner", "Son or daughter", "Other family member", "Friend", "Paid carer", "School staff"}
 
 func (h *Handler) carerForm(c *gin.Context) {
 	patient, ok := h.staffPatient(c)
@@ -227,7 +165,7 @@ func (h *Handler) carerForm(c *gin.Context) {
 	}
 	form := views.NewForm()
 	form.Values["permission"] = models.PermissionView
-	render(c, http.StatusOK, views.LinkCarerPage(h.page(c, "Link a carer", form), patient, relationships))
+	render(c, http.StatusOK, views.LinkCarerPage(h.page(c, "Link a carer", form), patient, models.CarerRelationships))
 }
 
 // linkCarer links an existing carer account by username, or invites a new
@@ -238,28 +176,12 @@ func (h *Handler) linkCarer(c *gin.Context) {
 		return
 	}
 	form := views.NewForm()
-	who := formValue(c, form, "who")
-	relationship := formValue(c, form, "relationship")
-	if !slices.Contains(relationships, relationship) {
-		form.Add("relationship", "Select how the carer is related to "+patient.GivenName)
-	}
-	permission := formValue(c, form, "permission")
-	if permission != models.PermissionView && permission != models.PermissionAct {
-		form.Add("permission-view", "Select what the carer can do")
-	}
-	username := formValue(c, form, "username")
-	name := formValue(c, form, "carer-name")
-	switch who {
-	case "existing":
-		requireText(form, "username", username, "Enter the carer's username", "Username", 64)
-	case "new":
-		requireText(form, "carer-name", name, "Enter the carer's full name", "Full name", 200)
-	default:
-		form.Add("who-existing", "Select whether the carer already has an account")
-	}
+	entry := models.CarerLinkEntry{Who: formValue(c, form, "who"), Relationship: formValue(c, form, "relationship"),
+		Permission: formValue(c, form, "permission"), Username: formValue(c, form, "username"), Name: formValue(c, form, "carer-name")}
+	addErrors(form, models.CheckCarerLink(entry, patient.GivenName))
 	if !form.HasErrors() {
-		if who == "existing" {
-			_, err := h.store.LinkCarer(actor(c), patient, username, relationship, permission)
+		if entry.Who == models.CarerExisting {
+			_, err := h.store.LinkCarer(actor(c), patient, entry.Username, entry.Relationship, entry.Permission)
 			switch {
 			case errors.Is(err, models.ErrNotFound):
 				form.Add("username", "There is no carer account with that username")
@@ -269,23 +191,23 @@ func (h *Handler) linkCarer(c *gin.Context) {
 				h.serverError(c, err)
 				return
 			default:
-				h.flash(c, username+" linked as a carer for "+patient.FullName())
+				h.flash(c, entry.Username+" linked as a carer for "+patient.FullName())
 				redirect(c, "/patients/"+patient.Ref)
 				return
 			}
 		} else {
-			link, code, err := h.store.InviteCarer(actor(c), patient, name, relationship, permission)
+			link, code, err := h.store.InviteCarer(actor(c), patient, entry.Name, entry.Relationship, entry.Permission)
 			if err != nil {
 				h.serverError(c, err)
 				return
 			}
 			h.holdLetterCode(c, carerLetterKey(link.ID), code)
-			h.flash(c, name+" linked as a carer for "+patient.FullName()+". Print their activation letter now")
+			h.flash(c, entry.Name+" linked as a carer for "+patient.FullName()+". Print their activation letter now")
 			redirect(c, fmt.Sprintf("/patients/%s/carers/%d/letter", patient.Ref, link.ID))
 			return
 		}
 	}
-	render(c, http.StatusUnprocessableEntity, views.LinkCarerPage(h.page(c, "Link a carer", form), patient, relationships))
+	render(c, http.StatusUnprocessableEntity, views.LinkCarerPage(h.page(c, "Link a carer", form), patient, models.CarerRelationships))
 }
 
 // staffCarer finds the carer link in the URL among the patient's.

@@ -41,11 +41,8 @@ func (h *Handler) createShare(c *gin.Context) {
 	}
 	form := views.NewForm()
 	recipient := formValue(c, form, "recipient")
-	requireText(form, "recipient", recipient, "Enter who you are sharing with, like the name of the school", "Who you are sharing with", 200)
-	days, _ := strconv.Atoi(formValue(c, form, "days"))
-	if !slices.Contains(models.ShareLengths, days) {
-		form.Add("days-7", "Select how long they can see it")
-	}
+	days, errs := models.CheckShare(recipient, formValue(c, form, "days"))
+	addErrors(form, errs)
 	if form.HasErrors() {
 		h.showShares(c, http.StatusUnprocessableEntity, patient, canAct, form)
 		return

@@ -39,7 +39,7 @@ func (e PlanEditor) blanksOf(colour string) []blankInput {
 	var inputs []blankInput
 	for i, blank := range e.Blanks {
 		if blank.Zone == colour {
-			inputs = append(inputs, blankInput{Blank: blank, Field: fmt.Sprintf("blank-%d", i)})
+			inputs = append(inputs, blankInput{Blank: blank, Field: models.BlankField(i)})
 		}
 	}
 	return inputs
@@ -616,23 +616,23 @@ func PlanEditorPage(p Page, e PlanEditor) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = textInput(e.Form, Input{Name: fmt.Sprintf("med-%d-name", i), Label: "Name and strength", MaxLength: 200}).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = textInput(e.Form, Input{Name: models.MedicineField(i, "name"), Label: "Name and strength", MaxLength: 200}).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = textInput(e.Form, Input{Name: fmt.Sprintf("med-%d-form", i), Label: "Form", Hint: "For example, inhaler (blue)", Width: "nhsuk-u-width-two-thirds", MaxLength: 100}).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = textInput(e.Form, Input{Name: models.MedicineField(i, "form"), Label: "Form", Hint: "For example, inhaler (blue)", Width: "nhsuk-u-width-two-thirds", MaxLength: 100}).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = textInput(e.Form, Input{Name: fmt.Sprintf("med-%d-dose", i), Label: "Dose", Width: "nhsuk-u-width-one-half", MaxLength: 100}).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = textInput(e.Form, Input{Name: models.MedicineField(i, "dose"), Label: "Dose", Width: "nhsuk-u-width-one-half", MaxLength: 100}).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = textInput(e.Form, Input{Name: fmt.Sprintf("med-%d-frequency", i), Label: "When to take it", Width: "nhsuk-u-width-two-thirds", MaxLength: 200}).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = textInput(e.Form, Input{Name: models.MedicineField(i, "frequency"), Label: "When to take it", Width: "nhsuk-u-width-two-thirds", MaxLength: 200}).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = textInput(e.Form, Input{Name: fmt.Sprintf("med-%d-purpose", i), Label: "What it is for", Hint: "For example, preventer or reliever", Width: "nhsuk-u-width-one-half", MaxLength: 100}).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = textInput(e.Form, Input{Name: models.MedicineField(i, "purpose"), Label: "What it is for", Hint: "For example, preventer or reliever", Width: "nhsuk-u-width-one-half", MaxLength: 100}).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

@@ -959,7 +959,7 @@ func SymptomsPage(p Page, base string, plan *models.ActionPlan, questions []mode
 				return templ_7745c5c3_Err
 			}
 			for i, question := range questions {
-				templ_7745c5c3_Err = radios(p.Form, fmt.Sprintf("q%d", i), p.Voice.Question(question), []Choice{{Value: "yes", Label: "Yes"}, {Value: "no", Label: "No"}}).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = radios(p.Form, models.CheckInField(i), p.Voice.Question(question), []Choice{{Value: "yes", Label: "Yes"}, {Value: "no", Label: "No"}}).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

@@ -2055,15 +2055,15 @@ func contactRow(f *Form, kind string, i int, legend string) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = textInput(f, Input{Name: fmt.Sprintf("%s-%d-name", kind, i), Label: "Name", Width: "nhsuk-u-width-two-thirds", Autocomplete: "off", MaxLength: 200}).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = textInput(f, Input{Name: models.ContactField(kind, i, "name"), Label: "Name", Width: "nhsuk-u-width-two-thirds", Autocomplete: "off", MaxLength: 200}).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = textInput(f, Input{Name: fmt.Sprintf("%s-%d-relationship", kind, i), Label: "Relationship or role", Width: "nhsuk-u-width-one-half", Autocomplete: "off", MaxLength: 100}).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = textInput(f, Input{Name: models.ContactField(kind, i, "relationship"), Label: "Relationship or role", Width: "nhsuk-u-width-one-half", Autocomplete: "off", MaxLength: 100}).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = textInput(f, Input{Name: fmt.Sprintf("%s-%d-phone", kind, i), Label: "Phone number", Type: "tel", Width: "nhsuk-input--width-20", Autocomplete: "off", MaxLength: 40}).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = textInput(f, Input{Name: models.ContactField(kind, i, "phone"), Label: "Phone number", Type: "tel", Width: "nhsuk-input--width-20", Autocomplete: "off", MaxLength: 40}).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
