@@ -22,11 +22,8 @@ const (
 )
 
 func (h *Handler) patientRecord(c *gin.Context) {
-	patient, ok := h.staffPatient(c)
-	if !ok {
-		return
-	}
-	record, err := h.store.LoadRecord(patient, recordReadings, recordActivity)
+	patient := patientOf(c)
+	record, err := h.store.LoadRecord(c.Request.Context(), patient, recordReadings, recordActivity)
 	if err != nil {
 		h.serverError(c, err)
 		return
@@ -85,10 +82,7 @@ func readContacts(c *gin.Context, form *views.Form) []models.Contact {
 }
 
 func (h *Handler) editDetails(c *gin.Context) {
-	patient, ok := h.staffPatient(c)
-	if !ok {
-		return
-	}
+	patient := patientOf(c)
 	practices, err := h.store.PracticesOf(currentUser(c).ID)
 	if err != nil {
 		h.serverError(c, err)
@@ -106,10 +100,7 @@ func (h *Handler) editDetails(c *gin.Context) {
 }
 
 func (h *Handler) saveDetails(c *gin.Context) {
-	patient, ok := h.staffPatient(c)
-	if !ok {
-		return
-	}
+	patient := patientOf(c)
 	practices, err := h.store.PracticesOf(currentUser(c).ID)
 	if err != nil {
 		h.serverError(c, err)
@@ -172,10 +163,7 @@ func validPhone(phone string) bool {
 var outcomes = []string{models.OutcomeNoChange, models.OutcomePlanUpdated, models.OutcomeReferred}
 
 func (h *Handler) reviewForm(c *gin.Context) {
-	patient, ok := h.staffPatient(c)
-	if !ok {
-		return
-	}
+	patient := patientOf(c)
 	form := views.NewForm()
 	today := time.Now().In(models.UK)
 	form.Values["reviewed-on-day"], form.Values["reviewed-on-month"], form.Values["reviewed-on-year"] =
@@ -184,10 +172,7 @@ func (h *Handler) reviewForm(c *gin.Context) {
 }
 
 func (h *Handler) recordReview(c *gin.Context) {
-	patient, ok := h.staffPatient(c)
-	if !ok {
-		return
-	}
+	patient := patientOf(c)
 	form := views.NewForm()
 	reviewedOn, reviewedOK := dateField(c, form, "reviewed-on", "Review date", false)
 	if reviewedOK && reviewedOn.After(time.Now()) {
@@ -221,10 +206,7 @@ func (h *Handler) recordReview(c *gin.Context) {
 var relationships = []string{"Parent", "Guardian", "Partner", "Son or daughter", "Other family member", "Friend", "Paid carer", "School staff"}
 
 func (h *Handler) carerForm(c *gin.Context) {
-	patient, ok := h.staffPatient(c)
-	if !ok {
-		return
-	}
+	patient := patientOf(c)
 	form := views.NewForm()
 	form.Values["permission"] = models.PermissionView
 	render(c, http.StatusOK, views.LinkCarerPage(h.page(c, "Link a carer", form), patient, relationships))
@@ -233,10 +215,7 @@ func (h *Handler) carerForm(c *gin.Context) {
 // linkCarer links an existing carer account by username, or invites a new
 // carer, who gets their own activation letter.
 func (h *Handler) linkCarer(c *gin.Context) {
-	patient, ok := h.staffPatient(c)
-	if !ok {
-		return
-	}
+	patient := patientOf(c)
 	form := views.NewForm()
 	who := formValue(c, form, "who")
 	relationship := formValue(c, form, "relationship")
@@ -290,10 +269,7 @@ func (h *Handler) linkCarer(c *gin.Context) {
 
 // staffCarer finds the carer link in the URL among the patient's.
 func (h *Handler) staffCarer(c *gin.Context) (*models.Patient, *models.CarerEntry, bool) {
-	patient, ok := h.staffPatient(c)
-	if !ok {
-		return nil, nil, false
-	}
+	patient := patientOf(c)
 	id, ok := h.idParam(c, "link")
 	if !ok {
 		return nil, nil, false

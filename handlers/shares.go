@@ -16,13 +16,10 @@ import (
 const sessionShare = "share_id"
 
 func (h *Handler) shares(c *gin.Context) {
-	patient, canAct, ok := h.readerPatient(c, false)
-	if !ok {
-		return
-	}
+	patient := patientOf(c)
 	form := views.NewForm()
 	form.Values["days"] = "30"
-	h.showShares(c, http.StatusOK, patient, canAct, form)
+	h.showShares(c, http.StatusOK, patient, canAct(c), form)
 }
 
 func (h *Handler) showShares(c *gin.Context, status int, patient *models.Patient, canAct bool, form *views.Form) {
@@ -35,10 +32,7 @@ func (h *Handler) showShares(c *gin.Context, status int, patient *models.Patient
 }
 
 func (h *Handler) createShare(c *gin.Context) {
-	patient, canAct, ok := h.readerPatient(c, true)
-	if !ok {
-		return
-	}
+	patient := patientOf(c)
 	form := views.NewForm()
 	recipient := formValue(c, form, "recipient")
 	requireText(form, "recipient", recipient, "Enter who you are sharing with, like the name of the school", "Who you are sharing with", 200)
@@ -47,7 +41,7 @@ func (h *Handler) createShare(c *gin.Context) {
 		form.Add("days-7", "Select how long they can see it")
 	}
 	if form.HasErrors() {
-		h.showShares(c, http.StatusUnprocessableEntity, patient, canAct, form)
+		h.showShares(c, http.StatusUnprocessableEntity, patient, canAct(c), form)
 		return
 	}
 	share, code, err := h.store.CreateShare(actor(c), patient, recipient, days)
@@ -62,13 +56,9 @@ func (h *Handler) createShare(c *gin.Context) {
 
 func shareKey(id uint) string { return fmt.Sprintf("share-%d", id) }
 
-// activeShare finds the working share in the URL, for someone who may act
-// on the passport.
+// activeShare finds the working share in the URL among the patient's.
 func (h *Handler) activeShare(c *gin.Context) (*models.Patient, *models.Share, bool) {
-	patient, _, ok := h.readerPatient(c, true)
-	if !ok {
-		return nil, nil, false
-	}
+	patient := patientOf(c)
 	id, ok := h.idParam(c, "share")
 	if !ok {
 		return nil, nil, false
@@ -167,12 +157,8 @@ func (h *Handler) sharedView(c *gin.Context) {
 		h.serverError(c, err)
 		return
 	}
-	patient, err := h.store.PatientByID(share.PatientID)
-	if err != nil {
-		h.serverError(c, err)
-		return
-	}
-	passport, err := h.store.LoadPassport(patient)
+	patient := share.Patient
+	passport, err := h.store.LoadPassport(c.Request.Context(), patient)
 	if err != nil {
 		h.serverError(c, err)
 		return

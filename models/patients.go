@@ -1,6 +1,7 @@
 package models
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"time"
@@ -141,46 +142,6 @@ func (s *Store) QueueCounts(staffID uint) (prescriptions, alerts int64, err erro
 	return
 }
 
-// PatientForStaff finds a patient of one of the staff member's practices.
-func (s *Store) PatientForStaff(staffID uint, ref string) (*Patient, error) {
-	var patient Patient
-	err := s.staffPatients(staffID).Where("patients.ref = ?", ref).First(&patient).Error
-	return &patient, notFound(err)
-}
-
-// PatientForReader finds a passport that a patient or carer may read: their
-// own, or that of someone they are a carer for now.
-func (s *Store) PatientForReader(user *User, ref string) (*Patient, error) {
-	patient, _, err := s.ReaderAccess(user, ref)
-	return patient, err
-}
-
-// ReaderAccess finds a passport a patient or carer may read, and says
-// whether they may also act on it: a patient always may, a carer only with
-// "view and act" permission. One query either way.
-func (s *Store) ReaderAccess(user *User, ref string) (*Patient, bool, error) {
-	switch user.Role {
-	case RolePatient:
-		if user.PatientID == nil {
-			return nil, false, ErrNotFound
-		}
-		var patient Patient
-		err := s.db.Where("ref = ? AND id = ?", ref, *user.PatientID).First(&patient).Error
-		return &patient, true, notFound(err)
-	case RoleCarer:
-		var cared CaredFor
-		err := s.db.Model(&Patient{}).Select("patients.*, carer_links.relationship, carer_links.permission").
-			Joins("JOIN carer_links ON carer_links.patient_id = patients.id").
-			Where("patients.ref = ? AND carer_links.carer_id = ? AND carer_links.revoked_at IS NULL", ref, user.ID).
-			Limit(1).Scan(&cared).Error
-		if err == nil && cared.ID == 0 {
-			err = ErrNotFound
-		}
-		return &cared.Patient, cared.Permission == PermissionAct, err
-	}
-	return nil, false, ErrNotFound
-}
-
 // CaredFor is a person a carer looks after.
 type CaredFor struct {
 	Patient
@@ -188,10 +149,10 @@ type CaredFor struct {
 	Permission   string
 }
 
-// PeopleCaredFor lists the people a carer is linked to now.
-func (s *Store) PeopleCaredFor(carerID uint) ([]CaredFor, error) {
+// peopleCaredFor lists the people a carer is linked to now.
+func (s *Store) peopleCaredFor(ctx context.Context, carerID uint) ([]CaredFor, error) {
 	var people []CaredFor
-	err := s.db.Model(&Patient{}).
+	err := s.db.WithContext(ctx).Model(&Patient{}).
 		Select("patients.*, carer_links.relationship, carer_links.permission").
 		Joins("JOIN carer_links ON carer_links.patient_id = patients.id").
 		Where("carer_links.carer_id = ? AND carer_links.revoked_at IS NULL", carerID).
@@ -240,11 +201,4 @@ func (s *Store) RegisterPatient(actor Actor, p NewPatient) (*Patient, string, er
 		return nil, "", err
 	}
 	return &patient, code, nil
-}
-
-// PatientByID finds a patient. Callers check the right to see them first.
-func (s *Store) PatientByID(id uint) (*Patient, error) {
-	var patient Patient
-	err := s.db.First(&patient, id).Error
-	return &patient, notFound(err)
 }

@@ -1,6 +1,7 @@
 package models
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -21,8 +22,8 @@ const (
 var ErrCannotAct = errors.New("view only")
 
 // PeakFlowPlan is the patient's plan that uses peak flow, if any.
-func (s *Store) PeakFlowPlan(patient *Patient) (*PlanSummary, error) {
-	plans, err := s.currentPlans(patient.ID)
+func (s *Store) PeakFlowPlan(ctx context.Context, patient *Patient) (*PlanSummary, error) {
+	plans, err := s.currentPlans(ctx, patient.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -151,8 +152,8 @@ func (s *Store) ReadingsSince(patientID uint, since time.Time) ([]ReadingEntry, 
 
 // PlanSummaryFor finds one of a patient's plans with its latest published
 // version.
-func (s *Store) PlanSummaryFor(patient *Patient, planID uint) (*PlanSummary, error) {
-	plans, err := s.currentPlans(patient.ID)
+func (s *Store) PlanSummaryFor(ctx context.Context, patient *Patient, planID uint) (*PlanSummary, error) {
+	plans, err := s.currentPlans(ctx, patient.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -176,8 +177,8 @@ func (s *Store) CheckInQuestions(plan *ActionPlan) ([]CheckInQuestion, error) {
 
 // PlansWithCheckIn lists a patient's published plans whose template has
 // check-in questions.
-func (s *Store) PlansWithCheckIn(patientID uint) ([]ActionPlan, error) {
-	plans, err := s.currentPlans(patientID)
+func (s *Store) PlansWithCheckIn(ctx context.Context, patient *Patient) ([]ActionPlan, error) {
+	plans, err := s.currentPlans(ctx, patient.ID)
 	if err != nil {
 		return nil, err
 	}
