@@ -153,9 +153,9 @@ func (h *Handler) page(c *gin.Context, title string, form *views.Form) views.Pag
 		page.IdleTimeout = idleTimeout(page.User.Role)
 		page.Flash = h.sessions.PopString(c.Request.Context(), sessionFlash)
 	}
-	if page.User != nil && page.User.Role == models.RoleNurse {
+	if principal := principalOf(c); principal != nil && principal.User.Role == models.RoleNurse {
 		var err error
-		page.Prescriptions, page.Alerts, err = h.store.QueueCounts(page.User.ID)
+		page.Prescriptions, page.Alerts, err = h.store.QueueCounts(c.Request.Context(), principal)
 		if err != nil {
 			slog.Error("counting queues", "error", err, "request_id", c.GetHeader("X-Request-Id"))
 		}

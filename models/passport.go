@@ -122,23 +122,23 @@ type PlanState struct {
 }
 
 // PlanStates lists a patient's plans with their newest and latest published
-// versions.
-func (s *Store) PlanStates(patientID uint) ([]PlanState, error) {
-	var plans []ActionPlan
-	if err := s.db.Where("patient_id = ?", patientID).Order("condition_name, id").Find(&plans).Error; err != nil {
-		return nil, err
+// versions, in one query.
+func (s *Store) PlanStates(ctx context.Context, patientID uint) ([]PlanState, error) {
+	var rows []struct {
+		planWithVersion
+		Published int
 	}
-	var states []PlanState
-	for _, plan := range plans {
-		state := PlanState{Plan: plan}
-		if err := s.db.Where("plan_id = ?", plan.ID).Order("number DESC").Limit(1).Find(&state.Newest).Error; err != nil {
-			return nil, err
-		}
-		if err := s.db.Model(&PlanVersion{}).Where("plan_id = ? AND state = ?", plan.ID, VersionPublished).
-			Select("COALESCE(MAX(number), 0)").Scan(&state.Published).Error; err != nil {
-			return nil, err
-		}
-		states = append(states, state)
+	published := s.db.Model(&PlanVersion{}).Select("COALESCE(MAX(published.number), 0)").Table("plan_versions AS published").
+		Where("published.plan_id = action_plans.id AND published.state = ?", VersionPublished)
+	newest := s.db.Model(&PlanVersion{}).Select("MAX(newest.number)").Table("plan_versions AS newest").
+		Where("newest.plan_id = action_plans.id")
+	err := s.db.WithContext(ctx).Model(&ActionPlan{}).Select("action_plans.*, "+versionColumns+", (?) AS published", published).
+		Joins("JOIN plan_versions ON plan_versions.plan_id = action_plans.id").
+		Where("action_plans.patient_id = ? AND plan_versions.number = (?)", patientID, newest).
+		Order("action_plans.condition_name, action_plans.id").Scan(&rows).Error
+	states := make([]PlanState, 0, len(rows))
+	for _, row := range rows {
+		states = append(states, PlanState{Plan: row.ActionPlan, Newest: row.Version, Published: row.Published})
 	}
-	return states, nil
+	return states, err
 }

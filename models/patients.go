@@ -132,13 +132,12 @@ func (s *Store) Caseload(staffID uint, query CaseloadQuery, pageSize int) (Casel
 // QueueCounts counts what waits for staff at their practices: repeat
 // prescription requests not yet decided, and red-zone alerts not yet
 // acknowledged.
-func (s *Store) QueueCounts(staffID uint) (prescriptions, alerts int64, err error) {
-	patients := s.staffPatients(staffID).Select("patients.id")
-	if err = s.db.Model(&PrescriptionRequest{}).Where("patient_id IN (?) AND status IN ?", patients,
-		[]string{RequestRequested, RequestApproved}).Count(&prescriptions).Error; err != nil {
-		return
-	}
-	err = s.db.Model(&Alert{}).Where("patient_id IN (?) AND status = ?", patients, AlertOpen).Count(&alerts).Error
+func (s *Store) QueueCounts(ctx context.Context, principal *Principal) (prescriptions, alerts int64, err error) {
+	patients := s.db.Model(&Patient{}).Select("id").Where("practice_id IN ?", principal.PracticeIDs)
+	requests := s.db.Model(&PrescriptionRequest{}).Select("COUNT(*)").
+		Where("patient_id IN (?) AND status IN ?", patients, []string{RequestRequested, RequestApproved})
+	open := s.db.Model(&Alert{}).Select("COUNT(*)").Where("patient_id IN (?) AND status = ?", patients, AlertOpen)
+	err = s.db.WithContext(ctx).Raw("SELECT (?), (?)", requests, open).Row().Scan(&prescriptions, &alerts)
 	return
 }
 

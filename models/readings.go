@@ -182,13 +182,30 @@ func (s *Store) PlansWithCheckIn(ctx context.Context, patient *Patient) ([]Actio
 	if err != nil {
 		return nil, err
 	}
-	var out []ActionPlan
+	var templateIDs []uint
 	for _, plan := range plans {
-		questions, err := s.CheckInQuestions(&plan.Plan)
+		if plan.Plan.TemplateID != nil {
+			templateIDs = append(templateIDs, *plan.Plan.TemplateID)
+		}
+	}
+	if len(templateIDs) == 0 {
+		return nil, nil
+	}
+	var templates []ConditionTemplate
+	if err := s.db.WithContext(ctx).Where("id IN ?", templateIDs).Find(&templates).Error; err != nil {
+		return nil, err
+	}
+	asks := make(map[uint]bool, len(templates))
+	for _, template := range templates {
+		content, err := template.Decode()
 		if err != nil {
 			return nil, err
 		}
-		if len(questions) > 0 {
+		asks[template.ID] = len(content.SymptomQuestions) > 0
+	}
+	var out []ActionPlan
+	for _, plan := range plans {
+		if plan.Plan.TemplateID != nil && asks[*plan.Plan.TemplateID] {
 			out = append(out, plan.Plan)
 		}
 	}

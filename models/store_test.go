@@ -268,7 +268,7 @@ func TestCaseloadSearchFiltersAndSorts(t *testing.T) {
 		if got := names(models.CaseloadQuery{Page: 99}, 1); got != "Oliver " {
 			t.Errorf("a page past the end = %q; want the last page", got)
 		}
-		prescriptions, alerts, err := store.QueueCounts(nurse.ID)
+		prescriptions, alerts, err := store.QueueCounts(t.Context(), principal(t, store, "nurse"))
 		if err != nil || prescriptions != 1 || alerts != 1 {
 			t.Errorf("queue counts %d, %d, %v; want 1 and 1", prescriptions, alerts, err)
 		}
