@@ -125,8 +125,9 @@ type PlanState struct {
 // versions, in one query.
 func (s *Store) PlanStates(ctx context.Context, patientID uint) ([]PlanState, error) {
 	var rows []struct {
-		planWithVersion
-		Published int
+		ActionPlan `gorm:"embedded"`
+		Version    PlanVersion `gorm:"embedded;embeddedPrefix:version_"`
+		Published  int
 	}
 	published := s.db.Model(&PlanVersion{}).Select("COALESCE(MAX(published.number), 0)").Table("plan_versions AS published").
 		Where("published.plan_id = action_plans.id AND published.state = ?", VersionPublished)
