@@ -20,29 +20,15 @@ type Principal struct {
 	PracticeIDs []uint
 }
 
-// CanRead reports whether the principal may read a patient's passport.
-func (p *Principal) CanRead(patientID uint) bool {
-	return p.readerLink(patientID) != nil
-}
-
 // CanAct reports whether the principal may act on a patient's passport: a
 // patient on their own, a carer with "view and act" permission.
 func (p *Principal) CanAct(patientID uint) bool {
-	link := p.readerLink(patientID)
-	return link != nil && link.Permission == PermissionAct
-}
-
-// readerLink is the principal's right to a passport, if any: a patient's
-// own counts as acting permission.
-func (p *Principal) readerLink(patientID uint) *CaredFor {
 	if p.Own != nil && p.Own.ID == patientID {
-		return &CaredFor{Patient: *p.Own, Permission: PermissionAct}
+		return true
 	}
-	i := slices.IndexFunc(p.CaredFor, func(c CaredFor) bool { return c.ID == patientID })
-	if i < 0 {
-		return nil
-	}
-	return &p.CaredFor[i]
+	return slices.ContainsFunc(p.CaredFor, func(cared CaredFor) bool {
+		return cared.ID == patientID && cared.Permission == PermissionAct
+	})
 }
 
 // SignedInPrincipal loads the person a session is signed in as: the session
