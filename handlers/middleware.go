@@ -37,6 +37,11 @@ func noStore(c *gin.Context) {
 	c.Next()
 }
 
+// idleClockResolution is how often a session's idle clock is written: a
+// write on every request would make every page save the session, so the
+// clock may run up to this much behind, and a session ends that much sooner.
+const idleClockResolution = time.Minute
+
 // loadUser finds the signed-in person, ending their session if it has
 // been idle too long for their role, has been ended from elsewhere or their
 // account has been disabled.
@@ -47,7 +52,7 @@ func (h *Handler) loadUser(c *gin.Context) {
 		c.Next()
 		return
 	}
-	user, err := h.store.SignedInUser(h.sessions.Token(ctx), uint(id))
+	principal, err := h.store.SignedInPrincipal(ctx, h.sessions.Token(ctx), uint(id))
 	if errors.Is(err, models.ErrNotFound) {
 		h.endSession(c)
 		c.Next()
@@ -57,8 +62,10 @@ func (h *Handler) loadUser(c *gin.Context) {
 		h.serverError(c, err)
 		return
 	}
+	user := &principal.User
 	now := time.Now()
-	if lastSeen := time.Unix(h.sessions.GetInt64(ctx, sessionLastSeen), 0); now.Sub(lastSeen) > idleTimeout(user.Role) {
+	lastSeen := time.Unix(h.sessions.GetInt64(ctx, sessionLastSeen), 0)
+	if now.Sub(lastSeen) > idleTimeout(user.Role) {
 		h.audit(c, models.AuditEntry{Action: models.AuditSignOut, TargetType: "user", TargetID: user.Username, Detail: "idle timeout"})
 		h.endSession(c)
 		redirect(c, "/signed-out?reason=idle")
@@ -66,11 +73,26 @@ func (h *Handler) loadUser(c *gin.Context) {
 		return
 	}
 	// The idle warning page is not activity: it must not keep the session.
-	if c.Request.URL.Path != idleWarningPath {
+	if c.Request.URL.Path != idleWarningPath && now.Sub(lastSeen) >= idleClockResolution {
 		h.sessions.Put(ctx, sessionLastSeen, now.Unix())
 	}
+	h.noteActive(c, user, now)
 	c.Set(contextUser, user)
+	c.Set(contextPrincipal, principal)
 	c.Next()
+}
+
+// noteActive records the UK day a person last used the service, once a
+// day: commissioners count daily and weekly active users from it. Losing
+// it loses a count, not a page, so a failure is only logged.
+func (h *Handler) noteActive(c *gin.Context, user *models.User, now time.Time) {
+	today, err := time.Parse(time.DateOnly, models.UKDay(now))
+	if err != nil || (user.LastActiveOn != nil && user.LastActiveOn.Equal(today)) {
+		return
+	}
+	if err := h.store.NoteActive(c.Request.Context(), user.ID, today); err != nil {
+		slog.Error("noting activity", "error", err, "request_id", c.GetHeader("X-Request-Id"))
+	}
 }
 
 // endSession removes the session from the database and starts a fresh one

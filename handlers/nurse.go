@@ -78,27 +78,8 @@ func (h *Handler) register(c *gin.Context) {
 	render(c, http.StatusUnprocessableEntity, views.RegisterPatientPage(h.page(c, "Register a patient", form), practices))
 }
 
-// staffPatient finds the patient in the URL among the nurse's practices,
-// refusing and auditing anyone else's.
-func (h *Handler) staffPatient(c *gin.Context) (*models.Patient, bool) {
-	ref := c.Param("ref")
-	patient, err := h.store.PatientForStaff(currentUser(c).ID, ref)
-	if errors.Is(err, models.ErrNotFound) {
-		h.forbidden(c, models.AuditEntry{TargetType: "patient", TargetID: ref})
-		return nil, false
-	}
-	if err != nil {
-		h.serverError(c, err)
-		return nil, false
-	}
-	return patient, true
-}
-
 func (h *Handler) activationLetter(c *gin.Context) {
-	patient, ok := h.staffPatient(c)
-	if !ok {
-		return
-	}
+	patient := patientOf(c)
 	h.showLetter(c, patient, patient.FullName(), false, patient.Ref, "/patients/"+patient.Ref+"/activation-code",
 		models.AuditEntry{TargetType: "activation-letter", TargetID: patient.Ref})
 }
@@ -123,11 +104,8 @@ func (h *Handler) showLetter(c *gin.Context, patient *models.Patient, recipient 
 }
 
 func (h *Handler) newActivationCode(c *gin.Context) {
-	patient, ok := h.staffPatient(c)
-	if !ok {
-		return
-	}
-	_, code, err := h.store.IssueActivationCode(actor(c), patient.Ref)
+	patient := patientOf(c)
+	code, err := h.store.IssueActivationCode(actor(c), patient)
 	if err != nil {
 		h.serverError(c, err)
 		return

@@ -12,26 +12,26 @@ import (
 
 // ownPassport shows a patient their own passport.
 func (h *Handler) ownPassport(c *gin.Context) {
-	user := currentUser(c)
-	if user.PatientID == nil {
-		h.forbidden(c, models.AuditEntry{TargetType: "passport"})
-		return
-	}
-	patient, err := h.store.PatientByID(*user.PatientID)
-	if err != nil {
-		h.serverError(c, err)
+	patient, ok := h.ownPatient(c)
+	if !ok {
 		return
 	}
 	h.showPassport(c, patient, "My passport", true)
 }
 
-// passport shows a passport the signed-in patient or carer may read, and
-// refuses, with an audit entry, any other.
-func (h *Handler) passport(c *gin.Context) {
-	patient, _, ok := h.readerPatient(c, false)
-	if !ok {
-		return
+// ownPatient is the signed-in patient's own record, which came with them.
+func (h *Handler) ownPatient(c *gin.Context) (*models.Patient, bool) {
+	patient := principalOf(c).Own
+	if patient == nil {
+		h.forbidden(c, models.AuditEntry{TargetType: "passport"})
+		return nil, false
 	}
+	return patient, true
+}
+
+// passport shows a passport the signed-in patient or carer may read.
+func (h *Handler) passport(c *gin.Context) {
+	patient := patientOf(c)
 	if currentUser(c).Role == models.RolePatient {
 		h.showPassport(c, patient, "My passport", true)
 		return
@@ -40,37 +40,21 @@ func (h *Handler) passport(c *gin.Context) {
 }
 
 func (h *Handler) showPassport(c *gin.Context, patient *models.Patient, title string, own bool) {
-	passport, err := h.store.LoadPassport(patient)
+	passport, err := h.store.LoadPassport(c.Request.Context(), patient)
 	if err != nil {
 		h.serverError(c, err)
-		return
-	}
-	entry := models.AuditEntry{Action: models.AuditPassportViewed, PatientID: &patient.ID, TargetType: "passport", TargetID: patient.Ref}
-	if !own {
-		entry.OnBehalfOf = &patient.ID
-	}
-	if !h.auditAccess(c, entry) {
 		return
 	}
 	render(c, http.StatusOK, views.PassportPage(h.page(c, title, nil), passport, own))
 }
 
 func (h *Handler) people(c *gin.Context) {
-	people, err := h.store.PeopleCaredFor(currentUser(c).ID)
-	if err != nil {
-		h.serverError(c, err)
-		return
-	}
-	render(c, http.StatusOK, views.PeoplePage(h.page(c, "People you care for", nil), people))
+	render(c, http.StatusOK, views.PeoplePage(h.page(c, "People you care for", nil), principalOf(c).CaredFor))
 }
 
 // readerPassport loads the passport in the URL for its patient or carer.
 func (h *Handler) readerPassport(c *gin.Context) (*models.Passport, bool) {
-	patient, _, ok := h.readerPatient(c, false)
-	if !ok {
-		return nil, false
-	}
-	passport, err := h.store.LoadPassport(patient)
+	passport, err := h.store.LoadPassport(c.Request.Context(), patientOf(c))
 	if err != nil {
 		h.serverError(c, err)
 		return nil, false
@@ -106,14 +90,8 @@ func (h *Handler) passportPrint(c *gin.Context) {
 
 // ownEmergency takes a patient to their own emergency page from any page.
 func (h *Handler) ownEmergency(c *gin.Context) {
-	user := currentUser(c)
-	if user.PatientID == nil {
-		h.forbidden(c, models.AuditEntry{TargetType: "passport"})
-		return
-	}
-	patient, err := h.store.PatientByID(*user.PatientID)
-	if err != nil {
-		h.serverError(c, err)
+	patient, ok := h.ownPatient(c)
+	if !ok {
 		return
 	}
 	redirect(c, passportBase(patient)+"/emergency")

@@ -56,5 +56,11 @@ func signInAs(b *testing.B, handler http.Handler, username string) string {
 	if rec.Code != http.StatusSeeOther {
 		b.Fatalf("sign-in answered %d", rec.Code)
 	}
-	return strings.Split(rec.Header().Get("Set-Cookie"), ";")[0]
+	for _, c := range rec.Result().Cookies() {
+		if strings.HasSuffix(c.Name, "passport_session") {
+			return c.Name + "=" + c.Value
+		}
+	}
+	b.Fatal("sign-in set no session cookie")
+	return ""
 }

@@ -153,10 +153,7 @@ func (h *Handler) usableTemplate(c *gin.Context, patient *models.Patient, id str
 // newPlan lets the nurse choose a condition template, then shows the
 // editor filled in from it.
 func (h *Handler) newPlan(c *gin.Context) {
-	patient, ok := h.staffPatient(c)
-	if !ok {
-		return
-	}
+	patient := patientOf(c)
 	if c.Query("template") == "" {
 		// The choice form says it was sent, so that sending it with
 		// nothing chosen is an error, not a first visit.
@@ -179,10 +176,7 @@ func (h *Handler) newPlan(c *gin.Context) {
 }
 
 func (h *Handler) createPlan(c *gin.Context) {
-	patient, ok := h.staffPatient(c)
-	if !ok {
-		return
-	}
+	patient := patientOf(c)
 	form := views.NewForm()
 	template, templated, ok := h.usableTemplate(c, patient, formValue(c, form, "template"))
 	if !ok {
@@ -215,10 +209,7 @@ func (h *Handler) createPlan(c *gin.Context) {
 
 // staffPlan finds the plan in the URL among the patient's plans.
 func (h *Handler) staffPlan(c *gin.Context) (*models.Patient, *models.ActionPlan, bool) {
-	patient, ok := h.staffPatient(c)
-	if !ok {
-		return nil, nil, false
-	}
+	patient := patientOf(c)
 	id, ok := h.idParam(c, "plan")
 	if !ok {
 		return nil, nil, false

@@ -15,8 +15,8 @@ const requestHistory = 20
 
 // prescriptionChoices are the medicines a person can ask for: those on the
 // newest version of each of their plans.
-func (h *Handler) prescriptionChoices(patient *models.Patient) ([]views.MedicineChoice, error) {
-	passport, err := h.store.LoadPassport(patient)
+func (h *Handler) prescriptionChoices(c *gin.Context, patient *models.Patient) ([]views.MedicineChoice, error) {
+	passport, err := h.store.LoadPassport(c.Request.Context(), patient)
 	if err != nil {
 		return nil, err
 	}
@@ -30,16 +30,13 @@ func (h *Handler) prescriptionChoices(patient *models.Patient) ([]views.Medicine
 }
 
 func (h *Handler) prescriptions(c *gin.Context) {
-	patient, canAct, ok := h.readerPatient(c, false)
-	if !ok {
-		return
-	}
-	choices, err := h.prescriptionChoices(patient)
+	patient := patientOf(c)
+	choices, err := h.prescriptionChoices(c, patient)
 	if err != nil {
 		h.serverError(c, err)
 		return
 	}
-	h.showPrescriptions(c, http.StatusOK, patient, canAct, choices, nil)
+	h.showPrescriptions(c, http.StatusOK, patient, canAct(c), choices, nil)
 }
 
 func (h *Handler) showPrescriptions(c *gin.Context, status int, patient *models.Patient, canAct bool, choices []views.MedicineChoice, form *views.Form) {
@@ -52,11 +49,8 @@ func (h *Handler) showPrescriptions(c *gin.Context, status int, patient *models.
 }
 
 func (h *Handler) requestPrescription(c *gin.Context) {
-	patient, canAct, ok := h.readerPatient(c, true)
-	if !ok {
-		return
-	}
-	choices, err := h.prescriptionChoices(patient)
+	patient := patientOf(c)
+	choices, err := h.prescriptionChoices(c, patient)
 	if err != nil {
 		h.serverError(c, err)
 		return
@@ -71,13 +65,13 @@ func (h *Handler) requestPrescription(c *gin.Context) {
 	}
 	if chosen == nil {
 		form.Add("medicine-0", selectMedicine(voiceOf(c)))
-		h.showPrescriptions(c, http.StatusUnprocessableEntity, patient, canAct, choices, form)
+		h.showPrescriptions(c, http.StatusUnprocessableEntity, patient, canAct(c), choices, form)
 		return
 	}
 	_, err = h.store.RequestPrescription(actor(c), patient, chosen.PlanID, chosen.Medicine.Name)
 	if errors.Is(err, models.ErrAlreadyRequested) {
 		form.Add("medicine-0", "You have already asked for "+chosen.Medicine.Name+". You can ask again when that request is finished")
-		h.showPrescriptions(c, http.StatusConflict, patient, canAct, choices, form)
+		h.showPrescriptions(c, http.StatusConflict, patient, canAct(c), choices, form)
 		return
 	}
 	if err != nil {

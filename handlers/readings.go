@@ -17,35 +17,8 @@ const readingsWindow = 30 * 24 * time.Hour
 // contextVoice holds how this request's pages speak of the patient.
 const contextVoice = "voice"
 
-// readerPatient finds the passport in the URL for the signed-in patient or
-// carer, refusing and auditing anyone else's. mustAct also refuses view-only
-// carers. The request's pages then speak to the patient, or to the carer
-// about them.
-func (h *Handler) readerPatient(c *gin.Context, mustAct bool) (*models.Patient, bool, bool) {
-	ref := c.Param("ref")
-	user := currentUser(c)
-	patient, canAct, err := h.store.ReaderAccess(user, ref)
-	if errors.Is(err, models.ErrNotFound) || (err == nil && mustAct && !canAct) {
-		h.forbidden(c, models.AuditEntry{TargetType: "passport", TargetID: ref})
-		return nil, false, false
-	}
-	if err != nil {
-		h.serverError(c, err)
-		return nil, false, false
-	}
-	if user.Role == models.RoleCarer {
-		people, err := h.store.PeopleCaredFor(user.ID)
-		if err != nil {
-			h.serverError(c, err)
-			return nil, false, false
-		}
-		c.Set(contextVoice, views.CarerVoice(views.NameForCarer(*patient, people)))
-	}
-	return patient, canAct, true
-}
-
 // voiceOf is how this request's pages speak of the patient: to them,
-// unless readerPatient found a carer reading.
+// unless speakToReader found a carer reading.
 func voiceOf(c *gin.Context) views.Voice {
 	voice, _ := c.Get(contextVoice)
 	v, _ := voice.(views.Voice)
@@ -57,18 +30,15 @@ func peakFlowTitle(c *gin.Context) string { return "Record " + voiceOf(c).Whose(
 func passportBase(patient *models.Patient) string { return "/passport/" + patient.Ref }
 
 func (h *Handler) readings(c *gin.Context) {
-	patient, canAct, ok := h.readerPatient(c, false)
-	if !ok {
-		return
-	}
+	patient := patientOf(c)
 	now := time.Now().UTC()
 	entries, err := h.store.ReadingsSince(patient.ID, now.Add(-readingsWindow))
 	if err != nil {
 		h.serverError(c, err)
 		return
 	}
-	page := views.Readings{Patient: patient, Base: passportBase(patient), CanAct: canAct, Entries: entries}
-	plan, err := h.store.PeakFlowPlan(patient)
+	page := views.Readings{Patient: patient, Base: passportBase(patient), CanAct: canAct(c), Entries: entries}
+	plan, err := h.store.PeakFlowPlan(c.Request.Context(), patient)
 	switch {
 	case err == nil:
 		chart := views.NewPeakFlowChart(entries, *plan.Content.PeakFlow, now.Add(-readingsWindow), now)
@@ -77,21 +47,18 @@ func (h *Handler) readings(c *gin.Context) {
 		h.serverError(c, err)
 		return
 	}
-	if page.Symptoms, err = h.store.PlansWithCheckIn(patient.ID); err != nil {
+	if page.Symptoms, err = h.store.PlansWithCheckIn(c.Request.Context(), patient); err != nil {
 		h.serverError(c, err)
 		return
 	}
 	render(c, http.StatusOK, views.ReadingsPage(h.page(c, views.Capital(voiceOf(c).Whose())+" readings", nil), page))
 }
 
-// peakFlowPatient finds the passport in the URL for someone who may act
-// on it, and its plan that uses peak flow.
+// peakFlowPatient is the patient in the URL, and their plan that uses peak
+// flow.
 func (h *Handler) peakFlowPatient(c *gin.Context) (*models.Patient, *models.PlanSummary, bool) {
-	patient, _, ok := h.readerPatient(c, true)
-	if !ok {
-		return nil, nil, false
-	}
-	plan, err := h.store.PeakFlowPlan(patient)
+	patient := patientOf(c)
+	plan, err := h.store.PeakFlowPlan(c.Request.Context(), patient)
 	if h.lookupFailed(c, err) {
 		return nil, nil, false
 	}
@@ -131,7 +98,7 @@ func (h *Handler) recordPeakFlow(c *gin.Context) {
 // from the query or the form.
 func (h *Handler) checkInPlan(c *gin.Context, patient *models.Patient, id string) (*models.ActionPlan, []models.CheckInQuestion, bool) {
 	planID, _ := parseID(id)
-	plan, err := h.store.PlanSummaryFor(patient, planID)
+	plan, err := h.store.PlanSummaryFor(c.Request.Context(), patient, planID)
 	if err == nil {
 		var questions []models.CheckInQuestion
 		if questions, err = h.store.CheckInQuestions(&plan.Plan); err == nil && len(questions) > 0 {
@@ -147,10 +114,7 @@ func (h *Handler) checkInPlan(c *gin.Context, patient *models.Patient, id string
 }
 
 func (h *Handler) symptomsForm(c *gin.Context) {
-	patient, _, ok := h.readerPatient(c, true)
-	if !ok {
-		return
-	}
+	patient := patientOf(c)
 	plan, questions, ok := h.checkInPlan(c, patient, c.Query("plan"))
 	if !ok {
 		return
@@ -159,10 +123,7 @@ func (h *Handler) symptomsForm(c *gin.Context) {
 }
 
 func (h *Handler) recordSymptoms(c *gin.Context) {
-	patient, _, ok := h.readerPatient(c, true)
-	if !ok {
-		return
-	}
+	patient := patientOf(c)
 	form := views.NewForm()
 	plan, questions, ok := h.checkInPlan(c, patient, formValue(c, form, "plan"))
 	if !ok {
@@ -191,10 +152,7 @@ func (h *Handler) recordSymptoms(c *gin.Context) {
 
 // readingResult shows what a reading means, with the steps of its zone.
 func (h *Handler) readingResult(c *gin.Context) {
-	patient, _, ok := h.readerPatient(c, false)
-	if !ok {
-		return
-	}
+	patient := patientOf(c)
 	id, ok := h.idParam(c, "reading")
 	if !ok {
 		return
@@ -208,7 +166,7 @@ func (h *Handler) readingResult(c *gin.Context) {
 		h.serverError(c, err)
 		return
 	}
-	plan, err := h.store.PlanSummaryFor(patient, *reading.PlanID)
+	plan, err := h.store.PlanSummaryFor(c.Request.Context(), patient, *reading.PlanID)
 	if err != nil {
 		h.serverError(c, err)
 		return

@@ -20,11 +20,8 @@ const (
 )
 
 func (h *Handler) patientRecord(c *gin.Context) {
-	patient, ok := h.staffPatient(c)
-	if !ok {
-		return
-	}
-	record, err := h.store.LoadRecord(patient, recordReadings, recordActivity)
+	patient := patientOf(c)
+	record, err := h.store.LoadRecord(c.Request.Context(), patient, recordReadings, recordActivity)
 	if err != nil {
 		h.serverError(c, err)
 		return
@@ -72,10 +69,7 @@ func readContacts(c *gin.Context, form *views.Form) []models.Contact {
 }
 
 func (h *Handler) editDetails(c *gin.Context) {
-	patient, ok := h.staffPatient(c)
-	if !ok {
-		return
-	}
+	patient := patientOf(c)
 	practices, err := h.store.PracticesOf(currentUser(c).ID)
 	if err != nil {
 		h.serverError(c, err)
@@ -93,10 +87,7 @@ func (h *Handler) editDetails(c *gin.Context) {
 }
 
 func (h *Handler) saveDetails(c *gin.Context) {
-	patient, ok := h.staffPatient(c)
-	if !ok {
-		return
-	}
+	patient := patientOf(c)
 	practices, err := h.store.PracticesOf(currentUser(c).ID)
 	if err != nil {
 		h.serverError(c, err)
@@ -126,10 +117,7 @@ func (h *Handler) saveDetails(c *gin.Context) {
 }
 
 func (h *Handler) reviewForm(c *gin.Context) {
-	patient, ok := h.staffPatient(c)
-	if !ok {
-		return
-	}
+	patient := patientOf(c)
 	form := views.NewForm()
 	today := time.Now().In(models.UK)
 	form.Values["reviewed-on-day"], form.Values["reviewed-on-month"], form.Values["reviewed-on-year"] =
@@ -138,10 +126,7 @@ func (h *Handler) reviewForm(c *gin.Context) {
 }
 
 func (h *Handler) recordReview(c *gin.Context) {
-	patient, ok := h.staffPatient(c)
-	if !ok {
-		return
-	}
+	patient := patientOf(c)
 	form := views.NewForm()
 	review, errs := models.CheckReview(models.ReviewEntry{ReviewedOn: dateValue(c, form, "reviewed-on"), Outcome: formValue(c, form, "outcome"),
 		Notes: formValue(c, form, "notes"), NextReview: dateValue(c, form, "next-review")}, time.Now())
@@ -159,10 +144,7 @@ func (h *Handler) recordReview(c *gin.Context) {
 }
 
 func (h *Handler) carerForm(c *gin.Context) {
-	patient, ok := h.staffPatient(c)
-	if !ok {
-		return
-	}
+	patient := patientOf(c)
 	form := views.NewForm()
 	form.Values["permission"] = models.PermissionView
 	render(c, http.StatusOK, views.LinkCarerPage(h.page(c, "Link a carer", form), patient, models.CarerRelationships))
@@ -171,10 +153,7 @@ func (h *Handler) carerForm(c *gin.Context) {
 // linkCarer links an existing carer account by username, or invites a new
 // carer, who gets their own activation letter.
 func (h *Handler) linkCarer(c *gin.Context) {
-	patient, ok := h.staffPatient(c)
-	if !ok {
-		return
-	}
+	patient := patientOf(c)
 	form := views.NewForm()
 	entry := models.CarerLinkEntry{Who: formValue(c, form, "who"), Relationship: formValue(c, form, "relationship"),
 		Permission: formValue(c, form, "permission"), Username: formValue(c, form, "username"), Name: formValue(c, form, "carer-name")}
@@ -212,10 +191,7 @@ func (h *Handler) linkCarer(c *gin.Context) {
 
 // staffCarer finds the carer link in the URL among the patient's.
 func (h *Handler) staffCarer(c *gin.Context) (*models.Patient, *models.CarerEntry, bool) {
-	patient, ok := h.staffPatient(c)
-	if !ok {
-		return nil, nil, false
-	}
+	patient := patientOf(c)
 	id, ok := h.idParam(c, "link")
 	if !ok {
 		return nil, nil, false

@@ -16,13 +16,10 @@ import (
 const sessionShare = "share_id"
 
 func (h *Handler) shares(c *gin.Context) {
-	patient, canAct, ok := h.readerPatient(c, false)
-	if !ok {
-		return
-	}
+	patient := patientOf(c)
 	form := views.NewForm()
 	form.Values["days"] = "30"
-	h.showShares(c, http.StatusOK, patient, canAct, form)
+	h.showShares(c, http.StatusOK, patient, canAct(c), form)
 }
 
 func (h *Handler) showShares(c *gin.Context, status int, patient *models.Patient, canAct bool, form *views.Form) {
@@ -35,16 +32,13 @@ func (h *Handler) showShares(c *gin.Context, status int, patient *models.Patient
 }
 
 func (h *Handler) createShare(c *gin.Context) {
-	patient, canAct, ok := h.readerPatient(c, true)
-	if !ok {
-		return
-	}
+	patient := patientOf(c)
 	form := views.NewForm()
 	recipient := formValue(c, form, "recipient")
 	days, errs := models.CheckShare(recipient, formValue(c, form, "days"))
 	addErrors(form, errs)
 	if form.HasErrors() {
-		h.showShares(c, http.StatusUnprocessableEntity, patient, canAct, form)
+		h.showShares(c, http.StatusUnprocessableEntity, patient, canAct(c), form)
 		return
 	}
 	share, code, err := h.store.CreateShare(actor(c), patient, recipient, days)
@@ -59,13 +53,9 @@ func (h *Handler) createShare(c *gin.Context) {
 
 func shareKey(id uint) string { return fmt.Sprintf("share-%d", id) }
 
-// activeShare finds the working share in the URL, for someone who may act
-// on the passport.
+// activeShare finds the working share in the URL among the patient's.
 func (h *Handler) activeShare(c *gin.Context) (*models.Patient, *models.Share, bool) {
-	patient, _, ok := h.readerPatient(c, true)
-	if !ok {
-		return nil, nil, false
-	}
+	patient := patientOf(c)
 	id, ok := h.idParam(c, "share")
 	if !ok {
 		return nil, nil, false
@@ -164,12 +154,8 @@ func (h *Handler) sharedView(c *gin.Context) {
 		h.serverError(c, err)
 		return
 	}
-	patient, err := h.store.PatientByID(share.PatientID)
-	if err != nil {
-		h.serverError(c, err)
-		return
-	}
-	passport, err := h.store.LoadPassport(patient)
+	patient := share.Patient
+	passport, err := h.store.LoadPassport(c.Request.Context(), patient)
 	if err != nil {
 		h.serverError(c, err)
 		return

@@ -23,6 +23,7 @@ var all = []*gormigrate.Migration{
 	auditChain,
 	clinicalSafety,
 	backgroundJobs,
+	lastActive,
 }
 
 // Run brings the database up to the newest step.

@@ -53,20 +53,16 @@ func HashActivationCode(code string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// IssueActivationCode gives a patient of the staff member's practices a new
-// code, and withdraws any unused one.
-func (s *Store) IssueActivationCode(actor Actor, patientRef string) (*Patient, string, error) {
+// IssueActivationCode gives a patient a new code, and withdraws any unused
+// one.
+func (s *Store) IssueActivationCode(actor Actor, patient *Patient) (string, error) {
 	var code string
-	patient, err := s.PatientForStaff(actor.UserID, patientRef)
-	if err != nil {
-		return nil, "", err
-	}
-	err = s.db.Transaction(func(tx *gorm.DB) error {
+	err := s.db.Transaction(func(tx *gorm.DB) error {
 		var err error
 		code, err = s.issueCode(tx, actor, patient.ID, nil)
 		return err
 	})
-	return patient, code, err
+	return code, err
 }
 
 // issueCode makes an activation code for a patient's account, or with

@@ -18,23 +18,15 @@ func (u PracticeUptake) ActivationRate() int64 {
 }
 
 // Uptake counts registrations and activations at each practice the staff
-// member can see.
+// member can see, in one query.
 func (s *Store) Uptake(staffID uint) ([]PracticeUptake, error) {
-	practices, err := s.PracticesOf(staffID)
-	if err != nil {
-		return nil, err
-	}
-	rows := make([]PracticeUptake, 0, len(practices))
-	for _, practice := range practices {
-		row := PracticeUptake{PracticeID: practice.ID, PracticeName: practice.Name}
-		if err := s.db.Model(&Patient{}).Where("practice_id = ?", practice.ID).Count(&row.Registered).Error; err != nil {
-			return nil, err
-		}
-		if err := s.db.Model(&User{}).Joins("JOIN patients ON patients.id = users.patient_id").
-			Where("patients.practice_id = ?", practice.ID).Count(&row.Activated).Error; err != nil {
-			return nil, err
-		}
-		rows = append(rows, row)
-	}
-	return rows, nil
+	memberships := s.db.Model(&Membership{}).Select("organisation_id").Where("user_id = ?", staffID)
+	var rows []PracticeUptake
+	err := s.db.Model(&Organisation{}).
+		Select("organisations.id AS practice_id, organisations.name AS practice_name, COUNT(patients.id) AS registered, COUNT(users.id) AS activated").
+		Joins("LEFT JOIN patients ON patients.practice_id = organisations.id").
+		Joins("LEFT JOIN users ON users.patient_id = patients.id").
+		Where("organisations.kind = ? AND (organisations.id IN (?) OR organisations.parent_id IN (?))", OrganisationPractice, memberships, memberships).
+		Group("organisations.id, organisations.name").Order("organisations.name").Scan(&rows).Error
+	return rows, err
 }

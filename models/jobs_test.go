@@ -73,11 +73,11 @@ func notifyJobs(t *testing.T, db *gorm.DB, state string) int64 {
 func ameliasAlert(t *testing.T, db *gorm.DB, store *models.Store) *models.Alert {
 	t.Helper()
 	patient := user(t, store, "patient")
-	amelia, err := store.PatientForReader(patient, "demoamelia0000001")
+	amelia, err := store.PatientFor(t.Context(), principal(t, store, "patient"), "demoamelia0000001")
 	if err != nil {
 		t.Fatal(err)
 	}
-	plan, err := store.PeakFlowPlan(amelia)
+	plan, err := store.PeakFlowPlan(t.Context(), amelia)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,11 +100,11 @@ func TestRedZoneAlertTellsTheClinicOnce(t *testing.T) {
 		store := demoStore(t, db)
 		startJobQueue(t, store)
 		patient := user(t, store, "patient")
-		amelia, err := store.PatientForReader(patient, "demoamelia0000001")
+		amelia, err := store.PatientFor(t.Context(), principal(t, store, "patient"), "demoamelia0000001")
 		if err != nil {
 			t.Fatal(err)
 		}
-		plan, err := store.PeakFlowPlan(amelia)
+		plan, err := store.PeakFlowPlan(t.Context(), amelia)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -235,11 +235,11 @@ func TestJobQueueLeavesRoomForRequests(t *testing.T) {
 		store := demoStore(t, db)
 		startJobQueue(t, store)
 		patient := user(t, store, "patient")
-		amelia, err := store.PatientForReader(patient, "demoamelia0000001")
+		amelia, err := store.PatientFor(t.Context(), principal(t, store, "patient"), "demoamelia0000001")
 		if err != nil {
 			t.Fatal(err)
 		}
-		plan, err := store.PeakFlowPlan(amelia)
+		plan, err := store.PeakFlowPlan(t.Context(), amelia)
 		if err != nil {
 			t.Fatal(err)
 		}

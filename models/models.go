@@ -42,7 +42,9 @@ type User struct {
 	Role         Role
 	DisplayName  string
 	PatientID    *uint
+	Patient      *Patient // loaded only with the signed-in principal
 	Disabled     bool
+	LastActiveOn *time.Time // the last UK day they used the service
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
 }
@@ -63,6 +65,7 @@ type Patient struct {
 	PreferredName      string
 	DateOfBirth        time.Time
 	PracticeID         uint
+	Practice           *Organisation // loaded only where a page shows it
 	Phone              string
 	Email              string
 	CommunicationNeeds string

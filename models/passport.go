@@ -1,6 +1,10 @@
 package models
 
-import "gorm.io/gorm"
+import (
+	"context"
+
+	"gorm.io/gorm"
+)
 
 // PlanSummary is a plan with its latest published version, as a passport
 // shows it.
@@ -43,43 +47,57 @@ func (p Passport) Medicines() []Medicine {
 	return out
 }
 
-// LoadPassport gathers a patient's passport. The caller has already checked
-// that the person asking may see this patient.
-func (s *Store) LoadPassport(patient *Patient) (*Passport, error) {
+// LoadPassport gathers the passport of a patient found for the person
+// asking: their practice (unless it came with them), their plans and their
+// contacts.
+func (s *Store) LoadPassport(ctx context.Context, patient *Patient) (*Passport, error) {
+	db := s.db.WithContext(ctx)
 	passport := Passport{Patient: *patient}
-	if err := s.db.First(&passport.Practice, patient.PracticeID).Error; err != nil {
+	if patient.Practice != nil {
+		passport.Practice = *patient.Practice
+	} else if err := db.First(&passport.Practice, patient.PracticeID).Error; err != nil {
 		return nil, err
 	}
 	var err error
-	if passport.Plans, err = s.currentPlans(patient.ID); err != nil {
+	if passport.Plans, err = s.currentPlans(ctx, patient.ID); err != nil {
 		return nil, err
 	}
-	err = s.db.Where("patient_id = ?", patient.ID).Order("kind, position, id").Find(&passport.Contacts).Error
+	err = db.Where("patient_id = ?", patient.ID).Order("kind, position, id").Find(&passport.Contacts).Error
 	return &passport, err
 }
 
+// planWithVersion is a row of a plan joined with one of its versions.
+type planWithVersion struct {
+	ActionPlan `gorm:"embedded"`
+	Version    PlanVersion `gorm:"embedded;embeddedPrefix:version_"`
+}
+
+// versionColumns selects plan_versions' columns as planWithVersion names them.
+const versionColumns = "plan_versions.id AS version_id, plan_versions.plan_id AS version_plan_id, plan_versions.number AS version_number, " +
+	"plan_versions.author_id AS version_author_id, plan_versions.content AS version_content, plan_versions.state AS version_state, " +
+	"plan_versions.created_at AS version_created_at"
+
 // currentPlans is each of a patient's plans with its latest published
-// version: what patients, carers and schools read. Drafts stay with staff.
-func (s *Store) currentPlans(patientID uint) ([]PlanSummary, error) {
-	var plans []ActionPlan
-	if err := s.db.Where("patient_id = ?", patientID).Order("condition_name, id").Find(&plans).Error; err != nil {
+// version, in one query: what patients, carers and schools read. Drafts
+// stay with staff, and a plan with no published version has nothing to show.
+func (s *Store) currentPlans(ctx context.Context, patientID uint) ([]PlanSummary, error) {
+	var rows []planWithVersion
+	err := s.db.WithContext(ctx).Model(&ActionPlan{}).Select("action_plans.*, "+versionColumns).
+		Joins("JOIN plan_versions ON plan_versions.plan_id = action_plans.id").
+		Where("action_plans.patient_id = ? AND plan_versions.number = (?)", patientID,
+			s.db.Model(&PlanVersion{}).Select("MAX(latest.number)").Table("plan_versions AS latest").
+				Where("latest.plan_id = action_plans.id AND latest.state = ?", VersionPublished)).
+		Order("action_plans.condition_name, action_plans.id").Scan(&rows).Error
+	if err != nil {
 		return nil, err
 	}
-	var summaries []PlanSummary
-	for _, plan := range plans {
-		var version PlanVersion
-		err := s.db.Where("plan_id = ? AND state = ?", plan.ID, VersionPublished).Order("number DESC").Limit(1).Find(&version).Error
+	summaries := make([]PlanSummary, 0, len(rows))
+	for _, row := range rows {
+		content, err := row.Version.PlanContent()
 		if err != nil {
 			return nil, err
 		}
-		if version.ID == 0 {
-			continue // a plan with no published version has nothing to show
-		}
-		content, err := version.PlanContent()
-		if err != nil {
-			return nil, err
-		}
-		summaries = append(summaries, PlanSummary{Plan: plan, Version: version, Content: content})
+		summaries = append(summaries, PlanSummary{Plan: row.ActionPlan, Version: row.Version, Content: content})
 	}
 	return summaries, nil
 }
@@ -104,23 +122,24 @@ type PlanState struct {
 }
 
 // PlanStates lists a patient's plans with their newest and latest published
-// versions.
-func (s *Store) PlanStates(patientID uint) ([]PlanState, error) {
-	var plans []ActionPlan
-	if err := s.db.Where("patient_id = ?", patientID).Order("condition_name, id").Find(&plans).Error; err != nil {
-		return nil, err
+// versions, in one query.
+func (s *Store) PlanStates(ctx context.Context, patientID uint) ([]PlanState, error) {
+	var rows []struct {
+		ActionPlan `gorm:"embedded"`
+		Version    PlanVersion `gorm:"embedded;embeddedPrefix:version_"`
+		Published  int
 	}
-	var states []PlanState
-	for _, plan := range plans {
-		state := PlanState{Plan: plan}
-		if err := s.db.Where("plan_id = ?", plan.ID).Order("number DESC").Limit(1).Find(&state.Newest).Error; err != nil {
-			return nil, err
-		}
-		if err := s.db.Model(&PlanVersion{}).Where("plan_id = ? AND state = ?", plan.ID, VersionPublished).
-			Select("COALESCE(MAX(number), 0)").Scan(&state.Published).Error; err != nil {
-			return nil, err
-		}
-		states = append(states, state)
+	published := s.db.Model(&PlanVersion{}).Select("COALESCE(MAX(published.number), 0)").Table("plan_versions AS published").
+		Where("published.plan_id = action_plans.id AND published.state = ?", VersionPublished)
+	newest := s.db.Model(&PlanVersion{}).Select("MAX(newest.number)").Table("plan_versions AS newest").
+		Where("newest.plan_id = action_plans.id")
+	err := s.db.WithContext(ctx).Model(&ActionPlan{}).Select("action_plans.*, "+versionColumns+", (?) AS published", published).
+		Joins("JOIN plan_versions ON plan_versions.plan_id = action_plans.id").
+		Where("action_plans.patient_id = ? AND plan_versions.number = (?)", patientID, newest).
+		Order("action_plans.condition_name, action_plans.id").Scan(&rows).Error
+	states := make([]PlanState, 0, len(rows))
+	for _, row := range rows {
+		states = append(states, PlanState{Plan: row.ActionPlan, Newest: row.Version, Published: row.Published})
 	}
-	return states, nil
+	return states, err
 }

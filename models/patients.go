@@ -1,6 +1,7 @@
 package models
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"time"
@@ -131,54 +132,13 @@ func (s *Store) Caseload(staffID uint, query CaseloadQuery, pageSize int) (Casel
 // QueueCounts counts what waits for staff at their practices: repeat
 // prescription requests not yet decided, and red-zone alerts not yet
 // acknowledged.
-func (s *Store) QueueCounts(staffID uint) (prescriptions, alerts int64, err error) {
-	patients := s.staffPatients(staffID).Select("patients.id")
-	if err = s.db.Model(&PrescriptionRequest{}).Where("patient_id IN (?) AND status IN ?", patients,
-		[]string{RequestRequested, RequestApproved}).Count(&prescriptions).Error; err != nil {
-		return
-	}
-	err = s.db.Model(&Alert{}).Where("patient_id IN (?) AND status = ?", patients, AlertOpen).Count(&alerts).Error
+func (s *Store) QueueCounts(ctx context.Context, principal *Principal) (prescriptions, alerts int64, err error) {
+	patients := s.db.Model(&Patient{}).Select("id").Where("practice_id IN ?", principal.PracticeIDs)
+	requests := s.db.Model(&PrescriptionRequest{}).Select("COUNT(*)").
+		Where("patient_id IN (?) AND status IN ?", patients, []string{RequestRequested, RequestApproved})
+	open := s.db.Model(&Alert{}).Select("COUNT(*)").Where("patient_id IN (?) AND status = ?", patients, AlertOpen)
+	err = s.db.WithContext(ctx).Raw("SELECT (?), (?)", requests, open).Row().Scan(&prescriptions, &alerts)
 	return
-}
-
-// PatientForStaff finds a patient of one of the staff member's practices.
-func (s *Store) PatientForStaff(staffID uint, ref string) (*Patient, error) {
-	var patient Patient
-	err := s.staffPatients(staffID).Where("patients.ref = ?", ref).First(&patient).Error
-	return &patient, notFound(err)
-}
-
-// PatientForReader finds a passport that a patient or carer may read: their
-// own, or that of someone they are a carer for now.
-func (s *Store) PatientForReader(user *User, ref string) (*Patient, error) {
-	patient, _, err := s.ReaderAccess(user, ref)
-	return patient, err
-}
-
-// ReaderAccess finds a passport a patient or carer may read, and says
-// whether they may also act on it: a patient always may, a carer only with
-// "view and act" permission. One query either way.
-func (s *Store) ReaderAccess(user *User, ref string) (*Patient, bool, error) {
-	switch user.Role {
-	case RolePatient:
-		if user.PatientID == nil {
-			return nil, false, ErrNotFound
-		}
-		var patient Patient
-		err := s.db.Where("ref = ? AND id = ?", ref, *user.PatientID).First(&patient).Error
-		return &patient, true, notFound(err)
-	case RoleCarer:
-		var cared CaredFor
-		err := s.db.Model(&Patient{}).Select("patients.*, carer_links.relationship, carer_links.permission").
-			Joins("JOIN carer_links ON carer_links.patient_id = patients.id").
-			Where("patients.ref = ? AND carer_links.carer_id = ? AND carer_links.revoked_at IS NULL", ref, user.ID).
-			Limit(1).Scan(&cared).Error
-		if err == nil && cared.ID == 0 {
-			err = ErrNotFound
-		}
-		return &cared.Patient, cared.Permission == PermissionAct, err
-	}
-	return nil, false, ErrNotFound
 }
 
 // CaredFor is a person a carer looks after.
@@ -188,10 +148,10 @@ type CaredFor struct {
 	Permission   string
 }
 
-// PeopleCaredFor lists the people a carer is linked to now.
-func (s *Store) PeopleCaredFor(carerID uint) ([]CaredFor, error) {
+// peopleCaredFor lists the people a carer is linked to now.
+func (s *Store) peopleCaredFor(ctx context.Context, carerID uint) ([]CaredFor, error) {
 	var people []CaredFor
-	err := s.db.Model(&Patient{}).
+	err := s.db.WithContext(ctx).Model(&Patient{}).
 		Select("patients.*, carer_links.relationship, carer_links.permission").
 		Joins("JOIN carer_links ON carer_links.patient_id = patients.id").
 		Where("carer_links.carer_id = ? AND carer_links.revoked_at IS NULL", carerID).
@@ -240,11 +200,4 @@ func (s *Store) RegisterPatient(actor Actor, p NewPatient) (*Patient, string, er
 		return nil, "", err
 	}
 	return &patient, code, nil
-}
-
-// PatientByID finds a patient. Callers check the right to see them first.
-func (s *Store) PatientByID(id uint) (*Patient, error) {
-	var patient Patient
-	err := s.db.First(&patient, id).Error
-	return &patient, notFound(err)
 }

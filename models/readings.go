@@ -1,6 +1,7 @@
 package models
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -21,8 +22,8 @@ const (
 var ErrCannotAct = errors.New("view only")
 
 // PeakFlowPlan is the patient's plan that uses peak flow, if any.
-func (s *Store) PeakFlowPlan(patient *Patient) (*PlanSummary, error) {
-	plans, err := s.currentPlans(patient.ID)
+func (s *Store) PeakFlowPlan(ctx context.Context, patient *Patient) (*PlanSummary, error) {
+	plans, err := s.currentPlans(ctx, patient.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -156,8 +157,8 @@ func (s *Store) ReadingsSince(patientID uint, since time.Time) ([]ReadingEntry, 
 
 // PlanSummaryFor finds one of a patient's plans with its latest published
 // version.
-func (s *Store) PlanSummaryFor(patient *Patient, planID uint) (*PlanSummary, error) {
-	plans, err := s.currentPlans(patient.ID)
+func (s *Store) PlanSummaryFor(ctx context.Context, patient *Patient, planID uint) (*PlanSummary, error) {
+	plans, err := s.currentPlans(ctx, patient.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -181,18 +182,35 @@ func (s *Store) CheckInQuestions(plan *ActionPlan) ([]CheckInQuestion, error) {
 
 // PlansWithCheckIn lists a patient's published plans whose template has
 // check-in questions.
-func (s *Store) PlansWithCheckIn(patientID uint) ([]ActionPlan, error) {
-	plans, err := s.currentPlans(patientID)
+func (s *Store) PlansWithCheckIn(ctx context.Context, patient *Patient) ([]ActionPlan, error) {
+	plans, err := s.currentPlans(ctx, patient.ID)
 	if err != nil {
 		return nil, err
 	}
-	var out []ActionPlan
+	var templateIDs []uint
 	for _, plan := range plans {
-		questions, err := s.CheckInQuestions(&plan.Plan)
+		if plan.Plan.TemplateID != nil {
+			templateIDs = append(templateIDs, *plan.Plan.TemplateID)
+		}
+	}
+	if len(templateIDs) == 0 {
+		return nil, nil
+	}
+	var templates []ConditionTemplate
+	if err := s.db.WithContext(ctx).Where("id IN ?", templateIDs).Find(&templates).Error; err != nil {
+		return nil, err
+	}
+	asks := make(map[uint]bool, len(templates))
+	for _, template := range templates {
+		content, err := template.Decode()
 		if err != nil {
 			return nil, err
 		}
-		if len(questions) > 0 {
+		asks[template.ID] = len(content.SymptomQuestions) > 0
+	}
+	var out []ActionPlan
+	for _, plan := range plans {
+		if plan.Plan.TemplateID != nil && asks[*plan.Plan.TemplateID] {
 			out = append(out, plan.Plan)
 		}
 	}

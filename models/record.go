@@ -1,6 +1,7 @@
 package models
 
 import (
+	"context"
 	"errors"
 	"strings"
 
@@ -220,15 +221,14 @@ func (s *Store) ContactsOf(patientID uint) ([]Contact, error) {
 	return contacts, err
 }
 
-// LoadRecord gathers a patient's record. The caller has already checked
-// that the staff member may see this patient.
-func (s *Store) LoadRecord(patient *Patient, readings, activity int) (*PatientRecord, error) {
+// LoadRecord gathers the record of a patient found for a staff member.
+func (s *Store) LoadRecord(ctx context.Context, patient *Patient, readings, activity int) (*PatientRecord, error) {
 	var record PatientRecord
 	var err error
-	if record.Passport, err = s.LoadPassport(patient); err != nil {
+	if record.Passport, err = s.LoadPassport(ctx, patient); err != nil {
 		return nil, err
 	}
-	if record.Plans, err = s.PlanStates(patient.ID); err != nil {
+	if record.Plans, err = s.PlanStates(ctx, patient.ID); err != nil {
 		return nil, err
 	}
 	if record.Activated, err = s.HasAccount(patient.ID); err != nil {

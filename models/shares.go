@@ -11,6 +11,7 @@ import (
 type Share struct {
 	ID          uint
 	PatientID   uint
+	Patient     *Patient // loaded only for the school reading the share
 	CodeHash    string
 	Recipient   string
 	CreatedByID uint
@@ -84,9 +85,11 @@ func (s *Store) OpenShare(actor Actor, code string, dateOfBirth time.Time) (*Sha
 	return &share, err
 }
 
-// WorkingShare finds a share by id if it still works.
+// WorkingShare finds a share by id if it still works, with the patient
+// and practice it shows: the school's only way to a passport.
 func (s *Store) WorkingShare(id uint) (*Share, error) {
 	var share Share
-	err := s.db.Where("id = ? AND revoked_at IS NULL AND expires_at > ?", id, s.now()).First(&share).Error
+	err := s.db.Joins("Patient").Joins("Patient.Practice").
+		Where("shares.id = ? AND shares.revoked_at IS NULL AND shares.expires_at > ?", id, s.now()).Take(&share).Error
 	return &share, notFound(err)
 }

@@ -36,6 +36,21 @@ func user(t *testing.T, store *models.Store, username string) *models.User {
 	return u
 }
 
+// principal signs a demo account in on a new device and loads them as the
+// service does for each request.
+func principal(t *testing.T, store *models.Store, username string) *models.Principal {
+	t.Helper()
+	token := models.RandomToken(32)
+	if err := store.RecordDevice(user(t, store, username).ID, token, "test", "127.0.0.1"); err != nil {
+		t.Fatal(err)
+	}
+	p, err := store.SignedInPrincipal(t.Context(), token, user(t, store, username).ID)
+	if err != nil {
+		t.Fatalf("principal %s: %v", username, err)
+	}
+	return p
+}
+
 func TestMigrationsAreRepeatable(t *testing.T) {
 	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
 		if err := migrations.Run(db); err != nil {
@@ -114,11 +129,11 @@ func TestStaffSeeOnlyTheirPracticesPatients(t *testing.T) {
 		if entries[0].FamilyName != "Jones" || !entries[0].Activated || entries[1].Activated {
 			t.Errorf("caseload = %+v", entries)
 		}
-		if _, err := store.PatientForStaff(nurse.ID, "demopriya00000001"); !errors.Is(err, models.ErrNotFound) {
+		if _, err := store.PatientFor(t.Context(), principal(t, store, "nurse"), "demopriya00000001"); !errors.Is(err, models.ErrNotFound) {
 			t.Errorf("nurse reached a Hillside patient: %v", err)
 		}
-		if _, err := store.PatientForStaff(user(t, store, "patient").ID, "demoamelia0000001"); !errors.Is(err, models.ErrNotFound) {
-			t.Errorf("a patient reached the staff query: %v", err)
+		if _, err := store.PatientFor(t.Context(), principal(t, store, "nurse"), "demoamelia0000001"); err != nil {
+			t.Errorf("nurse cannot reach a Riverside patient: %v", err)
 		}
 	})
 }
@@ -126,20 +141,22 @@ func TestStaffSeeOnlyTheirPracticesPatients(t *testing.T) {
 func TestReadersSeeOnlyTheirOwnPassports(t *testing.T) {
 	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
 		store := demoStore(t, db)
-		patient, carer := user(t, store, "patient"), user(t, store, "carer")
-		for _, reader := range []*models.User{patient, carer} {
-			if _, err := store.PatientForReader(reader, "demoamelia0000001"); err != nil {
-				t.Errorf("%s cannot read Amelia's passport: %v", reader.Username, err)
+		for _, reader := range []string{"patient", "carer"} {
+			if _, err := store.PatientFor(t.Context(), principal(t, store, reader), "demoamelia0000001"); err != nil {
+				t.Errorf("%s cannot read Amelia's passport: %v", reader, err)
 			}
-			if _, err := store.PatientForReader(reader, "demooliver0000001"); !errors.Is(err, models.ErrNotFound) {
-				t.Errorf("%s reached Oliver's passport: %v", reader.Username, err)
+			if _, err := store.PatientFor(t.Context(), principal(t, store, reader), "demooliver0000001"); !errors.Is(err, models.ErrNotFound) {
+				t.Errorf("%s reached Oliver's passport: %v", reader, err)
 			}
 		}
-		if _, err := store.PatientForReader(user(t, store, "nurse"), "demoamelia0000001"); !errors.Is(err, models.ErrNotFound) {
-			t.Errorf("a nurse reached the reader query: %v", err)
+		for _, staff := range []string{"admin", "commissioner"} {
+			if _, err := store.PatientFor(t.Context(), principal(t, store, staff), "demoamelia0000001"); !errors.Is(err, models.ErrNotFound) {
+				t.Errorf("%s reached Amelia's passport: %v", staff, err)
+			}
 		}
+		carer := user(t, store, "carer")
 		db.Model(&models.CarerLink{}).Where("carer_id = ?", carer.ID).Update("revoked_at", time.Now())
-		if _, err := store.PatientForReader(carer, "demoamelia0000001"); !errors.Is(err, models.ErrNotFound) {
+		if _, err := store.PatientFor(t.Context(), principal(t, store, "carer"), "demoamelia0000001"); !errors.Is(err, models.ErrNotFound) {
 			t.Errorf("a revoked carer still reads the passport: %v", err)
 		}
 	})
@@ -251,7 +268,7 @@ func TestCaseloadSearchFiltersAndSorts(t *testing.T) {
 		if got := names(models.CaseloadQuery{Page: 99}, 1); got != "Oliver " {
 			t.Errorf("a page past the end = %q; want the last page", got)
 		}
-		prescriptions, alerts, err := store.QueueCounts(nurse.ID)
+		prescriptions, alerts, err := store.QueueCounts(t.Context(), principal(t, store, "nurse"))
 		if err != nil || prescriptions != 1 || alerts != 1 {
 			t.Errorf("queue counts %d, %d, %v; want 1 and 1", prescriptions, alerts, err)
 		}

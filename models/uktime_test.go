@@ -43,11 +43,11 @@ func TestOneAlertForRedReadingsOfOneUKDay(t *testing.T) {
 	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
 		store := demoStore(t, db)
 		patient := user(t, store, "patient")
-		amelia, err := store.PatientForReader(patient, "demoamelia0000001")
+		amelia, err := store.PatientFor(t.Context(), principal(t, store, "patient"), "demoamelia0000001")
 		if err != nil {
 			t.Fatal(err)
 		}
-		plan, err := store.PeakFlowPlan(amelia)
+		plan, err := store.PeakFlowPlan(t.Context(), amelia)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,0 +1,85 @@
+package handlers
+
+import (
+	"errors"
+	"net/http"
+
+	"healthpassport/models"
+	"healthpassport/views"
+
+	"github.com/gin-gonic/gin"
+)
+
+// Request context keys for who is asking and the patient their path names.
+const (
+	contextPrincipal = "principal"
+	contextPatient   = "patient"
+)
+
+// principalOf is who is asking, loaded once by loadUser; nil for anonymous
+// visitors.
+func principalOf(c *gin.Context) *models.Principal {
+	if principal, ok := c.Get(contextPrincipal); ok {
+		return principal.(*models.Principal)
+	}
+	return nil
+}
+
+// patientOf is the patient the path names, loaded for the principal by the
+// route group's loadPatient before any handler runs.
+func patientOf(c *gin.Context) *models.Patient {
+	return c.MustGet(contextPatient).(*models.Patient)
+}
+
+// loadPatient finds the patient named in the path among those the
+// principal may see, and refuses, with an audit entry, anyone else's: every
+// route with a patient in its path sits behind it.
+func (h *Handler) loadPatient(c *gin.Context) {
+	ref := c.Param("ref")
+	principal := principalOf(c)
+	patient, err := h.store.PatientFor(c.Request.Context(), principal, ref)
+	if errors.Is(err, models.ErrNotFound) {
+		targetType := "passport"
+		if principal.User.Role.IsStaff() {
+			targetType = "patient"
+		}
+		h.forbidden(c, models.AuditEntry{TargetType: targetType, TargetID: ref})
+		return
+	}
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	c.Set(contextPatient, patient)
+	c.Next()
+}
+
+// speakToReader makes the pages of a passport speak to the patient, or to a
+// carer about them. What a carer reads is audited before they see it; a
+// person's own passport is theirs to read unrecorded.
+func (h *Handler) speakToReader(c *gin.Context) {
+	principal, patient := principalOf(c), patientOf(c)
+	if principal.User.Role == models.RoleCarer {
+		c.Set(contextVoice, views.CarerVoice(views.NameForCarer(*patient, principal.CaredFor)))
+		if c.Request.Method == http.MethodGet && !h.auditAccess(c, models.AuditEntry{Action: models.AuditPassportViewed,
+			PatientID: &patient.ID, OnBehalfOf: &patient.ID, TargetType: "passport", TargetID: patient.Ref, Detail: c.Request.URL.Path}) {
+			c.Abort()
+			return
+		}
+	}
+	c.Next()
+}
+
+// requireAct refuses, with an audit entry, readers who may only view the
+// passport: carers with "view only" permission.
+func (h *Handler) requireAct(c *gin.Context) {
+	patient := patientOf(c)
+	if !principalOf(c).CanAct(patient.ID) {
+		h.forbidden(c, models.AuditEntry{TargetType: "passport", TargetID: patient.Ref})
+		return
+	}
+	c.Next()
+}
+
+// canAct reports whether the person reading the passport may also act on it.
+func canAct(c *gin.Context) bool { return principalOf(c).CanAct(patientOf(c).ID) }

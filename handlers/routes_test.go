@@ -1,0 +1,166 @@
+package handlers_test
+
+import (
+	"net/http"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"healthpassport/handlers"
+	"healthpassport/models"
+
+	"github.com/alexedwards/scs/v2"
+	"github.com/gin-gonic/gin"
+)
+
+// routeParam is a parameter in a route's path, with the segment before it,
+// which says what an ":id" names.
+var routeParam = regexp.MustCompile(`([^/]*)/:([a-z]+)`)
+
+// TestEveryRouteWithARecordInItsPathRefusesStrangers walks the router's own
+// list of routes: every route whose path names a record (a patient, plan,
+// reading, share, carer, request, alert or device) refuses a stranger of
+// each role and sends an anonymous visitor to sign in, whatever its method,
+// with a good anti-forgery token and submission key so that only access
+// decides. A new route is walked without being added here; one whose path
+// names a new kind of record fails until the walk knows a record of that
+// kind to aim at.
+func TestEveryRouteWithARecordInItsPathRefusesStrangers(t *testing.T) {
+	gin.SetMode(gin.ReleaseMode)
+	engine := gin.New()
+	handlers.New(nil, scs.New(), nil, "").Routes(engine)
+	var routes []gin.RouteInfo
+	for _, route := range engine.Routes() {
+		if strings.Contains(route.Path, "/:") {
+			routes = append(routes, route)
+		}
+	}
+	if len(routes) < 30 {
+		t.Fatalf("the router lists only %d routes with a record in their path; is it built?", len(routes))
+	}
+
+	eachServer(t, func(t *testing.T, s *testServer) {
+		amelia, oliver, priya := s.patient(t, ameliaRef), s.patient(t, oliverRef), s.patient(t, priyaRef)
+		owner := s.browser(t)
+		owner.signIn("patient")
+		share, _, err := s.store.CreateShare(models.Actor{UserID: s.user(t, "patient").ID, Role: models.RolePatient}, &amelia, "Riverside School", 30)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var plan models.ActionPlan
+		var reading models.Reading
+		var link models.CarerLink
+		var request models.PrescriptionRequest
+		var alert models.Alert
+		var device models.Device
+		s.db.First(&plan, "patient_id = ?", amelia.ID)
+		s.db.First(&reading, "patient_id = ? AND plan_id IS NOT NULL", amelia.ID)
+		s.db.First(&link, "patient_id = ?", amelia.ID)
+		s.db.First(&request, "patient_id = ?", amelia.ID)
+		s.db.First(&alert, "patient_id = ?", amelia.ID)
+		s.db.First(&device, "user_id = ?", s.user(t, "patient").ID)
+		ids := map[string]uint{"plan": plan.ID, "reading": reading.ID, "share": share.ID, "link": link.ID,
+			"devices": device.ID, "prescriptions": request.ID, "alerts": alert.ID}
+		for name, id := range ids {
+			if id == 0 {
+				t.Fatalf("the demo has no %s of Amelia's to aim at", name)
+			}
+		}
+		path := func(route string) string {
+			return routeParam.ReplaceAllStringFunc(route, func(match string) string {
+				parts := routeParam.FindStringSubmatch(match)
+				before, name := parts[1], parts[2]
+				switch {
+				case name == "ref":
+					return before + "/" + ameliaRef
+				case name == "id" && ids[before] != 0:
+					return before + "/" + strconv.Itoa(int(ids[before]))
+				case ids[name] != 0:
+					return before + "/" + strconv.Itoa(int(ids[name]))
+				}
+				t.Fatalf("%s names a kind of record the walk has none of: add one", route)
+				return ""
+			})
+		}
+
+		// Strangers: someone of each role with no right to Amelia's records.
+		s.addUser(t, "other-patient", models.RolePatient, &oliver.ID)
+		otherCarer := s.addUser(t, "other-carer", models.RoleCarer, nil)
+		s.db.Create(&models.CarerLink{CarerID: otherCarer.ID, PatientID: oliver.ID, Relationship: "Parent", Permission: models.PermissionAct, CreatedAt: time.Now()})
+		otherNurse := s.addUser(t, "other-nurse", models.RoleNurse, nil)
+		s.db.Create(&models.Membership{UserID: otherNurse.ID, OrganisationID: priya.PracticeID})
+		if priya.PracticeID == amelia.PracticeID {
+			t.Fatal("the other nurse must work at another practice")
+		}
+		strangers := map[string]*browser{}
+		for _, username := range []string{"other-patient", "other-carer", "other-nurse", "admin", "commissioner"} {
+			strangers[username] = s.browser(t)
+			if r := strangers[username].signIn(username); r.url == "/sign-in" {
+				t.Fatalf("%s could not sign in", username)
+			}
+		}
+		anonymous := s.browser(t)
+
+		// A form each route would accept from someone allowed to send it.
+		form := url.Values{"decision": {models.DecisionApprove}, "note-" + strconv.Itoa(int(alert.ID)): {"Called the family"},
+			"recipient": {"Another school"}, "days": {"30"}}
+		send := func(b *browser, method, target string) response {
+			if method == http.MethodPost {
+				return b.post(target, form)
+			}
+			return b.get(target)
+		}
+		for _, route := range routes {
+			target := path(route.Path)
+			for username, b := range strangers {
+				r := send(b, route.Method, target)
+				refused := r.status == http.StatusForbidden ||
+					// Someone else's device is, to anyone's own account, no device at all.
+					(strings.HasPrefix(route.Path, "/account/") && r.status == http.StatusNotFound)
+				if !refused {
+					t.Errorf("%s %s %s answered %d; want a refusal", username, route.Method, target, r.status)
+				}
+			}
+			if r := send(anonymous, route.Method, target); r.url != "/sign-in" {
+				t.Errorf("anonymous %s %s landed on %s (%d); want the sign-in page", route.Method, target, r.url, r.status)
+			}
+		}
+
+		// Nothing of Amelia's changed, and her own session still works.
+		s.db.First(&request, request.ID)
+		s.db.First(&alert, alert.ID)
+		var shareNow models.Share
+		s.db.First(&shareNow, share.ID)
+		if request.Status != models.RequestRequested || alert.Status != models.AlertOpen || shareNow.RevokedAt != nil {
+			t.Errorf("strangers changed Amelia's records: request %s, alert %s, share revoked %v", request.Status, alert.Status, shareNow.RevokedAt)
+		}
+		mustStatus(t, owner.get("/passport"), http.StatusOK)
+	})
+}
+
+func (s *testServer) user(t *testing.T, username string) *models.User {
+	t.Helper()
+	user, err := s.store.UserByUsername(username)
+	if err != nil {
+		t.Fatalf("user %s: %v", username, err)
+	}
+	return user
+}
+
+// addUser makes an account that signs in with the demo password.
+func (s *testServer) addUser(t *testing.T, username string, role models.Role, patientID *uint) *models.User {
+	t.Helper()
+	hash, err := models.HashPassword(t.Context(), demoPassword)
+	if err != nil {
+		t.Fatal(err)
+	}
+	user := models.User{Username: username, PasswordHash: hash, Role: role, DisplayName: username, PatientID: patientID,
+		CreatedAt: time.Now(), UpdatedAt: time.Now()}
+	if err := s.db.Create(&user).Error; err != nil {
+		t.Fatal(err)
+	}
+	return &user
+}

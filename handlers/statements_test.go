@@ -1,0 +1,205 @@
+package handlers_test
+
+import (
+	"fmt"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"healthpassport/models"
+
+	"gorm.io/gorm"
+)
+
+// statementCounter counts the SQL statements run through a connection,
+// and how many of them write.
+type statementCounter struct {
+	mu         sync.Mutex
+	statements []string
+	writes     int
+	changed    int64 // rows that writes changed
+}
+
+func countStatements(t *testing.T, db *gorm.DB) *statementCounter {
+	t.Helper()
+	counter := &statementCounter{}
+	note := func(write bool) func(*gorm.DB) {
+		return func(tx *gorm.DB) {
+			if tx.DryRun {
+				return // a subquery being built, not sent
+			}
+			counter.mu.Lock()
+			defer counter.mu.Unlock()
+			counter.statements = append(counter.statements, tx.Statement.SQL.String())
+			if write {
+				counter.writes++
+				counter.changed += tx.Statement.RowsAffected
+			}
+		}
+	}
+	callbacks := db.Callback()
+	for _, err := range []error{
+		callbacks.Query().After("*").Register("test:count", note(false)),
+		callbacks.Row().After("*").Register("test:count", note(false)),
+		callbacks.Raw().After("*").Register("test:count", note(true)),
+		callbacks.Create().After("*").Register("test:count", note(true)),
+		callbacks.Update().After("*").Register("test:count", note(true)),
+		callbacks.Delete().After("*").Register("test:count", note(true)),
+	} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	return counter
+}
+
+func (c *statementCounter) reset() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.statements, c.writes, c.changed = nil, 0, 0
+}
+
+// count is how many statements have run since the last reset.
+func (c *statementCounter) count() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.statements)
+}
+
+// The patient's own passport is the page read most: it must cost at most
+// four statements, the session's load included, and write nothing once the
+// day's activity and the minute's idle clock are noted.
+func TestOwnPassportRunsFourStatementsAndWritesNothing(t *testing.T) {
+	eachServer(t, func(t *testing.T, s *testServer) {
+		counter := countStatements(t, s.db)
+		patient := s.browser(t)
+		patient.signIn("patient")
+		mustStatus(t, patient.get("/passport"), http.StatusOK)
+		for _, path := range []string{"/passport", "/passport/" + ameliaRef} {
+			counter.reset()
+			r := patient.get(path)
+			mustStatus(t, r, http.StatusOK)
+			mustContain(t, r, "My passport", "Clenil")
+			counter.mu.Lock()
+			if len(counter.statements) > 4 || counter.writes != 0 {
+				t.Errorf("%s ran %d statements with %d writes; want at most 4 and none:", path, len(counter.statements), counter.writes)
+				for _, statement := range counter.statements {
+					t.Log(statement)
+				}
+			}
+			counter.mu.Unlock()
+		}
+	})
+}
+
+// Many pages opened at the same instant on the first visit of a day note
+// the day once: the conditional update lets one through.
+func TestActivityIsNotedOnceADay(t *testing.T) {
+	eachServer(t, func(t *testing.T, s *testServer) {
+		patient := s.browser(t)
+		patient.signIn("patient")
+		mustStatus(t, patient.get("/passport"), http.StatusOK)
+		user := s.user(t, "patient")
+		today, _ := time.Parse(time.DateOnly, models.UKDay(time.Now()))
+		if user.LastActiveOn == nil || !user.LastActiveOn.Equal(today) {
+			t.Fatalf("last active on %v after using the service today; want %v", user.LastActiveOn, today)
+		}
+		s.db.Model(&models.User{}).Where("id = ?", user.ID).Update("last_active_on", today.AddDate(0, 0, -1))
+
+		counter := countStatements(t, s.db)
+		const pages = 12
+		release := make(chan struct{})
+		statuses := make([]int, pages)
+		var done sync.WaitGroup
+		for i := range pages {
+			done.Go(func() {
+				req, _ := http.NewRequest(http.MethodGet, s.URL+"/passport", nil)
+				<-release
+				res, err := patient.client.Do(req)
+				if err != nil {
+					return
+				}
+				res.Body.Close()
+				statuses[i] = res.StatusCode
+			})
+		}
+		close(release)
+		done.Wait()
+		for i, status := range statuses {
+			if status != http.StatusOK {
+				t.Errorf("page %d answered %d", i, status)
+			}
+		}
+		counter.mu.Lock()
+		changed := counter.changed
+		counter.mu.Unlock()
+		if changed != 1 {
+			t.Errorf("%d pages at once changed %d rows; want the day noted once", pages, changed)
+		}
+		if user := s.user(t, "patient"); user.LastActiveOn == nil || !user.LastActiveOn.Equal(today) {
+			t.Errorf("last active on %v; want %v", user.LastActiveOn, today)
+		}
+	})
+}
+
+// Pages that list rows load them in a fixed number of queries: more plans,
+// versions or practices add no statements.
+func TestListsCostTheSameWhateverTheirLength(t *testing.T) {
+	eachServer(t, func(t *testing.T, s *testServer) {
+		counter := countStatements(t, s.db)
+		nurse, carer, commissioner := s.browser(t), s.browser(t), s.browser(t)
+		nurse.signIn("nurse")
+		carer.signIn("carer")
+		commissioner.signIn("commissioner")
+		pages := []struct {
+			who  *browser
+			path string
+		}{
+			{nurse, "/patients/" + ameliaRef},
+			{nurse, "/caseload"},
+			{carer, "/passport/" + ameliaRef},
+			{carer, "/passport/" + ameliaRef + "/readings"},
+			{commissioner, "/dashboard"},
+		}
+		cost := func() []int {
+			var counts []int
+			for _, page := range pages {
+				page.who.get(page.path) // the idle clock and the day's activity are noted once
+				counter.reset()
+				mustStatus(t, page.who.get(page.path), http.StatusOK)
+				counts = append(counts, counter.count())
+			}
+			return counts
+		}
+		before := cost()
+
+		amelia, nurseUser := s.patient(t, ameliaRef), s.user(t, "nurse")
+		var template models.ConditionTemplate
+		s.db.Where("approved_at IS NOT NULL").First(&template)
+		var content string
+		s.db.Model(&models.PlanVersion{}).Select("content").Where("state = ?", models.VersionPublished).Limit(1).Scan(&content)
+		for i := range 3 {
+			plan := models.ActionPlan{PatientID: amelia.ID, ConditionName: fmt.Sprintf("Condition %d", i), SnomedCode: fmt.Sprintf("90000%d", i),
+				TemplateID: &template.ID, CreatedAt: time.Now()}
+			if err := s.db.Create(&plan).Error; err != nil {
+				t.Fatal(err)
+			}
+			for number, state := range []string{models.VersionPublished, models.VersionDraft} {
+				s.db.Create(&models.PlanVersion{PlanID: plan.ID, Number: number + 1, AuthorID: nurseUser.ID, Content: content, State: state, CreatedAt: time.Now()})
+			}
+		}
+		var icb models.Organisation
+		s.db.Where("kind = ?", models.OrganisationICB).First(&icb)
+		for i := range 3 {
+			s.db.Create(&models.Organisation{Kind: models.OrganisationPractice, Name: fmt.Sprintf("Practice %d", i), ODSCode: fmt.Sprintf("Z%04d", i), ParentID: &icb.ID, CreatedAt: time.Now()})
+		}
+
+		after := cost()
+		for i, page := range pages {
+			if after[i] != before[i] {
+				t.Errorf("%s ran %d statements, then %d with more rows to list", page.path, before[i], after[i])
+			}
+		}
+	})
+}

@@ -1,0 +1,96 @@
+package models
+
+import (
+	"context"
+	"slices"
+	"time"
+)
+
+// Principal is who is asking: every query of patient data is scoped by it.
+// It is loaded once a request. Today it is always a signed-in person; an
+// API client would be another kind, with its organisation and scopes.
+type Principal struct {
+	User User
+	// Own is a patient's own record, with their practice.
+	Own *Patient
+	// CaredFor is the people a carer is linked to now, with the permission
+	// each link gives.
+	CaredFor []CaredFor
+	// PracticeIDs are the practices a staff member works at.
+	PracticeIDs []uint
+}
+
+// CanAct reports whether the principal may act on a patient's passport: a
+// patient on their own, a carer with "view and act" permission.
+func (p *Principal) CanAct(patientID uint) bool {
+	if p.Own != nil && p.Own.ID == patientID {
+		return true
+	}
+	return slices.ContainsFunc(p.CaredFor, func(cared CaredFor) bool {
+		return cared.ID == patientID && cared.Permission == PermissionAct
+	})
+}
+
+// SignedInPrincipal loads the person a session is signed in as: the session
+// must still be one of their devices and their account must not be
+// disabled. The device record, not the session's own data, decides, so that
+// ending a session holds even if a request already under way saves it
+// again. A patient's own record comes in the same query; a carer's links
+// or a staff member's practices in one more.
+func (s *Store) SignedInPrincipal(ctx context.Context, token string, userID uint) (*Principal, error) {
+	var user User
+	err := s.db.WithContext(ctx).Joins("Patient").Joins("Patient.Practice").
+		Where("users.id = ? AND users.disabled = ? AND EXISTS (SELECT 1 FROM devices WHERE devices.user_id = users.id AND devices.token = ?)",
+			userID, false, token).
+		Take(&user).Error
+	if err != nil {
+		return nil, notFound(err)
+	}
+	principal := Principal{Own: user.Patient}
+	user.Patient = nil
+	principal.User = user
+	switch {
+	case user.Role == RoleCarer:
+		principal.CaredFor, err = s.peopleCaredFor(ctx, user.ID)
+	case user.Role.IsStaff():
+		err = s.db.WithContext(ctx).Model(&Membership{}).Where("user_id = ?", user.ID).Order("organisation_id").
+			Pluck("organisation_id", &principal.PracticeIDs).Error
+	}
+	return &principal, err
+}
+
+// NoteActive records that a person used the service on a day, at most once
+// a day: the update changes nothing if another request already noted it.
+func (s *Store) NoteActive(ctx context.Context, userID uint, day time.Time) error {
+	return s.db.WithContext(ctx).Model(&User{}).
+		Where("id = ? AND (last_active_on IS NULL OR last_active_on <> ?)", userID, day).
+		UpdateColumn("last_active_on", day).Error
+}
+
+// PatientFor finds the patient with a reference among those the principal
+// may see: their own, those they care for, or the patients of their
+// practices. A reader's patients came with the principal, so only a staff
+// member's lookup reaches the database.
+func (s *Store) PatientFor(ctx context.Context, principal *Principal, ref string) (*Patient, error) {
+	switch principal.User.Role {
+	case RolePatient:
+		if principal.Own != nil && principal.Own.Ref == ref {
+			return principal.Own, nil
+		}
+	case RoleCarer:
+		for _, cared := range principal.CaredFor {
+			if cared.Ref == ref {
+				return &cared.Patient, nil
+			}
+		}
+	case RoleNurse:
+		if len(principal.PracticeIDs) == 0 {
+			return nil, ErrNotFound
+		}
+		var patient Patient
+		err := s.db.WithContext(ctx).Joins("Practice").
+			Where("patients.ref = ? AND patients.practice_id IN ?", ref, principal.PracticeIDs).Take(&patient).Error
+		return &patient, notFound(err)
+	}
+	return nil, ErrNotFound
+}
