@@ -350,3 +350,31 @@ func TestRedReadingsOfADayRaiseOneAlert(t *testing.T) {
 		}
 	})
 }
+
+// TestReadersAreToldWhenAPlanIsNotClinicallyApproved: every page a patient,
+// carer or school reads says when a plan comes from a template no clinical
+// safety officer has approved, as the demo's do, and stops saying so once
+// that template version is approved.
+func TestReadersAreToldWhenAPlanIsNotClinicallyApproved(t *testing.T) {
+	const notice = "Example plan, not clinically approved"
+	eachServer(t, func(t *testing.T, s *testServer) {
+		for _, page := range readerPages(t, s) {
+			if page.url == "/passport/"+ameliaRef+"/readings" || page.url == "/passport/"+ameliaRef+"/prescriptions" {
+				continue // these show no plan
+			}
+			mustContain(t, page, notice)
+		}
+		var plan models.ActionPlan
+		s.db.First(&plan, "patient_id = (?)", s.db.Model(&models.Patient{}).Select("id").Where("ref = ?", ameliaRef))
+		var template models.ConditionTemplate
+		s.db.First(&template, plan.TemplateID)
+		if _, err := s.store.ApproveTemplate(template.Key, template.Version, "Dr Ada Okafor"); err != nil {
+			t.Fatal(err)
+		}
+		for _, page := range readerPages(t, s) {
+			if strings.Contains(page.body, notice) {
+				t.Errorf("%s still says the plan is not approved", page.url)
+			}
+		}
+	})
+}

@@ -12,6 +12,10 @@ type PlanSummary struct {
 	Plan    ActionPlan
 	Version PlanVersion
 	Content PlanContent
+	// TemplateApproved is false when the plan was made from a template
+	// version no clinical safety officer has approved, as in the demo:
+	// readers are told so beside the plan.
+	TemplateApproved bool
 }
 
 // Passport is everything a patient's passport shows.
@@ -68,8 +72,9 @@ func (s *Store) LoadPassport(ctx context.Context, patient *Patient) (*Passport, 
 
 // planWithVersion is a row of a plan joined with one of its versions.
 type planWithVersion struct {
-	ActionPlan `gorm:"embedded"`
-	Version    PlanVersion `gorm:"embedded;embeddedPrefix:version_"`
+	ActionPlan       `gorm:"embedded"`
+	Version          PlanVersion `gorm:"embedded;embeddedPrefix:version_"`
+	TemplateApproved bool
 }
 
 // versionColumns selects plan_versions' columns as planWithVersion names them.
@@ -82,8 +87,10 @@ const versionColumns = "plan_versions.id AS version_id, plan_versions.plan_id AS
 // stay with staff, and a plan with no published version has nothing to show.
 func (s *Store) currentPlans(ctx context.Context, patientID uint) ([]PlanSummary, error) {
 	var rows []planWithVersion
-	err := s.db.WithContext(ctx).Model(&ActionPlan{}).Select("action_plans.*, "+versionColumns).
+	err := s.db.WithContext(ctx).Model(&ActionPlan{}).
+		Select("action_plans.*, "+versionColumns+", CASE WHEN condition_templates.approved = ? OR condition_templates.id IS NULL THEN 1 ELSE 0 END AS template_approved", true).
 		Joins("JOIN plan_versions ON plan_versions.plan_id = action_plans.id").
+		Joins("LEFT JOIN condition_templates ON condition_templates.id = action_plans.template_id").
 		Where("action_plans.patient_id = ? AND plan_versions.number = (?)", patientID,
 			s.db.Model(&PlanVersion{}).Select("MAX(latest.number)").Table("plan_versions AS latest").
 				Where("latest.plan_id = action_plans.id AND latest.state = ?", VersionPublished)).
@@ -97,7 +104,7 @@ func (s *Store) currentPlans(ctx context.Context, patientID uint) ([]PlanSummary
 		if err != nil {
 			return nil, err
 		}
-		summaries = append(summaries, PlanSummary{Plan: row.ActionPlan, Version: row.Version, Content: content})
+		summaries = append(summaries, PlanSummary{Plan: row.ActionPlan, Version: row.Version, Content: content, TemplateApproved: row.TemplateApproved})
 	}
 	return summaries, nil
 }
