@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
 )
 
 // A synthetic population is an integrated care board full of made-up
@@ -124,7 +125,10 @@ func (s *Store) BuildPopulation(spec PopulationSpec, password string) (Populatio
 	if err := s.EnsureStandardTemplates(); err != nil {
 		return summary, err
 	}
-	err = s.db.Transaction(func(tx *gorm.DB) error {
+	// Thousands of rows at a time are slow statements by design: only
+	// errors are worth logging.
+	db := s.db.Session(&gorm.Session{Logger: s.db.Logger.LogMode(logger.Error)})
+	err = db.Transaction(func(tx *gorm.DB) error {
 		g, err := newPopulation(tx, spec, hash)
 		if err != nil {
 			return err
@@ -145,7 +149,12 @@ func (s *Store) BuildPopulation(spec PopulationSpec, password string) (Populatio
 		}
 		return g.ids.resetSequences(tx)
 	})
-	return summary, err
+	if err != nil {
+		return summary, err
+	}
+	// Fresh statistics let the planners choose the caseload's indexes
+	// for a population this size straight away.
+	return summary, db.Exec("ANALYZE").Error
 }
 
 func (summary *PopulationSummary) add(rows *populationRows) {
