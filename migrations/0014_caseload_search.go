@@ -51,7 +51,7 @@ var caseloadSearch = &gormigrate.Migration{
 // trigramOperators makes sure the pg_trgm extension is there and names its
 // index operator class wherever it was installed. Creating an extension
 // needs a superuser or the database's owner: where the migrating role is
-// neither, they create it first (see docs/database-roles.md).
+// neither, one of them creates it first, as the README says.
 func trigramOperators(tx *gorm.DB) (string, error) {
 	// Two databases migrating at once on one server would both try to
 	// create the extension; the lock lets one at a time look.
