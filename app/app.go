@@ -240,9 +240,13 @@ func buildPopulation(cfg Config, spec models.PopulationSpec, stdout io.Writer) e
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(stdout, "Added %d patients at %d practices in %s: %d accounts, %d plans, %d readings, %d alerts, "+
+	practices := "practices"
+	if spec.Practices == 1 {
+		practices = "practice"
+	}
+	fmt.Fprintf(stdout, "Added %d patients at %d %s in %s: %d accounts, %d plans, %d readings, %d alerts, "+
 		"%d prescription requests, %d reviews, %d shares, %d feedback and %d audit entries.\n",
-		summary.Patients, spec.Practices, time.Since(started).Round(100*time.Millisecond), summary.Accounts, summary.Plans, summary.Readings,
+		summary.Patients, spec.Practices, practices, time.Since(started).Round(100*time.Millisecond), summary.Accounts, summary.Plans, summary.Readings,
 		summary.Alerts, summary.Prescriptions, summary.Reviews, summary.Shares, summary.Feedback, summary.AuditEntries)
 	return nil
 }

@@ -56,5 +56,12 @@ func signInAs(b *testing.B, handler http.Handler, username string) string {
 	if rec.Code != http.StatusSeeOther {
 		b.Fatalf("sign-in answered %d", rec.Code)
 	}
-	return strings.Split(rec.Header().Get("Set-Cookie"), ";")[0]
+	// Signing in sets the device cookie as well as the session's.
+	for _, cookie := range rec.Result().Cookies() {
+		if strings.HasSuffix(cookie.Name, "passport_session") {
+			return cookie.Name + "=" + cookie.Value
+		}
+	}
+	b.Fatal("signing in set no session cookie")
+	return ""
 }

@@ -135,7 +135,7 @@ func (s *Store) BuildPopulation(spec PopulationSpec, password string) (Populatio
 			return err
 		}
 		for first := 0; first < spec.Patients; first += populationChunk {
-			rows := g.draw(first, min(first+populationChunk, spec.Patients))
+			rows := g.draw(min(populationChunk, spec.Patients-first))
 			if err := rows.insert(tx); err != nil {
 				if isUniqueViolation(err) {
 					return ErrPopulationExists
@@ -286,11 +286,11 @@ func newPopulation(tx *gorm.DB, spec PopulationSpec, hash string) (*population, 
 	return g, nil
 }
 
-// draw makes patients first up to end, with everything that happened to
-// them in the year.
-func (g *population) draw(first, end int) *populationRows {
+// draw makes the next n patients, with everything that happened to them
+// in the year.
+func (g *population) draw(n int) *populationRows {
 	rows := &populationRows{}
-	for range end - first {
+	for range n {
 		g.drawPatient(rows)
 	}
 	return rows
