@@ -8,16 +8,15 @@ import (
 // caseloadSearch keeps the caseload quick at a hundred thousand patients:
 // an index for any part of a name (trigrams on PostgreSQL, an FTS5 trigram
 // table kept in step by triggers on SQLite), and indexes for a date of
-// birth, reviews coming due and red-zone readings. An NHS number, or its
-// first digits, is found with the unique index it already has, and repeat
-// prescription requests waiting for a decision with the partial unique
-// index of step 0007.
+// birth and for red-zone readings. An NHS number, or its first digits, is
+// found with the unique index it already has, reviews coming due with that
+// of step 0001, and repeat prescription requests waiting for a decision
+// with the partial unique index of step 0007.
 var caseloadSearch = &gormigrate.Migration{
 	ID: "0014_caseload_search",
 	Migrate: func(tx *gorm.DB) error {
 		statements := []string{
 			"CREATE INDEX idx_patients_date_of_birth ON patients (practice_id, date_of_birth)",
-			"CREATE INDEX idx_patients_review ON patients (practice_id, next_review_on)",
 			"CREATE INDEX idx_readings_red ON readings (created_at, patient_id) WHERE zone = 'red'",
 		}
 		if tx.Dialector.Name() == "postgres" {

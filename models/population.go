@@ -137,9 +137,6 @@ func (s *Store) BuildPopulation(spec PopulationSpec, password string) (Populatio
 		for first := 0; first < spec.Patients; first += populationChunk {
 			rows := g.draw(min(populationChunk, spec.Patients-first))
 			if err := rows.insert(tx); err != nil {
-				if isUniqueViolation(err) {
-					return ErrPopulationExists
-				}
 				return err
 			}
 			summary.add(rows)
@@ -215,7 +212,13 @@ type populationRows struct {
 }
 
 func (rows *populationRows) insert(tx *gorm.DB) error {
-	for _, table := range []any{rows.patients, rows.users, rows.carerLinks, rows.plans, rows.versions, rows.reviews,
+	// The population's NHS numbers are unique: another population holds them.
+	if err := tx.CreateInBatches(rows.patients, insertBatch).Error; isUniqueViolation(err) {
+		return ErrPopulationExists
+	} else if err != nil {
+		return err
+	}
+	for _, table := range []any{rows.users, rows.carerLinks, rows.plans, rows.versions, rows.reviews,
 		rows.readings, rows.alerts, rows.prescriptions, rows.shares, rows.feedback} {
 		if err := tx.CreateInBatches(table, insertBatch).Error; err != nil && !errors.Is(err, gorm.ErrEmptySlice) {
 			return err

@@ -213,7 +213,7 @@ func TestPopulationIsRealistic(t *testing.T) {
 	})
 }
 
-func TestPopulationOnlyGoesIntoAnEmptyDemoDatabase(t *testing.T) {
+func TestPopulationRefusesALiveDatabase(t *testing.T) {
 	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
 		live := models.NewStore(db)
 		if err := live.ClaimMode(models.ModeLive); err != nil {
@@ -228,6 +228,9 @@ func TestPopulationOnlyGoesIntoAnEmptyDemoDatabase(t *testing.T) {
 			t.Errorf("%d patients were added to a live database", patients)
 		}
 	})
+}
+
+func TestPopulationGoesInOnce(t *testing.T) {
 	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
 		store, _ := buildPopulation(t, db, smallPopulation)
 		if _, err := store.BuildPopulation(smallPopulation, demoPassword); !errors.Is(err, models.ErrPopulationExists) {
