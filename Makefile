@@ -58,8 +58,11 @@ test-e2e: assets
 audit: assets
 	go test -count=1 -timeout 15m ./e2e/ -args -audit-report=$(CURDIR)/audit/README.md
 
+# The caseload at 1,000, 10,000 and 100,000 patients (100,000 on PostgreSQL
+# only: set TEST_DATABASE_URL) and the passport page under load. Building
+# the largest population takes a few minutes.
 bench: assets
-	go test -run '^$$' -bench . -benchmem ./handlers/...
+	go test -run '^$$' -bench . -benchmem -timeout 40m ./handlers/...
 
 # The passport and caseload pages under load from 64 signed-in sessions, on
 # SQLite and, with LOAD_DATABASE_URL or TEST_DATABASE_URL, on PostgreSQL,

@@ -28,6 +28,8 @@ import (
 const usage = `Usage:
   passport serve [--addr HOST:PORT] [--demo]   serve Health Passport
   passport migrate                             bring the database up to date
+  passport demo [--patients N] [--practices M] [--seed S]
+                                               add a synthetic population to a demo database
   passport audit verify                        check that no audit entry was changed or removed
   passport templates approve KEY VERSION --by NAME
                                                record that a clinical safety officer approved
@@ -62,10 +64,15 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	flags.SetOutput(stderr)
 	flagArgs := args[1:]
 	var approval templateApproval
+	var population models.PopulationSpec
 	switch command {
 	case "serve":
 		flags.StringVar(&cfg.Addr, "addr", cfg.Addr, "address to listen on, HOST:PORT")
 		flags.BoolVar(&cfg.Demo, "demo", false, "serve demo data (refused on a database not created for the demo)")
+	case "demo":
+		flags.IntVar(&population.Patients, "patients", 1000, "how many patients")
+		flags.IntVar(&population.Practices, "practices", 10, "how many practices share them")
+		flags.Uint64Var(&population.Seed, "seed", 1, "seed of the random choices: the same seed gives the same population")
 	case "migrate", "audit verify":
 	case "templates":
 		var err error
@@ -104,6 +111,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		err = verifyAudit(cfg, stdout)
 	case "templates":
 		err = approveTemplate(cfg, approval, stdout)
+	case "demo":
+		err = buildPopulation(cfg, population, stdout)
 	default:
 		err = prepareAndServe(cfg, stdout)
 	}
@@ -214,6 +223,33 @@ func approveTemplate(cfg Config, approval templateApproval, stdout io.Writer) er
 		return fmt.Errorf("template %s version %d: %w", approval.key, approval.version, err)
 	}
 	fmt.Fprintf(stdout, "%s template version %d is approved for use with patients, by %s.\n", template.Name, template.Version, template.ApprovedBy)
+	return nil
+}
+
+// buildPopulation readies a demo database, refusing one created for real
+// use, and adds a synthetic population to it, with a year of activity up
+// to today.
+func buildPopulation(cfg Config, spec models.PopulationSpec, stdout io.Writer) error {
+	cfg.Demo = true
+	db, closeDB, err := ready(cfg)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	spec.Today = time.Now()
+	started := time.Now()
+	summary, err := models.NewStore(db).BuildPopulation(spec, cfg.DemoPassword)
+	if err != nil {
+		return err
+	}
+	practices := "practices"
+	if spec.Practices == 1 {
+		practices = "practice"
+	}
+	fmt.Fprintf(stdout, "Added %d patients at %d %s in %s: %d accounts, %d plans, %d readings, %d alerts, "+
+		"%d prescription requests, %d reviews, %d shares, %d feedback and %d audit entries.\n",
+		summary.Patients, spec.Practices, practices, time.Since(started).Round(100*time.Millisecond), summary.Accounts, summary.Plans, summary.Readings,
+		summary.Alerts, summary.Prescriptions, summary.Reviews, summary.Shares, summary.Feedback, summary.AuditEntries)
 	return nil
 }
 

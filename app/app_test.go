@@ -117,3 +117,25 @@ func TestApproveATemplateFromTheCommandLine(t *testing.T) {
 		}
 	}
 }
+
+// TestDemoCommandBuildsAPopulationOnlyInADemoDatabase: "passport demo"
+// refuses a database created for real use, and fills a new one.
+func TestDemoCommandBuildsAPopulationOnlyInADemoDatabase(t *testing.T) {
+	live := map[string]string{"PASSPORT_DATA_DIR": t.TempDir()}
+	if code, _, stderr := run(t, live, "migrate"); code != 0 {
+		t.Fatalf("migrate: %s", stderr)
+	}
+	code, _, stderr := run(t, live, "demo", "--patients", "20", "--practices", "2")
+	if code != 1 || !strings.Contains(stderr, "not created in demo mode") {
+		t.Errorf("demo on a live database: %d %q", code, stderr)
+	}
+
+	demo := map[string]string{"PASSPORT_DATA_DIR": t.TempDir()}
+	code, stdout, stderr := run(t, demo, "demo", "--patients", "20", "--practices", "2", "--seed", "7")
+	if code != 0 || !strings.Contains(stdout, "Added 20 patients at 2 practices") {
+		t.Fatalf("demo: %d %q %q", code, stdout, stderr)
+	}
+	if code, _, stderr := run(t, demo, "demo", "--patients", "20", "--seed", "7"); code != 1 || !strings.Contains(stderr, "already has a synthetic population") {
+		t.Errorf("demo twice: %d %q", code, stderr)
+	}
+}

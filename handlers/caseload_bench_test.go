@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"testing"
 	"time"
 
@@ -13,11 +14,16 @@ import (
 )
 
 // BenchmarkCaseload measures the server time of the caseload page, through
-// the whole router, for a practice of 1,000 and of 10,000 patients with
-// red-zone readings among them, on each test database.
+// the whole router, for one practice of 1,000, 10,000 and 100,000 patients
+// of a synthetic population, for each search and filter, on each test
+// database. Building 100,000 patients takes SQLite several minutes, so
+// that size runs on PostgreSQL only.
 func BenchmarkCaseload(b *testing.B) {
 	for _, kind := range modelstest.Databases() {
-		for _, size := range []int{1000, 10000} {
+		for _, size := range []int{1000, 10000, 100000} {
+			if kind == "sqlite" && size > 10000 {
+				continue
+			}
 			benchmarkCaseload(b, kind, size)
 		}
 	}
@@ -29,28 +35,14 @@ func benchmarkCaseload(b *testing.B, kind string, size int) {
 	if err := app.Prepare(db, cfg); err != nil {
 		b.Fatal(err)
 	}
-	var practice models.Organisation
-	db.First(&practice, "ods_code = ?", "Y90001")
-	var nurse models.User
-	db.First(&nurse, "username = ?", "nurse")
-	patients := make([]models.Patient, size)
-	now := time.Now().UTC()
-	for i := range patients {
-		next := now.AddDate(0, 0, i%400-30)
-		patients[i] = models.Patient{Ref: fmt.Sprintf("bench%011d", i), NHSNumber: fmt.Sprintf("8%09d", i),
-			GivenName: fmt.Sprintf("Given%d", i), FamilyName: fmt.Sprintf("Family%05d", (i*7919)%size),
-			DateOfBirth: time.Date(1950+i%60, time.Month(1+i%12), 1+i%28, 0, 0, 0, 0, time.UTC), PracticeID: practice.ID,
-			NextReviewOn: &next, CreatedAt: now, UpdatedAt: now}
-	}
-	if err := db.CreateInBatches(patients, 500).Error; err != nil {
+	store := models.NewStore(db)
+	spec := models.PopulationSpec{Patients: size, Practices: 1, Seed: 1, Today: time.Now()}
+	if _, err := store.BuildPopulation(spec, demoPassword); err != nil {
 		b.Fatal(err)
 	}
-	var readings []models.Reading
-	for i := 0; i < size; i += 10 {
-		readings = append(readings, models.Reading{PatientID: patients[i].ID, Kind: models.ReadingPeakFlow, Zone: models.ZoneRed,
-			RecordedByID: nurse.ID, CreatedAt: now.Add(-time.Duration(i%20) * 24 * time.Hour)})
-	}
-	if err := db.CreateInBatches(readings, 500).Error; err != nil {
+	// One of the population's own patients, to look for in each way.
+	var someone models.Patient
+	if err := db.Where("nhs_number LIKE ?", "9991%").Order("id").Offset(size / 2).First(&someone).Error; err != nil {
 		b.Fatal(err)
 	}
 
@@ -59,15 +51,24 @@ func benchmarkCaseload(b *testing.B, kind string, size int) {
 		b.Fatal(err)
 	}
 	cookie := signInAs(b, handler, "nurse")
-	for _, page := range []string{"/caseload", "/caseload?q=family00042", "/caseload?filter=red-zone&sort=review"} {
-		b.Run(fmt.Sprintf("%s %d patients %s", kind, size, page), func(b *testing.B) {
+	for _, page := range []struct{ name, query string }{
+		{"everyone", ""},
+		{"name", "q=" + url.QueryEscape(someone.GivenName+" "+someone.FamilyName)},
+		{"NHS number", "q=" + url.QueryEscape(models.FormatNHSNumber(someone.NHSNumber))},
+		{"NHS number start", "q=" + someone.NHSNumber[:6]},
+		{"date of birth", "q=" + url.QueryEscape(someone.DateOfBirth.Format("2/1/2006"))},
+		{"review due", "filter=" + models.FilterReviewDue + "&sort=review"},
+		{"red zone", "filter=" + models.FilterRedZone},
+		{"prescriptions", "filter=" + models.FilterPrescriptions},
+	} {
+		b.Run(fmt.Sprintf("%s/%d patients/%s", kind, size, page.name), func(b *testing.B) {
 			for b.Loop() {
-				req := httptest.NewRequest(http.MethodGet, page, nil)
+				req := httptest.NewRequest(http.MethodGet, "/caseload?"+page.query, nil)
 				req.Header.Set("Cookie", cookie)
 				rec := httptest.NewRecorder()
 				handler.ServeHTTP(rec, req)
 				if rec.Code != http.StatusOK {
-					b.Fatalf("%s answered %d", page, rec.Code)
+					b.Fatalf("%s answered %d", page.query, rec.Code)
 				}
 			}
 		})

@@ -56,11 +56,12 @@ func signInAs(b *testing.B, handler http.Handler, username string) string {
 	if rec.Code != http.StatusSeeOther {
 		b.Fatalf("sign-in answered %d", rec.Code)
 	}
-	for _, c := range rec.Result().Cookies() {
-		if strings.HasSuffix(c.Name, "passport_session") {
-			return c.Name + "=" + c.Value
+	// Signing in sets the device cookie as well as the session's.
+	for _, cookie := range rec.Result().Cookies() {
+		if strings.HasSuffix(cookie.Name, "passport_session") {
+			return cookie.Name + "=" + cookie.Value
 		}
 	}
-	b.Fatal("sign-in set no session cookie")
+	b.Fatal("signing in set no session cookie")
 	return ""
 }

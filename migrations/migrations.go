@@ -22,6 +22,7 @@ var all = []*gormigrate.Migration{
 	formSubmissions,
 	auditChain,
 	clinicalSafety,
+	caseloadSearch,
 	backgroundJobs,
 	lastActive,
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 )
@@ -75,27 +76,47 @@ func (s *Store) staffPatients(staffID uint) *gorm.DB {
 
 var dateLayouts = []string{"2/1/2006", "2-1-2006", "2 1 2006", "2.1.2006", "2006-01-02"}
 
+// patientName is the text a name search looks in: the person's names with
+// a space between, in lower case. A search word holds no space, so it
+// matches within one name. PostgreSQL indexes this very expression by its
+// trigrams (migration 0014).
+const patientName = "lower(patients.given_name || ' ' || patients.family_name || ' ' || patients.preferred_name)"
+
 // searchPatients narrows a query by name, NHS number (with or without
-// spaces, or its first digits) or date of birth.
+// spaces, or its first digits) or date of birth, each through an index.
 func searchPatients(q *gorm.DB, search string) *gorm.DB {
 	search = strings.TrimSpace(search)
 	if search == "" {
 		return q
 	}
 	if digits := strings.ReplaceAll(search, " ", ""); digits != "" && strings.Trim(digits, "0123456789") == "" {
-		if len(digits) == 10 {
+		if len(digits) >= 10 {
 			return q.Where("patients.nhs_number = ?", digits)
 		}
-		return q.Where("patients.nhs_number LIKE ?", digits+"%")
+		// Every NHS number has 10 digits, so those that start with the
+		// digits lie between the digits padded with zeros and with nines: a
+		// range the unique index reads, which it would not for LIKE.
+		padding := 10 - len(digits)
+		return q.Where("patients.nhs_number BETWEEN ? AND ?", digits+strings.Repeat("0", padding), digits+strings.Repeat("9", padding))
 	}
 	for _, layout := range dateLayouts {
 		if date, err := time.Parse(layout, search); err == nil {
 			return q.Where("patients.date_of_birth = ?", date)
 		}
 	}
+	var phrases []string
 	for _, word := range strings.Fields(strings.ToLower(search)) {
 		like := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(word) + "%"
-		q = q.Where(`(LOWER(patients.given_name) LIKE ? ESCAPE '\' OR LOWER(patients.family_name) LIKE ? ESCAPE '\' OR LOWER(patients.preferred_name) LIKE ? ESCAPE '\')`, like, like, like)
+		q = q.Where(patientName+` LIKE ? ESCAPE '\'`, like)
+		if utf8.RuneCountInString(word) >= 3 {
+			phrases = append(phrases, `"`+strings.ReplaceAll(word, `"`, `""`)+`"`)
+		}
+	}
+	// SQLite cannot index the expression by trigrams: its FTS5 table of
+	// names (kept in step by triggers) narrows the search to the patients
+	// holding each word of 3 letters or more, and LIKE decides as above.
+	if len(phrases) > 0 && q.Dialector.Name() == "sqlite" {
+		q = q.Where("patients.id IN (SELECT rowid FROM patient_names WHERE patient_names MATCH ?)", strings.Join(phrases, " AND "))
 	}
 	return q
 }
@@ -104,15 +125,22 @@ func searchPatients(q *gorm.DB, search string) *gorm.DB {
 func (s *Store) Caseload(staffID uint, query CaseloadQuery, pageSize int) (CaseloadResult, error) {
 	now := s.now()
 	q := searchPatients(s.staffPatients(staffID), query.Search)
-	redZone := s.db.Model(&Reading{}).Select("1").Where("readings.patient_id = patients.id AND readings.zone = ? AND readings.created_at >= ?", ZoneRed, now.Add(-RedZoneWindow))
-	openRequests := s.db.Model(&PrescriptionRequest{}).Select("COUNT(*)").Where("prescription_requests.patient_id = patients.id AND prescription_requests.status IN ?", []string{RequestRequested, RequestApproved})
+	// The zone and statuses are written out, not bound, so that both
+	// databases match them to the partial indexes of migration 0014.
+	const red = "readings.zone = '" + ZoneRed + "' AND readings.created_at >= ?"
+	const waiting = "prescription_requests.status IN ('" + RequestRequested + "', '" + RequestApproved + "')"
+	redSince := now.Add(-RedZoneWindow)
+	redZone := s.db.Model(&Reading{}).Select("1").Where("readings.patient_id = patients.id AND "+red, redSince)
+	openRequests := s.db.Model(&PrescriptionRequest{}).Select("COUNT(*)").Where("prescription_requests.patient_id = patients.id AND " + waiting)
+	// Filters start from the few readings and requests that qualify, not
+	// from every patient.
 	switch query.Filter {
 	case FilterReviewDue:
 		q = q.Where("patients.next_review_on <= ?", now.Add(ReviewDueWindow))
 	case FilterRedZone:
-		q = q.Where("EXISTS (?)", redZone)
+		q = q.Where("patients.id IN (?)", s.db.Model(&Reading{}).Select("readings.patient_id").Where(red, redSince))
 	case FilterPrescriptions:
-		q = q.Where("(?) > 0", openRequests)
+		q = q.Where("patients.id IN (?)", s.db.Model(&PrescriptionRequest{}).Select("prescription_requests.patient_id").Where(waiting))
 	}
 	result := CaseloadResult{Page: max(query.Page, 1)}
 	if err := q.Count(&result.Total).Error; err != nil {

@@ -1,0 +1,132 @@
+package models_test
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"healthpassport/models"
+	"healthpassport/models/modelstest"
+
+	"gorm.io/gorm"
+)
+
+// TestCaseloadSearchesThroughIndexes asks each database how it would
+// count a practice's caseload for each kind of search and filter, and
+// expects an index made for it: at 100,000 patients, reading every patient
+// is what makes a search slow. PostgreSQL is told to avoid whole-table
+// reads where it can, and whole-index reads in name order, since on a
+// table this small it rightly prefers them.
+func TestCaseloadSearchesThroughIndexes(t *testing.T) {
+	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
+		store, _ := buildPopulation(t, db, models.PopulationSpec{Patients: 2000, Practices: 1, Seed: 1, Today: smallPopulation.Today})
+		nurse := user(t, store, "nurse")
+		names := map[string]string{"sqlite": "patient_names VIRTUAL TABLE", "postgres": "idx_patients_name_trigrams"}[db.Dialector.Name()]
+		for _, c := range []struct {
+			query   models.CaseloadQuery
+			indexes []string // any one of them will do
+		}{
+			{models.CaseloadQuery{Search: "smith"}, []string{names}},
+			{models.CaseloadQuery{Search: "amelia jo"}, []string{names}},
+			{models.CaseloadQuery{Search: "999 100 12"}, []string{"idx_patients_nhs_number"}},
+			{models.CaseloadQuery{Search: "12/5/2014"}, []string{"idx_patients_date_of_birth"}},
+			{models.CaseloadQuery{Filter: models.FilterReviewDue}, []string{"idx_patients_next_review_on"}},
+			{models.CaseloadQuery{Filter: models.FilterRedZone}, []string{"idx_readings_red"}},
+			{models.CaseloadQuery{Filter: models.FilterPrescriptions}, []string{"idx_prescription_requests_open", "idx_prescription_requests_status"}},
+		} {
+			plan := caseloadPlan(t, db, nurse.ID, c.query)
+			if !slices.ContainsFunc(c.indexes, func(index string) bool { return strings.Contains(plan, index) }) {
+				t.Errorf("%+v uses none of %v:\n%s", c.query, c.indexes, plan)
+			}
+		}
+	})
+}
+
+// caseloadPlan is the database's plan for the caseload's count.
+func caseloadPlan(t *testing.T, db *gorm.DB, nurseID uint, query models.CaseloadQuery) string {
+	t.Helper()
+	tx := db.Begin()
+	defer tx.Rollback()
+	if tx.Dialector.Name() == "postgres" {
+		tx.Exec("SET LOCAL enable_seqscan = off")
+		tx.Exec("SET LOCAL enable_indexscan = off")
+	}
+	var statements []string
+	capture := func(d *gorm.DB) {
+		if sql := d.Statement.SQL.String(); strings.HasPrefix(sql, "SELECT count(*)") {
+			statements = append(statements, d.Dialector.Explain(sql, d.Statement.Vars...))
+		}
+	}
+	name := "test:capture:" + t.Name()
+	tx.Callback().Query().After("gorm:query").Register(name, capture)
+	defer tx.Callback().Query().Remove(name)
+	if _, err := models.NewStore(tx).Caseload(nurseID, query, 25); err != nil {
+		t.Fatal(err)
+	}
+	if len(statements) == 0 {
+		t.Fatal("the caseload counted nothing")
+	}
+	explain := "EXPLAIN QUERY PLAN "
+	if tx.Dialector.Name() == "postgres" {
+		explain = "EXPLAIN "
+	}
+	rows, err := tx.Raw(explain + statements[0]).Rows()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	columns, _ := rows.Columns()
+	var plan strings.Builder
+	for rows.Next() {
+		values := make([]any, len(columns))
+		pointers := make([]any, len(columns))
+		for i := range values {
+			pointers[i] = &values[i]
+		}
+		if err := rows.Scan(pointers...); err != nil {
+			t.Fatal(err)
+		}
+		plan.WriteString(normalise(values[len(values)-1]) + "\n")
+	}
+	return plan.String()
+}
+
+// TestCaseloadNameSearchFollowsChanges renames and removes a patient and
+// searches again: SQLite's table of names follows the patients table.
+func TestCaseloadNameSearchFollowsChanges(t *testing.T) {
+	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
+		store := demoStore(t, db)
+		nurse := user(t, store, "nurse")
+		found := func(search string) int64 {
+			t.Helper()
+			result, err := store.Caseload(nurse.ID, models.CaseloadQuery{Search: search}, 25)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return result.Total
+		}
+		if found("oliver smith") != 1 {
+			t.Fatal("Oliver Smith is not found before the change")
+		}
+		if err := db.Model(&models.Patient{}).Where("nhs_number = ?", "9990000026").
+			Updates(map[string]any{"family_name": "Okonkwo", "preferred_name": "Olly"}).Error; err != nil {
+			t.Fatal(err)
+		}
+		if found("smith") != 0 || found("oliver okonkwo") != 1 || found("olly") != 1 {
+			t.Errorf("after the change: smith %d, oliver okonkwo %d, olly %d; want 0, 1, 1", found("smith"), found("oliver okonkwo"), found("olly"))
+		}
+		if err := db.Exec("DELETE FROM patients WHERE nhs_number = ?", "9990000026").Error; err != nil {
+			t.Fatal(err)
+		}
+		if found("okonkwo") != 0 {
+			t.Error("a removed patient is still found")
+		}
+		if db.Dialector.Name() == "sqlite" {
+			var names int64
+			db.Raw("SELECT COUNT(*) FROM patient_names WHERE patient_names MATCH ?", `"okonkwo"`).Scan(&names)
+			if names != 0 {
+				t.Errorf("%d names of removed patients are left behind", names)
+			}
+		}
+	})
+}
