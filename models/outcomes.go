@@ -37,6 +37,15 @@ type OutcomeFilter struct {
 	Months     int    // months up to and including the current one
 }
 
+// Period is the number of months measured: the longest period when Months
+// is not one of OutcomePeriods.
+func (f OutcomeFilter) Period() int {
+	if slices.Contains(OutcomePeriods, f.Months) {
+		return f.Months
+	}
+	return OutcomePeriods[len(OutcomePeriods)-1]
+}
+
 // Measures of each month. Each counts events in the month; the totals count
 // everything up to the end of the month.
 const (
@@ -74,7 +83,7 @@ type Outcomes struct {
 // takes two queries however many practices and months there are.
 func (s *Store) Outcomes(ctx context.Context, staffID uint, filter OutcomeFilter, now time.Time) (*Outcomes, error) {
 	population := s.outcomePopulation(ctx, staffID, filter, now)
-	starts, end := monthStarts(now, filter.Months)
+	starts, end := monthStarts(now, filter.Period())
 	result := &Outcomes{Months: make([]MonthOutcomes, len(starts))}
 	for i, start := range starts {
 		result.Months[i] = MonthOutcomes{Month: start.In(UK), Counts: map[string]int64{}}
@@ -165,12 +174,8 @@ func (s *Store) outcomePopulation(ctx context.Context, staffID uint, filter Outc
 
 // monthStarts is the first instant of each of the last n UK calendar
 // months up to and including the one holding now, and the first instant of
-// the next, in UTC as the database holds times. n falls back to the longest
-// period when it is not one of OutcomePeriods.
+// the next, in UTC as the database holds times.
 func monthStarts(now time.Time, n int) (starts []time.Time, end time.Time) {
-	if !slices.Contains(OutcomePeriods, n) {
-		n = OutcomePeriods[len(OutcomePeriods)-1]
-	}
 	uk := now.In(UK)
 	for i := n - 1; i >= 0; i-- {
 		starts = append(starts, time.Date(uk.Year(), uk.Month()-time.Month(i), 1, 0, 0, 0, 0, UK).UTC())
