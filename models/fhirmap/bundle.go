@@ -27,12 +27,23 @@ type BundleSearch struct {
 	Mode string `json:"mode"`
 }
 
+// Resource is a FHIR resource the API serves.
+type Resource interface {
+	// Path is the resource's address relative to the API's base, such as
+	// "Patient/abc".
+	Path() string
+}
+
+func (p Patient) Path() string     { return "Patient/" + p.ID }
+func (c Condition) Path() string   { return "Condition/" + c.ID }
+func (o Observation) Path() string { return "Observation/" + o.ID }
+
 // Searchset bundles resources found by a search at selfURL; base is the
 // API's address, which entries' full URLs start with.
-func Searchset[R any](base, selfURL string, resources []R, id func(R) string, resourceType string) Bundle {
+func Searchset[R Resource](base, selfURL string, resources []R) Bundle {
 	bundle := Bundle{ResourceType: "Bundle", Type: "searchset", Total: len(resources), Link: []BundleLink{{Relation: "self", URL: selfURL}}}
 	for _, resource := range resources {
-		bundle.Entry = append(bundle.Entry, BundleEntry{FullURL: base + "/" + resourceType + "/" + id(resource), Resource: resource,
+		bundle.Entry = append(bundle.Entry, BundleEntry{FullURL: base + "/" + resource.Path(), Resource: resource,
 			Search: BundleSearch{Mode: "match"}})
 	}
 	return bundle
