@@ -34,6 +34,10 @@ const usage = `Usage:
   passport templates approve KEY VERSION --by NAME
                                                record that a clinical safety officer approved
                                                a condition template version for use with patients
+  passport clients create NAME --practice ODS --scopes "system/Patient.rs ..." --keys FILE
+                                               register a system that reads a practice's records
+                                               through the FHIR API, with its public keys (a JWKS)
+  passport clients revoke CLIENT_ID            stop a registered system at once
 
 Environment:
   DATABASE_URL              PostgreSQL URL; without it an SQLite file is used
@@ -65,6 +69,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	flagArgs := args[1:]
 	var approval templateApproval
 	var population models.PopulationSpec
+	var client clientCommand
 	switch command {
 	case "serve":
 		flags.StringVar(&cfg.Addr, "addr", cfg.Addr, "address to listen on, HOST:PORT")
@@ -81,6 +86,17 @@ func Main(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 		flags.StringVar(&approval.by, "by", "", "name of the clinical safety officer who approves the template")
+	case "clients":
+		var err error
+		if client, flagArgs, err = readClientCommand(args[1:]); err != nil {
+			fmt.Fprintf(stderr, "passport: %v\n", err)
+			return 2
+		}
+		if client.action == "create" {
+			flags.StringVar(&client.practice, "practice", "", "ODS code of the practice the system reads for")
+			flags.StringVar(&client.scopes, "scopes", "", "space-separated SMART scopes, such as system/Patient.rs")
+			flags.StringVar(&client.keysFile, "keys", "", "file holding the system's public keys as a JSON Web Key Set")
+		}
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -113,6 +129,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		err = approveTemplate(cfg, approval, stdout)
 	case "demo":
 		err = buildPopulation(cfg, population, stdout)
+	case "clients":
+		err = runClientCommand(cfg, client, stdout)
 	default:
 		err = prepareAndServe(cfg, stdout)
 	}
@@ -403,6 +421,17 @@ func Handler(db *gorm.DB, cfg Config) (http.Handler, error) {
 		io.WriteString(w, "ok")
 	})
 	mux.Handle("/assets/", assets.Handler())
+	// Machine clients use the FHIR API with bearer tokens, not sessions.
+	api := gin.New()
+	api.ContextWithFallback = true
+	if err := api.SetTrustedProxies(cfg.TrustedProxies); err != nil {
+		panic(err) // validated in Config.validate
+	}
+	api.Use(gin.CustomRecovery(h.Recover))
+	h.APIRoutes(api)
+	for _, path := range []string{"/fhir/", "/oauth/token", "/.well-known/smart-configuration"} {
+		mux.Handle(path, api)
+	}
 	mux.Handle("/", sessions.LoadAndSave(engine))
 	return requestID(logRequests(securityHeaders(cfg.secure(), checkInput(limitBody(mux))))), nil
 }

@@ -25,6 +25,7 @@ var all = []*gormigrate.Migration{
 	caseloadSearch,
 	backgroundJobs,
 	lastActive,
+	apiClients,
 }
 
 // Run brings the database up to the newest step.

@@ -57,6 +57,7 @@ const (
 	AuditShareUsed             = "share.used"
 	AuditShareViewed           = "share.viewed"
 	AuditShareRefused          = "share.refused"
+	AuditAPIRead               = "api.read"
 )
 
 // auditWording says what each action was, as a person reads it in the
@@ -96,6 +97,7 @@ var auditWording = map[string]string{
 	AuditShareUsed:             "Shared emergency page opened",
 	AuditShareViewed:           "Emergency page sharing checked",
 	AuditShareRefused:          "Shared emergency page refused: wrong code or date of birth",
+	AuditAPIRead:               "Record read by a connected system",
 }
 
 // AuditWording says what an action was in plain English. An action with

@@ -7,8 +7,8 @@ import (
 )
 
 // Principal is who is asking: every query of patient data is scoped by it.
-// It is loaded once a request. Today it is always a signed-in person; an
-// API client would be another kind, with its organisation and scopes.
+// It is loaded once a request: a signed-in person, or a machine client
+// reading through the FHIR API for its organisation.
 type Principal struct {
 	User User
 	// Own is a patient's own record, with their practice.
@@ -16,8 +16,19 @@ type Principal struct {
 	// CaredFor is the people a carer is linked to now, with the permission
 	// each link gives.
 	CaredFor []CaredFor
-	// PracticeIDs are the practices a staff member works at.
+	// PracticeIDs are the practices a staff member works at, or the one
+	// a client acts for.
 	PracticeIDs []uint
+	// Client is the machine client, and Scopes what its access token
+	// grants; nil for a person.
+	Client *APIClient
+	Scopes []string
+}
+
+// MayRead reports whether a client's token lets it read and search a FHIR
+// resource type.
+func (p *Principal) MayRead(resourceType string) bool {
+	return slices.Contains(p.Scopes, ReadScope(resourceType))
 }
 
 // CanAct reports whether the principal may act on a patient's passport: a
@@ -72,6 +83,9 @@ func (s *Store) NoteActive(ctx context.Context, userID uint, day time.Time) erro
 // practices. A reader's patients came with the principal, so only a staff
 // member's lookup reaches the database.
 func (s *Store) PatientFor(ctx context.Context, principal *Principal, ref string) (*Patient, error) {
+	if principal.Client != nil {
+		return s.patientAtPractices(ctx, principal.PracticeIDs, ref)
+	}
 	switch principal.User.Role {
 	case RolePatient:
 		if principal.Own != nil && principal.Own.Ref == ref {
@@ -84,13 +98,19 @@ func (s *Store) PatientFor(ctx context.Context, principal *Principal, ref string
 			}
 		}
 	case RoleNurse:
-		if len(principal.PracticeIDs) == 0 {
-			return nil, ErrNotFound
-		}
-		var patient Patient
-		err := s.db.WithContext(ctx).Joins("Practice").
-			Where("patients.ref = ? AND patients.practice_id IN ?", ref, principal.PracticeIDs).Take(&patient).Error
-		return &patient, notFound(err)
+		return s.patientAtPractices(ctx, principal.PracticeIDs, ref)
 	}
 	return nil, ErrNotFound
+}
+
+// patientAtPractices finds the patient with a reference among the
+// patients of some practices.
+func (s *Store) patientAtPractices(ctx context.Context, practiceIDs []uint, ref string) (*Patient, error) {
+	if len(practiceIDs) == 0 {
+		return nil, ErrNotFound
+	}
+	var patient Patient
+	err := s.db.WithContext(ctx).Joins("Practice").
+		Where("patients.ref = ? AND patients.practice_id IN ?", ref, practiceIDs).Take(&patient).Error
+	return &patient, notFound(err)
 }

@@ -1,0 +1,397 @@
+package handlers
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"mime"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"healthpassport/models"
+	"healthpassport/models/fhirmap"
+
+	"github.com/gin-gonic/gin"
+)
+
+// The FHIR API serves machine clients on an engine of its own: no session,
+// no anti-forgery token, no forms. A client authenticates with SMART
+// Backend Services and sends its access token as a bearer token.
+const (
+	tokenPath    = "/oauth/token"
+	fhirBase     = "/fhir"
+	fhirJSON     = "application/fhir+json"
+	searchLimit  = 1000 // the most entries one search answers with
+	lastUpdated  = "_lastUpdated"
+	formatParam  = "_format"
+	patientParam = "patient"
+)
+
+// APIRoutes registers the FHIR API and its token endpoint.
+func (h *Handler) APIRoutes(r *gin.Engine) {
+	r.Use(noStore)
+	r.NoRoute(func(c *gin.Context) {
+		outcome(c, http.StatusNotFound, "not-found", "There is no such resource type or interaction.")
+	})
+	r.GET("/.well-known/smart-configuration", h.smartConfiguration)
+	r.POST(tokenPath, h.issueToken)
+
+	fhir := r.Group(fhirBase, acceptJSON)
+	fhir.GET("/metadata", capabilities)
+	api := fhir.Group("", h.authenticateClient)
+	api.GET("/Patient", requireScope("Patient"), allowParams("identifier", lastUpdated), h.searchPatients)
+	api.GET("/Patient/:id", requireScope("Patient"), allowParams(), h.readPatient)
+	api.GET("/Condition", requireScope("Condition"), allowParams(patientParam), h.searchConditions)
+	api.GET("/Condition/:id", requireScope("Condition"), allowParams(), h.readCondition)
+	api.GET("/Observation", requireScope("Observation"), allowParams(patientParam), h.searchObservations)
+	api.GET("/Observation/:id", requireScope("Observation"), allowParams(), h.readObservation)
+}
+
+func (h *Handler) smartConfiguration(c *gin.Context) {
+	c.JSON(http.StatusOK, gin.H{
+		"token_endpoint":                                   h.publicAddress + tokenPath,
+		"token_endpoint_auth_methods_supported":            []string{"private_key_jwt"},
+		"token_endpoint_auth_signing_alg_values_supported": models.AssertionAlgorithms,
+		"grant_types_supported":                            []string{"client_credentials"},
+		"scopes_supported":                                 readScopes(),
+		"capabilities":                                     []string{"client-confidential-asymmetric", "permission-v2"},
+	})
+}
+
+func readScopes() []string {
+	var scopes []string
+	for _, resourceType := range models.APIResourceTypes {
+		scopes = append(scopes, models.ReadScope(resourceType))
+	}
+	return scopes
+}
+
+// issueToken is the client_credentials grant of SMART Backend Services.
+func (h *Handler) issueToken(c *gin.Context) {
+	if c.PostForm("grant_type") != "client_credentials" {
+		c.JSON(http.StatusBadRequest, gin.H{"error": "unsupported_grant_type", "error_description": "grant_type must be client_credentials"})
+		return
+	}
+	if c.PostForm("client_assertion_type") != models.ClientAssertionType {
+		c.JSON(http.StatusBadRequest, gin.H{"error": "invalid_request", "error_description": "client_assertion_type must be " + models.ClientAssertionType})
+		return
+	}
+	grant, err := h.store.IssueAccessToken(c.Request.Context(), c.PostForm("client_assertion"), h.publicAddress+tokenPath, c.PostForm("scope"))
+	var refusal *models.TokenRefusal
+	switch {
+	case errors.As(err, &refusal):
+		status := http.StatusBadRequest
+		if errors.Is(err, models.ErrInvalidClient) {
+			status = http.StatusUnauthorized
+		}
+		c.JSON(status, gin.H{"error": refusal.Code.Error(), "error_description": refusal.Reason})
+	case err != nil:
+		slog.Error("issuing an access token", "error", err, "request_id", c.GetHeader("X-Request-Id"))
+		c.JSON(http.StatusInternalServerError, gin.H{"error": "server_error"})
+	default:
+		c.JSON(http.StatusOK, gin.H{"access_token": grant.Token, "token_type": "bearer",
+			"expires_in": int(grant.ExpiresIn.Seconds()), "scope": strings.Join(grant.Scopes, " ")})
+	}
+}
+
+// outcome answers with an OperationOutcome and stops the request.
+func outcome(c *gin.Context, status int, code, diagnostics string) {
+	fhirResource(c, status, fhirmap.Outcome(code, diagnostics))
+	c.Abort()
+}
+
+func fhirResource(c *gin.Context, status int, resource any) {
+	c.Render(status, fhirRender{resource})
+}
+
+// fhirRender writes a resource as FHIR's JSON media type.
+type fhirRender struct{ resource any }
+
+func (r fhirRender) Render(w http.ResponseWriter) error {
+	r.WriteContentType(w)
+	return json.NewEncoder(w).Encode(r.resource)
+}
+
+func (r fhirRender) WriteContentType(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", fhirJSON+"; charset=utf-8")
+}
+
+// acceptJSON refuses, with 406, a client that asks for a format other than
+// JSON: the API speaks no XML.
+func acceptJSON(c *gin.Context) {
+	if format := c.Query(formatParam); format != "" && !slices.Contains([]string{"json", "application/json", fhirJSON}, format) {
+		outcome(c, http.StatusNotAcceptable, "not-supported", "Only JSON is served: ask for "+fhirJSON+".")
+		return
+	}
+	if accept := c.GetHeader("Accept"); accept != "" && !acceptsJSON(accept) {
+		outcome(c, http.StatusNotAcceptable, "not-supported", "Only JSON is served: ask for "+fhirJSON+".")
+		return
+	}
+	c.Next()
+}
+
+func acceptsJSON(accept string) bool {
+	for part := range strings.SplitSeq(accept, ",") {
+		mediaType, _, err := mime.ParseMediaType(strings.TrimSpace(part))
+		if err == nil && slices.Contains([]string{"*/*", "application/*", "application/json", fhirJSON}, mediaType) {
+			return true
+		}
+	}
+	return false
+}
+
+func capabilities(c *gin.Context) {
+	fhirResource(c, http.StatusOK, fhirmap.Capabilities(models.APIResourceTypes))
+}
+
+// authenticateClient loads the client whose bearer token the request
+// carries.
+func (h *Handler) authenticateClient(c *gin.Context) {
+	token, ok := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
+	if !ok || token == "" {
+		c.Header("WWW-Authenticate", `Bearer realm="fhir"`)
+		outcome(c, http.StatusUnauthorized, "login", "Send an access token from "+tokenPath+" as a bearer token.")
+		return
+	}
+	principal, err := h.store.APIPrincipal(c.Request.Context(), token)
+	if errors.Is(err, models.ErrNotFound) {
+		c.Header("WWW-Authenticate", `Bearer realm="fhir", error="invalid_token"`)
+		outcome(c, http.StatusUnauthorized, "login", "The access token has expired or been withdrawn: get a new one.")
+		return
+	}
+	if err != nil {
+		apiServerError(c, err)
+		return
+	}
+	c.Set(contextPrincipal, principal)
+	c.Next()
+}
+
+func apiServerError(c *gin.Context, err error) {
+	slog.Error("API request failed", "error", err, "path", c.Request.URL.Path, "request_id", c.GetHeader("X-Request-Id"))
+	outcome(c, http.StatusInternalServerError, "exception", "Sorry, there is a problem with the service. Try again later.")
+}
+
+// requireScope refuses a client whose token does not grant reading and
+// searching the resource type.
+func requireScope(resourceType string) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		if !principalOf(c).MayRead(resourceType) {
+			outcome(c, http.StatusForbidden, "forbidden", "The access token does not grant "+models.ReadScope(resourceType)+".")
+			return
+		}
+		c.Next()
+	}
+}
+
+// allowParams refuses search parameters the API does not support, rather
+// than ignore them and answer with more than was asked for.
+func allowParams(names ...string) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		for name := range c.Request.URL.Query() {
+			if name != formatParam && !slices.Contains(names, name) {
+				outcome(c, http.StatusBadRequest, "not-supported", fmt.Sprintf("The search parameter %q is not supported here.", name))
+				return
+			}
+		}
+		c.Next()
+	}
+}
+
+// clientActor is the client as the audit log records it.
+func clientActor(c *gin.Context) models.Actor {
+	return models.Actor{Role: models.RoleAPIClient, IPAddress: c.ClientIP(), RequestID: c.GetHeader("X-Request-Id")}
+}
+
+// auditRead records, before answering, that the client read a patient's
+// record; if the entry cannot be written the client gets an error instead.
+func (h *Handler) auditRead(c *gin.Context, action string, patientID *uint, resourceType, id string) bool {
+	client := principalOf(c).Client
+	err := h.store.Audit(clientActor(c), models.AuditEntry{Action: action, PatientID: patientID, TargetType: resourceType, TargetID: id,
+		Detail: fmt.Sprintf("%s (client %s): %s", client.Name, client.ClientID, c.Request.URL.RequestURI())})
+	if err != nil {
+		apiServerError(c, fmt.Errorf("writing audit log for %s: %w", action, err))
+		return false
+	}
+	return true
+}
+
+// notFoundForClient answers a read of a record the client may not see, or
+// that does not exist, alike, and records the refusal.
+func (h *Handler) notFoundForClient(c *gin.Context, resourceType, id string) {
+	if h.auditRead(c, models.AuditAccessRefused, nil, resourceType, id) {
+		outcome(c, http.StatusNotFound, "not-found", resourceType+"/"+id+" is not known.")
+	}
+}
+
+func (h *Handler) readPatient(c *gin.Context) {
+	id := c.Param("id")
+	patient, err := h.store.PatientFor(c.Request.Context(), principalOf(c), id)
+	if errors.Is(err, models.ErrNotFound) {
+		h.notFoundForClient(c, "Patient", id)
+		return
+	}
+	if err != nil {
+		apiServerError(c, err)
+		return
+	}
+	if h.auditRead(c, models.AuditAPIRead, &patient.ID, "Patient", patient.Ref) {
+		fhirResource(c, http.StatusOK, fhirmap.FromPatient(*patient))
+	}
+}
+
+func (h *Handler) searchPatients(c *gin.Context) {
+	search := models.PatientSearch{Limit: searchLimit}
+	if identifier, given := c.GetQuery("identifier"); given {
+		value, ok := strings.CutPrefix(identifier, fhirmap.NHSNumber+"|")
+		digits, err := models.NormaliseNHSNumber(value)
+		if !ok || err != nil {
+			outcome(c, http.StatusBadRequest, "value", "Search by NHS number as identifier="+fhirmap.NHSNumber+"|NNNNNNNNNN, with a valid 10-digit NHS number.")
+			return
+		}
+		search.NHSNumber = digits
+	}
+	for _, value := range c.QueryArray(lastUpdated) {
+		bound, err := lastUpdatedBound(value)
+		if err != nil {
+			outcome(c, http.StatusBadRequest, "value", err.Error())
+			return
+		}
+		if strings.HasPrefix(value, "gt") {
+			search.UpdatedAfter = &bound
+		} else {
+			search.UpdatedBefore = &bound
+		}
+	}
+	patients, err := h.store.SearchPatients(c.Request.Context(), principalOf(c), search)
+	if err != nil {
+		apiServerError(c, err)
+		return
+	}
+	resources := make([]fhirmap.Patient, 0, len(patients))
+	for _, patient := range patients {
+		if !h.auditRead(c, models.AuditAPIRead, &patient.ID, "Patient", patient.Ref) {
+			return
+		}
+		resources = append(resources, fhirmap.FromPatient(patient))
+	}
+	searchset(c, h.publicAddress, resources)
+}
+
+// lastUpdatedBound reads a _lastUpdated value: gt or lt, then a date or an
+// instant.
+func lastUpdatedBound(value string) (time.Time, error) {
+	invalid := errors.New("Give _lastUpdated as gt or lt followed by a date or an instant, like gt2026-01-31 or lt2026-01-31T12:00:00Z.")
+	if !strings.HasPrefix(value, "gt") && !strings.HasPrefix(value, "lt") {
+		return time.Time{}, invalid
+	}
+	for _, layout := range []string{time.RFC3339, time.DateOnly} {
+		if bound, err := time.Parse(layout, value[2:]); err == nil {
+			return bound.UTC(), nil
+		}
+	}
+	return time.Time{}, invalid
+}
+
+// searchset answers a search with every match in one Bundle.
+func searchset[R fhirmap.Resource](c *gin.Context, publicAddress string, resources []R) {
+	fhirResource(c, http.StatusOK, fhirmap.Searchset(publicAddress+fhirBase, publicAddress+c.Request.URL.RequestURI(), resources))
+}
+
+// searchedPatient is the patient a patient= search names, among the
+// client's; a patient the client may not see finds nothing.
+func (h *Handler) searchedPatient(c *gin.Context, resourceType string) (*models.Patient, bool) {
+	ref := strings.TrimPrefix(c.Query(patientParam), "Patient/")
+	if ref == "" {
+		outcome(c, http.StatusBadRequest, "required", "Search "+resourceType+" by patient, like "+resourceType+"?patient=Patient/ID.")
+		return nil, false
+	}
+	patient, err := h.store.PatientFor(c.Request.Context(), principalOf(c), ref)
+	if errors.Is(err, models.ErrNotFound) {
+		h.notFoundForClient(c, "Patient", ref)
+		return nil, false
+	}
+	if err != nil {
+		apiServerError(c, err)
+		return nil, false
+	}
+	return patient, h.auditRead(c, models.AuditAPIRead, &patient.ID, resourceType, "patient="+patient.Ref)
+}
+
+func (h *Handler) searchConditions(c *gin.Context) {
+	patient, ok := h.searchedPatient(c, "Condition")
+	if !ok {
+		return
+	}
+	diagnoses, err := h.store.DiagnosesOf(c.Request.Context(), principalOf(c), patient)
+	if err != nil {
+		apiServerError(c, err)
+		return
+	}
+	resources := make([]fhirmap.Condition, 0, len(diagnoses))
+	for _, diagnosis := range diagnoses {
+		resources = append(resources, fhirmap.FromDiagnosis(diagnosis))
+	}
+	searchset(c, h.publicAddress, resources)
+}
+
+func (h *Handler) readCondition(c *gin.Context) {
+	id := c.Param("id")
+	planID, err := strconv.ParseUint(id, 10, 32)
+	var diagnosis *models.Diagnosis
+	if err == nil {
+		diagnosis, err = h.store.DiagnosisFor(c.Request.Context(), principalOf(c), uint(planID))
+	}
+	if err != nil && !errors.Is(err, models.ErrNotFound) && !errors.Is(err, strconv.ErrSyntax) && !errors.Is(err, strconv.ErrRange) {
+		apiServerError(c, err)
+		return
+	}
+	if err != nil {
+		h.notFoundForClient(c, "Condition", id)
+		return
+	}
+	if h.auditRead(c, models.AuditAPIRead, &diagnosis.PatientID, "Condition", id) {
+		fhirResource(c, http.StatusOK, fhirmap.FromDiagnosis(*diagnosis))
+	}
+}
+
+func (h *Handler) searchObservations(c *gin.Context) {
+	patient, ok := h.searchedPatient(c, "Observation")
+	if !ok {
+		return
+	}
+	readings, err := h.store.PeakFlowReadingsOf(c.Request.Context(), principalOf(c), patient, searchLimit)
+	if err != nil {
+		apiServerError(c, err)
+		return
+	}
+	resources := make([]fhirmap.Observation, 0, len(readings))
+	for _, reading := range readings {
+		resources = append(resources, fhirmap.FromPeakFlow(reading))
+	}
+	searchset(c, h.publicAddress, resources)
+}
+
+func (h *Handler) readObservation(c *gin.Context) {
+	id := c.Param("id")
+	readingID, err := strconv.ParseUint(id, 10, 32)
+	var reading *models.PeakFlowReading
+	if err == nil {
+		reading, err = h.store.PeakFlowReadingFor(c.Request.Context(), principalOf(c), uint(readingID))
+	}
+	if err != nil && !errors.Is(err, models.ErrNotFound) && !errors.Is(err, strconv.ErrSyntax) && !errors.Is(err, strconv.ErrRange) {
+		apiServerError(c, err)
+		return
+	}
+	if err != nil {
+		h.notFoundForClient(c, "Observation", id)
+		return
+	}
+	if h.auditRead(c, models.AuditAPIRead, &reading.PatientID, "Observation", id) {
+		fhirResource(c, http.StatusOK, fhirmap.FromPeakFlow(*reading))
+	}
+}

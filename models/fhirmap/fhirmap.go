@@ -1,0 +1,174 @@
+// Package fhirmap builds HL7 FHIR R4 resources, claiming the UK Core
+// profiles, from the passport's records. No Go FHIR library is used: these
+// are small structs holding only what the API fills in.
+package fhirmap
+
+import (
+	"strconv"
+	"time"
+
+	"healthpassport/models"
+)
+
+// Code systems and identifiers.
+const (
+	SNOMED        = "http://snomed.info/sct"
+	LOINC         = "http://loinc.org"
+	UCUM          = "http://unitsofmeasure.org"
+	NHSNumber     = "https://fhir.nhs.uk/Id/nhs-number"
+	ODSCode       = "https://fhir.nhs.uk/Id/ods-organization-code"
+	ukCoreProfile = "https://fhir.hl7.org.uk/StructureDefinition/UKCore-"
+)
+
+// Peak expiratory flow rate, in SNOMED CT and LOINC.
+const (
+	PeakFlowSNOMED = "18491006"
+	PeakFlowLOINC  = "33452-4"
+)
+
+type Meta struct {
+	VersionID   string   `json:"versionId,omitempty"`
+	LastUpdated string   `json:"lastUpdated,omitempty"`
+	Profile     []string `json:"profile"`
+}
+
+type Coding struct {
+	System  string `json:"system"`
+	Code    string `json:"code"`
+	Display string `json:"display,omitempty"`
+}
+
+type CodeableConcept struct {
+	Coding []Coding `json:"coding"`
+	Text   string   `json:"text,omitempty"`
+}
+
+type Identifier struct {
+	System string `json:"system"`
+	Value  string `json:"value"`
+}
+
+type Reference struct {
+	Reference  string      `json:"reference,omitempty"`
+	Identifier *Identifier `json:"identifier,omitempty"`
+	Display    string      `json:"display,omitempty"`
+}
+
+type HumanName struct {
+	Use    string   `json:"use"`
+	Family string   `json:"family,omitempty"`
+	Given  []string `json:"given"`
+}
+
+type ContactPoint struct {
+	System string `json:"system"`
+	Value  string `json:"value"`
+	Use    string `json:"use,omitempty"`
+}
+
+type Quantity struct {
+	Value  int    `json:"value"`
+	Unit   string `json:"unit"`
+	System string `json:"system"`
+	Code   string `json:"code"`
+}
+
+type Patient struct {
+	ResourceType        string         `json:"resourceType"`
+	ID                  string         `json:"id"`
+	Meta                Meta           `json:"meta"`
+	Identifier          []Identifier   `json:"identifier"`
+	Name                []HumanName    `json:"name"`
+	Telecom             []ContactPoint `json:"telecom,omitempty"`
+	BirthDate           string         `json:"birthDate"`
+	GeneralPractitioner []Reference    `json:"generalPractitioner,omitempty"`
+}
+
+type Condition struct {
+	ResourceType       string            `json:"resourceType"`
+	ID                 string            `json:"id"`
+	Meta               Meta              `json:"meta"`
+	ClinicalStatus     CodeableConcept   `json:"clinicalStatus"`
+	VerificationStatus CodeableConcept   `json:"verificationStatus"`
+	Category           []CodeableConcept `json:"category"`
+	Code               CodeableConcept   `json:"code"`
+	Subject            Reference         `json:"subject"`
+	RecordedDate       string            `json:"recordedDate"`
+}
+
+type Observation struct {
+	ResourceType      string            `json:"resourceType"`
+	ID                string            `json:"id"`
+	Meta              Meta              `json:"meta"`
+	Status            string            `json:"status"`
+	Category          []CodeableConcept `json:"category"`
+	Code              CodeableConcept   `json:"code"`
+	Subject           Reference         `json:"subject"`
+	EffectiveDateTime string            `json:"effectiveDateTime"`
+	ValueQuantity     Quantity          `json:"valueQuantity"`
+}
+
+// instant is a FHIR instant in UTC, to the second.
+func instant(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+func meta(profile string, lastUpdated time.Time) Meta {
+	return Meta{LastUpdated: instant(lastUpdated), Profile: []string{ukCoreProfile + profile}}
+}
+
+// PatientReference is how other resources point at a patient.
+func PatientReference(ref string) Reference { return Reference{Reference: "Patient/" + ref} }
+
+// FromPatient maps a patient, with their practice loaded, to a UK Core
+// Patient. The record's reference is its id: NHS numbers stay out of
+// addresses.
+func FromPatient(p models.Patient) Patient {
+	names := []HumanName{{Use: "official", Family: p.FamilyName, Given: []string{p.GivenName}}}
+	if p.PreferredName != "" {
+		names = append(names, HumanName{Use: "usual", Given: []string{p.PreferredName}})
+	}
+	var telecom []ContactPoint
+	if p.Phone != "" {
+		telecom = append(telecom, ContactPoint{System: "phone", Value: p.Phone, Use: "home"})
+	}
+	if p.Email != "" {
+		telecom = append(telecom, ContactPoint{System: "email", Value: p.Email, Use: "home"})
+	}
+	patient := Patient{ResourceType: "Patient", ID: p.Ref, Meta: meta("Patient", p.UpdatedAt),
+		Identifier: []Identifier{{System: NHSNumber, Value: p.NHSNumber}},
+		Name:       names, Telecom: telecom, BirthDate: p.DateOfBirth.Format(time.DateOnly)}
+	if p.Practice != nil {
+		patient.GeneralPractitioner = []Reference{{Identifier: &Identifier{System: ODSCode, Value: p.Practice.ODSCode}, Display: p.Practice.Name}}
+	}
+	return patient
+}
+
+// FromDiagnosis maps the condition a published plan is for to a UK Core
+// Condition: the plan's id is the condition's.
+func FromDiagnosis(d models.Diagnosis) Condition {
+	return Condition{ResourceType: "Condition", ID: strconv.FormatUint(uint64(d.ID), 10), Meta: meta("Condition", d.CreatedAt),
+		ClinicalStatus:     CodeableConcept{Coding: []Coding{{System: "http://terminology.hl7.org/CodeSystem/condition-clinical", Code: "active"}}},
+		VerificationStatus: CodeableConcept{Coding: []Coding{{System: "http://terminology.hl7.org/CodeSystem/condition-ver-status", Code: "confirmed"}}},
+		Category: []CodeableConcept{{Coding: []Coding{{System: "http://terminology.hl7.org/CodeSystem/condition-category",
+			Code: "problem-list-item", Display: "Problem List Item"}}}},
+		Code:         CodeableConcept{Coding: []Coding{{System: SNOMED, Code: d.SnomedCode, Display: d.ConditionName}}, Text: d.ConditionName},
+		Subject:      PatientReference(d.PatientRef),
+		RecordedDate: instant(d.CreatedAt)}
+}
+
+// FromPeakFlow maps a peak flow reading to a UK Core Observation, coded in
+// SNOMED CT and LOINC, in litres a minute. Symptom check-ins are not
+// shared: their questions come from each plan's template, with no standard
+// coding.
+func FromPeakFlow(r models.PeakFlowReading) Observation {
+	return Observation{ResourceType: "Observation", ID: strconv.FormatUint(uint64(r.ID), 10), Meta: meta("Observation", r.CreatedAt),
+		Status: "final",
+		Category: []CodeableConcept{{Coding: []Coding{{System: "http://terminology.hl7.org/CodeSystem/observation-category",
+			Code: "vital-signs", Display: "Vital Signs"}}}},
+		Code: CodeableConcept{Coding: []Coding{
+			{System: SNOMED, Code: PeakFlowSNOMED, Display: "Peak expiratory flow rate"},
+			{System: LOINC, Code: PeakFlowLOINC, Display: "Peak expiratory flow rate"},
+		}, Text: "Peak flow"},
+		Subject:           PatientReference(r.PatientRef),
+		EffectiveDateTime: instant(r.CreatedAt),
+		ValueQuantity:     Quantity{Value: *r.PeakFlow, Unit: "L/min", System: UCUM, Code: "L/min"}}
+}
