@@ -57,6 +57,10 @@ const (
 	AuditShareUsed             = "share.used"
 	AuditShareViewed           = "share.viewed"
 	AuditShareRefused          = "share.refused"
+	AuditNHSLoginLinked        = "nhs-login.linked"
+	AuditNHSLoginUnlinked      = "nhs-login.unlinked"
+	AuditNHSLoginRefused       = "nhs-login.refused"
+	AuditNHSLoginFailed        = "nhs-login.failed"
 )
 
 // auditWording says what each action was, as a person reads it in the
@@ -96,6 +100,10 @@ var auditWording = map[string]string{
 	AuditShareUsed:             "Shared emergency page opened",
 	AuditShareViewed:           "Emergency page sharing checked",
 	AuditShareRefused:          "Shared emergency page refused: wrong code or date of birth",
+	AuditNHSLoginLinked:        "NHS login linked",
+	AuditNHSLoginUnlinked:      "NHS login unlinked",
+	AuditNHSLoginRefused:       "NHS login refused: no patient with that NHS number and date of birth",
+	AuditNHSLoginFailed:        "NHS login sign in failed: its answer could not be trusted",
 }
 
 // AuditWording says what an action was in plain English. An action with
