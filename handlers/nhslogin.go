@@ -106,6 +106,13 @@ func (h *Handler) finishNHSLogin(c *gin.Context) {
 	user, err := h.store.UserByNHSLogin(identity.Subject)
 	if errors.Is(err, models.ErrNotFound) {
 		user, err = h.store.LinkPatientNHSLogin(actor(c), identity.Subject, identity.NHSNumber, identity.DateOfBirth)
+		if errors.Is(err, models.ErrNHSLoginTaken) {
+			// Another sign-in by the same person may have linked it a
+			// moment ago; if not, the account has a different NHS login.
+			if linked, lookupErr := h.store.UserByNHSLogin(identity.Subject); lookupErr == nil {
+				user, err = linked, nil
+			}
+		}
 	}
 	switch {
 	case errors.Is(err, models.ErrNHSLoginNoMatch):

@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -217,5 +218,61 @@ func TestCarerLinksAndUnlinksNHSLoginFromTheirAccount(t *testing.T) {
 		}
 		// Sam is no patient, so without the link NHS login finds no one.
 		mustStatus(t, s.browser(t).continueWithNHSLogin(), http.StatusForbidden)
+	})
+}
+
+// TestNHSLoginFirstSignInsAtTheSameInstantLinkOnce sends one person's first
+// NHS login sign-in from several browsers at once: the unique indexes let
+// one link through, and every browser is signed in to the same account.
+func TestNHSLoginFirstSignInsAtTheSameInstantLinkOnce(t *testing.T) {
+	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
+		s, provider := startNHSLoginServer(t, db)
+		provider.SignInAs(ameliaAtNHSLogin(t, s))
+		const browsers = 6
+		callbacks := make([]string, browsers)
+		clients := make([]*browser, browsers)
+		for i := range browsers {
+			clients[i] = s.browser(t)
+			// Stop where NHS login sends the browser back, to send them all together.
+			clients[i].client.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+				if req.URL.Path == "/sign-in/nhs-login/callback" {
+					return http.ErrUseLastResponse
+				}
+				return nil
+			}
+			r := clients[i].continueWithNHSLogin()
+			mustStatus(t, r, http.StatusFound)
+			callbacks[i] = r.header.Get("Location")
+			clients[i].client.CheckRedirect = nil
+		}
+		release := make(chan struct{})
+		landed := make([]string, browsers)
+		var wg sync.WaitGroup
+		for i := range browsers {
+			wg.Go(func() {
+				req, _ := http.NewRequest(http.MethodGet, callbacks[i], nil)
+				<-release
+				res, err := clients[i].client.Do(req)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				res.Body.Close()
+				landed[i] = res.Request.URL.Path
+			})
+		}
+		close(release)
+		wg.Wait()
+		for i, path := range landed {
+			if path != "/passport" {
+				t.Errorf("browser %d landed on %s; want /passport", i, path)
+			}
+		}
+		if n := s.count(&models.NHSLoginIdentity{}); n != 1 {
+			t.Errorf("%d NHS login links; want 1", n)
+		}
+		if n := s.auditCount(models.AuditNHSLoginLinked, ""); n != 1 {
+			t.Errorf("%d link entries in the audit log; want 1", n)
+		}
 	})
 }
