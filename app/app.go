@@ -407,6 +407,11 @@ func Handler(db *gorm.DB, cfg Config) (http.Handler, error) {
 		panic(err) // validated in Config.validate
 	}
 	h := handlers.New(store, sessions, signingKey, cfg.PublicURL)
+	nhsLogin, err := cfg.nhsLoginClient()
+	if err != nil {
+		return nil, fmt.Errorf("setting up NHS login: %w", err)
+	}
+	h.OfferNHSLogin(nhsLogin)
 	engine.Use(gin.CustomRecovery(h.Recover))
 	h.Routes(engine)
 

@@ -34,6 +34,11 @@ type Config struct {
 	// waits for requests in flight and background work to finish.
 	ShutdownGrace time.Duration
 	shutdownGrace string // PASSPORT_SHUTDOWN_GRACE as given, checked by validate
+	// NHS login is offered beside passwords when NHSLoginIssuer is set.
+	NHSLoginIssuer     string // NHS_LOGIN_ISSUER
+	NHSLoginClientID   string // NHS_LOGIN_CLIENT_ID
+	NHSLoginPrivateKey string // NHS_LOGIN_PRIVATE_KEY: path of the PEM file of the key registered with NHS login
+	NHSLoginVTR        string // NHS_LOGIN_VTR: a JSON list of vectors of trust; P9 when empty
 }
 
 const (
@@ -55,6 +60,11 @@ func configFromEnv(getenv func(string) string) Config {
 		DemoPassword: getenv("PASSPORT_DEMO_PASSWORD"),
 		PublicURL:    strings.TrimRight(getenv("PASSPORT_PUBLIC_URL"), "/"),
 		hashMemory:   getenv("PASSPORT_HASH_MEMORY_MB"),
+
+		NHSLoginIssuer:     strings.TrimRight(getenv("NHS_LOGIN_ISSUER"), "/"),
+		NHSLoginClientID:   getenv("NHS_LOGIN_CLIENT_ID"),
+		NHSLoginPrivateKey: getenv("NHS_LOGIN_PRIVATE_KEY"),
+		NHSLoginVTR:        getenv("NHS_LOGIN_VTR"),
 	}
 	cfg.ShutdownGrace, cfg.shutdownGrace = defaultShutdownGrace, getenv("PASSPORT_SHUTDOWN_GRACE")
 	if cfg.MigrateURL == "" {

@@ -12,7 +12,12 @@ import (
 )
 
 func (h *Handler) account(c *gin.Context) {
-	render(c, http.StatusOK, views.AccountPage(h.page(c, "Your account", nil)))
+	linked, err := h.store.HasNHSLogin(currentUser(c).ID)
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	render(c, http.StatusOK, views.AccountPage(h.page(c, "Your account", nil), linked))
 }
 
 func (h *Handler) passwordForm(c *gin.Context) {

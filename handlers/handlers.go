@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"healthpassport/models"
+	"healthpassport/nhslogin"
 	"healthpassport/views"
 
 	"github.com/a-h/templ"
@@ -30,6 +31,7 @@ type Handler struct {
 	sessions      *scs.SessionManager
 	signer        signer
 	publicAddress string
+	nhsLogin      *nhslogin.Client // nil unless NHS login is offered
 }
 
 // New makes the handlers. signingKey signs what the service keeps in
@@ -47,6 +49,7 @@ func (h *Handler) Routes(r *gin.Engine) {
 	r.GET("/", h.start)
 	r.GET("/sign-in", h.signInForm)
 	r.POST("/sign-in", h.signIn)
+	h.nhsLoginRoutes(r)
 	r.POST("/sign-out", h.signOut)
 	r.GET("/signed-out", h.signedOut)
 	r.GET("/session/warning", h.requireSignedIn, h.idleWarning)
@@ -148,7 +151,8 @@ func homePath(role models.Role) string {
 
 // page is the layout's view of the current request.
 func (h *Handler) page(c *gin.Context, title string, form *views.Form) views.Page {
-	page := views.Page{Title: title, User: currentUser(c), CSRF: h.csrfToken(c), Path: c.Request.URL.Path, Form: form, Voice: voiceOf(c)}
+	page := views.Page{Title: title, User: currentUser(c), CSRF: h.csrfToken(c), Path: c.Request.URL.Path, Form: form, Voice: voiceOf(c),
+		OffersNHSLogin: h.nhsLogin != nil}
 	if page.User != nil {
 		page.IdleTimeout = idleTimeout(page.User.Role)
 		page.Flash = h.sessions.PopString(c.Request.Context(), sessionFlash)

@@ -26,6 +26,7 @@ var all = []*gormigrate.Migration{
 	backgroundJobs,
 	lastActive,
 	apiClients,
+	nhsLogin,
 }
 
 // Run brings the database up to the newest step.

@@ -58,6 +58,10 @@ const (
 	AuditShareViewed           = "share.viewed"
 	AuditShareRefused          = "share.refused"
 	AuditAPIRead               = "api.read"
+	AuditNHSLoginLinked        = "nhs-login.linked"
+	AuditNHSLoginUnlinked      = "nhs-login.unlinked"
+	AuditNHSLoginRefused       = "nhs-login.refused"
+	AuditNHSLoginFailed        = "nhs-login.failed"
 )
 
 // auditWording says what each action was, as a person reads it in the
@@ -98,6 +102,10 @@ var auditWording = map[string]string{
 	AuditShareViewed:           "Emergency page sharing checked",
 	AuditShareRefused:          "Shared emergency page refused: wrong code or date of birth",
 	AuditAPIRead:               "Record read by a connected system",
+	AuditNHSLoginLinked:        "NHS login linked",
+	AuditNHSLoginUnlinked:      "NHS login unlinked",
+	AuditNHSLoginRefused:       "NHS login refused: no patient with that NHS number and date of birth",
+	AuditNHSLoginFailed:        "NHS login sign in failed: its answer could not be trusted",
 }
 
 // AuditWording says what an action was in plain English. An action with

@@ -40,6 +40,9 @@ type Page struct {
 	// IdleTimeout is how long the signed-in person may be idle before
 	// they are signed out; the page warns them a minute before.
 	IdleTimeout time.Duration
+
+	// OffersNHSLogin says people can sign in with NHS login.
+	OffersNHSLogin bool
 }
 
 // IdleWarningAfter is when, in seconds after the page loads, to warn that
