@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"healthpassport/handlers"
-	"healthpassport/nhslogin"
+	"healthpassport/handlers/nhslogin"
 
 	"github.com/coreos/go-oidc/v3/oidc"
 )

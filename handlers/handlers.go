@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"healthpassport/models"
-	"healthpassport/nhslogin"
+	"healthpassport/handlers/nhslogin"
 	"healthpassport/views"
 
 	"github.com/a-h/templ"

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"healthpassport/models"
-	"healthpassport/nhslogin"
+	"healthpassport/handlers/nhslogin"
 	"healthpassport/views"
 
 	"github.com/gin-gonic/gin"

@@ -13,7 +13,7 @@ import (
 	"healthpassport/app"
 	"healthpassport/models"
 	"healthpassport/models/modelstest"
-	"healthpassport/nhslogin/nhslogintest"
+	"healthpassport/handlers/nhslogin/nhslogintest"
 
 	"gorm.io/gorm"
 )
