@@ -8,8 +8,8 @@ import (
 	"net/http"
 	"time"
 
-	"healthpassport/models"
 	"healthpassport/handlers/nhslogin"
+	"healthpassport/models"
 	"healthpassport/views"
 
 	"github.com/a-h/templ"

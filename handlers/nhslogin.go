@@ -6,8 +6,8 @@ import (
 	"net/http"
 	"time"
 
-	"healthpassport/models"
 	"healthpassport/handlers/nhslogin"
+	"healthpassport/models"
 	"healthpassport/views"
 
 	"github.com/gin-gonic/gin"

@@ -11,9 +11,9 @@ import (
 	"time"
 
 	"healthpassport/app"
+	"healthpassport/handlers/nhslogin/nhslogintest"
 	"healthpassport/models"
 	"healthpassport/models/modelstest"
-	"healthpassport/handlers/nhslogin/nhslogintest"
 
 	"gorm.io/gorm"
 )
