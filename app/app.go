@@ -32,6 +32,9 @@ const usage = `Usage:
   passport templates approve KEY VERSION --by NAME
                                                record that a clinical safety officer approved
                                                a condition template version for use with patients
+  passport admin create --name NAME --email EMAIL --icb ICB --ods CODE
+                                               invite an administrator of the ICB (added if new) and
+                                               print their activation code
 
 Environment:
   DATABASE_URL              PostgreSQL URL; without it an SQLite file is used
@@ -62,6 +65,10 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	flags.SetOutput(stderr)
 	flagArgs := args[1:]
 	var approval templateApproval
+	var administrator newAdministrator
+	if command == "admin" && len(args) > 1 && args[1] == "create" {
+		command, flagArgs = "admin create", args[2:]
+	}
 	switch command {
 	case "serve":
 		flags.StringVar(&cfg.Addr, "addr", cfg.Addr, "address to listen on, HOST:PORT")
@@ -74,6 +81,11 @@ func Main(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 		flags.StringVar(&approval.by, "by", "", "name of the clinical safety officer who approves the template")
+	case "admin create":
+		flags.StringVar(&administrator.name, "name", "", "the administrator's full name")
+		flags.StringVar(&administrator.email, "email", "", "the administrator's work email address")
+		flags.StringVar(&administrator.icb, "icb", "", "the name of their integrated care board")
+		flags.StringVar(&administrator.ods, "ods", "", "the ICB's ODS code")
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -104,6 +116,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		err = verifyAudit(cfg, stdout)
 	case "templates":
 		err = approveTemplate(cfg, approval, stdout)
+	case "admin create":
+		err = createAdministrator(cfg, administrator, stdout)
 	default:
 		err = prepareAndServe(cfg, stdout)
 	}

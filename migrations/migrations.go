@@ -24,6 +24,7 @@ var all = []*gormigrate.Migration{
 	clinicalSafety,
 	backgroundJobs,
 	lastActive,
+	staffAccounts,
 }
 
 // Run brings the database up to the newest step.
