@@ -130,6 +130,10 @@ func (h *Handler) Routes(r *gin.Engine) {
 	nurses.POST("/queues/alerts/:id", h.acknowledgeAlert)
 
 	r.GET("/admin", h.requireRole(models.RoleAdmin), h.admin)
+	auditors := r.Group("/audit", h.requireRole(models.RoleAdmin))
+	auditors.GET("", h.auditLog)
+	auditors.GET("/export", h.exportAuditLog)
+	auditors.POST("/check", h.checkAuditLog)
 	// A member of staff's pages load them among the administrator's
 	// organisations once.
 	administrators := r.Group("/staff", h.requireRole(models.RoleAdmin))

@@ -41,6 +41,9 @@ const (
 	AuditStaffAccessChanged    = "staff.access-changed"
 	AuditStaffCodeIssued       = "staff.activation-code.issued"
 	AuditStaffDeviceSignedOut  = "staff.device.signed-out"
+	AuditLogSearched           = "audit-log.searched"
+	AuditLogExported           = "audit-log.exported"
+	AuditLogChecked            = "audit-log.checked"
 	AuditPasswordChanged       = "password.changed"
 	AuditDevicesSignedOut      = "devices.signed-out"
 	AuditPlanCreated           = "plan.created"
@@ -84,6 +87,9 @@ var auditWording = map[string]string{
 	AuditStaffAccessChanged:    "Member of staff's role or organisations changed",
 	AuditStaffCodeIssued:       "Staff activation letter printed",
 	AuditStaffDeviceSignedOut:  "Member of staff signed out on a device",
+	AuditLogSearched:           "Audit log looked at",
+	AuditLogExported:           "Audit log downloaded",
+	AuditLogChecked:            "Audit log checked for changes",
 	AuditPasswordChanged:       "Password changed",
 	AuditDevicesSignedOut:      "Signed out on other devices",
 	AuditPlanCreated:           "Action plan written",
