@@ -18,8 +18,8 @@ func (v *visitor) tick(selector string) {
 
 // TestAdministratorInvitesANurseAndSwitchesThemOff: an administrator
 // invites a nurse, who sets up their account and signs in; the
-// administrator then switches the nurse's account off, and the nurse's
-// open session ends.
+// administrator then switches the nurse's account off, the nurse's open
+// session ends, and the administrator finds it all in the audit log.
 func TestAdministratorInvitesANurseAndSwitchesThemOff(t *testing.T) {
 	bothWays(t, desktop, func(t *testing.T, v *visitor) {
 		name, email := "Rosa Diaz "+onOff(v.js), "rosa.diaz."+onOff(v.js)+"@nhs.net"
@@ -46,6 +46,9 @@ func TestAdministratorInvitesANurseAndSwitchesThemOff(t *testing.T) {
 		if m == nil {
 			t.Fatal("the letter shows no activation code")
 		}
+		v.press(`p.app-no-print a`)
+		v.see(name, "Invited, not set up yet", "Make a new activation code")
+		v.audit()
 
 		nurse := newVisitor(t, v.js, desktop)
 		nurse.visit("/activate/staff")
@@ -82,5 +85,21 @@ func TestAdministratorInvitesANurseAndSwitchesThemOff(t *testing.T) {
 
 		nurse.visit("/caseload")
 		nurse.at("/sign-in")
+
+		v.press(`.nhsuk-header a[href="/audit"]`)
+		v.at("/audit")
+		v.audit()
+		v.typeInto("#staff", "rosa.diaz."+onOff(v.js))
+		v.submit("#staff")
+		v.see("Signed in", "Rosa Diaz "+onOff(v.js)+", nurse")
+		v.audit()
+		v.typeInto("#nhs-number", "12345")
+		v.submit("#nhs-number")
+		v.see("There is a problem", "NHS number must be 10 digits")
+		v.audit()
+		v.press(`form[action="/audit/check"] button`)
+		v.at("/audit")
+		v.see("The audit log has not been changed")
+		v.audit()
 	})
 }
