@@ -38,6 +38,9 @@ const usage = `Usage:
                                                register a system that reads a practice's records
                                                through the FHIR API, with its public keys (a JWKS)
   passport clients revoke CLIENT_ID            stop a registered system at once
+  passport admin create --name NAME --email EMAIL --icb ICB --ods CODE
+                                               invite an administrator of the ICB (added if new) and
+                                               print their activation code
 
 Environment:
   DATABASE_URL              PostgreSQL URL; without it an SQLite file is used
@@ -70,6 +73,10 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	var approval templateApproval
 	var population models.PopulationSpec
 	var client clientCommand
+	var administrator newAdministrator
+	if command == "admin" && len(args) > 1 && args[1] == "create" {
+		command, flagArgs = "admin create", args[2:]
+	}
 	switch command {
 	case "serve":
 		flags.StringVar(&cfg.Addr, "addr", cfg.Addr, "address to listen on, HOST:PORT")
@@ -97,6 +104,11 @@ func Main(args []string, stdout, stderr io.Writer) int {
 			flags.StringVar(&client.scopes, "scopes", "", "space-separated SMART scopes, such as system/Patient.rs")
 			flags.StringVar(&client.keysFile, "keys", "", "file holding the system's public keys as a JSON Web Key Set")
 		}
+	case "admin create":
+		flags.StringVar(&administrator.name, "name", "", "the administrator's full name")
+		flags.StringVar(&administrator.email, "email", "", "the administrator's work email address")
+		flags.StringVar(&administrator.icb, "icb", "", "the name of their integrated care board")
+		flags.StringVar(&administrator.ods, "ods", "", "the ICB's ODS code")
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -131,6 +143,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		err = buildPopulation(cfg, population, stdout)
 	case "clients":
 		err = runClientCommand(cfg, client, stdout)
+	case "admin create":
+		err = createAdministrator(cfg, administrator, stdout)
 	default:
 		err = prepareAndServe(cfg, stdout)
 	}

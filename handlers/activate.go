@@ -70,7 +70,7 @@ func (h *Handler) chooseAccountForm(c *gin.Context) {
 		redirect(c, "/activate")
 		return
 	}
-	render(c, http.StatusOK, views.ChooseAccountPage(h.page(c, "Choose how you will sign in", nil), name))
+	render(c, http.StatusOK, views.ChooseAccountPage(h.page(c, "Choose how you will sign in", nil), name, "/activate/account"))
 }
 
 func (h *Handler) chooseAccount(c *gin.Context) {
@@ -97,7 +97,7 @@ func (h *Handler) chooseAccount(c *gin.Context) {
 		form.Add("password", err.Error())
 	}
 	if form.HasErrors() {
-		render(c, http.StatusUnprocessableEntity, views.ChooseAccountPage(h.page(c, "Choose how you will sign in", form), name))
+		render(c, http.StatusUnprocessableEntity, views.ChooseAccountPage(h.page(c, "Choose how you will sign in", form), name, "/activate/account"))
 		return
 	}
 	hash, err := models.HashPassword(c.Request.Context(), password)
@@ -113,7 +113,7 @@ func (h *Handler) chooseAccount(c *gin.Context) {
 	switch {
 	case errors.Is(err, models.ErrUsernameTaken):
 		form.Add("username", "That username is taken. Choose another")
-		render(c, http.StatusUnprocessableEntity, views.ChooseAccountPage(h.page(c, "Choose how you will sign in", form), name))
+		render(c, http.StatusUnprocessableEntity, views.ChooseAccountPage(h.page(c, "Choose how you will sign in", form), name, "/activate/account"))
 		return
 	case errors.Is(err, models.ErrActivationInvalid):
 		h.sessions.Remove(c.Request.Context(), sessionActivation)

@@ -58,6 +58,10 @@ func (h *Handler) Routes(r *gin.Engine) {
 	r.POST("/activate", h.activate)
 	r.GET("/activate/account", h.chooseAccountForm)
 	r.POST("/activate/account", h.chooseAccount)
+	r.GET("/activate/staff", h.staffActivateForm)
+	r.POST("/activate/staff", h.staffActivate)
+	r.GET("/activate/staff/account", h.chooseStaffAccountForm)
+	r.POST("/activate/staff/account", h.chooseStaffAccount)
 	r.GET("/help", h.help)
 	r.GET("/accessibility", h.accessibility)
 	r.GET("/account", h.requireSignedIn, h.account)
@@ -129,6 +133,24 @@ func (h *Handler) Routes(r *gin.Engine) {
 	nurses.POST("/queues/alerts/:id", h.acknowledgeAlert)
 
 	r.GET("/admin", h.requireRole(models.RoleAdmin), h.admin)
+	auditors := r.Group("/audit", h.requireRole(models.RoleAdmin))
+	auditors.GET("", h.auditLog)
+	auditors.GET("/export", h.exportAuditLog)
+	auditors.POST("/check", h.checkAuditLog)
+	// A member of staff's pages load them among the administrator's
+	// organisations once.
+	administrators := r.Group("/staff", h.requireRole(models.RoleAdmin))
+	administrators.GET("", h.staff)
+	administrators.GET("/new", h.inviteStaffForm)
+	administrators.POST("/new", h.inviteStaff)
+	member := administrators.Group("/:id", h.loadStaffMember)
+	member.GET("", h.staffMember)
+	member.POST("/access", h.changeStaffAccess)
+	member.GET("/disable", h.confirmDisableStaff)
+	member.POST("/disable", h.disableStaff)
+	member.GET("/activation-letter", h.staffLetter)
+	member.POST("/activation-code", h.newStaffCode)
+	member.POST("/devices/:device/sign-out", h.signOutStaffDevice)
 	r.GET("/dashboard", h.requireRole(models.RoleCommissioner), h.dashboard)
 }
 
@@ -145,6 +167,8 @@ func homePath(role models.Role) string {
 		return "/admin"
 	case models.RoleCommissioner:
 		return "/dashboard"
+	case models.RoleSafetyOfficer:
+		return "/account"
 	}
 	return "/"
 }

@@ -20,11 +20,12 @@ import (
 
 // Session keys.
 const (
-	sessionUserID     = "user_id"
-	sessionLastSeen   = "last_seen"
-	sessionCSRF       = "csrf_token"
-	sessionActivation = "activation_code_id"
-	sessionLetterCode = "letter_code"
+	sessionUserID          = "user_id"
+	sessionLastSeen        = "last_seen"
+	sessionCSRF            = "csrf_token"
+	sessionActivation      = "activation_code_id"
+	sessionStaffActivation = "staff_activation_code_id"
+	sessionLetterCode      = "letter_code"
 )
 
 const contextUser = "user"

@@ -25,6 +25,7 @@ var all = []*gormigrate.Migration{
 	caseloadSearch,
 	backgroundJobs,
 	lastActive,
+	staffAccounts,
 	apiClients,
 	nhsLogin,
 }

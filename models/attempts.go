@@ -14,8 +14,9 @@ import (
 
 // Kinds of attempt that are throttled separately.
 const (
-	AttemptSignIn     = "sign-in"
-	AttemptActivation = "activation"
+	AttemptSignIn          = "sign-in"
+	AttemptActivation      = "activation"
+	AttemptStaffActivation = "staff-activation"
 )
 
 // Guess limits. A guesser is slowed by the pair of account and address, or,

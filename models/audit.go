@@ -37,6 +37,13 @@ const (
 	AuditActivated             = "account.activated"
 	AuditActivationFailed      = "activation.failed"
 	AuditAccountDisabled       = "account.disabled"
+	AuditStaffInvited          = "staff.invited"
+	AuditStaffAccessChanged    = "staff.access-changed"
+	AuditStaffCodeIssued       = "staff.activation-code.issued"
+	AuditStaffDeviceSignedOut  = "staff.device.signed-out"
+	AuditLogSearched           = "audit-log.searched"
+	AuditLogExported           = "audit-log.exported"
+	AuditLogChecked            = "audit-log.checked"
 	AuditPasswordChanged       = "password.changed"
 	AuditDevicesSignedOut      = "devices.signed-out"
 	AuditPlanCreated           = "plan.created"
@@ -81,6 +88,13 @@ var auditWording = map[string]string{
 	AuditActivated:             "Account set up",
 	AuditActivationFailed:      "Account set up failed: wrong activation code",
 	AuditAccountDisabled:       "Account switched off",
+	AuditStaffInvited:          "Member of staff invited",
+	AuditStaffAccessChanged:    "Member of staff's role or organisations changed",
+	AuditStaffCodeIssued:       "Staff activation letter printed",
+	AuditStaffDeviceSignedOut:  "Member of staff signed out on a device",
+	AuditLogSearched:           "Audit log looked at",
+	AuditLogExported:           "Audit log downloaded",
+	AuditLogChecked:            "Audit log checked for changes",
 	AuditPasswordChanged:       "Password changed",
 	AuditDevicesSignedOut:      "Signed out on other devices",
 	AuditPlanCreated:           "Action plan written",
@@ -127,11 +141,12 @@ type AuditActivity struct {
 
 // roleNames are roles as people say them.
 var roleNames = map[Role]string{
-	RolePatient:      "patient",
-	RoleCarer:        "carer",
-	RoleNurse:        "nurse",
-	RoleAdmin:        "administrator",
-	RoleCommissioner: "commissioner",
+	RolePatient:       "patient",
+	RoleCarer:         "carer",
+	RoleNurse:         "nurse",
+	RoleAdmin:         "administrator",
+	RoleCommissioner:  "commissioner",
+	RoleSafetyOfficer: "clinical safety officer",
 }
 
 // Who names who acted and in what role, such as "Jane Smith, nurse", or

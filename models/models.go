@@ -13,11 +13,14 @@ const (
 	RoleNurse        Role = "nurse"
 	RoleAdmin        Role = "admin"
 	RoleCommissioner Role = "commissioner"
+	// RoleSafetyOfficer is the clinical safety officer, who answers for
+	// the clinical content the service shows.
+	RoleSafetyOfficer Role = "safety-officer"
 )
 
 // IsStaff reports whether the role belongs to clinic or ICB staff.
 func (r Role) IsStaff() bool {
-	return r == RoleNurse || r == RoleAdmin || r == RoleCommissioner
+	return r == RoleNurse || r == RoleAdmin || r == RoleCommissioner || r == RoleSafetyOfficer
 }
 
 // Organisation kinds: an integrated care board and the practices it commissions.
@@ -41,6 +44,7 @@ type User struct {
 	PasswordHash string
 	Role         Role
 	DisplayName  string
+	Email        string // a member of staff's work email, unique among staff
 	PatientID    *uint
 	Patient      *Patient // loaded only with the signed-in principal
 	Disabled     bool
