@@ -112,26 +112,26 @@ func TestActivatingAgainEndsEveryOtherSession(t *testing.T) {
 func TestDisablingAnAccountEndsItsSessions(t *testing.T) {
 	eachServer(t, func(t *testing.T, s *testServer) {
 		home, work := s.browser(t), s.browser(t)
-		home.signIn("carer")
-		work.signIn("carer")
-		carer, err := s.store.UserByUsername("carer")
+		home.signIn("nurse")
+		work.signIn("nurse")
+		nurse, err := s.store.UserByUsername("nurse")
 		if err != nil {
 			t.Fatal(err)
 		}
 		admin, _ := s.store.UserByUsername("admin")
-		if err := s.store.DisableAccount(models.Actor{UserID: admin.ID, Role: admin.Role}, carer.ID); err != nil {
+		if err := s.store.DisableStaff(models.Actor{UserID: admin.ID, Role: admin.Role}, nurse.ID); err != nil {
 			t.Fatal(err)
 		}
-		if n := s.sessionsOf("carer"); n != 0 {
+		if n := s.sessionsOf("nurse"); n != 0 {
 			t.Errorf("%d sessions of the disabled account are left", n)
 		}
 		for _, b := range []*browser{home, work} {
-			if r := b.get("/people"); r.url != "/sign-in" {
-				t.Errorf("the disabled carer still reaches %s", r.url)
+			if r := b.get("/caseload"); r.url != "/sign-in" {
+				t.Errorf("the disabled nurse still reaches %s", r.url)
 			}
 		}
-		if r := s.browser(t).signIn("carer"); r.url != "/sign-in" {
-			t.Errorf("the disabled carer signed in to %s", r.url)
+		if r := s.browser(t).signIn("nurse"); r.url != "/sign-in" {
+			t.Errorf("the disabled nurse signed in to %s", r.url)
 		}
 		if s.auditCount("account.disabled", "") != 1 {
 			t.Error("disabling the account was not audited")

@@ -64,19 +64,6 @@ func (s *Store) SignOutDevice(userID, deviceID uint) (int64, error) {
 	return ended, err
 }
 
-// DisableAccount stops an account from signing in and ends its sessions.
-func (s *Store) DisableAccount(actor Actor, userID uint) error {
-	return s.db.Transaction(func(tx *gorm.DB) error {
-		if err := tx.Model(&User{}).Where("id = ?", userID).Updates(map[string]any{"disabled": true, "updated_at": s.now()}).Error; err != nil {
-			return err
-		}
-		if _, err := endSessions(tx, "user_id = ?", userID); err != nil {
-			return err
-		}
-		return s.audit(tx, actor, AuditEntry{Action: AuditAccountDisabled, TargetType: "user", TargetID: uintString(userID)})
-	})
-}
-
 // endSessions removes the devices the condition picks, and their sessions.
 func endSessions(tx *gorm.DB, condition string, args ...any) (int64, error) {
 	var tokens []string
