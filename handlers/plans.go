@@ -214,7 +214,7 @@ func (h *Handler) staffPlan(c *gin.Context) (*models.Patient, *models.ActionPlan
 	if !ok {
 		return nil, nil, false
 	}
-	plan, err := h.store.PlanForPatient(patient.ID, id)
+	plan, err := h.store.PlanForPatient(c.Request.Context(), principalOf(c), patient, id)
 	if h.lookupFailed(c, err) {
 		return nil, nil, false
 	}

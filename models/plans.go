@@ -1,6 +1,7 @@
 package models
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
@@ -18,9 +19,9 @@ var (
 )
 
 // PlanForPatient finds one of a patient's plans.
-func (s *Store) PlanForPatient(patientID, planID uint) (*ActionPlan, error) {
+func (s *Store) PlanForPatient(ctx context.Context, principal *Principal, patient *Patient, planID uint) (*ActionPlan, error) {
 	var plan ActionPlan
-	err := s.db.Where("id = ? AND patient_id = ?", planID, patientID).First(&plan).Error
+	err := s.db.WithContext(ctx).Where("id = ? AND patient_id = ?", planID, patient.ID).Where(principal.mayRead("patient_id")).First(&plan).Error
 	return &plan, notFound(err)
 }
 
