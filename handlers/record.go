@@ -108,7 +108,7 @@ func (h *Handler) saveDetails(c *gin.Context) {
 		render(c, http.StatusUnprocessableEntity, views.EditDetailsPage(h.page(c, "Change details", form), patient, practices))
 		return
 	}
-	if err := h.store.UpdatePatientDetails(actor(c), patient, details); err != nil {
+	if err := h.store.UpdatePatientDetails(c.Request.Context(), principalOf(c), actor(c), patient, details); err != nil {
 		h.serverError(c, err)
 		return
 	}
@@ -135,7 +135,7 @@ func (h *Handler) recordReview(c *gin.Context) {
 		render(c, http.StatusUnprocessableEntity, views.ReviewPage(h.page(c, "Record a review", form), patient))
 		return
 	}
-	if err := h.store.RecordReview(actor(c), patient, review); err != nil {
+	if err := h.store.RecordReview(c.Request.Context(), principalOf(c), actor(c), patient, review); err != nil {
 		h.serverError(c, err)
 		return
 	}

@@ -45,7 +45,7 @@ func TestStoreMethodsReachNoPatientBeyondThePrincipal(t *testing.T) {
 			t.Fatal(err)
 		}
 		review := models.Review{ReviewedOn: time.Now(), Outcome: "Reviewed", NextReviewOn: time.Now().AddDate(1, 0, 0)}
-		if err := store.RecordReview(nurseActor, amelia, review); err != nil {
+		if err := store.RecordReview(ctx, nurse, nurseActor, amelia, review); err != nil {
 			t.Fatal(err)
 		}
 		carers, err := store.CarersOf(ctx, nurse, amelia)
@@ -130,6 +130,13 @@ func TestStoreMethodsReachNoPatientBeyondThePrincipal(t *testing.T) {
 			if err := store.AcknowledgeAlert(ctx, stranger, nurseActor, alerts[0].ID, ""); !errors.Is(err, models.ErrNotFound) {
 				t.Errorf("%s acknowledging Amelia's alert: %v, want not found", who, err)
 			}
+			if err := store.RecordReview(ctx, stranger, nurseActor, amelia, review); !errors.Is(err, models.ErrNotFound) {
+				t.Errorf("%s reviewing Amelia: %v, want not found", who, err)
+			}
+			details := models.PatientDetails{PreferredName: "Changed", PracticeID: amelia.PracticeID}
+			if err := store.UpdatePatientDetails(ctx, stranger, nurseActor, amelia, details); !errors.Is(err, models.ErrNotFound) {
+				t.Errorf("%s changing Amelia's details: %v, want not found", who, err)
+			}
 		}
 
 		// Nothing the strangers tried changed the record: it is all still
@@ -138,6 +145,13 @@ func TestStoreMethodsReachNoPatientBeyondThePrincipal(t *testing.T) {
 			if n == 0 {
 				t.Errorf("Amelia's %s went after strangers tried to change them", name)
 			}
+		}
+		if reviews, err := store.Reviews(ctx, nurse, amelia); err != nil || len(reviews) != 1 {
+			t.Errorf("Amelia's reviews after strangers tried to add some: %d, %v; want 1", len(reviews), err)
+		}
+		var details models.Patient
+		if err := db.Take(&details, amelia.ID).Error; err != nil || details.PreferredName == "Changed" {
+			t.Errorf("Amelia's preferred name after strangers tried to change it: %q, %v", details.PreferredName, err)
 		}
 		if _, err := store.DecidePrescription(ctx, nurse, nurseActor, requests[0].ID, models.DecisionApprove, ""); err != nil {
 			t.Errorf("Amelia's nurse deciding her request: %v", err)

@@ -64,10 +64,10 @@ type PatientDetails struct {
 	Contacts           []Contact
 }
 
-// UpdatePatientDetails changes a patient's details. The new practice must be
-// one the staff member works at.
-func (s *Store) UpdatePatientDetails(actor Actor, patient *Patient, details PatientDetails) error {
-	return s.db.Transaction(func(tx *gorm.DB) error {
+// UpdatePatientDetails changes the details of one of the principal's
+// patients. The new practice must be one the staff member works at.
+func (s *Store) UpdatePatientDetails(ctx context.Context, principal *Principal, actor Actor, patient *Patient, details PatientDetails) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var works int64
 		if err := tx.Model(&Membership{}).Where("user_id = ? AND organisation_id = ?", actor.UserID, details.PracticeID).Count(&works).Error; err != nil {
 			return err
@@ -75,9 +75,9 @@ func (s *Store) UpdatePatientDetails(actor Actor, patient *Patient, details Pati
 		if works == 0 {
 			return ErrNotFound
 		}
-		if err := tx.Model(patient).Updates(map[string]any{"preferred_name": details.PreferredName, "phone": details.Phone,
+		if err := updatePatient(tx, principal, patient, map[string]any{"preferred_name": details.PreferredName, "phone": details.Phone,
 			"email": details.Email, "communication_needs": details.CommunicationNeeds, "allergies": details.Allergies,
-			"practice_id": details.PracticeID, "updated_at": s.now()}).Error; err != nil {
+			"practice_id": details.PracticeID, "updated_at": s.now()}); err != nil {
 			return err
 		}
 		if err := tx.Where("patient_id = ?", patient.ID).Delete(&Contact{}).Error; err != nil {
@@ -93,20 +93,34 @@ func (s *Store) UpdatePatientDetails(actor Actor, patient *Patient, details Pati
 	})
 }
 
-// RecordReview adds a review and sets the patient's last and next review.
-func (s *Store) RecordReview(actor Actor, patient *Patient, review Review) error {
+// RecordReview adds a review of one of the principal's patients and sets
+// the patient's last and next review.
+func (s *Store) RecordReview(ctx context.Context, principal *Principal, actor Actor, patient *Patient, review Review) error {
 	review.PatientID, review.AuthorID, review.CreatedAt = patient.ID, actor.UserID, s.now()
-	return s.db.Transaction(func(tx *gorm.DB) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Create(&review).Error; err != nil {
 			return err
 		}
-		if err := tx.Model(patient).Updates(map[string]any{"last_review_on": review.ReviewedOn, "next_review_on": review.NextReviewOn,
-			"updated_at": s.now()}).Error; err != nil {
+		if err := updatePatient(tx, principal, patient, map[string]any{"last_review_on": review.ReviewedOn, "next_review_on": review.NextReviewOn,
+			"updated_at": s.now()}); err != nil {
 			return err
 		}
 		return s.audit(tx, actor, AuditEntry{Action: AuditReviewRecorded, PatientID: &patient.ID, TargetType: "review",
 			TargetID: uintString(review.ID), Detail: review.Outcome})
 	})
+}
+
+// updatePatient changes one of the principal's patients, or answers not
+// found, rolling back whatever the transaction did first.
+func updatePatient(tx *gorm.DB, principal *Principal, patient *Patient, changes map[string]any) error {
+	update := tx.Model(&Patient{}).Where("id = ?", patient.ID).Where(principal.mayAct("id")).Updates(changes)
+	if update.Error != nil {
+		return update.Error
+	}
+	if update.RowsAffected != 1 {
+		return ErrNotFound
+	}
+	return nil
 }
 
 // LinkCarer links an existing carer account to a patient. A carer has one
