@@ -90,6 +90,10 @@ func TestStoreMethodsReachNoPatientBeyondThePrincipal(t *testing.T) {
 			count("prescription queue", len(queue), err)
 			alerts, err := store.AlertQueue(ctx, asking)
 			count("alert queue", len(alerts), err)
+			plans, err := store.PlanStates(ctx, asking, amelia)
+			count("plans", len(plans), err)
+			history, err := store.PlanHistory(ctx, asking, &plan.Plan)
+			count("plan versions", len(history), err)
 			return counts
 		}
 		for name, n := range lists(nurse) {
@@ -111,6 +115,12 @@ func TestStoreMethodsReachNoPatientBeyondThePrincipal(t *testing.T) {
 			}
 			if _, err := store.PlanForPatient(ctx, stranger, amelia, plan.Plan.ID); !errors.Is(err, models.ErrNotFound) {
 				t.Errorf("%s finding Amelia's plan: %v, want not found", who, err)
+			}
+			if _, err := store.LatestVersion(ctx, stranger, &plan.Plan); !errors.Is(err, models.ErrNotFound) {
+				t.Errorf("%s finding Amelia's latest plan version: %v, want not found", who, err)
+			}
+			if _, err := store.PlanVersionNumbered(ctx, stranger, &plan.Plan, 1); !errors.Is(err, models.ErrNotFound) {
+				t.Errorf("%s finding Amelia's first plan version: %v, want not found", who, err)
 			}
 			if _, err := store.ReadingForPatient(ctx, stranger, amelia, reading.ID); !errors.Is(err, models.ErrNotFound) {
 				t.Errorf("%s finding Amelia's reading: %v, want not found", who, err)

@@ -244,7 +244,7 @@ func (s *Store) LoadRecord(ctx context.Context, principal *Principal, patient *P
 	if record.Passport, err = s.LoadPassport(ctx, patient); err != nil {
 		return nil, err
 	}
-	if record.Plans, err = s.PlanStates(ctx, patient.ID); err != nil {
+	if record.Plans, err = s.PlanStates(ctx, principal, patient); err != nil {
 		return nil, err
 	}
 	if record.Activated, err = s.HasAccount(patient.ID); err != nil {
