@@ -214,7 +214,7 @@ func (h *Handler) staffPlan(c *gin.Context) (*models.Patient, *models.ActionPlan
 	if !ok {
 		return nil, nil, false
 	}
-	plan, err := h.store.PlanForPatient(patient.ID, id)
+	plan, err := h.store.PlanForPatient(c.Request.Context(), principalOf(c), patient, id)
 	if h.lookupFailed(c, err) {
 		return nil, nil, false
 	}
@@ -226,7 +226,7 @@ func (h *Handler) planHistory(c *gin.Context) {
 	if !ok {
 		return
 	}
-	versions, err := h.store.PlanHistory(plan.ID)
+	versions, err := h.store.PlanHistory(c.Request.Context(), principalOf(c), plan)
 	if err != nil || len(versions) == 0 {
 		h.serverError(c, fmt.Errorf("plan %d history: %v", plan.ID, err))
 		return
@@ -253,7 +253,7 @@ func (h *Handler) editPlan(c *gin.Context) {
 	if !ok {
 		return
 	}
-	latest, err := h.store.LatestVersion(plan.ID)
+	latest, err := h.store.LatestVersion(c.Request.Context(), principalOf(c), plan)
 	if err != nil {
 		h.serverError(c, err)
 		return
@@ -340,7 +340,7 @@ func (h *Handler) savePlan(c *gin.Context) {
 	}
 	version, err := h.store.SavePlanVersion(actor(c), plan, base, content, state)
 	if errors.Is(err, models.ErrStaleVersion) {
-		latest, err := h.store.LatestVersion(plan.ID)
+		latest, err := h.store.LatestVersion(c.Request.Context(), principalOf(c), plan)
 		if err != nil {
 			h.serverError(c, err)
 			return
@@ -374,7 +374,7 @@ func planSavedMessage(condition, state string, version int) string {
 
 // planVersion finds one of the plan's versions and what it says.
 func (h *Handler) planVersion(c *gin.Context, plan *models.ActionPlan, number int) (*models.PlanVersion, models.PlanContent, bool) {
-	version, err := h.store.PlanVersionNumbered(plan.ID, number)
+	version, err := h.store.PlanVersionNumbered(c.Request.Context(), principalOf(c), plan, number)
 	if h.lookupFailed(c, err) {
 		return nil, models.PlanContent{}, false
 	}
@@ -407,7 +407,7 @@ func clashChoices(c *gin.Context, form *views.Form, base, theirs, yours models.P
 // both from the version the edit started from, latest being the version
 // the edit is merged onto.
 func (h *Handler) renderConflict(c *gin.Context, status int, plan *models.ActionPlan, edited, latest, yours models.PlanContent, conflict views.PlanConflict) {
-	history, err := h.store.PlanHistory(plan.ID)
+	history, err := h.store.PlanHistory(c.Request.Context(), principalOf(c), plan)
 	if err != nil {
 		h.serverError(c, err)
 		return
@@ -439,12 +439,12 @@ func (h *Handler) comparePlan(c *gin.Context) {
 	}
 	from, _ := strconv.Atoi(c.Query("from"))
 	to, _ := strconv.Atoi(c.Query("to"))
-	before, err := h.store.PlanVersionNumbered(plan.ID, from)
+	before, err := h.store.PlanVersionNumbered(c.Request.Context(), principalOf(c), plan, from)
 	if err != nil {
 		h.notFound(c)
 		return
 	}
-	after, err := h.store.PlanVersionNumbered(plan.ID, to)
+	after, err := h.store.PlanVersionNumbered(c.Request.Context(), principalOf(c), plan, to)
 	if err != nil {
 		h.notFound(c)
 		return

@@ -202,8 +202,8 @@ func TestConflictingEditsAreMergedFieldByField(t *testing.T) {
 
 		merge.Set("clash-0", "yours")
 		mustContain(t, bea.post(path, merge), "Version 4, saved by Bea Okoye")
-		latest, err := s.store.LatestVersion(plan.ID)
-		if err != nil {
+		var latest models.PlanVersion
+		if err := s.db.Where("plan_id = ?", plan.ID).Order("number DESC").First(&latest).Error; err != nil {
 			t.Fatal(err)
 		}
 		content, err := latest.PlanContent()

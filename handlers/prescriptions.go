@@ -40,7 +40,7 @@ func (h *Handler) prescriptions(c *gin.Context) {
 }
 
 func (h *Handler) showPrescriptions(c *gin.Context, status int, patient *models.Patient, canAct bool, choices []views.MedicineChoice, form *views.Form) {
-	requests, err := h.store.PrescriptionRequestsOf(patient.ID, requestHistory)
+	requests, err := h.store.PrescriptionRequestsOf(c.Request.Context(), principalOf(c), patient, requestHistory)
 	if err != nil {
 		h.serverError(c, err)
 		return

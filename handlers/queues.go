@@ -15,7 +15,7 @@ func (h *Handler) prescriptionQueue(c *gin.Context) {
 }
 
 func (h *Handler) showPrescriptionQueue(c *gin.Context, status int, form *views.Form) {
-	entries, err := h.store.PrescriptionQueue(currentUser(c).ID)
+	entries, err := h.store.PrescriptionQueue(c.Request.Context(), principalOf(c))
 	if err != nil {
 		h.serverError(c, err)
 		return
@@ -39,7 +39,7 @@ func (h *Handler) decidePrescription(c *gin.Context) {
 		h.showPrescriptionQueue(c, http.StatusUnprocessableEntity, form)
 		return
 	}
-	request, err := h.store.DecidePrescription(actor(c), id, decision, reason)
+	request, err := h.store.DecidePrescription(c.Request.Context(), principalOf(c), actor(c), id, decision, reason)
 	switch {
 	case errors.Is(err, models.ErrNotFound):
 		h.forbidden(c, models.AuditEntry{TargetType: "prescription-request", TargetID: c.Param("id")})
@@ -70,7 +70,7 @@ func (h *Handler) alertQueue(c *gin.Context) {
 }
 
 func (h *Handler) showAlertQueue(c *gin.Context, status int, form *views.Form) {
-	entries, err := h.store.AlertQueue(currentUser(c).ID)
+	entries, err := h.store.AlertQueue(c.Request.Context(), principalOf(c))
 	if err != nil {
 		h.serverError(c, err)
 		return
@@ -92,7 +92,7 @@ func (h *Handler) acknowledgeAlert(c *gin.Context) {
 		h.showAlertQueue(c, http.StatusUnprocessableEntity, form)
 		return
 	}
-	err := h.store.AcknowledgeAlert(actor(c), id, note)
+	err := h.store.AcknowledgeAlert(c.Request.Context(), principalOf(c), actor(c), id, note)
 	switch {
 	case errors.Is(err, models.ErrNotFound):
 		h.forbidden(c, models.AuditEntry{TargetType: "alert", TargetID: c.Param("id")})

@@ -32,7 +32,7 @@ func passportBase(patient *models.Patient) string { return "/passport/" + patien
 func (h *Handler) readings(c *gin.Context) {
 	patient := patientOf(c)
 	now := time.Now().UTC()
-	entries, err := h.store.ReadingsSince(patient.ID, now.Add(-readingsWindow))
+	entries, err := h.store.ReadingsSince(c.Request.Context(), principalOf(c), patient, now.Add(-readingsWindow))
 	if err != nil {
 		h.serverError(c, err)
 		return
@@ -157,7 +157,7 @@ func (h *Handler) readingResult(c *gin.Context) {
 	if !ok {
 		return
 	}
-	reading, err := h.store.ReadingForPatient(patient.ID, id)
+	reading, err := h.store.ReadingForPatient(c.Request.Context(), principalOf(c), patient, id)
 	if errors.Is(err, models.ErrNotFound) || (err == nil && reading.PlanID == nil) {
 		h.notFound(c)
 		return

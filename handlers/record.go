@@ -21,7 +21,7 @@ const (
 
 func (h *Handler) patientRecord(c *gin.Context) {
 	patient := patientOf(c)
-	record, err := h.store.LoadRecord(c.Request.Context(), patient, recordReadings, recordActivity)
+	record, err := h.store.LoadRecord(c.Request.Context(), principalOf(c), patient, recordReadings, recordActivity)
 	if err != nil {
 		h.serverError(c, err)
 		return
@@ -75,7 +75,7 @@ func (h *Handler) editDetails(c *gin.Context) {
 		h.serverError(c, err)
 		return
 	}
-	contacts, err := h.store.ContactsOf(patient.ID)
+	contacts, err := h.store.ContactsOf(c.Request.Context(), principalOf(c), patient)
 	if err != nil {
 		h.serverError(c, err)
 		return
@@ -108,7 +108,7 @@ func (h *Handler) saveDetails(c *gin.Context) {
 		render(c, http.StatusUnprocessableEntity, views.EditDetailsPage(h.page(c, "Change details", form), patient, practices))
 		return
 	}
-	if err := h.store.UpdatePatientDetails(actor(c), patient, details); err != nil {
+	if err := h.store.UpdatePatientDetails(c.Request.Context(), principalOf(c), actor(c), patient, details); err != nil {
 		h.serverError(c, err)
 		return
 	}
@@ -135,7 +135,7 @@ func (h *Handler) recordReview(c *gin.Context) {
 		render(c, http.StatusUnprocessableEntity, views.ReviewPage(h.page(c, "Record a review", form), patient))
 		return
 	}
-	if err := h.store.RecordReview(actor(c), patient, review); err != nil {
+	if err := h.store.RecordReview(c.Request.Context(), principalOf(c), actor(c), patient, review); err != nil {
 		h.serverError(c, err)
 		return
 	}
@@ -196,7 +196,7 @@ func (h *Handler) staffCarer(c *gin.Context) (*models.Patient, *models.CarerEntr
 	if !ok {
 		return nil, nil, false
 	}
-	link, err := h.store.CarerLinkFor(patient.ID, id)
+	link, err := h.store.CarerLinkFor(c.Request.Context(), principalOf(c), patient, id)
 	if h.lookupFailed(c, err) {
 		return nil, nil, false
 	}
@@ -246,7 +246,7 @@ func (h *Handler) revokeCarer(c *gin.Context) {
 	if !ok {
 		return
 	}
-	if h.lookupFailed(c, h.store.RevokeCarer(actor(c), patient, link.ID)) {
+	if h.lookupFailed(c, h.store.RevokeCarer(c.Request.Context(), principalOf(c), actor(c), patient, link.ID)) {
 		return
 	}
 	h.flash(c, link.DisplayName+" is no longer a carer for "+patient.FullName())

@@ -23,7 +23,7 @@ func (h *Handler) shares(c *gin.Context) {
 }
 
 func (h *Handler) showShares(c *gin.Context, status int, patient *models.Patient, canAct bool, form *views.Form) {
-	shares, err := h.store.ActiveShares(patient.ID)
+	shares, err := h.store.ActiveShares(c.Request.Context(), principalOf(c), patient)
 	if err != nil {
 		h.serverError(c, err)
 		return
@@ -60,7 +60,7 @@ func (h *Handler) activeShare(c *gin.Context) (*models.Patient, *models.Share, b
 	if !ok {
 		return nil, nil, false
 	}
-	shares, err := h.store.ActiveShares(patient.ID)
+	shares, err := h.store.ActiveShares(c.Request.Context(), principalOf(c), patient)
 	if err != nil {
 		h.serverError(c, err)
 		return nil, nil, false
@@ -97,7 +97,7 @@ func (h *Handler) revokeShare(c *gin.Context) {
 	if !ok {
 		return
 	}
-	if h.lookupFailed(c, h.store.RevokeShare(actor(c), patient, share.ID)) {
+	if h.lookupFailed(c, h.store.RevokeShare(c.Request.Context(), principalOf(c), actor(c), patient, share.ID)) {
 		return
 	}
 	h.flash(c, share.Recipient+" can no longer see the emergency page")

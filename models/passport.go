@@ -130,7 +130,7 @@ type PlanState struct {
 
 // PlanStates lists a patient's plans with their newest and latest published
 // versions, in one query.
-func (s *Store) PlanStates(ctx context.Context, patientID uint) ([]PlanState, error) {
+func (s *Store) PlanStates(ctx context.Context, principal *Principal, patient *Patient) ([]PlanState, error) {
 	var rows []struct {
 		ActionPlan `gorm:"embedded"`
 		Version    PlanVersion `gorm:"embedded;embeddedPrefix:version_"`
@@ -142,7 +142,7 @@ func (s *Store) PlanStates(ctx context.Context, patientID uint) ([]PlanState, er
 		Where("newest.plan_id = action_plans.id")
 	err := s.db.WithContext(ctx).Model(&ActionPlan{}).Select("action_plans.*, "+versionColumns+", (?) AS published", published).
 		Joins("JOIN plan_versions ON plan_versions.plan_id = action_plans.id").
-		Where("action_plans.patient_id = ? AND plan_versions.number = (?)", patientID, newest).
+		Where("action_plans.patient_id = ? AND plan_versions.number = (?)", patient.ID, newest).Where(principal.mayRead("action_plans.patient_id")).
 		Order("action_plans.condition_name, action_plans.id").Scan(&rows).Error
 	states := make([]PlanState, 0, len(rows))
 	for _, row := range rows {

@@ -1,12 +1,14 @@
 package models
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
 var (
@@ -18,23 +20,23 @@ var (
 )
 
 // PlanForPatient finds one of a patient's plans.
-func (s *Store) PlanForPatient(patientID, planID uint) (*ActionPlan, error) {
+func (s *Store) PlanForPatient(ctx context.Context, principal *Principal, patient *Patient, planID uint) (*ActionPlan, error) {
 	var plan ActionPlan
-	err := s.db.Where("id = ? AND patient_id = ?", planID, patientID).First(&plan).Error
+	err := s.db.WithContext(ctx).Where("id = ? AND patient_id = ?", planID, patient.ID).Where(principal.mayRead("patient_id")).First(&plan).Error
 	return &plan, notFound(err)
 }
 
 // LatestVersion is a plan's newest version.
-func (s *Store) LatestVersion(planID uint) (*PlanVersion, error) {
+func (s *Store) LatestVersion(ctx context.Context, principal *Principal, plan *ActionPlan) (*PlanVersion, error) {
 	var version PlanVersion
-	err := s.db.Where("plan_id = ?", planID).Order("number DESC").First(&version).Error
+	err := s.db.WithContext(ctx).Where("plan_id = ?", plan.ID).Where(versionsOfReach(principal)).Order("number DESC").First(&version).Error
 	return &version, notFound(err)
 }
 
 // PlanVersionNumbered finds one version of a plan.
-func (s *Store) PlanVersionNumbered(planID uint, number int) (*PlanVersion, error) {
+func (s *Store) PlanVersionNumbered(ctx context.Context, principal *Principal, plan *ActionPlan, number int) (*PlanVersion, error) {
 	var version PlanVersion
-	err := s.db.Where("plan_id = ? AND number = ?", planID, number).First(&version).Error
+	err := s.db.WithContext(ctx).Where("plan_id = ? AND number = ?", plan.ID, number).Where(versionsOfReach(principal)).First(&version).Error
 	return &version, notFound(err)
 }
 
@@ -45,12 +47,18 @@ type VersionSummary struct {
 }
 
 // PlanHistory lists a plan's versions, newest first.
-func (s *Store) PlanHistory(planID uint) ([]VersionSummary, error) {
+func (s *Store) PlanHistory(ctx context.Context, principal *Principal, plan *ActionPlan) ([]VersionSummary, error) {
 	var versions []VersionSummary
-	err := s.db.Model(&PlanVersion{}).Select("plan_versions.*, users.display_name AS author_name").
+	err := s.db.WithContext(ctx).Model(&PlanVersion{}).Select("plan_versions.*, users.display_name AS author_name").
 		Joins("JOIN users ON users.id = plan_versions.author_id").
-		Where("plan_versions.plan_id = ?", planID).Order("plan_versions.number DESC").Scan(&versions).Error
+		Where("plan_versions.plan_id = ?", plan.ID).Where(versionsOfReach(principal)).Order("plan_versions.number DESC").Scan(&versions).Error
 	return versions, err
+}
+
+// versionsOfReach is the condition that a plan version belongs to a
+// patient the principal may read.
+func versionsOfReach(principal *Principal) clause.Expr {
+	return gorm.Expr("plan_versions.plan_id IN (SELECT action_plans.id FROM action_plans WHERE ?)", principal.mayRead("action_plans.patient_id"))
 }
 
 // PlanTemplate is the template a plan was started from, if any.

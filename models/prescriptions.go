@@ -1,6 +1,7 @@
 package models
 
 import (
+	"context"
 	"errors"
 
 	"gorm.io/gorm"
@@ -35,11 +36,11 @@ type RequestEntry struct {
 }
 
 // PrescriptionRequestsOf lists a patient's requests, newest first.
-func (s *Store) PrescriptionRequestsOf(patientID uint, limit int) ([]RequestEntry, error) {
+func (s *Store) PrescriptionRequestsOf(ctx context.Context, principal *Principal, patient *Patient, limit int) ([]RequestEntry, error) {
 	var requests []RequestEntry
-	err := s.db.Model(&PrescriptionRequest{}).Select("prescription_requests.*, users.display_name AS requested_by").
+	err := s.db.WithContext(ctx).Model(&PrescriptionRequest{}).Select("prescription_requests.*, users.display_name AS requested_by").
 		Joins("JOIN users ON users.id = prescription_requests.requested_by_id").
-		Where("prescription_requests.patient_id = ?", patientID).
+		Where("prescription_requests.patient_id = ?", patient.ID).Where(principal.mayRead("prescription_requests.patient_id")).
 		Order("prescription_requests.created_at DESC, prescription_requests.id DESC").Limit(limit).Scan(&requests).Error
 	return requests, err
 }

@@ -4,6 +4,9 @@ import (
 	"context"
 	"slices"
 	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
 // Principal is who is asking: every query of patient data is scoped by it.
@@ -113,4 +116,51 @@ func (s *Store) patientAtPractices(ctx context.Context, practiceIDs []uint, ref 
 	err := s.db.WithContext(ctx).Joins("Practice").
 		Where("patients.ref = ? AND patients.practice_id IN ?", ref, practiceIDs).Take(&patient).Error
 	return &patient, notFound(err)
+}
+
+// mayRead is the condition that a column holding patient ids names a
+// patient the principal may read: their own, those they care for, or the
+// patients of their practices. It goes in the WHERE of the query it
+// guards, so a wrong id finds nothing without costing a statement.
+func (p *Principal) mayRead(column string) clause.Expr {
+	return p.reach(column, false)
+}
+
+// mayAct is mayRead narrowed to the patients the principal may act for:
+// a carer's "view only" links are left out.
+func (p *Principal) mayAct(column string) clause.Expr {
+	return p.reach(column, true)
+}
+
+func (p *Principal) reach(column string, acting bool) clause.Expr {
+	if p.Client != nil || p.User.Role == RoleNurse {
+		return gorm.Expr(column+" IN (SELECT patients.id FROM patients WHERE patients.practice_id IN ?)", p.practiceIDs())
+	}
+	switch p.User.Role {
+	case RolePatient:
+		if p.Own != nil {
+			return gorm.Expr(column+" = ?", p.Own.ID)
+		}
+	case RoleCarer:
+		var ids []uint
+		for _, cared := range p.CaredFor {
+			if !acting || cared.Permission == PermissionAct {
+				ids = append(ids, cared.ID)
+			}
+		}
+		if len(ids) > 0 {
+			return gorm.Expr(column+" IN ?", ids)
+		}
+	}
+	return gorm.Expr("1 = 0")
+}
+
+// practiceIDs are the principal's practices, never empty, so that an IN
+// list is valid SQL on both databases and matches nothing when they have
+// none.
+func (p *Principal) practiceIDs() []uint {
+	if len(p.PracticeIDs) == 0 {
+		return []uint{0}
+	}
+	return p.PracticeIDs
 }

@@ -1,6 +1,7 @@
 package models
 
 import (
+	"context"
 	"errors"
 	"strconv"
 	"strings"
@@ -22,15 +23,15 @@ type PrescriptionQueueEntry struct {
 	RequestedBy string
 }
 
-// PrescriptionQueue lists undecided and approved requests at the staff
-// member's practices, oldest first.
-func (s *Store) PrescriptionQueue(staffID uint) ([]PrescriptionQueueEntry, error) {
+// PrescriptionQueue lists undecided and approved requests of the
+// principal's patients, oldest first.
+func (s *Store) PrescriptionQueue(ctx context.Context, principal *Principal) ([]PrescriptionQueueEntry, error) {
 	var entries []PrescriptionQueueEntry
-	err := s.db.Model(&PrescriptionRequest{}).
+	err := s.db.WithContext(ctx).Model(&PrescriptionRequest{}).
 		Select("prescription_requests.*, patients.ref AS patient_ref, patients.given_name || ' ' || patients.family_name AS patient_name, users.display_name AS requested_by").
 		Joins("JOIN patients ON patients.id = prescription_requests.patient_id").
 		Joins("JOIN users ON users.id = prescription_requests.requested_by_id").
-		Where("prescription_requests.patient_id IN (?)", s.staffPatients(staffID).Select("patients.id")).
+		Where(principal.mayRead("prescription_requests.patient_id")).
 		Where("prescription_requests.status IN ?", []string{RequestRequested, RequestApproved}).
 		Order("prescription_requests.created_at, prescription_requests.id").Scan(&entries).Error
 	return entries, err
@@ -43,35 +44,37 @@ const (
 	DecisionReady   = "ready"
 )
 
-// DecidePrescription approves or rejects a request, or marks an approved
-// one ready to collect. A rejection needs a reason the patient will read.
-func (s *Store) DecidePrescription(actor Actor, requestID uint, decision, reason string) (*PrescriptionRequest, error) {
+// DecidePrescription approves or rejects a request of one of the
+// principal's patients, or marks an approved one ready to collect. A
+// rejection needs a reason the patient will read. The update itself is
+// scoped by the principal and the status it moves from, so a request
+// elsewhere is not found and one already decided is left alone.
+func (s *Store) DecidePrescription(ctx context.Context, principal *Principal, actor Actor, requestID uint, decision, reason string) (*PrescriptionRequest, error) {
+	from, to, action := RequestRequested, "", ""
+	switch decision {
+	case DecisionApprove:
+		to, action = RequestApproved, AuditPrescriptionApproved
+	case DecisionReject:
+		to, action = RequestRejected, AuditPrescriptionRejected
+	case DecisionReady:
+		from, to, action = RequestApproved, RequestReady, AuditPrescriptionReady
+	default:
+		return nil, ErrWrongStatus
+	}
 	var request PrescriptionRequest
-	err := s.db.Transaction(func(tx *gorm.DB) error {
-		if err := tx.Where("id = ? AND patient_id IN (?)", requestID, s.staffPatients(actor.UserID).Select("patients.id")).
-			First(&request).Error; err != nil {
-			return notFound(err)
-		}
-		from, to, action := RequestRequested, "", ""
-		switch decision {
-		case DecisionApprove:
-			to, action = RequestApproved, AuditPrescriptionApproved
-		case DecisionReject:
-			to, action = RequestRejected, AuditPrescriptionRejected
-		case DecisionReady:
-			from, to, action = RequestApproved, RequestReady, AuditPrescriptionReady
-		default:
-			return ErrWrongStatus
-		}
-		update := tx.Model(&PrescriptionRequest{}).Where("id = ? AND status = ?", request.ID, from).
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		update := tx.Model(&PrescriptionRequest{}).Where("id = ? AND status = ?", requestID, from).
+			Where(principal.mayAct("patient_id")).
 			Updates(map[string]any{"status": to, "reason": strings.TrimSpace(reason), "decided_by_id": actor.UserID, "updated_at": s.now()})
 		if update.Error != nil {
 			return update.Error
 		}
+		if err := tx.Where("id = ?", requestID).Where(principal.mayRead("patient_id")).First(&request).Error; err != nil {
+			return notFound(err)
+		}
 		if update.RowsAffected != 1 {
 			return ErrWrongStatus
 		}
-		request.Status = to
 		return s.audit(tx, actor, AuditEntry{Action: action, PatientID: &request.PatientID,
 			TargetType: "prescription-request", TargetID: uintString(request.ID), Detail: request.Medicine})
 	})
@@ -88,32 +91,32 @@ type AlertQueueEntry struct {
 	RecordedAt  time.Time
 }
 
-// AlertQueue lists unacknowledged red-zone alerts at the staff member's
-// practices, oldest first.
-func (s *Store) AlertQueue(staffID uint) ([]AlertQueueEntry, error) {
+// AlertQueue lists unacknowledged red-zone alerts of the principal's
+// patients, oldest first.
+func (s *Store) AlertQueue(ctx context.Context, principal *Principal) ([]AlertQueueEntry, error) {
 	var entries []AlertQueueEntry
-	err := s.db.Model(&Alert{}).
+	err := s.db.WithContext(ctx).Model(&Alert{}).
 		Select("alerts.*, patients.ref AS patient_ref, patients.given_name || ' ' || patients.family_name AS patient_name, readings.peak_flow, readings.kind, readings.created_at AS recorded_at").
 		Joins("JOIN patients ON patients.id = alerts.patient_id").
 		Joins("JOIN readings ON readings.id = alerts.reading_id").
-		Where("alerts.patient_id IN (?) AND alerts.status = ?", s.staffPatients(staffID).Select("patients.id"), AlertOpen).
+		Where(principal.mayRead("alerts.patient_id")).Where("alerts.status = ?", AlertOpen).
 		Order("alerts.created_at, alerts.id").Scan(&entries).Error
 	return entries, err
 }
 
-// AcknowledgeAlert records that a nurse has dealt with a red-zone alert.
-func (s *Store) AcknowledgeAlert(actor Actor, alertID uint, note string) error {
-	return s.db.Transaction(func(tx *gorm.DB) error {
-		var alert Alert
-		if err := tx.Where("id = ? AND patient_id IN (?)", alertID, s.staffPatients(actor.UserID).Select("patients.id")).
-			First(&alert).Error; err != nil {
-			return notFound(err)
-		}
-		now := s.now()
-		update := tx.Model(&Alert{}).Where("id = ? AND status = ?", alert.ID, AlertOpen).
-			Updates(map[string]any{"status": AlertAcknowledged, "note": strings.TrimSpace(note), "acknowledged_by_id": actor.UserID, "acknowledged_at": now})
+// AcknowledgeAlert records that a nurse has dealt with a red-zone alert of
+// one of the principal's patients. As with prescription decisions, the
+// update is scoped by the principal and the alert's status.
+func (s *Store) AcknowledgeAlert(ctx context.Context, principal *Principal, actor Actor, alertID uint, note string) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		update := tx.Model(&Alert{}).Where("id = ? AND status = ?", alertID, AlertOpen).Where(principal.mayAct("patient_id")).
+			Updates(map[string]any{"status": AlertAcknowledged, "note": strings.TrimSpace(note), "acknowledged_by_id": actor.UserID, "acknowledged_at": s.now()})
 		if update.Error != nil {
 			return update.Error
+		}
+		var alert Alert
+		if err := tx.Where("id = ?", alertID).Where(principal.mayRead("patient_id")).First(&alert).Error; err != nil {
+			return notFound(err)
 		}
 		if update.RowsAffected != 1 {
 			return ErrWrongStatus

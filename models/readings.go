@@ -133,9 +133,9 @@ func onBehalf(actor Actor, patient *Patient) *uint {
 }
 
 // ReadingForPatient finds one of a patient's readings.
-func (s *Store) ReadingForPatient(patientID, readingID uint) (*Reading, error) {
+func (s *Store) ReadingForPatient(ctx context.Context, principal *Principal, patient *Patient, readingID uint) (*Reading, error) {
 	var reading Reading
-	err := s.db.Where("id = ? AND patient_id = ?", readingID, patientID).First(&reading).Error
+	err := s.db.WithContext(ctx).Where("id = ? AND patient_id = ?", readingID, patient.ID).Where(principal.mayRead("patient_id")).First(&reading).Error
 	return &reading, notFound(err)
 }
 
@@ -146,11 +146,11 @@ type ReadingEntry struct {
 }
 
 // ReadingsSince lists a patient's readings since a time, oldest first.
-func (s *Store) ReadingsSince(patientID uint, since time.Time) ([]ReadingEntry, error) {
+func (s *Store) ReadingsSince(ctx context.Context, principal *Principal, patient *Patient, since time.Time) ([]ReadingEntry, error) {
 	var readings []ReadingEntry
-	err := s.db.Model(&Reading{}).Select("readings.*, users.display_name AS recorded_by").
+	err := s.db.WithContext(ctx).Model(&Reading{}).Select("readings.*, users.display_name AS recorded_by").
 		Joins("JOIN users ON users.id = readings.recorded_by_id").
-		Where("readings.patient_id = ? AND readings.created_at >= ?", patientID, since).
+		Where("readings.patient_id = ? AND readings.created_at >= ?", patient.ID, since).Where(principal.mayRead("readings.patient_id")).
 		Order("readings.created_at, readings.id").Scan(&readings).Error
 	return readings, err
 }

@@ -20,35 +20,35 @@ type CarerEntry struct {
 }
 
 // CarersOf lists the carers linked to a patient now.
-func (s *Store) CarersOf(patientID uint) ([]CarerEntry, error) {
+func (s *Store) CarersOf(ctx context.Context, principal *Principal, patient *Patient) ([]CarerEntry, error) {
 	var carers []CarerEntry
-	err := s.db.Model(&CarerLink{}).
+	err := s.db.WithContext(ctx).Model(&CarerLink{}).
 		Select("carer_links.*, users.display_name, users.username, users.password_hash <> '' AS activated").
 		Joins("JOIN users ON users.id = carer_links.carer_id").
-		Where("carer_links.patient_id = ? AND carer_links.revoked_at IS NULL", patientID).
+		Where("carer_links.patient_id = ? AND carer_links.revoked_at IS NULL", patient.ID).Where(principal.mayRead("carer_links.patient_id")).
 		Order("users.display_name").Scan(&carers).Error
 	return carers, err
 }
 
 // RecentReadings lists a patient's newest readings.
-func (s *Store) RecentReadings(patientID uint, limit int) ([]Reading, error) {
+func (s *Store) RecentReadings(ctx context.Context, principal *Principal, patient *Patient, limit int) ([]Reading, error) {
 	var readings []Reading
-	err := s.db.Where("patient_id = ?", patientID).Order("created_at DESC, id DESC").Limit(limit).Find(&readings).Error
+	err := s.db.WithContext(ctx).Where("patient_id = ?", patient.ID).Where(principal.mayRead("patient_id")).Order("created_at DESC, id DESC").Limit(limit).Find(&readings).Error
 	return readings, err
 }
 
 // OpenRequests lists a patient's repeat prescription requests still in progress.
-func (s *Store) OpenRequests(patientID uint) ([]PrescriptionRequest, error) {
+func (s *Store) OpenRequests(ctx context.Context, principal *Principal, patient *Patient) ([]PrescriptionRequest, error) {
 	var requests []PrescriptionRequest
-	err := s.db.Where("patient_id = ? AND status IN ?", patientID, []string{RequestRequested, RequestApproved}).
-		Order("created_at").Find(&requests).Error
+	err := s.db.WithContext(ctx).Where("patient_id = ? AND status IN ?", patient.ID, []string{RequestRequested, RequestApproved}).
+		Where(principal.mayRead("patient_id")).Order("created_at").Find(&requests).Error
 	return requests, err
 }
 
 // Reviews lists a patient's reviews, newest first.
-func (s *Store) Reviews(patientID uint) ([]Review, error) {
+func (s *Store) Reviews(ctx context.Context, principal *Principal, patient *Patient) ([]Review, error) {
 	var reviews []Review
-	err := s.db.Where("patient_id = ?", patientID).Order("reviewed_on DESC, id DESC").Find(&reviews).Error
+	err := s.db.WithContext(ctx).Where("patient_id = ?", patient.ID).Where(principal.mayRead("patient_id")).Order("reviewed_on DESC, id DESC").Find(&reviews).Error
 	return reviews, err
 }
 
@@ -64,10 +64,10 @@ type PatientDetails struct {
 	Contacts           []Contact
 }
 
-// UpdatePatientDetails changes a patient's details. The new practice must be
-// one the staff member works at.
-func (s *Store) UpdatePatientDetails(actor Actor, patient *Patient, details PatientDetails) error {
-	return s.db.Transaction(func(tx *gorm.DB) error {
+// UpdatePatientDetails changes the details of one of the principal's
+// patients. The new practice must be one the staff member works at.
+func (s *Store) UpdatePatientDetails(ctx context.Context, principal *Principal, actor Actor, patient *Patient, details PatientDetails) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var works int64
 		if err := tx.Model(&Membership{}).Where("user_id = ? AND organisation_id = ?", actor.UserID, details.PracticeID).Count(&works).Error; err != nil {
 			return err
@@ -75,9 +75,9 @@ func (s *Store) UpdatePatientDetails(actor Actor, patient *Patient, details Pati
 		if works == 0 {
 			return ErrNotFound
 		}
-		if err := tx.Model(patient).Updates(map[string]any{"preferred_name": details.PreferredName, "phone": details.Phone,
+		if err := updatePatient(tx, principal, patient, map[string]any{"preferred_name": details.PreferredName, "phone": details.Phone,
 			"email": details.Email, "communication_needs": details.CommunicationNeeds, "allergies": details.Allergies,
-			"practice_id": details.PracticeID, "updated_at": s.now()}).Error; err != nil {
+			"practice_id": details.PracticeID, "updated_at": s.now()}); err != nil {
 			return err
 		}
 		if err := tx.Where("patient_id = ?", patient.ID).Delete(&Contact{}).Error; err != nil {
@@ -93,20 +93,34 @@ func (s *Store) UpdatePatientDetails(actor Actor, patient *Patient, details Pati
 	})
 }
 
-// RecordReview adds a review and sets the patient's last and next review.
-func (s *Store) RecordReview(actor Actor, patient *Patient, review Review) error {
+// RecordReview adds a review of one of the principal's patients and sets
+// the patient's last and next review.
+func (s *Store) RecordReview(ctx context.Context, principal *Principal, actor Actor, patient *Patient, review Review) error {
 	review.PatientID, review.AuthorID, review.CreatedAt = patient.ID, actor.UserID, s.now()
-	return s.db.Transaction(func(tx *gorm.DB) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Create(&review).Error; err != nil {
 			return err
 		}
-		if err := tx.Model(patient).Updates(map[string]any{"last_review_on": review.ReviewedOn, "next_review_on": review.NextReviewOn,
-			"updated_at": s.now()}).Error; err != nil {
+		if err := updatePatient(tx, principal, patient, map[string]any{"last_review_on": review.ReviewedOn, "next_review_on": review.NextReviewOn,
+			"updated_at": s.now()}); err != nil {
 			return err
 		}
 		return s.audit(tx, actor, AuditEntry{Action: AuditReviewRecorded, PatientID: &patient.ID, TargetType: "review",
 			TargetID: uintString(review.ID), Detail: review.Outcome})
 	})
+}
+
+// updatePatient changes one of the principal's patients, or answers not
+// found, rolling back whatever the transaction did first.
+func updatePatient(tx *gorm.DB, principal *Principal, patient *Patient, changes map[string]any) error {
+	update := tx.Model(&Patient{}).Where("id = ?", patient.ID).Where(principal.mayAct("id")).Updates(changes)
+	if update.Error != nil {
+		return update.Error
+	}
+	if update.RowsAffected != 1 {
+		return ErrNotFound
+	}
+	return nil
 }
 
 // LinkCarer links an existing carer account to a patient. A carer has one
@@ -159,12 +173,13 @@ func (s *Store) InviteCarer(actor Actor, patient *Patient, name, relationship, p
 }
 
 // CarerLinkFor finds a current link of a patient's.
-func (s *Store) CarerLinkFor(patientID, linkID uint) (*CarerEntry, error) {
+func (s *Store) CarerLinkFor(ctx context.Context, principal *Principal, patient *Patient, linkID uint) (*CarerEntry, error) {
 	var entry CarerEntry
-	err := s.db.Model(&CarerLink{}).
+	err := s.db.WithContext(ctx).Model(&CarerLink{}).
 		Select("carer_links.*, users.display_name, users.username, users.password_hash <> '' AS activated").
 		Joins("JOIN users ON users.id = carer_links.carer_id").
-		Where("carer_links.id = ? AND carer_links.patient_id = ? AND carer_links.revoked_at IS NULL", linkID, patientID).
+		Where("carer_links.id = ? AND carer_links.patient_id = ? AND carer_links.revoked_at IS NULL", linkID, patient.ID).
+		Where(principal.mayRead("carer_links.patient_id")).
 		Scan(&entry).Error
 	if err == nil && entry.ID == 0 {
 		return nil, ErrNotFound
@@ -188,9 +203,10 @@ func (s *Store) NewCarerCode(actor Actor, patient *Patient, link *CarerEntry) (s
 }
 
 // RevokeCarer ends a carer's access; it takes effect at their next request.
-func (s *Store) RevokeCarer(actor Actor, patient *Patient, linkID uint) error {
-	return s.db.Transaction(func(tx *gorm.DB) error {
+func (s *Store) RevokeCarer(ctx context.Context, principal *Principal, actor Actor, patient *Patient, linkID uint) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		update := tx.Model(&CarerLink{}).Where("id = ? AND patient_id = ? AND revoked_at IS NULL", linkID, patient.ID).
+			Where(principal.mayAct("patient_id")).
 			Update("revoked_at", s.now())
 		if update.Error != nil {
 			return update.Error
@@ -215,35 +231,35 @@ type PatientRecord struct {
 }
 
 // ContactsOf lists a patient's contacts in their order.
-func (s *Store) ContactsOf(patientID uint) ([]Contact, error) {
+func (s *Store) ContactsOf(ctx context.Context, principal *Principal, patient *Patient) ([]Contact, error) {
 	var contacts []Contact
-	err := s.db.Where("patient_id = ?", patientID).Order("kind, position, id").Find(&contacts).Error
+	err := s.db.WithContext(ctx).Where("patient_id = ?", patient.ID).Where(principal.mayRead("patient_id")).Order("kind, position, id").Find(&contacts).Error
 	return contacts, err
 }
 
 // LoadRecord gathers the record of a patient found for a staff member.
-func (s *Store) LoadRecord(ctx context.Context, patient *Patient, readings, activity int) (*PatientRecord, error) {
+func (s *Store) LoadRecord(ctx context.Context, principal *Principal, patient *Patient, readings, activity int) (*PatientRecord, error) {
 	var record PatientRecord
 	var err error
 	if record.Passport, err = s.LoadPassport(ctx, patient); err != nil {
 		return nil, err
 	}
-	if record.Plans, err = s.PlanStates(ctx, patient.ID); err != nil {
+	if record.Plans, err = s.PlanStates(ctx, principal, patient); err != nil {
 		return nil, err
 	}
 	if record.Activated, err = s.HasAccount(patient.ID); err != nil {
 		return nil, err
 	}
-	if record.Carers, err = s.CarersOf(patient.ID); err != nil {
+	if record.Carers, err = s.CarersOf(ctx, principal, patient); err != nil {
 		return nil, err
 	}
-	if record.Readings, err = s.RecentReadings(patient.ID, readings); err != nil {
+	if record.Readings, err = s.RecentReadings(ctx, principal, patient, readings); err != nil {
 		return nil, err
 	}
-	if record.Requests, err = s.OpenRequests(patient.ID); err != nil {
+	if record.Requests, err = s.OpenRequests(ctx, principal, patient); err != nil {
 		return nil, err
 	}
-	if record.Reviews, err = s.Reviews(patient.ID); err != nil {
+	if record.Reviews, err = s.Reviews(ctx, principal, patient); err != nil {
 		return nil, err
 	}
 	record.Activity, err = s.AuditEventsForPatient(patient.ID, activity)

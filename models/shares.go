@@ -1,6 +1,7 @@
 package models
 
 import (
+	"context"
 	"time"
 
 	"gorm.io/gorm"
@@ -44,16 +45,18 @@ func (s *Store) CreateShare(actor Actor, patient *Patient, recipient string, day
 }
 
 // ActiveShares lists a patient's shares that still work.
-func (s *Store) ActiveShares(patientID uint) ([]Share, error) {
+func (s *Store) ActiveShares(ctx context.Context, principal *Principal, patient *Patient) ([]Share, error) {
 	var shares []Share
-	err := s.db.Where("patient_id = ? AND revoked_at IS NULL AND expires_at > ?", patientID, s.now()).Order("created_at DESC").Find(&shares).Error
+	err := s.db.WithContext(ctx).Where("patient_id = ? AND revoked_at IS NULL AND expires_at > ?", patient.ID, s.now()).
+		Where(principal.mayRead("patient_id")).Order("created_at DESC").Find(&shares).Error
 	return shares, err
 }
 
 // RevokeShare stops a share working at once.
-func (s *Store) RevokeShare(actor Actor, patient *Patient, shareID uint) error {
-	return s.db.Transaction(func(tx *gorm.DB) error {
-		update := tx.Model(&Share{}).Where("id = ? AND patient_id = ? AND revoked_at IS NULL", shareID, patient.ID).Update("revoked_at", s.now())
+func (s *Store) RevokeShare(ctx context.Context, principal *Principal, actor Actor, patient *Patient, shareID uint) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		update := tx.Model(&Share{}).Where("id = ? AND patient_id = ? AND revoked_at IS NULL", shareID, patient.ID).
+			Where(principal.mayAct("patient_id")).Update("revoked_at", s.now())
 		if update.Error != nil {
 			return update.Error
 		}

@@ -1,0 +1,179 @@
+package models_test
+
+import (
+	"errors"
+	"testing"
+	"time"
+
+	"healthpassport/models"
+	"healthpassport/models/modelstest"
+
+	"gorm.io/gorm"
+)
+
+// Each store method below the patient lookup scopes its query by the
+// principal, so a patient passed by mistake yields nothing to anyone who
+// could not have looked them up: a nurse of another practice, another
+// patient, a carer without a link.
+func TestStoreMethodsReachNoPatientBeyondThePrincipal(t *testing.T) {
+	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
+		store := demoStore(t, db)
+		ctx := t.Context()
+		nurse, reader := principal(t, store, "nurse"), principal(t, store, "patient")
+		amelia := reader.Own
+		var hillside models.Organisation
+		var oliver models.Patient
+		if err := db.Where("name = ?", "Hillside Surgery").Take(&hillside).Error; err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Where("given_name = ?", "Oliver").Take(&oliver).Error; err != nil {
+			t.Fatal(err)
+		}
+
+		plan, err := store.PeakFlowPlan(ctx, amelia)
+		if err != nil {
+			t.Fatal(err)
+		}
+		readerActor := models.Actor{UserID: reader.User.ID, Role: models.RolePatient}
+		nurseActor := models.Actor{UserID: nurse.User.ID, Role: models.RoleNurse}
+		reading, err := store.RecordPeakFlow(readerActor, amelia, plan, plan.Content.PeakFlow.RedBelow-1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		share, _, err := store.CreateShare(readerActor, amelia, "Oak Primary School", 7)
+		if err != nil {
+			t.Fatal(err)
+		}
+		review := models.Review{ReviewedOn: time.Now(), Outcome: "Reviewed", NextReviewOn: time.Now().AddDate(1, 0, 0)}
+		if err := store.RecordReview(ctx, nurse, nurseActor, amelia, review); err != nil {
+			t.Fatal(err)
+		}
+		carers, err := store.CarersOf(ctx, nurse, amelia)
+		if err != nil || len(carers) != 1 {
+			t.Fatalf("carers for Amelia's nurse: %v, %v", carers, err)
+		}
+		requests, err := store.PrescriptionQueue(ctx, nurse)
+		if err != nil || len(requests) == 0 {
+			t.Fatalf("prescription queue for Amelia's nurse: %v, %v", requests, err)
+		}
+		alerts, err := store.AlertQueue(ctx, nurse)
+		if err != nil || len(alerts) == 0 {
+			t.Fatalf("alert queue for Amelia's nurse: %v, %v", alerts, err)
+		}
+
+		// lists counts what each list method finds of Amelia's record.
+		lists := func(asking *models.Principal) map[string]int {
+			counts := map[string]int{}
+			count := func(name string, n int, err error) {
+				if err != nil {
+					t.Fatalf("%s: %v", name, err)
+				}
+				counts[name] = n
+			}
+			since, err := store.ReadingsSince(ctx, asking, amelia, time.Now().AddDate(0, 0, -1))
+			count("readings since", len(since), err)
+			recent, err := store.RecentReadings(ctx, asking, amelia, 10)
+			count("recent readings", len(recent), err)
+			carers, err := store.CarersOf(ctx, asking, amelia)
+			count("carers", len(carers), err)
+			open, err := store.OpenRequests(ctx, asking, amelia)
+			count("open requests", len(open), err)
+			requests, err := store.PrescriptionRequestsOf(ctx, asking, amelia, 10)
+			count("prescription requests", len(requests), err)
+			reviews, err := store.Reviews(ctx, asking, amelia)
+			count("reviews", len(reviews), err)
+			contacts, err := store.ContactsOf(ctx, asking, amelia)
+			count("contacts", len(contacts), err)
+			shares, err := store.ActiveShares(ctx, asking, amelia)
+			count("shares", len(shares), err)
+			queue, err := store.PrescriptionQueue(ctx, asking)
+			count("prescription queue", len(queue), err)
+			alerts, err := store.AlertQueue(ctx, asking)
+			count("alert queue", len(alerts), err)
+			plans, err := store.PlanStates(ctx, asking, amelia)
+			count("plans", len(plans), err)
+			history, err := store.PlanHistory(ctx, asking, &plan.Plan)
+			count("plan versions", len(history), err)
+			return counts
+		}
+		for name, n := range lists(nurse) {
+			if n == 0 {
+				t.Errorf("Amelia's nurse finds no %s: the test would prove nothing", name)
+			}
+		}
+
+		strangers := map[string]*models.Principal{
+			"a nurse of another practice": {User: models.User{ID: nurse.User.ID, Role: models.RoleNurse}, PracticeIDs: []uint{hillside.ID}},
+			"another patient":             {User: models.User{Role: models.RolePatient}, Own: &oliver},
+			"a carer without a link":      {User: models.User{ID: carers[0].CarerID, Role: models.RoleCarer}},
+		}
+		for who, stranger := range strangers {
+			for name, n := range lists(stranger) {
+				if n != 0 {
+					t.Errorf("%s finds %d of Amelia's %s", who, n, name)
+				}
+			}
+			if _, err := store.PlanForPatient(ctx, stranger, amelia, plan.Plan.ID); !errors.Is(err, models.ErrNotFound) {
+				t.Errorf("%s finding Amelia's plan: %v, want not found", who, err)
+			}
+			if _, err := store.LatestVersion(ctx, stranger, &plan.Plan); !errors.Is(err, models.ErrNotFound) {
+				t.Errorf("%s finding Amelia's latest plan version: %v, want not found", who, err)
+			}
+			if _, err := store.PlanVersionNumbered(ctx, stranger, &plan.Plan, 1); !errors.Is(err, models.ErrNotFound) {
+				t.Errorf("%s finding Amelia's first plan version: %v, want not found", who, err)
+			}
+			if _, err := store.ReadingForPatient(ctx, stranger, amelia, reading.ID); !errors.Is(err, models.ErrNotFound) {
+				t.Errorf("%s finding Amelia's reading: %v, want not found", who, err)
+			}
+			if _, err := store.CarerLinkFor(ctx, stranger, amelia, carers[0].ID); !errors.Is(err, models.ErrNotFound) {
+				t.Errorf("%s finding Amelia's carer: %v, want not found", who, err)
+			}
+			if err := store.RevokeShare(ctx, stranger, nurseActor, amelia, share.ID); !errors.Is(err, models.ErrNotFound) {
+				t.Errorf("%s revoking Amelia's share: %v, want not found", who, err)
+			}
+			if err := store.RevokeCarer(ctx, stranger, nurseActor, amelia, carers[0].ID); !errors.Is(err, models.ErrNotFound) {
+				t.Errorf("%s revoking Amelia's carer: %v, want not found", who, err)
+			}
+			if _, err := store.DecidePrescription(ctx, stranger, nurseActor, requests[0].ID, models.DecisionApprove, ""); !errors.Is(err, models.ErrNotFound) {
+				t.Errorf("%s deciding Amelia's request: %v, want not found", who, err)
+			}
+			if err := store.AcknowledgeAlert(ctx, stranger, nurseActor, alerts[0].ID, ""); !errors.Is(err, models.ErrNotFound) {
+				t.Errorf("%s acknowledging Amelia's alert: %v, want not found", who, err)
+			}
+			if err := store.RecordReview(ctx, stranger, nurseActor, amelia, review); !errors.Is(err, models.ErrNotFound) {
+				t.Errorf("%s reviewing Amelia: %v, want not found", who, err)
+			}
+			details := models.PatientDetails{PreferredName: "Changed", PracticeID: amelia.PracticeID}
+			if err := store.UpdatePatientDetails(ctx, stranger, nurseActor, amelia, details); !errors.Is(err, models.ErrNotFound) {
+				t.Errorf("%s changing Amelia's details: %v, want not found", who, err)
+			}
+		}
+
+		// Nothing the strangers tried changed the record: it is all still
+		// there, and still open to Amelia's nurse.
+		for name, n := range lists(nurse) {
+			if n == 0 {
+				t.Errorf("Amelia's %s went after strangers tried to change them", name)
+			}
+		}
+		if reviews, err := store.Reviews(ctx, nurse, amelia); err != nil || len(reviews) != 1 {
+			t.Errorf("Amelia's reviews after strangers tried to add some: %d, %v; want 1", len(reviews), err)
+		}
+		var details models.Patient
+		if err := db.Take(&details, amelia.ID).Error; err != nil || details.PreferredName == "Changed" {
+			t.Errorf("Amelia's preferred name after strangers tried to change it: %q, %v", details.PreferredName, err)
+		}
+		if _, err := store.DecidePrescription(ctx, nurse, nurseActor, requests[0].ID, models.DecisionApprove, ""); err != nil {
+			t.Errorf("Amelia's nurse deciding her request: %v", err)
+		}
+		if err := store.AcknowledgeAlert(ctx, nurse, nurseActor, alerts[0].ID, ""); err != nil {
+			t.Errorf("Amelia's nurse acknowledging her alert: %v", err)
+		}
+		if err := store.RevokeShare(ctx, reader, readerActor, amelia, share.ID); err != nil {
+			t.Errorf("Amelia revoking her share: %v", err)
+		}
+		if err := store.RevokeCarer(ctx, nurse, nurseActor, amelia, carers[0].ID); err != nil {
+			t.Errorf("Amelia's nurse revoking her carer: %v", err)
+		}
+	})
+}
