@@ -130,8 +130,6 @@ func (s *Store) Caseload(staffID uint, query CaseloadQuery, pageSize int) (Casel
 	const red = "readings.zone = '" + ZoneRed + "' AND readings.created_at >= ?"
 	const waiting = "prescription_requests.status IN ('" + RequestRequested + "', '" + RequestApproved + "')"
 	redSince := now.Add(-RedZoneWindow)
-	redZone := s.db.Model(&Reading{}).Select("1").Where("readings.patient_id = patients.id AND "+red, redSince)
-	openRequests := s.db.Model(&PrescriptionRequest{}).Select("COUNT(*)").Where("prescription_requests.patient_id = patients.id AND " + waiting)
 	// Filters start from the few readings and requests that qualify, not
 	// from every patient.
 	switch query.Filter {
@@ -148,12 +146,19 @@ func (s *Store) Caseload(staffID uint, query CaseloadQuery, pageSize int) (Casel
 	}
 	result.Pages = max(int((result.Total+int64(pageSize)-1)/int64(pageSize)), 1)
 	result.Page = min(result.Page, result.Pages)
-	order := "patients.family_name, patients.given_name, patients.id"
+	order := "family_name, given_name, id"
 	if query.Sort == SortReview {
-		order = "CASE WHEN patients.next_review_on IS NULL THEN 1 ELSE 0 END, patients.next_review_on, " + order
+		order = "CASE WHEN next_review_on IS NULL THEN 1 ELSE 0 END, next_review_on, " + order
 	}
-	err := q.Select("patients.*, EXISTS (SELECT 1 FROM users WHERE users.patient_id = patients.id) AS activated, EXISTS (?) AS red_zone, (?) AS open_requests", redZone, openRequests).
-		Order(order).Offset((result.Page - 1) * pageSize).Limit(pageSize).Scan(&result.Entries).Error
+	// The page is chosen first and only its rows are looked up in users,
+	// readings and requests: asked of every matching patient, the database
+	// would rather read the whole of those tables.
+	page := q.Select("patients.*").Order(order).Offset((result.Page - 1) * pageSize).Limit(pageSize)
+	err := s.db.Table("(?) AS patients", page).
+		Select("patients.*, EXISTS (SELECT 1 FROM users WHERE users.patient_id = patients.id) AS activated, "+
+			"EXISTS (SELECT 1 FROM readings WHERE readings.patient_id = patients.id AND "+red+") AS red_zone, "+
+			"(SELECT COUNT(*) FROM prescription_requests WHERE prescription_requests.patient_id = patients.id AND "+waiting+") AS open_requests", redSince).
+		Order(order).Scan(&result.Entries).Error
 	return result, err
 }
 
