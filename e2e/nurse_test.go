@@ -177,7 +177,8 @@ func TestNurseWritesEditsAndComparesAPlan(t *testing.T) {
 		content.Zones[2].Title = "Get help straight away"
 		nurse, err := store.UserByUsername("nurse")
 		v.must(err)
-		_, err = store.SavePlanVersion(models.Actor{UserID: nurse.ID, Role: models.RoleNurse}, &plan, 2, content, models.VersionPublished)
+		_, err = store.SavePlanVersion(t.Context(), &models.Principal{User: *nurse, PracticeIDs: []uint{patient.PracticeID}},
+			models.Actor{UserID: nurse.ID, Role: models.RoleNurse}, &plan, 2, content, models.VersionPublished)
 		v.must(err)
 		v.replaceIn("#zone-amber-title", "Act now")
 		v.replaceIn("#zone-red-title", "Call 999 now")

@@ -105,7 +105,7 @@ func (h *Handler) showLetter(c *gin.Context, patient *models.Patient, recipient 
 
 func (h *Handler) newActivationCode(c *gin.Context) {
 	patient := patientOf(c)
-	code, err := h.store.IssueActivationCode(actor(c), patient)
+	code, err := h.store.IssueActivationCode(c.Request.Context(), principalOf(c), actor(c), patient)
 	if err != nil {
 		h.serverError(c, err)
 		return

@@ -193,7 +193,7 @@ func (h *Handler) createPlan(c *gin.Context) {
 		h.renderEditor(c, http.StatusUnprocessableEntity, patient, editor)
 		return
 	}
-	plan, err := h.store.CreatePlan(actor(c), patient.ID, template, content, state)
+	plan, err := h.store.CreatePlan(c.Request.Context(), principalOf(c), actor(c), patient.ID, template, content, state)
 	if errors.Is(err, models.ErrPlanExists) {
 		form.Add("zone-green-title", patient.FullName()+" already has a plan for "+strings.ToLower(template.Name)+". Edit that plan instead")
 		h.renderEditor(c, http.StatusConflict, patient, editor)
@@ -338,7 +338,7 @@ func (h *Handler) savePlan(c *gin.Context) {
 			PeakFlow: templated.PeakFlow, Blanks: baseContent.Blanks})
 		return
 	}
-	version, err := h.store.SavePlanVersion(actor(c), plan, base, content, state)
+	version, err := h.store.SavePlanVersion(c.Request.Context(), principalOf(c), actor(c), plan, base, content, state)
 	if errors.Is(err, models.ErrStaleVersion) {
 		latest, err := h.store.LatestVersion(c.Request.Context(), principalOf(c), plan)
 		if err != nil {

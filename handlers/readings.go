@@ -85,7 +85,7 @@ func (h *Handler) recordPeakFlow(c *gin.Context) {
 		render(c, http.StatusUnprocessableEntity, views.PeakFlowPage(h.page(c, peakFlowTitle(c), form), passportBase(patient), *plan.Content.PeakFlow))
 		return
 	}
-	reading, err := h.store.RecordPeakFlow(actor(c), patient, plan, litres)
+	reading, err := h.store.RecordPeakFlow(c.Request.Context(), principalOf(c), actor(c), patient, plan, litres)
 	if err != nil {
 		h.serverError(c, err)
 		return
@@ -141,7 +141,7 @@ func (h *Handler) recordSymptoms(c *gin.Context) {
 		render(c, http.StatusUnprocessableEntity, views.SymptomsPage(h.page(c, plan.ConditionName+" check-in", form), passportBase(patient), plan, questions))
 		return
 	}
-	reading, err := h.store.RecordSymptoms(actor(c), patient, plan, questions, yes)
+	reading, err := h.store.RecordSymptoms(c.Request.Context(), principalOf(c), actor(c), patient, plan, questions, yes)
 	if err != nil {
 		h.serverError(c, err)
 		return

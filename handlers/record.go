@@ -160,7 +160,7 @@ func (h *Handler) linkCarer(c *gin.Context) {
 	addErrors(form, models.CheckCarerLink(entry, patient.GivenName))
 	if !form.HasErrors() {
 		if entry.Who == models.CarerExisting {
-			_, err := h.store.LinkCarer(actor(c), patient, entry.Username, entry.Relationship, entry.Permission)
+			_, err := h.store.LinkCarer(c.Request.Context(), principalOf(c), actor(c), patient, entry.Username, entry.Relationship, entry.Permission)
 			switch {
 			case errors.Is(err, models.ErrNotFound):
 				form.Add("username", "There is no carer account with that username")
@@ -175,7 +175,7 @@ func (h *Handler) linkCarer(c *gin.Context) {
 				return
 			}
 		} else {
-			link, code, err := h.store.InviteCarer(actor(c), patient, entry.Name, entry.Relationship, entry.Permission)
+			link, code, err := h.store.InviteCarer(c.Request.Context(), principalOf(c), actor(c), patient, entry.Name, entry.Relationship, entry.Permission)
 			if err != nil {
 				h.serverError(c, err)
 				return
@@ -219,7 +219,7 @@ func (h *Handler) newCarerCode(c *gin.Context) {
 	if !ok {
 		return
 	}
-	code, err := h.store.NewCarerCode(actor(c), patient, link)
+	code, err := h.store.NewCarerCode(c.Request.Context(), principalOf(c), actor(c), patient, link)
 	if errors.Is(err, models.ErrWrongStatus) {
 		redirect(c, "/patients/"+patient.Ref)
 		return

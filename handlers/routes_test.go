@@ -46,7 +46,8 @@ func TestEveryRouteWithARecordInItsPathRefusesStrangers(t *testing.T) {
 		amelia, oliver, priya := s.patient(t, ameliaRef), s.patient(t, oliverRef), s.patient(t, priyaRef)
 		owner := s.browser(t)
 		owner.signIn("patient")
-		share, _, err := s.store.CreateShare(models.Actor{UserID: s.user(t, "patient").ID, Role: models.RolePatient}, &amelia, "Riverside School", 30)
+		share, _, err := s.store.CreateShare(t.Context(), &models.Principal{User: *s.user(t, "patient"), Own: &amelia},
+			models.Actor{UserID: s.user(t, "patient").ID, Role: models.RolePatient}, &amelia, "Riverside School", 30)
 		if err != nil {
 			t.Fatal(err)
 		}

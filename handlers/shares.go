@@ -41,7 +41,7 @@ func (h *Handler) createShare(c *gin.Context) {
 		h.showShares(c, http.StatusUnprocessableEntity, patient, canAct(c), form)
 		return
 	}
-	share, code, err := h.store.CreateShare(actor(c), patient, recipient, days)
+	share, code, err := h.store.CreateShare(c.Request.Context(), principalOf(c), actor(c), patient, recipient, days)
 	if err != nil {
 		h.serverError(c, err)
 		return

@@ -1,6 +1,7 @@
 package models
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -55,9 +56,12 @@ func HashActivationCode(code string) string {
 
 // IssueActivationCode gives a patient a new code, and withdraws any unused
 // one.
-func (s *Store) IssueActivationCode(actor Actor, patient *Patient) (string, error) {
+func (s *Store) IssueActivationCode(ctx context.Context, principal *Principal, actor Actor, patient *Patient) (string, error) {
 	var code string
-	err := s.db.Transaction(func(tx *gorm.DB) error {
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := claimPatient(tx, principal, patient.ID); err != nil {
+			return err
+		}
 		var err error
 		code, err = s.issueCode(tx, actor, patient.ID, nil)
 		return err

@@ -73,7 +73,8 @@ func notifyJobs(t *testing.T, db *gorm.DB, state string) int64 {
 func ameliasAlert(t *testing.T, db *gorm.DB, store *models.Store) *models.Alert {
 	t.Helper()
 	patient := user(t, store, "patient")
-	amelia, err := store.PatientFor(t.Context(), principal(t, store, "patient"), "demoamelia0000001")
+	reader := principal(t, store, "patient")
+	amelia, err := store.PatientFor(t.Context(), reader, "demoamelia0000001")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +82,7 @@ func ameliasAlert(t *testing.T, db *gorm.DB, store *models.Store) *models.Alert 
 	if err != nil {
 		t.Fatal(err)
 	}
-	reading, err := store.RecordPeakFlow(models.Actor{UserID: patient.ID, Role: models.RolePatient}, amelia, plan, plan.Content.PeakFlow.AmberBelow)
+	reading, err := store.RecordPeakFlow(t.Context(), reader, models.Actor{UserID: patient.ID, Role: models.RolePatient}, amelia, plan, plan.Content.PeakFlow.AmberBelow)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,7 +101,8 @@ func TestRedZoneAlertTellsTheClinicOnce(t *testing.T) {
 		store := demoStore(t, db)
 		startJobQueue(t, store)
 		patient := user(t, store, "patient")
-		amelia, err := store.PatientFor(t.Context(), principal(t, store, "patient"), "demoamelia0000001")
+		reader := principal(t, store, "patient")
+		amelia, err := store.PatientFor(t.Context(), reader, "demoamelia0000001")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -110,7 +112,7 @@ func TestRedZoneAlertTellsTheClinicOnce(t *testing.T) {
 		}
 		actor := models.Actor{UserID: patient.ID, Role: models.RolePatient}
 		for range 2 {
-			if _, err := store.RecordPeakFlow(actor, amelia, plan, plan.Content.PeakFlow.RedBelow-10); err != nil {
+			if _, err := store.RecordPeakFlow(t.Context(), reader, actor, amelia, plan, plan.Content.PeakFlow.RedBelow-10); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -235,7 +237,8 @@ func TestJobQueueLeavesRoomForRequests(t *testing.T) {
 		store := demoStore(t, db)
 		startJobQueue(t, store)
 		patient := user(t, store, "patient")
-		amelia, err := store.PatientFor(t.Context(), principal(t, store, "patient"), "demoamelia0000001")
+		reader := principal(t, store, "patient")
+		amelia, err := store.PatientFor(t.Context(), reader, "demoamelia0000001")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -251,7 +254,7 @@ func TestJobQueueLeavesRoomForRequests(t *testing.T) {
 		for range readings {
 			wg.Go(func() {
 				<-start
-				_, err := store.RecordPeakFlow(actor, amelia, plan, plan.Content.PeakFlow.RedBelow-10)
+				_, err := store.RecordPeakFlow(t.Context(), reader, actor, amelia, plan, plan.Content.PeakFlow.RedBelow-10)
 				errs <- err
 			})
 		}

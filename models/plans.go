@@ -73,9 +73,12 @@ func (s *Store) PlanTemplate(plan *ActionPlan) (*ConditionTemplate, error) {
 // first version, a draft or published. A patient has one plan per
 // condition: the unique index on the patient and condition refuses a
 // second, even one started at the same moment.
-func (s *Store) CreatePlan(actor Actor, patientID uint, template *ConditionTemplate, content PlanContent, state string) (*ActionPlan, error) {
+func (s *Store) CreatePlan(ctx context.Context, principal *Principal, actor Actor, patientID uint, template *ConditionTemplate, content PlanContent, state string) (*ActionPlan, error) {
 	plan := ActionPlan{PatientID: patientID, ConditionName: template.Name, SnomedCode: template.SnomedCode, TemplateID: &template.ID, CreatedAt: s.now()}
-	err := s.db.Transaction(func(tx *gorm.DB) error {
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := claimPatient(tx, principal, patientID); err != nil {
+			return err
+		}
 		if err := tx.Create(&plan).Error; err != nil {
 			if isUniqueViolation(err) {
 				return ErrPlanExists
@@ -94,13 +97,16 @@ func (s *Store) CreatePlan(actor Actor, patientID uint, template *ConditionTempl
 // SavePlanVersion saves an edit made from version base as version base+1.
 // If the plan has moved on, or another save from the same version got there
 // first, the unique version number refuses it and nothing is saved.
-func (s *Store) SavePlanVersion(actor Actor, plan *ActionPlan, base int, content PlanContent, state string) (*PlanVersion, error) {
+func (s *Store) SavePlanVersion(ctx context.Context, principal *Principal, actor Actor, plan *ActionPlan, base int, content PlanContent, state string) (*PlanVersion, error) {
 	encoded, err := EncodePlanContent(content)
 	if err != nil {
 		return nil, err
 	}
 	version := PlanVersion{PlanID: plan.ID, Number: base + 1, AuthorID: actor.UserID, Content: encoded, State: state, CreatedAt: s.now()}
-	err = s.db.Transaction(func(tx *gorm.DB) error {
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := claimPatient(tx, principal, plan.PatientID); err != nil {
+			return err
+		}
 		// Versions are never changed or removed, so this check cannot go
 		// stale. It stops a made-up base from leaving a gap in the numbers.
 		var baseExists int64

@@ -13,10 +13,13 @@ var ErrAlreadyRequested = errors.New("already requested")
 // RequestPrescription asks the clinic for a repeat of a medicine on one of
 // the patient's plans. There can be one open (requested or approved) request
 // per medicine: the unique index on open requests refuses another.
-func (s *Store) RequestPrescription(actor Actor, patient *Patient, planID uint, medicine string) (*PrescriptionRequest, error) {
+func (s *Store) RequestPrescription(ctx context.Context, principal *Principal, actor Actor, patient *Patient, planID uint, medicine string) (*PrescriptionRequest, error) {
 	request := PrescriptionRequest{PatientID: patient.ID, PlanID: planID, Medicine: medicine, Status: RequestRequested,
 		RequestedByID: actor.UserID, CreatedAt: s.now(), UpdatedAt: s.now()}
-	err := s.db.Transaction(func(tx *gorm.DB) error {
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := claimPatient(tx, principal, patient.ID); err != nil {
+			return err
+		}
 		if err := tx.Create(&request).Error; err != nil {
 			if isUniqueViolation(err) {
 				return ErrAlreadyRequested

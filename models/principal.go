@@ -164,3 +164,20 @@ func (p *Principal) practiceIDs() []uint {
 	}
 	return p.PracticeIDs
 }
+
+// claimPatient is the first statement of a transaction that adds to a
+// patient's record: it touches the patient's row only if the principal may
+// act for the patient, and answers not found otherwise, so nothing is
+// written for a patient passed by mistake. Touching the row also holds it
+// until the transaction ends.
+func claimPatient(tx *gorm.DB, principal *Principal, patientID uint) error {
+	update := tx.Model(&Patient{}).Where("id = ?", patientID).Where(principal.mayAct("id")).
+		UpdateColumn("updated_at", gorm.Expr("updated_at"))
+	if update.Error != nil {
+		return update.Error
+	}
+	if update.RowsAffected != 1 {
+		return ErrNotFound
+	}
+	return nil
+}

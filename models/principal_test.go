@@ -2,6 +2,7 @@ package models_test
 
 import (
 	"errors"
+	"maps"
 	"testing"
 	"time"
 
@@ -36,11 +37,11 @@ func TestStoreMethodsReachNoPatientBeyondThePrincipal(t *testing.T) {
 		}
 		readerActor := models.Actor{UserID: reader.User.ID, Role: models.RolePatient}
 		nurseActor := models.Actor{UserID: nurse.User.ID, Role: models.RoleNurse}
-		reading, err := store.RecordPeakFlow(readerActor, amelia, plan, plan.Content.PeakFlow.RedBelow-1)
+		reading, err := store.RecordPeakFlow(ctx, reader, readerActor, amelia, plan, plan.Content.PeakFlow.RedBelow-1)
 		if err != nil {
 			t.Fatal(err)
 		}
-		share, _, err := store.CreateShare(readerActor, amelia, "Oak Primary School", 7)
+		share, _, err := store.CreateShare(ctx, reader, readerActor, amelia, "Oak Primary School", 7)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -60,6 +61,68 @@ func TestStoreMethodsReachNoPatientBeyondThePrincipal(t *testing.T) {
 		if err != nil || len(alerts) == 0 {
 			t.Fatalf("alert queue for Amelia's nurse: %v, %v", alerts, err)
 		}
+		invited, _, err := store.InviteCarer(ctx, nurse, nurseActor, amelia, "Sam Patel", "Brother", models.PermissionView)
+		if err != nil {
+			t.Fatal(err)
+		}
+		unactivated, err := store.CarerLinkFor(ctx, nurse, amelia, invited.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		latest, err := store.LatestVersion(ctx, nurse, &plan.Plan)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Create(&models.User{Username: "jopatel", Role: models.RoleCarer, DisplayName: "Jo Patel"}).Error; err != nil {
+			t.Fatal(err)
+		}
+		newTemplate := otherTemplate(t, store, plan.Plan.ConditionName)
+		checkIn := []models.CheckInQuestion{{Text: "Are you coughing at night?", Zone: models.ZoneAmber}}
+
+		// writes adds to Amelia's record in each way there is.
+		writes := map[string]func(asking *models.Principal) error{
+			"recording a peak flow": func(asking *models.Principal) error {
+				_, err := store.RecordPeakFlow(ctx, asking, readerActor, amelia, plan, plan.Content.PeakFlow.RedBelow-1)
+				return err
+			},
+			"recording symptoms": func(asking *models.Principal) error {
+				_, err := store.RecordSymptoms(ctx, asking, readerActor, amelia, &plan.Plan, checkIn, []bool{true})
+				return err
+			},
+			"requesting a prescription": func(asking *models.Principal) error {
+				_, err := store.RequestPrescription(ctx, asking, readerActor, amelia, plan.Plan.ID, "Montelukast 10 mg tablets")
+				return err
+			},
+			"sharing the emergency page": func(asking *models.Principal) error {
+				_, _, err := store.CreateShare(ctx, asking, readerActor, amelia, "Oak Primary School", 7)
+				return err
+			},
+			"linking a carer": func(asking *models.Principal) error {
+				_, err := store.LinkCarer(ctx, asking, nurseActor, amelia, "jopatel", "Aunt", models.PermissionView)
+				return err
+			},
+			"inviting a carer": func(asking *models.Principal) error {
+				_, _, err := store.InviteCarer(ctx, asking, nurseActor, amelia, "Jo Patel", "Aunt", models.PermissionView)
+				return err
+			},
+			"issuing a carer's code": func(asking *models.Principal) error {
+				_, err := store.NewCarerCode(ctx, asking, nurseActor, amelia, unactivated)
+				return err
+			},
+			"issuing an activation code": func(asking *models.Principal) error {
+				_, err := store.IssueActivationCode(ctx, asking, nurseActor, amelia)
+				return err
+			},
+			"starting a plan": func(asking *models.Principal) error {
+				_, err := store.CreatePlan(ctx, asking, nurseActor, amelia.ID, newTemplate, plan.Content, models.VersionDraft)
+				return err
+			},
+			"saving a plan version": func(asking *models.Principal) error {
+				_, err := store.SavePlanVersion(ctx, asking, nurseActor, &plan.Plan, latest.Number, plan.Content, models.VersionDraft)
+				return err
+			},
+		}
+		written := rowsWritten(t, db)
 
 		// lists counts what each list method finds of Amelia's record.
 		lists := func(asking *models.Principal) map[string]int {
@@ -143,6 +206,11 @@ func TestStoreMethodsReachNoPatientBeyondThePrincipal(t *testing.T) {
 			if err := store.RecordReview(ctx, stranger, nurseActor, amelia, review); !errors.Is(err, models.ErrNotFound) {
 				t.Errorf("%s reviewing Amelia: %v, want not found", who, err)
 			}
+			for name, write := range writes {
+				if err := write(stranger); !errors.Is(err, models.ErrNotFound) {
+					t.Errorf("%s %s for Amelia: %v, want not found", who, name, err)
+				}
+			}
 			details := models.PatientDetails{PreferredName: "Changed", PracticeID: amelia.PracticeID}
 			if err := store.UpdatePatientDetails(ctx, stranger, nurseActor, amelia, details); !errors.Is(err, models.ErrNotFound) {
 				t.Errorf("%s changing Amelia's details: %v, want not found", who, err)
@@ -158,6 +226,14 @@ func TestStoreMethodsReachNoPatientBeyondThePrincipal(t *testing.T) {
 		}
 		if reviews, err := store.Reviews(ctx, nurse, amelia); err != nil || len(reviews) != 1 {
 			t.Errorf("Amelia's reviews after strangers tried to add some: %d, %v; want 1", len(reviews), err)
+		}
+		if after := rowsWritten(t, db); !maps.Equal(after, written) {
+			t.Errorf("rows after strangers tried to add to Amelia's record: %v, want %v", after, written)
+		}
+		for name, write := range writes {
+			if err := write(reader); err != nil {
+				t.Errorf("Amelia %s: %v", name, err)
+			}
 		}
 		var details models.Patient
 		if err := db.Take(&details, amelia.ID).Error; err != nil || details.PreferredName == "Changed" {
@@ -176,4 +252,35 @@ func TestStoreMethodsReachNoPatientBeyondThePrincipal(t *testing.T) {
 			t.Errorf("Amelia's nurse revoking her carer: %v", err)
 		}
 	})
+}
+
+// rowsWritten counts the rows of every table a write to a record adds to.
+func rowsWritten(t *testing.T, db *gorm.DB) map[string]int64 {
+	t.Helper()
+	counts := map[string]int64{}
+	for _, table := range []string{"readings", "alerts", "prescription_requests", "shares", "users", "carer_links",
+		"activation_codes", "action_plans", "plan_versions", "audit_events"} {
+		var n int64
+		if err := db.Table(table).Count(&n).Error; err != nil {
+			t.Fatal(err)
+		}
+		counts[table] = n
+	}
+	return counts
+}
+
+// otherTemplate is a condition template other than the named condition's.
+func otherTemplate(t *testing.T, store *models.Store, condition string) *models.ConditionTemplate {
+	t.Helper()
+	templates, err := store.Templates(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, template := range templates {
+		if template.Name != condition {
+			return &template
+		}
+	}
+	t.Fatalf("no template other than %s", condition)
+	return nil
 }

@@ -49,10 +49,10 @@ func (pf PeakFlow) Zone(litres int) string {
 // RecordPeakFlow saves a peak flow reading against the patient's peak flow
 // plan. A red-zone reading also raises an alert for the nurse and has the
 // clinic told.
-func (s *Store) RecordPeakFlow(actor Actor, patient *Patient, plan *PlanSummary, litres int) (*Reading, error) {
+func (s *Store) RecordPeakFlow(ctx context.Context, principal *Principal, actor Actor, patient *Patient, plan *PlanSummary, litres int) (*Reading, error) {
 	reading := Reading{PatientID: patient.ID, PlanID: &plan.Plan.ID, Kind: ReadingPeakFlow, PeakFlow: &litres,
 		Zone: plan.Content.PeakFlow.Zone(litres), RecordedByID: actor.UserID, CreatedAt: s.now()}
-	return &reading, s.saveReading(actor, patient, &reading, fmt.Sprintf("peak flow %d", litres))
+	return &reading, s.saveReading(ctx, principal, actor, patient, &reading, fmt.Sprintf("peak flow %d", litres))
 }
 
 // CheckInZone is the zone of a check-in: the most serious zone among the
@@ -74,7 +74,7 @@ func CheckInZone(questions []CheckInQuestion, yes []bool) string {
 
 // RecordSymptoms saves a symptom check-in. yes holds one answer for each
 // question.
-func (s *Store) RecordSymptoms(actor Actor, patient *Patient, plan *ActionPlan, questions []CheckInQuestion, yes []bool) (*Reading, error) {
+func (s *Store) RecordSymptoms(ctx context.Context, principal *Principal, actor Actor, patient *Patient, plan *ActionPlan, questions []CheckInQuestion, yes []bool) (*Reading, error) {
 	answers := make(map[string]bool, len(questions))
 	for i, question := range questions {
 		answers[question.Text] = yes[i]
@@ -85,7 +85,7 @@ func (s *Store) RecordSymptoms(actor Actor, patient *Patient, plan *ActionPlan, 
 	}
 	reading := Reading{PatientID: patient.ID, PlanID: &plan.ID, Kind: ReadingSymptoms, Answers: string(encoded),
 		Zone: CheckInZone(questions, yes), RecordedByID: actor.UserID, CreatedAt: s.now()}
-	return &reading, s.saveReading(actor, patient, &reading, "symptom check-in")
+	return &reading, s.saveReading(ctx, principal, actor, patient, &reading, "symptom check-in")
 }
 
 // openAlertOfTheDay is the conflict target of the unique index that allows
@@ -100,8 +100,11 @@ var openAlertOfTheDay = clause.OnConflict{
 	},
 }
 
-func (s *Store) saveReading(actor Actor, patient *Patient, reading *Reading, detail string) error {
-	return s.db.Transaction(func(tx *gorm.DB) error {
+func (s *Store) saveReading(ctx context.Context, principal *Principal, actor Actor, patient *Patient, reading *Reading, detail string) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := claimPatient(tx, principal, patient.ID); err != nil {
+			return err
+		}
 		if err := tx.Create(reading).Error; err != nil {
 			return err
 		}

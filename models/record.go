@@ -126,9 +126,12 @@ func updatePatient(tx *gorm.DB, principal *Principal, patient *Patient, changes 
 // LinkCarer links an existing carer account to a patient. A carer has one
 // active link per patient: the unique index on active links refuses a
 // second, so that revoking the link always ends the carer's access.
-func (s *Store) LinkCarer(actor Actor, patient *Patient, username, relationship, permission string) (*CarerLink, error) {
+func (s *Store) LinkCarer(ctx context.Context, principal *Principal, actor Actor, patient *Patient, username, relationship, permission string) (*CarerLink, error) {
 	var link CarerLink
-	err := s.db.Transaction(func(tx *gorm.DB) error {
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := claimPatient(tx, principal, patient.ID); err != nil {
+			return err
+		}
 		var carer User
 		if err := tx.Where("username = ? AND role = ? AND disabled = ?", NormaliseUsername(username), RoleCarer, false).First(&carer).Error; err != nil {
 			return notFound(err)
@@ -149,10 +152,13 @@ func (s *Store) LinkCarer(actor Actor, patient *Patient, username, relationship,
 // InviteCarer makes an account for a new carer, links it to the patient and
 // issues the activation code for the carer's letter. The account cannot be
 // used until the carer activates it and chooses a username and password.
-func (s *Store) InviteCarer(actor Actor, patient *Patient, name, relationship, permission string) (*CarerLink, string, error) {
+func (s *Store) InviteCarer(ctx context.Context, principal *Principal, actor Actor, patient *Patient, name, relationship, permission string) (*CarerLink, string, error) {
 	var link CarerLink
 	var code string
-	err := s.db.Transaction(func(tx *gorm.DB) error {
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := claimPatient(tx, principal, patient.ID); err != nil {
+			return err
+		}
 		carer := User{Username: "invited-" + RandomToken(16), Role: RoleCarer, DisplayName: strings.TrimSpace(name)}
 		if err := tx.Create(&carer).Error; err != nil {
 			return err
@@ -189,12 +195,15 @@ func (s *Store) CarerLinkFor(ctx context.Context, principal *Principal, patient 
 
 // NewCarerCode issues a fresh activation code for an invited carer who has
 // not set up their account yet.
-func (s *Store) NewCarerCode(actor Actor, patient *Patient, link *CarerEntry) (string, error) {
+func (s *Store) NewCarerCode(ctx context.Context, principal *Principal, actor Actor, patient *Patient, link *CarerEntry) (string, error) {
 	if link.Activated {
 		return "", ErrWrongStatus
 	}
 	var code string
-	err := s.db.Transaction(func(tx *gorm.DB) error {
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := claimPatient(tx, principal, patient.ID); err != nil {
+			return err
+		}
 		var err error
 		code, err = s.issueCode(tx, actor, patient.ID, &link.CarerID)
 		return err

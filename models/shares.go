@@ -30,11 +30,14 @@ const AttemptShare = "share"
 
 // CreateShare makes an access code to the patient's emergency page. Only a
 // hash is kept; the code is returned to show once.
-func (s *Store) CreateShare(actor Actor, patient *Patient, recipient string, days int) (*Share, string, error) {
+func (s *Store) CreateShare(ctx context.Context, principal *Principal, actor Actor, patient *Patient, recipient string, days int) (*Share, string, error) {
 	code := randomString(activationAlphabet, activationCodeLength)
 	share := Share{PatientID: patient.ID, CodeHash: HashActivationCode(code), Recipient: recipient, CreatedByID: actor.UserID,
 		ExpiresAt: s.now().AddDate(0, 0, days), CreatedAt: s.now()}
-	err := s.db.Transaction(func(tx *gorm.DB) error {
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := claimPatient(tx, principal, patient.ID); err != nil {
+			return err
+		}
 		if err := tx.Create(&share).Error; err != nil {
 			return err
 		}

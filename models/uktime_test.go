@@ -43,7 +43,8 @@ func TestOneAlertForRedReadingsOfOneUKDay(t *testing.T) {
 	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
 		store := demoStore(t, db)
 		patient := user(t, store, "patient")
-		amelia, err := store.PatientFor(t.Context(), principal(t, store, "patient"), "demoamelia0000001")
+		reader := principal(t, store, "patient")
+		amelia, err := store.PatientFor(t.Context(), reader, "demoamelia0000001")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -58,7 +59,7 @@ func TestOneAlertForRedReadingsOfOneUKDay(t *testing.T) {
 			time.Date(2026, 6, 15, 8, 0, 0, 0, time.UTC),
 		} {
 			store.SetClock(func() time.Time { return at })
-			if _, err := store.RecordPeakFlow(actor, amelia, plan, red); err != nil {
+			if _, err := store.RecordPeakFlow(t.Context(), reader, actor, amelia, plan, red); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -52,6 +52,7 @@ func addPeople(db *gorm.DB, count int) (people, error) {
 		return people{}, err
 	}
 	nurse := models.Actor{UserID: demoNurse.ID, Role: models.RoleNurse, IPAddress: "127.0.0.1"}
+	nursePrincipal := &models.Principal{User: *demoNurse, PracticeIDs: []uint{practice.ID}}
 	nhsNumbers := validNHSNumbers(count)
 	var everyone people
 	for i := range count {
@@ -61,7 +62,7 @@ func addPeople(db *gorm.DB, count int) (people, error) {
 		if err != nil {
 			return people{}, err
 		}
-		if _, err := store.CreatePlan(nurse, patient.ID, asthma, models.DemoAsthmaPlan(300+i), models.VersionPublished); err != nil {
+		if _, err := store.CreatePlan(context.Background(), nursePrincipal, nurse, patient.ID, asthma, models.DemoAsthmaPlan(300+i), models.VersionPublished); err != nil {
 			return people{}, err
 		}
 		activation, err := store.CheckActivation(code, dateOfBirth)
