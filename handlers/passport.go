@@ -40,7 +40,7 @@ func (h *Handler) passport(c *gin.Context) {
 }
 
 func (h *Handler) showPassport(c *gin.Context, patient *models.Patient, title string, own bool) {
-	passport, err := h.store.LoadPassport(c.Request.Context(), patient)
+	passport, err := h.store.LoadPassport(c.Request.Context(), principalOf(c), patient)
 	if err != nil {
 		h.serverError(c, err)
 		return
@@ -54,7 +54,7 @@ func (h *Handler) people(c *gin.Context) {
 
 // readerPassport loads the passport in the URL for its patient or carer.
 func (h *Handler) readerPassport(c *gin.Context) (*models.Passport, bool) {
-	passport, err := h.store.LoadPassport(c.Request.Context(), patientOf(c))
+	passport, err := h.store.LoadPassport(c.Request.Context(), principalOf(c), patientOf(c))
 	if err != nil {
 		h.serverError(c, err)
 		return nil, false

@@ -16,7 +16,7 @@ const requestHistory = 20
 // prescriptionChoices are the medicines a person can ask for: those on the
 // newest version of each of their plans.
 func (h *Handler) prescriptionChoices(c *gin.Context, patient *models.Patient) ([]views.MedicineChoice, error) {
-	passport, err := h.store.LoadPassport(c.Request.Context(), patient)
+	passport, err := h.store.LoadPassport(c.Request.Context(), principalOf(c), patient)
 	if err != nil {
 		return nil, err
 	}

@@ -38,7 +38,7 @@ func (h *Handler) readings(c *gin.Context) {
 		return
 	}
 	page := views.Readings{Patient: patient, Base: passportBase(patient), CanAct: canAct(c), Entries: entries}
-	plan, err := h.store.PeakFlowPlan(c.Request.Context(), patient)
+	plan, err := h.store.PeakFlowPlan(c.Request.Context(), principalOf(c), patient)
 	switch {
 	case err == nil:
 		chart := views.NewPeakFlowChart(entries, *plan.Content.PeakFlow, now.Add(-readingsWindow), now)
@@ -47,7 +47,7 @@ func (h *Handler) readings(c *gin.Context) {
 		h.serverError(c, err)
 		return
 	}
-	if page.Symptoms, err = h.store.PlansWithCheckIn(c.Request.Context(), patient); err != nil {
+	if page.Symptoms, err = h.store.PlansWithCheckIn(c.Request.Context(), principalOf(c), patient); err != nil {
 		h.serverError(c, err)
 		return
 	}
@@ -58,7 +58,7 @@ func (h *Handler) readings(c *gin.Context) {
 // flow.
 func (h *Handler) peakFlowPatient(c *gin.Context) (*models.Patient, *models.PlanSummary, bool) {
 	patient := patientOf(c)
-	plan, err := h.store.PeakFlowPlan(c.Request.Context(), patient)
+	plan, err := h.store.PeakFlowPlan(c.Request.Context(), principalOf(c), patient)
 	if h.lookupFailed(c, err) {
 		return nil, nil, false
 	}
@@ -98,7 +98,7 @@ func (h *Handler) recordPeakFlow(c *gin.Context) {
 // from the query or the form.
 func (h *Handler) checkInPlan(c *gin.Context, patient *models.Patient, id string) (*models.ActionPlan, []models.CheckInQuestion, bool) {
 	planID, _ := parseID(id)
-	plan, err := h.store.PlanSummaryFor(c.Request.Context(), patient, planID)
+	plan, err := h.store.PlanSummaryFor(c.Request.Context(), principalOf(c), patient, planID)
 	if err == nil {
 		var questions []models.CheckInQuestion
 		if questions, err = h.store.CheckInQuestions(&plan.Plan); err == nil && len(questions) > 0 {
@@ -166,7 +166,7 @@ func (h *Handler) readingResult(c *gin.Context) {
 		h.serverError(c, err)
 		return
 	}
-	plan, err := h.store.PlanSummaryFor(c.Request.Context(), patient, *reading.PlanID)
+	plan, err := h.store.PlanSummaryFor(c.Request.Context(), principalOf(c), patient, *reading.PlanID)
 	if err != nil {
 		h.serverError(c, err)
 		return

@@ -155,7 +155,7 @@ func (h *Handler) sharedView(c *gin.Context) {
 		return
 	}
 	patient := share.Patient
-	passport, err := h.store.LoadPassport(c.Request.Context(), patient)
+	passport, err := h.store.LoadPassport(c.Request.Context(), models.SharePrincipal(share), patient)
 	if err != nil {
 		h.serverError(c, err)
 		return

@@ -78,7 +78,7 @@ func ameliasAlert(t *testing.T, db *gorm.DB, store *models.Store) *models.Alert 
 	if err != nil {
 		t.Fatal(err)
 	}
-	plan, err := store.PeakFlowPlan(t.Context(), amelia)
+	plan, err := store.PeakFlowPlan(t.Context(), reader, amelia)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,7 +106,7 @@ func TestRedZoneAlertTellsTheClinicOnce(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		plan, err := store.PeakFlowPlan(t.Context(), amelia)
+		plan, err := store.PeakFlowPlan(t.Context(), reader, amelia)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -242,7 +242,7 @@ func TestJobQueueLeavesRoomForRequests(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		plan, err := store.PeakFlowPlan(t.Context(), amelia)
+		plan, err := store.PeakFlowPlan(t.Context(), reader, amelia)
 		if err != nil {
 			t.Fatal(err)
 		}

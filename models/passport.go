@@ -52,9 +52,9 @@ func (p Passport) Medicines() []Medicine {
 }
 
 // LoadPassport gathers the passport of a patient found for the person
-// asking: their practice (unless it came with them), their plans and their
-// contacts.
-func (s *Store) LoadPassport(ctx context.Context, patient *Patient) (*Passport, error) {
+// asking: their practice (unless it came with them), and the plans and
+// contacts the principal may read.
+func (s *Store) LoadPassport(ctx context.Context, principal *Principal, patient *Patient) (*Passport, error) {
 	db := s.db.WithContext(ctx)
 	passport := Passport{Patient: *patient}
 	if patient.Practice != nil {
@@ -63,10 +63,10 @@ func (s *Store) LoadPassport(ctx context.Context, patient *Patient) (*Passport, 
 		return nil, err
 	}
 	var err error
-	if passport.Plans, err = s.currentPlans(ctx, patient.ID); err != nil {
+	if passport.Plans, err = s.currentPlans(ctx, principal, patient.ID); err != nil {
 		return nil, err
 	}
-	err = db.Where("patient_id = ?", patient.ID).Order("kind, position, id").Find(&passport.Contacts).Error
+	err = db.Where("patient_id = ?", patient.ID).Where(principal.mayRead("patient_id")).Order("kind, position, id").Find(&passport.Contacts).Error
 	return &passport, err
 }
 
@@ -85,7 +85,7 @@ const versionColumns = "plan_versions.id AS version_id, plan_versions.plan_id AS
 // currentPlans is each of a patient's plans with its latest published
 // version, in one query: what patients, carers and schools read. Drafts
 // stay with staff, and a plan with no published version has nothing to show.
-func (s *Store) currentPlans(ctx context.Context, patientID uint) ([]PlanSummary, error) {
+func (s *Store) currentPlans(ctx context.Context, principal *Principal, patientID uint) ([]PlanSummary, error) {
 	var rows []planWithVersion
 	err := s.db.WithContext(ctx).Model(&ActionPlan{}).
 		Select("action_plans.*, "+versionColumns+", CASE WHEN condition_templates.approved = ? OR condition_templates.id IS NULL THEN 1 ELSE 0 END AS template_approved", true).
@@ -94,6 +94,7 @@ func (s *Store) currentPlans(ctx context.Context, patientID uint) ([]PlanSummary
 		Where("action_plans.patient_id = ? AND plan_versions.number = (?)", patientID,
 			s.db.Model(&PlanVersion{}).Select("MAX(latest.number)").Table("plan_versions AS latest").
 				Where("latest.plan_id = action_plans.id AND latest.state = ?", VersionPublished)).
+		Where(principal.mayRead("action_plans.patient_id")).
 		Order("action_plans.condition_name, action_plans.id").Scan(&rows).Error
 	if err != nil {
 		return nil, err

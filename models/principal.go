@@ -10,10 +10,15 @@ import (
 )
 
 // Principal is who is asking: every query of patient data is scoped by it.
-// It is loaded once a request: a signed-in person, or a machine client
-// reading through the FHIR API for its organisation.
+// It is loaded once a request: a signed-in person, a machine client
+// reading through the FHIR API for its organisation, or a share opened
+// with its access code.
 type Principal struct {
 	User User
+	// Share is the share a school or carer opened with its code: it may
+	// read the emergency page of the one patient it was made for, and
+	// nothing else.
+	Share *Share
 	// Own is a patient's own record, with their practice.
 	Own *Patient
 	// CaredFor is the people a carer is linked to now, with the permission
@@ -43,6 +48,12 @@ func (p *Principal) CanAct(patientID uint) bool {
 	return slices.ContainsFunc(p.CaredFor, func(cared CaredFor) bool {
 		return cared.ID == patientID && cared.Permission == PermissionAct
 	})
+}
+
+// SharePrincipal is whoever opened a working share, with no account of
+// their own.
+func SharePrincipal(share *Share) *Principal {
+	return &Principal{Share: share}
 }
 
 // SignedInPrincipal loads the person a session is signed in as: the session
@@ -133,6 +144,12 @@ func (p *Principal) mayAct(column string) clause.Expr {
 }
 
 func (p *Principal) reach(column string, acting bool) clause.Expr {
+	if p.Share != nil {
+		if acting {
+			return gorm.Expr("1 = 0")
+		}
+		return gorm.Expr(column+" = ?", p.Share.PatientID)
+	}
 	if p.Client != nil || p.User.Role == RoleNurse {
 		return gorm.Expr(column+" IN (SELECT patients.id FROM patients WHERE patients.practice_id IN ?)", p.practiceIDs())
 	}

@@ -31,7 +31,7 @@ func TestStoreMethodsReachNoPatientBeyondThePrincipal(t *testing.T) {
 			t.Fatal(err)
 		}
 
-		plan, err := store.PeakFlowPlan(ctx, amelia)
+		plan, err := store.PeakFlowPlan(ctx, reader, amelia)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -157,6 +157,13 @@ func TestStoreMethodsReachNoPatientBeyondThePrincipal(t *testing.T) {
 			count("plans", len(plans), err)
 			history, err := store.PlanHistory(ctx, asking, &plan.Plan)
 			count("plan versions", len(history), err)
+			passport, err := store.LoadPassport(ctx, asking, amelia)
+			if err != nil {
+				t.Fatalf("passport: %v", err)
+			}
+			counts["passport plans"], counts["passport contacts"] = len(passport.Plans), len(passport.Contacts)
+			withCheckIn, err := store.PlansWithCheckIn(ctx, asking, amelia)
+			count("plans with a check-in", len(withCheckIn), err)
 			return counts
 		}
 		for name, n := range lists(nurse) {
@@ -166,15 +173,22 @@ func TestStoreMethodsReachNoPatientBeyondThePrincipal(t *testing.T) {
 		}
 
 		strangers := map[string]*models.Principal{
-			"a nurse of another practice": {User: models.User{ID: nurse.User.ID, Role: models.RoleNurse}, PracticeIDs: []uint{hillside.ID}},
-			"another patient":             {User: models.User{Role: models.RolePatient}, Own: &oliver},
-			"a carer without a link":      {User: models.User{ID: carers[0].CarerID, Role: models.RoleCarer}},
+			"a nurse of another practice":  {User: models.User{ID: nurse.User.ID, Role: models.RoleNurse}, PracticeIDs: []uint{hillside.ID}},
+			"another patient":              {User: models.User{Role: models.RolePatient}, Own: &oliver},
+			"a carer without a link":       {User: models.User{ID: carers[0].CarerID, Role: models.RoleCarer}},
+			"a school shown another child": models.SharePrincipal(&models.Share{PatientID: oliver.ID}),
 		}
 		for who, stranger := range strangers {
 			for name, n := range lists(stranger) {
 				if n != 0 {
 					t.Errorf("%s finds %d of Amelia's %s", who, n, name)
 				}
+			}
+			if _, err := store.PeakFlowPlan(ctx, stranger, amelia); !errors.Is(err, models.ErrNotFound) {
+				t.Errorf("%s finding Amelia's peak flow plan: %v, want not found", who, err)
+			}
+			if _, err := store.PlanSummaryFor(ctx, stranger, amelia, plan.Plan.ID); !errors.Is(err, models.ErrNotFound) {
+				t.Errorf("%s finding Amelia's published plan: %v, want not found", who, err)
 			}
 			if _, err := store.PlanForPatient(ctx, stranger, amelia, plan.Plan.ID); !errors.Is(err, models.ErrNotFound) {
 				t.Errorf("%s finding Amelia's plan: %v, want not found", who, err)
@@ -226,6 +240,17 @@ func TestStoreMethodsReachNoPatientBeyondThePrincipal(t *testing.T) {
 		}
 		if reviews, err := store.Reviews(ctx, nurse, amelia); err != nil || len(reviews) != 1 {
 			t.Errorf("Amelia's reviews after strangers tried to add some: %d, %v; want 1", len(reviews), err)
+		}
+		// The school Amelia shared her emergency page with reads it, and
+		// may add nothing to her record.
+		school := models.SharePrincipal(share)
+		if passport, err := store.LoadPassport(ctx, school, amelia); err != nil || len(passport.Plans) == 0 || len(passport.Contacts) == 0 {
+			t.Errorf("the school reading Amelia's emergency page: %v, want her plans and contacts", err)
+		}
+		for name, write := range writes {
+			if err := write(school); !errors.Is(err, models.ErrNotFound) {
+				t.Errorf("the school %s for Amelia: %v, want not found", name, err)
+			}
 		}
 		if after := rowsWritten(t, db); !maps.Equal(after, written) {
 			t.Errorf("rows after strangers tried to add to Amelia's record: %v, want %v", after, written)

@@ -22,8 +22,8 @@ const (
 var ErrCannotAct = errors.New("view only")
 
 // PeakFlowPlan is the patient's plan that uses peak flow, if any.
-func (s *Store) PeakFlowPlan(ctx context.Context, patient *Patient) (*PlanSummary, error) {
-	plans, err := s.currentPlans(ctx, patient.ID)
+func (s *Store) PeakFlowPlan(ctx context.Context, principal *Principal, patient *Patient) (*PlanSummary, error) {
+	plans, err := s.currentPlans(ctx, principal, patient.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -160,8 +160,8 @@ func (s *Store) ReadingsSince(ctx context.Context, principal *Principal, patient
 
 // PlanSummaryFor finds one of a patient's plans with its latest published
 // version.
-func (s *Store) PlanSummaryFor(ctx context.Context, patient *Patient, planID uint) (*PlanSummary, error) {
-	plans, err := s.currentPlans(ctx, patient.ID)
+func (s *Store) PlanSummaryFor(ctx context.Context, principal *Principal, patient *Patient, planID uint) (*PlanSummary, error) {
+	plans, err := s.currentPlans(ctx, principal, patient.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -185,8 +185,8 @@ func (s *Store) CheckInQuestions(plan *ActionPlan) ([]CheckInQuestion, error) {
 
 // PlansWithCheckIn lists a patient's published plans whose template has
 // check-in questions.
-func (s *Store) PlansWithCheckIn(ctx context.Context, patient *Patient) ([]ActionPlan, error) {
-	plans, err := s.currentPlans(ctx, patient.ID)
+func (s *Store) PlansWithCheckIn(ctx context.Context, principal *Principal, patient *Patient) ([]ActionPlan, error) {
+	plans, err := s.currentPlans(ctx, principal, patient.ID)
 	if err != nil {
 		return nil, err
 	}

@@ -250,7 +250,7 @@ func (s *Store) ContactsOf(ctx context.Context, principal *Principal, patient *P
 func (s *Store) LoadRecord(ctx context.Context, principal *Principal, patient *Patient, readings, activity int) (*PatientRecord, error) {
 	var record PatientRecord
 	var err error
-	if record.Passport, err = s.LoadPassport(ctx, patient); err != nil {
+	if record.Passport, err = s.LoadPassport(ctx, principal, patient); err != nil {
 		return nil, err
 	}
 	if record.Plans, err = s.PlanStates(ctx, principal, patient); err != nil {

@@ -48,7 +48,7 @@ func TestOneAlertForRedReadingsOfOneUKDay(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		plan, err := store.PeakFlowPlan(t.Context(), amelia)
+		plan, err := store.PeakFlowPlan(t.Context(), reader, amelia)
 		if err != nil {
 			t.Fatal(err)
 		}
