@@ -68,7 +68,8 @@ const CaseloadCountLimit = 1000
 
 // CaseloadResult is one page of a caseload search. When more patients
 // match than CaseloadCountLimit, Total stops there, More is set, and the
-// pages go as far as Total.
+// pages go as far as Total; the red-zone and prescriptions filters are
+// always counted in full.
 type CaseloadResult struct {
 	Entries []CaseloadEntry
 	Total   int64
@@ -151,9 +152,15 @@ func (s *Store) Caseload(staffID uint, query CaseloadQuery, pageSize int) (Casel
 	}
 	// Each use below starts from the search as built so far.
 	q = q.Session(&gorm.Session{})
+	matching := q.Select("patients.id")
+	// The red-zone and prescriptions filters hold few patients and count
+	// them exactly: under a limit, the database would rather walk the
+	// practice's patients looking for them one by one.
+	if query.Filter != FilterRedZone && query.Filter != FilterPrescriptions {
+		matching = matching.Limit(CaseloadCountLimit + 1)
+	}
 	result := CaseloadResult{Page: max(query.Page, 1)}
-	if err := s.db.Table("(?) AS matching", q.Select("patients.id").Limit(CaseloadCountLimit+1)).
-		Count(&result.Total).Error; err != nil {
+	if err := s.db.Table("(?) AS matching", matching).Count(&result.Total).Error; err != nil {
 		return result, err
 	}
 	if result.Total > CaseloadCountLimit {
