@@ -4,6 +4,9 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
+
+	"healthpassport/models"
 )
 
 func TestCaseloadSearchWithoutJavaScript(t *testing.T) {
@@ -49,5 +52,22 @@ func TestCaseloadLiveSearchAnswersWithResultsOnly(t *testing.T) {
 		if r := b.do(req); !strings.Contains(r.body, "<html") {
 			t.Error("a boosted request got only the results")
 		}
+	})
+}
+
+// TestCaseloadSaysWhenThereAreMoreThanItCounts fills the nurse's practice
+// past the count's limit: the page says there are more, and pages no
+// further than the limit.
+func TestCaseloadSaysWhenThereAreMoreThanItCounts(t *testing.T) {
+	eachServer(t, func(t *testing.T, s *testServer) {
+		spec := models.PopulationSpec{Patients: models.CaseloadCountLimit, Practices: 1, Seed: 1, Today: time.Now()}
+		if _, err := s.store.BuildPopulation(spec, demoPassword); err != nil {
+			t.Fatal(err)
+		}
+		b := s.browser(t)
+		b.signIn("nurse")
+		r := b.get("/caseload?page=99")
+		mustStatus(t, r, http.StatusOK)
+		mustContain(t, r, "More than 1,000 patients found", "Patients, page 40 of 40")
 	})
 }

@@ -28,6 +28,7 @@ var all = []*gormigrate.Migration{
 	staffAccounts,
 	apiClients,
 	nhsLogin,
+	reviewDueIndex,
 }
 
 // Run brings the database up to the newest step.

@@ -30,7 +30,7 @@ func TestCaseloadSearchesThroughIndexes(t *testing.T) {
 			{models.CaseloadQuery{Search: "amelia jo"}, []string{names}},
 			{models.CaseloadQuery{Search: "999 100 12"}, []string{"idx_patients_nhs_number"}},
 			{models.CaseloadQuery{Search: "12/5/2014"}, []string{"idx_patients_date_of_birth"}},
-			{models.CaseloadQuery{Filter: models.FilterReviewDue}, []string{"idx_patients_next_review_on"}},
+			{models.CaseloadQuery{Filter: models.FilterReviewDue}, []string{"idx_patients_review_due", "idx_patients_next_review_on"}},
 			{models.CaseloadQuery{Filter: models.FilterRedZone}, []string{"idx_readings_red"}},
 			{models.CaseloadQuery{Filter: models.FilterPrescriptions}, []string{"idx_prescription_requests_open", "idx_prescription_requests_status"}},
 		} {
@@ -127,6 +127,36 @@ func TestCaseloadNameSearchFollowsChanges(t *testing.T) {
 			if names != 0 {
 				t.Errorf("%d names of removed patients are left behind", names)
 			}
+		}
+	})
+}
+
+// TestCaseloadCountStopsPastTheLimit lists a practice of more patients than
+// the caseload counts: it says there are more, pages as far as the limit,
+// and still counts a filter's fewer patients exactly.
+func TestCaseloadCountStopsPastTheLimit(t *testing.T) {
+	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
+		store, _ := buildPopulation(t, db, models.PopulationSpec{Patients: models.CaseloadCountLimit + 1, Practices: 1, Seed: 1, Today: smallPopulation.Today})
+		nurse := user(t, store, "nurse")
+		result, err := store.Caseload(nurse.ID, models.CaseloadQuery{Page: 99}, 25)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !result.More || result.Total != models.CaseloadCountLimit || result.Pages != 40 || result.Page != 40 || len(result.Entries) != 25 {
+			t.Errorf("more %v, total %d, page %d of %d with %d patients; want more than 1,000 on page 40 of 40 with 25",
+				result.More, result.Total, result.Page, result.Pages, len(result.Entries))
+		}
+		var waiting int64
+		if err := db.Table("prescription_requests").Where("status IN ?", []string{models.RequestRequested, models.RequestApproved}).
+			Distinct("patient_id").Count(&waiting).Error; err != nil {
+			t.Fatal(err)
+		}
+		result, err = store.Caseload(nurse.ID, models.CaseloadQuery{Filter: models.FilterPrescriptions}, 25)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if result.More || result.Total != waiting || waiting == 0 {
+			t.Errorf("the prescriptions filter counted %d (more %v); %d patients are waiting", result.Total, result.More, waiting)
 		}
 	})
 }

@@ -60,10 +60,20 @@ type CaseloadQuery struct {
 	Page   int
 }
 
-// CaseloadResult is one page of a caseload search.
+// CaseloadCountLimit is as far as a caseload search counts. Past it an
+// exact number helps no one, and counting a whole practice of a hundred
+// thousand patients is what would make the page slow. The caseload page
+// writes the limit out in words.
+const CaseloadCountLimit = 1000
+
+// CaseloadResult is one page of a caseload search. When more patients
+// match than CaseloadCountLimit, Total stops there, More is set, and the
+// pages go as far as Total; the red-zone and prescriptions filters are
+// always counted in full.
 type CaseloadResult struct {
 	Entries []CaseloadEntry
 	Total   int64
+	More    bool
 	Page    int
 	Pages   int
 }
@@ -140,14 +150,31 @@ func (s *Store) Caseload(staffID uint, query CaseloadQuery, pageSize int) (Casel
 	case FilterPrescriptions:
 		q = q.Where("patients.id IN (?)", s.db.Model(&PrescriptionRequest{}).Select("prescription_requests.patient_id").Where(waiting))
 	}
+	// Each use below starts from the search as built so far.
+	q = q.Session(&gorm.Session{})
+	matching := q.Select("patients.id")
+	// The red-zone and prescriptions filters hold few patients and count
+	// them exactly: under a limit, the database would rather walk the
+	// practice's patients looking for them one by one.
+	if query.Filter != FilterRedZone && query.Filter != FilterPrescriptions {
+		matching = matching.Limit(CaseloadCountLimit + 1)
+	}
 	result := CaseloadResult{Page: max(query.Page, 1)}
-	if err := q.Count(&result.Total).Error; err != nil {
+	if err := s.db.Table("(?) AS matching", matching).Count(&result.Total).Error; err != nil {
 		return result, err
+	}
+	if result.Total > CaseloadCountLimit {
+		result.Total, result.More = CaseloadCountLimit, true
 	}
 	result.Pages = max(int((result.Total+int64(pageSize)-1)/int64(pageSize)), 1)
 	result.Page = min(result.Page, result.Pages)
 	order := "family_name, given_name, id"
-	if query.Sort == SortReview {
+	switch {
+	case query.Sort == SortReview && query.Filter == FilterReviewDue:
+		// Every patient due a review has a date, so patients come in this
+		// order straight from the index of migration 0021.
+		order = "next_review_on, " + order
+	case query.Sort == SortReview:
 		order = "CASE WHEN next_review_on IS NULL THEN 1 ELSE 0 END, next_review_on, " + order
 	}
 	// The page is chosen first and only its rows are looked up in users,

@@ -210,9 +210,9 @@ func CaseloadResults(q models.CaseloadQuery, result models.CaseloadResult, annou
 			return templ_7745c5c3_Err
 		}
 		var templ_7745c5c3_Var8 string
-		templ_7745c5c3_Var8, templ_7745c5c3_Err = templ.JoinStringErrs(resultCount(result.Total))
+		templ_7745c5c3_Var8, templ_7745c5c3_Err = templ.JoinStringErrs(resultCount(result))
 		if templ_7745c5c3_Err != nil {
-			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/caseload.templ`, Line: 69, Col: 69}
+			return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/caseload.templ`, Line: 69, Col: 63}
 		}
 		_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var8))
 		if templ_7745c5c3_Err != nil {
@@ -526,9 +526,9 @@ func CaseloadResults(q models.CaseloadQuery, result models.CaseloadResult, annou
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var27 string
-			templ_7745c5c3_Var27, templ_7745c5c3_Err = templ.JoinStringErrs(resultCount(result.Total))
+			templ_7745c5c3_Var27, templ_7745c5c3_Err = templ.JoinStringErrs(resultCount(result))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/caseload.templ`, Line: 131, Col: 75}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/caseload.templ`, Line: 131, Col: 69}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var27))
 			if templ_7745c5c3_Err != nil {
@@ -543,14 +543,17 @@ func CaseloadResults(q models.CaseloadQuery, result models.CaseloadResult, annou
 	})
 }
 
-func resultCount(n int64) string {
-	switch n {
+func resultCount(result models.CaseloadResult) string {
+	if result.More {
+		return "More than 1,000 patients found"
+	}
+	switch result.Total {
 	case 0:
 		return "No patients found"
 	case 1:
 		return "1 patient found"
 	}
-	return fmt.Sprintf("%d patients found", n)
+	return fmt.Sprintf("%d patients found", result.Total)
 }
 
 func ariaSort(sorted bool) string {
