@@ -37,16 +37,7 @@ func (h *Handler) activate(c *gin.Context) {
 		h.serverError(c, err)
 		return
 	}
-	if !h.accepted(c, attempt) {
-		return
-	}
-	ctx := c.Request.Context()
-	if err := h.sessions.RenewToken(ctx); err != nil {
-		h.serverError(c, err)
-		return
-	}
-	h.sessions.Put(ctx, sessionActivation, int(record.ID))
-	redirect(c, "/activate/account")
+	h.admit(c, attempt, sessionActivation, record.ID, "/activate/account")
 }
 
 // pendingActivation is the code this session has checked, and the first

@@ -55,15 +55,21 @@ func (h *Handler) readCodeAttempt(c *gin.Context, kind, missing, wrong, tooMany 
 	return a, true
 }
 
-// accepted notes that the code was right: its own count starts again, and
-// the address gets its guess back. It reports whether the request can go
-// on; if not, it has been answered.
-func (h *Handler) accepted(c *gin.Context, a *codeAttempt) bool {
+// admit lets a right code through: its own count starts again and the
+// address gets its guess back; the session, under a new token, holds what
+// the code opened (sessionKey: id), and the person goes on to next.
+func (h *Handler) admit(c *gin.Context, a *codeAttempt, sessionKey string, id uint, next string) {
 	if err := h.store.AttemptSucceeded(a.counters); err != nil {
 		h.serverError(c, err)
-		return false
+		return
 	}
-	return true
+	ctx := c.Request.Context()
+	if err := h.sessions.RenewToken(ctx); err != nil {
+		h.serverError(c, err)
+		return
+	}
+	h.sessions.Put(ctx, sessionKey, int(id))
+	redirect(c, next)
 }
 
 // refuse audits a wrong code, whose guess stays counted, and shows the form

@@ -128,16 +128,7 @@ func (h *Handler) openShared(c *gin.Context) {
 		h.serverError(c, err)
 		return
 	}
-	if !h.accepted(c, attempt) {
-		return
-	}
-	ctx := c.Request.Context()
-	if err := h.sessions.RenewToken(ctx); err != nil {
-		h.serverError(c, err)
-		return
-	}
-	h.sessions.Put(ctx, sessionShare, int(share.ID))
-	redirect(c, "/shared/view")
+	h.admit(c, attempt, sessionShare, share.ID, "/shared/view")
 }
 
 // sharedView shows the emergency page, and nothing else, for as long as

@@ -60,16 +60,7 @@ func (h *Handler) staffActivate(c *gin.Context) {
 		h.serverError(c, err)
 		return
 	}
-	if !h.accepted(c, attempt) {
-		return
-	}
-	ctx := c.Request.Context()
-	if err := h.sessions.RenewToken(ctx); err != nil {
-		h.serverError(c, err)
-		return
-	}
-	h.sessions.Put(ctx, sessionStaffActivation, int(record.ID))
-	redirect(c, "/activate/staff/account")
+	h.admit(c, attempt, sessionStaffActivation, record.ID, "/activate/staff/account")
 }
 
 // pendingStaffActivation is the code this session has checked and the

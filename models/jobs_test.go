@@ -72,16 +72,8 @@ func notifyJobs(t *testing.T, db *gorm.DB, state string) int64 {
 // ameliasAlert is a past alert of Amelia's, raised without a job.
 func ameliasAlert(t *testing.T, db *gorm.DB, store *models.Store) *models.Alert {
 	t.Helper()
-	patient := user(t, store, "patient")
-	reader := principal(t, store, "patient")
-	amelia, err := store.PatientFor(t.Context(), reader, "demoamelia0000001")
-	if err != nil {
-		t.Fatal(err)
-	}
-	plan, err := store.PeakFlowPlan(t.Context(), reader, amelia)
-	if err != nil {
-		t.Fatal(err)
-	}
+	reader, amelia, plan := ameliasPeakFlow(t, store)
+	patient := reader.User
 	reading, err := store.RecordPeakFlow(t.Context(), reader, models.Actor{UserID: patient.ID, Role: models.RolePatient}, amelia, plan, plan.Content.PeakFlow.AmberBelow)
 	if err != nil {
 		t.Fatal(err)
@@ -100,16 +92,8 @@ func TestRedZoneAlertTellsTheClinicOnce(t *testing.T) {
 	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
 		store := demoStore(t, db)
 		startJobQueue(t, store)
-		patient := user(t, store, "patient")
-		reader := principal(t, store, "patient")
-		amelia, err := store.PatientFor(t.Context(), reader, "demoamelia0000001")
-		if err != nil {
-			t.Fatal(err)
-		}
-		plan, err := store.PeakFlowPlan(t.Context(), reader, amelia)
-		if err != nil {
-			t.Fatal(err)
-		}
+		reader, amelia, plan := ameliasPeakFlow(t, store)
+		patient := reader.User
 		actor := models.Actor{UserID: patient.ID, Role: models.RolePatient}
 		for range 2 {
 			if _, err := store.RecordPeakFlow(t.Context(), reader, actor, amelia, plan, plan.Content.PeakFlow.RedBelow-10); err != nil {
@@ -236,16 +220,8 @@ func TestJobQueueLeavesRoomForRequests(t *testing.T) {
 	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
 		store := demoStore(t, db)
 		startJobQueue(t, store)
-		patient := user(t, store, "patient")
-		reader := principal(t, store, "patient")
-		amelia, err := store.PatientFor(t.Context(), reader, "demoamelia0000001")
-		if err != nil {
-			t.Fatal(err)
-		}
-		plan, err := store.PeakFlowPlan(t.Context(), reader, amelia)
-		if err != nil {
-			t.Fatal(err)
-		}
+		reader, amelia, plan := ameliasPeakFlow(t, store)
+		patient := reader.User
 		actor := models.Actor{UserID: patient.ID, Role: models.RolePatient}
 		const readings = 40
 		start := make(chan struct{})

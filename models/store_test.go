@@ -38,6 +38,22 @@ func user(t *testing.T, store *models.Store, username string) *models.User {
 
 // principal signs a demo account in on a new device and loads them as the
 // service does for each request.
+// ameliasPeakFlow is Amelia signed in, her record and her peak flow plan,
+// ready for readings.
+func ameliasPeakFlow(t *testing.T, store *models.Store) (*models.Principal, *models.Patient, *models.PlanSummary) {
+	t.Helper()
+	reader := principal(t, store, "patient")
+	amelia, err := store.PatientFor(t.Context(), reader, "demoamelia0000001")
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := store.PeakFlowPlan(t.Context(), reader, amelia)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return reader, amelia, plan
+}
+
 func principal(t *testing.T, store *models.Store, username string) *models.Principal {
 	t.Helper()
 	token := models.RandomToken(32)

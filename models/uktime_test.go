@@ -42,16 +42,8 @@ func TestUKDayAcrossSummerTime(t *testing.T) {
 func TestOneAlertForRedReadingsOfOneUKDay(t *testing.T) {
 	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
 		store := demoStore(t, db)
-		patient := user(t, store, "patient")
-		reader := principal(t, store, "patient")
-		amelia, err := store.PatientFor(t.Context(), reader, "demoamelia0000001")
-		if err != nil {
-			t.Fatal(err)
-		}
-		plan, err := store.PeakFlowPlan(t.Context(), reader, amelia)
-		if err != nil {
-			t.Fatal(err)
-		}
+		reader, amelia, plan := ameliasPeakFlow(t, store)
+		patient := reader.User
 		actor := models.Actor{UserID: patient.ID, Role: models.RolePatient}
 		red := plan.Content.PeakFlow.RedBelow - 10
 		for _, at := range []time.Time{
