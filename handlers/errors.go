@@ -63,10 +63,26 @@ func SessionError(w http.ResponseWriter, r *http.Request, err error) {
 }
 
 // serverError logs what went wrong and tells the person without detail.
+// A change refused because the patient's practice is closed reaches here
+// from whichever page tried it, and is answered as what it is.
 func (h *Handler) serverError(c *gin.Context, err error) {
+	if errors.Is(err, models.ErrPracticeClosed) {
+		h.practiceClosed(c)
+		return
+	}
 	slog.Error("request failed", "error", err, "path", c.Request.URL.Path, "request_id", c.GetHeader("X-Request-Id"))
 	render(c, http.StatusInternalServerError, views.ErrorPage(h.page(c, "Sorry, there is a problem with the service", nil),
 		"Sorry, there is a problem with the service", serviceProblem))
+	c.Abort()
+}
+
+// practiceClosed answers a change to the record of a patient whose
+// practice is closed: the record is kept to read, and nothing changes.
+func (h *Handler) practiceClosed(c *gin.Context) {
+	title := "This practice is closed"
+	render(c, http.StatusConflict, views.ErrorPage(h.page(c, title, nil), title,
+		[]string{"Records of a closed practice can be read but not changed, so nothing was saved.",
+			"An administrator can move the patient to an open practice. Then their record can be changed again."}))
 	c.Abort()
 }
 

@@ -89,6 +89,7 @@ func (h *Handler) Routes(r *gin.Engine) {
 	readers.GET("/shares", h.shares)
 	readers.GET("/prescriptions", h.prescriptions)
 	actors := readers.Group("", h.requireAct)
+	actors.GET("/seen", h.passportSeen)
 	actors.GET("/readings/peak-flow", h.peakFlowForm)
 	actors.POST("/readings/peak-flow", h.recordPeakFlow)
 	actors.GET("/readings/symptoms", h.symptomsForm)
@@ -151,6 +152,19 @@ func (h *Handler) Routes(r *gin.Engine) {
 	member.GET("/activation-letter", h.staffLetter)
 	member.POST("/activation-code", h.newStaffCode)
 	member.POST("/devices/:device/sign-out", h.signOutStaffDevice)
+	member.POST("/devices/sign-out", h.signOutStaffEverywhere)
+	member.POST("/unlock", h.unlockStaff)
+	// An organisation's pages load it among the administrator's once.
+	organisations := r.Group("/organisations", h.requireRole(models.RoleAdmin))
+	organisations.GET("", h.organisations)
+	organisations.GET("/new", h.newOrganisationForm)
+	organisations.POST("/new", h.createOrganisation)
+	organisation := organisations.Group("/:id", h.loadOrganisation)
+	organisation.GET("", h.organisation)
+	organisation.POST("/name", h.renameOrganisation)
+	organisation.GET("/close", h.confirmCloseOrganisation)
+	organisation.POST("/close", h.closeOrganisation)
+	organisation.POST("/move", h.movePatients)
 	r.GET("/dashboard", h.requireRole(models.RoleCommissioner), h.dashboard)
 }
 

@@ -22,7 +22,7 @@ var routeParam = regexp.MustCompile(`([^/]*)/:([a-z]+)`)
 
 // TestEveryRouteWithARecordInItsPathRefusesStrangers walks the router's own
 // list of routes: every route whose path names a record (a patient, plan,
-// reading, share, carer, request, alert, device or member of staff) refuses a stranger of
+// reading, share, carer, request, alert, device, member of staff or organisation) refuses a stranger of
 // each role and sends an anonymous visitor to sign in, whatever its method,
 // with a good anti-forgery token and submission key so that only access
 // decides. A new route is walked without being added here; one whose path
@@ -70,7 +70,8 @@ func TestEveryRouteWithARecordInItsPathRefusesStrangers(t *testing.T) {
 		farNurse := s.addUser(t, "far-nurse", models.RoleNurse, nil)
 		s.db.Create(&models.Membership{UserID: farNurse.ID, OrganisationID: otherICB.ID})
 		ids := map[string]uint{"plan": plan.ID, "reading": reading.ID, "share": share.ID, "link": link.ID,
-			"devices": device.ID, "device": device.ID, "prescriptions": request.ID, "alerts": alert.ID, "staff": farNurse.ID}
+			"devices": device.ID, "device": device.ID, "prescriptions": request.ID, "alerts": alert.ID, "staff": farNurse.ID,
+			"organisations": otherICB.ID}
 		for name, id := range ids {
 			if id == 0 {
 				t.Fatalf("the demo has no %s of Amelia's to aim at", name)

@@ -172,10 +172,17 @@ func (h *Handler) showStaffMember(c *gin.Context, status int, member *models.Sta
 		form.Values["role"] = string(member.Role)
 		form.Values["organisations"] = joinIDs(organisationIDs(member.Organisations))
 	}
+	throttled := false
+	if member.Activated {
+		if throttled, err = h.store.AccountThrottled(member.Username); err != nil {
+			h.serverError(c, err)
+			return
+		}
+	}
 	organisations := c.MustGet(contextOrganisations).([]models.Organisation)
 	page := h.page(c, member.DisplayName, form)
 	render(c, status, views.StaffMemberPage(page, views.StaffDetails{Member: member, Devices: devices,
-		Organisations: organisations, Own: member.ID == currentUser(c).ID}))
+		Organisations: organisations, Own: member.ID == currentUser(c).ID, Throttled: throttled}))
 }
 
 func joinIDs(ids []uint) string {
@@ -279,5 +286,27 @@ func (h *Handler) signOutStaffDevice(c *gin.Context) {
 		return
 	}
 	h.flash(c, member.DisplayName+" is signed out on that device")
+	redirect(c, staffPath(member))
+}
+
+func (h *Handler) signOutStaffEverywhere(c *gin.Context) {
+	member := staffMemberOf(c)
+	if _, err := h.store.SignOutStaffEverywhere(actor(c), member.ID); err != nil {
+		h.serverError(c, err)
+		return
+	}
+	h.flash(c, member.DisplayName+" is signed out on every device")
+	redirect(c, staffPath(member))
+}
+
+// unlockStaff lets a member of staff whose sign-ins are throttled after
+// too many wrong passwords sign in again at once.
+func (h *Handler) unlockStaff(c *gin.Context) {
+	member := staffMemberOf(c)
+	if err := h.store.UnlockAccount(actor(c), &member.User); err != nil {
+		h.serverError(c, err)
+		return
+	}
+	h.flash(c, member.DisplayName+" can sign in again")
 	redirect(c, staffPath(member))
 }

@@ -49,6 +49,11 @@ type AttemptCounter struct {
 	Key      string `gorm:"primaryKey"`
 	Used     int
 	ResetsAt time.Time
+	// Account is the hashed username of the account the count is against,
+	// or empty for counts against an address or a code alone, so that an
+	// administrator can unlock an account without knowing where the
+	// guesses came from.
+	Account string
 }
 
 // Counter is one count an attempt is made against.
@@ -59,7 +64,11 @@ type Counter struct {
 	// account's or the code's own); the others only count failures, so a
 	// success just gives its attempt back.
 	clearedBySuccess bool
+	account          string // the hashed username the count is against, if any
 }
+
+// accountKey is how counters name the account they count against.
+func accountKey(username string) string { return counterKey(AttemptSignIn, "whose", username) }
 
 // counterKey names a count without keeping what it counts: usernames and
 // addresses come from the request and may hold anything, so only a hash of
@@ -72,13 +81,14 @@ func counterKey(parts ...string) string {
 // SignInCounters are the counts a sign-in is made against. device is the
 // nonce of a device cookie that names this username, or empty.
 func SignInCounters(username, ip, device string) []Counter {
+	account := accountKey(username)
 	if device != "" {
-		return []Counter{{key: counterKey(AttemptSignIn, "device", username, device), limit: LimitPerDevice, clearedBySuccess: true}}
+		return []Counter{{key: counterKey(AttemptSignIn, "device", username, device), limit: LimitPerDevice, clearedBySuccess: true, account: account}}
 	}
 	return []Counter{
-		{key: counterKey(AttemptSignIn, "account-address", username, ip), limit: LimitPerAccountAddress, clearedBySuccess: true},
+		{key: counterKey(AttemptSignIn, "account-address", username, ip), limit: LimitPerAccountAddress, clearedBySuccess: true, account: account},
 		{key: counterKey(AttemptSignIn, "address", ip), limit: LimitPerAddress},
-		{key: counterKey(AttemptSignIn, "account", username), limit: LimitPerAccount},
+		{key: counterKey(AttemptSignIn, "account", username), limit: LimitPerAccount, account: account},
 	}
 }
 
@@ -137,7 +147,7 @@ func takeAttempt(tx *gorm.DB, counter Counter, now time.Time) (bool, error) {
 		},
 		Where: clause.Where{Exprs: []clause.Expression{clause.Or(
 			clause.Expr{SQL: "attempt_counters.used < ?", Vars: []any{counter.limit.Max}}, over)}},
-	}).Create(&AttemptCounter{Key: counter.key, Used: 1, ResetsAt: now.Add(counter.limit.Window)})
+	}).Create(&AttemptCounter{Key: counter.key, Used: 1, ResetsAt: now.Add(counter.limit.Window), Account: counter.account})
 	return write.RowsAffected == 1, write.Error
 }
 
@@ -175,4 +185,28 @@ func (s *Store) giveBack(counter Counter) error {
 // that is missing starts again just as one whose window is over does.
 func (s *Store) ForgetFinishedCounters() error {
 	return s.db.Where("resets_at <= ?", s.now()).Delete(&AttemptCounter{}).Error
+}
+
+// AccountThrottled reports whether sign-ins to an account are being
+// refused for too many wrong passwords: from some address or device, or
+// from everywhere.
+func (s *Store) AccountThrottled(username string) (bool, error) {
+	var throttled int64
+	err := s.db.Model(&AttemptCounter{}).Where("account = ? AND resets_at > ? AND used >= ?",
+		accountKey(NormaliseUsername(username)), s.now(), min(LimitPerAccountAddress.Max, LimitPerDevice.Max)).
+		Count(&throttled).Error
+	return throttled > 0, err
+}
+
+// UnlockAccount starts again every count of sign-in attempts against an
+// account, wherever the attempts came from, so its owner can sign in at
+// once. Counts against an address alone stay: they are not the account's.
+func (s *Store) UnlockAccount(actor Actor, user *User) error {
+	return s.db.Transaction(func(tx *gorm.DB) error {
+		if err := tx.Model(&AttemptCounter{}).Where("account = ?", accountKey(NormaliseUsername(user.Username))).
+			Update("used", 0).Error; err != nil {
+			return err
+		}
+		return s.audit(tx, actor, AuditEntry{Action: AuditAccountUnlocked, TargetType: "user", TargetID: uintString(user.ID)})
+	})
 }

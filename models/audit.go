@@ -69,6 +69,12 @@ const (
 	AuditNHSLoginUnlinked      = "nhs-login.unlinked"
 	AuditNHSLoginRefused       = "nhs-login.refused"
 	AuditNHSLoginFailed        = "nhs-login.failed"
+	AuditOrganisationCreated   = "organisation.created"
+	AuditOrganisationRenamed   = "organisation.renamed"
+	AuditOrganisationClosed    = "organisation.closed"
+	AuditPatientMoved          = "patient.moved"
+	AuditAccountUnlocked       = "account.unlocked"
+	AuditStaffSignedOut        = "staff.signed-out-everywhere"
 )
 
 // auditWording says what each action was, as a person reads it in the
@@ -120,6 +126,12 @@ var auditWording = map[string]string{
 	AuditNHSLoginUnlinked:      "NHS login unlinked",
 	AuditNHSLoginRefused:       "NHS login refused: no patient with that NHS number and date of birth",
 	AuditNHSLoginFailed:        "NHS login sign in failed: its answer could not be trusted",
+	AuditOrganisationCreated:   "Practice or clinic added",
+	AuditOrganisationRenamed:   "Organisation renamed",
+	AuditOrganisationClosed:    "Practice or clinic closed",
+	AuditPatientMoved:          "Patient moved to another practice",
+	AuditAccountUnlocked:       "Account unlocked after too many sign in tries",
+	AuditStaffSignedOut:        "Member of staff signed out on every device",
 }
 
 // AuditWording says what an action was in plain English. An action with

@@ -22,7 +22,7 @@ func (s *Store) Uptake(ctx context.Context, staffID uint, filter OutcomeFilter, 
 		Select("organisations.id AS practice_id, organisations.name AS practice_name, COUNT(patients.id) AS registered, COUNT(users.id) AS activated").
 		Joins("LEFT JOIN patients ON patients.practice_id = organisations.id AND patients.id IN (?)", s.outcomePopulation(ctx, staffID, filter, now)).
 		Joins("LEFT JOIN users ON users.patient_id = patients.id").
-		Where("organisations.kind = ? AND (organisations.id IN (?) OR organisations.parent_id IN (?))", OrganisationPractice, memberships, memberships).
+		Where("organisations.kind IN ? AND (organisations.id IN (?) OR organisations.parent_id IN (?))", CareKinds, memberships, memberships).
 		Group("organisations.id, organisations.name").Order("organisations.name").Scan(&rows).Error
 	return rows, err
 }

@@ -23,10 +23,12 @@ func (r Role) IsStaff() bool {
 	return r == RoleNurse || r == RoleAdmin || r == RoleCommissioner || r == RoleSafetyOfficer
 }
 
-// Organisation kinds: an integrated care board and the practices it commissions.
+// Organisation kinds: an integrated care board, the GP practices it
+// commissions, and its clinics that are not GP practices.
 const (
 	OrganisationICB      = "icb"
 	OrganisationPractice = "practice"
+	OrganisationClinic   = "clinic"
 )
 
 type Organisation struct {
@@ -36,6 +38,9 @@ type Organisation struct {
 	ODSCode   string
 	ParentID  *uint
 	CreatedAt time.Time
+	// ClosedAt is when a practice or clinic closed: its records can be
+	// read but not changed, and its patients moved to an open one.
+	ClosedAt *time.Time
 }
 
 type User struct {

@@ -151,7 +151,7 @@ func (s *Store) Outcomes(ctx context.Context, staffID uint, filter OutcomeFilter
 func (s *Store) outcomePopulation(ctx context.Context, staffID uint, filter OutcomeFilter, now time.Time) *gorm.DB {
 	memberships := s.db.Model(&Membership{}).Select("organisation_id").Where("user_id = ?", staffID)
 	practices := s.db.Model(&Organisation{}).Select("id").
-		Where("kind = ? AND (id IN (?) OR parent_id IN (?))", OrganisationPractice, memberships, memberships)
+		Where("kind IN ? AND (id IN (?) OR parent_id IN (?))", CareKinds, memberships, memberships)
 	q := s.db.WithContext(ctx).Model(&Patient{}).Select("patients.id").Where("patients.practice_id IN (?)", practices)
 	if filter.PracticeID != 0 {
 		q = q.Where("patients.practice_id = ?", filter.PracticeID)

@@ -240,6 +240,14 @@ func (s *Store) RegisterPatient(actor Actor, p NewPatient) (*Patient, string, er
 		if works == 0 {
 			return ErrNotFound
 		}
+		// Held open until the patient is added: closing it waits.
+		hold := tx.Model(&Organisation{}).Where("id = ? AND closed_at IS NULL", p.PracticeID).UpdateColumn("name", gorm.Expr("name"))
+		if hold.Error != nil {
+			return hold.Error
+		}
+		if hold.RowsAffected != 1 {
+			return ErrPracticeClosed
+		}
 		if err := tx.Create(&patient).Error; err != nil {
 			// The NHS number is unique; the reference is random and long
 			// enough never to repeat.

@@ -137,9 +137,23 @@ func (p *Principal) mayRead(column string) clause.Expr {
 	return p.reach(column, false)
 }
 
-// mayAct is mayRead narrowed to the patients the principal may act for:
-// a carer's "view only" links are left out.
+// mayAct is mayRead narrowed to the patients the principal may change
+// the records of: a carer's "view only" links are left out, and so is
+// every patient of a closed practice, whose records are kept to read.
+// column must name its table: the condition has tables of its own.
 func (p *Principal) mayAct(column string) clause.Expr {
+	return gorm.Expr("(?) AND NOT EXISTS (SELECT 1 FROM patients closed_patients JOIN organisations closed_practices"+
+		" ON closed_practices.id = closed_patients.practice_id"+
+		" WHERE closed_patients.id = "+column+" AND closed_practices.closed_at IS NOT NULL)", p.reach(column, true))
+}
+
+// mayOversee is the condition that a column names a patient whose
+// passport, and what happened to it, the principal may see in full: their
+// own, or one they care for with "view and act" permission.
+func (p *Principal) mayOversee(column string) clause.Expr {
+	if p.User.Role != RolePatient && p.User.Role != RoleCarer {
+		return gorm.Expr("1 = 0")
+	}
 	return p.reach(column, true)
 }
 
@@ -188,13 +202,30 @@ func (p *Principal) practiceIDs() []uint {
 // written for a patient passed by mistake. Touching the row also holds it
 // until the transaction ends.
 func claimPatient(tx *gorm.DB, principal *Principal, patientID uint) error {
-	update := tx.Model(&Patient{}).Where("id = ?", patientID).Where(principal.mayAct("id")).
+	update := tx.Model(&Patient{}).Where("id = ?", patientID).Where(principal.mayAct("patients.id")).
 		UpdateColumn("updated_at", gorm.Expr("updated_at"))
 	if update.Error != nil {
 		return update.Error
 	}
 	if update.RowsAffected != 1 {
-		return ErrNotFound
+		return refusal(tx, principal, patientID)
 	}
 	return nil
+}
+
+// refusal says why a change scoped by mayAct changed nothing: the
+// patient's practice is closed, or the principal may not act for them (or
+// there is no such row).
+func refusal(tx *gorm.DB, principal *Principal, patientID uint) error {
+	var closed int64
+	err := tx.Model(&Patient{}).Joins("JOIN organisations ON organisations.id = patients.practice_id").
+		Where("patients.id = ? AND organisations.closed_at IS NOT NULL", patientID).Where(principal.mayRead("patients.id")).
+		Count(&closed).Error
+	if err != nil {
+		return err
+	}
+	if closed > 0 {
+		return ErrPracticeClosed
+	}
+	return ErrNotFound
 }

@@ -64,7 +64,7 @@ func (s *Store) DecidePrescription(ctx context.Context, principal *Principal, ac
 	var request PrescriptionRequest
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		update := tx.Model(&PrescriptionRequest{}).Where("id = ? AND status = ?", requestID, from).
-			Where(principal.mayAct("patient_id")).
+			Where(principal.mayAct("prescription_requests.patient_id")).
 			Updates(map[string]any{"status": to, "reason": strings.TrimSpace(reason), "decided_by_id": actor.UserID, "updated_at": s.now()})
 		if update.Error != nil {
 			return update.Error
@@ -73,7 +73,7 @@ func (s *Store) DecidePrescription(ctx context.Context, principal *Principal, ac
 			return notFound(err)
 		}
 		if update.RowsAffected != 1 {
-			return ErrWrongStatus
+			return wrongStatusOrClosed(tx, principal, request.PatientID)
 		}
 		return s.audit(tx, actor, AuditEntry{Action: action, PatientID: &request.PatientID,
 			TargetType: "prescription-request", TargetID: uintString(request.ID), Detail: request.Medicine})
@@ -109,7 +109,7 @@ func (s *Store) AlertQueue(ctx context.Context, principal *Principal) ([]AlertQu
 // update is scoped by the principal and the alert's status.
 func (s *Store) AcknowledgeAlert(ctx context.Context, principal *Principal, actor Actor, alertID uint, note string) error {
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		update := tx.Model(&Alert{}).Where("id = ? AND status = ?", alertID, AlertOpen).Where(principal.mayAct("patient_id")).
+		update := tx.Model(&Alert{}).Where("id = ? AND status = ?", alertID, AlertOpen).Where(principal.mayAct("alerts.patient_id")).
 			Updates(map[string]any{"status": AlertAcknowledged, "note": strings.TrimSpace(note), "acknowledged_by_id": actor.UserID, "acknowledged_at": s.now()})
 		if update.Error != nil {
 			return update.Error
@@ -119,11 +119,21 @@ func (s *Store) AcknowledgeAlert(ctx context.Context, principal *Principal, acto
 			return notFound(err)
 		}
 		if update.RowsAffected != 1 {
-			return ErrWrongStatus
+			return wrongStatusOrClosed(tx, principal, alert.PatientID)
 		}
 		return s.audit(tx, actor, AuditEntry{Action: AuditAlertAcknowledged, PatientID: &alert.PatientID,
 			TargetType: "alert", TargetID: uintString(alert.ID)})
 	})
+}
+
+// wrongStatusOrClosed says why a decision on a request or alert the
+// principal can read changed nothing: the patient's practice is closed,
+// or someone dealt with it first.
+func wrongStatusOrClosed(tx *gorm.DB, principal *Principal, patientID uint) error {
+	if err := refusal(tx, principal, patientID); !errors.Is(err, ErrNotFound) {
+		return err
+	}
+	return ErrWrongStatus
 }
 
 func uintString(n uint) string { return strconv.FormatUint(uint64(n), 10) }

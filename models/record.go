@@ -113,12 +113,12 @@ func (s *Store) RecordReview(ctx context.Context, principal *Principal, actor Ac
 // updatePatient changes one of the principal's patients, or answers not
 // found, rolling back whatever the transaction did first.
 func updatePatient(tx *gorm.DB, principal *Principal, patient *Patient, changes map[string]any) error {
-	update := tx.Model(&Patient{}).Where("id = ?", patient.ID).Where(principal.mayAct("id")).Updates(changes)
+	update := tx.Model(&Patient{}).Where("id = ?", patient.ID).Where(principal.mayAct("patients.id")).Updates(changes)
 	if update.Error != nil {
 		return update.Error
 	}
 	if update.RowsAffected != 1 {
-		return ErrNotFound
+		return refusal(tx, principal, patient.ID)
 	}
 	return nil
 }
@@ -215,13 +215,13 @@ func (s *Store) NewCarerCode(ctx context.Context, principal *Principal, actor Ac
 func (s *Store) RevokeCarer(ctx context.Context, principal *Principal, actor Actor, patient *Patient, linkID uint) error {
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		update := tx.Model(&CarerLink{}).Where("id = ? AND patient_id = ? AND revoked_at IS NULL", linkID, patient.ID).
-			Where(principal.mayAct("patient_id")).
+			Where(principal.mayAct("carer_links.patient_id")).
 			Update("revoked_at", s.now())
 		if update.Error != nil {
 			return update.Error
 		}
 		if update.RowsAffected != 1 {
-			return ErrNotFound
+			return refusal(tx, principal, patient.ID)
 		}
 		return s.audit(tx, actor, AuditEntry{Action: AuditCarerRevoked, PatientID: &patient.ID, TargetType: "carer-link", TargetID: uintString(linkID)})
 	})

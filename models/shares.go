@@ -59,12 +59,12 @@ func (s *Store) ActiveShares(ctx context.Context, principal *Principal, patient 
 func (s *Store) RevokeShare(ctx context.Context, principal *Principal, actor Actor, patient *Patient, shareID uint) error {
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		update := tx.Model(&Share{}).Where("id = ? AND patient_id = ? AND revoked_at IS NULL", shareID, patient.ID).
-			Where(principal.mayAct("patient_id")).Update("revoked_at", s.now())
+			Where(principal.mayAct("shares.patient_id")).Update("revoked_at", s.now())
 		if update.Error != nil {
 			return update.Error
 		}
 		if update.RowsAffected != 1 {
-			return ErrNotFound
+			return refusal(tx, principal, patient.ID)
 		}
 		return s.audit(tx, actor, AuditEntry{Action: AuditShareRevoked, PatientID: &patient.ID, OnBehalfOf: onBehalf(actor, patient),
 			TargetType: "share", TargetID: uintString(shareID)})

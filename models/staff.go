@@ -348,6 +348,19 @@ func (s *Store) SignOutStaffDevice(actor Actor, userID, deviceID uint) error {
 	})
 }
 
+// SignOutStaffEverywhere ends every session of a member of staff at once.
+func (s *Store) SignOutStaffEverywhere(actor Actor, userID uint) (int64, error) {
+	var ended int64
+	err := s.db.Transaction(func(tx *gorm.DB) error {
+		var err error
+		if ended, err = endSessions(tx, "user_id = ?", userID); err != nil {
+			return err
+		}
+		return s.audit(tx, actor, AuditEntry{Action: AuditStaffSignedOut, TargetType: "user", TargetID: uintString(userID)})
+	})
+	return ended, err
+}
+
 // CreateAdministrator invites an administrator of an ICB, adding the ICB
 // if the database does not have one with its ODS code yet: how an ICB
 // sets itself up from an empty database, before anyone can sign in.

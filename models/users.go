@@ -33,12 +33,12 @@ func (s *Store) OrganisationsOf(userID uint) ([]Organisation, error) {
 	return organisations, err
 }
 
-// PracticesOf lists the practices a staff member can see patients of: the
-// practices they work at, and for ICB staff every practice of their ICB.
+// PracticesOf lists the practices and clinics a staff member can see
+// patients of: those they work at, and for ICB staff every one of their ICB.
 func (s *Store) PracticesOf(userID uint) ([]Organisation, error) {
 	memberships := s.db.Model(&Membership{}).Select("organisation_id").Where("user_id = ?", userID)
 	var practices []Organisation
-	err := s.db.Where("kind = ? AND (id IN (?) OR parent_id IN (?))", OrganisationPractice, memberships, memberships).
+	err := s.db.Where("kind IN ? AND (id IN (?) OR parent_id IN (?))", CareKinds, memberships, memberships).
 		Order("name").Find(&practices).Error
 	return practices, err
 }

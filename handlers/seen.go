@@ -1,0 +1,27 @@
+package handlers
+
+import (
+	"net/http"
+	"strconv"
+
+	"healthpassport/views"
+
+	"github.com/gin-gonic/gin"
+)
+
+const passportHistoryPageSize = 20
+
+// passportSeen shows a patient, or a carer who acts for them, who has seen
+// the passport and what was changed, newest first, a page at a time.
+func (h *Handler) passportSeen(c *gin.Context) {
+	patient, principal := patientOf(c), principalOf(c)
+	before, _ := strconv.ParseUint(c.Query("before"), 10, 63)
+	events, more, err := h.store.PassportHistory(c.Request.Context(), principal, patient, uint(before), passportHistoryPageSize)
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	title := "Who has seen " + voiceOf(c).Whose() + " passport"
+	render(c, http.StatusOK, views.PassportSeenPage(h.page(c, title, nil),
+		views.PassportSeen{Patient: patient, Events: events, More: more, ReaderID: principal.User.ID}))
+}

@@ -1,0 +1,122 @@
+package models
+
+import (
+	"context"
+	"strings"
+)
+
+// PassportEvent is one thing that happened to a passport as its owner, or
+// a carer who acts for them, reads it: who did what and when, with where
+// a member of staff works.
+type PassportEvent struct {
+	AuditEvent
+	ActorName         string // empty when no one was signed in
+	ActorOrganisation string // where a member of staff works, the patient's practice first
+}
+
+// readActions are the entries of someone reading rather than changing a
+// passport: a person's own reads are left out of what they are shown.
+var readActions = []string{AuditPassportViewed, AuditPatientViewed, AuditShareViewed}
+
+// PassportHistory lists a page of what happened to a patient's passport,
+// newest first: every access by staff, carers, schools and connected
+// systems, and every change. The reader's own reads are left out (a
+// patient's are not even recorded). Only the patient, or a carer who may
+// act for them, finds anything: a page never shifts as entries are added,
+// as with the audit log. It reports whether older entries follow.
+func (s *Store) PassportHistory(ctx context.Context, principal *Principal, patient *Patient, before uint, limit int) ([]PassportEvent, bool, error) {
+	query := s.db.WithContext(ctx).Model(&AuditEvent{}).
+		Select(`audit_events.*, users.display_name AS actor_name,
+			(SELECT organisations.name FROM memberships JOIN organisations ON organisations.id = memberships.organisation_id
+			 WHERE memberships.user_id = audit_events.actor_id
+			 ORDER BY CASE WHEN organisations.id = ? THEN 0 ELSE 1 END, organisations.name LIMIT 1) AS actor_organisation`, patient.PracticeID).
+		Joins("LEFT JOIN users ON users.id = audit_events.actor_id").
+		Where("audit_events.patient_id = ?", patient.ID).Where(principal.mayOversee("audit_events.patient_id")).
+		Where("NOT (audit_events.actor_id = ? AND audit_events.action IN ?)", principal.User.ID, readActions)
+	if before != 0 {
+		query = query.Where("audit_events.id < ?", before)
+	}
+	var events []PassportEvent
+	err := query.Order("audit_events.id DESC").Limit(limit + 1).Scan(&events).Error
+	if len(events) > limit {
+		return events[:limit], true, err
+	}
+	return events, false, err
+}
+
+// passportDoings say what each action did to a passport, as its owner
+// reads it: {your} and {you} become "your" and "you", or, for a carer, the
+// patient's name.
+var passportDoings = map[string]string{
+	AuditPatientViewed:         "looked at {your} record",
+	AuditPassportViewed:        "looked at {your} passport",
+	AuditPatientCreated:        "registered {you} with Health Passport",
+	AuditPatientUpdated:        "changed {your} contact details",
+	AuditPatientMoved:          "moved {you} to another practice",
+	AuditActivationIssued:      "printed an activation letter",
+	AuditActivated:             "set up an account",
+	AuditPlanCreated:           "wrote an action plan",
+	AuditPlanSaved:             "changed {your} action plan",
+	AuditReviewRecorded:        "recorded a review",
+	AuditReadingRecorded:       "recorded a reading",
+	AuditAlertAcknowledged:     "dealt with a red zone alert",
+	AuditPrescriptionRequested: "asked for a repeat prescription",
+	AuditPrescriptionApproved:  "approved a repeat prescription",
+	AuditPrescriptionRejected:  "turned down a repeat prescription",
+	AuditPrescriptionReady:     "made a repeat prescription ready to collect",
+	AuditCarerLinked:           "added a carer",
+	AuditCarerInvited:          "invited a carer",
+	AuditCarerRevoked:          "removed a carer",
+	AuditShareCreated:          "shared {your} emergency page",
+	AuditShareRevoked:          "stopped sharing {your} emergency page",
+	AuditShareUsed:             "opened {your} emergency page",
+	AuditShareViewed:           "looked at who {your} emergency page is shared with",
+	AuditAPIRead:               "read {your} record",
+	AuditAccessRefused:         "was refused access to {your} record",
+	AuditNHSLoginLinked:        "linked an NHS login",
+	AuditNHSLoginUnlinked:      "unlinked an NHS login",
+}
+
+// PassportWho says who did something, as the passport's reader reads it:
+// "You", "Jane Smith, nurse at Riverside Health Centre", "Sam Jones,
+// carer", "Riverside School, with the access code you shared".
+func (e PassportEvent) PassportWho(readerID uint) string {
+	switch {
+	case e.ActorID != nil && *e.ActorID == readerID:
+		return "You"
+	case e.Action == AuditShareUsed:
+		if e.Detail != "" {
+			return e.Detail + ", with a shared access code,"
+		}
+		return "Someone with a shared access code"
+	case Role(e.ActorRole) == RoleAPIClient:
+		// Its entries' detail starts with the system's name.
+		name, _, _ := strings.Cut(e.Detail, " (client ")
+		return "A connected system, " + name + ","
+	case e.ActorName == "":
+		return "Someone not signed in"
+	}
+	who := e.ActorName
+	if role := roleNames[Role(e.ActorRole)]; role != "" {
+		who += ", " + role
+		if Role(e.ActorRole).IsStaff() && e.ActorOrganisation != "" {
+			who += " at " + e.ActorOrganisation
+		}
+		who += ","
+	}
+	return who
+}
+
+// PassportDoing says what was done, about "your" passport for its owner or
+// about the patient's, by name, for a carer.
+func (e PassportEvent) PassportDoing(patientName string) string {
+	doing, ok := passportDoings[e.Action]
+	if !ok {
+		doing = strings.ToLower(AuditWording(e.Action)[:1]) + AuditWording(e.Action)[1:]
+	}
+	your, you := "your", "you"
+	if patientName != "" {
+		your, you = patientName+"'s", patientName
+	}
+	return strings.NewReplacer("{your}", your, "{you}", you).Replace(doing)
+}
