@@ -62,7 +62,7 @@ func TestHostileInputIsRefusedNeverAServerError(t *testing.T) {
 		}
 
 		browsers := map[string]*browser{"": s.browser(t)}
-		for _, user := range []string{"nurse", "patient", "carer"} {
+		for _, user := range []string{"nurse", "patient", "carer", "admin"} {
 			browsers[user] = s.browser(t)
 			browsers[user].signIn(user)
 		}
@@ -120,6 +120,8 @@ func TestHostileInputIsRefusedNeverAServerError(t *testing.T) {
 			{"patient", "/passport/" + ameliaRef + "/prescriptions", url.Values{"medicine": {fmt.Sprintf("%d:Salbutamol 100 micrograms", ameliaPlan.ID)}}},
 			{"carer", "/passport/" + ameliaRef + "/shares", url.Values{"recipient": {"Riverside School"}, "days": {"30"}}},
 			{"carer", "/feedback", url.Values{"score": {"5"}, "comment": {"Easy to use"}}},
+			{"admin", "/organisations/new", url.Values{"kind": {"clinic"}, "name": {"Valley Clinic"}, "ods-code": {"RJ122"}}},
+			{"admin", fmt.Sprintf("/organisations/%d/name", amelia.PracticeID), url.Values{"name": {"Riverside Health Centre"}}},
 			// Wrong passwords lock the account, so these come last.
 			{"patient", "/account/password", url.Values{"current-password": {demoPassword}, "new-password": {"orange bicycle lamp"}}},
 			{"", "/sign-in", url.Values{"username": {"patient"}, "password": {demoPassword}}},
@@ -168,6 +170,9 @@ func TestHostileInputIsRefusedNeverAServerError(t *testing.T) {
 			{"nurse", "GET", "/patients/" + oliverRef + "/plans/new?template=%00"},
 			{"nurse", "GET", "/patients/" + oliverRef + "/carers/18446744073709551615/letter"},
 			{"nurse", "POST", "/patients/" + oliverRef + "/carers/9223372036854775808/revoke"},
+			{"admin", "GET", "/organisations/18446744073709551616"},
+			{"admin", "POST", "/organisations/%00/close"},
+			{"admin", "POST", fmt.Sprintf("/organisations/%d/move", amelia.PracticeID)},
 			{"nurse", "GET", "/caseload?q=%00"},
 			{"nurse", "GET", "/caseload?q=%FF&sort=%01"},
 			{"nurse", "GET", "/caseload?page=99999999999999999999"},
