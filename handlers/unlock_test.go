@@ -1,0 +1,69 @@
+package handlers_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+
+	"healthpassport/models"
+)
+
+func TestAnAdministratorUnlocksAThrottledStaffAccount(t *testing.T) {
+	eachServer(t, func(t *testing.T, s *testServer) {
+		admin, nurse := s.browser(t), s.browser(t)
+		admin.signIn("admin")
+		for range models.LimitPerAccountAddress.Max {
+			nurse.post("/sign-in", url.Values{"username": {"nurse"}, "password": {"wrong password"}})
+		}
+		r := nurse.signIn("nurse")
+		mustStatus(t, r, http.StatusTooManyRequests)
+
+		id := s.user(t, "nurse").ID
+		page := fmt.Sprintf("/staff/%d", id)
+		mustContain(t, admin.get(page), "Blocked after too many wrong passwords", "Let them sign in again")
+
+		// Only an administrator unlocks, and no one unlocks themselves by it.
+		other := s.browser(t)
+		other.signIn("commissioner")
+		mustStatus(t, other.post(page+"/unlock", url.Values{}), http.StatusForbidden)
+		mustStatus(t, nurse.signIn("nurse"), http.StatusTooManyRequests)
+
+		r = admin.post(page+"/unlock", url.Values{})
+		mustContain(t, r, "Alex Morgan can sign in again")
+		if s.auditCount(models.AuditAccountUnlocked, strconv.Itoa(int(id))) != 1 {
+			t.Error("unlocking was not audited")
+		}
+		if r := nurse.signIn("nurse"); r.url != "/caseload" {
+			t.Fatalf("the unlocked nurse landed on %s (%d)", r.url, r.status)
+		}
+		if r := admin.get(page); r.status != http.StatusOK || strings.Contains(r.body, "Blocked after too many wrong passwords") {
+			t.Error("the account still shows as blocked")
+		}
+	})
+}
+
+func TestAnAdministratorSignsANurseOutOnEveryDevice(t *testing.T) {
+	eachServer(t, func(t *testing.T, s *testServer) {
+		admin, work, home := s.browser(t), s.browser(t), s.browser(t)
+		admin.signIn("admin")
+		work.signIn("nurse")
+		home.signIn("nurse")
+		nurse := s.user(t, "nurse")
+		page := fmt.Sprintf("/staff/%d", nurse.ID)
+		mustContain(t, admin.get(page), "Sign them out on every device")
+		r := admin.post(page+"/devices/sign-out", url.Values{})
+		mustContain(t, r, "Alex Morgan is signed out on every device", "They are not signed in anywhere")
+		for _, b := range []*browser{work, home} {
+			if r := b.get("/caseload"); r.url != "/sign-in" {
+				t.Errorf("a device signed out still reaches %s", r.url)
+			}
+		}
+		if s.auditCount(models.AuditStaffSignedOut, strconv.Itoa(int(nurse.ID))) != 1 {
+			t.Error("signing out everywhere was not audited")
+		}
+		mustStatus(t, admin.get("/staff"), http.StatusOK)
+	})
+}
