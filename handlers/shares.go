@@ -114,7 +114,7 @@ func (h *Handler) openShared(c *gin.Context) {
 	show := func(status int, form *views.Form) {
 		render(c, status, views.SharedFormPage(h.page(c, "See someone's emergency information", form)))
 	}
-	attempt, ok := h.readCodeAttempt(c, models.AttemptShare, "Enter the access code", "The access code or date of birth is not right",
+	attempt, ok := h.readCodeAttempt(c, models.AttemptShare, withDateOfBirth, "Enter the access code", "The access code or date of birth is not right",
 		"You have tried too many times. Wait 15 minutes and try again", show)
 	if !ok {
 		return

@@ -18,40 +18,18 @@ func (h *Handler) staffActivateForm(c *gin.Context) {
 }
 
 // staffActivate checks the code from an invited member of staff's letter
-// with their work email. A guess is reserved for the code and the address
-// before the code is checked, as for patients' codes.
+// with their work email, as a patient's code is checked with their date
+// of birth.
 func (h *Handler) staffActivate(c *gin.Context) {
 	show := func(status int, form *views.Form) {
 		render(c, status, views.StaffActivatePage(h.page(c, "Set up your staff account", form)))
 	}
-	attempt := &codeAttempt{form: views.NewForm(), show: show}
-	attempt.code = formValue(c, attempt.form, "code")
-	email := formValue(c, attempt.form, "email")
-	switch {
-	case attempt.code == "":
-		attempt.form.Add("code", "Enter your activation code")
-	case len(attempt.code) > 40:
-		attempt.form.Add("code", msgStaffActivationWrong)
-	}
-	if email == "" {
-		attempt.form.Add("email", "Enter your work email address")
-	}
-	if attempt.form.HasErrors() {
-		show(http.StatusUnprocessableEntity, attempt.form)
+	attempt, ok := h.readCodeAttempt(c, models.AttemptStaffActivation, withWorkEmail, "Enter your activation code", msgStaffActivationWrong,
+		"You have tried too many times. Wait 15 minutes and try again, or ask your administrator for help", show)
+	if !ok {
 		return
 	}
-	attempt.counters = models.CodeCounters(models.AttemptStaffActivation, attempt.code, c.ClientIP())
-	allowed, err := h.store.ReserveAttempt(attempt.counters)
-	if err != nil {
-		h.serverError(c, err)
-		return
-	}
-	if !allowed {
-		attempt.form.Add("code", "You have tried too many times. Wait 15 minutes and try again, or ask your administrator for help")
-		show(http.StatusTooManyRequests, attempt.form)
-		return
-	}
-	record, err := h.store.CheckStaffActivation(attempt.code, email)
+	record, err := h.store.CheckStaffActivation(attempt.code, attempt.email)
 	if errors.Is(err, models.ErrStaffActivation) {
 		h.refuse(c, attempt, models.AuditActivationFailed, msgStaffActivationWrong)
 		return
