@@ -54,13 +54,13 @@ func BenchmarkAuditSearch(b *testing.B) {
 		INSERT INTO audit_events (id, at, actor_id, actor_role, action, patient_id, target_type, target_id,
 			ip_address, request_id, detail, hash)
 		SELECT head + g,
-		       ? - (? - g) * interval '31 seconds',
+		       CAST(? AS timestamptz) - (CAST(? AS integer) - g) * interval '31 seconds',
 		       nurses[1 + (g * 7) % array_length(nurses, 1)],
 		       'nurse',
 		       CASE g % 8 WHEN 0 THEN ? WHEN 1 THEN ? ELSE ? END,
 		       patients[1 + (g * 7919) % array_length(patients, 1)],
 		       'patient', '', '127.0.0.1', '', '', ''
-		FROM people, generate_series(1, ?) AS g`,
+		FROM people, generate_series(1, CAST(? AS integer)) AS g`,
 		today.UTC(), auditBenchRows, models.AuditPlanSaved, models.AuditReviewRecorded, models.AuditPatientViewed, auditBenchRows).Error
 	if err != nil {
 		b.Fatal(err)

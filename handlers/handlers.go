@@ -112,6 +112,7 @@ func (h *Handler) Routes(r *gin.Engine) {
 	record.GET("", h.patientRecord)
 	record.GET("/activation-letter", h.activationLetter)
 	record.POST("/activation-code", h.newActivationCode)
+	record.POST("/unlock", h.unlockPatient)
 	record.GET("/details", h.editDetails)
 	record.POST("/details", h.saveDetails)
 	record.GET("/reviews/new", h.reviewForm)

@@ -156,7 +156,7 @@ func TestAClosedPracticeKeepsItsRecordsToReadAndChangesNone(t *testing.T) {
 		mustContain(t, r, "This practice is closed")
 
 		// Nurses there still read the records.
-		mustContain(t, nurse.get("/patients/"+ameliaRef), "Amelia Jones")
+		mustContain(t, nurse.get("/patients/"+ameliaRef), "Amelia Jones", "Riverside Health Centre is closed", "This record can be read but not changed")
 		mustStatus(t, patient.get("/passport/"+ameliaRef), http.StatusOK)
 		reviews, readings, patients := s.count(&models.Review{}), s.count(&models.Reading{}), s.count(&models.Patient{})
 		today := time.Now()

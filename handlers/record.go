@@ -269,3 +269,20 @@ func (h *Handler) takeLetterCode(c *gin.Context, key string) string {
 	h.sessions.Remove(ctx, sessionLetterCode)
 	return held
 }
+
+// unlockPatient lets a patient whose sign-ins are throttled after too many
+// wrong passwords sign in again at once: the sign-in page tells them to
+// ask their clinic.
+func (h *Handler) unlockPatient(c *gin.Context) {
+	patient := patientOf(c)
+	account, err := h.store.PatientAccount(c.Request.Context(), principalOf(c), patient)
+	if h.lookupFailed(c, err) {
+		return
+	}
+	if err := h.store.UnlockAccount(actor(c), account); err != nil {
+		h.serverError(c, err)
+		return
+	}
+	h.flash(c, patient.GivenName+" can sign in again")
+	redirect(c, "/patients/"+patient.Ref)
+}

@@ -67,3 +67,35 @@ func TestAnAdministratorSignsANurseOutOnEveryDevice(t *testing.T) {
 		mustStatus(t, admin.get("/staff"), http.StatusOK)
 	})
 }
+
+func TestANurseUnlocksAThrottledPatientAccount(t *testing.T) {
+	eachServer(t, func(t *testing.T, s *testServer) {
+		nurse, patient, stranger := s.browser(t), s.browser(t), s.browser(t)
+		nurse.signIn("nurse")
+		for range models.LimitPerAccountAddress.Max {
+			patient.post("/sign-in", url.Values{"username": {"patient"}, "password": {"wrong password"}})
+		}
+		mustStatus(t, patient.signIn("patient"), http.StatusTooManyRequests)
+		record := "/patients/" + ameliaRef
+		mustContain(t, nurse.get(record), "Blocked after too many wrong passwords", "Let Amelia sign in again")
+
+		// A nurse of another practice does not reach her.
+		priya := s.patient(t, priyaRef)
+		otherNurse := s.addUser(t, "hillside-nurse", models.RoleNurse, nil)
+		s.db.Create(&models.Membership{UserID: otherNurse.ID, OrganisationID: priya.PracticeID})
+		stranger.signIn("hillside-nurse")
+		mustStatus(t, stranger.post(record+"/unlock", url.Values{}), http.StatusForbidden)
+		mustStatus(t, patient.signIn("patient"), http.StatusTooManyRequests)
+		// Oliver has no account to unlock.
+		mustStatus(t, nurse.post("/patients/"+oliverRef+"/unlock", url.Values{}), http.StatusNotFound)
+
+		mustContain(t, nurse.post(record+"/unlock", url.Values{}), "Amelia can sign in again")
+		if n := s.countWhere(&models.AuditEvent{}, "action = ? AND patient_id = ?", models.AuditAccountUnlocked, s.patient(t, ameliaRef).ID); n != 1 {
+			t.Errorf("unlocking was audited %d times", n)
+		}
+		if r := patient.signIn("patient"); r.url != "/passport" {
+			t.Fatalf("the unlocked patient landed on %s (%d)", r.url, r.status)
+		}
+		mustContain(t, patient.get("/passport/"+ameliaRef+"/seen"), "Alex Morgan, nurse at Riverside Health Centre, let you sign in again after too many wrong passwords")
+	})
+}

@@ -1,6 +1,7 @@
 package models
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -207,6 +208,14 @@ func (s *Store) UnlockAccount(actor Actor, user *User) error {
 			Update("used", 0).Error; err != nil {
 			return err
 		}
-		return s.audit(tx, actor, AuditEntry{Action: AuditAccountUnlocked, TargetType: "user", TargetID: uintString(user.ID)})
+		return s.audit(tx, actor, AuditEntry{Action: AuditAccountUnlocked, PatientID: user.PatientID, TargetType: "user", TargetID: uintString(user.ID)})
 	})
+}
+
+// PatientAccount is the account a patient the principal reaches signs in
+// with.
+func (s *Store) PatientAccount(ctx context.Context, principal *Principal, patient *Patient) (*User, error) {
+	var user User
+	err := s.db.WithContext(ctx).Where("patient_id = ?", patient.ID).Where(principal.mayRead("users.patient_id")).Take(&user).Error
+	return &user, notFound(err)
 }

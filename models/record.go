@@ -232,11 +232,14 @@ type PatientRecord struct {
 	Passport  *Passport
 	Plans     []PlanState // drafts included, which the passport leaves out
 	Activated bool
-	Carers    []CarerEntry
-	Readings  []Reading
-	Requests  []PrescriptionRequest
-	Reviews   []Review
-	Activity  []AuditActivity
+	// SignInBlocked is set when too many wrong passwords have throttled
+	// the patient's sign-ins.
+	SignInBlocked bool
+	Carers        []CarerEntry
+	Readings      []Reading
+	Requests      []PrescriptionRequest
+	Reviews       []Review
+	Activity      []AuditActivity
 }
 
 // ContactsOf lists a patient's contacts in their order.
@@ -256,7 +259,14 @@ func (s *Store) LoadRecord(ctx context.Context, principal *Principal, patient *P
 	if record.Plans, err = s.PlanStates(ctx, principal, patient); err != nil {
 		return nil, err
 	}
-	if record.Activated, err = s.HasAccount(patient.ID); err != nil {
+	account, err := s.PatientAccount(ctx, principal, patient)
+	switch {
+	case err == nil:
+		record.Activated = true
+		if record.SignInBlocked, err = s.AccountThrottled(account.Username); err != nil {
+			return nil, err
+		}
+	case !errors.Is(err, ErrNotFound):
 		return nil, err
 	}
 	if record.Carers, err = s.CarersOf(ctx, principal, patient); err != nil {

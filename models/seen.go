@@ -75,6 +75,7 @@ var passportDoings = map[string]string{
 	AuditAccessRefused:         "was refused access to {your} record",
 	AuditNHSLoginLinked:        "linked an NHS login",
 	AuditNHSLoginUnlinked:      "unlinked an NHS login",
+	AuditAccountUnlocked:       "let {you} sign in again after too many wrong passwords",
 }
 
 // PassportWho says who did something, as the passport's reader reads it:

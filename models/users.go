@@ -43,13 +43,6 @@ func (s *Store) PracticesOf(userID uint) ([]Organisation, error) {
 	return practices, err
 }
 
-// HasAccount reports whether a patient has set up their account.
-func (s *Store) HasAccount(patientID uint) (bool, error) {
-	var n int64
-	err := s.db.Model(&User{}).Where("patient_id = ?", patientID).Count(&n).Error
-	return n > 0, err
-}
-
 // Organisation finds an organisation by id.
 func (s *Store) Organisation(id uint) (*Organisation, error) {
 	var organisation Organisation
