@@ -12,6 +12,8 @@ import (
 	"healthpassport/app"
 	"healthpassport/models"
 	"healthpassport/models/modelstest"
+
+	"gorm.io/gorm"
 )
 
 // auditBenchRows is how long the audit log is for BenchmarkAuditSearch.
@@ -31,52 +33,9 @@ func BenchmarkAuditSearch(b *testing.B) {
 	if !slices.Contains(modelstest.Databases(), "postgres") {
 		b.Skip("the audit log benchmark runs on PostgreSQL: set TEST_DATABASE_URL")
 	}
-	db := modelstest.Open(b, "postgres")
+	db, someone := auditBenchDatabase(b)
 	cfg := app.Config{Demo: true, DemoPassword: demoPassword, PublicURL: "http://passport.test"}
-	if err := app.Prepare(db, cfg); err != nil {
-		b.Fatal(err)
-	}
-	store := models.NewStore(db)
 	today := time.Now()
-	if _, err := store.BuildPopulation(models.PopulationSpec{Patients: 10000, Practices: 10, Seed: 1, Today: today}, demoPassword); err != nil {
-		b.Fatal(err)
-	}
-	started := time.Now()
-	// Entry g is at a moment of the past year in order, by one of the
-	// nurses, about one of the patients; one in eight is a change rather
-	// than a look.
-	err := db.Exec(`
-		WITH people AS (
-			SELECT (SELECT array_agg(id ORDER BY id) FROM patients) AS patients,
-			       (SELECT array_agg(id ORDER BY id) FROM users WHERE role = 'nurse') AS nurses,
-			       (SELECT last_event_id FROM audit_chains WHERE id = 1) AS head
-		)
-		INSERT INTO audit_events (id, at, actor_id, actor_role, action, patient_id, target_type, target_id,
-			ip_address, request_id, detail, hash)
-		SELECT head + g,
-		       CAST(? AS timestamptz) - (CAST(? AS integer) - g) * interval '31 seconds',
-		       nurses[1 + (g * 7) % array_length(nurses, 1)],
-		       'nurse',
-		       CASE g % 8 WHEN 0 THEN ? WHEN 1 THEN ? ELSE ? END,
-		       patients[1 + (g * 7919) % array_length(patients, 1)],
-		       'patient', '', '127.0.0.1', '', '', ''
-		FROM people, generate_series(1, CAST(? AS integer)) AS g`,
-		today.UTC(), auditBenchRows, models.AuditPlanSaved, models.AuditReviewRecorded, models.AuditPatientViewed, auditBenchRows).Error
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := db.Exec(`UPDATE audit_chains SET last_event_id = (SELECT max(id) FROM audit_events) WHERE id = 1`).Error; err != nil {
-		b.Fatal(err)
-	}
-	if err := db.Exec("ANALYZE audit_events").Error; err != nil {
-		b.Fatal(err)
-	}
-	b.Logf("wrote %d audit entries in %s", auditBenchRows, time.Since(started).Round(time.Millisecond))
-
-	var someone models.Patient
-	if err := db.Where("nhs_number LIKE ?", "9991%").Order("id").Offset(5000).First(&someone).Error; err != nil {
-		b.Fatal(err)
-	}
 	handler, err := app.Handler(db, cfg)
 	if err != nil {
 		b.Fatal(err)
@@ -110,4 +69,56 @@ func BenchmarkAuditSearch(b *testing.B) {
 			}
 		})
 	}
+}
+
+// auditBenchDatabase builds the benchmark's database: the synthetic
+// population and a million audit entries, and names one of its patients.
+func auditBenchDatabase(tb testing.TB) (*gorm.DB, models.Patient) {
+	db := modelstest.Open(tb, "postgres")
+	cfg := app.Config{Demo: true, DemoPassword: demoPassword, PublicURL: "http://passport.test"}
+	if err := app.Prepare(db, cfg); err != nil {
+		tb.Fatal(err)
+	}
+	store := models.NewStore(db)
+	today := time.Now()
+	if _, err := store.BuildPopulation(models.PopulationSpec{Patients: 10000, Practices: 10, Seed: 1, Today: today}, demoPassword); err != nil {
+		tb.Fatal(err)
+	}
+	started := time.Now()
+	// Entry g is at a moment of the past year in order, by one of the
+	// nurses, about one of the patients; one in eight is a change rather
+	// than a look.
+	err := db.Exec(`
+		WITH people AS (
+			SELECT (SELECT array_agg(id ORDER BY id) FROM patients) AS patients,
+			       (SELECT array_agg(id ORDER BY id) FROM users WHERE role = 'nurse') AS nurses,
+			       (SELECT last_event_id FROM audit_chains WHERE id = 1) AS head
+		)
+		INSERT INTO audit_events (id, at, actor_id, actor_role, action, patient_id, target_type, target_id,
+			ip_address, request_id, detail, hash)
+		SELECT head + g,
+		       CAST(? AS timestamptz) - (CAST(? AS bigint) - g) * interval '31 seconds',
+		       nurses[CAST(1 + (g * 7) % array_length(nurses, 1) AS integer)],
+		       'nurse',
+		       CASE g % 8 WHEN 0 THEN ? WHEN 1 THEN ? ELSE ? END,
+		       patients[CAST(1 + (g * 7919) % array_length(patients, 1) AS integer)],
+		       'patient', '', '127.0.0.1', '', '', ''
+		FROM people, generate_series(CAST(1 AS bigint), CAST(? AS bigint)) AS g`,
+		today.UTC(), auditBenchRows, models.AuditPlanSaved, models.AuditReviewRecorded, models.AuditPatientViewed, auditBenchRows).Error
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := db.Exec(`UPDATE audit_chains SET last_event_id = (SELECT max(id) FROM audit_events) WHERE id = 1`).Error; err != nil {
+		tb.Fatal(err)
+	}
+	if err := db.Exec("ANALYZE audit_events").Error; err != nil {
+		tb.Fatal(err)
+	}
+	tb.Logf("wrote %d audit entries in %s", auditBenchRows, time.Since(started).Round(time.Millisecond))
+
+	var someone models.Patient
+	if err := db.Where("nhs_number LIKE ?", "9991%").Order("id").Offset(5000).First(&someone).Error; err != nil {
+		tb.Fatal(err)
+	}
+	return db, someone
 }

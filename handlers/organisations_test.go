@@ -101,36 +101,6 @@ func (s *testServer) keptName(form url.Values) string {
 	return strings.ReplaceAll(form.Get("name"), "\x00", "")
 }
 
-func TestODSCodeFormats(t *testing.T) {
-	for _, c := range []struct {
-		kind, code string
-		valid      bool
-	}{
-		{models.OrganisationPractice, "A81001", true},
-		{models.OrganisationPractice, "Y90001", true},
-		{models.OrganisationPractice, "A8100", false},
-		{models.OrganisationPractice, "AA1001", false},
-		{models.OrganisationPractice, "181001", false},
-		{models.OrganisationPractice, "A810011", false},
-		{models.OrganisationICB, "QWE", true},
-		{models.OrganisationICB, "15N", true},
-		{models.OrganisationICB, "X2C4Y", true},
-		{models.OrganisationICB, "QW", false},
-		{models.OrganisationICB, "WWE", false},
-		{models.OrganisationICB, "A81001", false},
-		{models.OrganisationClinic, "RJ122", true},
-		{models.OrganisationClinic, "NT401", true},
-		{models.OrganisationClinic, "Y02735", true},
-		{models.OrganisationClinic, "RJ1", false},
-		{models.OrganisationClinic, "AJ122", false},
-		{"school", "A81001", false},
-	} {
-		if got := models.ValidODSCode(c.kind, c.code); got != c.valid {
-			t.Errorf("%s %s: valid %v; want %v", c.kind, c.code, got, c.valid)
-		}
-	}
-}
-
 func TestAClosedPracticeKeepsItsRecordsToReadAndChangesNone(t *testing.T) {
 	eachServer(t, func(t *testing.T, s *testServer) {
 		admin, nurse, patient := s.browser(t), s.browser(t), s.browser(t)

@@ -5,17 +5,26 @@ import (
 	"gorm.io/gorm"
 )
 
-// auditSearchIndexes let the audit log's searches read a page of the
-// newest entries from an index alone, however long the log: by patient and
-// action, and by member of staff, each in the order a page lists them
-// (newest, that is highest id, first). A date range is a range of ids too,
-// as entries are written in order.
+// auditSearchIndexes let every search of the audit log read its page of
+// newest entries straight from one index, however long the log and
+// whatever the dates: by patient, patient and action, member of staff,
+// member of staff and action, action, or dates alone, each in the order a
+// page lists them (newest first, then by id). They replace the single
+// column indexes they begin with.
 var auditSearchIndexes = &gormigrate.Migration{
 	ID: "0024_audit_search_indexes",
 	Migrate: func(tx *gorm.DB) error {
 		for _, statement := range []string{
-			"CREATE INDEX idx_audit_events_patient_action ON audit_events (patient_id, action, id)",
-			"CREATE INDEX idx_audit_events_actor_action ON audit_events (actor_id, action, id)",
+			"DROP INDEX idx_audit_events_patient_id",
+			"DROP INDEX idx_audit_events_actor_id",
+			"DROP INDEX idx_audit_events_action",
+			"DROP INDEX idx_audit_events_at",
+			"CREATE INDEX idx_audit_events_patient_at ON audit_events (patient_id, at, id)",
+			"CREATE INDEX idx_audit_events_patient_action_at ON audit_events (patient_id, action, at, id)",
+			"CREATE INDEX idx_audit_events_actor_at ON audit_events (actor_id, at, id)",
+			"CREATE INDEX idx_audit_events_actor_action_at ON audit_events (actor_id, action, at, id)",
+			"CREATE INDEX idx_audit_events_action_at ON audit_events (action, at, id)",
+			"CREATE INDEX idx_audit_events_at_id ON audit_events (at, id)",
 		} {
 			if err := tx.Exec(statement).Error; err != nil {
 				return err

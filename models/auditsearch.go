@@ -1,6 +1,7 @@
 package models
 
 import (
+	"errors"
 	"slices"
 	"strings"
 	"time"
@@ -72,19 +73,51 @@ func (errs *FieldErrors) optionalDate(field, label string, input DateInput) time
 }
 
 // auditScope finds the entries about the patients of the organisations or
-// made by their staff, narrowed by the filter.
-func (s *Store) auditScope(organisationIDs []uint, filter AuditFilter) *gorm.DB {
+// made by their staff, narrowed by the filter. A patient or member of
+// staff the filter names is looked up first, so that the search reads
+// their entries straight from their index; when they belong to the
+// organisations, every entry of theirs is in scope and the scope needs no
+// checking row by row.
+func (s *Store) auditScope(organisationIDs []uint, filter AuditFilter) (*gorm.DB, error) {
 	if filter.OrganisationID != 0 {
 		organisationIDs = []uint{filter.OrganisationID}
 	}
-	scope := s.db.Model(&AuditEvent{}).Where("audit_events.patient_id IN (?) OR audit_events.actor_id IN (?)",
-		s.db.Model(&Patient{}).Select("id").Where("practice_id IN ?", organisationIDs),
-		s.db.Model(&Membership{}).Select("user_id").Where("organisation_id IN ?", organisationIDs))
+	scope := s.db.Model(&AuditEvent{}).Select("audit_events.*, users.display_name AS actor_name").
+		Joins("LEFT JOIN users ON users.id = audit_events.actor_id")
+	inScope := false
 	if filter.NHSNumber != "" {
-		scope = scope.Where("audit_events.patient_id IN (?)", s.db.Model(&Patient{}).Select("id").Where("nhs_number = ?", filter.NHSNumber))
+		var patient Patient
+		err := s.db.Select("id", "practice_id").Where("nhs_number = ?", filter.NHSNumber).Take(&patient).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return scope.Where("1 = 0"), nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		scope = scope.Where("audit_events.patient_id = ?", patient.ID)
+		inScope = slices.Contains(organisationIDs, patient.PracticeID)
 	}
 	if filter.Staff != "" {
-		scope = scope.Where("audit_events.actor_id IN (?)", s.db.Model(&User{}).Select("id").Where("username = ?", filter.Staff))
+		var staff User
+		err := s.db.Select("id").Where("username = ?", filter.Staff).Take(&staff).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return scope.Where("1 = 0"), nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		scope = scope.Where("audit_events.actor_id = ?", staff.ID)
+		var memberships int64
+		if err := s.db.Model(&Membership{}).Where("user_id = ? AND organisation_id IN ?", staff.ID, organisationIDs).
+			Count(&memberships).Error; err != nil {
+			return nil, err
+		}
+		inScope = inScope || memberships > 0
+	}
+	if !inScope {
+		scope = scope.Where("audit_events.patient_id IN (?) OR audit_events.actor_id IN (?)",
+			s.db.Model(&Patient{}).Select("id").Where("practice_id IN ?", organisationIDs),
+			s.db.Model(&Membership{}).Select("user_id").Where("organisation_id IN ?", organisationIDs))
 	}
 	if filter.Action != "" {
 		scope = scope.Where("audit_events.action = ?", filter.Action)
@@ -95,21 +128,31 @@ func (s *Store) auditScope(organisationIDs []uint, filter AuditFilter) *gorm.DB 
 	if !filter.To.IsZero() {
 		scope = scope.Where("audit_events.at < ?", filter.To.AddDate(0, 0, 1).UTC())
 	}
-	return scope.Select("audit_events.*, users.display_name AS actor_name").
-		Joins("LEFT JOIN users ON users.id = audit_events.actor_id")
+	return scope, nil
 }
 
 // SearchAuditLog finds a page of entries, newest first, older than the
-// entry before (all entries when it is 0): entries are never changed and
-// ids only grow, so a page holds the same entries however many are added
-// while someone reads. It reports whether older entries follow.
+// entry before (all entries when it is 0): entries are never changed, so
+// a page holds the same entries however many are added while someone
+// reads. It reports whether older entries follow.
 func (s *Store) SearchAuditLog(organisationIDs []uint, filter AuditFilter, before uint, limit int) ([]AuditActivity, bool, error) {
-	scope := s.auditScope(organisationIDs, filter)
+	scope, err := s.auditScope(organisationIDs, filter)
+	if err != nil {
+		return nil, false, err
+	}
 	if before != 0 {
-		scope = scope.Where("audit_events.id < ?", before)
+		var last AuditEvent
+		err := s.db.Select("id", "at").Take(&last, before).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return nil, false, nil
+		}
+		if err != nil {
+			return nil, false, err
+		}
+		scope = scope.Where("(audit_events.at, audit_events.id) < (?, ?)", last.At.UTC(), last.ID)
 	}
 	var activity []AuditActivity
-	err := scope.Order("audit_events.id DESC").Limit(limit + 1).Scan(&activity).Error
+	err = scope.Order("audit_events.at DESC, audit_events.id DESC").Limit(limit + 1).Scan(&activity).Error
 	if len(activity) > limit {
 		return activity[:limit], true, err
 	}
@@ -121,10 +164,12 @@ func (s *Store) SearchAuditLog(organisationIDs []uint, filter AuditFilter, befor
 func (s *Store) EachAuditEntry(organisationIDs []uint, filter AuditFilter, write func(AuditActivity) error) error {
 	var after uint
 	for {
-		var batch []AuditActivity
-		err := s.auditScope(organisationIDs, filter).Where("audit_events.id > ?", after).
-			Order("audit_events.id").Limit(1000).Scan(&batch).Error
+		scope, err := s.auditScope(organisationIDs, filter)
 		if err != nil {
+			return err
+		}
+		var batch []AuditActivity
+		if err := scope.Where("audit_events.id > ?", after).Order("audit_events.id").Limit(1000).Scan(&batch).Error; err != nil {
 			return err
 		}
 		for _, entry := range batch {
