@@ -20,7 +20,7 @@ import (
 func TestCaseloadSearchesThroughIndexes(t *testing.T) {
 	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
 		store, _ := buildPopulation(t, db, models.PopulationSpec{Patients: 2000, Practices: 1, Seed: 1, Today: smallPopulation.Today})
-		nurse := user(t, store, "nurse")
+		nurse := principal(t, store, "nurse")
 		names := map[string]string{"sqlite": "patient_names VIRTUAL TABLE", "postgres": "idx_patients_name_trigrams"}[db.Dialector.Name()]
 		for _, c := range []struct {
 			query   models.CaseloadQuery
@@ -31,10 +31,10 @@ func TestCaseloadSearchesThroughIndexes(t *testing.T) {
 			{models.CaseloadQuery{Search: "999 100 12"}, []string{"idx_patients_nhs_number"}},
 			{models.CaseloadQuery{Search: "12/5/2014"}, []string{"idx_patients_date_of_birth"}},
 			{models.CaseloadQuery{Filter: models.FilterReviewDue}, []string{"idx_patients_review_due", "idx_patients_next_review_on"}},
-			{models.CaseloadQuery{Filter: models.FilterRedZone}, []string{"idx_readings_red"}},
+			{models.CaseloadQuery{Filter: models.FilterRedZone}, []string{"idx_patients_last_red"}},
 			{models.CaseloadQuery{Filter: models.FilterPrescriptions}, []string{"idx_prescription_requests_open", "idx_prescription_requests_status"}},
 		} {
-			plan := caseloadPlan(t, db, nurse.ID, c.query)
+			plan := caseloadPlan(t, db, nurse, c.query)
 			if !slices.ContainsFunc(c.indexes, func(index string) bool { return strings.Contains(plan, index) }) {
 				t.Errorf("%+v uses none of %v:\n%s", c.query, c.indexes, plan)
 			}
@@ -43,7 +43,7 @@ func TestCaseloadSearchesThroughIndexes(t *testing.T) {
 }
 
 // caseloadPlan is the database's plan for the caseload's count.
-func caseloadPlan(t *testing.T, db *gorm.DB, nurseID uint, query models.CaseloadQuery) string {
+func caseloadPlan(t *testing.T, db *gorm.DB, nurse *models.Principal, query models.CaseloadQuery) string {
 	t.Helper()
 	tx := db.Begin()
 	defer tx.Rollback()
@@ -60,7 +60,7 @@ func caseloadPlan(t *testing.T, db *gorm.DB, nurseID uint, query models.Caseload
 	name := "test:capture:" + t.Name()
 	tx.Callback().Query().After("gorm:query").Register(name, capture)
 	defer tx.Callback().Query().Remove(name)
-	if _, err := models.NewStore(tx).Caseload(nurseID, query, 25); err != nil {
+	if _, err := models.NewStore(tx).Caseload(t.Context(), nurse, query, 25); err != nil {
 		t.Fatal(err)
 	}
 	if len(statements) == 0 {
@@ -96,10 +96,10 @@ func caseloadPlan(t *testing.T, db *gorm.DB, nurseID uint, query models.Caseload
 func TestCaseloadNameSearchFollowsChanges(t *testing.T) {
 	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
 		store := demoStore(t, db)
-		nurse := user(t, store, "nurse")
+		nurse := principal(t, store, "nurse")
 		found := func(search string) int64 {
 			t.Helper()
-			result, err := store.Caseload(nurse.ID, models.CaseloadQuery{Search: search}, 25)
+			result, err := store.Caseload(t.Context(), nurse, models.CaseloadQuery{Search: search}, 25)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -137,8 +137,8 @@ func TestCaseloadNameSearchFollowsChanges(t *testing.T) {
 func TestCaseloadCountStopsPastTheLimit(t *testing.T) {
 	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
 		store, _ := buildPopulation(t, db, models.PopulationSpec{Patients: models.CaseloadCountLimit + 1, Practices: 1, Seed: 1, Today: smallPopulation.Today})
-		nurse := user(t, store, "nurse")
-		result, err := store.Caseload(nurse.ID, models.CaseloadQuery{Page: 99}, 25)
+		nurse := principal(t, store, "nurse")
+		result, err := store.Caseload(t.Context(), nurse, models.CaseloadQuery{Page: 99}, 25)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -151,7 +151,7 @@ func TestCaseloadCountStopsPastTheLimit(t *testing.T) {
 			Distinct("patient_id").Count(&waiting).Error; err != nil {
 			t.Fatal(err)
 		}
-		result, err = store.Caseload(nurse.ID, models.CaseloadQuery{Filter: models.FilterPrescriptions}, 25)
+		result, err = store.Caseload(t.Context(), nurse, models.CaseloadQuery{Filter: models.FilterPrescriptions}, 25)
 		if err != nil {
 			t.Fatal(err)
 		}

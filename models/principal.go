@@ -63,17 +63,20 @@ func SharePrincipal(share *Share) *Principal {
 // must still be one of their devices and their account must not be
 // disabled. The device record, not the session's own data, decides, so that
 // ending a session holds even if a request already under way saves it
-// again. A patient's own record comes in the same query; a carer's links
-// or a staff member's practices in one more.
+// again. A patient's own record comes in the same query, which is the
+// session's own when the request was readied by PrefetchSignedIn; a
+// carer's links or a staff member's practices come in one more.
 func (s *Store) SignedInPrincipal(ctx context.Context, token string, userID uint) (*Principal, error) {
-	var row signedInRow
-	err := s.db.WithContext(ctx).Raw(signedInQuery(), userID, false, token).Scan(&row).Error
-	if err != nil {
-		return nil, err
+	row, ok := prefetched(ctx, token)
+	if !ok {
+		if err := s.db.WithContext(ctx).Raw(signedInQuery(), userID, false, token).Scan(&row).Error; err != nil {
+			return nil, err
+		}
 	}
-	if row.User.ID == 0 {
+	if row.User.ID == 0 || row.User.ID != userID {
 		return nil, ErrNotFound
 	}
+	var err error
 	principal := Principal{User: row.User}
 	if row.User.PatientID != nil && row.Own.ID != 0 {
 		principal.Own = &row.Own
@@ -105,14 +108,18 @@ type signedInRow struct {
 // come from the models, so a new column is selected without anyone
 // remembering to add it here.
 var signedInQuery = sync.OnceValue(func() string {
-	return "SELECT " + selectedColumns(&User{}, "users", "") + ", " +
-		selectedColumns(&Patient{}, "patients", "own_") + ", " +
-		selectedColumns(&Organisation{}, "organisations", "practice_") +
-		" FROM users LEFT JOIN patients ON patients.id = users.patient_id" +
+	return "SELECT " + signedInColumns() + " FROM users LEFT JOIN patients ON patients.id = users.patient_id" +
 		" LEFT JOIN organisations ON organisations.id = patients.practice_id" +
 		" WHERE users.id = ? AND users.disabled = ?" +
 		" AND EXISTS (SELECT 1 FROM devices WHERE devices.user_id = users.id AND devices.token = ?)"
 })
+
+// signedInColumns are the columns of a signedInRow.
+func signedInColumns() string {
+	return selectedColumns(&User{}, "users", "") + ", " +
+		selectedColumns(&Patient{}, "patients", "own_") + ", " +
+		selectedColumns(&Organisation{}, "organisations", "practice_")
+}
 
 // selectedColumns lists a model's columns in a table, each named with a
 // prefix as an embedded struct with that prefix expects.
