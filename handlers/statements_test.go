@@ -3,6 +3,7 @@ package handlers_test
 import (
 	"fmt"
 	"net/http"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -200,6 +201,27 @@ func TestListsCostTheSameWhateverTheirLength(t *testing.T) {
 		for i, page := range pages {
 			if after[i] != before[i] {
 				t.Errorf("%s ran %d statements, then %d with more rows to list", page.path, before[i], after[i])
+			}
+		}
+	})
+}
+
+// Pages go out whole, with their length, rather than in chunks: a page
+// longer than the server's buffer would otherwise cost a system call for
+// each chunk.
+func TestPagesGoOutWholeWithTheirLength(t *testing.T) {
+	eachServer(t, func(t *testing.T, s *testServer) {
+		visitor, patient, nurse := s.browser(t), s.browser(t), s.browser(t)
+		patient.signIn("patient")
+		nurse.signIn("nurse")
+		for _, page := range []struct {
+			who  *browser
+			path string
+		}{{visitor, "/sign-in"}, {patient, "/passport"}, {nurse, "/caseload"}, {nurse, "/patients/" + ameliaRef}} {
+			r := page.who.get(page.path)
+			mustStatus(t, r, http.StatusOK)
+			if got := r.header.Get("Content-Length"); got != strconv.Itoa(len(r.body)) || len(r.body) < 4096 {
+				t.Errorf("%s: Content-Length %q for a page of %d bytes; want the page's length, over 4 KB", page.path, got, len(r.body))
 			}
 		}
 	})

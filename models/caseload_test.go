@@ -1,9 +1,11 @@
 package models_test
 
 import (
+	"database/sql"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"healthpassport/models"
 	"healthpassport/models/modelstest"
@@ -157,6 +159,65 @@ func TestCaseloadCountStopsPastTheLimit(t *testing.T) {
 		}
 		if result.More || result.Total != waiting || waiting == 0 {
 			t.Errorf("the prescriptions filter counted %d (more %v); %d patients are waiting", result.Total, result.More, waiting)
+		}
+	})
+}
+
+// The red-zone filter follows every red reading saved, by any path, in
+// the reading's own transaction, and a reading saved late never takes a
+// patient's latest red reading back in time.
+func TestRedZoneFilterFollowsEveryReading(t *testing.T) {
+	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
+		store := demoStore(t, db)
+		nurse := principal(t, store, "nurse")
+		var oliver models.Patient
+		if err := db.Where("given_name = ?", "Oliver").First(&oliver).Error; err != nil {
+			t.Fatal(err)
+		}
+		now := db.NowFunc().Truncate(time.Second) // as precise as both databases keep it
+		for _, step := range []struct {
+			name     string
+			zone     string
+			daysAgo  int
+			wantRed  string
+			wantDays int // days ago of Oliver's latest red reading, or -1 for none
+		}{
+			{"an amber reading", models.ZoneAmber, 0, "Amelia ", -1},
+			{"a red reading three weeks ago", models.ZoneRed, 21, "Amelia ", 21},
+			{"a red reading today", models.ZoneRed, 0, "Amelia Oliver ", 0},
+			{"a red reading from last week saved late", models.ZoneRed, 7, "Amelia Oliver ", 0},
+		} {
+			err := db.Transaction(func(tx *gorm.DB) error {
+				return tx.Create(&models.Reading{PatientID: oliver.ID, Kind: models.ReadingSymptoms, Zone: step.zone,
+					RecordedByID: nurse.User.ID, CreatedAt: now.AddDate(0, 0, -step.daysAgo)}).Error
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			result, err := store.Caseload(t.Context(), nurse, models.CaseloadQuery{Filter: models.FilterRedZone}, 25)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := ""
+			for _, entry := range result.Entries {
+				got += entry.GivenName + " "
+				if !entry.RedZone {
+					t.Errorf("after %s, %s is in the red-zone filter without the red-zone mark", step.name, entry.GivenName)
+				}
+			}
+			if got != step.wantRed || result.Total != int64(len(result.Entries)) {
+				t.Errorf("after %s, the red-zone filter found %q (total %d); want %q", step.name, got, result.Total, step.wantRed)
+			}
+			var latest sql.NullTime
+			if err := db.Table("patients").Select("last_red_at").Where("id = ?", oliver.ID).Row().Scan(&latest); err != nil {
+				t.Fatal(err)
+			}
+			switch {
+			case step.wantDays < 0 && latest.Valid:
+				t.Errorf("after %s, Oliver's latest red reading is %v; want none", step.name, latest.Time)
+			case step.wantDays >= 0 && (!latest.Valid || !latest.Time.Equal(now.AddDate(0, 0, -step.wantDays))):
+				t.Errorf("after %s, Oliver's latest red reading is %v; want %v", step.name, latest.Time, now.AddDate(0, 0, -step.wantDays))
+			}
 		}
 	})
 }
