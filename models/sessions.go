@@ -37,7 +37,7 @@ func (s *SessionStore) Find(token string) ([]byte, bool, error) {
 // database. The device and account are checked in that statement, so
 // ending a session elsewhere still ends it at the next request.
 func (s *SessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool, error) {
-	prefetched, ok := ctx.Value(prefetchKey{}).(*prefetchedSignIn)
+	holder, ok := ctx.Value(prefetchKey{}).(*prefetchedSignIn)
 	if !ok {
 		return s.Find(token)
 	}
@@ -52,7 +52,7 @@ func (s *SessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool,
 	if row.SessionToken == "" {
 		return nil, false, nil
 	}
-	prefetched.token, prefetched.row = token, row.SignedIn
+	holder.token, holder.row = token, row.SignedIn
 	return row.SessionData, true, nil
 }
 
