@@ -451,6 +451,6 @@ func Handler(db *gorm.DB, cfg Config) (http.Handler, error) {
 	for _, path := range []string{"/fhir/", "/oauth/token", "/.well-known/smart-configuration"} {
 		mux.Handle(path, api)
 	}
-	mux.Handle("/", sessions.LoadAndSave(engine))
+	mux.Handle("/", prefetchSignedIn(sessions.LoadAndSave(engine)))
 	return requestID(logRequests(securityHeaders(cfg.secure(), checkInput(limitBody(mux))))), nil
 }

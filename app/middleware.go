@@ -9,6 +9,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"healthpassport/models"
 	"healthpassport/views"
 )
 
@@ -79,6 +80,14 @@ func securityHeaders(secure bool, next http.Handler) http.Handler {
 			h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
 		}
 		next.ServeHTTP(w, r)
+	})
+}
+
+// prefetchSignedIn has the session's load read whoever the session is
+// signed in as in the same statement (see models.PrefetchSignedIn).
+func prefetchSignedIn(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(w, r.WithContext(models.PrefetchSignedIn(r.Context())))
 	})
 }
 

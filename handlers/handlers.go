@@ -3,9 +3,12 @@
 package handlers
 
 import (
+	"bytes"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
+	"sync"
 	"time"
 
 	"healthpassport/handlers/nhslogin"
@@ -206,12 +209,34 @@ func (h *Handler) page(c *gin.Context, title string, form *views.Form) views.Pag
 	return page
 }
 
+// render sends a page whole, with its length: rendered straight to the
+// connection, a page longer than net/http's buffer went out in chunks, over
+// several system calls.
 func render(c *gin.Context, status int, component templ.Component) {
-	c.Header("Content-Type", "text/html; charset=utf-8")
-	c.Status(status)
-	if err := component.Render(c.Request.Context(), c.Writer); err != nil {
+	page := pageBuffers.Get().(*bytes.Buffer)
+	defer releasePageBuffer(page)
+	if err := component.Render(c.Request.Context(), page); err != nil {
 		slog.Error("rendering page", "error", err, "request_id", c.GetHeader("X-Request-Id"))
 	}
+	c.Header("Content-Type", "text/html; charset=utf-8")
+	c.Header("Content-Length", strconv.Itoa(page.Len()))
+	c.Status(status)
+	c.Writer.Write(page.Bytes())
+}
+
+// pageBuffers spares each page the allocations of growing a buffer.
+var pageBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooledPage is the largest buffer kept for the next page: the rare
+// huge page, such as a long audit log, should not hold its memory for ever.
+const maxPooledPage = 1 << 20
+
+func releasePageBuffer(page *bytes.Buffer) {
+	if page.Cap() > maxPooledPage {
+		return
+	}
+	page.Reset()
+	pageBuffers.Put(page)
 }
 
 // sessionFlash holds the message of the last save until a page shows it.

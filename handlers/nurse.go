@@ -20,7 +20,7 @@ const caseloadPageSize = 25
 func (h *Handler) caseload(c *gin.Context) {
 	page, _ := strconv.Atoi(c.Query("page"))
 	query := models.CaseloadQuery{Search: truncateRunes(c.Query("q"), 100), Filter: c.Query("filter"), Sort: c.Query("sort"), Page: page}
-	result, err := h.store.Caseload(currentUser(c).ID, query, caseloadPageSize)
+	result, err := h.store.Caseload(c.Request.Context(), principalOf(c), query, caseloadPageSize)
 	if err != nil {
 		h.serverError(c, err)
 		return

@@ -29,6 +29,7 @@ var all = []*gormigrate.Migration{
 	apiClients,
 	nhsLogin,
 	reviewDueIndex,
+	lastRedReading,
 	closingAndUnlocking,
 	auditSearchIndexes,
 }

@@ -1,9 +1,11 @@
 package models_test
 
 import (
+	"database/sql"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"healthpassport/models"
 	"healthpassport/models/modelstest"
@@ -20,7 +22,7 @@ import (
 func TestCaseloadSearchesThroughIndexes(t *testing.T) {
 	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
 		store, _ := buildPopulation(t, db, models.PopulationSpec{Patients: 2000, Practices: 1, Seed: 1, Today: smallPopulation.Today})
-		nurse := user(t, store, "nurse")
+		nurse := principal(t, store, "nurse")
 		names := map[string]string{"sqlite": "patient_names VIRTUAL TABLE", "postgres": "idx_patients_name_trigrams"}[db.Dialector.Name()]
 		for _, c := range []struct {
 			query   models.CaseloadQuery
@@ -31,10 +33,10 @@ func TestCaseloadSearchesThroughIndexes(t *testing.T) {
 			{models.CaseloadQuery{Search: "999 100 12"}, []string{"idx_patients_nhs_number"}},
 			{models.CaseloadQuery{Search: "12/5/2014"}, []string{"idx_patients_date_of_birth"}},
 			{models.CaseloadQuery{Filter: models.FilterReviewDue}, []string{"idx_patients_review_due", "idx_patients_next_review_on"}},
-			{models.CaseloadQuery{Filter: models.FilterRedZone}, []string{"idx_readings_red"}},
+			{models.CaseloadQuery{Filter: models.FilterRedZone}, []string{"idx_patients_last_red"}},
 			{models.CaseloadQuery{Filter: models.FilterPrescriptions}, []string{"idx_prescription_requests_open", "idx_prescription_requests_status"}},
 		} {
-			plan := caseloadPlan(t, db, nurse.ID, c.query)
+			plan := caseloadPlan(t, db, nurse, c.query)
 			if !slices.ContainsFunc(c.indexes, func(index string) bool { return strings.Contains(plan, index) }) {
 				t.Errorf("%+v uses none of %v:\n%s", c.query, c.indexes, plan)
 			}
@@ -43,7 +45,7 @@ func TestCaseloadSearchesThroughIndexes(t *testing.T) {
 }
 
 // caseloadPlan is the database's plan for the caseload's count.
-func caseloadPlan(t *testing.T, db *gorm.DB, nurseID uint, query models.CaseloadQuery) string {
+func caseloadPlan(t *testing.T, db *gorm.DB, nurse *models.Principal, query models.CaseloadQuery) string {
 	t.Helper()
 	tx := db.Begin()
 	defer tx.Rollback()
@@ -60,7 +62,7 @@ func caseloadPlan(t *testing.T, db *gorm.DB, nurseID uint, query models.Caseload
 	name := "test:capture:" + t.Name()
 	tx.Callback().Query().After("gorm:query").Register(name, capture)
 	defer tx.Callback().Query().Remove(name)
-	if _, err := models.NewStore(tx).Caseload(nurseID, query, 25); err != nil {
+	if _, err := models.NewStore(tx).Caseload(t.Context(), nurse, query, 25); err != nil {
 		t.Fatal(err)
 	}
 	if len(statements) == 0 {
@@ -96,10 +98,10 @@ func caseloadPlan(t *testing.T, db *gorm.DB, nurseID uint, query models.Caseload
 func TestCaseloadNameSearchFollowsChanges(t *testing.T) {
 	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
 		store := demoStore(t, db)
-		nurse := user(t, store, "nurse")
+		nurse := principal(t, store, "nurse")
 		found := func(search string) int64 {
 			t.Helper()
-			result, err := store.Caseload(nurse.ID, models.CaseloadQuery{Search: search}, 25)
+			result, err := store.Caseload(t.Context(), nurse, models.CaseloadQuery{Search: search}, 25)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -137,8 +139,8 @@ func TestCaseloadNameSearchFollowsChanges(t *testing.T) {
 func TestCaseloadCountStopsPastTheLimit(t *testing.T) {
 	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
 		store, _ := buildPopulation(t, db, models.PopulationSpec{Patients: models.CaseloadCountLimit + 1, Practices: 1, Seed: 1, Today: smallPopulation.Today})
-		nurse := user(t, store, "nurse")
-		result, err := store.Caseload(nurse.ID, models.CaseloadQuery{Page: 99}, 25)
+		nurse := principal(t, store, "nurse")
+		result, err := store.Caseload(t.Context(), nurse, models.CaseloadQuery{Page: 99}, 25)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -151,12 +153,71 @@ func TestCaseloadCountStopsPastTheLimit(t *testing.T) {
 			Distinct("patient_id").Count(&waiting).Error; err != nil {
 			t.Fatal(err)
 		}
-		result, err = store.Caseload(nurse.ID, models.CaseloadQuery{Filter: models.FilterPrescriptions}, 25)
+		result, err = store.Caseload(t.Context(), nurse, models.CaseloadQuery{Filter: models.FilterPrescriptions}, 25)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if result.More || result.Total != waiting || waiting == 0 {
 			t.Errorf("the prescriptions filter counted %d (more %v); %d patients are waiting", result.Total, result.More, waiting)
+		}
+	})
+}
+
+// The red-zone filter follows every red reading saved, by any path, in
+// the reading's own transaction, and a reading saved late never takes a
+// patient's latest red reading back in time.
+func TestRedZoneFilterFollowsEveryReading(t *testing.T) {
+	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
+		store := demoStore(t, db)
+		nurse := principal(t, store, "nurse")
+		var oliver models.Patient
+		if err := db.Where("given_name = ?", "Oliver").First(&oliver).Error; err != nil {
+			t.Fatal(err)
+		}
+		now := db.NowFunc().Truncate(time.Second) // as precise as both databases keep it
+		for _, step := range []struct {
+			name     string
+			zone     string
+			daysAgo  int
+			wantRed  string
+			wantDays int // days ago of Oliver's latest red reading, or -1 for none
+		}{
+			{"an amber reading", models.ZoneAmber, 0, "Amelia ", -1},
+			{"a red reading three weeks ago", models.ZoneRed, 21, "Amelia ", 21},
+			{"a red reading today", models.ZoneRed, 0, "Amelia Oliver ", 0},
+			{"a red reading from last week saved late", models.ZoneRed, 7, "Amelia Oliver ", 0},
+		} {
+			err := db.Transaction(func(tx *gorm.DB) error {
+				return tx.Create(&models.Reading{PatientID: oliver.ID, Kind: models.ReadingSymptoms, Zone: step.zone,
+					RecordedByID: nurse.User.ID, CreatedAt: now.AddDate(0, 0, -step.daysAgo)}).Error
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			result, err := store.Caseload(t.Context(), nurse, models.CaseloadQuery{Filter: models.FilterRedZone}, 25)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := ""
+			for _, entry := range result.Entries {
+				got += entry.GivenName + " "
+				if !entry.RedZone {
+					t.Errorf("after %s, %s is in the red-zone filter without the red-zone mark", step.name, entry.GivenName)
+				}
+			}
+			if got != step.wantRed || result.Total != int64(len(result.Entries)) {
+				t.Errorf("after %s, the red-zone filter found %q (total %d); want %q", step.name, got, result.Total, step.wantRed)
+			}
+			var latest sql.NullTime
+			if err := db.Table("patients").Select("last_red_at").Where("id = ?", oliver.ID).Row().Scan(&latest); err != nil {
+				t.Fatal(err)
+			}
+			switch {
+			case step.wantDays < 0 && latest.Valid:
+				t.Errorf("after %s, Oliver's latest red reading is %v; want none", step.name, latest.Time)
+			case step.wantDays >= 0 && (!latest.Valid || !latest.Time.Equal(now.AddDate(0, 0, -step.wantDays))):
+				t.Errorf("after %s, Oliver's latest red reading is %v; want %v", step.name, latest.Time, now.AddDate(0, 0, -step.wantDays))
+			}
 		}
 	})
 }

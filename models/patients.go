@@ -78,10 +78,13 @@ type CaseloadResult struct {
 	Pages   int
 }
 
-// staffPatients limits a patient query to practices the staff member works at.
-func (s *Store) staffPatients(staffID uint) *gorm.DB {
-	return s.db.Model(&Patient{}).Where("patients.practice_id IN (?)",
-		s.db.Model(&Membership{}).Select("organisation_id").Where("user_id = ?", staffID))
+// practicePatients limits a patient query to the practices a staff member
+// works at. The practices are found by a subquery rather than named: the
+// caseload's plans were chosen for it, and with the practice named, a
+// small practice's own index would win over the search indexes.
+func (s *Store) practicePatients(ctx context.Context, principal *Principal) *gorm.DB {
+	return s.db.WithContext(ctx).Model(&Patient{}).Where("patients.practice_id IN (?)",
+		s.db.Model(&Membership{}).Select("organisation_id").Where("user_id = ?", principal.User.ID))
 }
 
 var dateLayouts = []string{"2/1/2006", "2-1-2006", "2 1 2006", "2.1.2006", "2006-01-02"}
@@ -132,12 +135,15 @@ func searchPatients(q *gorm.DB, search string) *gorm.DB {
 }
 
 // Caseload searches the patients of a staff member's practices.
-func (s *Store) Caseload(staffID uint, query CaseloadQuery, pageSize int) (CaseloadResult, error) {
+func (s *Store) Caseload(ctx context.Context, principal *Principal, query CaseloadQuery, pageSize int) (CaseloadResult, error) {
 	now := s.now()
-	q := searchPatients(s.staffPatients(staffID), query.Search)
-	// The zone and statuses are written out, not bound, so that both
-	// databases match them to the partial indexes of migration 0014.
-	const red = "readings.zone = '" + ZoneRed + "' AND readings.created_at >= ?"
+	q := searchPatients(s.practicePatients(ctx, principal), query.Search)
+	// The database keeps each patient's latest red-zone reading time
+	// (migration 0022), so a recent one is found from the patient's row
+	// and, for the filter, from its index: the few recent ones first. The statuses are
+	// written out, not bound, so that both databases match them to the
+	// partial index of migration 0007.
+	const red = "patients.last_red_at >= ?"
 	const waiting = "prescription_requests.status IN ('" + RequestRequested + "', '" + RequestApproved + "')"
 	redSince := now.Add(-RedZoneWindow)
 	// Filters start from the few readings and requests that qualify, not
@@ -146,7 +152,7 @@ func (s *Store) Caseload(staffID uint, query CaseloadQuery, pageSize int) (Casel
 	case FilterReviewDue:
 		q = q.Where("patients.next_review_on <= ?", now.Add(ReviewDueWindow))
 	case FilterRedZone:
-		q = q.Where("patients.id IN (?)", s.db.Model(&Reading{}).Select("readings.patient_id").Where(red, redSince))
+		q = q.Where(red, redSince)
 	case FilterPrescriptions:
 		q = q.Where("patients.id IN (?)", s.db.Model(&PrescriptionRequest{}).Select("prescription_requests.patient_id").Where(waiting))
 	}
@@ -160,7 +166,7 @@ func (s *Store) Caseload(staffID uint, query CaseloadQuery, pageSize int) (Casel
 		matching = matching.Limit(CaseloadCountLimit + 1)
 	}
 	result := CaseloadResult{Page: max(query.Page, 1)}
-	if err := s.db.Table("(?) AS matching", matching).Count(&result.Total).Error; err != nil {
+	if err := s.db.WithContext(ctx).Table("(?) AS matching", matching).Count(&result.Total).Error; err != nil {
 		return result, err
 	}
 	if result.Total > CaseloadCountLimit {
@@ -181,9 +187,9 @@ func (s *Store) Caseload(staffID uint, query CaseloadQuery, pageSize int) (Casel
 	// readings and requests: asked of every matching patient, the database
 	// would rather read the whole of those tables.
 	page := q.Select("patients.*").Order(order).Offset((result.Page - 1) * pageSize).Limit(pageSize)
-	err := s.db.Table("(?) AS patients", page).
+	err := s.db.WithContext(ctx).Table("(?) AS patients", page).
 		Select("patients.*, EXISTS (SELECT 1 FROM users WHERE users.patient_id = patients.id) AS activated, "+
-			"EXISTS (SELECT 1 FROM readings WHERE readings.patient_id = patients.id AND "+red+") AS red_zone, "+
+			"CASE WHEN "+red+" THEN 1 ELSE 0 END AS red_zone, "+
 			"(SELECT COUNT(*) FROM prescription_requests WHERE prescription_requests.patient_id = patients.id AND "+waiting+") AS open_requests", redSince).
 		Order(order).Scan(&result.Entries).Error
 	return result, err
@@ -191,13 +197,18 @@ func (s *Store) Caseload(staffID uint, query CaseloadQuery, pageSize int) (Casel
 
 // QueueCounts counts what waits for staff at their practices: repeat
 // prescription requests not yet decided, and red-zone alerts not yet
-// acknowledged.
+// acknowledged. Both counts start from the partial indexes of what is
+// waiting (migrations 0007 and 0012) and look up each one's patient: asked the
+// other way round, the database would read every patient of the practices
+// on every staff page. The statuses are written out, not bound, so that
+// both databases match them to those indexes.
 func (s *Store) QueueCounts(ctx context.Context, principal *Principal) (prescriptions, alerts int64, err error) {
-	patients := s.db.Model(&Patient{}).Select("id").Where("practice_id IN ?", principal.PracticeIDs)
-	requests := s.db.Model(&PrescriptionRequest{}).Select("COUNT(*)").
-		Where("patient_id IN (?) AND status IN ?", patients, []string{RequestRequested, RequestApproved})
-	open := s.db.Model(&Alert{}).Select("COUNT(*)").Where("patient_id IN (?) AND status = ?", patients, AlertOpen)
-	err = s.db.WithContext(ctx).Raw("SELECT (?), (?)", requests, open).Row().Scan(&prescriptions, &alerts)
+	err = s.db.WithContext(ctx).Raw("SELECT "+
+		"(SELECT COUNT(*) FROM prescription_requests JOIN patients ON patients.id = prescription_requests.patient_id "+
+		"WHERE prescription_requests.status IN ('"+RequestRequested+"', '"+RequestApproved+"') AND patients.practice_id IN ?), "+
+		"(SELECT COUNT(*) FROM alerts JOIN patients ON patients.id = alerts.patient_id "+
+		"WHERE alerts.status = '"+AlertOpen+"' AND patients.practice_id IN ?)",
+		principal.practiceIDs(), principal.practiceIDs()).Row().Scan(&prescriptions, &alerts)
 	return
 }
 

@@ -133,8 +133,7 @@ func TestAuditLogIsAppendOnly(t *testing.T) {
 func TestStaffSeeOnlyTheirPracticesPatients(t *testing.T) {
 	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
 		store := demoStore(t, db)
-		nurse := user(t, store, "nurse")
-		result, err := store.Caseload(nurse.ID, models.CaseloadQuery{}, 100)
+		result, err := store.Caseload(t.Context(), principal(t, store, "nurse"), models.CaseloadQuery{}, 100)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -237,10 +236,10 @@ func TestRegisterAndActivate(t *testing.T) {
 func TestCaseloadSearchFiltersAndSorts(t *testing.T) {
 	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
 		store := demoStore(t, db)
-		nurse := user(t, store, "nurse")
+		nurse := principal(t, store, "nurse")
 		names := func(q models.CaseloadQuery, pageSize int) string {
 			t.Helper()
-			result, err := store.Caseload(nurse.ID, q, pageSize)
+			result, err := store.Caseload(t.Context(), nurse, q, pageSize)
 			if err != nil {
 				t.Fatal(err)
 			}

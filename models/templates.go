@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"gorm.io/gorm"
@@ -382,10 +383,13 @@ func (s *Store) ApproveTemplate(key string, version int, approvedBy string) (*Co
 	return &template, nil
 }
 
-// Fill puts the person's thresholds into a line that mentions them.
+// Fill puts the person's thresholds into a line that mentions them. Every
+// line of every plan passes through here on every passport page, so a line
+// without a placeholder is given back as it is.
 func (p PlanContent) Fill(line string) string {
-	if p.PeakFlow == nil || p.PeakFlow.PersonalBest == 0 {
+	if p.PeakFlow == nil || p.PeakFlow.PersonalBest == 0 || !strings.Contains(line, "{") {
 		return line
 	}
-	return strings.NewReplacer("{amber}", fmt.Sprint(p.PeakFlow.AmberBelow), "{red}", fmt.Sprint(p.PeakFlow.RedBelow)).Replace(line)
+	line = strings.ReplaceAll(line, "{amber}", strconv.Itoa(p.PeakFlow.AmberBelow))
+	return strings.ReplaceAll(line, "{red}", strconv.Itoa(p.PeakFlow.RedBelow))
 }

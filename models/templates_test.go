@@ -67,3 +67,24 @@ func TestPlanFillsInThresholds(t *testing.T) {
 		t.Errorf("Fill = %q", got)
 	}
 }
+
+func TestFillPutsThePersonsThresholdsIntoLines(t *testing.T) {
+	withPeakFlow := models.PlanContent{PeakFlow: &models.PeakFlow{PersonalBest: 400, AmberBelow: 320, RedBelow: 200}}
+	for _, c := range []struct {
+		name string
+		plan models.PlanContent
+		line string
+		want string
+	}{
+		{"both thresholds", withPeakFlow, "Peak flow below {amber}, or below {red} in the red zone", "Peak flow below 320, or below 200 in the red zone"},
+		{"a threshold twice", withPeakFlow, "{red} means below {red}", "200 means below 200"},
+		{"no placeholder", withPeakFlow, "Take the preventer", "Take the preventer"},
+		{"another brace", withPeakFlow, "Call {the clinic}", "Call {the clinic}"},
+		{"no peak flow", models.PlanContent{}, "Below {amber}", "Below {amber}"},
+		{"no personal best yet", models.PlanContent{PeakFlow: &models.PeakFlow{AmberBelow: 320}}, "Below {amber}", "Below {amber}"},
+	} {
+		if got := c.plan.Fill(c.line); got != c.want {
+			t.Errorf("%s: Fill(%q) = %q; want %q", c.name, c.line, got, c.want)
+		}
+	}
+}

@@ -28,8 +28,9 @@ func main() {
 	sessions := flag.Int("sessions", 64, "signed-in sessions, each with a connection of its own")
 	duration := flag.Duration("duration", 10*time.Second, "how long each page is measured")
 	maxRequests := flag.Int("max-requests", 1_000_000, "most requests sent for each page")
+	profiles := flag.String("profiles", "", "folder to write CPU and allocation profiles of each page's measurement to, for go tool pprof")
 	flag.Parse()
-	limits := Limits{Duration: *duration, MaxRequests: *maxRequests}
+	limits := Limits{Duration: *duration, MaxRequests: *maxRequests, Profiles: *profiles}
 	// The app logs every request as it does in service; the lines are
 	// written nowhere so the table stays readable.
 	slog.SetDefault(slog.New(slog.NewTextHandler(io.Discard, nil)))
@@ -176,7 +177,7 @@ func measureDatabase(database database, sessions int, limits Limits) ([]row, err
 		if err != nil {
 			return nil, fmt.Errorf("signing in: %w", err)
 		}
-		measured, err := measurePage(baseURL+page.path, cookies, limits)
+		measured, err := measurePage(baseURL+page.path, cookies, limits.profiledAs(database.name+page.path))
 		if err != nil {
 			return nil, err
 		}
@@ -193,11 +194,19 @@ func measurePage(pageURL string, cookies []string, limits Limits) (row, error) {
 	if err != nil {
 		return row{}, err
 	}
+	stopProfiling, err := startProfiles(limits)
+	if err != nil {
+		return row{}, err
+	}
 	appResult := Measure(pageURL, cookies, limits)
+	if err := stopProfiling(); err != nil {
+		return row{}, err
+	}
 	staticURL, stop, err := serveLoopback(capture)
 	if err != nil {
 		return row{}, err
 	}
 	defer stop()
+	limits.Profiles = "" // the yardstick is not profiled
 	return row{app: appResult, static: Measure(staticURL, cookies, limits)}, nil
 }

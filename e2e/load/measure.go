@@ -15,6 +15,8 @@ import (
 type Limits struct {
 	Duration    time.Duration
 	MaxRequests int
+	Profiles    string // a folder to write profiles to, or none
+	profileName string
 }
 
 // Result is what one scenario measured.
