@@ -48,8 +48,12 @@ func TestCheckTemplateVariant(t *testing.T) {
 		{"a line too long", func(e *models.TemplateEntry) { e.Zones[0].Signs = strings.Repeat("a", 301) }, "zone-green-signs", "Each line of green zone signs must be 300 characters or fewer"},
 		{"no red-zone question", func(e *models.TemplateEntry) { e.Questions[1].Zone = models.ZoneAmber }, "question-0-zone", "At least one check-in question must be a red-zone sign"},
 		{"a question with no zone", func(e *models.TemplateEntry) { e.Questions[2] = models.CheckInQuestion{Text: "Coughing?"} }, "question-2-zone", "Select the zone a yes to check-in question 3 means"},
-		{"a carer's question alone", func(e *models.TemplateEntry) { e.Questions[2] = models.CheckInQuestion{AboutThem: "Is {name} ok?", Zone: models.ZoneAmber} }, "question-2-text", "Enter check-in question 3"},
-		{"a required medicine not in the template", func(e *models.TemplateEntry) { e.Required[1] = models.RequiredMedicine{Purpose: "Insulin", Description: "insulin"} },
+		{"a carer's question alone", func(e *models.TemplateEntry) {
+			e.Questions[2] = models.CheckInQuestion{AboutThem: "Is {name} ok?", Zone: models.ZoneAmber}
+		}, "question-2-text", "Enter check-in question 3"},
+		{"a required medicine not in the template", func(e *models.TemplateEntry) {
+			e.Required[1] = models.RequiredMedicine{Purpose: "Insulin", Description: "insulin"}
+		},
 			"required-1-purpose", "Required medicine 2 must be one of the template's medicines: Preventer, Reliever"},
 		{"a required medicine with no name", func(e *models.TemplateEntry) { e.Required[0].Description = "" }, "required-0-description", "Enter how a sentence names required medicine 1"},
 		{"a percentage that is not a number", func(e *models.TemplateEntry) { e.AmberPercent = "eighty" }, "peak-amber", "Amber zone percentage must be a whole number, like 300"},
