@@ -320,3 +320,47 @@ func mustDecode(t *testing.T, template models.ConditionTemplate) models.Template
 	}
 	return content
 }
+
+// TestSimultaneousVariantsMakeDistinctVersions: administrators saving
+// variants of the same version at the same instant never share a version
+// number; a save that loses the race is told so and saves nothing.
+func TestSimultaneousVariantsMakeDistinctVersions(t *testing.T) {
+	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
+		store := demoStore(t, db)
+		admin := principal(t, store, "admin")
+		actor := models.Actor{UserID: admin.User.ID, Role: models.RoleAdmin}
+		var epilepsy models.ConditionTemplate
+		db.Where("key = ?", "epilepsy").Order("version DESC").First(&epilepsy)
+		content := mustDecode(t, epilepsy)
+		const saves = 6
+		errs := make(chan error, saves)
+		start := make(chan struct{})
+		for range saves {
+			go func() {
+				<-start
+				_, err := store.MakeTemplateVariant(t.Context(), admin, actor, &epilepsy, content)
+				errs <- err
+			}()
+		}
+		close(start)
+		saved := 0
+		for range saves {
+			switch err := <-errs; {
+			case err == nil:
+				saved++
+			case !errors.Is(err, models.ErrVariantConflict):
+				t.Errorf("a simultaneous variant failed with %v", err)
+			}
+		}
+		var versions []int
+		db.Model(&models.ConditionTemplate{}).Where("key = ? AND version > ?", "epilepsy", epilepsy.Version).Order("version").Pluck("version", &versions)
+		if saved == 0 || len(versions) != saved {
+			t.Fatalf("%d saves reported, versions %v", saved, versions)
+		}
+		for i, v := range versions {
+			if v != epilepsy.Version+1+i {
+				t.Errorf("versions %v; want consecutive numbers after %d", versions, epilepsy.Version)
+			}
+		}
+	})
+}
