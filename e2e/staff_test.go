@@ -232,3 +232,22 @@ func nurseWritesAPlanFrom(t *testing.T, nurse *visitor, template models.Conditio
 	nurse.see("Review the plan: its template has changed")
 	nurse.audit()
 }
+
+// TestTemplatePagesFitAPhone: the governance pages read on a 320-pixel
+// screen without scrolling sideways.
+func TestTemplatePagesFitAPhone(t *testing.T) {
+	bothWays(t, phone, func(t *testing.T, v *visitor) {
+		var asthma, epilepsy models.ConditionTemplate
+		v.must(store.DB().Where("key = ?", "asthma").Order("version").First(&asthma).Error)
+		v.must(store.DB().Where("key = ?", "epilepsy").Order("version").First(&epilepsy).Error)
+		path := fmt.Sprintf("/templates/%d", asthma.ID)
+		v.signIn("admin", demoPassword)
+		for _, page := range []string{"/templates", path, path + "/variant", path + "/preview",
+			fmt.Sprintf("/templates/compare?from=%d&to=%d", asthma.ID, epilepsy.ID)} {
+			v.visit(page)
+			v.see("Asthma version")
+			v.fitsWidth()
+			v.audit()
+		}
+	})
+}
