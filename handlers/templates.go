@@ -134,12 +134,13 @@ func (h *Handler) approveTemplate(c *gin.Context) {
 	}
 	_, err := h.store.ApproveTemplateVersion(c.Request.Context(), principalOf(c), actor(c), template.ID, approval)
 	switch {
+	// Where the version stands decides these, so the error links to it.
 	case errors.Is(err, models.ErrTemplateApproved):
-		form.Add("statement", "This version was approved already")
+		form.Add("state", "This version was approved already")
 	case errors.Is(err, models.ErrTemplateRetired):
-		form.Add("statement", "This version was retired: it cannot be approved")
+		form.Add("state", "This version was retired: it cannot be approved")
 	case errors.Is(err, models.ErrOwnVariant):
-		form.Add("statement", "You made this variant, so someone else must approve it")
+		form.Add("state", "You made this variant, so someone else must approve it")
 	case err != nil:
 		h.serverError(c, err)
 		return

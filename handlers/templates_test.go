@@ -146,7 +146,9 @@ func TestTemplateGovernance(t *testing.T) {
 		mustStatus(t, r, http.StatusOK)
 		mustContain(t, r, "Asthma version 4 is approved for use with patients", "Approved by", "officer, on", "ICB-CSC-2026-014",
 			"Reviewed against BTS/SIGN 2024")
-		mustStatus(t, officer.post(variantPath+"/approve", approval), http.StatusConflict)
+		r = officer.post(variantPath+"/approve", approval)
+		mustStatus(t, r, http.StatusConflict)
+		mustContain(t, r, `<a href="#state">This version was approved already</a>`, `id="state"`)
 		if n := s.auditCount(models.AuditTemplateApproved, "Asthma version 4"); n != 1 {
 			t.Errorf("%d approvals audited", n)
 		}
