@@ -170,6 +170,21 @@ func (h *Handler) Routes(r *gin.Engine) {
 	organisation.POST("/close", h.closeOrganisation)
 	organisation.POST("/move", h.movePatients)
 	r.GET("/dashboard", h.requireRole(models.RoleCommissioner), h.dashboard)
+
+	// Condition templates are governed by the clinical safety officer,
+	// who alone approves and retires a version; administrators make local
+	// variants. Both may read every version.
+	governance := r.Group("/templates", h.requireRole(models.RoleAdmin, models.RoleSafetyOfficer))
+	governance.GET("", h.templates)
+	governance.GET("/compare", h.compareTemplates)
+	version := governance.Group("/:template", h.loadTemplate)
+	version.GET("", h.templateVersion)
+	version.GET("/preview", h.previewTemplate)
+	version.GET("/variant", h.requireRole(models.RoleAdmin), h.variantForm)
+	version.POST("/variant", h.requireRole(models.RoleAdmin), h.makeVariant)
+	version.POST("/approve", h.requireRole(models.RoleSafetyOfficer), h.approveTemplate)
+	version.GET("/retire", h.requireRole(models.RoleSafetyOfficer), h.confirmRetireTemplate)
+	version.POST("/retire", h.requireRole(models.RoleSafetyOfficer), h.retireTemplate)
 }
 
 // homePath is where each role lands after signing in.
@@ -186,7 +201,7 @@ func homePath(role models.Role) string {
 	case models.RoleCommissioner:
 		return "/dashboard"
 	case models.RoleSafetyOfficer:
-		return "/account"
+		return "/templates"
 	}
 	return "/"
 }

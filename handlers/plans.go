@@ -123,8 +123,17 @@ func (h *Handler) chooseTemplate(c *gin.Context, status int, patient *models.Pat
 	render(c, status, views.ChooseTemplatePage(h.page(c, "Add a condition", form), patient, templates))
 }
 
+// refuseTemplate shows the templates again, saying why the chosen one
+// cannot start a plan.
+func (h *Handler) refuseTemplate(c *gin.Context, patient *models.Patient) {
+	form := views.NewForm()
+	form.Add("template", "Choose a template your clinical safety officer has approved")
+	h.chooseTemplate(c, http.StatusUnprocessableEntity, patient, form)
+}
+
 // usableTemplate finds the template in the request and checks that a plan
-// may be started from it: outside the demo it must be approved.
+// may be started from it: it must not be retired and, outside the demo, it
+// must be approved. The store decides again as it saves the plan.
 func (h *Handler) usableTemplate(c *gin.Context, patient *models.Patient, id string) (*models.ConditionTemplate, models.TemplateContent, bool) {
 	templateID, _ := parseID(id)
 	template, err := h.store.Template(templateID)
@@ -136,10 +145,8 @@ func (h *Handler) usableTemplate(c *gin.Context, patient *models.Patient, id str
 		h.serverError(c, err)
 		return nil, models.TemplateContent{}, false
 	}
-	if !template.Approved && !demo {
-		form := views.NewForm()
-		form.Add("template", "Choose a template your clinical safety officer has approved")
-		h.chooseTemplate(c, http.StatusUnprocessableEntity, patient, form)
+	if template.RetiredAt != nil || (!template.Approved && !demo) {
+		h.refuseTemplate(c, patient)
 		return nil, models.TemplateContent{}, false
 	}
 	content, err := template.Decode()
@@ -194,6 +201,11 @@ func (h *Handler) createPlan(c *gin.Context) {
 		return
 	}
 	plan, err := h.store.CreatePlan(c.Request.Context(), principalOf(c), actor(c), patient.ID, template, content, state)
+	if errors.Is(err, models.ErrTemplateNotUsable) {
+		// Retired or withdrawn while the nurse was writing.
+		h.refuseTemplate(c, patient)
+		return
+	}
 	if errors.Is(err, models.ErrPlanExists) {
 		form.Add("zone-green-title", patient.FullName()+" already has a plan for "+strings.ToLower(template.Name)+". Edit that plan instead")
 		h.renderEditor(c, http.StatusConflict, patient, editor)

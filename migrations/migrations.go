@@ -32,6 +32,7 @@ var all = []*gormigrate.Migration{
 	lastRedReading,
 	closingAndUnlocking,
 	auditSearchIndexes,
+	templateGovernance,
 }
 
 // Run brings the database up to the newest step.

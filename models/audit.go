@@ -49,6 +49,8 @@ const (
 	AuditPlanCreated           = "plan.created"
 	AuditPlanSaved             = "plan.saved"
 	AuditTemplateApproved      = "template.approved"
+	AuditTemplateRetired       = "template.retired"
+	AuditTemplateVariantMade   = "template.variant-made"
 	AuditReviewRecorded        = "review.recorded"
 	AuditReadingRecorded       = "reading.recorded"
 	AuditAlertAcknowledged     = "alert.acknowledged"
@@ -106,6 +108,8 @@ var auditWording = map[string]string{
 	AuditPlanCreated:           "Action plan written",
 	AuditPlanSaved:             "Action plan changed",
 	AuditTemplateApproved:      "Condition template approved",
+	AuditTemplateRetired:       "Condition template retired",
+	AuditTemplateVariantMade:   "Local variant of a condition template made",
 	AuditReviewRecorded:        "Review recorded",
 	AuditReadingRecorded:       "Reading recorded",
 	AuditAlertAcknowledged:     "Red zone alert dealt with",

@@ -205,7 +205,21 @@ type ConditionTemplate struct {
 	Approved   bool
 	ApprovedBy string
 	ApprovedAt *time.Time
-	CreatedAt  time.Time
+	// What the clinical safety officer stated on approving the version,
+	// and where the local safety case records it.
+	SafetyStatement string
+	SafetyCaseRef   string
+	ApprovedByID    *uint // nil when approved from the command line
+	// A retired version starts no new plan, and plans made from it are
+	// marked for review.
+	RetiredBy   string
+	RetiredByID *uint
+	RetiredAt   *time.Time
+	// A local variant: the version it was made from and the administrator
+	// who made it. Both are nil for a standard template.
+	BasedOnID   *uint
+	CreatedByID *uint
+	CreatedAt   time.Time
 }
 
 // Review outcomes.

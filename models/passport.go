@@ -127,27 +127,39 @@ type PlanState struct {
 	Plan      ActionPlan
 	Newest    PlanVersion
 	Published int // the latest published version's number, or 0
+	// TemplateChanged is set when the template version the plan came from
+	// was retired after the plan's newest version was saved: the nurse
+	// should review the plan.
+	TemplateChanged bool
 }
+
+// templateChanged is the condition that the template version a plan came
+// from was retired after the plan version in plan_versions was saved. The
+// query joins condition_templates on the plan's template.
+const templateChanged = "condition_templates.retired_at IS NOT NULL AND plan_versions.created_at < condition_templates.retired_at"
 
 // PlanStates lists a patient's plans with their newest and latest published
 // versions, in one query.
 func (s *Store) PlanStates(ctx context.Context, principal *Principal, patient *Patient) ([]PlanState, error) {
 	var rows []struct {
-		ActionPlan `gorm:"embedded"`
-		Version    PlanVersion `gorm:"embedded;embeddedPrefix:version_"`
-		Published  int
+		ActionPlan      `gorm:"embedded"`
+		Version         PlanVersion `gorm:"embedded;embeddedPrefix:version_"`
+		Published       int
+		TemplateChanged bool
 	}
 	published := s.db.Model(&PlanVersion{}).Select("COALESCE(MAX(published.number), 0)").Table("plan_versions AS published").
 		Where("published.plan_id = action_plans.id AND published.state = ?", VersionPublished)
 	newest := s.db.Model(&PlanVersion{}).Select("MAX(newest.number)").Table("plan_versions AS newest").
 		Where("newest.plan_id = action_plans.id")
-	err := s.db.WithContext(ctx).Model(&ActionPlan{}).Select("action_plans.*, "+versionColumns+", (?) AS published", published).
+	err := s.db.WithContext(ctx).Model(&ActionPlan{}).
+		Select("action_plans.*, "+versionColumns+", (?) AS published, CASE WHEN "+templateChanged+" THEN 1 ELSE 0 END AS template_changed", published).
 		Joins("JOIN plan_versions ON plan_versions.plan_id = action_plans.id").
+		Joins("LEFT JOIN condition_templates ON condition_templates.id = action_plans.template_id").
 		Where("action_plans.patient_id = ? AND plan_versions.number = (?)", patient.ID, newest).Where(principal.mayRead("action_plans.patient_id")).
 		Order("action_plans.condition_name, action_plans.id").Scan(&rows).Error
 	states := make([]PlanState, 0, len(rows))
 	for _, row := range rows {
-		states = append(states, PlanState{Plan: row.ActionPlan, Newest: row.Version, Published: row.Published})
+		states = append(states, PlanState{Plan: row.ActionPlan, Newest: row.Version, Published: row.Published, TemplateChanged: row.TemplateChanged})
 	}
 	return states, err
 }

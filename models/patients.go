@@ -30,6 +30,9 @@ type CaseloadEntry struct {
 	Activated    bool
 	RedZone      bool
 	OpenRequests int
+	// PlanToReview is set when a plan's template version was retired
+	// after the plan was last saved.
+	PlanToReview bool
 }
 
 // Caseload filters.
@@ -37,7 +40,16 @@ const (
 	FilterReviewDue     = "review-due"
 	FilterRedZone       = "red-zone"
 	FilterPrescriptions = "prescriptions"
+	FilterPlanReview    = "plan-review"
 )
+
+// plansToReview selects the patients with a plan whose template version
+// was retired after the plan's newest version was saved: a plan saved
+// since has been looked at again.
+const plansToReview = "SELECT action_plans.patient_id FROM action_plans " +
+	"JOIN condition_templates ON condition_templates.id = action_plans.template_id " +
+	"WHERE condition_templates.retired_at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM plan_versions " +
+	"WHERE plan_versions.plan_id = action_plans.id AND plan_versions.created_at >= condition_templates.retired_at)"
 
 // Caseload orders.
 const (
@@ -155,6 +167,8 @@ func (s *Store) Caseload(ctx context.Context, principal *Principal, query Caselo
 		q = q.Where(red, redSince)
 	case FilterPrescriptions:
 		q = q.Where("patients.id IN (?)", s.db.Model(&PrescriptionRequest{}).Select("prescription_requests.patient_id").Where(waiting))
+	case FilterPlanReview:
+		q = q.Where("patients.id IN (" + plansToReview + ")")
 	}
 	// Each use below starts from the search as built so far.
 	q = q.Session(&gorm.Session{})
@@ -162,7 +176,7 @@ func (s *Store) Caseload(ctx context.Context, principal *Principal, query Caselo
 	// The red-zone and prescriptions filters hold few patients and count
 	// them exactly: under a limit, the database would rather walk the
 	// practice's patients looking for them one by one.
-	if query.Filter != FilterRedZone && query.Filter != FilterPrescriptions {
+	if query.Filter != FilterRedZone && query.Filter != FilterPrescriptions && query.Filter != FilterPlanReview {
 		matching = matching.Limit(CaseloadCountLimit + 1)
 	}
 	result := CaseloadResult{Page: max(query.Page, 1)}
@@ -190,7 +204,8 @@ func (s *Store) Caseload(ctx context.Context, principal *Principal, query Caselo
 	err := s.db.WithContext(ctx).Table("(?) AS patients", page).
 		Select("patients.*, EXISTS (SELECT 1 FROM users WHERE users.patient_id = patients.id) AS activated, "+
 			"CASE WHEN "+red+" THEN 1 ELSE 0 END AS red_zone, "+
-			"(SELECT COUNT(*) FROM prescription_requests WHERE prescription_requests.patient_id = patients.id AND "+waiting+") AS open_requests", redSince).
+			"(SELECT COUNT(*) FROM prescription_requests WHERE prescription_requests.patient_id = patients.id AND "+waiting+") AS open_requests, "+
+			"patients.id IN ("+plansToReview+" AND action_plans.patient_id = patients.id) AS plan_to_review", redSince).
 		Order(order).Scan(&result.Entries).Error
 	return result, err
 }

@@ -70,13 +70,21 @@ func (s *Store) PlanTemplate(plan *ActionPlan) (*ConditionTemplate, error) {
 }
 
 // CreatePlan starts a patient's plan for a template's condition with its
-// first version, a draft or published. A patient has one plan per
+// first version, a draft or published. The template version must be one a
+// plan may start from (claimTemplate). A patient has one plan per
 // condition: the unique index on the patient and condition refuses a
 // second, even one started at the same moment.
 func (s *Store) CreatePlan(ctx context.Context, principal *Principal, actor Actor, patientID uint, template *ConditionTemplate, content PlanContent, state string) (*ActionPlan, error) {
 	plan := ActionPlan{PatientID: patientID, ConditionName: template.Name, SnomedCode: template.SnomedCode, TemplateID: &template.ID, CreatedAt: s.now()}
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	demo, err := s.IsDemo()
+	if err != nil {
+		return nil, err
+	}
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := claimPatient(tx, principal, patientID); err != nil {
+			return err
+		}
+		if err := claimTemplate(tx, template.ID, demo); err != nil {
 			return err
 		}
 		if err := tx.Create(&plan).Error; err != nil {
@@ -140,7 +148,11 @@ type FieldChange struct {
 
 // DiffPlans lists, field by field, what changed from one plan to another.
 func DiffPlans(before, after PlanContent) []FieldChange {
-	a, b := before.fields(), after.fields()
+	return diffFields(before.fields(), after.fields())
+}
+
+// diffFields compares two lists of named fields, in the order they read.
+func diffFields(a, b [][2]string) []FieldChange {
 	var changes []FieldChange
 	seen := map[string]bool{}
 	for _, f := range append(a, b...) {

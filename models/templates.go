@@ -321,10 +321,10 @@ func (s *Store) EnsureStandardTemplates() error {
 }
 
 // Templates lists the newest version of each template a plan may be
-// started from: outside the demo, only versions a clinical safety officer
-// has approved.
+// started from: never a retired one and, outside the demo, only versions a
+// clinical safety officer has approved.
 func (s *Store) Templates(approvedOnly bool) ([]ConditionTemplate, error) {
-	newest := "SELECT MAX(t2.version) FROM condition_templates t2 WHERE t2.key = condition_templates.key"
+	newest := "SELECT MAX(t2.version) FROM condition_templates t2 WHERE t2.key = condition_templates.key AND t2.retired_at IS NULL"
 	query := s.db.Model(&ConditionTemplate{})
 	if approvedOnly {
 		newest += " AND t2.approved = ?"
@@ -365,12 +365,15 @@ func (s *Store) ApproveTemplate(key string, version int, approvedBy string) (*Co
 			return notFound(err)
 		}
 		now := s.now()
-		update := tx.Model(&ConditionTemplate{}).Where("id = ? AND approved = ?", template.ID, false).
+		update := tx.Model(&ConditionTemplate{}).Where("id = ? AND approved = ? AND retired_at IS NULL", template.ID, false).
 			Updates(map[string]any{"approved": true, "approved_by": approvedBy, "approved_at": now})
 		if update.Error != nil {
 			return update.Error
 		}
 		if update.RowsAffected != 1 {
+			if template.RetiredAt != nil {
+				return ErrTemplateRetired
+			}
 			return ErrTemplateApproved
 		}
 		template.Approved, template.ApprovedBy, template.ApprovedAt = true, approvedBy, &now
