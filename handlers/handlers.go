@@ -151,7 +151,14 @@ func (h *Handler) Routes(r *gin.Engine) {
 	member.GET("/activation-letter", h.staffLetter)
 	member.POST("/activation-code", h.newStaffCode)
 	member.POST("/devices/:device/sign-out", h.signOutStaffDevice)
-	r.GET("/dashboard", h.requireRole(models.RoleCommissioner), h.dashboard)
+	commissioners := r.Group("/", h.requireRole(models.RoleCommissioner))
+	commissioners.GET("/dashboard", h.outcomes(commissionerOutcomes))
+	commissioners.GET("/dashboard.csv", h.outcomesCSV(commissionerOutcomes))
+	commissioners.GET("/dashboard/report", h.outcomesReport(commissionerOutcomes))
+	practiceStaff := r.Group("/", h.requireRole(models.RoleNurse, models.RoleAdmin))
+	practiceStaff.GET("/outcomes", h.outcomes(practiceOutcomes))
+	practiceStaff.GET("/outcomes.csv", h.outcomesCSV(practiceOutcomes))
+	practiceStaff.GET("/outcomes/report", h.outcomesReport(practiceOutcomes))
 }
 
 // homePath is where each role lands after signing in.

@@ -90,7 +90,7 @@ func TestStoreMethodsReachNoPatientBeyondThePrincipal(t *testing.T) {
 				return err
 			},
 			"requesting a prescription": func(asking *models.Principal) error {
-				_, err := store.RequestPrescription(ctx, asking, readerActor, amelia, plan.Plan.ID, "Montelukast 10 mg tablets")
+				_, err := store.RequestPrescription(ctx, asking, readerActor, amelia, plan.Plan.ID, models.Medicine{Name: "Montelukast 10 mg tablets", Purpose: "Preventer"})
 				return err
 			},
 			"sharing the emergency page": func(asking *models.Principal) error {
