@@ -157,8 +157,8 @@ func TestMeasuresCountEachDefinitionByMonth(t *testing.T) {
 			t.Errorf("January's scores add up to %d; want 6", jan.ScoreSum)
 		}
 		spreads := []struct {
-			name          string
-			spread        *models.Spread
+			name           string
+			spread         *models.Spread
 			n, median, p90 int64
 		}{
 			{"acknowledged in 90 and 120 minutes", jan.Spreads[models.SpreadAcknowledge], 2, 90, 120},

@@ -86,7 +86,7 @@ func TestStoreMethodsReachNoPatientBeyondThePrincipal(t *testing.T) {
 				return err
 			},
 			"recording symptoms": func(asking *models.Principal) error {
-				_, err := store.RecordSymptoms(ctx, asking, readerActor, amelia, &plan.Plan, checkIn, []bool{true})
+				_, err := store.RecordSymptoms(ctx, asking, readerActor, amelia, &plan.Plan, checkIn, []bool{true}, models.CheckInOutcome{UnplannedCare: models.UnplannedNone})
 				return err
 			},
 			"requesting a prescription": func(asking *models.Principal) error {

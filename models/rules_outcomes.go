@@ -97,16 +97,20 @@ var UnplannedCareChoices = []string{UnplannedNone, UnplannedUrgentGP, UnplannedA
 // UnplannedCareField is the form field of the unplanned care question.
 const UnplannedCareField = "unplanned-care"
 
-// CheckUnplannedCare reads the answer to the unplanned care question,
-// worded as question for the error message.
-func CheckUnplannedCare(answer, question string) (string, FieldErrors) {
+// CheckUnplannedCare reads the answer to the unplanned care question;
+// who is the person asked about, "you" or a name, for the error message.
+func CheckUnplannedCare(answer, who string) (string, FieldErrors) {
 	var errs FieldErrors
 	if !slices.Contains(UnplannedCareChoices, answer) {
-		errs.Add(UnplannedCareField+"-"+UnplannedNone, "Answer the question: "+question)
+		errs.Add(UnplannedCareField+"-"+UnplannedNone, "Select if "+who+" needed urgent care, or select no")
 		return "", errs
 	}
 	return answer, errs
 }
+
+// IsAsthma says whether a plan's condition is asthma, whose check-ins and
+// reviews ask the RCP questions.
+func IsAsthma(plan ActionPlan) bool { return plan.SnomedCode == SnomedAsthma }
 
 // RCPQuestions are the Royal College of Physicians' three questions about
 // asthma control over the last month. Each yes scores 1: 0 means well
@@ -125,7 +129,7 @@ func RCPField(i int) string { return fmt.Sprintf("rcp%d", i) }
 
 // CheckRCPAnswers reads the yes or no answers to the RCP questions, worded
 // as questions for the error messages, and scores them.
-func CheckRCPAnswers(answers, questions []string) (int, FieldErrors) {
+func CheckRCPAnswers(answers, questions []string) (*int, FieldErrors) {
 	var errs FieldErrors
 	score := 0
 	for i, question := range questions {
@@ -141,5 +145,5 @@ func CheckRCPAnswers(answers, questions []string) (int, FieldErrors) {
 			errs.Add(RCPField(i)+"-yes", "Answer yes or no: "+question)
 		}
 	}
-	return score, errs
+	return &score, errs
 }
