@@ -1,9 +1,12 @@
 package e2e
 
 import (
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
+
+	"healthpassport/models"
 
 	"github.com/go-rod/rod/lib/input"
 )
@@ -219,6 +222,46 @@ func TestOversightPages(t *testing.T) {
 		v.audit()
 		v.visit("/dashboard?period=5")
 		v.see("There is a problem", "Select a period from the list")
+		v.audit()
+	})
+}
+
+// TestOutcomePages visits every outcomes page, for a commissioner and for
+// a nurse, by month and by week, and the monthly reports, and sweeps each;
+// a patient's check-in asks the new questions.
+func TestOutcomePages(t *testing.T) {
+	bothWays(t, phone, func(t *testing.T, v *visitor) {
+		v.signIn("commissioner", demoPassword)
+		v.at("/dashboard")
+		v.see("Registrations and accounts set up", "Asthma medication ratio", "Satisfaction", "Download Asthma control as a spreadsheet (CSV)")
+		v.audit()
+		v.visit("/dashboard?period=12&by=week")
+		v.see("Week of ", "People using their passport")
+		v.audit()
+		v.press(`a[href="/dashboard/report"]`)
+		v.at("/dashboard/report")
+		v.see("Headline figures", "Change")
+		v.notSee("Amelia", "Jones")
+		v.audit()
+		v.visit("/dashboard/report?month=2020-01")
+		v.see("There is a problem", "Month must be within the last 5 years")
+		v.audit()
+		v.signOut()
+		v.signIn("nurse", demoPassword)
+		v.at("/caseload")
+		v.press(`a[href="/outcomes"]`)
+		v.at("/outcomes")
+		v.see("counted exactly", "Repeat prescriptions")
+		v.audit()
+		v.visit("/outcomes/report")
+		v.see("Outcomes report for", "Headline figures")
+		v.audit()
+		v.signOut()
+		v.signIn("patient", demoPassword)
+		var plan models.ActionPlan
+		v.must(store.DB().Where("patient_id = (SELECT id FROM patients WHERE ref = ?) AND snomed_code = ?", "demoamelia0000001", models.SnomedAsthma).First(&plan).Error)
+		v.visit(fmt.Sprintf("/passport/demoamelia0000001/readings/symptoms?plan=%d", plan.ID))
+		v.see("have you needed urgent care because of your asthma", "difficulty sleeping because of your asthma symptoms")
 		v.audit()
 	})
 }

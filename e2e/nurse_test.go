@@ -238,6 +238,7 @@ func TestNurseRecordsAReviewAndLinksACarer(t *testing.T) {
 		v.audit()
 		v.focus("#outcome-no-change")
 		v.must(v.page.Keyboard.Type(input.Space))
+		v.tick("#unplanned-care-urgent-gp")
 		next := time.Now().AddDate(1, 0, 0)
 		v.typeInto("#next-review-day", fmt.Sprint(next.Day()))
 		v.typeInto("#next-review-month", fmt.Sprint(int(next.Month())))

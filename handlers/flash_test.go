@@ -72,7 +72,7 @@ func TestEverySaveSaysWhatItDid(t *testing.T) {
 		patient.mustFlash(patient.post(amelia+"/readings/peak-flow", url.Values{"litres": {"290"}}), "Peak flow reading saved")
 		var plan models.ActionPlan
 		s.db.First(&plan, "patient_id = ?", s.patient(t, ameliaRef).ID)
-		patient.mustFlash(patient.post(amelia+"/readings/symptoms", url.Values{"plan": {fmt.Sprint(plan.ID)}, "q0": {"no"}, "q1": {"no"}, "q2": {"no"}, "q3": {"no"}}),
+		patient.mustFlash(patient.post(amelia+"/readings/symptoms", url.Values{"plan": {fmt.Sprint(plan.ID)}, "q0": {"no"}, "q1": {"no"}, "q2": {"no"}, "q3": {"no"}, "unplanned-care": {"none"}, "rcp0": {"no"}, "rcp1": {"no"}, "rcp2": {"no"}}),
 			"Asthma check-in saved")
 		patient.mustFlash(patient.post(amelia+"/prescriptions", url.Values{"medicine": {fmt.Sprintf("%d:Clenil Modulite 100 micrograms", plan.ID)}}),
 			"Repeat prescription asked for: Clenil Modulite 100 micrograms")

@@ -169,7 +169,6 @@ func (h *Handler) Routes(r *gin.Engine) {
 	organisation.GET("/close", h.confirmCloseOrganisation)
 	organisation.POST("/close", h.closeOrganisation)
 	organisation.POST("/move", h.movePatients)
-	r.GET("/dashboard", h.requireRole(models.RoleCommissioner), h.dashboard)
 
 	// Condition templates are governed by the clinical safety officer,
 	// who alone approves and retires a version; administrators make local
@@ -185,6 +184,14 @@ func (h *Handler) Routes(r *gin.Engine) {
 	version.POST("/approve", h.requireRole(models.RoleSafetyOfficer), h.approveTemplate)
 	version.GET("/retire", h.requireRole(models.RoleSafetyOfficer), h.confirmRetireTemplate)
 	version.POST("/retire", h.requireRole(models.RoleSafetyOfficer), h.retireTemplate)
+	commissioners := r.Group("/", h.requireRole(models.RoleCommissioner))
+	commissioners.GET("/dashboard", h.outcomes(commissionerOutcomes))
+	commissioners.GET("/dashboard.csv", h.outcomesCSV(commissionerOutcomes))
+	commissioners.GET("/dashboard/report", h.outcomesReport(commissionerOutcomes))
+	practiceStaff := r.Group("/", h.requireRole(models.RoleNurse, models.RoleAdmin))
+	practiceStaff.GET("/outcomes", h.outcomes(practiceOutcomes))
+	practiceStaff.GET("/outcomes.csv", h.outcomesCSV(practiceOutcomes))
+	practiceStaff.GET("/outcomes/report", h.outcomesReport(practiceOutcomes))
 }
 
 // homePath is where each role lands after signing in.

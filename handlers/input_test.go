@@ -116,7 +116,7 @@ func TestHostileInputIsRefusedNeverAServerError(t *testing.T) {
 			{"nurse", fmt.Sprintf("/queues/prescriptions/%d", request.ID), url.Values{"decision": {"reject"}, fmt.Sprintf("reason-%d", request.ID): {"Not due"}}},
 			{"nurse", fmt.Sprintf("/queues/alerts/%d", alert.ID), url.Values{fmt.Sprintf("note-%d", alert.ID): {"Phoned"}}},
 			{"patient", "/passport/" + ameliaRef + "/readings/peak-flow", url.Values{"litres": {"300"}}},
-			{"patient", "/passport/" + ameliaRef + "/readings/symptoms", url.Values{"plan": {fmt.Sprint(ameliaPlan.ID)}, "q0": {"no"}, "q1": {"no"}, "q2": {"no"}}},
+			{"patient", "/passport/" + ameliaRef + "/readings/symptoms", url.Values{"plan": {fmt.Sprint(ameliaPlan.ID)}, "q0": {"no"}, "q1": {"no"}, "q2": {"no"}, "unplanned-care": {"none"}, "rcp0": {"no"}, "rcp1": {"no"}, "rcp2": {"no"}}},
 			{"patient", "/passport/" + ameliaRef + "/prescriptions", url.Values{"medicine": {fmt.Sprintf("%d:Salbutamol 100 micrograms", ameliaPlan.ID)}}},
 			{"carer", "/passport/" + ameliaRef + "/shares", url.Values{"recipient": {"Riverside School"}, "days": {"30"}}},
 			{"carer", "/feedback", url.Values{"score": {"5"}, "comment": {"Easy to use"}}},

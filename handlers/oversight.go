@@ -1,8 +1,11 @@
 package handlers
 
 import (
+	"encoding/csv"
+	"log/slog"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"healthpassport/models"
@@ -37,37 +40,151 @@ func (h *Handler) admin(c *gin.Context) {
 	render(c, http.StatusOK, views.AdminPage(h.page(c, "Overview", nil), organisations, events))
 }
 
-// dashboard shows a commissioner outcomes for the filters in the address.
-// Filters the form does not offer are refused with 422 and the form shown
-// again, with the figures for everyone.
-func (h *Handler) dashboard(c *gin.Context) {
-	ctx, staffID := c.Request.Context(), currentUser(c).ID
-	practices, err := h.store.PracticesOf(staffID)
+// outcomeView is whose outcomes a page shows and how: a commissioner's
+// dashboard of their ICB under disclosure control, or practice staff's own
+// practices counted exactly.
+type outcomeView struct {
+	title string
+	path  string
+	exact bool
+}
+
+var (
+	commissionerOutcomes = outcomeView{title: "Dashboard", path: "/dashboard"}
+	practiceOutcomes     = outcomeView{title: "Outcomes", path: "/outcomes", exact: true}
+)
+
+// readOutcomeFilter reads the filters in the address. Filters the form
+// does not offer are refused with 422 and the figures for everyone.
+func (h *Handler) readOutcomeFilter(c *gin.Context) (models.OutcomeFilter, []models.Organisation, *views.Form, int, error) {
+	practices, err := h.store.PracticesOf(currentUser(c).ID)
 	if err != nil {
-		h.serverError(c, err)
-		return
+		return models.OutcomeFilter{}, nil, nil, 0, err
 	}
 	form := views.NewForm()
-	for _, field := range []string{"practice", "condition", "age", "period"} {
+	for _, field := range []string{"practice", "condition", "age", "period", "by"} {
 		form.Values[field] = c.Query(field)
 	}
-	filter, errs := models.OutcomeFilterRule(form.Values["practice"], form.Values["condition"], form.Values["age"], form.Values["period"], practices)
+	filter, errs := models.OutcomeFilterRule(form.Values["practice"], form.Values["condition"], form.Values["age"], form.Values["period"],
+		form.Values["by"], practices)
 	status := http.StatusOK
 	if len(errs) > 0 {
 		addErrors(form, errs)
 		filter, status = models.OutcomeFilter{}, http.StatusUnprocessableEntity
 	}
-	form.Values["period"] = strconv.Itoa(filter.Period())
-	now := time.Now()
+	form.Values["period"], form.Values["by"] = strconv.Itoa(filter.Period()), filter.Grouping()
+	return filter, practices, form, status, nil
+}
+
+// outcomeDashboard measures the filter as at now, for the view.
+func (h *Handler) outcomeDashboard(c *gin.Context, view outcomeView, filter models.OutcomeFilter, practices []models.Organisation, now time.Time) (views.Dashboard, error) {
+	ctx, staffID := c.Request.Context(), currentUser(c).ID
 	outcomes, err := h.store.Outcomes(ctx, staffID, filter, now)
 	if err != nil {
-		h.serverError(c, err)
-		return
+		return views.Dashboard{}, err
 	}
 	uptake, err := h.store.Uptake(ctx, staffID, filter, now)
 	if err != nil {
-		h.serverError(c, err)
-		return
+		return views.Dashboard{}, err
 	}
-	render(c, status, views.DashboardPage(h.page(c, "Dashboard", form), views.NewDashboard(filter, practices, outcomes, uptake)))
+	return views.NewDashboard(filter, practices, outcomes, uptake, view.exact, view.path), nil
+}
+
+// outcomes shows every measure for the filters in the address.
+func (h *Handler) outcomes(view outcomeView) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		filter, practices, form, status, err := h.readOutcomeFilter(c)
+		if err != nil {
+			h.serverError(c, err)
+			return
+		}
+		d, err := h.outcomeDashboard(c, view, filter, practices, time.Now())
+		if err != nil {
+			h.serverError(c, err)
+			return
+		}
+		render(c, status, views.DashboardPage(h.page(c, view.title, form), d))
+	}
+}
+
+// outcomesCSV sends one measure's table, as the page shows it for the
+// same filters, as a spreadsheet.
+func (h *Handler) outcomesCSV(view outcomeView) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		filter, practices, form, status, err := h.readOutcomeFilter(c)
+		if err != nil {
+			h.serverError(c, err)
+			return
+		}
+		d, err := h.outcomeDashboard(c, view, filter, practices, time.Now())
+		if err != nil {
+			h.serverError(c, err)
+			return
+		}
+		if form.HasErrors() {
+			render(c, status, views.DashboardPage(h.page(c, view.title, form), d))
+			return
+		}
+		table, found := d.Measure(c.Query("measure"))
+		if !found {
+			h.notFound(c)
+			return
+		}
+		c.Header("Content-Type", "text/csv; charset=utf-8")
+		c.Header("Content-Disposition", `attachment; filename="`+table.Key+`.csv"`)
+		out := csv.NewWriter(c.Writer)
+		for _, record := range table.CSV() {
+			out.Write(spreadsheetSafe(record))
+		}
+		out.Flush()
+		if err := out.Error(); err != nil {
+			slog.Error("sending a measure's spreadsheet", "error", err, "request_id", c.GetHeader("X-Request-Id"))
+		}
+	}
+}
+
+// spreadsheetSafe keeps a spreadsheet from reading a name, such as a
+// practice's, as a formula.
+func spreadsheetSafe(record []string) []string {
+	safe := make([]string, len(record))
+	for i, field := range record {
+		if field != "" && strings.ContainsRune("=+-@\t\r", rune(field[0])) && !isNumber(field) {
+			field = "'" + field
+		}
+		safe[i] = field
+	}
+	return safe
+}
+
+func isNumber(field string) bool {
+	_, err := strconv.ParseFloat(field, 64)
+	return err == nil
+}
+
+// outcomesReport shows the monthly report for the month in the address,
+// the last whole month when none is given.
+func (h *Handler) outcomesReport(view outcomeView) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		filter, practices, form, status, err := h.readOutcomeFilter(c)
+		if err != nil {
+			h.serverError(c, err)
+			return
+		}
+		now := time.Now()
+		form.Values["month"] = c.Query("month")
+		month, errs := models.ReportMonthRule(form.Values["month"], now)
+		if len(errs) > 0 {
+			addErrors(form, errs)
+			status = http.StatusUnprocessableEntity
+		}
+		form.Values["month"] = month.Format("2006-01")
+		filter.Months, filter.By = 12, models.ByMonth
+		d, err := h.outcomeDashboard(c, view, filter, practices, month)
+		if err != nil {
+			h.serverError(c, err)
+			return
+		}
+		title := view.title + " report for " + views.PeriodLabel(month, models.ByMonth)
+		render(c, status, views.ReportPage(h.page(c, title, form), views.NewReport(d, month, practices)))
+	}
 }

@@ -68,7 +68,7 @@ func (h *Handler) requestPrescription(c *gin.Context) {
 		h.showPrescriptions(c, http.StatusUnprocessableEntity, patient, canAct(c), choices, form)
 		return
 	}
-	_, err = h.store.RequestPrescription(c.Request.Context(), principalOf(c), actor(c), patient, chosen.PlanID, chosen.Medicine.Name)
+	_, err = h.store.RequestPrescription(c.Request.Context(), principalOf(c), actor(c), patient, chosen.PlanID, chosen.Medicine)
 	if errors.Is(err, models.ErrAlreadyRequested) {
 		form.Add("medicine-0", "You have already asked for "+chosen.Medicine.Name+". You can ask again when that request is finished")
 		h.showPrescriptions(c, http.StatusConflict, patient, canAct(c), choices, form)

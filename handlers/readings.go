@@ -137,11 +137,22 @@ func (h *Handler) recordSymptoms(c *gin.Context) {
 	}
 	yes, errs := models.CheckInAnswers(answers, asked)
 	addErrors(form, errs)
+	var outcome models.CheckInOutcome
+	outcome.UnplannedCare, errs = models.CheckUnplannedCare(formValue(c, form, models.UnplannedCareField), voiceOf(c).Who())
+	addErrors(form, errs)
+	if models.IsAsthma(*plan) {
+		rcp := make([]string, len(models.RCPQuestions))
+		for i := range rcp {
+			rcp[i] = formValue(c, form, models.RCPField(i))
+		}
+		outcome.RCPScore, errs = models.CheckRCPAnswers(rcp, views.RCPAsked(voiceOf(c)))
+		addErrors(form, errs)
+	}
 	if form.HasErrors() {
 		render(c, http.StatusUnprocessableEntity, views.SymptomsPage(h.page(c, plan.ConditionName+" check-in", form), passportBase(patient), plan, questions))
 		return
 	}
-	reading, err := h.store.RecordSymptoms(c.Request.Context(), principalOf(c), actor(c), patient, plan, questions, yes)
+	reading, err := h.store.RecordSymptoms(c.Request.Context(), principalOf(c), actor(c), patient, plan, questions, yes, outcome)
 	if err != nil {
 		h.serverError(c, err)
 		return

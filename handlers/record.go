@@ -122,17 +122,35 @@ func (h *Handler) reviewForm(c *gin.Context) {
 	today := time.Now().In(models.UK)
 	form.Values["reviewed-on-day"], form.Values["reviewed-on-month"], form.Values["reviewed-on-year"] =
 		strconv.Itoa(today.Day()), strconv.Itoa(int(today.Month())), strconv.Itoa(today.Year())
-	render(c, http.StatusOK, views.ReviewPage(h.page(c, "Record a review", form), patient))
+	asthma, err := h.store.HasPlanFor(c.Request.Context(), principalOf(c), patient, models.SnomedAsthma)
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	render(c, http.StatusOK, views.ReviewPage(h.page(c, "Record a review", form), patient, asthma))
 }
 
 func (h *Handler) recordReview(c *gin.Context) {
 	patient := patientOf(c)
 	form := views.NewForm()
-	review, errs := models.CheckReview(models.ReviewEntry{ReviewedOn: dateValue(c, form, "reviewed-on"), Outcome: formValue(c, form, "outcome"),
-		Notes: formValue(c, form, "notes"), NextReview: dateValue(c, form, "next-review")}, time.Now())
+	asthma, err := h.store.HasPlanFor(c.Request.Context(), principalOf(c), patient, models.SnomedAsthma)
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	entry := models.ReviewEntry{ReviewedOn: dateValue(c, form, "reviewed-on"), Outcome: formValue(c, form, "outcome"),
+		Notes: formValue(c, form, "notes"), NextReview: dateValue(c, form, "next-review"),
+		UnplannedCare: formValue(c, form, models.UnplannedCareField), GivenName: patient.GivenName}
+	if asthma {
+		entry.RCPAsked = views.RCPAsked(views.Voice{Name: patient.GivenName})
+		for i := range entry.RCPAsked {
+			entry.RCP = append(entry.RCP, formValue(c, form, models.RCPField(i)))
+		}
+	}
+	review, errs := models.CheckReview(entry, time.Now())
 	addErrors(form, errs)
 	if form.HasErrors() {
-		render(c, http.StatusUnprocessableEntity, views.ReviewPage(h.page(c, "Record a review", form), patient))
+		render(c, http.StatusUnprocessableEntity, views.ReviewPage(h.page(c, "Record a review", form), patient, asthma))
 		return
 	}
 	if err := h.store.RecordReview(c.Request.Context(), principalOf(c), actor(c), patient, review); err != nil {

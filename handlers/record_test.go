@@ -62,7 +62,8 @@ func TestEditDetails(t *testing.T) {
 func reviewForm(reviewed, next time.Time, outcome string) url.Values {
 	return url.Values{"reviewed-on-day": {fmt.Sprint(reviewed.Day())}, "reviewed-on-month": {fmt.Sprint(int(reviewed.Month()))},
 		"reviewed-on-year": {fmt.Sprint(reviewed.Year())}, "outcome": {outcome}, "notes": {"Inhaler technique checked."},
-		"next-review-day": {fmt.Sprint(next.Day())}, "next-review-month": {fmt.Sprint(int(next.Month()))}, "next-review-year": {fmt.Sprint(next.Year())}}
+		"next-review-day": {fmt.Sprint(next.Day())}, "next-review-month": {fmt.Sprint(int(next.Month()))}, "next-review-year": {fmt.Sprint(next.Year())},
+		"unplanned-care": {models.UnplannedNone}}
 }
 
 func TestRecordAReview(t *testing.T) {

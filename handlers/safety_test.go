@@ -292,7 +292,7 @@ func TestRedCheckInAnswersReachTheRedZone(t *testing.T) {
 		b.signIn("patient")
 		alerts := s.count(&models.Alert{})
 		r := b.post("/passport/"+ameliaRef+"/readings/symptoms", url.Values{"plan": {fmt.Sprint(plan.ID)},
-			"q0": {"no"}, "q1": {"no"}, "q2": {"no"}, "q3": {"yes"}})
+			"q0": {"no"}, "q1": {"no"}, "q2": {"no"}, "q3": {"yes"}, "unplanned-care": {"none"}, "rcp0": {"no"}, "rcp1": {"no"}, "rcp2": {"no"}})
 		mustStatus(t, r, http.StatusOK)
 		mustContain(t, r, "Red zone: get help now", "app-zone--red", "Call 999 if I do not feel better", "Your clinic has been told")
 		var reading models.Reading

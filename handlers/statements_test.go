@@ -142,6 +142,10 @@ func TestActivityIsNotedOnceADay(t *testing.T) {
 		if user := s.user(t, "patient"); user.LastActiveOn == nil || !user.LastActiveOn.Equal(today) {
 			t.Errorf("last active on %v; want %v", user.LastActiveOn, today)
 		}
+		// The day is kept once for the measures of daily and weekly use.
+		if days := s.countWhere(&models.ActivityDay{}, "user_id = ? AND day = ?", user.ID, today); days != 1 {
+			t.Errorf("%d activity rows for today; want 1", days)
+		}
 	})
 }
 

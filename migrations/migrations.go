@@ -33,6 +33,7 @@ var all = []*gormigrate.Migration{
 	closingAndUnlocking,
 	auditSearchIndexes,
 	templateGovernance,
+	outcomeMeasures,
 }
 
 // Run brings the database up to the newest step.

@@ -237,7 +237,11 @@ type Review struct {
 	Notes        string
 	NextReviewOn time.Time
 	AuthorID     uint
-	CreatedAt    time.Time
+	// The patient's answers about unplanned care and, for asthma, the
+	// Royal College of Physicians' three questions, as the nurse asked.
+	UnplannedCare string
+	RCPScore      *int `gorm:"column:rcp_score"`
+	CreatedAt     time.Time
 }
 
 // Reading kinds.
@@ -255,7 +259,12 @@ type Reading struct {
 	Answers      string
 	Zone         string
 	RecordedByID uint
-	CreatedAt    time.Time
+	// A check-in's answers about unplanned care and, for asthma, the
+	// Royal College of Physicians' three questions; empty and nil for a
+	// peak flow reading.
+	UnplannedCare string
+	RCPScore      *int `gorm:"column:rcp_score"`
+	CreatedAt     time.Time
 }
 
 // Alert statuses.
@@ -293,10 +302,19 @@ type PrescriptionRequest struct {
 	PatientID     uint
 	PlanID        uint
 	Medicine      string
+	Purpose       string // the medicine's purpose on the plan: "Preventer", "Reliever" and so on
 	Status        string
 	Reason        string
 	RequestedByID uint
 	DecidedByID   *uint
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
+}
+
+// ActivityDay is one UK day on which a person used the service, kept so
+// that daily and weekly active people can be counted for any past week.
+type ActivityDay struct {
+	ID     uint
+	UserID uint
+	Day    time.Time
 }

@@ -115,8 +115,8 @@ type monthFigures struct {
 
 func figures(o *models.Outcomes) []monthFigures {
 	var out []monthFigures
-	for _, m := range o.Months {
-		out = append(out, monthFigures{m.Month.Format("2006-01"), m.Counts[models.MeasureRegistered], m.Counts[models.MeasureActivated],
+	for _, m := range o.Periods {
+		out = append(out, monthFigures{m.Start.Format("2006-01"), m.Counts[models.MeasureRegistered], m.Counts[models.MeasureActivated],
 			m.Counts[models.MeasureReadings], m.Counts[models.MeasureCheckIns], m.Counts[models.MeasureRedZone], m.Counts[models.MeasureRequests],
 			m.TotalRegistered, m.TotalActivated})
 	}

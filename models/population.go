@@ -209,6 +209,7 @@ type populationRows struct {
 	prescriptions []PrescriptionRequest
 	shares        []Share
 	feedback      []Feedback
+	activityDays  []ActivityDay
 }
 
 func (rows *populationRows) insert(tx *gorm.DB) error {
@@ -219,7 +220,7 @@ func (rows *populationRows) insert(tx *gorm.DB) error {
 		return err
 	}
 	for _, table := range []any{rows.users, rows.carerLinks, rows.plans, rows.versions, rows.reviews,
-		rows.readings, rows.alerts, rows.prescriptions, rows.shares, rows.feedback} {
+		rows.readings, rows.alerts, rows.prescriptions, rows.shares, rows.feedback, rows.activityDays} {
 		if err := tx.CreateInBatches(table, insertBatch).Error; err != nil && !errors.Is(err, gorm.ErrEmptySlice) {
 			return err
 		}
@@ -342,8 +343,8 @@ func (g *population) drawPatient(rows *populationRows) {
 	// carer for most children, and for a few adults.
 	var account, carer *User
 	if (age >= 18 && r.Float64() < 0.75) || (age >= 12 && age < 18 && r.Float64() < 0.5) {
-		user := g.user(RolePatient, patient.GivenName, patient.FamilyName, &patient.ID, registered)
-		rows.users, account = append(rows.users, user), &user
+		user := g.user(RolePatient, patient.GivenName, patient.FamilyName, &patient.ID, g.activated(registered))
+		account = &user
 	}
 	if (age < 16 && r.Float64() < 0.85) || (age >= 16 && r.Float64() < 0.08) {
 		relationship, permission := "Parent", PermissionAct
@@ -351,8 +352,8 @@ func (g *population) drawPatient(rows *populationRows) {
 			relationship = pick(r, []string{"Partner", "Daughter", "Son"})
 			permission = pick(r, []string{PermissionView, PermissionAct})
 		}
-		user := g.user(RoleCarer, pick(r, givenNames), patient.FamilyName, nil, registered)
-		rows.users, carer = append(rows.users, user), &user
+		user := g.user(RoleCarer, pick(r, givenNames), patient.FamilyName, nil, g.activated(registered))
+		carer = &user
 		link := CarerLink{ID: g.ids.next("carer_links"), CarerID: carer.ID, PatientID: patient.ID, Relationship: relationship,
 			Permission: permission, CreatedAt: registered}
 		rows.carerLinks = append(rows.carerLinks, link)
@@ -369,7 +370,8 @@ func (g *population) drawPatient(rows *populationRows) {
 			conditions = append(conditions, second)
 		}
 	}
-	review := g.drawReview(rows, &patient, practice, registered)
+	review := g.drawReview(rows, &patient, practice, registered, conditions)
+	firstReading, firstRequest, firstShare, firstFeedback := len(rows.readings), len(rows.prescriptions), len(rows.shares), len(rows.feedback)
 	engaged := recorder != nil && r.Float64() < 0.4
 	g.alertsOn = map[string]int{}
 	for _, key := range conditions {
@@ -392,12 +394,74 @@ func (g *population) drawPatient(rows *populationRows) {
 			g.drawFeedback(rows, user)
 		}
 	}
+	// Each account used the service on the days it did something, and
+	// on other days to look at the passport.
+	days := map[uint]map[string]bool{}
+	for _, user := range []*User{account, carer} {
+		if user != nil {
+			days[user.ID] = map[string]bool{}
+		}
+	}
+	note := func(userID uint, at time.Time) {
+		if seen, ok := days[userID]; ok {
+			seen[UKDay(at)] = true
+		}
+	}
+	for _, reading := range rows.readings[firstReading:] {
+		note(reading.RecordedByID, reading.CreatedAt)
+	}
+	for _, request := range rows.prescriptions[firstRequest:] {
+		note(request.RequestedByID, request.CreatedAt)
+	}
+	for _, share := range rows.shares[firstShare:] {
+		note(share.CreatedByID, share.CreatedAt)
+	}
+	for _, feedback := range rows.feedback[firstFeedback:] {
+		note(feedback.UserID, feedback.CreatedAt)
+	}
+	for _, user := range []*User{account, carer} {
+		if user != nil {
+			g.drawVisits(rows, user, days[user.ID])
+			rows.users = append(rows.users, *user)
+		}
+	}
 	rows.patients = append(rows.patients, patient)
+}
+
+// activated is when an account was set up: most within a fortnight of
+// registering, some after months, and never after today.
+func (g *population) activated(registered time.Time) time.Time {
+	delay := time.Duration(math.Min(math.Exp(math.Log(4)+1.2*g.random.NormFloat64()), 300)*24) * time.Hour
+	return earlier(registered.Add(delay).Truncate(time.Second), g.today.Add(-time.Hour))
+}
+
+// drawVisits adds a visit now and then to the days an account did
+// something, and notes them all as days it was active.
+func (g *population) drawVisits(rows *populationRows, user *User, days map[string]bool) {
+	r := g.random
+	often := 0.05 + 0.5*r.Float64()
+	for day := later(g.today.AddDate(-1, 0, 0), user.CreatedAt).Truncate(24 * time.Hour); day.Before(g.today); day = day.AddDate(0, 0, 7) {
+		if r.Float64() < often {
+			days[UKDay(day.AddDate(0, 0, r.IntN(7)))] = true
+		}
+	}
+	sorted := make([]string, 0, len(days))
+	for day := range days {
+		if day < UKDay(g.today) && day >= UKDay(user.CreatedAt) {
+			sorted = append(sorted, day)
+		}
+	}
+	slices.Sort(sorted)
+	for _, day := range sorted {
+		at, _ := time.Parse(time.DateOnly, day)
+		rows.activityDays = append(rows.activityDays, ActivityDay{ID: g.ids.next("activity_days"), UserID: user.ID, Day: at})
+		user.LastActiveOn = &at
+	}
 }
 
 // drawReview gives most patients a review in the last year; about one in
 // eight missed theirs, and the newest have not had one yet.
-func (g *population) drawReview(rows *populationRows, patient *Patient, practice populationPractice, registered time.Time) *Review {
+func (g *population) drawReview(rows *populationRows, patient *Patient, practice populationPractice, registered time.Time, conditions []string) *Review {
 	r := g.random
 	daysAgo := r.IntN(365)
 	if r.Float64() < 0.12 {
@@ -418,7 +482,10 @@ func (g *population) drawReview(rows *populationRows, patient *Patient, practice
 	}
 	next := reviewed.AddDate(1, 0, 0)
 	review := Review{ID: g.ids.next("reviews"), PatientID: patient.ID, ReviewedOn: reviewed, Outcome: outcome, Notes: pick(r, reviewNotes),
-		NextReviewOn: next, AuthorID: practice.nurseID, CreatedAt: g.at(reviewed)}
+		NextReviewOn: next, AuthorID: practice.nurseID, CreatedAt: g.at(reviewed), UnplannedCare: g.unplannedCare(0.1)}
+	if slices.Contains(conditions, "asthma") {
+		review.RCPScore = g.rcpScore(season(reviewed), reviewed)
+	}
 	patient.LastReviewOn, patient.NextReviewOn = &review.ReviewedOn, &review.NextReviewOn
 	rows.reviews = append(rows.reviews, review)
 	g.audit(review.CreatedAt, practice.nurseID, RoleNurse, AuditReviewRecorded, patient.ID, "review", uintString(review.ID), outcome)
@@ -507,11 +574,14 @@ func (g *population) drawReadings(rows *populationRows, patient *Patient, plan A
 			continue
 		}
 		reading := Reading{ID: g.ids.next("readings"), PatientID: patient.ID, PlanID: &plan.ID, RecordedByID: recorderID, CreatedAt: at}
-		if content.PeakFlow != nil {
+		// About once a month an asthma plan's week is a check-in, which
+		// asks the asthma control questions, instead of a peak flow.
+		if content.PeakFlow != nil && (len(questions) == 0 || r.Float64() > 0.25) {
 			litres := int(float64(content.PeakFlow.PersonalBest) * (0.97 - 0.12*worse + 0.06*r.NormFloat64()))
 			reading.Kind, reading.PeakFlow, reading.Zone = ReadingPeakFlow, &litres, content.PeakFlow.Zone(litres)
 		} else {
 			reading.Kind, reading.Answers, reading.Zone = symptomAnswers(r, questions, 0.05+0.15*worse, false)
+			g.outcomeAnswers(&reading, plan, 0.03+0.08*worse, worse)
 		}
 		rows.readings = append(rows.readings, reading)
 		if reading.Zone == ZoneRed {
@@ -538,6 +608,7 @@ func (g *population) drawEpisode(rows *populationRows, patient *Patient, plan Ac
 				reading.Kind, reading.PeakFlow, reading.Zone = ReadingPeakFlow, &litres, content.PeakFlow.Zone(litres)
 			} else {
 				reading.Kind, reading.Answers, reading.Zone = symptomAnswers(r, questions, 0.5, true)
+				g.outcomeAnswers(&reading, plan, 0.4, 1)
 			}
 			red = append(red, reading)
 		}
@@ -571,6 +642,45 @@ func symptomAnswers(r *rand.Rand, questions []CheckInQuestion, chance float64, e
 		panic(err) // a map of strings to booleans always encodes
 	}
 	return ReadingSymptoms, string(encoded), CheckInZone(questions, yes)
+}
+
+// outcomeAnswers answers a check-in's unplanned care question, yes with
+// the chance given, and for asthma the RCP questions.
+func (g *population) outcomeAnswers(reading *Reading, plan ActionPlan, unplanned, worse float64) {
+	reading.UnplannedCare = g.unplannedCare(unplanned)
+	if plan.SnomedCode == SnomedAsthma {
+		reading.RCPScore = g.rcpScore(worse, reading.CreatedAt)
+	}
+}
+
+// unplannedCare is the answer to the unplanned care question: some care
+// with the chance given, most often an urgent GP appointment.
+func (g *population) unplannedCare(chance float64) string {
+	r := g.random
+	if r.Float64() >= chance {
+		return UnplannedNone
+	}
+	switch x := r.Float64(); {
+	case x < 0.6:
+		return UnplannedUrgentGP
+	case x < 0.9:
+		return UnplannedAE
+	}
+	return UnplannedHospital
+}
+
+// rcpScore answers the RCP questions: more yeses in the bad season, and
+// fewer as the year goes on and plans take hold.
+func (g *population) rcpScore(worse float64, at time.Time) *int {
+	settled := math.Max(0, math.Min(1, at.Sub(g.today.AddDate(-1, 0, 0)).Hours()/(365*24)))
+	chance := (0.15 + 0.35*worse) * (1 - 0.35*settled)
+	score := 0
+	for range RCPQuestions {
+		if g.random.Float64() < chance {
+			score++
+		}
+	}
+	return &score
 }
 
 // raiseAlerts raises one alert for each day with red readings, as
@@ -618,13 +728,22 @@ func (g *population) drawPrescriptions(rows *populationRows, patient *Patient, p
 			break
 		}
 	}
-	medicine := content.Medicines[0].Name
+	// Asthma plans ask for the reliever as well as the preventer, some
+	// people more often than the ratio's quality mark would want.
+	reliever := 0.0
+	if plan.SnomedCode == SnomedAsthma && len(content.Medicines) > 1 {
+		reliever = 0.15 + 0.6*r.Float64()*r.Float64()
+	}
 	asked := later(g.today.AddDate(-1, 0, 0), plan.CreatedAt).AddDate(0, 0, r.IntN(60))
 	for asked.Before(g.today) {
 		at := g.at(asked)
 		next := asked.AddDate(0, 0, 28+r.IntN(62))
-		request := PrescriptionRequest{ID: g.ids.next("prescription_requests"), PatientID: patient.ID, PlanID: plan.ID, Medicine: medicine,
-			Status: RequestReady, RequestedByID: recorder.ID, CreatedAt: at, UpdatedAt: at}
+		medicine := content.Medicines[0]
+		if r.Float64() < reliever {
+			medicine, next = content.Medicines[1], asked.AddDate(0, 0, 10+r.IntN(40))
+		}
+		request := PrescriptionRequest{ID: g.ids.next("prescription_requests"), PatientID: patient.ID, PlanID: plan.ID, Medicine: medicine.Name,
+			Purpose: medicine.Purpose, Status: RequestReady, RequestedByID: recorder.ID, CreatedAt: at, UpdatedAt: at}
 		decided := at.Add(time.Duration(math.Min(math.Exp(math.Log(20)+0.8*r.NormFloat64()), 120)*60) * time.Minute).Truncate(time.Second)
 		action := AuditPrescriptionReady
 		switch {
@@ -635,7 +754,7 @@ func (g *population) drawPrescriptions(rows *populationRows, patient *Patient, p
 		}
 		if request.Status != RequestRequested {
 			request.DecidedByID, request.UpdatedAt = &practice.nurseID, decided
-			g.audit(decided, practice.nurseID, RoleNurse, action, patient.ID, "prescription-request", uintString(request.ID), medicine)
+			g.audit(decided, practice.nurseID, RoleNurse, action, patient.ID, "prescription-request", uintString(request.ID), medicine.Name)
 		}
 		rows.prescriptions = append(rows.prescriptions, request)
 		asked = next
@@ -736,6 +855,13 @@ func (rows *populationRows) readingOf(alert Alert) Reading {
 	panic("an alert's reading is drawn before it")
 }
 
+func earlier(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}
+
 func later(a, b time.Time) time.Time {
 	if a.After(b) {
 		return a
@@ -779,7 +905,7 @@ type idCounters struct {
 }
 
 var populationTables = []string{"users", "patients", "carer_links", "action_plans", "plan_versions", "reviews", "readings",
-	"alerts", "prescription_requests", "shares", "feedbacks"}
+	"alerts", "prescription_requests", "shares", "feedbacks", "activity_days"}
 
 func startIDs(tx *gorm.DB) (*idCounters, error) {
 	ids := &idCounters{last: map[string]uint{}}

@@ -11,10 +11,10 @@ import (
 var ErrAlreadyRequested = errors.New("already requested")
 
 // RequestPrescription asks the clinic for a repeat of a medicine on one of
-// the patient's plans. There can be one open (requested or approved) request
+// the patient's plans, keeping its purpose for the asthma medication ratio. There can be one open (requested or approved) request
 // per medicine: the unique index on open requests refuses another.
-func (s *Store) RequestPrescription(ctx context.Context, principal *Principal, actor Actor, patient *Patient, planID uint, medicine string) (*PrescriptionRequest, error) {
-	request := PrescriptionRequest{PatientID: patient.ID, PlanID: planID, Medicine: medicine, Status: RequestRequested,
+func (s *Store) RequestPrescription(ctx context.Context, principal *Principal, actor Actor, patient *Patient, planID uint, medicine Medicine) (*PrescriptionRequest, error) {
+	request := PrescriptionRequest{PatientID: patient.ID, PlanID: planID, Medicine: medicine.Name, Purpose: medicine.Purpose, Status: RequestRequested,
 		RequestedByID: actor.UserID, CreatedAt: s.now(), UpdatedAt: s.now()}
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := claimPatient(tx, principal, patient.ID); err != nil {
@@ -27,7 +27,7 @@ func (s *Store) RequestPrescription(ctx context.Context, principal *Principal, a
 			return err
 		}
 		return s.audit(tx, actor, AuditEntry{Action: AuditPrescriptionRequested, PatientID: &patient.ID, OnBehalfOf: onBehalf(actor, patient),
-			TargetType: "prescription-request", TargetID: uintString(request.ID), Detail: medicine})
+			TargetType: "prescription-request", TargetID: uintString(request.ID), Detail: medicine.Name})
 	})
 	return &request, err
 }

@@ -136,9 +136,14 @@ func selectedColumns(model any, table, prefix string) string {
 }
 
 // NoteActive records that a person used the service on a day, at most once
-// a day: the update changes nothing if another request already noted it.
+// a day: the unique index keeps one activity row a person a day, and the
+// update changes nothing if another request already noted it.
 func (s *Store) NoteActive(ctx context.Context, userID uint, day time.Time) error {
-	return s.db.WithContext(ctx).Model(&User{}).
+	db := s.db.WithContext(ctx)
+	if err := db.Clauses(clause.OnConflict{DoNothing: true}).Create(&ActivityDay{UserID: userID, Day: day}).Error; err != nil {
+		return err
+	}
+	return db.Model(&User{}).
 		Where("id = ? AND (last_active_on IS NULL OR last_active_on <> ?)", userID, day).
 		UpdateColumn("last_active_on", day).Error
 }

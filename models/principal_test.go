@@ -86,11 +86,11 @@ func TestStoreMethodsReachNoPatientBeyondThePrincipal(t *testing.T) {
 				return err
 			},
 			"recording symptoms": func(asking *models.Principal) error {
-				_, err := store.RecordSymptoms(ctx, asking, readerActor, amelia, &plan.Plan, checkIn, []bool{true})
+				_, err := store.RecordSymptoms(ctx, asking, readerActor, amelia, &plan.Plan, checkIn, []bool{true}, models.CheckInOutcome{UnplannedCare: models.UnplannedNone})
 				return err
 			},
 			"requesting a prescription": func(asking *models.Principal) error {
-				_, err := store.RequestPrescription(ctx, asking, readerActor, amelia, plan.Plan.ID, "Montelukast 10 mg tablets")
+				_, err := store.RequestPrescription(ctx, asking, readerActor, amelia, plan.Plan.ID, models.Medicine{Name: "Montelukast 10 mg tablets", Purpose: "Preventer"})
 				return err
 			},
 			"sharing the emergency page": func(asking *models.Principal) error {

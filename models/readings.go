@@ -72,9 +72,16 @@ func CheckInZone(questions []CheckInQuestion, yes []bool) string {
 	return zone
 }
 
+// CheckInOutcome is a check-in's answers about unplanned care and, for
+// asthma, the RCP questions' score.
+type CheckInOutcome struct {
+	UnplannedCare string
+	RCPScore      *int
+}
+
 // RecordSymptoms saves a symptom check-in. yes holds one answer for each
 // question.
-func (s *Store) RecordSymptoms(ctx context.Context, principal *Principal, actor Actor, patient *Patient, plan *ActionPlan, questions []CheckInQuestion, yes []bool) (*Reading, error) {
+func (s *Store) RecordSymptoms(ctx context.Context, principal *Principal, actor Actor, patient *Patient, plan *ActionPlan, questions []CheckInQuestion, yes []bool, outcome CheckInOutcome) (*Reading, error) {
 	answers := make(map[string]bool, len(questions))
 	for i, question := range questions {
 		answers[question.Text] = yes[i]
@@ -84,7 +91,7 @@ func (s *Store) RecordSymptoms(ctx context.Context, principal *Principal, actor 
 		return nil, err
 	}
 	reading := Reading{PatientID: patient.ID, PlanID: &plan.ID, Kind: ReadingSymptoms, Answers: string(encoded),
-		Zone: CheckInZone(questions, yes), RecordedByID: actor.UserID, CreatedAt: s.now()}
+		Zone: CheckInZone(questions, yes), RecordedByID: actor.UserID, UnplannedCare: outcome.UnplannedCare, RCPScore: outcome.RCPScore, CreatedAt: s.now()}
 	return &reading, s.saveReading(ctx, principal, actor, patient, &reading, "symptom check-in")
 }
 

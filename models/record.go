@@ -110,6 +110,15 @@ func (s *Store) RecordReview(ctx context.Context, principal *Principal, actor Ac
 	})
 }
 
+// HasPlanFor says whether one of the principal's patients has a plan for
+// the condition with the SNOMED CT code.
+func (s *Store) HasPlanFor(ctx context.Context, principal *Principal, patient *Patient, snomed string) (bool, error) {
+	var n int64
+	err := s.db.WithContext(ctx).Model(&ActionPlan{}).Where("patient_id = ? AND snomed_code = ?", patient.ID, snomed).
+		Where(principal.mayRead("patient_id")).Count(&n).Error
+	return n > 0, err
+}
+
 // updatePatient changes one of the principal's patients, or answers not
 // found, rolling back whatever the transaction did first.
 func updatePatient(tx *gorm.DB, principal *Principal, patient *Patient, changes map[string]any) error {

@@ -130,6 +130,12 @@ type ReviewEntry struct {
 	ReviewedOn     DateInput
 	Outcome, Notes string
 	NextReview     DateInput
+	// The patient's answers: the unplanned care question, and for a
+	// patient with asthma the RCP questions, worded as the nurse asked
+	// them in RCPAsked.
+	UnplannedCare string
+	GivenName     string
+	RCP, RCPAsked []string
 }
 
 // CheckReview turns what the nurse entered into a review: held today or
@@ -143,6 +149,14 @@ func CheckReview(entry ReviewEntry, now time.Time) (Review, FieldErrors) {
 	if !slices.Contains(ReviewOutcomes, entry.Outcome) {
 		errs.Add("outcome-"+OutcomeNoChange, "Select the outcome of the review")
 	}
+	unplanned, unplannedErrs := CheckUnplannedCare(entry.UnplannedCare, entry.GivenName)
+	errs = append(errs, unplannedErrs...)
+	var rcp *int
+	if len(entry.RCPAsked) > 0 {
+		var rcpErrs FieldErrors
+		rcp, rcpErrs = CheckRCPAnswers(entry.RCP, entry.RCPAsked)
+		errs = append(errs, rcpErrs...)
+	}
 	errs.optionalText("notes", entry.Notes, "Notes", 2000)
 	nextOn, nextOK := errs.readDate("next-review", "Next review date", entry.NextReview, now, false)
 	if nextOK && !nextOn.After(now) {
@@ -150,7 +164,7 @@ func CheckReview(entry ReviewEntry, now time.Time) (Review, FieldErrors) {
 	} else if nextOK && nextOn.After(now.AddDate(2, 0, 0)) {
 		errs.Add("next-review-day", "Next review date must be within 2 years")
 	}
-	return Review{ReviewedOn: reviewedOn, Outcome: entry.Outcome, Notes: entry.Notes, NextReviewOn: nextOn}, errs
+	return Review{ReviewedOn: reviewedOn, Outcome: entry.Outcome, Notes: entry.Notes, NextReviewOn: nextOn, UnplannedCare: unplanned, RCPScore: rcp}, errs
 }
 
 // Whether a carer being linked already has an account.

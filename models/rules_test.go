@@ -250,21 +250,30 @@ func TestCheckReview(t *testing.T) {
 		entry models.ReviewEntry
 		errs  models.FieldErrors
 	}{
-		{"held today, next in a year", models.ReviewEntry{ReviewedOn: today, Outcome: models.OutcomeNoChange, NextReview: inAYear}, nil},
-		{"held tomorrow", models.ReviewEntry{ReviewedOn: models.DateInput{Day: "16", Month: "3", Year: "2026"}, Outcome: models.OutcomeReferred, NextReview: inAYear},
+		{"held today, next in a year", models.ReviewEntry{ReviewedOn: today, Outcome: models.OutcomeNoChange, NextReview: inAYear, UnplannedCare: models.UnplannedNone}, nil},
+		{"asthma control asked and answered", models.ReviewEntry{ReviewedOn: today, Outcome: models.OutcomeNoChange, NextReview: inAYear,
+			UnplannedCare: models.UnplannedAE, RCP: []string{"yes", "no", "yes"}, RCPAsked: []string{"Sleep?", "Day?", "Activities?"}}, nil},
+		{"unplanned care and asthma control not answered", models.ReviewEntry{ReviewedOn: today, Outcome: models.OutcomeNoChange, NextReview: inAYear,
+			GivenName: "Oliver", UnplannedCare: "a-and-e\x00", RCP: []string{"yes", "maybe"}, RCPAsked: []string{"Sleep?", "Day?", "Activities?"}},
+			errs("unplanned-care-none", "Select if Oliver needed urgent care, or select no", "rcp1-yes", "Answer yes or no: Day?",
+				"rcp2-yes", "Answer yes or no: Activities?")},
+		{"held tomorrow", models.ReviewEntry{ReviewedOn: models.DateInput{Day: "16", Month: "3", Year: "2026"}, Outcome: models.OutcomeReferred, NextReview: inAYear, UnplannedCare: models.UnplannedNone},
 			errs("reviewed-on-day", "Review date must be today or in the past")},
-		{"no outcome, notes too long, next review today", models.ReviewEntry{ReviewedOn: today, Notes: strings.Repeat("x", 2001), NextReview: today},
+		{"no outcome, notes too long, next review today", models.ReviewEntry{ReviewedOn: today, Notes: strings.Repeat("x", 2001), NextReview: today, UnplannedCare: models.UnplannedNone},
 			errs("outcome-no-change", "Select the outcome of the review", "notes", "Notes must be 2000 characters or fewer",
 				"next-review-day", "Next review date must be in the future")},
-		{"next review in 3 years", models.ReviewEntry{ReviewedOn: today, Outcome: models.OutcomePlanUpdated, NextReview: models.DateInput{Day: "15", Month: "3", Year: "2029"}},
+		{"next review in 3 years", models.ReviewEntry{ReviewedOn: today, Outcome: models.OutcomePlanUpdated, NextReview: models.DateInput{Day: "15", Month: "3", Year: "2029"}, UnplannedCare: models.UnplannedNone},
 			errs("next-review-day", "Next review date must be within 2 years")},
-		{"no dates", models.ReviewEntry{Outcome: "improved"},
+		{"no dates", models.ReviewEntry{Outcome: "improved", UnplannedCare: models.UnplannedNone},
 			errs("reviewed-on-day", "Enter review date", "outcome-no-change", "Select the outcome of the review", "next-review-day", "Enter next review date")},
 	} {
 		review, gotErrs := models.CheckReview(test.entry, ruleNow)
 		checkErrors(t, test.name, gotErrs, test.errs)
-		if len(test.errs) == 0 && (review.Outcome != test.entry.Outcome || review.NextReviewOn.Year() != 2027) {
+		if len(test.errs) == 0 && (review.Outcome != test.entry.Outcome || review.NextReviewOn.Year() != 2027 || review.UnplannedCare != test.entry.UnplannedCare) {
 			t.Errorf("%s: got %+v", test.name, review)
+		}
+		if len(test.errs) == 0 && len(test.entry.RCPAsked) > 0 && (review.RCPScore == nil || *review.RCPScore != 2) {
+			t.Errorf("%s: two yeses score %v; want 2", test.name, review.RCPScore)
 		}
 	}
 }

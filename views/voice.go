@@ -1,6 +1,7 @@
 package views
 
 import (
+	"fmt"
 	"strings"
 
 	"healthpassport/models"
@@ -67,4 +68,24 @@ func NameForCarer(person models.Patient, people []models.CaredFor) string {
 		}
 	}
 	return person.GivenName
+}
+
+// UnplannedCareQuestion asks whether the person needed urgent care because
+// of their condition since the last check-in or review, if more than one
+// kind the most serious.
+func UnplannedCareQuestion(v Voice, condition, since string) string {
+	condition = strings.ToLower(condition[:1]) + condition[1:]
+	if v.ForCarer() {
+		return fmt.Sprintf("Since the last %s, has %s needed urgent care because of %s? If more than one, choose the most serious.", since, v.Name, condition)
+	}
+	return fmt.Sprintf("Since your last %s, have you needed urgent care because of your %s? If more than one, choose the most serious.", since, condition)
+}
+
+// RCPAsked are the RCP questions as the reader is asked them.
+func RCPAsked(v Voice) []string {
+	asked := make([]string, len(models.RCPQuestions))
+	for i, q := range models.RCPQuestions {
+		asked[i] = v.Question(q)
+	}
+	return asked
 }
