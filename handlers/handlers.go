@@ -151,6 +151,16 @@ func (h *Handler) Routes(r *gin.Engine) {
 	member.GET("/activation-letter", h.staffLetter)
 	member.POST("/activation-code", h.newStaffCode)
 	member.POST("/devices/:device/sign-out", h.signOutStaffDevice)
+	// Systems connected to the FHIR API, loaded among the administrator's
+	// organisations once.
+	clients := r.Group("/clients", h.requireRole(models.RoleAdmin))
+	clients.GET("", h.clients)
+	clients.GET("/new", h.registerClientForm)
+	clients.POST("/new", h.registerClient)
+	client := clients.Group("/:id", h.loadClient)
+	client.GET("", h.client)
+	client.GET("/revoke", h.confirmRevokeClient)
+	client.POST("/revoke", h.revokeClient)
 	r.GET("/dashboard", h.requireRole(models.RoleCommissioner), h.dashboard)
 }
 

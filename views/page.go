@@ -98,7 +98,9 @@ func (p Page) Navigation() []NavItem {
 	case models.RoleCarer:
 		return []NavItem{{"People you care for", "/people"}}
 	case models.RoleAdmin:
-		return []NavItem{{"Overview", "/admin"}, {"Staff", "/staff"}, {"Audit log", "/audit"}}
+		// Webhooks belong beside connected systems: both are how other systems
+		// work with the passport.
+		return []NavItem{{"Overview", "/admin"}, {"Staff", "/staff"}, {"Connected systems", "/clients"}, {"Audit log", "/audit"}}
 	case models.RoleCommissioner:
 		return []NavItem{{"Dashboard", "/dashboard"}}
 	}
