@@ -25,9 +25,9 @@ var routeParam = regexp.MustCompile(`([^/]*)/:([a-z]+)`)
 // reading, share, carer, request, alert, device, member of staff or
 // connected system) refuses a stranger of each role and sends an anonymous
 // visitor to sign in, whatever its method, with a good anti-forgery token
-// and submission key so that only access decides. A new route is walked without being added here; one whose path
-// names a new kind of record fails until the walk knows a record of that
-// kind to aim at.
+// and submission key so that only access decides. A new route is walked
+// without being added here; one whose path names a new kind of record
+// fails until the walk knows a record of that kind to aim at.
 func TestEveryRouteWithARecordInItsPathRefusesStrangers(t *testing.T) {
 	gin.SetMode(gin.ReleaseMode)
 	engine := gin.New()
