@@ -98,6 +98,8 @@ func (h *Handler) Routes(r *gin.Engine) {
 	actors.GET("/shares/:share/revoke", h.confirmRevokeShare)
 	actors.POST("/shares/:share/revoke", h.revokeShare)
 	actors.POST("/prescriptions", h.requestPrescription)
+	actors.GET("/data", h.passportData)
+	actors.GET("/data/download", h.downloadPassportData)
 	r.GET("/passport", h.requireRole(models.RolePatient), h.ownPassport)
 	r.GET("/emergency", h.requireRole(models.RolePatient), h.ownEmergency)
 	r.GET("/people", h.requireRole(models.RoleCarer), h.people)

@@ -45,7 +45,7 @@ func (h *Handler) showPassport(c *gin.Context, patient *models.Patient, title st
 		h.serverError(c, err)
 		return
 	}
-	render(c, http.StatusOK, views.PassportPage(h.page(c, title, nil), passport, own))
+	render(c, http.StatusOK, views.PassportPage(h.page(c, title, nil), passport, own, principalOf(c).CanAct(patient.ID)))
 }
 
 func (h *Handler) people(c *gin.Context) {

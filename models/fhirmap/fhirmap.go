@@ -87,14 +87,22 @@ type Quantity struct {
 }
 
 type Patient struct {
-	ResourceType        string         `json:"resourceType"`
-	ID                  string         `json:"id"`
-	Meta                Meta           `json:"meta"`
-	Identifier          []Identifier   `json:"identifier"`
-	Name                []HumanName    `json:"name"`
-	Telecom             []ContactPoint `json:"telecom,omitempty"`
-	BirthDate           string         `json:"birthDate"`
-	GeneralPractitioner []Reference    `json:"generalPractitioner,omitempty"`
+	ResourceType        string           `json:"resourceType"`
+	ID                  string           `json:"id"`
+	Meta                Meta             `json:"meta"`
+	Identifier          []Identifier     `json:"identifier"`
+	Name                []HumanName      `json:"name"`
+	Telecom             []ContactPoint   `json:"telecom,omitempty"`
+	BirthDate           string           `json:"birthDate"`
+	GeneralPractitioner []Reference      `json:"generalPractitioner,omitempty"`
+	Contact             []PatientContact `json:"contact,omitempty"`
+}
+
+// PatientContact is someone to call about the patient.
+type PatientContact struct {
+	Relationship []CodeableConcept `json:"relationship,omitempty"`
+	Name         HumanName         `json:"name"`
+	Telecom      []ContactPoint    `json:"telecom,omitempty"`
 }
 
 type Condition struct {

@@ -137,3 +137,17 @@ func TestExpectedResourcesValidateAgainstTheFHIRSchema(t *testing.T) {
 	}
 	fhirschema.Validate(t, resources)
 }
+
+func TestPassportRecordMapsToACollectionBundle(t *testing.T) {
+	practice := models.Organisation{Kind: models.OrganisationPractice, Name: "Riverside Health Centre", ODSCode: "Y90001", CreatedAt: updated}
+	record := models.PassportRecord{
+		Patient: models.Patient{Ref: "demoamelia0000001", NHSNumber: "9990000018", GivenName: "Amelia", FamilyName: "Jones",
+			DateOfBirth: time.Date(2015, 6, 1, 0, 0, 0, 0, time.UTC), UpdatedAt: updated, Practice: &practice},
+		Practice: practice,
+		Contacts: []models.Contact{{Kind: models.ContactEmergency, Name: "Sam Jones", Relationship: "Parent", Phone: "07700 900456"},
+			{Kind: models.ContactClinic, Name: "Asthma nurse", Phone: "0300 123 4567"}},
+		Carers: []models.Carer{{DisplayName: "Sam Jones", PatientRef: "demoamelia0000001", CarerLink: models.CarerLink{ID: 5,
+			Relationship: "Parent", Permission: models.PermissionAct, CreatedAt: updated}}},
+	}
+	sameJSON(t, fhirmap.PassportBundle("http://passport.test/fhir", record), "passport-bundle.json")
+}
