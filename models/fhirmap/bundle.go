@@ -57,13 +57,6 @@ func (r RelatedPerson) Path() string       { return "RelatedPerson/" + r.ID }
 func (p Practitioner) Path() string        { return "Practitioner/" + p.ID }
 func (o Organization) Path() string        { return "Organization/" + o.ID }
 
-// Searchset bundles every resource found by a search at selfURL; base is
-// the API's address, which entries' full URLs start with.
-func Searchset[R Resource](base, selfURL string, resources []R) Bundle {
-	total := len(resources)
-	return SearchPage(base, selfURL, "", &total, resources)
-}
-
 // SearchPage bundles one page of a search's results. nextURL, if not
 // empty, asks for the page after; total is given only when known.
 func SearchPage[R Resource](base, selfURL, nextURL string, total *int, resources []R) Bundle {
