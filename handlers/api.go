@@ -25,7 +25,7 @@ const (
 	tokenPath    = "/oauth/token"
 	fhirBase     = "/fhir"
 	fhirJSON     = "application/fhir+json"
-	searchLimit  = 1000 // the most entries one search answers with
+	searchLimit  = 1000 // the most entries one page of a search holds
 	lastUpdated  = "_lastUpdated"
 	formatParam  = "_format"
 	patientParam = "patient"
@@ -43,12 +43,22 @@ func (h *Handler) APIRoutes(r *gin.Engine) {
 	fhir := r.Group(fhirBase, acceptJSON)
 	fhir.GET("/metadata", capabilities)
 	api := fhir.Group("", h.authenticateClient)
-	api.GET("/Patient", requireScope("Patient"), allowParams("identifier", lastUpdated), h.searchPatients)
+	api.GET("/Patient", requireScope("Patient"), searchParams("identifier", lastUpdated), h.searchPatients)
 	api.GET("/Patient/:id", requireScope("Patient"), allowParams(), h.readPatient)
-	api.GET("/Condition", requireScope("Condition"), allowParams(patientParam), h.searchConditions)
+	api.GET("/Condition", requireScope("Condition"), searchParams(patientParam), h.searchConditions)
 	api.GET("/Condition/:id", requireScope("Condition"), allowParams(), h.readCondition)
-	api.GET("/Observation", requireScope("Observation"), allowParams(patientParam), h.searchObservations)
+	api.GET("/Observation", requireScope("Observation"), searchParams(patientParam), h.searchObservations)
 	api.GET("/Observation/:id", requireScope("Observation"), allowParams(), h.readObservation)
+	api.GET("/CarePlan", requireScope("CarePlan"), searchParams(patientParam, "status"), h.searchCarePlans)
+	api.GET("/CarePlan/:id", requireScope("CarePlan"), allowParams(), h.readCarePlan)
+	api.GET("/CarePlan/:id/_history", requireScope("CarePlan"), allowParams(), h.carePlanHistory)
+	api.GET("/CarePlan/:id/_history/:vid", requireScope("CarePlan"), allowParams(), h.readCarePlan)
+	api.GET("/MedicationStatement", requireScope("MedicationStatement"), searchParams(patientParam), h.searchMedicationStatements)
+	api.GET("/MedicationStatement/:id", requireScope("MedicationStatement"), allowParams(), h.readMedicationStatement)
+	api.GET("/RelatedPerson", requireScope("RelatedPerson"), searchParams(patientParam), h.searchRelatedPeople)
+	api.GET("/RelatedPerson/:id", requireScope("RelatedPerson"), allowParams(), h.readRelatedPerson)
+	api.GET("/Practitioner/:id", requireScope("Practitioner"), allowParams(), h.readPractitioner)
+	api.GET("/Organization/:id", requireScope("Organization"), allowParams(), h.readOrganization)
 }
 
 func (h *Handler) smartConfiguration(c *gin.Context) {
@@ -245,7 +255,11 @@ func (h *Handler) readPatient(c *gin.Context) {
 }
 
 func (h *Handler) searchPatients(c *gin.Context) {
-	search := models.PatientSearch{Limit: searchLimit}
+	page, ok := readPage(c)
+	if !ok {
+		return
+	}
+	search := models.PatientSearch{Page: oneMore(page)}
 	if identifier, given := c.GetQuery("identifier"); given {
 		value, ok := strings.CutPrefix(identifier, fhirmap.NHSNumber+"|")
 		digits, err := models.NormaliseNHSNumber(value)
@@ -272,14 +286,12 @@ func (h *Handler) searchPatients(c *gin.Context) {
 		apiServerError(c, err)
 		return
 	}
-	resources := make([]fhirmap.Patient, 0, len(patients))
-	for _, patient := range patients {
+	for _, patient := range patients[:min(len(patients), page.Limit)] {
 		if !h.auditRead(c, models.AuditAPIRead, &patient.ID, "Patient", patient.Ref) {
 			return
 		}
-		resources = append(resources, fhirmap.FromPatient(patient))
 	}
-	searchset(c, h.publicAddress, resources)
+	answerPage(c, h.publicAddress, page, patients, func(p models.Patient) uint { return p.ID }, fhirmap.FromPatient)
 }
 
 // lastUpdatedBound reads a _lastUpdated value: gt or lt, then a date or an
@@ -295,11 +307,6 @@ func lastUpdatedBound(value string) (time.Time, error) {
 		}
 	}
 	return time.Time{}, invalid
-}
-
-// searchset answers a search with every match in one Bundle.
-func searchset[R fhirmap.Resource](c *gin.Context, publicAddress string, resources []R) {
-	fhirResource(c, http.StatusOK, fhirmap.Searchset(publicAddress+fhirBase, publicAddress+c.Request.URL.RequestURI(), resources))
 }
 
 // searchedPatient is the patient a patient= search names, among the
@@ -323,20 +330,20 @@ func (h *Handler) searchedPatient(c *gin.Context, resourceType string) (*models.
 }
 
 func (h *Handler) searchConditions(c *gin.Context) {
+	page, ok := readPage(c)
+	if !ok {
+		return
+	}
 	patient, ok := h.searchedPatient(c, "Condition")
 	if !ok {
 		return
 	}
-	diagnoses, err := h.store.DiagnosesOf(c.Request.Context(), principalOf(c), patient)
+	diagnoses, err := h.store.DiagnosesOf(c.Request.Context(), principalOf(c), patient, oneMore(page))
 	if err != nil {
 		apiServerError(c, err)
 		return
 	}
-	resources := make([]fhirmap.Condition, 0, len(diagnoses))
-	for _, diagnosis := range diagnoses {
-		resources = append(resources, fhirmap.FromDiagnosis(diagnosis))
-	}
-	searchset(c, h.publicAddress, resources)
+	answerPage(c, h.publicAddress, page, diagnoses, func(d models.Diagnosis) uint { return d.ID }, fhirmap.FromDiagnosis)
 }
 
 func (h *Handler) readCondition(c *gin.Context) {
@@ -359,29 +366,31 @@ func (h *Handler) readCondition(c *gin.Context) {
 	}
 }
 
+// searchObservations answers a patient's peak flow readings and symptom
+// check-ins, newest first.
 func (h *Handler) searchObservations(c *gin.Context) {
+	page, ok := readPage(c)
+	if !ok {
+		return
+	}
 	patient, ok := h.searchedPatient(c, "Observation")
 	if !ok {
 		return
 	}
-	readings, err := h.store.PeakFlowReadingsOf(c.Request.Context(), principalOf(c), patient, searchLimit)
+	readings, err := h.store.ReadingsOf(c.Request.Context(), principalOf(c), patient, oneMore(page))
 	if err != nil {
 		apiServerError(c, err)
 		return
 	}
-	resources := make([]fhirmap.Observation, 0, len(readings))
-	for _, reading := range readings {
-		resources = append(resources, fhirmap.FromPeakFlow(reading))
-	}
-	searchset(c, h.publicAddress, resources)
+	answerPage(c, h.publicAddress, page, readings, func(r models.PatientReading) uint { return r.ID }, fhirmap.FromReading)
 }
 
 func (h *Handler) readObservation(c *gin.Context) {
 	id := c.Param("id")
 	readingID, err := strconv.ParseUint(id, 10, 32)
-	var reading *models.PeakFlowReading
+	var reading *models.PatientReading
 	if err == nil {
-		reading, err = h.store.PeakFlowReadingFor(c.Request.Context(), principalOf(c), uint(readingID))
+		reading, err = h.store.ReadingFor(c.Request.Context(), principalOf(c), uint(readingID))
 	}
 	if err != nil && !errors.Is(err, models.ErrNotFound) && !errors.Is(err, strconv.ErrSyntax) && !errors.Is(err, strconv.ErrRange) {
 		apiServerError(c, err)
@@ -392,6 +401,6 @@ func (h *Handler) readObservation(c *gin.Context) {
 		return
 	}
 	if h.auditRead(c, models.AuditAPIRead, &reading.PatientID, "Observation", id) {
-		fhirResource(c, http.StatusOK, fhirmap.FromPeakFlow(*reading))
+		fhirResource(c, http.StatusOK, fhirmap.FromReading(*reading))
 	}
 }

@@ -102,6 +102,8 @@ func (h *Handler) Routes(r *gin.Engine) {
 	actors.GET("/shares/:share/revoke", h.confirmRevokeShare)
 	actors.POST("/shares/:share/revoke", h.revokeShare)
 	actors.POST("/prescriptions", h.requestPrescription)
+	actors.GET("/data", h.passportData)
+	actors.GET("/data/download", h.downloadPassportData)
 	r.GET("/passport", h.requireRole(models.RolePatient), h.ownPassport)
 	r.GET("/emergency", h.requireRole(models.RolePatient), h.ownEmergency)
 	r.GET("/people", h.requireRole(models.RoleCarer), h.people)
@@ -192,6 +194,16 @@ func (h *Handler) Routes(r *gin.Engine) {
 	practiceStaff.GET("/outcomes", h.outcomes(practiceOutcomes))
 	practiceStaff.GET("/outcomes.csv", h.outcomesCSV(practiceOutcomes))
 	practiceStaff.GET("/outcomes/report", h.outcomesReport(practiceOutcomes))
+	// Systems connected to the FHIR API, loaded among the administrator's
+	// organisations once.
+	clients := r.Group("/clients", h.requireRole(models.RoleAdmin))
+	clients.GET("", h.clients)
+	clients.GET("/new", h.registerClientForm)
+	clients.POST("/new", h.registerClient)
+	client := clients.Group("/:id", h.loadClient)
+	client.GET("", h.client)
+	client.GET("/revoke", h.confirmRevokeClient)
+	client.POST("/revoke", h.revokeClient)
 }
 
 // homePath is where each role lands after signing in.

@@ -22,12 +22,13 @@ var routeParam = regexp.MustCompile(`([^/]*)/:([a-z]+)`)
 
 // TestEveryRouteWithARecordInItsPathRefusesStrangers walks the router's own
 // list of routes: every route whose path names a record (a patient, plan,
-// reading, share, carer, request, alert, device, member of staff or organisation) refuses a stranger of
-// each role and sends an anonymous visitor to sign in, whatever its method,
-// with a good anti-forgery token and submission key so that only access
-// decides. A new route is walked without being added here; one whose path
-// names a new kind of record fails until the walk knows a record of that
-// kind to aim at.
+// reading, share, carer, request, alert, device, member of staff,
+// organisation, template or connected system) refuses a stranger of each
+// role and sends an anonymous visitor to sign in, whatever its method, with
+// a good anti-forgery token and submission key so that only access decides.
+// A new route is walked without being added here; one whose path names a
+// new kind of record fails until the walk knows a record of that kind to
+// aim at.
 func TestEveryRouteWithARecordInItsPathRefusesStrangers(t *testing.T) {
 	gin.SetMode(gin.ReleaseMode)
 	engine := gin.New()
@@ -69,11 +70,17 @@ func TestEveryRouteWithARecordInItsPathRefusesStrangers(t *testing.T) {
 		s.db.Create(&otherICB)
 		farNurse := s.addUser(t, "far-nurse", models.RoleNurse, nil)
 		s.db.Create(&models.Membership{UserID: farNurse.ID, OrganisationID: otherICB.ID})
+		// A system connected for a practice of that other ICB.
+		farPractice := models.Organisation{Kind: models.OrganisationPractice, Name: "Far Practice", ODSCode: "Z99999", ParentID: &otherICB.ID}
+		s.db.Create(&farPractice)
+		farClient := models.APIClient{ClientID: "far-client", Name: "Far GP system", OrganisationID: farPractice.ID,
+			Scopes: "system/Patient.rs", PublicKeys: `{"keys":[]}`, CreatedAt: time.Now()}
+		s.db.Create(&farClient)
 		var template models.ConditionTemplate
 		s.db.First(&template, "key = ?", "asthma")
 		ids := map[string]uint{"plan": plan.ID, "reading": reading.ID, "share": share.ID, "link": link.ID,
 			"devices": device.ID, "device": device.ID, "prescriptions": request.ID, "alerts": alert.ID, "staff": farNurse.ID,
-			"organisations": otherICB.ID, "template": template.ID}
+			"organisations": otherICB.ID, "template": template.ID, "clients": farClient.ID}
 		for name, id := range ids {
 			if id == 0 {
 				t.Fatalf("the demo has no %s of Amelia's to aim at", name)

@@ -34,6 +34,7 @@ var all = []*gormigrate.Migration{
 	auditSearchIndexes,
 	templateGovernance,
 	outcomeMeasures,
+	apiClientKeysURL,
 }
 
 // Run brings the database up to the newest step.

@@ -32,6 +32,7 @@ type APIClient struct {
 	OrganisationID uint
 	Scopes         string // space-separated SMART v2 system scopes
 	PublicKeys     string // a JSON Web Key Set
+	KeysURL        string // where PublicKeys was fetched from, if it was
 	RevokedAt      *time.Time
 	CreatedAt      time.Time
 }
@@ -57,7 +58,8 @@ type APIAccessToken struct {
 
 // APIResourceTypes are the FHIR resource types the API serves; a client
 // may be granted reading and searching each, as system/Type.rs.
-var APIResourceTypes = []string{"Patient", "Condition", "Observation"}
+var APIResourceTypes = []string{"Patient", "RelatedPerson", "Condition", "CarePlan", "MedicationStatement", "Observation",
+	"Practitioner", "Organization"}
 
 // ReadScope is the SMART v2 scope to read and search a resource type.
 func ReadScope(resourceType string) string { return "system/" + resourceType + ".rs" }
@@ -100,6 +102,7 @@ type NewAPIClient struct {
 	ODSCode    string // the practice the client acts for
 	Scopes     []string
 	PublicKeys string // a JSON Web Key Set of public keys
+	KeysURL    string // where PublicKeys was fetched from, if it was
 }
 
 // CreateAPIClient registers a client for a practice and gives it a new
@@ -128,9 +131,92 @@ func (s *Store) CreateAPIClient(entry NewAPIClient) (*APIClient, error) {
 	if err != nil {
 		return nil, err
 	}
-	client := APIClient{ClientID: strings.ToLower(rand.Text()), Name: name, OrganisationID: practice.ID,
-		Scopes: strings.Join(entry.Scopes, " "), PublicKeys: entry.PublicKeys}
+	client := newAPIClient(entry, practice.ID)
 	return &client, s.db.Create(&client).Error
+}
+
+func newAPIClient(entry NewAPIClient, practiceID uint) APIClient {
+	return APIClient{ClientID: strings.ToLower(rand.Text()), Name: strings.TrimSpace(entry.Name), OrganisationID: practiceID,
+		Scopes: strings.Join(entry.Scopes, " "), PublicKeys: entry.PublicKeys, KeysURL: entry.KeysURL}
+}
+
+// RegisterAPIClient registers a client checked by CheckAPIClient, with its
+// public keys in hand, and records who registered it.
+func (s *Store) RegisterAPIClient(actor Actor, entry NewAPIClient) (*APIClient, error) {
+	var client APIClient
+	err := s.db.Transaction(func(tx *gorm.DB) error {
+		var practice Organisation
+		if err := tx.Where("ods_code = ? AND kind = ?", entry.ODSCode, OrganisationPractice).Take(&practice).Error; err != nil {
+			return notFound(err)
+		}
+		client = newAPIClient(entry, practice.ID)
+		client.CreatedAt = s.now()
+		if err := tx.Create(&client).Error; err != nil {
+			return err
+		}
+		return s.audit(tx, actor, AuditEntry{Action: AuditAPIClientRegistered, TargetType: "api-client", TargetID: client.ClientID,
+			Detail: client.Name + " for " + practice.Name + ": " + client.Scopes})
+	})
+	return &client, err
+}
+
+// RegisteredClient is a client with the name of the practice it acts for.
+type RegisteredClient struct {
+	APIClient
+	OrganisationName string
+}
+
+func (s *Store) registeredClients(organisationIDs []uint) *gorm.DB {
+	return s.db.Model(&APIClient{}).Select("api_clients.*, organisations.name AS organisation_name").
+		Joins("JOIN organisations ON organisations.id = api_clients.organisation_id").
+		Where("api_clients.organisation_id IN ?", nonEmpty(organisationIDs))
+}
+
+// APIClientsAt lists the clients acting for some organisations, newest
+// first.
+func (s *Store) APIClientsAt(organisationIDs []uint) ([]RegisteredClient, error) {
+	var clients []RegisteredClient
+	err := s.registeredClients(organisationIDs).Order("api_clients.id DESC").Scan(&clients).Error
+	return clients, err
+}
+
+// APIClientAt finds a client among those acting for some organisations.
+func (s *Store) APIClientAt(organisationIDs []uint, id uint) (*RegisteredClient, error) {
+	var clients []RegisteredClient
+	if err := s.registeredClients(organisationIDs).Where("api_clients.id = ?", id).Scan(&clients).Error; err != nil {
+		return nil, err
+	}
+	if len(clients) == 0 {
+		return nil, ErrNotFound
+	}
+	return &clients[0], nil
+}
+
+// RevokeAPIClientAt stops a client, found among those acting for some
+// organisations, at once, and records who did. A client already revoked
+// is not found: the update decides, so two administrators revoking at
+// once record one revocation.
+func (s *Store) RevokeAPIClientAt(actor Actor, organisationIDs []uint, client *RegisteredClient) error {
+	return s.db.Transaction(func(tx *gorm.DB) error {
+		result := tx.Model(&APIClient{}).
+			Where("id = ? AND revoked_at IS NULL AND organisation_id IN ?", client.ID, nonEmpty(organisationIDs)).Update("revoked_at", s.now())
+		if result.Error != nil {
+			return result.Error
+		}
+		if result.RowsAffected == 0 {
+			return ErrNotFound
+		}
+		return s.audit(tx, actor, AuditEntry{Action: AuditAPIClientRevoked, TargetType: "api-client", TargetID: client.ClientID, Detail: client.Name})
+	})
+}
+
+// nonEmpty is a list of ids fit for an IN list on both databases: one that
+// matches nothing when there are none.
+func nonEmpty(ids []uint) []uint {
+	if len(ids) == 0 {
+		return []uint{0}
+	}
+	return ids
 }
 
 // publicKeySet reads a JSON Web Key Set whose keys are all public keys for

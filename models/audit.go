@@ -67,6 +67,10 @@ const (
 	AuditShareViewed           = "share.viewed"
 	AuditShareRefused          = "share.refused"
 	AuditAPIRead               = "api.read"
+	AuditAPIClientRegistered   = "api-client.registered"
+	AuditAPIClientRevoked      = "api-client.revoked"
+	AuditPassportDownloaded    = "passport.downloaded"
+	AuditPassportDataViewed    = "passport.data-viewed"
 	AuditNHSLoginLinked        = "nhs-login.linked"
 	AuditNHSLoginUnlinked      = "nhs-login.unlinked"
 	AuditNHSLoginRefused       = "nhs-login.refused"
@@ -126,6 +130,10 @@ var auditWording = map[string]string{
 	AuditShareViewed:           "Emergency page sharing checked",
 	AuditShareRefused:          "Shared emergency page refused: wrong code or date of birth",
 	AuditAPIRead:               "Record read by a connected system",
+	AuditAPIClientRegistered:   "Connected system registered",
+	AuditAPIClientRevoked:      "Connected system's access withdrawn",
+	AuditPassportDownloaded:    "Passport data downloaded",
+	AuditPassportDataViewed:    "All passport data viewed",
 	AuditNHSLoginLinked:        "NHS login linked",
 	AuditNHSLoginUnlinked:      "NHS login unlinked",
 	AuditNHSLoginRefused:       "NHS login refused: no patient with that NHS number and date of birth",

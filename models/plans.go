@@ -301,7 +301,7 @@ func mergeFields(sides [3]PlanContent) []mergeField {
 	}
 	for _, colour := range []string{ZoneGreen, ZoneAmber, ZoneRed} {
 		fields = append(fields,
-			zoneField(colour, zoneName(colour)+" title", func(z *Zone) any { return &z.Title }),
+			zoneField(colour, ZoneName(colour)+" title", func(z *Zone) any { return &z.Title }),
 			zoneField(colour, zonePartName(colour, PartSigns), func(z *Zone) any { return &z.Signs }),
 			zoneField(colour, zonePartName(colour, PartActions), func(z *Zone) any { return &z.Actions }))
 	}
@@ -418,14 +418,15 @@ func medicineKey(name string) string {
 	return strings.ToLower(strings.Join(strings.Fields(name), " "))
 }
 
-func zoneName(colour string) string {
+// ZoneName is a zone as plans name it to people, such as "Amber zone".
+func ZoneName(colour string) string {
 	return strings.ToUpper(colour[:1]) + colour[1:] + " zone"
 }
 
 // zonePartName names a zone's signs or actions as DiffPlans does.
 func zonePartName(colour, part string) string {
 	if part == PartSigns {
-		return zoneName(colour) + " signs"
+		return ZoneName(colour) + " signs"
 	}
-	return zoneName(colour) + " what to do"
+	return ZoneName(colour) + " what to do"
 }

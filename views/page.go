@@ -98,7 +98,7 @@ func (p Page) Navigation() []NavItem {
 	case models.RoleCarer:
 		return []NavItem{{"People you care for", "/people"}}
 	case models.RoleAdmin:
-		return []NavItem{{"Overview", "/admin"}, {"Organisations", "/organisations"}, {"Staff", "/staff"}, {"Templates", "/templates"}, {"Audit log", "/audit"}, {"Outcomes", "/outcomes"}}
+		return []NavItem{{"Overview", "/admin"}, {"Organisations", "/organisations"}, {"Staff", "/staff"}, {"Templates", "/templates"}, {"Connected systems", "/clients"}, {"Audit log", "/audit"}, {"Outcomes", "/outcomes"}}
 	case models.RoleSafetyOfficer:
 		return []NavItem{{"Condition templates", "/templates"}}
 	case models.RoleCommissioner:

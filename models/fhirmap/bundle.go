@@ -1,14 +1,15 @@
 package fhirmap
 
 // capabilitiesDate is when what the API serves last changed.
-const capabilitiesDate = "2026-11-20"
+const capabilitiesDate = "2026-11-21"
 
-// Bundle is a searchset: every match, in one page.
+// Bundle is a page of search results, a resource's history, or a
+// collection such as everything held about one passport.
 type Bundle struct {
 	ResourceType string        `json:"resourceType"`
 	Type         string        `json:"type"`
-	Total        int           `json:"total"`
-	Link         []BundleLink  `json:"link"`
+	Total        *int          `json:"total,omitempty"`
+	Link         []BundleLink  `json:"link,omitempty"`
 	Entry        []BundleEntry `json:"entry,omitempty"`
 }
 
@@ -18,13 +19,26 @@ type BundleLink struct {
 }
 
 type BundleEntry struct {
-	FullURL  string       `json:"fullUrl"`
-	Resource any          `json:"resource"`
-	Search   BundleSearch `json:"search"`
+	FullURL  string          `json:"fullUrl"`
+	Resource any             `json:"resource"`
+	Search   *BundleSearch   `json:"search,omitempty"`
+	Request  *BundleRequest  `json:"request,omitempty"`
+	Response *BundleResponse `json:"response,omitempty"`
 }
 
 type BundleSearch struct {
 	Mode string `json:"mode"`
+}
+
+type BundleRequest struct {
+	Method string `json:"method"`
+	URL    string `json:"url"`
+}
+
+type BundleResponse struct {
+	Status       string `json:"status"`
+	Etag         string `json:"etag"`
+	LastModified string `json:"lastModified"`
 }
 
 // Resource is a FHIR resource the API serves.
@@ -34,17 +48,55 @@ type Resource interface {
 	Path() string
 }
 
-func (p Patient) Path() string     { return "Patient/" + p.ID }
-func (c Condition) Path() string   { return "Condition/" + c.ID }
-func (o Observation) Path() string { return "Observation/" + o.ID }
+func (p Patient) Path() string             { return "Patient/" + p.ID }
+func (c Condition) Path() string           { return "Condition/" + c.ID }
+func (o Observation) Path() string         { return "Observation/" + o.ID }
+func (c CarePlan) Path() string            { return "CarePlan/" + c.ID }
+func (m MedicationStatement) Path() string { return "MedicationStatement/" + m.ID }
+func (r RelatedPerson) Path() string       { return "RelatedPerson/" + r.ID }
+func (p Practitioner) Path() string        { return "Practitioner/" + p.ID }
+func (o Organization) Path() string        { return "Organization/" + o.ID }
 
-// Searchset bundles resources found by a search at selfURL; base is the
-// API's address, which entries' full URLs start with.
-func Searchset[R Resource](base, selfURL string, resources []R) Bundle {
-	bundle := Bundle{ResourceType: "Bundle", Type: "searchset", Total: len(resources), Link: []BundleLink{{Relation: "self", URL: selfURL}}}
+// SearchPage bundles one page of a search's results. nextURL, if not
+// empty, asks for the page after; total is given only when known.
+func SearchPage[R Resource](base, selfURL, nextURL string, total *int, resources []R) Bundle {
+	bundle := Bundle{ResourceType: "Bundle", Type: "searchset", Total: total, Link: []BundleLink{{Relation: "self", URL: selfURL}}}
+	if nextURL != "" {
+		bundle.Link = append(bundle.Link, BundleLink{Relation: "next", URL: nextURL})
+	}
 	for _, resource := range resources {
 		bundle.Entry = append(bundle.Entry, BundleEntry{FullURL: base + "/" + resource.Path(), Resource: resource,
-			Search: BundleSearch{Mode: "match"}})
+			Search: &BundleSearch{Mode: "match"}})
+	}
+	return bundle
+}
+
+// History bundles the versions of a care plan, newest first: version 1
+// was created, each later one replaced the one before.
+func History(base, selfURL string, versions []CarePlan) Bundle {
+	total := len(versions)
+	bundle := Bundle{ResourceType: "Bundle", Type: "history", Total: &total, Link: []BundleLink{{Relation: "self", URL: selfURL}}}
+	for _, version := range versions {
+		request, status := BundleRequest{Method: "PUT", URL: version.Path()}, "200"
+		if version.Meta.VersionID == "1" {
+			request, status = BundleRequest{Method: "POST", URL: "CarePlan"}, "201"
+		}
+		bundle.Entry = append(bundle.Entry, BundleEntry{FullURL: base + "/" + version.Path() + "/_history/" + version.Meta.VersionID,
+			Resource: version, Request: &request,
+			Response: &BundleResponse{Status: status, Etag: WeakETag(version.Meta.VersionID), LastModified: version.Meta.LastUpdated}})
+	}
+	return bundle
+}
+
+// WeakETag is the ETag of a resource version, as FHIR writes it.
+func WeakETag(versionID string) string { return `W/"` + versionID + `"` }
+
+// Collection bundles resources that belong together, such as everything
+// held about one passport.
+func Collection(base string, resources []Resource) Bundle {
+	bundle := Bundle{ResourceType: "Bundle", Type: "collection"}
+	for _, resource := range resources {
+		bundle.Entry = append(bundle.Entry, BundleEntry{FullURL: base + "/" + resource.Path(), Resource: resource})
 	}
 	return bundle
 }
@@ -98,7 +150,9 @@ type CapabilityResource struct {
 	Type        string        `json:"type"`
 	Profile     string        `json:"profile"`
 	Interaction []Interaction `json:"interaction"`
-	SearchParam []SearchParam `json:"searchParam"`
+	Versioning  string        `json:"versioning"`
+	ReadHistory bool          `json:"readHistory"`
+	SearchParam []SearchParam `json:"searchParam,omitempty"`
 }
 
 type Interaction struct {
@@ -111,14 +165,26 @@ type SearchParam struct {
 }
 
 // SearchParams are the search parameters the API takes, by resource type.
+// Every search also takes _count, the most entries a page holds; a page
+// with more after it links to the next. Practitioner and Organization are
+// read where other resources point at them, not searched.
 var SearchParams = map[string][]SearchParam{
-	"Patient":     {{Name: "identifier", Type: "token"}, {Name: "_lastUpdated", Type: "date"}},
-	"Condition":   {{Name: "patient", Type: "reference"}},
-	"Observation": {{Name: "patient", Type: "reference"}},
+	"Patient":             {{Name: "identifier", Type: "token"}, {Name: "_lastUpdated", Type: "date"}, countParam},
+	"Condition":           {patientParam, countParam},
+	"Observation":         {patientParam, countParam},
+	"CarePlan":            {patientParam, {Name: "status", Type: "token"}, countParam},
+	"MedicationStatement": {patientParam, countParam},
+	"RelatedPerson":       {patientParam, countParam},
 }
 
-// Capabilities is the truth about the API: read and search of each
-// resource type, with the search parameters it takes, behind SMART
+var (
+	patientParam = SearchParam{Name: "patient", Type: "reference"}
+	countParam   = SearchParam{Name: "_count", Type: "number"}
+)
+
+// Capabilities is the truth about the API: read of each resource type,
+// search of those with search parameters, and the history of care plans,
+// whose every published version is a version of the resource, behind SMART
 // Backend Services.
 func Capabilities(resourceTypes []string) CapabilityStatement {
 	rest := CapabilityRest{Mode: "server", Security: CapabilitySecurity{
@@ -126,8 +192,16 @@ func Capabilities(resourceTypes []string) CapabilityStatement {
 		Description: "SMART Backend Services: a client signs a JWT assertion (RS384 or ES384) and exchanges it at the token endpoint for a bearer token with system scopes such as system/Patient.rs.",
 	}}
 	for _, resourceType := range resourceTypes {
-		rest.Resource = append(rest.Resource, CapabilityResource{Type: resourceType, Profile: ukCoreProfile + resourceType,
-			Interaction: []Interaction{{Code: "read"}, {Code: "search-type"}}, SearchParam: SearchParams[resourceType]})
+		resource := CapabilityResource{Type: resourceType, Profile: ukCoreProfile + resourceType,
+			Interaction: []Interaction{{Code: "read"}}, Versioning: "no-version", SearchParam: SearchParams[resourceType]}
+		if len(resource.SearchParam) > 0 {
+			resource.Interaction = append(resource.Interaction, Interaction{Code: "search-type"})
+		}
+		if resourceType == "CarePlan" {
+			resource.Interaction = append(resource.Interaction, Interaction{Code: "vread"}, Interaction{Code: "history-instance"})
+			resource.Versioning, resource.ReadHistory = "versioned", true
+		}
+		rest.Resource = append(rest.Resource, resource)
 	}
 	return CapabilityStatement{ResourceType: "CapabilityStatement", Status: "active", Date: capabilitiesDate, Kind: "instance",
 		Software: Software{Name: "Health Passport"}, FHIRVersion: "4.0.1", Format: []string{"application/fhir+json"}, Rest: []CapabilityRest{rest}}

@@ -4,6 +4,9 @@
 package fhirmap
 
 import (
+	"encoding/json"
+	"maps"
+	"slices"
 	"strconv"
 	"time"
 
@@ -39,7 +42,7 @@ type Coding struct {
 }
 
 type CodeableConcept struct {
-	Coding []Coding `json:"coding"`
+	Coding []Coding `json:"coding,omitempty"`
 	Text   string   `json:"text,omitempty"`
 }
 
@@ -55,15 +58,25 @@ type Reference struct {
 }
 
 type HumanName struct {
-	Use    string   `json:"use"`
+	Use    string   `json:"use,omitempty"`
+	Text   string   `json:"text,omitempty"`
 	Family string   `json:"family,omitempty"`
-	Given  []string `json:"given"`
+	Given  []string `json:"given,omitempty"`
 }
 
 type ContactPoint struct {
 	System string `json:"system"`
 	Value  string `json:"value"`
 	Use    string `json:"use,omitempty"`
+}
+
+type Period struct {
+	Start string `json:"start,omitempty"`
+	End   string `json:"end,omitempty"`
+}
+
+type Annotation struct {
+	Text string `json:"text"`
 }
 
 type Quantity struct {
@@ -74,14 +87,22 @@ type Quantity struct {
 }
 
 type Patient struct {
-	ResourceType        string         `json:"resourceType"`
-	ID                  string         `json:"id"`
-	Meta                Meta           `json:"meta"`
-	Identifier          []Identifier   `json:"identifier"`
-	Name                []HumanName    `json:"name"`
-	Telecom             []ContactPoint `json:"telecom,omitempty"`
-	BirthDate           string         `json:"birthDate"`
-	GeneralPractitioner []Reference    `json:"generalPractitioner,omitempty"`
+	ResourceType        string           `json:"resourceType"`
+	ID                  string           `json:"id"`
+	Meta                Meta             `json:"meta"`
+	Identifier          []Identifier     `json:"identifier"`
+	Name                []HumanName      `json:"name"`
+	Telecom             []ContactPoint   `json:"telecom,omitempty"`
+	BirthDate           string           `json:"birthDate"`
+	GeneralPractitioner []Reference      `json:"generalPractitioner,omitempty"`
+	Contact             []PatientContact `json:"contact,omitempty"`
+}
+
+// PatientContact is someone to call about the patient.
+type PatientContact struct {
+	Relationship []CodeableConcept `json:"relationship,omitempty"`
+	Name         HumanName         `json:"name"`
+	Telecom      []ContactPoint    `json:"telecom,omitempty"`
 }
 
 type Condition struct {
@@ -97,15 +118,24 @@ type Condition struct {
 }
 
 type Observation struct {
-	ResourceType      string            `json:"resourceType"`
-	ID                string            `json:"id"`
-	Meta              Meta              `json:"meta"`
-	Status            string            `json:"status"`
-	Category          []CodeableConcept `json:"category"`
-	Code              CodeableConcept   `json:"code"`
-	Subject           Reference         `json:"subject"`
-	EffectiveDateTime string            `json:"effectiveDateTime"`
-	ValueQuantity     Quantity          `json:"valueQuantity"`
+	ResourceType      string                 `json:"resourceType"`
+	ID                string                 `json:"id"`
+	Meta              Meta                   `json:"meta"`
+	Status            string                 `json:"status"`
+	Category          []CodeableConcept      `json:"category"`
+	Code              CodeableConcept        `json:"code"`
+	Subject           Reference              `json:"subject"`
+	EffectiveDateTime string                 `json:"effectiveDateTime"`
+	ValueQuantity     *Quantity              `json:"valueQuantity,omitempty"`
+	ValueString       string                 `json:"valueString,omitempty"`
+	Component         []ObservationComponent `json:"component,omitempty"`
+}
+
+// ObservationComponent is one question of a symptom check-in and its
+// answer.
+type ObservationComponent struct {
+	Code         CodeableConcept `json:"code"`
+	ValueBoolean bool            `json:"valueBoolean"`
 }
 
 // instant is a FHIR instant in UTC, to the second.
@@ -137,7 +167,7 @@ func FromPatient(p models.Patient) Patient {
 		Identifier: []Identifier{{System: NHSNumber, Value: p.NHSNumber}},
 		Name:       names, Telecom: telecom, BirthDate: p.DateOfBirth.Format(time.DateOnly)}
 	if p.Practice != nil {
-		patient.GeneralPractitioner = []Reference{{Identifier: &Identifier{System: ODSCode, Value: p.Practice.ODSCode}, Display: p.Practice.Name}}
+		patient.GeneralPractitioner = []Reference{OrganizationReference(*p.Practice)}
 	}
 	return patient
 }
@@ -155,11 +185,17 @@ func FromDiagnosis(d models.Diagnosis) Condition {
 		RecordedDate: instant(d.CreatedAt)}
 }
 
+// FromReading maps a reading of either kind to a UK Core Observation.
+func FromReading(r models.PatientReading) Observation {
+	if r.Kind == models.ReadingSymptoms {
+		return FromCheckIn(r)
+	}
+	return FromPeakFlow(r)
+}
+
 // FromPeakFlow maps a peak flow reading to a UK Core Observation, coded in
-// SNOMED CT and LOINC, in litres a minute. Symptom check-ins are not
-// shared: their questions come from each plan's template, with no standard
-// coding.
-func FromPeakFlow(r models.PeakFlowReading) Observation {
+// SNOMED CT and LOINC, in litres a minute.
+func FromPeakFlow(r models.PatientReading) Observation {
 	return Observation{ResourceType: "Observation", ID: strconv.FormatUint(uint64(r.ID), 10), Meta: meta("Observation", r.CreatedAt),
 		Status: "final",
 		Category: []CodeableConcept{{Coding: []Coding{{System: "http://terminology.hl7.org/CodeSystem/observation-category",
@@ -170,5 +206,29 @@ func FromPeakFlow(r models.PeakFlowReading) Observation {
 		}, Text: "Peak flow"},
 		Subject:           PatientReference(r.PatientRef),
 		EffectiveDateTime: instant(r.CreatedAt),
-		ValueQuantity:     Quantity{Value: *r.PeakFlow, Unit: "L/min", System: UCUM, Code: "L/min"}}
+		ValueQuantity:     &Quantity{Value: *r.PeakFlow, Unit: "L/min", System: UCUM, Code: "L/min"}}
+}
+
+// FromCheckIn maps a symptom check-in to an Observation rather than a
+// QuestionnaireResponse: its questions come from each plan's template and
+// have no published Questionnaire or standard coding, so each is a
+// component named by its text, answered yes or no, and the value is the
+// zone the answers put the person in.
+func FromCheckIn(r models.PatientReading) Observation {
+	var answers map[string]bool
+	_ = json.Unmarshal([]byte(r.Answers), &answers) // written by RecordSymptoms; an unreadable one shows no answers
+	questions := slices.Sorted(maps.Keys(answers))
+	components := make([]ObservationComponent, 0, len(questions))
+	for _, question := range questions {
+		components = append(components, ObservationComponent{Code: CodeableConcept{Text: question}, ValueBoolean: answers[question]})
+	}
+	return Observation{ResourceType: "Observation", ID: strconv.FormatUint(uint64(r.ID), 10), Meta: meta("Observation", r.CreatedAt),
+		Status: "final",
+		Category: []CodeableConcept{{Coding: []Coding{{System: "http://terminology.hl7.org/CodeSystem/observation-category",
+			Code: "survey", Display: "Survey"}}}},
+		Code:              CodeableConcept{Text: "Symptom check-in"},
+		Subject:           PatientReference(r.PatientRef),
+		EffectiveDateTime: instant(r.CreatedAt),
+		ValueString:       models.ZoneName(r.Zone),
+		Component:         components}
 }

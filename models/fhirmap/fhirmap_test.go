@@ -9,6 +9,7 @@ import (
 
 	"healthpassport/models"
 	"healthpassport/models/fhirmap"
+	"healthpassport/models/fhirmap/fhirschema"
 )
 
 // sameJSON fails unless resource, as JSON, equals the hand-written file.
@@ -52,6 +53,101 @@ func TestDiagnosisMapsToSNOMEDCodedCondition(t *testing.T) {
 
 func TestPeakFlowMapsToObservationInLitresAMinute(t *testing.T) {
 	litres := 320
-	sameJSON(t, fhirmap.FromPeakFlow(models.PeakFlowReading{PatientRef: "demoamelia0000001", Reading: models.Reading{ID: 42,
+	sameJSON(t, fhirmap.FromPeakFlow(models.PatientReading{PatientRef: "demoamelia0000001", Reading: models.Reading{ID: 42,
 		Kind: models.ReadingPeakFlow, PeakFlow: &litres, CreatedAt: updated}}), "observation.json")
+}
+
+var (
+	created = time.Date(2026, 1, 10, 14, 0, 0, 0, time.UTC)
+	asthma  = models.PlanContent{
+		Zones: []models.Zone{
+			{Colour: models.ZoneGreen, Title: "Doing well", Signs: []string{"No cough", "Sleeping well"}, Actions: []string{"Take your preventer inhaler every day"}},
+			{Colour: models.ZoneAmber, Title: "Getting worse", Signs: []string{"Coughing at night"}, Actions: []string{"Take your reliever inhaler", "Book a GP appointment"}},
+			{Colour: models.ZoneRed, Title: "Emergency", Signs: []string{"Too breathless to speak"}, Actions: []string{"Call 999"}},
+		},
+		Medicines: []models.Medicine{{Name: "Salbutamol", Form: "inhaler", Dose: "2 puffs", Frequency: "when needed", Purpose: "reliever"}},
+		PeakFlow:  &models.PeakFlow{PersonalBest: 400, AmberBelow: 320, RedBelow: 200},
+	}
+	publishedAsthma = models.PublishedPlan{ActionPlan: models.ActionPlan{ID: 7, ConditionName: "Asthma", SnomedCode: "195967001", CreatedAt: created},
+		PatientRef: "demoamelia0000001", AuthorName: "Nina Patel", Content: asthma,
+		Version: models.PlanVersion{Number: 3, AuthorID: 3, State: models.VersionPublished, CreatedAt: updated}}
+)
+
+func TestPublishedPlanMapsToCarePlanVersionedByItsNumber(t *testing.T) {
+	sameJSON(t, fhirmap.FromPlan(publishedAsthma), "careplan.json")
+}
+
+func TestPlanMedicinesMapToMedicationStatements(t *testing.T) {
+	statements := fhirmap.FromMedicines(publishedAsthma)
+	if len(statements) != 1 {
+		t.Fatalf("%d statements for one medicine", len(statements))
+	}
+	sameJSON(t, statements[0], "medicationstatement.json")
+}
+
+func TestPlanVersionsMapToAHistoryBundle(t *testing.T) {
+	version := func(number int, at time.Time) fhirmap.CarePlan {
+		return fhirmap.FromPlan(models.PublishedPlan{ActionPlan: models.ActionPlan{ID: 7, ConditionName: "Epilepsy", CreatedAt: created},
+			PatientRef: "demoamelia0000001", AuthorName: "Nina Patel", Version: models.PlanVersion{Number: number, AuthorID: 3, CreatedAt: at}})
+	}
+	sameJSON(t, fhirmap.History("http://passport.test/fhir", "http://passport.test/fhir/CarePlan/7/_history",
+		[]fhirmap.CarePlan{version(3, updated), version(1, created)}), "careplan-history.json")
+}
+
+func TestSymptomCheckInMapsToObservationWithAnAnswerPerQuestion(t *testing.T) {
+	sameJSON(t, fhirmap.FromReading(models.PatientReading{PatientRef: "demoamelia0000001", Reading: models.Reading{ID: 43,
+		Kind: models.ReadingSymptoms, Zone: models.ZoneAmber, CreatedAt: updated,
+		Answers: `{"Are you too breathless to speak?":false,"Are you coughing at night?":true}`}}), "observation-checkin.json")
+}
+
+func TestRevokedCarerMapsToInactiveRelatedPerson(t *testing.T) {
+	revoked := time.Date(2026, 4, 1, 8, 0, 0, 0, time.UTC)
+	sameJSON(t, fhirmap.FromCarer(models.Carer{DisplayName: "Sarah Jones", PatientRef: "demoamelia0000001", CarerLink: models.CarerLink{ID: 5,
+		Relationship: "Mother", Permission: models.PermissionAct, CreatedAt: updated, RevokedAt: &revoked}}), "relatedperson-revoked.json")
+}
+
+func TestPlanAuthorMapsToPractitionerWithNameOnly(t *testing.T) {
+	sameJSON(t, fhirmap.FromPractitioner(models.User{ID: 3, DisplayName: "Nina Patel", Username: "nina", Email: "nina@nhs.example",
+		Role: models.RoleNurse, UpdatedAt: updated}), "practitioner.json")
+}
+
+func TestPracticeMapsToOrganizationByODSCode(t *testing.T) {
+	sameJSON(t, fhirmap.FromOrganisation(models.Organisation{ID: 2, Kind: models.OrganisationPractice, Name: "Riverside Health Centre",
+		ODSCode: "Y90001", CreatedAt: updated}), "organization.json")
+}
+
+// Every hand-written expected resource is valid FHIR R4, so the mapping
+// tests hold the mapping to valid resources.
+func TestExpectedResourcesValidateAgainstTheFHIRSchema(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("testdata", "*.json"))
+	if err != nil || len(files) == 0 {
+		t.Fatal("no expected resources", err)
+	}
+	var resources []any
+	for _, file := range files {
+		text, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var resource any
+		if err := json.Unmarshal(text, &resource); err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
+		resources = append(resources, resource)
+	}
+	fhirschema.Validate(t, resources)
+}
+
+func TestPassportRecordMapsToACollectionBundle(t *testing.T) {
+	practice := models.Organisation{Kind: models.OrganisationPractice, Name: "Riverside Health Centre", ODSCode: "Y90001", CreatedAt: updated}
+	record := models.PassportRecord{
+		Patient: models.Patient{Ref: "demoamelia0000001", NHSNumber: "9990000018", GivenName: "Amelia", FamilyName: "Jones",
+			DateOfBirth: time.Date(2015, 6, 1, 0, 0, 0, 0, time.UTC), UpdatedAt: updated, Practice: &practice},
+		Practice: practice,
+		Contacts: []models.Contact{{Kind: models.ContactEmergency, Name: "Sam Jones", Relationship: "Parent", Phone: "07700 900456"},
+			{Kind: models.ContactClinic, Name: "Asthma nurse", Phone: "0300 123 4567"}},
+		Carers: []models.Carer{{DisplayName: "Sam Jones", PatientRef: "demoamelia0000001", CarerLink: models.CarerLink{ID: 5,
+			Relationship: "Parent", Permission: models.PermissionAct, CreatedAt: updated}}},
+	}
+	sameJSON(t, fhirmap.PassportBundle("http://passport.test/fhir", record), "passport-bundle.json")
 }

@@ -1,0 +1,52 @@
+package handlers_test
+
+import (
+	"slices"
+	"strings"
+	"testing"
+
+	"healthpassport/handlers"
+	"healthpassport/models"
+	"healthpassport/models/fhirmap"
+
+	"github.com/alexedwards/scs/v2"
+	"github.com/gin-gonic/gin"
+)
+
+// The CapabilityStatement names exactly the interactions the API's routes
+// serve, resource type by resource type: nothing claimed that is not
+// served, nothing served that is not claimed. Operations ($name) are left
+// to their own tests.
+func TestCapabilityStatementClaimsExactlyTheRoutesServed(t *testing.T) {
+	gin.SetMode(gin.ReleaseMode)
+	engine := gin.New()
+	handlers.New(nil, scs.New(), nil, "").APIRoutes(engine)
+	var served []string
+	for _, route := range engine.Routes() {
+		path, ok := strings.CutPrefix(route.Path, "/fhir/")
+		parts := strings.Split(path, "/")
+		if !ok || route.Method != "GET" || strings.Contains(path, "$") || !slices.Contains(models.APIResourceTypes, parts[0]) {
+			continue
+		}
+		interaction := map[string]string{"": "search-type", "/:id": "read", "/:id/_history": "history-instance",
+			"/:id/_history/:vid": "vread"}[strings.TrimPrefix(path, parts[0])]
+		if interaction == "" {
+			t.Errorf("GET %s is no FHIR interaction the test knows", route.Path)
+		}
+		served = append(served, parts[0]+" "+interaction)
+	}
+	var claimed []string
+	for _, resource := range fhirmap.Capabilities(models.APIResourceTypes).Rest[0].Resource {
+		for _, interaction := range resource.Interaction {
+			claimed = append(claimed, resource.Type+" "+interaction.Code)
+		}
+		if (resource.Versioning == "versioned") != slices.Contains(claimed, resource.Type+" vread") {
+			t.Errorf("%s: versioning %q does not match its vread", resource.Type, resource.Versioning)
+		}
+	}
+	slices.Sort(served)
+	slices.Sort(claimed)
+	if !slices.Equal(served, claimed) {
+		t.Errorf("served %v\nclaimed %v", served, claimed)
+	}
+}

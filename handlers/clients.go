@@ -1,0 +1,195 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"time"
+
+	"healthpassport/models"
+	"healthpassport/views"
+
+	"github.com/gin-gonic/gin"
+)
+
+// An administrator registers the systems that read their practices'
+// records through the FHIR API, and withdraws their access.
+
+const contextClient = "api-client"
+
+// keysFetchTimeout bounds fetching a system's key set from its address,
+// so a slow host cannot hold the administrator's request.
+const keysFetchTimeout = 5 * time.Second
+
+// administeredPractices are the practices among the organisations an
+// administrator looks after: a client acts for one practice.
+func (h *Handler) administeredPractices(c *gin.Context) ([]models.Organisation, error) {
+	organisations, err := h.administered(c)
+	var practices []models.Organisation
+	for _, o := range organisations {
+		if o.Kind == models.OrganisationPractice {
+			practices = append(practices, o)
+		}
+	}
+	return practices, err
+}
+
+func (h *Handler) clients(c *gin.Context) {
+	organisations, err := h.administered(c)
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	clients, err := h.store.APIClientsAt(organisationIDs(organisations))
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	render(c, http.StatusOK, views.ClientsPage(h.page(c, "Connected systems", nil), clients))
+}
+
+func (h *Handler) registerClientForm(c *gin.Context) {
+	practices, err := h.administeredPractices(c)
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	render(c, http.StatusOK, views.RegisterClientPage(h.page(c, "Register a system", nil), practices))
+}
+
+func (h *Handler) registerClient(c *gin.Context) {
+	practices, err := h.administeredPractices(c)
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	demo, err := h.store.IsDemo()
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	form := views.NewForm()
+	var scopes []string
+	for _, scope := range c.PostFormArray("scopes") {
+		if clean, readable := cleanText(scope); readable {
+			scopes = append(scopes, clean)
+		} else {
+			form.Add("scopes", "Choose what the system may read from the list")
+		}
+	}
+	form.Values["scopes"] = strings.Join(scopes, " ")
+	client, errs := models.CheckAPIClient(models.APIClientEntry{Name: formValue(c, form, "name"), Organisation: formValue(c, form, "organisation"),
+		Scopes: scopes, PublicKeys: formValue(c, form, "keys"), KeysURL: formValue(c, form, "keys_url")}, practices, demo)
+	addErrors(form, errs)
+	if !form.HasErrors() && client.KeysURL != "" {
+		keys, err := fetchKeySet(c.Request.Context(), client.KeysURL)
+		if err != nil {
+			form.Add("keys_url", "The key set could not be fetched from this address: "+err.Error())
+		} else if message := models.CheckPublicKeys(keys); message != "" {
+			form.Add("keys_url", "The address does not give a usable key set. "+message)
+		} else {
+			client.PublicKeys = keys
+		}
+	}
+	if !form.HasErrors() {
+		registered, err := h.store.RegisterAPIClient(actor(c), client)
+		if err != nil {
+			h.serverError(c, err)
+			return
+		}
+		h.flash(c, registered.Name+" is registered. Give its supplier the client id "+registered.ClientID)
+		redirect(c, fmt.Sprintf("/clients/%d", registered.ID))
+		return
+	}
+	render(c, http.StatusUnprocessableEntity, views.RegisterClientPage(h.page(c, "Register a system", form), practices))
+}
+
+// fetchKeySet reads a JSON Web Key Set from its address, within a time
+// limit and a size limit.
+func fetchKeySet(ctx context.Context, address string) (string, error) {
+	ctx, cancel := context.WithTimeout(ctx, keysFetchTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, address, nil)
+	if err != nil {
+		return "", errors.New("the address is not valid")
+	}
+	req.Header.Set("Accept", "application/json")
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return "", errors.New("it did not answer in time, or could not be reached")
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		return "", fmt.Errorf("it answered %d %s", res.StatusCode, http.StatusText(res.StatusCode))
+	}
+	body, err := io.ReadAll(io.LimitReader(res.Body, models.MaxPublicKeysLength+1))
+	if err != nil {
+		return "", errors.New("its answer could not be read")
+	}
+	if len(body) > models.MaxPublicKeysLength {
+		return "", errors.New("its answer is too long for a key set")
+	}
+	return string(body), nil
+}
+
+// loadClient finds the client named in the path among those of the
+// organisations the administrator looks after, and refuses, with an audit
+// entry, any other.
+func (h *Handler) loadClient(c *gin.Context) {
+	id, ok := h.idParam(c, "id")
+	if !ok {
+		return
+	}
+	organisations, err := h.administered(c)
+	if err != nil {
+		h.serverError(c, err)
+		c.Abort()
+		return
+	}
+	client, err := h.store.APIClientAt(organisationIDs(organisations), id)
+	if errors.Is(err, models.ErrNotFound) {
+		h.forbidden(c, models.AuditEntry{TargetType: "api-client", TargetID: c.Param("id")})
+		return
+	}
+	if err != nil {
+		h.serverError(c, err)
+		c.Abort()
+		return
+	}
+	c.Set(contextClient, client)
+	c.Set(contextOrganisations, organisations)
+	c.Next()
+}
+
+func clientOf(c *gin.Context) *models.RegisteredClient {
+	return c.MustGet(contextClient).(*models.RegisteredClient)
+}
+
+func (h *Handler) client(c *gin.Context) {
+	client := clientOf(c)
+	render(c, http.StatusOK, views.ClientPage(h.page(c, client.Name, nil), client, h.publicAddress+tokenPath))
+}
+
+func (h *Handler) confirmRevokeClient(c *gin.Context) {
+	client := clientOf(c)
+	render(c, http.StatusOK, views.RevokeClientPage(h.page(c, "Withdraw "+client.Name+"'s access", nil), client))
+}
+
+func (h *Handler) revokeClient(c *gin.Context) {
+	client := clientOf(c)
+	organisations := c.MustGet(contextOrganisations).([]models.Organisation)
+	err := h.store.RevokeAPIClientAt(actor(c), organisationIDs(organisations), client)
+	switch {
+	case errors.Is(err, models.ErrNotFound):
+		h.flash(c, client.Name+"'s access was already withdrawn")
+	case err != nil:
+		h.serverError(c, err)
+		return
+	default:
+		h.flash(c, client.Name+"'s access is withdrawn: it can no longer read any records")
+	}
+	redirect(c, fmt.Sprintf("/clients/%d", client.ID))
+}

@@ -1,0 +1,102 @@
+package models
+
+import (
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Limits on what registering a client takes.
+const (
+	MaxPublicKeysLength = 20000
+	MaxKeysURLLength    = 2000
+)
+
+// APIClientEntry is a client as an administrator registers it: either its
+// public keys or the address they are published at.
+type APIClientEntry struct {
+	Name         string
+	Organisation string // the id of the practice it acts for
+	Scopes       []string
+	PublicKeys   string
+	KeysURL      string
+}
+
+// CheckAPIClient checks a client's registration, for a practice among
+// those the administrator looks after. Demo mode lets keys come from a
+// plain http address; otherwise only https will do. The keys themselves
+// are checked once they are in hand, by CheckPublicKeys.
+func CheckAPIClient(entry APIClientEntry, practices []Organisation, demo bool) (NewAPIClient, FieldErrors) {
+	var errs FieldErrors
+	client := NewAPIClient{Name: strings.TrimSpace(entry.Name), PublicKeys: strings.TrimSpace(entry.PublicKeys),
+		KeysURL: strings.TrimSpace(entry.KeysURL)}
+	errs.requireText("name", client.Name, "Enter the system's name", "The system's name", 200)
+	id, _ := strconv.ParseUint(entry.Organisation, 10, 64)
+	if i := slices.IndexFunc(practices, func(o Organisation) bool { return uint64(o.ID) == id && o.Kind == OrganisationPractice }); i >= 0 {
+		client.ODSCode = practices[i].ODSCode
+	} else {
+		errs.Add("organisation", "Choose the practice the system works for")
+	}
+	for _, scope := range entry.Scopes {
+		if !slices.Contains(GrantableScopes(), scope) {
+			errs.Add("scopes", "Choose what the system may read from the list")
+		} else if !slices.Contains(client.Scopes, scope) {
+			client.Scopes = append(client.Scopes, scope)
+		}
+	}
+	if len(entry.Scopes) == 0 {
+		errs.Add("scopes", "Choose what the system may read")
+	}
+	switch {
+	case client.PublicKeys == "" && client.KeysURL == "":
+		errs.Add("keys", "Paste the system's public keys, or enter the address they are published at")
+	case client.PublicKeys != "" && client.KeysURL != "":
+		errs.Add("keys", "Paste the public keys or enter their address, not both")
+	case len(client.PublicKeys) > MaxPublicKeysLength:
+		errs.Add("keys", "The public keys must be "+strconv.Itoa(MaxPublicKeysLength)+" characters or fewer")
+	case client.PublicKeys != "":
+		if message := CheckPublicKeys(client.PublicKeys); message != "" {
+			errs.Add("keys", message)
+		}
+	default:
+		if message := CheckKeysURL(client.KeysURL, demo); message != "" {
+			errs.Add("keys_url", message)
+		}
+	}
+	return client, errs
+}
+
+// CheckKeysURL checks the address of a client's key set: https, or plain
+// http in demo mode.
+func CheckKeysURL(address string, demo bool) string {
+	u, err := url.Parse(address)
+	switch {
+	case len(address) > MaxKeysURLLength:
+		return "The address must be " + strconv.Itoa(MaxKeysURLLength) + " characters or fewer"
+	case err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http"):
+		return "Enter the address of the key set, like https://example.com/.well-known/jwks.json"
+	case u.Scheme != "https" && !demo:
+		return "The address of the key set must start with https://"
+	}
+	return ""
+}
+
+// CheckPublicKeys says, in words for the administrator, what is wrong with
+// a JSON Web Key Set, or returns "" if it will do.
+func CheckPublicKeys(keys string) string {
+	if _, err := publicKeySet(keys); err != nil {
+		return "The public keys must be a JSON Web Key Set of public keys with \"alg\" RS384 or ES384: " + err.Error()
+	}
+	return ""
+}
+
+// GrantableScopes are the SMART v2 scopes a client may be given: reading
+// and searching each resource type the API serves.
+func GrantableScopes() []string {
+	scopes := make([]string, len(APIResourceTypes))
+	for i, resourceType := range APIResourceTypes {
+		scopes[i] = ReadScope(resourceType)
+	}
+	return scopes
+}
