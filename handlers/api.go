@@ -49,6 +49,7 @@ func (h *Handler) APIRoutes(r *gin.Engine) {
 	api.GET("/Condition/:id", requireScope("Condition"), allowParams(), h.readCondition)
 	api.GET("/Observation", requireScope("Observation"), allowParams(patientParam), h.searchObservations)
 	api.GET("/Observation/:id", requireScope("Observation"), allowParams(), h.readObservation)
+	h.bulkExportRoutes(r)
 }
 
 func (h *Handler) smartConfiguration(c *gin.Context) {

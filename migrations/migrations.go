@@ -29,6 +29,8 @@ var all = []*gormigrate.Migration{
 	apiClients,
 	nhsLogin,
 	reviewDueIndex,
+	bulkExports,
+	webhooks,
 }
 
 // Run brings the database up to the newest step.

@@ -65,6 +65,15 @@ const (
 	AuditShareViewed           = "share.viewed"
 	AuditShareRefused          = "share.refused"
 	AuditAPIRead               = "api.read"
+	AuditExportRequested       = "api.export.requested"
+	AuditExportCompleted       = "api.export.completed"
+	AuditExportCancelled       = "api.export.cancelled"
+	AuditExportDownloaded      = "api.export.downloaded"
+	AuditWebhookRegistered     = "webhook.registered"
+	AuditWebhookSecretRotated  = "webhook.secret-rotated"
+	AuditWebhookDisabled       = "webhook.disabled"
+	AuditWebhookEnabled        = "webhook.enabled"
+	AuditWebhookReplayed       = "webhook.replayed"
 	AuditNHSLoginLinked        = "nhs-login.linked"
 	AuditNHSLoginUnlinked      = "nhs-login.unlinked"
 	AuditNHSLoginRefused       = "nhs-login.refused"
@@ -116,6 +125,15 @@ var auditWording = map[string]string{
 	AuditShareViewed:           "Emergency page sharing checked",
 	AuditShareRefused:          "Shared emergency page refused: wrong code or date of birth",
 	AuditAPIRead:               "Record read by a connected system",
+	AuditExportRequested:       "Bulk export asked for by a connected system",
+	AuditExportCompleted:       "Bulk export written for a connected system",
+	AuditExportCancelled:       "Bulk export cancelled by a connected system",
+	AuditExportDownloaded:      "Bulk export file downloaded by a connected system",
+	AuditWebhookRegistered:     "Webhook endpoint registered",
+	AuditWebhookSecretRotated:  "Webhook signing secret changed",
+	AuditWebhookDisabled:       "Webhook endpoint switched off after failed deliveries",
+	AuditWebhookEnabled:        "Webhook endpoint switched back on",
+	AuditWebhookReplayed:       "Webhook delivery sent again",
 	AuditNHSLoginLinked:        "NHS login linked",
 	AuditNHSLoginUnlinked:      "NHS login unlinked",
 	AuditNHSLoginRefused:       "NHS login refused: no patient with that NHS number and date of birth",
