@@ -69,8 +69,18 @@ func TestEveryRouteWithARecordInItsPathRefusesStrangers(t *testing.T) {
 		s.db.Create(&otherICB)
 		farNurse := s.addUser(t, "far-nurse", models.RoleNurse, nil)
 		s.db.Create(&models.Membership{UserID: farNurse.ID, OrganisationID: otherICB.ID})
+		// A webhook endpoint, with a delivery, of a practice of that ICB.
+		farPractice := models.Organisation{Kind: models.OrganisationPractice, Name: "Far Practice", ODSCode: "Z99999", ParentID: &otherICB.ID}
+		s.db.Create(&farPractice)
+		endpoint := models.WebhookEndpoint{OrganisationID: farPractice.ID, URL: "https://far.example.org/events", Events: models.EventShareCreated,
+			Secret: "whsec_c2VjcmV0", CreatedAt: time.Now()}
+		s.db.Create(&endpoint)
+		delivery := models.WebhookDelivery{EndpointID: endpoint.ID, MessageID: "msg_far", EventType: models.EventShareCreated, Payload: "{}",
+			Status: models.DeliveryFailed, CreatedAt: time.Now()}
+		s.db.Create(&delivery)
 		ids := map[string]uint{"plan": plan.ID, "reading": reading.ID, "share": share.ID, "link": link.ID,
-			"devices": device.ID, "device": device.ID, "prescriptions": request.ID, "alerts": alert.ID, "staff": farNurse.ID}
+			"devices": device.ID, "device": device.ID, "prescriptions": request.ID, "alerts": alert.ID, "staff": farNurse.ID,
+			"webhooks": endpoint.ID, "delivery": delivery.ID}
 		for name, id := range ids {
 			if id == 0 {
 				t.Fatalf("the demo has no %s of Amelia's to aim at", name)

@@ -98,7 +98,7 @@ func (p Page) Navigation() []NavItem {
 	case models.RoleCarer:
 		return []NavItem{{"People you care for", "/people"}}
 	case models.RoleAdmin:
-		return []NavItem{{"Overview", "/admin"}, {"Staff", "/staff"}, {"Audit log", "/audit"}}
+		return []NavItem{{"Overview", "/admin"}, {"Staff", "/staff"}, {"Audit log", "/audit"}, {"Webhooks", "/admin/webhooks"}}
 	case models.RoleCommissioner:
 		return []NavItem{{"Dashboard", "/dashboard"}}
 	}
