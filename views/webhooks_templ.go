@@ -315,7 +315,7 @@ func NewWebhookPage(p Page, practices []models.Organisation, demo bool) templ.Co
 				return templ_7745c5c3_Err
 			}
 			templ_7745c5c3_Err = textInput(p.Form, Input{Name: models.FieldWebhookURL, Label: "Address to send events to", Hint: webhookAddressHint(demo),
-				Type: "url", Autocomplete: "off", Spellcheck: false, MaxLength: 2000}).Render(ctx, templ_7745c5c3_Buffer)
+				InputMode: "url", Autocomplete: "off", Spellcheck: false, MaxLength: 2000}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
