@@ -7,6 +7,8 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -319,4 +321,44 @@ func eventually(t *testing.T, what string, done func() bool) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// A day after it was asked for, an export is swept away with its files.
+func TestExpiredExportsAreSwept(t *testing.T) {
+	eachExportServer(t, func(t *testing.T, s *exportServer) {
+		s.startExports(t)
+		client := s.registerClient(t, "Y90001", "system/Patient.rs")
+		token := s.token(t, client, "system/Patient.rs")
+		statusURL := s.kickOff(t, token, "$export")
+		m := s.awaitManifest(t, token, statusURL)
+		var export models.BulkExport
+		s.db.Take(&export)
+		folder := filepath.Join(s.cfg.DataDir, "exports", export.Ref)
+		if _, err := os.Stat(filepath.Join(folder, "Patient.ndjson")); err != nil {
+			t.Fatal(err)
+		}
+		if export.ExpiresAt.Sub(export.CreatedAt) != models.ExportLifetime {
+			t.Errorf("export expires %s after it was asked for", export.ExpiresAt.Sub(export.CreatedAt))
+		}
+		sweeper := app.NewStore(s.db, s.cfg)
+		if err := sweeper.ForgetExpiredExports(); err != nil || s.count(&models.BulkExport{}) != 1 {
+			t.Fatalf("an export not yet expired was swept: %v", err)
+		}
+		s.db.Model(&models.BulkExport{}).Where("id = ?", export.ID).Update("expires_at", time.Now().Add(-time.Minute))
+		if err := sweeper.ForgetExpiredExports(); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := os.Stat(folder); !os.IsNotExist(err) {
+			t.Errorf("the expired export's folder is still there: %v", err)
+		}
+		if s.count(&models.BulkExport{}) != 0 || s.count(&models.BulkExportFile{}) != 0 {
+			t.Error("the expired export's rows are still there")
+		}
+		if status, _, _ := s.call(t, http.MethodGet, token, statusURL); status != http.StatusNotFound {
+			t.Errorf("an expired export's status answered %d", status)
+		}
+		if status, _, _ := s.call(t, http.MethodGet, token, m.Output[0].URL, "Accept", "application/fhir+ndjson"); status != http.StatusNotFound {
+			t.Errorf("an expired export's file answered %d", status)
+		}
+	})
 }

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os/exec"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
@@ -298,6 +299,113 @@ func TestRolledBackChangeIsNeverDelivered(t *testing.T) {
 		time.Sleep(time.Second)
 		if n := len(receiver.deliveries()); n != 0 {
 			t.Errorf("%d deliveries of a rolled-back change", n)
+		}
+	})
+}
+
+// Each change an endpoint can hear of queues its event, with the FHIR
+// references to read and nothing else; an endpoint hears only the events
+// it chose, and only for its own practice.
+func TestEachChangeQueuesItsEvent(t *testing.T) {
+	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
+		store := demoStore(t, db)
+		ctx := t.Context()
+		nurse, reader := principal(t, store, "nurse"), principal(t, store, "patient")
+		amelia := reader.Own
+		var all []string
+		for _, event := range models.WebhookEventTypes {
+			all = append(all, event.Type)
+		}
+		everything := registerEndpoint(t, store, amelia, "https://gp.example.org/all", all...)
+		reviewsOnly := registerEndpoint(t, store, amelia, "https://gp.example.org/reviews", models.EventReviewRecorded)
+		var hillside models.Organisation
+		db.Where("ods_code = ?", "Y90002").Take(&hillside)
+		elsewhere := registerEndpoint(t, store, &models.Patient{PracticeID: hillside.ID}, "https://hillside.example.org/all", all...)
+
+		plan, err := store.PeakFlowPlan(ctx, reader, amelia)
+		if err != nil {
+			t.Fatal(err)
+		}
+		readerActor := models.Actor{UserID: reader.User.ID, Role: models.RolePatient}
+		nurseActor := models.Actor{UserID: nurse.User.ID, Role: models.RoleNurse}
+		db.Create(&models.User{Username: "jopatel", Role: models.RoleCarer, DisplayName: "Jo Patel"})
+		latest, err := store.LatestVersion(ctx, nurse, &plan.Plan)
+		if err != nil {
+			t.Fatal(err)
+		}
+		changes := []struct {
+			event  string
+			change func() error
+		}{
+			{models.EventPlanPublished, func() error {
+				_, err := store.SavePlanVersion(ctx, nurse, nurseActor, &plan.Plan, latest.Number, plan.Content, models.VersionPublished)
+				return err
+			}},
+			{models.EventRedZoneReading, func() error {
+				_, err := store.RecordPeakFlow(ctx, reader, readerActor, amelia, plan, plan.Content.PeakFlow.RedBelow-1)
+				return err
+			}},
+			{models.EventPrescriptionRequested, func() error {
+				_, err := store.RequestPrescription(ctx, reader, readerActor, amelia, plan.Plan.ID, "Montelukast 10 mg tablets")
+				return err
+			}},
+			{models.EventPrescriptionDecided, func() error {
+				var request models.PrescriptionRequest
+				db.Where("patient_id = ? AND medicine = ?", amelia.ID, "Montelukast 10 mg tablets").Take(&request)
+				_, err := store.DecidePrescription(ctx, nurse, nurseActor, request.ID, models.DecisionApprove, "")
+				return err
+			}},
+			{models.EventReviewRecorded, func() error {
+				return store.RecordReview(ctx, nurse, nurseActor, amelia, models.Review{ReviewedOn: time.Now(), Outcome: "Reviewed", NextReviewOn: time.Now().AddDate(1, 0, 0)})
+			}},
+			{models.EventShareCreated, func() error {
+				_, _, err := store.CreateShare(ctx, reader, readerActor, amelia, "Oak Primary School", 7)
+				return err
+			}},
+			{models.EventShareRevoked, func() error {
+				var share models.Share
+				db.Where("patient_id = ? AND recipient = ?", amelia.ID, "Oak Primary School").Take(&share)
+				return store.RevokeShare(ctx, reader, readerActor, amelia, share.ID)
+			}},
+			{models.EventCarerLinked, func() error {
+				_, err := store.LinkCarer(ctx, nurse, nurseActor, amelia, "jopatel", "Aunt", models.PermissionView)
+				return err
+			}},
+			{models.EventCarerRemoved, func() error {
+				var link models.CarerLink
+				db.Joins("JOIN users ON users.id = carer_links.carer_id").Where("users.username = ?", "jopatel").Take(&link)
+				return store.RevokeCarer(ctx, nurse, nurseActor, amelia, link.ID)
+			}},
+		}
+		for _, c := range changes {
+			if err := c.change(); err != nil {
+				t.Fatalf("%s: %v", c.event, err)
+			}
+			var delivery models.WebhookDelivery
+			if err := db.Where("endpoint_id = ?", everything.ID).Order("id DESC").Take(&delivery).Error; err != nil || delivery.EventType != c.event {
+				t.Fatalf("%s queued %q (%v)", c.event, delivery.EventType, err)
+			}
+			var event models.WebhookEvent
+			if err := json.Unmarshal([]byte(delivery.Payload), &event); err != nil {
+				t.Fatal(err)
+			}
+			for role, reference := range event.Data {
+				if !regexp.MustCompile(`^(Patient|Observation|CarePlan|Condition)/[a-z0-9]+$`).MatchString(reference) {
+					t.Errorf("%s: data %s is %q, not a FHIR reference", c.event, role, reference)
+				}
+			}
+			if event.Type != c.event || event.Data["patient"] != "Patient/"+amelia.Ref || event.Timestamp == "" {
+				t.Errorf("%s: event %+v", c.event, event)
+			}
+		}
+		counts := map[uint]int64{}
+		for _, endpoint := range []*models.WebhookEndpoint{everything, reviewsOnly, elsewhere} {
+			var n int64
+			db.Model(&models.WebhookDelivery{}).Where("endpoint_id = ?", endpoint.ID).Count(&n)
+			counts[endpoint.ID] = n
+		}
+		if counts[everything.ID] != int64(len(changes)) || counts[reviewsOnly.ID] != 1 || counts[elsewhere.ID] != 0 {
+			t.Errorf("deliveries: %d for every event, %d for reviews only, %d for another practice", counts[everything.ID], counts[reviewsOnly.ID], counts[elsewhere.ID])
 		}
 	})
 }
