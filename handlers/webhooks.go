@@ -221,14 +221,17 @@ func (h *Handler) replayWebhook(c *gin.Context) {
 		return
 	}
 	err := h.store.ReplayWebhook(c.Request.Context(), actor(c), endpoint, deliveryID)
-	if errors.Is(err, models.ErrNotFound) {
+	switch {
+	case errors.Is(err, models.ErrNotFound):
 		h.notFound(c)
 		return
-	}
-	if err != nil {
+	case errors.Is(err, models.ErrDeliveryWaiting):
+		h.flash(c, fmt.Sprintf("Delivery %d is already waiting to be sent", deliveryID))
+	case err != nil:
 		h.serverError(c, err)
 		return
+	default:
+		h.flash(c, fmt.Sprintf("Delivery %d will be sent again in a moment", deliveryID))
 	}
-	h.flash(c, fmt.Sprintf("Delivery %d will be sent again in a moment", deliveryID))
 	redirect(c, webhookPath(endpoint))
 }

@@ -331,16 +331,27 @@ func (s *Store) WebhookAttempts(ctx context.Context, deliveries []WebhookDeliver
 	return byDelivery, nil
 }
 
+// ErrDeliveryWaiting means a delivery is already waiting to be sent.
+var ErrDeliveryWaiting = errors.New("the delivery is already waiting to be sent")
+
 // ReplayWebhook queues a delivery of an endpoint's again, with the same
 // message id.
 func (s *Store) ReplayWebhook(ctx context.Context, actor Actor, endpoint *WebhookEndpoint, deliveryID uint) error {
 	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		update := tx.Model(&WebhookDelivery{}).Where("id = ? AND endpoint_id = ?", deliveryID, endpoint.ID).
+		// A delivery still waiting is left alone: two jobs would send it twice.
+		update := tx.Model(&WebhookDelivery{}).Where("id = ? AND endpoint_id = ? AND status <> ?", deliveryID, endpoint.ID, DeliveryPending).
 			Update("status", DeliveryPending)
 		if update.Error != nil {
 			return update.Error
 		}
 		if update.RowsAffected != 1 {
+			var waiting int64
+			if err := tx.Model(&WebhookDelivery{}).Where("id = ? AND endpoint_id = ?", deliveryID, endpoint.ID).Count(&waiting).Error; err != nil {
+				return err
+			}
+			if waiting == 1 {
+				return ErrDeliveryWaiting
+			}
 			return ErrNotFound
 		}
 		if err := s.Enqueue(tx, WebhookArgs{DeliveryID: deliveryID}); err != nil {

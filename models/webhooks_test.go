@@ -263,6 +263,12 @@ func TestEndpointIsSwitchedOffWhenRetriesAreSpentAndCanBeReplayed(t *testing.T) 
 			t.Fatal(err)
 		}
 		eventually(t, "the replay", func() bool { return len(receiver.deliveries()) == 3 })
+		waiting := models.WebhookDelivery{EndpointID: off.ID, MessageID: "msg_waiting", EventType: models.EventRedZoneReading, Payload: "{}",
+			Status: models.DeliveryPending, CreatedAt: time.Now()}
+		db.Create(&waiting)
+		if err := store.ReplayWebhook(t.Context(), admin, &off, waiting.ID); err != models.ErrDeliveryWaiting {
+			t.Errorf("replaying a delivery already waiting: %v", err)
+		}
 		if got := receiver.deliveries(); got[2].header.Get("webhook-id") != failed.MessageID || got[2].status != http.StatusNoContent {
 			t.Errorf("replay sent id %q, answered %d", got[2].header.Get("webhook-id"), got[2].status)
 		}
