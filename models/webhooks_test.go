@@ -209,10 +209,12 @@ func TestRotatedSecretSignsBesideTheOldOneDuringTheOverlap(t *testing.T) {
 		if _, err := store.RotateWebhookSecret(t.Context(), models.Actor{UserID: 1, Role: models.RoleAdmin}, endpoint); err != models.ErrSecretChanged {
 			t.Errorf("rotating from a stale secret: %v", err)
 		}
+		started := time.Now()
 		if _, err := store.RecordPeakFlow(t.Context(), reader, models.Actor{UserID: reader.User.ID, Role: models.RolePatient}, amelia, plan, plan.Content.PeakFlow.RedBelow-10); err != nil {
 			t.Fatal(err)
 		}
 		eventually(t, "the delivery", func() bool { return len(receiver.deliveries()) == 1 })
+		t.Logf("delivered %s after the reading was saved", time.Since(started).Round(time.Millisecond))
 		delivery := receiver.deliveries()[0]
 		if n := len(strings.Fields(delivery.header.Get("webhook-signature"))); n != 2 {
 			t.Fatalf("%d signatures during the overlap", n)
