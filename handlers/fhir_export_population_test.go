@@ -22,9 +22,9 @@ import (
 	"gorm.io/gorm"
 )
 
-// exportPopulation is large enough that every file of one practice spans
-// more than one batch of the export's keyset reads.
-var exportPopulation = models.PopulationSpec{Patients: 2400, Practices: 2, Seed: 7, Today: time.Now()}
+// exportPopulation is large enough that every file spans more than one
+// batch of the export's keyset reads.
+var exportPopulation = models.PopulationSpec{Patients: 1100, Practices: 1, Seed: 7, Today: time.Now()}
 
 // TestBulkExportOfASyntheticPopulationMatchesTheDatabase exports one
 // practice of a synthetic population and checks every line of every file

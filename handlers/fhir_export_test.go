@@ -362,3 +362,30 @@ func TestExpiredExportsAreSwept(t *testing.T) {
 		}
 	})
 }
+
+// An export that cannot be written answers its status with 500 and an
+// OperationOutcome saying why, and leaves no files behind.
+func TestFailedExportAnswersWithAnOperationOutcome(t *testing.T) {
+	eachExportServer(t, func(t *testing.T, s *exportServer) {
+		client := s.registerClient(t, "Y90001", "system/Patient.rs")
+		token := s.token(t, client, "system/Patient.rs")
+		statusURL := s.kickOff(t, token, "$export")
+		// Written by an older release that exported a type this one does not.
+		s.db.Model(&models.BulkExport{}).Where("1 = 1").Update("types", "Patient Medication")
+		s.startExports(t)
+		var status int
+		var body string
+		eventually(t, "the export to fail", func() bool {
+			status, _, body = s.call(t, http.MethodGet, token, statusURL)
+			return status != http.StatusAccepted
+		})
+		if status != http.StatusInternalServerError || !strings.Contains(body, `"OperationOutcome"`) || !strings.Contains(body, "Medication cannot be exported") {
+			t.Fatalf("failed export answered %d: %s", status, body)
+		}
+		var export models.BulkExport
+		s.db.Take(&export)
+		if _, err := os.Stat(filepath.Join(s.cfg.DataDir, "exports", export.Ref)); !os.IsNotExist(err) {
+			t.Errorf("a failed export left its folder: %v", err)
+		}
+	})
+}

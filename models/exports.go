@@ -396,10 +396,14 @@ func (s *Store) noteExportProgress(ctx context.Context, export *BulkExport, prog
 	return nil
 }
 
+// failExport removes what an export wrote, then records why it failed: a
+// client told of the failure finds nothing left behind.
 func (s *Store) failExport(ctx context.Context, export *BulkExport, reason string) error {
-	err := s.db.WithContext(ctx).Model(&BulkExport{}).Where("id = ? AND status = ?", export.ID, ExportRunning).
-		Updates(map[string]any{"status": ExportFailed, "failure": reason, "finished_at": s.now()})
-	return errors.Join(err.Error, s.exports.Storage.RemoveExport(export.Ref))
+	if err := s.exports.Storage.RemoveExport(export.Ref); err != nil {
+		return err
+	}
+	return s.db.WithContext(ctx).Model(&BulkExport{}).Where("id = ? AND status = ?", export.ID, ExportRunning).
+		Updates(map[string]any{"status": ExportFailed, "failure": reason, "finished_at": s.now()}).Error
 }
 
 // ForgetExpiredExports removes exports past their expiry, with their files.
