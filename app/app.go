@@ -355,7 +355,7 @@ func serve(cfg Config, db *gorm.DB, stdout io.Writer) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	jobs, err := models.NewStore(db).StartJobQueue(context.WithoutCancel(ctx))
+	jobs, err := NewStore(db, cfg).StartJobQueue(context.WithoutCancel(ctx))
 	if err != nil {
 		return err
 	}
@@ -393,7 +393,7 @@ func serve(cfg Config, db *gorm.DB, stdout io.Writer) error {
 // Handler wires the whole service: assets, then sessions around the pages.
 func Handler(db *gorm.DB, cfg Config) (http.Handler, error) {
 	models.LimitHashMemory(cfg.HashMemoryMB)
-	store := models.NewStore(db)
+	store := NewStore(db, cfg)
 	signingKey, err := store.SigningKey()
 	if err != nil {
 		return nil, fmt.Errorf("reading the signing key: %w", err)

@@ -59,6 +59,7 @@ func (h *Handler) APIRoutes(r *gin.Engine) {
 	api.GET("/RelatedPerson/:id", requireScope("RelatedPerson"), allowParams(), h.readRelatedPerson)
 	api.GET("/Practitioner/:id", requireScope("Practitioner"), allowParams(), h.readPractitioner)
 	api.GET("/Organization/:id", requireScope("Organization"), allowParams(), h.readOrganization)
+	h.bulkExportRoutes(r)
 }
 
 func (h *Handler) smartConfiguration(c *gin.Context) {

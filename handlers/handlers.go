@@ -140,6 +140,7 @@ func (h *Handler) Routes(r *gin.Engine) {
 	nurses.POST("/queues/alerts/:id", h.acknowledgeAlert)
 
 	r.GET("/admin", h.requireRole(models.RoleAdmin), h.admin)
+	h.webhookRoutes(r)
 	auditors := r.Group("/audit", h.requireRole(models.RoleAdmin))
 	auditors.GET("", h.auditLog)
 	auditors.GET("/export", h.exportAuditLog)

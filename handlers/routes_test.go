@@ -76,11 +76,19 @@ func TestEveryRouteWithARecordInItsPathRefusesStrangers(t *testing.T) {
 		farClient := models.APIClient{ClientID: "far-client", Name: "Far GP system", OrganisationID: farPractice.ID,
 			Scopes: "system/Patient.rs", PublicKeys: `{"keys":[]}`, CreatedAt: time.Now()}
 		s.db.Create(&farClient)
+		// A webhook endpoint, with a delivery, of that practice.
+		endpoint := models.WebhookEndpoint{OrganisationID: farPractice.ID, URL: "https://far.example.org/events", Events: models.EventShareCreated,
+			Secret: "whsec_c2VjcmV0", CreatedAt: time.Now()}
+		s.db.Create(&endpoint)
+		delivery := models.WebhookDelivery{EndpointID: endpoint.ID, MessageID: "msg_far", EventType: models.EventShareCreated, Payload: "{}",
+			Status: models.DeliveryFailed, CreatedAt: time.Now()}
+		s.db.Create(&delivery)
 		var template models.ConditionTemplate
 		s.db.First(&template, "key = ?", "asthma")
 		ids := map[string]uint{"plan": plan.ID, "reading": reading.ID, "share": share.ID, "link": link.ID,
 			"devices": device.ID, "device": device.ID, "prescriptions": request.ID, "alerts": alert.ID, "staff": farNurse.ID,
-			"organisations": otherICB.ID, "template": template.ID, "clients": farClient.ID}
+			"organisations": otherICB.ID, "template": template.ID, "clients": farClient.ID,
+			"webhooks": endpoint.ID, "delivery": delivery.ID}
 		for name, id := range ids {
 			if id == 0 {
 				t.Fatalf("the demo has no %s of Amelia's to aim at", name)

@@ -35,6 +35,8 @@ var all = []*gormigrate.Migration{
 	templateGovernance,
 	outcomeMeasures,
 	apiClientKeysURL,
+	bulkExports,
+	webhooks,
 }
 
 // Run brings the database up to the newest step.

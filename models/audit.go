@@ -71,6 +71,15 @@ const (
 	AuditAPIClientRevoked      = "api-client.revoked"
 	AuditPassportDownloaded    = "passport.downloaded"
 	AuditPassportDataViewed    = "passport.data-viewed"
+	AuditExportRequested       = "api.export.requested"
+	AuditExportCompleted       = "api.export.completed"
+	AuditExportCancelled       = "api.export.cancelled"
+	AuditExportDownloaded      = "api.export.downloaded"
+	AuditWebhookRegistered     = "webhook.registered"
+	AuditWebhookSecretRotated  = "webhook.secret-rotated"
+	AuditWebhookDisabled       = "webhook.disabled"
+	AuditWebhookEnabled        = "webhook.enabled"
+	AuditWebhookReplayed       = "webhook.replayed"
 	AuditNHSLoginLinked        = "nhs-login.linked"
 	AuditNHSLoginUnlinked      = "nhs-login.unlinked"
 	AuditNHSLoginRefused       = "nhs-login.refused"
@@ -134,6 +143,15 @@ var auditWording = map[string]string{
 	AuditAPIClientRevoked:      "Connected system's access withdrawn",
 	AuditPassportDownloaded:    "Passport data downloaded",
 	AuditPassportDataViewed:    "All passport data viewed",
+	AuditExportRequested:       "Bulk export asked for by a connected system",
+	AuditExportCompleted:       "Bulk export written for a connected system",
+	AuditExportCancelled:       "Bulk export cancelled by a connected system",
+	AuditExportDownloaded:      "Bulk export file downloaded by a connected system",
+	AuditWebhookRegistered:     "Webhook endpoint registered",
+	AuditWebhookSecretRotated:  "Webhook signing secret changed",
+	AuditWebhookDisabled:       "Webhook endpoint switched off after failed deliveries",
+	AuditWebhookEnabled:        "Webhook endpoint switched back on",
+	AuditWebhookReplayed:       "Webhook delivery sent again",
 	AuditNHSLoginLinked:        "NHS login linked",
 	AuditNHSLoginUnlinked:      "NHS login unlinked",
 	AuditNHSLoginRefused:       "NHS login refused: no patient with that NHS number and date of birth",

@@ -61,6 +61,7 @@ var sweeps = map[string]func(s *Store) error{
 	"expired_sessions":          func(s *Store) error { return NewSessionStore(s.db).DeleteExpired() },
 	"ended_devices":             (*Store).ForgetEndedDevices,
 	"finished_attempt_counters": (*Store).ForgetFinishedCounters,
+	"expired_exports":           (*Store).ForgetExpiredExports,
 	// A form is only sent again within moments, by a double click or a retry.
 	"old_form_submissions": func(s *Store) error { return s.ForgetSubmissionsBefore(s.now().Add(-24 * time.Hour)) },
 }
@@ -152,6 +153,8 @@ func (s *Store) StartJobQueue(ctx context.Context) (*JobQueue, error) {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &notifyClinicWorker{store: s})
 	river.AddWorker(workers, &sweepWorker{store: s})
+	river.AddWorker(workers, &exportWorker{store: s})
+	river.AddWorker(workers, &webhookWorker{store: s})
 	config := &river.Config{
 		Queues:  map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 4}},
 		Workers: workers,

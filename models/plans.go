@@ -96,6 +96,9 @@ func (s *Store) CreatePlan(ctx context.Context, principal *Principal, actor Acto
 		if err := s.addFirstVersion(tx, plan.ID, actor.UserID, content, state); err != nil {
 			return err
 		}
+		if err := s.announcePlan(tx, &plan, state); err != nil {
+			return err
+		}
 		return s.audit(tx, actor, AuditEntry{Action: AuditPlanCreated, PatientID: &patientID, TargetType: "plan",
 			TargetID: uintString(plan.ID), Detail: template.Name + " version 1, " + state})
 	})
@@ -130,6 +133,9 @@ func (s *Store) SavePlanVersion(ctx context.Context, principal *Principal, actor
 			}
 			return err
 		}
+		if err := s.announcePlan(tx, plan, state); err != nil {
+			return err
+		}
 		return s.audit(tx, actor, AuditEntry{Action: AuditPlanSaved, PatientID: &plan.PatientID, TargetType: "plan",
 			TargetID: uintString(plan.ID), Detail: fmt.Sprintf("%s version %d, %s", plan.ConditionName, version.Number, state)})
 	})
@@ -137,6 +143,15 @@ func (s *Store) SavePlanVersion(ctx context.Context, principal *Principal, actor
 		return nil, err
 	}
 	return &version, nil
+}
+
+// announcePlan tells webhooks that a plan version was published.
+func (s *Store) announcePlan(tx *gorm.DB, plan *ActionPlan, state string) error {
+	if state != VersionPublished {
+		return nil
+	}
+	return s.queueWebhooks(tx, plan.PatientID, EventPlanPublished,
+		map[string]string{"carePlan": "CarePlan/" + uintString(plan.ID), "condition": "Condition/" + uintString(plan.ID)})
 }
 
 // FieldChange is one field that differs between two versions of a plan.

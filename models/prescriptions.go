@@ -26,6 +26,9 @@ func (s *Store) RequestPrescription(ctx context.Context, principal *Principal, a
 			}
 			return err
 		}
+		if err := s.queueWebhooks(tx, patient.ID, EventPrescriptionRequested, nil); err != nil {
+			return err
+		}
 		return s.audit(tx, actor, AuditEntry{Action: AuditPrescriptionRequested, PatientID: &patient.ID, OnBehalfOf: onBehalf(actor, patient),
 			TargetType: "prescription-request", TargetID: uintString(request.ID), Detail: medicine.Name})
 	})

@@ -75,6 +75,11 @@ func (s *Store) DecidePrescription(ctx context.Context, principal *Principal, ac
 		if update.RowsAffected != 1 {
 			return wrongStatusOrClosed(tx, principal, request.PatientID)
 		}
+		if to == RequestApproved || to == RequestRejected {
+			if err := s.queueWebhooks(tx, request.PatientID, EventPrescriptionDecided, nil); err != nil {
+				return err
+			}
+		}
 		return s.audit(tx, actor, AuditEntry{Action: action, PatientID: &request.PatientID,
 			TargetType: "prescription-request", TargetID: uintString(request.ID), Detail: request.Medicine})
 	})

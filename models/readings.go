@@ -128,6 +128,13 @@ func (s *Store) saveReading(ctx context.Context, principal *Principal, actor Act
 			if err := s.Enqueue(tx, NotifyClinicArgs{AlertID: alert.ID}); err != nil {
 				return err
 			}
+			resources := map[string]string{}
+			if reading.Kind == ReadingPeakFlow {
+				resources["observation"] = "Observation/" + uintString(reading.ID)
+			}
+			if err := s.queueWebhooks(tx, patient.ID, EventRedZoneReading, resources); err != nil {
+				return err
+			}
 		}
 		return s.audit(tx, actor, AuditEntry{Action: AuditReadingRecorded, PatientID: &patient.ID, OnBehalfOf: onBehalf(actor, patient),
 			TargetType: "reading", TargetID: uintString(reading.ID), Detail: detail + ", " + reading.Zone + " zone"})

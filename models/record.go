@@ -105,6 +105,9 @@ func (s *Store) RecordReview(ctx context.Context, principal *Principal, actor Ac
 			"updated_at": s.now()}); err != nil {
 			return err
 		}
+		if err := s.queueWebhooks(tx, patient.ID, EventReviewRecorded, nil); err != nil {
+			return err
+		}
 		return s.audit(tx, actor, AuditEntry{Action: AuditReviewRecorded, PatientID: &patient.ID, TargetType: "review",
 			TargetID: uintString(review.ID), Detail: review.Outcome})
 	})
@@ -152,6 +155,9 @@ func (s *Store) LinkCarer(ctx context.Context, principal *Principal, actor Actor
 			}
 			return err
 		}
+		if err := s.queueWebhooks(tx, patient.ID, EventCarerLinked, nil); err != nil {
+			return err
+		}
 		return s.audit(tx, actor, AuditEntry{Action: AuditCarerLinked, PatientID: &patient.ID, TargetType: "carer-link",
 			TargetID: uintString(link.ID), Detail: relationship + ", " + permission})
 	})
@@ -174,6 +180,9 @@ func (s *Store) InviteCarer(ctx context.Context, principal *Principal, actor Act
 		}
 		link = CarerLink{CarerID: carer.ID, PatientID: patient.ID, Relationship: relationship, Permission: permission, CreatedAt: s.now()}
 		if err := tx.Create(&link).Error; err != nil {
+			return err
+		}
+		if err := s.queueWebhooks(tx, patient.ID, EventCarerLinked, nil); err != nil {
 			return err
 		}
 		if err := s.audit(tx, actor, AuditEntry{Action: AuditCarerInvited, PatientID: &patient.ID, TargetType: "carer-link",
@@ -231,6 +240,9 @@ func (s *Store) RevokeCarer(ctx context.Context, principal *Principal, actor Act
 		}
 		if update.RowsAffected != 1 {
 			return refusal(tx, principal, patient.ID)
+		}
+		if err := s.queueWebhooks(tx, patient.ID, EventCarerRemoved, nil); err != nil {
+			return err
 		}
 		return s.audit(tx, actor, AuditEntry{Action: AuditCarerRevoked, PatientID: &patient.ID, TargetType: "carer-link", TargetID: uintString(linkID)})
 	})

@@ -41,6 +41,9 @@ func (s *Store) CreateShare(ctx context.Context, principal *Principal, actor Act
 		if err := tx.Create(&share).Error; err != nil {
 			return err
 		}
+		if err := s.queueWebhooks(tx, patient.ID, EventShareCreated, nil); err != nil {
+			return err
+		}
 		return s.audit(tx, actor, AuditEntry{Action: AuditShareCreated, PatientID: &patient.ID, OnBehalfOf: onBehalf(actor, patient),
 			TargetType: "share", TargetID: uintString(share.ID), Detail: recipient})
 	})
@@ -65,6 +68,9 @@ func (s *Store) RevokeShare(ctx context.Context, principal *Principal, actor Act
 		}
 		if update.RowsAffected != 1 {
 			return refusal(tx, principal, patient.ID)
+		}
+		if err := s.queueWebhooks(tx, patient.ID, EventShareRevoked, nil); err != nil {
+			return err
 		}
 		return s.audit(tx, actor, AuditEntry{Action: AuditShareRevoked, PatientID: &patient.ID, OnBehalfOf: onBehalf(actor, patient),
 			TargetType: "share", TargetID: uintString(shareID)})

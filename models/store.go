@@ -19,10 +19,15 @@ type Store struct {
 	db   *gorm.DB
 	jobs *river.Client[*sql.Tx] // inserts only: see Enqueue
 	now  func() time.Time
+	// exports is where bulk exports are written, and how: see WithExports.
+	exports Exports
+	// webhookRetries are the waits between attempts to deliver a webhook:
+	// see RetryWebhooksAfter.
+	webhookRetries []time.Duration
 }
 
 func NewStore(db *gorm.DB) *Store {
-	return &Store{db: db, jobs: jobInserter(db), now: func() time.Time { return time.Now().UTC() }}
+	return &Store{db: db, jobs: jobInserter(db), now: func() time.Time { return time.Now().UTC() }, webhookRetries: webhookRetrySchedule}
 }
 
 // DB is the connection, for wiring only (sessions, migrations, health checks).

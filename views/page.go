@@ -98,7 +98,7 @@ func (p Page) Navigation() []NavItem {
 	case models.RoleCarer:
 		return []NavItem{{"People you care for", "/people"}}
 	case models.RoleAdmin:
-		return []NavItem{{"Overview", "/admin"}, {"Organisations", "/organisations"}, {"Staff", "/staff"}, {"Templates", "/templates"}, {"Connected systems", "/clients"}, {"Audit log", "/audit"}, {"Outcomes", "/outcomes"}}
+		return []NavItem{{"Overview", "/admin"}, {"Organisations", "/organisations"}, {"Staff", "/staff"}, {"Templates", "/templates"}, {"Connected systems", "/clients"}, {"Webhooks", "/admin/webhooks"}, {"Audit log", "/audit"}, {"Outcomes", "/outcomes"}}
 	case models.RoleSafetyOfficer:
 		return []NavItem{{"Condition templates", "/templates"}}
 	case models.RoleCommissioner:
@@ -107,10 +107,22 @@ func (p Page) Navigation() []NavItem {
 	return nil
 }
 
-// Current reports whether a navigation link is for the page shown.
+// Current reports whether a navigation link is for the page shown: the
+// link with the longest address that leads to it, so that a page under
+// /admin/webhooks is the Webhooks link's and not the Overview's.
 func (p Page) Current(item NavItem) bool {
-	return p.Path == item.Href || strings.HasPrefix(p.Path, item.Href+"/")
+	if !leadsTo(item.Href, p.Path) {
+		return false
+	}
+	for _, other := range p.Navigation() {
+		if len(other.Href) > len(item.Href) && leadsTo(other.Href, p.Path) {
+			return false
+		}
+	}
+	return true
 }
+
+func leadsTo(href, path string) bool { return path == href || strings.HasPrefix(path, href+"/") }
 
 // Form holds what someone typed and what was wrong with it, so a form shown
 // again keeps their input.

@@ -1,0 +1,237 @@
+package handlers
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"healthpassport/models"
+	"healthpassport/views"
+
+	"github.com/gin-gonic/gin"
+)
+
+// An administrator registers the addresses their practices' systems hear
+// of changes at, and looks after them: the signing secret, shown once and
+// changed at will, the attempts at each delivery, replays, and switching
+// an endpoint back on after it failed.
+
+const (
+	contextWebhook    = "webhook"
+	webhooksPath      = "/admin/webhooks"
+	sessionSecret     = "webhook-secret"
+	deliveriesShown   = 25
+	webhookFormEvents = "events"
+)
+
+func (h *Handler) webhookRoutes(r *gin.Engine) {
+	admins := r.Group(webhooksPath, h.requireRole(models.RoleAdmin))
+	admins.GET("", h.webhooks)
+	admins.GET("/new", h.newWebhookForm)
+	admins.POST("/new", h.registerWebhook)
+	// An endpoint's pages load it among the administrator's practices once.
+	endpoint := admins.Group("/:id", h.loadWebhook)
+	endpoint.GET("", h.webhook)
+	endpoint.POST("/secret", h.rotateWebhookSecret)
+	endpoint.POST("/enable", h.enableWebhook)
+	endpoint.POST("/deliveries/:delivery/replay", h.replayWebhook)
+}
+
+func webhookPath(endpoint *models.WebhookEndpoint) string {
+	return webhooksPath + "/" + strconv.FormatUint(uint64(endpoint.ID), 10)
+}
+
+// loadWebhook finds the endpoint in the path among those of the practices
+// the administrator looks after, and refuses, with an audit entry, any
+// other.
+func (h *Handler) loadWebhook(c *gin.Context) {
+	id, ok := h.idParam(c, "id")
+	if !ok {
+		return
+	}
+	practices, err := h.store.PracticesOf(currentUser(c).ID)
+	if err != nil {
+		h.serverError(c, err)
+		c.Abort()
+		return
+	}
+	endpoint, err := h.store.WebhookAt(c.Request.Context(), organisationIDs(practices), id)
+	if errors.Is(err, models.ErrNotFound) {
+		h.forbidden(c, models.AuditEntry{TargetType: "webhook", TargetID: c.Param("id")})
+		return
+	}
+	if err != nil {
+		h.serverError(c, err)
+		c.Abort()
+		return
+	}
+	c.Set(contextWebhook, endpoint)
+	c.Next()
+}
+
+func webhookOf(c *gin.Context) *models.WebhookEndpoint {
+	return c.MustGet(contextWebhook).(*models.WebhookEndpoint)
+}
+
+func (h *Handler) webhooks(c *gin.Context) {
+	practices, err := h.store.PracticesOf(currentUser(c).ID)
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	endpoints, err := h.store.WebhooksAt(c.Request.Context(), organisationIDs(practices))
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	render(c, http.StatusOK, views.WebhooksPage(h.page(c, "Webhooks", nil), endpoints))
+}
+
+func (h *Handler) newWebhookForm(c *gin.Context) {
+	practices, err := h.store.PracticesOf(currentUser(c).ID)
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	h.showWebhookForm(c, http.StatusOK, views.NewForm(), practices)
+}
+
+func (h *Handler) showWebhookForm(c *gin.Context, status int, form *views.Form, practices []models.Organisation) {
+	demo, err := h.store.IsDemo()
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	render(c, status, views.NewWebhookPage(h.page(c, "Register a webhook endpoint", form), practices, demo))
+}
+
+func (h *Handler) registerWebhook(c *gin.Context) {
+	practices, err := h.store.PracticesOf(currentUser(c).ID)
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	demo, err := h.store.IsDemo()
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	form := views.NewForm()
+	entry := models.WebhookEntry{URL: formValue(c, form, models.FieldWebhookURL), Description: formValue(c, form, models.FieldWebhookDescription),
+		PracticeID: formValue(c, form, models.FieldWebhookPractice), Events: eventsValue(c, form)}
+	endpoint, errs := models.CheckWebhookEndpoint(entry, practices, demo)
+	addErrors(form, errs)
+	if form.HasErrors() {
+		h.showWebhookForm(c, http.StatusUnprocessableEntity, form, practices)
+		return
+	}
+	registered, err := h.store.RegisterWebhook(c.Request.Context(), actor(c), endpoint)
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	h.holdSecret(c, registered, registered.Secret)
+	h.flash(c, "Endpoint registered. Copy its signing secret now")
+	redirect(c, webhookPath(registered))
+}
+
+// eventsValue reads the ticked events, keeping them on the form so a form
+// shown again keeps them ticked. Only the check says which are known.
+func eventsValue(c *gin.Context, form *views.Form) []string {
+	var events []string
+	for _, value := range c.PostFormArray(webhookFormEvents) {
+		if clean, readable := cleanText(value); readable {
+			events = append(events, clean)
+		}
+	}
+	form.Values[webhookFormEvents] = strings.Join(events, " ")
+	return events
+}
+
+// holdSecret keeps a new secret in the session until the endpoint's page
+// has shown it, once: it is never shown again.
+func (h *Handler) holdSecret(c *gin.Context, endpoint *models.WebhookEndpoint, secret string) {
+	h.sessions.Put(c.Request.Context(), sessionSecret, strconv.FormatUint(uint64(endpoint.ID), 10)+":"+secret)
+}
+
+func (h *Handler) takeSecret(c *gin.Context, endpoint *models.WebhookEndpoint) string {
+	ctx := c.Request.Context()
+	held, found := strings.CutPrefix(h.sessions.GetString(ctx, sessionSecret), strconv.FormatUint(uint64(endpoint.ID), 10)+":")
+	if !found {
+		return ""
+	}
+	h.sessions.Remove(ctx, sessionSecret)
+	return held
+}
+
+func (h *Handler) webhook(c *gin.Context) {
+	endpoint := webhookOf(c)
+	deliveries, err := h.store.WebhookDeliveries(c.Request.Context(), endpoint, deliveriesShown)
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	attempts, err := h.store.WebhookAttempts(c.Request.Context(), deliveries)
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	page := h.page(c, "Webhook endpoint", nil)
+	render(c, http.StatusOK, views.WebhookPage(page, views.WebhookDetails{Endpoint: endpoint, Secret: h.takeSecret(c, endpoint),
+		Deliveries: deliveries, Attempts: attempts}))
+}
+
+func (h *Handler) rotateWebhookSecret(c *gin.Context) {
+	endpoint := webhookOf(c)
+	secret, err := h.store.RotateWebhookSecret(c.Request.Context(), actor(c), endpoint)
+	switch {
+	case errors.Is(err, models.ErrSecretChanged):
+		h.flash(c, "Someone else changed the signing secret just now. Ask them for it, or change it again")
+	case err != nil:
+		h.serverError(c, err)
+		return
+	default:
+		h.holdSecret(c, endpoint, secret)
+		h.flash(c, "Signing secret changed. The old one signs deliveries too for 24 hours")
+	}
+	redirect(c, webhookPath(endpoint))
+}
+
+func (h *Handler) enableWebhook(c *gin.Context) {
+	endpoint := webhookOf(c)
+	if err := h.store.EnableWebhook(c.Request.Context(), actor(c), endpoint); err != nil {
+		h.serverError(c, err)
+		return
+	}
+	h.flash(c, "Endpoint switched back on. Send failed deliveries again from the list below")
+	redirect(c, webhookPath(endpoint))
+}
+
+func (h *Handler) replayWebhook(c *gin.Context) {
+	endpoint := webhookOf(c)
+	deliveryID, ok := h.idParam(c, "delivery")
+	if !ok {
+		return
+	}
+	if endpoint.DisabledAt != nil {
+		h.flash(c, "Switch the endpoint back on before sending deliveries again")
+		redirect(c, webhookPath(endpoint))
+		return
+	}
+	err := h.store.ReplayWebhook(c.Request.Context(), actor(c), endpoint, deliveryID)
+	switch {
+	case errors.Is(err, models.ErrNotFound):
+		h.notFound(c)
+		return
+	case errors.Is(err, models.ErrDeliveryWaiting):
+		h.flash(c, fmt.Sprintf("Delivery %d is already waiting to be sent", deliveryID))
+	case err != nil:
+		h.serverError(c, err)
+		return
+	default:
+		h.flash(c, fmt.Sprintf("Delivery %d will be sent again in a moment", deliveryID))
+	}
+	redirect(c, webhookPath(endpoint))
+}
