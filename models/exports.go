@@ -80,7 +80,7 @@ func (e *BulkExport) ResourceTypes() []string { return strings.Fields(e.Types) }
 
 // ExportScope is whose records an export reads, and from when.
 type ExportScope struct {
-	PracticeIDs []uint
+	Principal *Principal // the client, reaching its organisation's patients
 	Since       *time.Time // only records changed after, when set
 }
 
@@ -312,7 +312,7 @@ func (s *Store) runExport(ctx context.Context, exportID uint) error {
 	if client.RevokedAt != nil {
 		return s.failExport(ctx, &export, "The client was revoked before the export finished.")
 	}
-	scope := ExportScope{PracticeIDs: []uint{export.OrganisationID}, Since: export.Since}
+	scope := ExportScope{Principal: &Principal{Client: &client, PracticeIDs: []uint{export.OrganisationID}}, Since: export.Since}
 	// A rerun after a crash starts again from nothing.
 	if err := s.db.WithContext(ctx).Where("bulk_export_id = ?", export.ID).Delete(&BulkExportFile{}).Error; err != nil {
 		return err
@@ -471,7 +471,7 @@ func inBatches[T any](fetch func(after uint, limit int) ([]T, error), idOf func(
 // ExportPatients streams the patients of a scope, with their practices.
 func (s *Store) ExportPatients(ctx context.Context, scope ExportScope, each func(Patient) error) error {
 	return inBatches(func(after uint, limit int) ([]Patient, error) {
-		query := s.db.WithContext(ctx).Joins("Practice").Where("patients.practice_id IN ? AND patients.id > ?", scope.PracticeIDs, after)
+		query := s.db.WithContext(ctx).Joins("Practice").Where(scope.Principal.mayRead("patients.id")).Where("patients.id > ?", after)
 		if scope.Since != nil {
 			query = query.Where("patients.updated_at > ?", *scope.Since)
 		}
@@ -482,9 +482,8 @@ func (s *Store) ExportPatients(ctx context.Context, scope ExportScope, each func
 
 // ExportDiagnoses streams the conditions of a scope's patients.
 func (s *Store) ExportDiagnoses(ctx context.Context, scope ExportScope, each func(Diagnosis) error) error {
-	principal := &Principal{PracticeIDs: scope.PracticeIDs}
 	return inBatches(func(after uint, limit int) ([]Diagnosis, error) {
-		query := s.diagnoses(ctx, principal).Where("action_plans.id > ?", after)
+		query := s.diagnoses(ctx, scope.Principal).Where("action_plans.id > ?", after)
 		if scope.Since != nil {
 			query = query.Where("action_plans.created_at > ?", *scope.Since)
 		}
@@ -496,9 +495,8 @@ func (s *Store) ExportDiagnoses(ctx context.Context, scope ExportScope, each fun
 // ExportReadings streams the peak flow readings and symptom check-ins of
 // a scope's patients.
 func (s *Store) ExportReadings(ctx context.Context, scope ExportScope, each func(PatientReading) error) error {
-	principal := &Principal{PracticeIDs: scope.PracticeIDs}
 	return inBatches(func(after uint, limit int) ([]PatientReading, error) {
-		query := s.patientReadings(ctx, principal).Where("readings.id > ?", after)
+		query := s.patientReadings(ctx, scope.Principal).Where("readings.id > ?", after)
 		if scope.Since != nil {
 			query = query.Where("readings.created_at > ?", *scope.Since)
 		}
