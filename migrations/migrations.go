@@ -29,6 +29,7 @@ var all = []*gormigrate.Migration{
 	apiClients,
 	nhsLogin,
 	reviewDueIndex,
+	notifications,
 }
 
 // Run brings the database up to the newest step.

@@ -69,6 +69,11 @@ const (
 	AuditNHSLoginUnlinked      = "nhs-login.unlinked"
 	AuditNHSLoginRefused       = "nhs-login.refused"
 	AuditNHSLoginFailed        = "nhs-login.failed"
+	AuditMessagesChosen        = "messages.chosen"
+	AuditContactVerified       = "messages.contact-checked"
+	AuditMessagesViewed        = "messages.viewed"
+	AuditLetterViewed          = "letter.viewed"
+	AuditLetterPrinted         = "letter.printed"
 )
 
 // auditWording says what each action was, as a person reads it in the
@@ -120,6 +125,11 @@ var auditWording = map[string]string{
 	AuditNHSLoginUnlinked:      "NHS login unlinked",
 	AuditNHSLoginRefused:       "NHS login refused: no patient with that NHS number and date of birth",
 	AuditNHSLoginFailed:        "NHS login sign in failed: its answer could not be trusted",
+	AuditMessagesChosen:        "Choice of messages from the clinic changed",
+	AuditContactVerified:       "Phone number or email address for messages checked with a security code",
+	AuditMessagesViewed:        "Messages sent to families looked at",
+	AuditLetterViewed:          "Letter to print opened",
+	AuditLetterPrinted:         "Letter printed",
 }
 
 // AuditWording says what an action was in plain English. An action with

@@ -121,6 +121,13 @@ func (s *Store) saveReading(ctx context.Context, principal *Principal, actor Act
 			if err := s.Enqueue(tx, NotifyClinicArgs{AlertID: alert.ID}); err != nil {
 				return err
 			}
+			// Carers who may act hear of it once per alert, within their
+			// quiet hours' choice like every message a nurse did not mark
+			// urgent: the reading itself tells the reader what to do now.
+			if err := s.queueEvent(tx, messageEvent{key: "red-reading:" + uintString(alert.ID), kind: MessageRedReading,
+				patient: patient, except: actor.UserID}); err != nil {
+				return err
+			}
 		}
 		return s.audit(tx, actor, AuditEntry{Action: AuditReadingRecorded, PatientID: &patient.ID, OnBehalfOf: onBehalf(actor, patient),
 			TargetType: "reading", TargetID: uintString(reading.ID), Detail: detail + ", " + reading.Zone + " zone"})

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"time"
 
+	"healthpassport/models/notify"
+
 	"github.com/riverqueue/river"
 	"gorm.io/gorm"
 )
@@ -19,6 +21,10 @@ type Store struct {
 	db   *gorm.DB
 	jobs *river.Client[*sql.Tx] // inserts only: see Enqueue
 	now  func() time.Time
+	// notifier sends messages through GOV.UK Notify; nil keeps them in
+	// the outbox. serviceAddress is where messages say to sign in.
+	notifier       *notify.Client
+	serviceAddress string
 }
 
 func NewStore(db *gorm.DB) *Store {
