@@ -120,6 +120,8 @@ func TestHostileInputIsRefusedNeverAServerError(t *testing.T) {
 			{"patient", "/passport/" + ameliaRef + "/prescriptions", url.Values{"medicine": {fmt.Sprintf("%d:Salbutamol 100 micrograms", ameliaPlan.ID)}}},
 			{"carer", "/passport/" + ameliaRef + "/shares", url.Values{"recipient": {"Riverside School"}, "days": {"30"}}},
 			{"carer", "/feedback", url.Values{"score": {"5"}, "comment": {"Easy to use"}}},
+			{"carer", "/account/messages", url.Values{"channel": {"letter"}, "phone": {"07700 900982"}, "email": {"sam@example.com"},
+				"address": {"1 High Street\nLeeds"}, "postcode": {"LS1 4AP"}, "quiet-hours": {"yes"}}},
 			// Wrong passwords lock the account, so these come last.
 			{"patient", "/account/password", url.Values{"current-password": {demoPassword}, "new-password": {"orange bicycle lamp"}}},
 			{"", "/sign-in", url.Values{"username": {"patient"}, "password": {demoPassword}}},
