@@ -464,5 +464,12 @@ func Handler(db *gorm.DB, cfg Config) (http.Handler, error) {
 		mux.Handle(path, api)
 	}
 	mux.Handle("/", sessions.LoadAndSave(engine))
-	return requestID(logRequests(securityHeaders(cfg.secure(), checkInput(limitBody(mux))))), nil
+	// Signing in with NHS login posts a form that the service answers with
+	// a redirect to NHS login: browsers hold such redirects to the form's
+	// own form-action, so NHS login's origin must be in it.
+	var formTargets []string
+	if nhsLogin != nil {
+		formTargets = append(formTargets, origin(cfg.NHSLoginIssuer))
+	}
+	return requestID(logRequests(securityHeaders(cfg.secure(), contentSecurityPolicy(formTargets...), checkInput(limitBody(mux))))), nil
 }

@@ -144,7 +144,7 @@ func nhsLoginSection(p Page, linked bool) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		} else if p.User.Role == models.RoleCarer {
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 9, "<p>Link your NHS login to your account to sign in with it next time.</p><form action=\"/account/nhs-login\" method=\"post\" novalidate>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 9, "<p>Link your NHS login to your account to sign in with it next time.</p><form action=\"/account/nhs-login\" method=\"post\" data-hx-boost=\"false\" novalidate>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -252,7 +252,7 @@ func SecurityCodePage(p Page, pref models.NotificationPreference) templ.Componen
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 15, "<form action=\"/account/messages/code\" method=\"post\" novalidate>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 15, "<form action=\"/account/messages/code\" method=\"post\" aria-label=\"Enter your security code\" novalidate>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -268,7 +268,7 @@ func SecurityCodePage(p Page, pref models.NotificationPreference) templ.Componen
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 16, "</form><h2 class=\"nhsuk-heading-s\">Not received it?</h2><form action=\"/account/messages/code/new\" method=\"post\" novalidate>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 16, "</form><h2 class=\"nhsuk-heading-s\">Not received it?</h2><form action=\"/account/messages/code/new\" method=\"post\" aria-label=\"Send a new security code\" novalidate>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
