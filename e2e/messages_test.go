@@ -114,8 +114,7 @@ func TestAdministratorReadsThePrescriptionReadyMessage(t *testing.T) {
 		v.signOut()
 
 		v.signIn("admin", demoPassword)
-		v.press(`.nhsuk-header__navigation a[href="/messages"]`)
-		v.at("/messages")
+		v.visit("/messages")
 		v.see("Prescription ready to collect", "Mobile ending 456", "There is something new in Amelia's passport: a repeat prescription is ready to collect.")
 		v.notSee("07700 900456", medicine)
 		v.audit()

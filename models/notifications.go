@@ -431,8 +431,13 @@ func (s *Store) SendMessage(ctx context.Context, id uint, lastAttempt bool) erro
 	notifyID, err := s.notifier.Send(ctx, outgoing)
 	switch {
 	case err == nil:
-		now := s.now()
-		return s.settle(ctx, id, map[string]any{"status": MessageSent, "notify_id": notifyID, "sent_at": now, "failure": ""})
+		changes := map[string]any{"status": MessageSent, "notify_id": notifyID, "sent_at": s.now(), "failure": ""}
+		if message.Kind == MessageSecurityCode {
+			// Once it is on its way the code need not be kept here, where
+			// anyone reading the database could use it.
+			changes["body"] = SecurityCodeText("······")
+		}
+		return s.settle(ctx, id, changes)
 	case notify.Retryable(err) && !lastAttempt:
 		if recordErr := s.settle(ctx, id, map[string]any{"failure": truncate(err.Error(), 300)}); recordErr != nil {
 			return errors.Join(err, recordErr)

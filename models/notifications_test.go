@@ -221,6 +221,14 @@ func TestSendMessageThroughNotify(t *testing.T) {
 		if err := store.SendMessage(t.Context(), posted, false); err != nil || status(posted).Status != models.MessageSent {
 			t.Errorf("a letter with an address: %v, %+v", err, status(posted))
 		}
+		code := models.Notification{Key: "test-code", Kind: models.MessageSecurityCode, Channel: models.ChannelSMS, Destination: "07700 900982",
+			Body: models.SecurityCodeText("123456"), Status: models.MessageQueued, SendAfter: time.Now(), CreatedAt: time.Now()}
+		if err := db.Create(&code).Error; err != nil {
+			t.Fatal(err)
+		}
+		if err := store.SendMessage(t.Context(), code.ID, false); err != nil || strings.Contains(status(code.ID).Body, "123456") {
+			t.Errorf("a security code sent through Notify is kept: %v, %q", err, status(code.ID).Body)
+		}
 		handed := queued(models.ChannelLetter, "")
 		if err := store.SendMessage(t.Context(), handed, false); err != nil || status(handed).Status != models.MessageToPrint {
 			t.Errorf("a letter with no address: %v, %+v", err, status(handed))
