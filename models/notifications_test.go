@@ -410,3 +410,37 @@ func TestLettersToPrint(t *testing.T) {
 		}
 	})
 }
+
+// The job queue sends each queued message through Notify once it is
+// committed: here the security code a patient asks for.
+func TestJobQueueSendsMessagesThroughNotify(t *testing.T) {
+	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
+		store := demoStore(t, db)
+		fake := notifytest.Start(t)
+		client, err := notify.New(notifytest.APIKey, fake.URL, notify.Templates{"sms": "sms-template"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		store.UseNotifier(client, "https://passport.example")
+		startJobQueue(t, store)
+		patient := user(t, store, "patient")
+		pref, _ := models.CheckPreferences(models.PreferencesEntry{Channel: "sms", Phone: "07700 900982", QuietHours: "yes"})
+		if _, err := store.SavePreferences(t.Context(), models.Actor{UserID: patient.ID, Role: models.RolePatient}, patient, pref); err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, "the security code to reach Notify", func() bool { return len(fake.Requests()) > 0 })
+		request := fake.Requests()[0]
+		body, _ := request.Payload["personalisation"].(map[string]any)["message"].(string)
+		if request.Path != "/v2/notifications/sms" || request.Payload["phone_number"] != "07700 900982" || !securityCode.MatchString(body) {
+			t.Errorf("Notify was sent %s %v", request.Path, request.Payload)
+		}
+		var message models.Notification
+		eventually(t, "the message to be marked sent", func() bool {
+			db.Where("kind = ?", models.MessageSecurityCode).Take(&message)
+			return message.Status == models.MessageSent
+		})
+		if message.NotifyID == "" || len(fake.Requests()) != 1 {
+			t.Errorf("sent %+v with %d requests", message, len(fake.Requests()))
+		}
+	})
+}
