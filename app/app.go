@@ -53,6 +53,11 @@ Environment:
   PASSPORT_HASH_MEMORY_MB   memory for checking passwords at once, 19 MB each (default 128)
   PASSPORT_SHUTDOWN_GRACE   how long a stopping server lets requests in flight and background
                             work finish, like 10s or 1m (default 10s)
+  NOTIFY_API_KEY            GOV.UK Notify API key; without it messages stay in the outbox,
+                            which administrators read on the Messages page
+  NOTIFY_BASE_URL           GOV.UK Notify's API (default https://api.notifications.service.gov.uk)
+  NOTIFY_TEMPLATES          template ids as JSON, by channel or by kind and channel:
+                            {"sms": "…", "email": "…", "letter": "…", "prescription-ready.sms": "…"}
 `
 
 // Main runs the command line and returns the exit code.
@@ -355,7 +360,11 @@ func serve(cfg Config, db *gorm.DB, stdout io.Writer) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	jobs, err := NewStore(db, cfg).StartJobQueue(context.WithoutCancel(ctx))
+	store, err := NewStore(db, cfg)
+	if err != nil {
+		return err
+	}
+	jobs, err := store.StartJobQueue(context.WithoutCancel(ctx))
 	if err != nil {
 		return err
 	}
@@ -393,7 +402,10 @@ func serve(cfg Config, db *gorm.DB, stdout io.Writer) error {
 // Handler wires the whole service: assets, then sessions around the pages.
 func Handler(db *gorm.DB, cfg Config) (http.Handler, error) {
 	models.LimitHashMemory(cfg.HashMemoryMB)
-	store := NewStore(db, cfg)
+	store, err := NewStore(db, cfg)
+	if err != nil {
+		return nil, err
+	}
 	signingKey, err := store.SigningKey()
 	if err != nil {
 		return nil, fmt.Errorf("reading the signing key: %w", err)
@@ -452,5 +464,12 @@ func Handler(db *gorm.DB, cfg Config) (http.Handler, error) {
 		mux.Handle(path, api)
 	}
 	mux.Handle("/", prefetchSignedIn(sessions.LoadAndSave(engine)))
-	return requestID(logRequests(securityHeaders(cfg.secure(), checkInput(limitBody(mux))))), nil
+	// Signing in with NHS login posts a form that the service answers with
+	// a redirect to NHS login: browsers hold such redirects to the form's
+	// own form-action, so NHS login's origin must be in it.
+	var formTargets []string
+	if nhsLogin != nil {
+		formTargets = append(formTargets, origin(cfg.NHSLoginIssuer))
+	}
+	return requestID(logRequests(securityHeaders(cfg.secure(), contentSecurityPolicy(formTargets...), checkInput(limitBody(mux))))), nil
 }

@@ -39,6 +39,11 @@ type Config struct {
 	NHSLoginClientID   string // NHS_LOGIN_CLIENT_ID
 	NHSLoginPrivateKey string // NHS_LOGIN_PRIVATE_KEY: path of the PEM file of the key registered with NHS login
 	NHSLoginVTR        string // NHS_LOGIN_VTR: a JSON list of vectors of trust; P9 when empty
+	// Messages are sent through GOV.UK Notify when NotifyAPIKey is set,
+	// and kept in the outbox otherwise.
+	NotifyAPIKey    string // NOTIFY_API_KEY
+	NotifyBaseURL   string // NOTIFY_BASE_URL: Notify's API, its own by default
+	NotifyTemplates string // NOTIFY_TEMPLATES: a JSON object of template ids by channel or kind.channel
 }
 
 const (
@@ -65,6 +70,10 @@ func configFromEnv(getenv func(string) string) Config {
 		NHSLoginClientID:   getenv("NHS_LOGIN_CLIENT_ID"),
 		NHSLoginPrivateKey: getenv("NHS_LOGIN_PRIVATE_KEY"),
 		NHSLoginVTR:        getenv("NHS_LOGIN_VTR"),
+
+		NotifyAPIKey:    getenv("NOTIFY_API_KEY"),
+		NotifyBaseURL:   getenv("NOTIFY_BASE_URL"),
+		NotifyTemplates: getenv("NOTIFY_TEMPLATES"),
 	}
 	cfg.ShutdownGrace, cfg.shutdownGrace = defaultShutdownGrace, getenv("PASSPORT_SHUTDOWN_GRACE")
 	if cfg.MigrateURL == "" {

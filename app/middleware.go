@@ -16,9 +16,13 @@ import (
 const maxBodyBytes = 1 << 20
 
 // contentSecurityPolicy allows only our own files: no inline script or
-// style, no framing, no third-party hosts.
-const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
-	"font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+// style, no framing, no third-party hosts. Forms may lead only here, and
+// to the formTargets (origins) that signing in passes through.
+func contentSecurityPolicy(formTargets ...string) string {
+	return "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+		"font-src 'self'; connect-src 'self'; form-action " + strings.Join(append([]string{"'self'"}, formTargets...), " ") +
+		"; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+}
 
 // requestID gives every request an id, replacing any the client sent, for
 // the logs and the audit log.
@@ -67,10 +71,10 @@ func logRequests(next http.Handler) http.Handler {
 	})
 }
 
-func securityHeaders(secure bool, next http.Handler) http.Handler {
+func securityHeaders(secure bool, policy string, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
-		h.Set("Content-Security-Policy", contentSecurityPolicy)
+		h.Set("Content-Security-Policy", policy)
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Referrer-Policy", "no-referrer")

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"time"
 
@@ -47,4 +48,14 @@ func (cfg Config) nhsLoginClient() (*nhslogin.Client, error) {
 		VectorsOfTrust: vectors,
 		RedirectURL:    cfg.PublicURL + handlers.NHSLoginCallbackPath,
 	})
+}
+
+// origin is the scheme and host of an address, as a Content-Security-Policy
+// names a source.
+func origin(address string) string {
+	u, err := url.Parse(address)
+	if err != nil {
+		return ""
+	}
+	return u.Scheme + "://" + u.Host
 }

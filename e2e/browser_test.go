@@ -17,6 +17,7 @@ import (
 
 	"healthpassport/app"
 	"healthpassport/handlers"
+	"healthpassport/handlers/nhslogin/nhslogintest"
 	"healthpassport/models"
 	"healthpassport/views"
 
@@ -80,7 +81,18 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, "e2e:", err)
 		return 1
 	}
-	cfg := app.Config{Demo: true, DemoPassword: demoPassword, PublicURL: "http://passport.test"}
+	// NHS login is offered through a provider in this process, so that its
+	// pages are swept like every other.
+	// NHS login sends people back to the public address, so it is the
+	// server's own, known before the server starts.
+	setUp := &runScope{}
+	defer setUp.cleanUp()
+	nhsLogin = nhslogintest.Start(setUp)
+	server := httptest.NewUnstartedServer(nil)
+	defer server.Close()
+	serverURL = "http://" + server.Listener.Addr().String()
+	cfg := app.Config{Demo: true, DemoPassword: demoPassword, PublicURL: serverURL,
+		NHSLoginIssuer: nhsLogin.URL, NHSLoginClientID: nhsLogin.ClientID, NHSLoginPrivateKey: nhsLogin.ClientKeyFile}
 	if err := app.Prepare(db, cfg); err != nil {
 		fmt.Fprintln(os.Stderr, "e2e:", err)
 		return 1
@@ -91,9 +103,8 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, "e2e:", err)
 		return 1
 	}
-	server := httptest.NewServer(handler)
-	defer server.Close()
-	serverURL = server.URL
+	server.Config.Handler = handler
+	server.Start()
 
 	// The system Chromium with a fresh profile; rod must never download one.
 	profile, err := os.MkdirTemp("", "passport-chromium-")

@@ -128,7 +128,10 @@ func benchmarkBulkExport(b *testing.B, db *gorm.DB, size int) {
 	if err := app.Prepare(db, cfg); err != nil {
 		b.Fatal(err)
 	}
-	store := app.NewStore(db, cfg)
+	store, err := app.NewStore(db, cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
 	if _, err := store.BuildPopulation(models.PopulationSpec{Patients: size, Practices: 1, Seed: 1, Today: time.Now()}, demoPassword); err != nil {
 		b.Fatal(err)
 	}

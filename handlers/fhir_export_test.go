@@ -38,7 +38,11 @@ func eachExportServer(t *testing.T, test func(t *testing.T, s *exportServer)) {
 // startExports works the queue, as the service does, until the test ends.
 func (s *exportServer) startExports(t *testing.T) {
 	t.Helper()
-	jobs, err := app.NewStore(s.db, s.cfg).StartJobQueue(context.Background())
+	store, err := app.NewStore(s.db, s.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jobs, err := store.StartJobQueue(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -340,7 +344,10 @@ func TestExpiredExportsAreSwept(t *testing.T) {
 		if export.ExpiresAt.Sub(export.CreatedAt) != models.ExportLifetime {
 			t.Errorf("export expires %s after it was asked for", export.ExpiresAt.Sub(export.CreatedAt))
 		}
-		sweeper := app.NewStore(s.db, s.cfg)
+		sweeper, err := app.NewStore(s.db, s.cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if err := sweeper.ForgetExpiredExports(); err != nil || s.count(&models.BulkExport{}) != 1 {
 			t.Fatalf("an export not yet expired was swept: %v", err)
 		}

@@ -122,6 +122,8 @@ func TestHostileInputIsRefusedNeverAServerError(t *testing.T) {
 			{"carer", "/feedback", url.Values{"score": {"5"}, "comment": {"Easy to use"}}},
 			{"admin", "/organisations/new", url.Values{"kind": {"clinic"}, "name": {"Valley Clinic"}, "ods-code": {"RJ122"}}},
 			{"admin", fmt.Sprintf("/organisations/%d/name", amelia.PracticeID), url.Values{"name": {"Riverside Health Centre"}}},
+			{"carer", "/account/messages", url.Values{"channel": {"letter"}, "phone": {"07700 900982"}, "email": {"sam@example.com"},
+				"address": {"1 High Street\nLeeds"}, "postcode": {"LS1 4AP"}, "quiet-hours": {"yes"}}},
 			// Wrong passwords lock the account, so these come last.
 			{"patient", "/account/password", url.Values{"current-password": {demoPassword}, "new-password": {"orange bicycle lamp"}}},
 			{"", "/sign-in", url.Values{"username": {"patient"}, "password": {demoPassword}}},

@@ -68,10 +68,18 @@ func TestSignInPageOffersNHSLoginOnlyWhenConfigured(t *testing.T) {
 			t.Error("the sign-in page offers NHS login, which is not configured")
 		}
 		mustStatus(t, s.browser(t).post("/sign-in/nhs-login", url.Values{}), http.StatusNotFound)
+		if csp := r.header.Get("Content-Security-Policy"); !strings.Contains(csp, "form-action 'self';") {
+			t.Errorf("forms may lead elsewhere: %q", csp)
+		}
 	})
 	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
-		s, _ := startNHSLoginServer(t, db)
-		mustContain(t, s.browser(t).get("/sign-in"), "Continue with NHS login")
+		s, provider := startNHSLoginServer(t, db)
+		r := s.browser(t).get("/sign-in")
+		mustContain(t, r, "Continue with NHS login")
+		// Browsers hold the redirect that answers the form to form-action.
+		if csp := r.header.Get("Content-Security-Policy"); !strings.Contains(csp, "form-action 'self' "+provider.URL+";") {
+			t.Errorf("NHS login is not among the form's destinations: %q", csp)
+		}
 	})
 }
 

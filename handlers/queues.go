@@ -39,7 +39,8 @@ func (h *Handler) decidePrescription(c *gin.Context) {
 		h.showPrescriptionQueue(c, http.StatusUnprocessableEntity, form)
 		return
 	}
-	request, err := h.store.DecidePrescription(c.Request.Context(), principalOf(c), actor(c), id, decision, reason)
+	urgent := formValue(c, form, "urgent") == "yes"
+	request, err := h.store.DecidePrescription(c.Request.Context(), principalOf(c), actor(c), id, decision, reason, urgent)
 	switch {
 	case errors.Is(err, models.ErrNotFound):
 		h.forbidden(c, models.AuditEntry{TargetType: "prescription-request", TargetID: c.Param("id")})

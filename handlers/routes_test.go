@@ -64,6 +64,10 @@ func TestEveryRouteWithARecordInItsPathRefusesStrangers(t *testing.T) {
 		s.db.First(&request, "patient_id = ?", amelia.ID)
 		s.db.First(&alert, "patient_id = ?", amelia.ID)
 		s.db.First(&device, "user_id = ?", s.user(t, "patient").ID)
+		letter := models.Notification{Key: "routes-test-letter", PatientID: &amelia.ID, OrganisationID: &amelia.PracticeID,
+			Kind: models.MessageActivationReminder, Channel: models.ChannelLetter, RecipientName: amelia.FullName(),
+			Body: "A letter", Status: models.MessageToPrint, SendAfter: time.Now(), CreatedAt: time.Now()}
+		s.db.Create(&letter)
 		// A member of staff of another ICB, whom the demo administrator does
 		// not look after.
 		otherICB := models.Organisation{Kind: models.OrganisationICB, Name: "Another ICB", ODSCode: "QZZ"}
@@ -88,7 +92,7 @@ func TestEveryRouteWithARecordInItsPathRefusesStrangers(t *testing.T) {
 		ids := map[string]uint{"plan": plan.ID, "reading": reading.ID, "share": share.ID, "link": link.ID,
 			"devices": device.ID, "device": device.ID, "prescriptions": request.ID, "alerts": alert.ID, "staff": farNurse.ID,
 			"organisations": otherICB.ID, "template": template.ID, "clients": farClient.ID,
-			"webhooks": endpoint.ID, "delivery": delivery.ID}
+			"webhooks": endpoint.ID, "delivery": delivery.ID, "letters": letter.ID}
 		for name, id := range ids {
 			if id == 0 {
 				t.Fatalf("the demo has no %s of Amelia's to aim at", name)
@@ -162,8 +166,10 @@ func TestEveryRouteWithARecordInItsPathRefusesStrangers(t *testing.T) {
 		s.db.First(&alert, alert.ID)
 		var shareNow models.Share
 		s.db.First(&shareNow, share.ID)
-		if request.Status != models.RequestRequested || alert.Status != models.AlertOpen || shareNow.RevokedAt != nil {
-			t.Errorf("strangers changed Amelia's records: request %s, alert %s, share revoked %v", request.Status, alert.Status, shareNow.RevokedAt)
+		s.db.First(&letter, letter.ID)
+		if request.Status != models.RequestRequested || alert.Status != models.AlertOpen || shareNow.RevokedAt != nil || letter.PrintedAt != nil {
+			t.Errorf("strangers changed Amelia's records: request %s, alert %s, share revoked %v, letter printed %v",
+				request.Status, alert.Status, shareNow.RevokedAt, letter.PrintedAt)
 		}
 		mustStatus(t, owner.get("/passport"), http.StatusOK)
 	})

@@ -37,6 +37,7 @@ var all = []*gormigrate.Migration{
 	apiClientKeysURL,
 	bulkExports,
 	webhooks,
+	notifications,
 }
 
 // Run brings the database up to the newest step.

@@ -90,6 +90,11 @@ const (
 	AuditPatientMoved          = "patient.moved"
 	AuditAccountUnlocked       = "account.unlocked"
 	AuditStaffSignedOut        = "staff.signed-out-everywhere"
+	AuditMessagesChosen        = "messages.chosen"
+	AuditContactVerified       = "messages.contact-checked"
+	AuditMessagesViewed        = "messages.viewed"
+	AuditLetterViewed          = "letter.viewed"
+	AuditLetterPrinted         = "letter.printed"
 )
 
 // auditWording says what each action was, as a person reads it in the
@@ -162,6 +167,11 @@ var auditWording = map[string]string{
 	AuditPatientMoved:          "Patient moved to another practice",
 	AuditAccountUnlocked:       "Account unlocked after too many sign in tries",
 	AuditStaffSignedOut:        "Member of staff signed out on every device",
+	AuditMessagesChosen:        "Choice of messages from the clinic changed",
+	AuditContactVerified:       "Phone number or email address for messages checked with a security code",
+	AuditMessagesViewed:        "Messages sent to families looked at",
+	AuditLetterViewed:          "Letter to print opened",
+	AuditLetterPrinted:         "Letter printed",
 }
 
 // AuditWording says what an action was in plain English. An action with

@@ -81,7 +81,7 @@ func (e *BulkExport) ResourceTypes() []string { return strings.Fields(e.Types) }
 // ExportScope is whose records an export reads, and from when.
 type ExportScope struct {
 	Principal *Principal // the client, reaching its organisation's patients
-	Since       *time.Time // only records changed after, when set
+	Since     *time.Time // only records changed after, when set
 }
 
 // ExportType writes every record of one FHIR resource type in a scope,

@@ -89,12 +89,22 @@ func jobInserter(db *gorm.DB) *river.Client[*sql.Tx] {
 // Enqueue adds a job in the transaction tx, so that it runs only if tx
 // commits.
 func (s *Store) Enqueue(tx *gorm.DB, args river.JobArgs) error {
+	sqlTx, err := sqlTxOf(tx)
+	if err != nil {
+		return err
+	}
+	_, err = s.jobs.InsertTx(tx.Statement.Context, sqlTx, args, nil)
+	return err
+}
+
+// sqlTxOf is the database/sql transaction under a GORM one, which River
+// inserts jobs in.
+func sqlTxOf(tx *gorm.DB) (*sql.Tx, error) {
 	sqlTx, ok := tx.Statement.ConnPool.(*sql.Tx)
 	if !ok {
-		return errors.New("models: jobs are enqueued inside a transaction")
+		return nil, errors.New("models: jobs are enqueued inside a transaction")
 	}
-	_, err := s.jobs.InsertTx(tx.Statement.Context, sqlTx, args, nil)
-	return err
+	return sqlTx, nil
 }
 
 // notifyClinic writes the message that tells the alert's clinic about it.
@@ -163,6 +173,7 @@ func (s *Store) StartJobQueue(ctx context.Context) (*JobQueue, error) {
 		// role is not: the owner can reindex during maintenance.
 		ReindexerSchedule: river.NeverSchedule(),
 	}
+	s.addMessageWorkers(workers, config)
 	for target := range sweeps {
 		config.PeriodicJobs = append(config.PeriodicJobs, river.NewPeriodicJob(river.PeriodicInterval(sweepInterval),
 			func() (river.JobArgs, *river.InsertOpts) { return SweepArgs{Target: target}, nil },

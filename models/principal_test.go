@@ -211,7 +211,7 @@ func TestStoreMethodsReachNoPatientBeyondThePrincipal(t *testing.T) {
 			if err := store.RevokeCarer(ctx, stranger, nurseActor, amelia, carers[0].ID); !errors.Is(err, models.ErrNotFound) {
 				t.Errorf("%s revoking Amelia's carer: %v, want not found", who, err)
 			}
-			if _, err := store.DecidePrescription(ctx, stranger, nurseActor, requests[0].ID, models.DecisionApprove, ""); !errors.Is(err, models.ErrNotFound) {
+			if _, err := store.DecidePrescription(ctx, stranger, nurseActor, requests[0].ID, models.DecisionApprove, "", false); !errors.Is(err, models.ErrNotFound) {
 				t.Errorf("%s deciding Amelia's request: %v, want not found", who, err)
 			}
 			if err := store.AcknowledgeAlert(ctx, stranger, nurseActor, alerts[0].ID, ""); !errors.Is(err, models.ErrNotFound) {
@@ -264,7 +264,7 @@ func TestStoreMethodsReachNoPatientBeyondThePrincipal(t *testing.T) {
 		if err := db.Take(&details, amelia.ID).Error; err != nil || details.PreferredName == "Changed" {
 			t.Errorf("Amelia's preferred name after strangers tried to change it: %q, %v", details.PreferredName, err)
 		}
-		if _, err := store.DecidePrescription(ctx, nurse, nurseActor, requests[0].ID, models.DecisionApprove, ""); err != nil {
+		if _, err := store.DecidePrescription(ctx, nurse, nurseActor, requests[0].ID, models.DecisionApprove, "", false); err != nil {
 			t.Errorf("Amelia's nurse deciding her request: %v", err)
 		}
 		if err := store.AcknowledgeAlert(ctx, nurse, nurseActor, alerts[0].ID, ""); err != nil {

@@ -48,8 +48,10 @@ const (
 // principal's patients, or marks an approved one ready to collect. A
 // rejection needs a reason the patient will read. The update itself is
 // scoped by the principal and the status it moves from, so a request
-// elsewhere is not found and one already decided is left alone.
-func (s *Store) DecidePrescription(ctx context.Context, principal *Principal, actor Actor, requestID uint, decision, reason string) (*PrescriptionRequest, error) {
+// elsewhere is not found and one already decided is left alone. Marking
+// it ready tells the patient and carers who may act; urgent sends the
+// message even in their quiet hours.
+func (s *Store) DecidePrescription(ctx context.Context, principal *Principal, actor Actor, requestID uint, decision, reason string, urgent bool) (*PrescriptionRequest, error) {
 	from, to, action := RequestRequested, "", ""
 	switch decision {
 	case DecisionApprove:
@@ -77,6 +79,16 @@ func (s *Store) DecidePrescription(ctx context.Context, principal *Principal, ac
 		}
 		if to == RequestApproved || to == RequestRejected {
 			if err := s.queueWebhooks(tx, request.PatientID, EventPrescriptionDecided, nil); err != nil {
+				return err
+			}
+		}
+		if to == RequestReady {
+			var patient Patient
+			if err := tx.Take(&patient, request.PatientID).Error; err != nil {
+				return err
+			}
+			if err := s.queueEvent(tx, messageEvent{key: "prescription-ready:" + uintString(request.ID), kind: MessagePrescriptionReady,
+				patient: &patient, urgent: urgent}); err != nil {
 				return err
 			}
 		}

@@ -128,11 +128,15 @@ func (s *Store) saveReading(ctx context.Context, principal *Principal, actor Act
 			if err := s.Enqueue(tx, NotifyClinicArgs{AlertID: alert.ID}); err != nil {
 				return err
 			}
-			resources := map[string]string{}
-			if reading.Kind == ReadingPeakFlow {
-				resources["observation"] = "Observation/" + uintString(reading.ID)
+			// Both kinds of reading are Observations in the API.
+			if err := s.queueWebhooks(tx, patient.ID, EventRedZoneReading, map[string]string{"observation": "Observation/" + uintString(reading.ID)}); err != nil {
+				return err
 			}
-			if err := s.queueWebhooks(tx, patient.ID, EventRedZoneReading, resources); err != nil {
+			// Carers who may act hear of it once per alert, within their
+			// quiet hours' choice like every message a nurse did not mark
+			// urgent: the reading itself tells the reader what to do now.
+			if err := s.queueEvent(tx, messageEvent{key: "red-reading:" + uintString(alert.ID), kind: MessageRedReading,
+				patient: patient, except: actor.UserID}); err != nil {
 				return err
 			}
 		}

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"time"
 
+	"healthpassport/models/notify"
+
 	"github.com/riverqueue/river"
 	"gorm.io/gorm"
 )
@@ -24,6 +26,10 @@ type Store struct {
 	// webhookRetries are the waits between attempts to deliver a webhook:
 	// see RetryWebhooksAfter.
 	webhookRetries []time.Duration
+	// notifier sends messages through GOV.UK Notify; nil keeps them in
+	// the outbox. serviceAddress is where messages say to sign in.
+	notifier       *notify.Client
+	serviceAddress string
 }
 
 func NewStore(db *gorm.DB) *Store {

@@ -360,7 +360,7 @@ func TestEachChangeQueuesItsEvent(t *testing.T) {
 			{models.EventPrescriptionDecided, func() error {
 				var request models.PrescriptionRequest
 				db.Where("patient_id = ? AND medicine = ?", amelia.ID, "Montelukast 10 mg tablets").Take(&request)
-				_, err := store.DecidePrescription(ctx, nurse, nurseActor, request.ID, models.DecisionApprove, "")
+				_, err := store.DecidePrescription(ctx, nurse, nurseActor, request.ID, models.DecisionApprove, "", false)
 				return err
 			}},
 			{models.EventReviewRecorded, func() error {

@@ -92,13 +92,13 @@ func (p Page) Navigation() []NavItem {
 	case models.RoleNurse:
 		return []NavItem{{"Caseload", "/caseload"}, {"Register a patient", "/patients/new"},
 			{fmt.Sprintf("Prescriptions (%d)", p.Prescriptions), "/queues/prescriptions"},
-			{fmt.Sprintf("Red-zone alerts (%d)", p.Alerts), "/queues/alerts"}}
+			{fmt.Sprintf("Red-zone alerts (%d)", p.Alerts), "/queues/alerts"}, {"Letters to print", "/letters"}}
 	case models.RolePatient:
 		return []NavItem{{"My passport", "/passport"}, {"Emergency steps", "/emergency"}}
 	case models.RoleCarer:
 		return []NavItem{{"People you care for", "/people"}}
 	case models.RoleAdmin:
-		return []NavItem{{"Overview", "/admin"}, {"Organisations", "/organisations"}, {"Staff", "/staff"}, {"Templates", "/templates"}, {"Connected systems", "/clients"}, {"Webhooks", "/admin/webhooks"}, {"Audit log", "/audit"}, {"Outcomes", "/outcomes"}}
+		return []NavItem{{"Overview", "/admin"}, {"Organisations", "/organisations"}, {"Staff", "/staff"}, {"Templates", "/templates"}, {"Connected systems", "/clients"}, {"Webhooks", "/admin/webhooks"}, {"Audit log", "/audit"}, {"Messages", "/messages"}, {"Outcomes", "/outcomes"}}
 	case models.RoleSafetyOfficer:
 		return []NavItem{{"Condition templates", "/templates"}}
 	case models.RoleCommissioner:

@@ -118,7 +118,7 @@ func SignInPage(p Page, notice string) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, "<h1>Sign in</h1><form action=\"/sign-in\" method=\"post\" novalidate>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 5, "<h1>Sign in</h1><form action=\"/sign-in\" method=\"post\" aria-label=\"Sign in with your username and password\" novalidate>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
@@ -143,7 +143,7 @@ func SignInPage(p Page, notice string) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			if p.OffersNHSLogin {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 7, "<h2>If you have NHS login</h2><p>You can use the email address and password you use for other NHS websites and apps.</p><form action=\"/sign-in/nhs-login\" method=\"post\" novalidate>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 7, "<h2>If you have NHS login</h2><p>You can use the email address and password you use for other NHS websites and apps.</p><form action=\"/sign-in/nhs-login\" method=\"post\" aria-label=\"Sign in with NHS login\" data-hx-boost=\"false\" novalidate>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

@@ -20,7 +20,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"testing"
 	"time"
 
 	"github.com/go-jose/go-jose/v4"
@@ -70,8 +69,17 @@ type grant struct {
 	codeChallenge string
 }
 
+// T is what Start needs of a test: *testing.T, or whatever stands in for
+// one where there is none, as in a TestMain that serves a whole run.
+type T interface {
+	Helper()
+	Fatal(args ...any)
+	TempDir() string
+	Cleanup(func())
+}
+
 // Start runs a provider until the test ends.
-func Start(t *testing.T) *Provider {
+func Start(t T) *Provider {
 	t.Helper()
 	p := &Provider{
 		ClientID:   "health-passport",
@@ -228,7 +236,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	json.NewEncoder(w).Encode(v)
 }
 
-func newKey(t *testing.T) *rsa.PrivateKey {
+func newKey(t T) *rsa.PrivateKey {
 	t.Helper()
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {

@@ -1,0 +1,46 @@
+package app
+
+import (
+	"fmt"
+	"path/filepath"
+
+	"healthpassport/models"
+	"healthpassport/models/fhirmap"
+	"healthpassport/models/notify"
+
+	"gorm.io/gorm"
+)
+
+// NewStore is the store as the service runs it: bulk exports are written
+// under the data folder, whichever database is used, and messages are
+// sent as configured.
+func NewStore(db *gorm.DB, cfg Config) (*models.Store, error) {
+	notifier, err := cfg.notifier()
+	if err != nil {
+		return nil, err
+	}
+	store := models.NewStore(db).WithExports(models.Exports{
+		Storage: models.DirStorage(filepath.Join(cfg.DataDir, "exports")),
+		Types:   fhirmap.ExportTypes,
+	})
+	store.UseNotifier(notifier, cfg.PublicURL)
+	return store, nil
+}
+
+// notifier sends messages through GOV.UK Notify when an API key is set;
+// it is nil otherwise, and messages stay in the outbox for administrators
+// to read.
+func (cfg Config) notifier() (*notify.Client, error) {
+	if cfg.NotifyAPIKey == "" {
+		return nil, nil
+	}
+	templates, err := notify.ParseTemplates(cfg.NotifyTemplates)
+	if err != nil {
+		return nil, fmt.Errorf("NOTIFY_TEMPLATES: %w", err)
+	}
+	client, err := notify.New(cfg.NotifyAPIKey, cfg.NotifyBaseURL, templates)
+	if err != nil {
+		return nil, fmt.Errorf("NOTIFY_API_KEY: %w", err)
+	}
+	return client, nil
+}
