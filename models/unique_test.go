@@ -84,6 +84,13 @@ func TestIndexesRefuseASecondOfAKind(t *testing.T) {
 // a live database was when races could still make duplicates.
 func undoOneOfAKind(t *testing.T, db *gorm.DB) {
 	t.Helper()
+	// The step's first run cached its statements on the pool's
+	// connections, and later steps added columns to its tables, which
+	// PostgreSQL refuses to a cached statement: run it again on fresh
+	// connections, as an upgrade does.
+	if sqlDB, err := db.DB(); err == nil {
+		sqlDB.SetMaxIdleConns(0)
+	}
 	for _, statement := range []string{
 		"DROP INDEX idx_carer_links_active", "DROP INDEX idx_action_plans_condition",
 		"DROP INDEX idx_prescription_requests_open", "DROP INDEX idx_feedbacks_number",

@@ -191,9 +191,6 @@ func PeriodLabel(start time.Time, by string) string {
 	return start.In(models.UK).Format("January 2006")
 }
 
-// periodWord is "month" or "week".
-func (d Dashboard) PeriodWord() string { return d.Filter.Grouping() }
-
 // NewDashboard lays out the outcomes and uptake: disclosed for a
 // commissioner, exact for practice staff.
 func NewDashboard(filter models.OutcomeFilter, practices []models.Organisation, outcomes *models.Outcomes, uptake []models.PracticeUptake, exact bool, path string) Dashboard {
@@ -279,10 +276,10 @@ func NewDashboard(filter models.OutcomeFilter, practices []models.Organisation, 
 				return []Cell{count(p, models.MeasureReadings), count(p, models.MeasureCheckIns), count(p, models.MeasureSharesActive)}
 			}),
 		table("safety", "Red zones and alerts",
-			"Readings and check-ins in the red zone, the alerts they raised for the clinic, and the median and 90th percentile time from an alert to a nurse acknowledging it, by the "+by+" the alert was raised.",
-			"hours", []string{"Red-zone readings", "Alerts", "Median time to acknowledge", "90th percentile time to acknowledge"}, []int{2, 3}, nil,
+			"Readings and check-ins in the red zone, the alerts they raised for the clinic, those a nurse has acknowledged, and the median and 90th percentile time from an alert to a nurse acknowledging it, by the "+by+" the alert was raised.",
+			"hours", []string{"Red-zone readings", "Alerts", "Acknowledged", "Median time to acknowledge", "90th percentile time to acknowledge"}, []int{3, 4}, nil,
 			func(p models.PeriodOutcomes, _ int) []Cell {
-				return []Cell{count(p, models.MeasureRedZone), count(p, models.MeasureAlerts),
+				return []Cell{count(p, models.MeasureRedZone), count(p, models.MeasureAlerts), count(p, models.MeasureAlertsAcknowledged),
 					x.spread(p.Spreads[models.SpreadAcknowledge], 50, false), x.spread(p.Spreads[models.SpreadAcknowledge], 90, false)}
 			}),
 		table("prescriptions", "Repeat prescriptions",

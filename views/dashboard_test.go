@@ -1,0 +1,117 @@
+package views
+
+import (
+	"testing"
+	"time"
+
+	"healthpassport/models"
+)
+
+// handMade is two months of figures with known answers.
+func handMade() *models.Outcomes {
+	spread := func(values ...int64) *models.Spread {
+		s := &models.Spread{}
+		for _, v := range values {
+			s.Add(v, 1)
+		}
+		return s
+	}
+	jan := time.Date(2026, 1, 1, 0, 0, 0, 0, models.UK)
+	return &models.Outcomes{Periods: []models.PeriodOutcomes{
+		{Start: jan, End: jan.AddDate(0, 1, 0), TotalRegistered: 112, TotalActivated: 57,
+			Counts: map[string]int64{models.MeasureRegistered: 12, models.MeasureActivated: 7, models.MeasurePreventerRequests: 12,
+				models.MeasureRelieverRequests: 8, models.MeasureFeedback: 7, models.MeasureScore(5): 7},
+			ScoreSum: 35,
+			Spreads:  map[string]*models.Spread{models.SpreadAcknowledge: spread(60, 60, 90, 90, 120, 120, 600)}},
+		{Start: jan.AddDate(0, 1, 0), End: jan.AddDate(0, 2, 0), TotalRegistered: 120, TotalActivated: 87,
+			Counts: map[string]int64{models.MeasureRegistered: 8, models.MeasureActivated: 30, models.MeasurePreventerRequests: 8,
+				models.MeasureRelieverRequests: 25, models.MeasureFeedback: 9, models.MeasureScore(4): 9},
+			ScoreSum: 36,
+			Spreads:  map[string]*models.Spread{models.SpreadAcknowledge: spread(6, 12, 30, 60, 90, 120, 180, 600)}},
+	}}
+}
+
+func cellTexts(t *testing.T, d Dashboard, key string) [][]string {
+	t.Helper()
+	m, ok := d.Measure(key)
+	if !ok {
+		t.Fatalf("no measure %s", key)
+	}
+	var rows [][]string
+	for _, row := range m.AllRows() {
+		texts := []string{row.Label}
+		for _, c := range row.Cells {
+			texts = append(texts, c.Text)
+		}
+		rows = append(rows, texts)
+	}
+	return rows
+}
+
+func TestDashboardDisclosesEveryMeasure(t *testing.T) {
+	d := NewDashboard(models.OutcomeFilter{Months: 3}, nil, handMade(), nil, false, "/dashboard")
+	tests := []struct {
+		name, measure string
+		row, column   int
+		want          string
+	}{
+		{"12 is rounded to 10", "uptake", 0, 1, "10"},
+		{"7 is withheld", "uptake", 0, 2, "fewer than 8"},
+		{"8 is rounded to 10", "uptake", 1, 1, "10"},
+		{"the smallest shown count beside a single withheld one, under a total", "uptake", 1, 2, "fewer than 8"},
+		{"the total is shown", "uptake", 2, 2, "35"},
+		{"the rate from rounded figures: 55 of 110", "uptake", 0, 3, "50%"},
+		{"a median of 7 alerts is withheld", "safety", 0, 4, "withheld (small numbers)"},
+		{"a median of 8 is shown", "safety", 1, 4, "1 hour"},
+		{"the 90th percentile of 8", "safety", 1, 5, "10 hours"},
+		{"the ratio from rounded figures, 10 to 10", "medication-ratio", 0, 3, "0.50"},
+		{"a ratio below the quality mark is flagged in words", "medication-ratio", 1, 3, "0.29 (below 0.5)"},
+		{"a mean of 7 responses is withheld", "satisfaction", 0, 2, "withheld (small numbers)"},
+		{"a mean of 9 is shown", "satisfaction", 1, 2, "4.0 out of 5"},
+	}
+	for _, test := range tests {
+		rows := cellTexts(t, d, test.measure)
+		if got := rows[test.row][test.column]; got != test.want {
+			t.Errorf("%s: %s row %d column %d is %q; want %q", test.name, test.measure, test.row, test.column, got, test.want)
+		}
+	}
+	if m, _ := d.Measure("uptake"); m.Rows[0].Cells[1].CSV != "*" {
+		t.Errorf("a withheld count in a spreadsheet is %q; want *", m.Rows[0].Cells[1].CSV)
+	}
+}
+
+func TestPracticeStaffSeeExactFigures(t *testing.T) {
+	d := NewDashboard(models.OutcomeFilter{Months: 3}, nil, handMade(), nil, true, "/outcomes")
+	for _, test := range []struct {
+		measure     string
+		row, column int
+		want        string
+	}{
+		{"uptake", 0, 1, "12"},
+		{"uptake", 0, 2, "7"},
+		{"uptake", 1, 2, "30"},
+		{"safety", 0, 4, "1 hour 30 minutes"},
+		{"medication-ratio", 0, 3, "0.60"},
+		{"satisfaction", 0, 2, "5.0 out of 5"},
+	} {
+		if got := cellTexts(t, d, test.measure)[test.row][test.column]; got != test.want {
+			t.Errorf("%s row %d column %d is %q; want %q", test.measure, test.row, test.column, got, test.want)
+		}
+	}
+}
+
+func TestMeasureChartLeavesWithheldFiguresOut(t *testing.T) {
+	d := NewDashboard(models.OutcomeFilter{Months: 3}, nil, handMade(), nil, false, "/dashboard")
+	m, _ := d.Measure("uptake")
+	c := NewMeasureChart(m)
+	if len(c.Series) != 2 || len(c.Series[1].Points) != 0 || len(c.Series[0].Points) != 2 {
+		t.Fatalf("registered has 2 points and set up none (both withheld): %+v", c.Series)
+	}
+	if c.Series[0].Dash == c.Series[1].Dash || c.Series[0].Marker == c.Series[1].Marker {
+		t.Error("two lines are told apart by colour alone")
+	}
+	want := "Registered: 10 in January 2026, 10 in February 2026; highest 10 in January 2026. Set up: no figure can be shown for January 2026 to February 2026."
+	if c.Summary != want {
+		t.Errorf("summary:\n got %q\nwant %q", c.Summary, want)
+	}
+}
