@@ -59,8 +59,9 @@ audit: assets
 	go test -count=1 -timeout 15m ./e2e/ -args -audit-report=$(CURDIR)/audit/README.md
 
 # The caseload at 1,000, 10,000 and 100,000 patients (100,000 on PostgreSQL
-# only: set TEST_DATABASE_URL) and the passport page under load. Building
-# the largest population takes a few minutes.
+# only: set TEST_DATABASE_URL), the passport page under load, and the audit
+# log's searches on a million entries (PostgreSQL only). Building the
+# largest population takes a few minutes.
 bench: assets
 	go test -run '^$$' -bench . -benchmem -timeout 40m ./handlers/...
 

@@ -17,7 +17,11 @@ func (h *Handler) account(c *gin.Context) {
 		h.serverError(c, err)
 		return
 	}
-	render(c, http.StatusOK, views.AccountPage(h.page(c, "Your account", nil), linked))
+	seenPath := ""
+	if own := principalOf(c).Own; own != nil {
+		seenPath = "/passport/" + own.Ref + "/seen"
+	}
+	render(c, http.StatusOK, views.AccountPage(h.page(c, "Your account", nil), linked, seenPath))
 }
 
 func (h *Handler) passwordForm(c *gin.Context) {

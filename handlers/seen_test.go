@@ -26,6 +26,7 @@ func TestAPatientSeesWhoHasSeenTheirPassport(t *testing.T) {
 		mustStatus(t, patient.post("/passport/"+ameliaRef+"/readings/peak-flow", url.Values{"litres": {"280"}}), http.StatusOK)
 
 		mustContain(t, patient.get("/passport"), "Who has seen your passport")
+		mustContain(t, patient.get("/account"), `href="/passport/`+ameliaRef+`/seen"`)
 		r := patient.get("/passport/" + ameliaRef + "/seen")
 		mustStatus(t, r, http.StatusOK)
 		mustContain(t, r, "Who has seen your passport",

@@ -192,9 +192,14 @@ func (s *Store) ForgetFinishedCounters() error {
 // refused for too many wrong passwords: from some address or device, or
 // from everywhere.
 func (s *Store) AccountThrottled(username string) (bool, error) {
+	username = NormaliseUsername(username)
+	// The backstop against guesses from everywhere has a limit of its own;
+	// an address's or a device's count against the account has the other.
+	backstop := counterKey(AttemptSignIn, "account", username)
 	var throttled int64
-	err := s.db.Model(&AttemptCounter{}).Where("account = ? AND resets_at > ? AND used >= ?",
-		accountKey(NormaliseUsername(username)), s.now(), min(LimitPerAccountAddress.Max, LimitPerDevice.Max)).
+	err := s.db.Model(&AttemptCounter{}).Where("account = ? AND resets_at > ?", accountKey(username), s.now()).
+		Where("(key = ? AND used >= ?) OR (key <> ? AND used >= ?)", backstop, LimitPerAccount.Max,
+			backstop, min(LimitPerAccountAddress.Max, LimitPerDevice.Max)).
 		Count(&throttled).Error
 	return throttled > 0, err
 }

@@ -1,6 +1,7 @@
 package models_test
 
 import (
+	"fmt"
 	"testing"
 	"time"
 
@@ -101,6 +102,47 @@ func TestAttemptSucceededClearsOnlyItsOwnCount(t *testing.T) {
 		}
 		if reserve(t, store, code) {
 			t.Error("a code was tried beyond its limit")
+		}
+	})
+}
+
+func TestAnAccountIsThrottledOnlyWhereACountIsUsedUpAndUnlockingStartsItsCountsAgain(t *testing.T) {
+	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
+		store := models.NewStore(db)
+		throttled := func() bool {
+			t.Helper()
+			blocked, err := store.AccountThrottled("Sam")
+			if err != nil {
+				t.Fatal(err)
+			}
+			return blocked
+		}
+		// Wrong passwords from many addresses count towards the backstop,
+		// whose limit is far higher: the account is not blocked yet.
+		for i := range models.LimitPerAccountAddress.Max {
+			reserve(t, store, models.SignInCounters("sam", fmt.Sprintf("10.0.1.%d", i), ""))
+		}
+		if throttled() {
+			t.Error("guesses spread over addresses blocked the account early")
+		}
+		for range models.LimitPerAccountAddress.Max {
+			reserve(t, store, models.SignInCounters("sam", "10.0.0.1", ""))
+		}
+		if !throttled() || reserve(t, store, models.SignInCounters("sam", "10.0.0.1", "")) {
+			t.Fatal("the account is not blocked from the address that used up its guesses")
+		}
+		// Someone else's blocked account stays blocked.
+		for range models.LimitPerAccountAddress.Max {
+			reserve(t, store, models.SignInCounters("alex", "10.0.0.2", ""))
+		}
+		if err := store.UnlockAccount(models.Actor{Role: models.RoleAdmin}, &models.User{ID: 1, Username: "sam"}); err != nil {
+			t.Fatal(err)
+		}
+		if throttled() || !reserve(t, store, models.SignInCounters("sam", "10.0.0.1", "")) {
+			t.Error("the account is still blocked after unlocking")
+		}
+		if alex, err := store.AccountThrottled("alex"); err != nil || !alex {
+			t.Errorf("unlocking Sam unblocked Alex too (%v)", err)
 		}
 	})
 }

@@ -381,10 +381,7 @@ func (s *Store) VerifyAuditLog() (int, error) {
 // AuditEventsFor lists the newest entries about patients of the given
 // organisations, and entries by staff of them, newest first.
 func (s *Store) AuditEventsFor(organisationIDs []uint, limit int) ([]AuditActivity, error) {
-	return s.auditActivity(s.db.Where("audit_events.patient_id IN (?) OR audit_events.actor_id IN (?)",
-		s.db.Model(&Patient{}).Select("id").Where("practice_id IN ?", organisationIDs),
-		s.db.Model(&Membership{}).Select("user_id").Where("organisation_id IN ?", organisationIDs),
-	), limit)
+	return s.auditActivity(s.db.Where(s.aboutOrBy(organisationIDs)), limit)
 }
 
 // AuditEventsForPatient lists what happened to one patient's record.
