@@ -48,7 +48,7 @@ lint:
 	if [ "$$before" != "$$after" ]; then echo "generated views were stale (now regenerated): commit them"; exit 1; fi
 
 test-unit:
-	go test -count=1 $$(go list ./... | grep -v /e2e)
+	go test -count=1 -timeout 30m $$(go list ./... | grep -v /e2e)
 
 test-e2e: assets
 	go test -count=1 -timeout 15m -v ./e2e/... | grep -Ev "^=== (RUN|PAUSE|CONT)"
