@@ -48,15 +48,15 @@ lint:
 	if [ "$$before" != "$$after" ]; then echo "generated views were stale (now regenerated): commit them"; exit 1; fi
 
 test-unit:
-	go test -count=1 $$(go list ./... | grep -v /e2e)
+	go test -count=1 -timeout 30m $$(go list ./... | grep -v /e2e)
 
 test-e2e: assets
-	go test -count=1 -timeout 15m -v ./e2e/... | grep -Ev "^=== (RUN|PAUSE|CONT)"
+	go test -count=1 -timeout 25m -v ./e2e/... | grep -Ev "^=== (RUN|PAUSE|CONT)"
 
 # The browser tests again, writing what every checker found on every screen
 # they reach, with JavaScript on and off, to audit/README.md.
 audit: assets
-	go test -count=1 -timeout 15m ./e2e/ -args -audit-report=$(CURDIR)/audit/README.md
+	go test -count=1 -timeout 25m ./e2e/ -args -audit-report=$(CURDIR)/audit/README.md
 
 # The caseload at 1,000, 10,000 and 100,000 patients (100,000 on PostgreSQL
 # only: set TEST_DATABASE_URL), the passport page under load, and the audit

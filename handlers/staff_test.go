@@ -206,7 +206,7 @@ func TestANewActivationCodeReplacesTheOldOne(t *testing.T) {
 		}
 		r := s.browser(t).post("/activate/staff", url.Values{"code": {old}, "email": {"sam.patel@nhs.net"}})
 		mustStatus(t, r, http.StatusUnprocessableEntity)
-		if _, r := s.activateStaff(t, m[1], "sam.patel@nhs.net", "sam.patel"); r.url != "/account" {
+		if _, r := s.activateStaff(t, m[1], "sam.patel@nhs.net", "sam.patel"); r.url != "/templates" {
 			t.Errorf("the clinical safety officer landed on %s (%d)", r.url, r.status)
 		}
 	})

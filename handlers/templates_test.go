@@ -91,6 +91,9 @@ func TestTemplateGovernance(t *testing.T) {
 		mustStatus(t, r, http.StatusUnprocessableEntity)
 		mustContain(t, r, "There is a problem", `<a href="#peak-red">Red zone percentage must be lower than the amber zone percentage</a>`,
 			`<a href="#question-0-zone">At least one check-in question must be a red-zone sign</a>`, `value="85"`)
+		if strings.Index(r.body, `href="#peak-red"`) > strings.Index(r.body, `href="#question-0-zone"`) {
+			t.Error("the error summary does not follow the form's order")
+		}
 		if n := s.count(&models.ConditionTemplate{}); n != before {
 			t.Fatalf("a refused variant saved %d versions", n-before)
 		}

@@ -55,9 +55,20 @@ func CheckTemplateVariant(entry TemplateEntry, base TemplateContent) (TemplateCo
 		field := "zone-" + zone.Colour
 		errs.requireText(field+"-title", z.Title, "Enter a title for the "+strings.ToLower(name), name+" title", 100)
 		signs := errs.lines(field+"-signs", z.Signs, name+" signs", false)
-		actions := errs.lines(field+"-actions", z.Actions, name+" actions", len(blanksIn(zone.Actions)) == 0)
+		actions := errs.lines(field+"-actions", z.Actions, name+" actions", !hasBlank(zone.Actions))
 		content.Zones = append(content.Zones, TemplateZone{Colour: zone.Colour, Title: z.Title,
 			Signs: keepBlanks(zone.Signs, signs), Actions: keepBlanks(zone.Actions, actions)})
+	}
+
+	// The form asks for the percentages after the zones, so their errors
+	// come next in the summary.
+	if base.PeakFlow != nil {
+		amber, amberOK := errs.percent("peak-amber", entry.AmberPercent, "Amber zone percentage")
+		red, redOK := errs.percent("peak-red", entry.RedPercent, "Red zone percentage")
+		if amberOK && redOK && red >= amber {
+			errs.Add("peak-red", "Red zone percentage must be lower than the amber zone percentage")
+		}
+		content.PeakFlow = &PeakFlowRule{AmberPercent: amber, RedPercent: red}
 	}
 
 	redSign := false
@@ -104,14 +115,6 @@ func CheckTemplateVariant(entry TemplateEntry, base TemplateContent) (TemplateCo
 		errs.Add(RequiredField(0, "purpose"), fmt.Sprintf("A template can require %d medicines or fewer", MaxRequiredMedicines))
 	}
 
-	if base.PeakFlow != nil {
-		amber, amberOK := errs.percent("peak-amber", entry.AmberPercent, "Amber zone percentage")
-		red, redOK := errs.percent("peak-red", entry.RedPercent, "Red zone percentage")
-		if amberOK && redOK && red >= amber {
-			errs.Add("peak-red", "Red zone percentage must be lower than the amber zone percentage")
-		}
-		content.PeakFlow = &PeakFlowRule{AmberPercent: amber, RedPercent: red}
-	}
 	return content, errs
 }
 
@@ -125,15 +128,15 @@ func (errs *FieldErrors) percent(field, value, label string) (int, bool) {
 	return n, ok
 }
 
-// blanksIn lists a zone part's blanks with where they stand.
-func blanksIn(lines []TemplateLine) map[int]TemplateLine {
-	blanks := map[int]TemplateLine{}
-	for i, line := range lines {
+// hasBlank reports whether a zone part asks the nurse anything: a part
+// with a blank needs no shared wording of its own.
+func hasBlank(lines []TemplateLine) bool {
+	for _, line := range lines {
 		if line.Blank != nil {
-			blanks[i] = line
+			return true
 		}
 	}
-	return blanks
+	return false
 }
 
 // keepBlanks puts a part's blanks back among its new wording, each at the
