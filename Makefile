@@ -47,6 +47,8 @@ lint:
 	after=$$(cat $$(find views -name '*_templ.go' | sort) | sha256sum); \
 	if [ "$$before" != "$$after" ]; then echo "generated views were stale (now regenerated): commit them"; exit 1; fi
 
+# The handler tests run on both databases when TEST_DATABASE_URL is set: on a
+# busy machine that takes longer than go test's default limit of ten minutes.
 test-unit:
 	go test -count=1 -timeout 30m $$(go list ./... | grep -v /e2e)
 
