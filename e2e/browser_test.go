@@ -122,7 +122,9 @@ func run(m *testing.M) int {
 		return 1
 	}
 	defer l.Cleanup()
-	browser = rod.New().ControlURL(controlURL).Timeout(8 * time.Minute)
+	// The whole run's bound: under make test-e2e's 15 minutes, with room
+	// for every journey on a busy machine.
+	browser = rod.New().ControlURL(controlURL).Timeout(14 * time.Minute)
 	if err := browser.Connect(); err != nil {
 		fmt.Fprintln(os.Stderr, "e2e: cannot connect to Chromium:", err)
 		return 1
