@@ -64,8 +64,9 @@ func TestMeasureStopsAtTheRequestLimitWithEverySession(t *testing.T) {
 	if got := slices.Sorted(maps.Keys(seen)); !slices.Equal(got, cookies) {
 		t.Errorf("the server saw sessions %q; want %q", got, cookies)
 	}
-	if result.P50 <= 0 || result.P99 < result.P50 || result.PerSecond() <= 0 {
-		t.Errorf("p50 %v, p99 %v, %.0f a second: not a measurement", result.P50, result.P99, result.PerSecond())
+	if result.P50 <= 0 || result.P99 < result.P50 || result.PerSecond() <= 0 || result.CPUPerRequest() <= 0 {
+		t.Errorf("p50 %v, p99 %v, %.0f a second, %v of processor time a request: not a measurement",
+			result.P50, result.P99, result.PerSecond(), result.CPUPerRequest())
 	}
 }
 

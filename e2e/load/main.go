@@ -37,7 +37,7 @@ func main() {
 
 	table := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintf(os.Stdout, "%d sessions, %d connections, %s a page (at most %d requests)\n\n", *sessions, *sessions, *duration, *maxRequests)
-	fmt.Fprintln(table, "Database\tPage\tRequests a second\tp50\tp99\tFailed\tStatic a second\tStatic p99\tOf static\t")
+	fmt.Fprintln(table, "Database\tPage\tRequests a second\tp50\tp99\tFailed\tStatic a second\tStatic p99\tOf static\tCPU a request\tStatic CPU\t")
 	failed := false
 	for _, database := range databases() {
 		rows, err := measureDatabase(database, *sessions, limits)
@@ -47,9 +47,10 @@ func main() {
 			continue
 		}
 		for _, row := range rows {
-			fmt.Fprintf(table, "%s\t%s\t%.0f\t%s\t%s\t%d\t%.0f\t%s\t%.1f%%\t\n", database.name, row.page,
+			fmt.Fprintf(table, "%s\t%s\t%.0f\t%s\t%s\t%d\t%.0f\t%s\t%.1f%%\t%s\t%s\t\n", database.name, row.page,
 				row.app.PerSecond(), milliseconds(row.app.P50), milliseconds(row.app.P99), row.app.Failures,
-				row.static.PerSecond(), milliseconds(row.static.P99), 100*row.app.PerSecond()/row.static.PerSecond())
+				row.static.PerSecond(), milliseconds(row.static.P99), 100*row.app.PerSecond()/row.static.PerSecond(),
+				microseconds(row.app.CPUPerRequest()), microseconds(row.static.CPUPerRequest()))
 			failed = failed || row.app.Failures > 0
 		}
 	}
@@ -57,6 +58,10 @@ func main() {
 	if failed {
 		os.Exit(1)
 	}
+}
+
+func microseconds(d time.Duration) string {
+	return fmt.Sprintf("%d µs", d.Microseconds())
 }
 
 func milliseconds(d time.Duration) string {

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -25,6 +26,18 @@ type Result struct {
 	Failures int // answers other than 200, or no answer at all
 	Elapsed  time.Duration
 	P50, P99 time.Duration
+	// CPU is the processor time this process spent, server and load
+	// generator together, PostgreSQL's own processes aside. Unlike the
+	// rate, it hardly changes when other work shares the computer.
+	CPU time.Duration
+}
+
+// CPUPerRequest is the processor time this process spent on each request.
+func (r Result) CPUPerRequest() time.Duration {
+	if r.Requests == 0 {
+		return 0
+	}
+	return r.CPU / time.Duration(r.Requests)
 }
 
 // PerSecond is the rate of requests answered.
@@ -79,17 +92,28 @@ func Measure(url string, cookies []string, limits Limits) Result {
 			}
 		})
 	}
+	cpuBefore := processCPU()
 	began := time.Now()
 	close(start)
 	done.Wait()
 	elapsed := time.Since(began)
+	cpu := processCPU() - cpuBefore
 
 	all := slices.Sorted(slices.Values(slices.Concat(latencies...)))
-	result := Result{Requests: len(all), Elapsed: elapsed, P50: Percentile(all, 0.50), P99: Percentile(all, 0.99)}
+	result := Result{Requests: len(all), Elapsed: elapsed, P50: Percentile(all, 0.50), P99: Percentile(all, 0.99), CPU: cpu}
 	for _, n := range failures {
 		result.Failures += n
 	}
 	return result
+}
+
+// processCPU is the processor time, user and system, this process has used.
+func processCPU() time.Duration {
+	var usage syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &usage); err != nil {
+		return 0
+	}
+	return time.Duration(usage.Utime.Nano() + usage.Stime.Nano())
 }
 
 // get reports whether the page answered 200 in full.
