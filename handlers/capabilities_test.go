@@ -15,17 +15,22 @@ import (
 
 // The CapabilityStatement names exactly the interactions the API's routes
 // serve, resource type by resource type: nothing claimed that is not
-// served, nothing served that is not claimed. Operations ($name) are left
-// to their own tests.
+// served, nothing served that is not claimed; and the bulk export
+// operations it names are exactly the kick-offs routed.
 func TestCapabilityStatementClaimsExactlyTheRoutesServed(t *testing.T) {
 	gin.SetMode(gin.ReleaseMode)
 	engine := gin.New()
 	handlers.New(nil, scs.New(), nil, "").APIRoutes(engine)
-	var served []string
+	var served, exports []string
 	for _, route := range engine.Routes() {
 		path, ok := strings.CutPrefix(route.Path, "/fhir/")
 		parts := strings.Split(path, "/")
-		if !ok || route.Method != "GET" || strings.Contains(path, "$") || !slices.Contains(models.APIResourceTypes, parts[0]) {
+		if ok && strings.HasSuffix(path, "$export") {
+			exports = append(exports, map[string]string{"$export": "export", "Patient/$export": "patient-export",
+				"Group/:id/$export": "group-export"}[path])
+			continue
+		}
+		if !ok || route.Method != "GET" || !slices.Contains(models.APIResourceTypes, parts[0]) {
 			continue
 		}
 		interaction := map[string]string{"": "search-type", "/:id": "read", "/:id/_history": "history-instance",
@@ -35,8 +40,12 @@ func TestCapabilityStatementClaimsExactlyTheRoutesServed(t *testing.T) {
 		}
 		served = append(served, parts[0]+" "+interaction)
 	}
-	var claimed []string
-	for _, resource := range fhirmap.Capabilities(models.APIResourceTypes).Rest[0].Resource {
+	var claimed, operations []string
+	capabilities := fhirmap.Capabilities(models.APIResourceTypes).Rest[0]
+	for _, operation := range capabilities.Operation {
+		operations = append(operations, operation.Name)
+	}
+	for _, resource := range capabilities.Resource {
 		for _, interaction := range resource.Interaction {
 			claimed = append(claimed, resource.Type+" "+interaction.Code)
 		}
@@ -48,5 +57,10 @@ func TestCapabilityStatementClaimsExactlyTheRoutesServed(t *testing.T) {
 	slices.Sort(claimed)
 	if !slices.Equal(served, claimed) {
 		t.Errorf("served %v\nclaimed %v", served, claimed)
+	}
+	slices.Sort(exports)
+	slices.Sort(operations)
+	if !slices.Equal(exports, operations) || len(exports) != 3 {
+		t.Errorf("export kick-offs served %v, operations claimed %v", exports, operations)
 	}
 }

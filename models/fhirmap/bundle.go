@@ -136,9 +136,24 @@ type Software struct {
 }
 
 type CapabilityRest struct {
-	Mode     string               `json:"mode"`
-	Security CapabilitySecurity   `json:"security"`
-	Resource []CapabilityResource `json:"resource"`
+	Mode      string               `json:"mode"`
+	Security  CapabilitySecurity   `json:"security"`
+	Resource  []CapabilityResource `json:"resource"`
+	Operation []Operation          `json:"operation"`
+}
+
+// Operation is an operation the server runs, named by its definition.
+type Operation struct {
+	Name       string `json:"name"`
+	Definition string `json:"definition"`
+}
+
+// BulkExports are the FHIR Bulk Data Access kick-offs served: the whole
+// organisation's records, its patients', and one practice's (a Group).
+var BulkExports = []Operation{
+	{Name: "export", Definition: "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export"},
+	{Name: "patient-export", Definition: "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export"},
+	{Name: "group-export", Definition: "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/group-export"},
 }
 
 type CapabilitySecurity struct {
@@ -187,7 +202,7 @@ var (
 // whose every published version is a version of the resource, behind SMART
 // Backend Services.
 func Capabilities(resourceTypes []string) CapabilityStatement {
-	rest := CapabilityRest{Mode: "server", Security: CapabilitySecurity{
+	rest := CapabilityRest{Mode: "server", Operation: BulkExports, Security: CapabilitySecurity{
 		Service:     []CodeableConcept{{Coding: []Coding{{System: "http://terminology.hl7.org/CodeSystem/restful-security-service", Code: "SMART-on-FHIR"}}}},
 		Description: "SMART Backend Services: a client signs a JWT assertion (RS384 or ES384) and exchanges it at the token endpoint for a bearer token with system scopes such as system/Patient.rs.",
 	}}
