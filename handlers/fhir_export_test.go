@@ -16,6 +16,7 @@ import (
 
 	"healthpassport/app"
 	"healthpassport/models"
+	"healthpassport/models/fhirmap/fhirschema"
 	"healthpassport/models/modelstest"
 
 	"gorm.io/gorm"
@@ -198,8 +199,16 @@ func TestBulkExportRunsOnTheQueueAndServesItsFilesToItsClientOnly(t *testing.T) 
 		if int64(len(observations)) != readings || readings == 0 {
 			t.Errorf("%d observations for %d readings and check-ins", len(observations), readings)
 		}
+		// Every line of every file is a valid FHIR R4 resource.
+		var resources []any
+		for _, lines := range [][]map[string]any{patients, s.ndjson(t, token, m.Output[1].URL), observations} {
+			for _, line := range lines {
+				resources = append(resources, line)
+			}
+		}
+		fhirschema.Validate(t, resources)
 		if s.auditCount(models.AuditExportRequested, "") != 1 || s.auditCount(models.AuditExportCompleted, "") != 1 ||
-			s.auditCount(models.AuditExportDownloaded, "") != 2 {
+			s.auditCount(models.AuditExportDownloaded, "") != 3 {
 			t.Errorf("audit: %d requested, %d completed, %d downloaded", s.auditCount(models.AuditExportRequested, ""),
 				s.auditCount(models.AuditExportCompleted, ""), s.auditCount(models.AuditExportDownloaded, ""))
 		}
