@@ -130,12 +130,17 @@ func TestAClosedPracticeKeepsItsRecordsToReadAndChangesNone(t *testing.T) {
 		mustStatus(t, patient.get("/passport/"+ameliaRef), http.StatusOK)
 		reviews, readings, patients := s.count(&models.Review{}), s.count(&models.Reading{}), s.count(&models.Patient{})
 		today := time.Now()
+		// A full review of Amelia's asthma, so that only the closure refuses it.
+		review := reviewForm(today, today.AddDate(1, 0, 0), models.OutcomeNoChange)
+		for _, q := range []string{"rcp0", "rcp1", "rcp2"} {
+			review.Set(q, "no")
+		}
 		for _, write := range []struct {
 			b    *browser
 			path string
 			form url.Values
 		}{
-			{nurse, "/patients/" + ameliaRef + "/reviews", reviewForm(today, today.AddDate(1, 0, 0), models.OutcomeNoChange)},
+			{nurse, "/patients/" + ameliaRef + "/reviews", review},
 			{nurse, "/patients/" + oliverRef + "/activation-code", url.Values{}},
 			{nurse, "/patients/new", registration("999 000 0042", "Nia", "Okafor", "1", "2", "2000")},
 			{patient, "/passport/" + ameliaRef + "/readings/peak-flow", url.Values{"litres": {"280"}}},
