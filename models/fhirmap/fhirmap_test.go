@@ -151,3 +151,58 @@ func TestPassportRecordMapsToACollectionBundle(t *testing.T) {
 	}
 	sameJSON(t, fhirmap.PassportBundle("http://passport.test/fhir", record), "passport-bundle.json")
 }
+
+func TestFreeTextAllergiesMapToOneAllergyIntoleranceNamedByTheText(t *testing.T) {
+	sameJSON(t, fhirmap.FromAllergies(models.Patient{Ref: "demoamelia0000001", Allergies: "Penicillin, peanuts", UpdatedAt: updated}),
+		"allergyintolerance.json")
+}
+
+func TestCommunicationNeedsMapToAFlag(t *testing.T) {
+	sameJSON(t, fhirmap.FromCommunicationNeeds(models.Patient{Ref: "demoamelia0000001", CommunicationNeeds: "Uses Makaton & needs <large> print",
+		UpdatedAt: updated}), "flag-communication.json")
+}
+
+func TestAcknowledgedAlertMapsToInactiveClinicalFlag(t *testing.T) {
+	acknowledged := updated.Add(2 * time.Hour)
+	sameJSON(t, fhirmap.FromAlert("demoamelia0000001", models.Alert{ID: 4, RaisedOn: "2026-03-04", ReadingCount: 2,
+		Status: models.AlertAcknowledged, AcknowledgedAt: &acknowledged, CreatedAt: updated}), "flag-alert.json")
+}
+
+func TestPrescriptionRequestsMapToMedicationRequestsByTheirState(t *testing.T) {
+	request := models.PrescriptionRequest{ID: 8, Medicine: "Clenil Modulite 100 micrograms", Purpose: "Preventer",
+		CreatedAt: updated, UpdatedAt: updated.Add(time.Hour)}
+	for _, test := range []struct{ status, reason, wantStatus, wantIntent string }{
+		{models.RequestRequested, "", "active", "proposal"},
+		{models.RequestApproved, "", "active", "order"},
+		{models.RequestReady, "", "completed", "order"},
+		{models.RequestRejected, "Due for a review first", "cancelled", "proposal"},
+	} {
+		request.Status, request.Reason = test.status, test.reason
+		got := fhirmap.FromPrescriptionRequest("demoamelia0000001", request)
+		if got.Status != test.wantStatus || got.Intent != test.wantIntent {
+			t.Errorf("%s: status %q intent %q, want %q %q", test.status, got.Status, got.Intent, test.wantStatus, test.wantIntent)
+		}
+	}
+	sameJSON(t, fhirmap.FromPrescriptionRequest("demoamelia0000001", request), "medicationrequest-rejected.json")
+}
+
+func TestReviewMapsToFinishedEncounterWithItsNotesAsText(t *testing.T) {
+	score := 1
+	sameJSON(t, fhirmap.FromReview("demoamelia0000001", models.Review{ID: 3, ReviewedOn: time.Date(2026, 3, 4, 0, 0, 0, 0, time.UTC),
+		Outcome: models.OutcomePlanUpdated, Notes: "Inhaler technique <checked>", UnplannedCare: "none", RCPScore: &score,
+		NextReviewOn: time.Date(2027, 3, 4, 0, 0, 0, 0, time.UTC), CreatedAt: updated}), "encounter-review.json")
+}
+
+func TestShareMapsToPrivacyConsentEndingWhenRevoked(t *testing.T) {
+	revoked := updated.AddDate(0, 0, 3)
+	share := models.Share{ID: 6, Recipient: "St Mary's Primary School", ExpiresAt: updated.AddDate(0, 0, 30), RevokedAt: &revoked, CreatedAt: updated}
+	sameJSON(t, fhirmap.FromShare("demoamelia0000001", share, updated.AddDate(0, 0, 10)), "consent-share-revoked.json")
+	share.RevokedAt = nil
+	if consent := fhirmap.FromShare("demoamelia0000001", share, updated.AddDate(0, 0, 10)); consent.Status != "active" ||
+		consent.Provision.Period.End != "2026-04-03T09:30:15Z" {
+		t.Errorf("a share still in force: %s until %s", consent.Status, consent.Provision.Period.End)
+	}
+	if consent := fhirmap.FromShare("demoamelia0000001", share, updated.AddDate(0, 0, 30)); consent.Status != "inactive" {
+		t.Errorf("an expired share is %s", consent.Status)
+	}
+}
