@@ -142,12 +142,14 @@ func TestPassportRecordMapsToACollectionBundle(t *testing.T) {
 	practice := models.Organisation{Kind: models.OrganisationPractice, Name: "Riverside Health Centre", ODSCode: "Y90001", CreatedAt: updated}
 	record := models.PassportRecord{
 		Patient: models.Patient{Ref: "demoamelia0000001", NHSNumber: "9990000018", GivenName: "Amelia", FamilyName: "Jones",
-			DateOfBirth: time.Date(2015, 6, 1, 0, 0, 0, 0, time.UTC), UpdatedAt: updated, Practice: &practice},
+			DateOfBirth: time.Date(2015, 6, 1, 0, 0, 0, 0, time.UTC), UpdatedAt: updated, Practice: &practice, Allergies: "Penicillin"},
 		Practice: practice,
 		Contacts: []models.Contact{{Kind: models.ContactEmergency, Name: "Sam Jones", Relationship: "Parent", Phone: "07700 900456"},
 			{Kind: models.ContactClinic, Name: "Asthma nurse", Phone: "0300 123 4567"}},
 		Carers: []models.Carer{{DisplayName: "Sam Jones", PatientRef: "demoamelia0000001", CarerLink: models.CarerLink{ID: 5,
 			Relationship: "Parent", Permission: models.PermissionAct, CreatedAt: updated}}},
+		Reviews: []models.Review{{ID: 2, ReviewedOn: time.Date(2026, 3, 4, 0, 0, 0, 0, time.UTC), Outcome: models.OutcomeNoChange,
+			NextReviewOn: time.Date(2027, 3, 4, 0, 0, 0, 0, time.UTC), CreatedAt: updated}},
 	}
 	sameJSON(t, fhirmap.PassportBundle("http://passport.test/fhir", record), "passport-bundle.json")
 }

@@ -126,21 +126,13 @@ func FromCommunicationNeeds(p models.Patient) Flag {
 func FromAlert(patientRef string, a models.Alert) Flag {
 	flag := Flag{ResourceType: "Flag", ID: "alert-" + strconv.FormatUint(uint64(a.ID), 10), Meta: meta("Flag", a.CreatedAt), Status: "active",
 		Category: []CodeableConcept{{Coding: []Coding{{System: flagCategory, Code: "clinical", Display: "Clinical"}}}},
-		Code:     CodeableConcept{Text: RedReadingsAlert(a)}, Subject: PatientReference(patientRef),
+		Code:     CodeableConcept{Text: a.Summary()}, Subject: PatientReference(patientRef),
 		Period: &Period{Start: instant(a.CreatedAt)}}
 	if a.AcknowledgedAt != nil {
 		flag.Status, flag.Period.End = "inactive", instant(*a.AcknowledgedAt)
 		flag.Meta.LastUpdated = instant(*a.AcknowledgedAt)
 	}
 	return flag
-}
-
-// RedReadingsAlert says what an alert was raised for.
-func RedReadingsAlert(a models.Alert) string {
-	if a.ReadingCount == 1 {
-		return "1 reading in the red zone on " + a.RaisedOn
-	}
-	return strconv.Itoa(a.ReadingCount) + " readings in the red zone on " + a.RaisedOn
 }
 
 // FromPrescriptionRequest maps a repeat prescription request to a
