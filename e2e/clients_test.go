@@ -71,7 +71,8 @@ func TestPatientAndCarerReadEverythingHeld(t *testing.T) {
 		v.visit("/passport/demoamelia0000001")
 		v.press(`a[href="/passport/demoamelia0000001/data"]`)
 		v.at("/passport/demoamelia0000001/data")
-		v.see("All the data we hold", "Asthma action plan", "Download it as a file", "Readings")
+		v.see("All the data we hold", "Asthma action plan", "Download it as a file", "Readings", "Repeat prescription requests",
+			"Salbutamol 100 micrograms", "Reviews", "Alerts", "Shares of the emergency page")
 		v.audit()
 
 		carer := newVisitor(t, v.js, phone)

@@ -3,13 +3,18 @@ package models
 import (
 	"context"
 	"slices"
+	"time"
 )
 
 // PassportRecord is everything held about one passport that its patient,
-// or a carer acting for them, may take away: the patient and their
-// practice and contacts, each plan's published version with its author,
-// every reading, and the carers linked now.
+// or a carer acting for them, may take away: the patient, with their
+// allergies and communication needs, and their practice and contacts,
+// each plan's published version with its author, every reading, the
+// carers linked now, every repeat prescription request, review, alert
+// and share. Feedback is left out: it belongs to whoever gave it, not to
+// the passport, and a carer's download must not hold the patient's own.
 type PassportRecord struct {
+	At       time.Time // when it was gathered, which decides whether a share is still in force
 	Patient  Patient
 	Practice Organisation
 	Contacts []Contact
@@ -17,6 +22,10 @@ type PassportRecord struct {
 	Authors  []User
 	Readings []PatientReading
 	Carers   []Carer
+	Requests []PrescriptionRequest
+	Reviews  []Review
+	Alerts   []Alert
+	Shares   []Share
 }
 
 // LoadPassportRecord gathers a passport's record for a principal who may
@@ -26,7 +35,7 @@ func (s *Store) LoadPassportRecord(ctx context.Context, principal *Principal, pa
 	if err != nil {
 		return nil, err
 	}
-	record := PassportRecord{Patient: passport.Patient, Practice: passport.Practice, Contacts: passport.Contacts}
+	record := PassportRecord{At: s.now(), Patient: passport.Patient, Practice: passport.Practice, Contacts: passport.Contacts}
 	record.Patient.Practice = &record.Practice
 	if record.Plans, err = s.PublishedPlansOf(ctx, principal, patient, Page{}); err != nil {
 		return nil, err
@@ -47,6 +56,16 @@ func (s *Store) LoadPassportRecord(ctx context.Context, principal *Principal, pa
 	}
 	if record.Carers, err = s.CarersLinkedTo(ctx, principal, patient, Page{}); err != nil {
 		return nil, err
+	}
+	if record.Reviews, err = s.Reviews(ctx, principal, patient); err != nil {
+		return nil, err
+	}
+	// Each of the rest is one query, newest first, scoped like every read.
+	for _, rows := range []any{&record.Requests, &record.Alerts, &record.Shares} {
+		if err := s.db.WithContext(ctx).Where("patient_id = ?", patient.ID).Where(principal.mayRead("patient_id")).
+			Order("created_at DESC, id DESC").Find(rows).Error; err != nil {
+			return nil, err
+		}
 	}
 	return &record, nil
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"gorm.io/gorm"
@@ -236,4 +237,16 @@ func (s *Store) PlansWithCheckIn(ctx context.Context, principal *Principal, pati
 		}
 	}
 	return out, nil
+}
+
+// Summary says what an alert was raised for, in words.
+func (a Alert) Summary() string {
+	day := a.RaisedOn
+	if raised, err := time.Parse(time.DateOnly, a.RaisedOn); err == nil {
+		day = raised.Format("2 January 2006")
+	}
+	if a.ReadingCount == 1 {
+		return "1 reading in the red zone on " + day
+	}
+	return strconv.Itoa(a.ReadingCount) + " readings in the red zone on " + day
 }

@@ -12,6 +12,17 @@ import (
 // ReviewOutcomes are what a review can conclude.
 var ReviewOutcomes = []string{OutcomeNoChange, OutcomePlanUpdated, OutcomeReferred}
 
+// OutcomeName is a review's outcome in words.
+func OutcomeName(outcome string) string {
+	switch outcome {
+	case OutcomePlanUpdated:
+		return "Plan updated"
+	case OutcomeReferred:
+		return "Referred for more care"
+	}
+	return "No change needed"
+}
+
 // CarerRelationships are how a carer can be related to the patient.
 var CarerRelationships = []string{"Parent", "Guardian", "Partner", "Son or daughter", "Other family member", "Friend", "Paid carer", "School staff"}
 

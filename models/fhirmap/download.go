@@ -29,6 +29,12 @@ func WithContacts(patient Patient, contacts []models.Contact) Patient {
 // API's address.
 func PassportBundle(base string, record models.PassportRecord) Bundle {
 	resources := []Resource{WithContacts(FromPatient(record.Patient), record.Contacts), FromOrganisation(record.Practice)}
+	if record.Patient.Allergies != "" {
+		resources = append(resources, FromAllergies(record.Patient))
+	}
+	if record.Patient.CommunicationNeeds != "" {
+		resources = append(resources, FromCommunicationNeeds(record.Patient))
+	}
 	for _, author := range record.Authors {
 		resources = append(resources, FromPractitioner(author))
 	}
@@ -43,6 +49,19 @@ func PassportBundle(base string, record models.PassportRecord) Bundle {
 	}
 	for _, reading := range record.Readings {
 		resources = append(resources, FromReading(reading))
+	}
+	ref := record.Patient.Ref
+	for _, request := range record.Requests {
+		resources = append(resources, FromPrescriptionRequest(ref, request))
+	}
+	for _, review := range record.Reviews {
+		resources = append(resources, FromReview(ref, review))
+	}
+	for _, alert := range record.Alerts {
+		resources = append(resources, FromAlert(ref, alert))
+	}
+	for _, share := range record.Shares {
+		resources = append(resources, FromShare(ref, share, record.At))
 	}
 	return Collection(base, resources)
 }

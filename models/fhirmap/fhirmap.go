@@ -32,7 +32,7 @@ const (
 type Meta struct {
 	VersionID   string   `json:"versionId,omitempty"`
 	LastUpdated string   `json:"lastUpdated,omitempty"`
-	Profile     []string `json:"profile"`
+	Profile     []string `json:"profile,omitempty"`
 }
 
 type Coding struct {

@@ -142,12 +142,69 @@ func TestPassportRecordMapsToACollectionBundle(t *testing.T) {
 	practice := models.Organisation{Kind: models.OrganisationPractice, Name: "Riverside Health Centre", ODSCode: "Y90001", CreatedAt: updated}
 	record := models.PassportRecord{
 		Patient: models.Patient{Ref: "demoamelia0000001", NHSNumber: "9990000018", GivenName: "Amelia", FamilyName: "Jones",
-			DateOfBirth: time.Date(2015, 6, 1, 0, 0, 0, 0, time.UTC), UpdatedAt: updated, Practice: &practice},
+			DateOfBirth: time.Date(2015, 6, 1, 0, 0, 0, 0, time.UTC), UpdatedAt: updated, Practice: &practice, Allergies: "Penicillin"},
 		Practice: practice,
 		Contacts: []models.Contact{{Kind: models.ContactEmergency, Name: "Sam Jones", Relationship: "Parent", Phone: "07700 900456"},
 			{Kind: models.ContactClinic, Name: "Asthma nurse", Phone: "0300 123 4567"}},
 		Carers: []models.Carer{{DisplayName: "Sam Jones", PatientRef: "demoamelia0000001", CarerLink: models.CarerLink{ID: 5,
 			Relationship: "Parent", Permission: models.PermissionAct, CreatedAt: updated}}},
+		Reviews: []models.Review{{ID: 2, ReviewedOn: time.Date(2026, 3, 4, 0, 0, 0, 0, time.UTC), Outcome: models.OutcomeNoChange,
+			NextReviewOn: time.Date(2027, 3, 4, 0, 0, 0, 0, time.UTC), CreatedAt: updated}},
 	}
 	sameJSON(t, fhirmap.PassportBundle("http://passport.test/fhir", record), "passport-bundle.json")
+}
+
+func TestFreeTextAllergiesMapToOneAllergyIntoleranceNamedByTheText(t *testing.T) {
+	sameJSON(t, fhirmap.FromAllergies(models.Patient{Ref: "demoamelia0000001", Allergies: "Penicillin, peanuts", UpdatedAt: updated}),
+		"allergyintolerance.json")
+}
+
+func TestCommunicationNeedsMapToAFlag(t *testing.T) {
+	sameJSON(t, fhirmap.FromCommunicationNeeds(models.Patient{Ref: "demoamelia0000001", CommunicationNeeds: "Uses Makaton & needs <large> print",
+		UpdatedAt: updated}), "flag-communication.json")
+}
+
+func TestAcknowledgedAlertMapsToInactiveClinicalFlag(t *testing.T) {
+	acknowledged := updated.Add(2 * time.Hour)
+	sameJSON(t, fhirmap.FromAlert("demoamelia0000001", models.Alert{ID: 4, RaisedOn: "2026-03-04", ReadingCount: 2,
+		Status: models.AlertAcknowledged, AcknowledgedAt: &acknowledged, CreatedAt: updated}), "flag-alert.json")
+}
+
+func TestPrescriptionRequestsMapToMedicationRequestsByTheirState(t *testing.T) {
+	request := models.PrescriptionRequest{ID: 8, Medicine: "Clenil Modulite 100 micrograms", Purpose: "Preventer",
+		CreatedAt: updated, UpdatedAt: updated.Add(time.Hour)}
+	for _, test := range []struct{ status, reason, wantStatus, wantIntent string }{
+		{models.RequestRequested, "", "active", "proposal"},
+		{models.RequestApproved, "", "active", "order"},
+		{models.RequestReady, "", "completed", "order"},
+		{models.RequestRejected, "Due for a review first", "cancelled", "proposal"},
+	} {
+		request.Status, request.Reason = test.status, test.reason
+		got := fhirmap.FromPrescriptionRequest("demoamelia0000001", request)
+		if got.Status != test.wantStatus || got.Intent != test.wantIntent {
+			t.Errorf("%s: status %q intent %q, want %q %q", test.status, got.Status, got.Intent, test.wantStatus, test.wantIntent)
+		}
+	}
+	sameJSON(t, fhirmap.FromPrescriptionRequest("demoamelia0000001", request), "medicationrequest-rejected.json")
+}
+
+func TestReviewMapsToFinishedEncounterWithItsNotesAsText(t *testing.T) {
+	score := 1
+	sameJSON(t, fhirmap.FromReview("demoamelia0000001", models.Review{ID: 3, ReviewedOn: time.Date(2026, 3, 4, 0, 0, 0, 0, time.UTC),
+		Outcome: models.OutcomePlanUpdated, Notes: "Inhaler technique <checked>", UnplannedCare: "none", RCPScore: &score,
+		NextReviewOn: time.Date(2027, 3, 4, 0, 0, 0, 0, time.UTC), CreatedAt: updated}), "encounter-review.json")
+}
+
+func TestShareMapsToPrivacyConsentEndingWhenRevoked(t *testing.T) {
+	revoked := updated.AddDate(0, 0, 3)
+	share := models.Share{ID: 6, Recipient: "St Mary's Primary School", ExpiresAt: updated.AddDate(0, 0, 30), RevokedAt: &revoked, CreatedAt: updated}
+	sameJSON(t, fhirmap.FromShare("demoamelia0000001", share, updated.AddDate(0, 0, 10)), "consent-share-revoked.json")
+	share.RevokedAt = nil
+	if consent := fhirmap.FromShare("demoamelia0000001", share, updated.AddDate(0, 0, 10)); consent.Status != "active" ||
+		consent.Provision.Period.End != "2026-04-03T09:30:15Z" {
+		t.Errorf("a share still in force: %s until %s", consent.Status, consent.Provision.Period.End)
+	}
+	if consent := fhirmap.FromShare("demoamelia0000001", share, updated.AddDate(0, 0, 30)); consent.Status != "inactive" {
+		t.Errorf("an expired share is %s", consent.Status)
+	}
 }
