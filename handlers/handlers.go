@@ -149,7 +149,6 @@ func (h *Handler) Routes(r *gin.Engine) {
 	nurses.POST("/letters/:id/printed", h.markLetterPrinted)
 
 	r.GET("/admin", h.requireRole(models.RoleAdmin), h.admin)
-	h.webhookRoutes(r)
 	r.GET("/messages", h.requireRole(models.RoleAdmin), h.messages)
 	auditors := r.Group("/audit", h.requireRole(models.RoleAdmin))
 	auditors.GET("", h.auditLog)
@@ -215,6 +214,17 @@ func (h *Handler) Routes(r *gin.Engine) {
 	client.GET("", h.client)
 	client.GET("/revoke", h.confirmRevokeClient)
 	client.POST("/revoke", h.revokeClient)
+	// Webhook endpoints, beside the connected systems; an endpoint's pages
+	// load it among the administrator's practices once.
+	webhooks := r.Group(webhooksPath, h.requireRole(models.RoleAdmin))
+	webhooks.GET("", h.webhooks)
+	webhooks.GET("/new", h.newWebhookForm)
+	webhooks.POST("/new", h.registerWebhook)
+	endpoint := webhooks.Group("/:id", h.loadWebhook)
+	endpoint.GET("", h.webhook)
+	endpoint.POST("/secret", h.rotateWebhookSecret)
+	endpoint.POST("/enable", h.enableWebhook)
+	endpoint.POST("/deliveries/:delivery/replay", h.replayWebhook)
 }
 
 // homePath is where each role lands after signing in.

@@ -26,19 +26,6 @@ const (
 	webhookFormEvents = "events"
 )
 
-func (h *Handler) webhookRoutes(r *gin.Engine) {
-	admins := r.Group(webhooksPath, h.requireRole(models.RoleAdmin))
-	admins.GET("", h.webhooks)
-	admins.GET("/new", h.newWebhookForm)
-	admins.POST("/new", h.registerWebhook)
-	// An endpoint's pages load it among the administrator's practices once.
-	endpoint := admins.Group("/:id", h.loadWebhook)
-	endpoint.GET("", h.webhook)
-	endpoint.POST("/secret", h.rotateWebhookSecret)
-	endpoint.POST("/enable", h.enableWebhook)
-	endpoint.POST("/deliveries/:delivery/replay", h.replayWebhook)
-}
-
 func webhookPath(endpoint *models.WebhookEndpoint) string {
 	return webhooksPath + "/" + strconv.FormatUint(uint64(endpoint.ID), 10)
 }
