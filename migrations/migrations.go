@@ -34,6 +34,7 @@ var all = []*gormigrate.Migration{
 	auditSearchIndexes,
 	templateGovernance,
 	outcomeMeasures,
+	passportVersion,
 	apiClientKeysURL,
 	bulkExports,
 	webhooks,

@@ -39,6 +39,11 @@ func Open(databaseURL, dataDir string) (*gorm.DB, error) {
 		// A crowd of requests waits for a connection instead of opening more
 		// than the server allows (100 by default) and failing.
 		sqlDB.SetMaxOpenConns(maxPostgresConnections)
+		// Connections are kept open between bursts: the pool otherwise
+		// keeps two, and a busy server would start a new PostgreSQL
+		// process for nearly every request.
+		sqlDB.SetMaxIdleConns(maxPostgresConnections)
+		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
 		return db, nil
 	}
 	if err := os.MkdirAll(dataDir, 0o700); err != nil {

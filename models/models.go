@@ -83,6 +83,10 @@ type Patient struct {
 	NextReviewOn       *time.Time
 	CreatedAt          time.Time
 	UpdatedAt          time.Time
+	// PassportVersion numbers the state of the patient's plans and
+	// contacts: triggers count every change to them, and nothing here
+	// ever writes it, so a row read earlier cannot set it back.
+	PassportVersion int64 `gorm:"->"`
 }
 
 // FullName is the name as it appears on letters and records.

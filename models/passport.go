@@ -53,7 +53,9 @@ func (p Passport) Medicines() []Medicine {
 
 // LoadPassport gathers the passport of a patient found for the person
 // asking: their practice (unless it came with them), and the plans and
-// contacts the principal may read.
+// contacts the principal may read. Plans and contacts read once are kept
+// by the patient's passport version, which came with the patient, so
+// reading an unchanged passport again costs no statement.
 func (s *Store) LoadPassport(ctx context.Context, principal *Principal, patient *Patient) (*Passport, error) {
 	db := s.db.WithContext(ctx)
 	passport := Passport{Patient: *patient}
@@ -62,12 +64,42 @@ func (s *Store) LoadPassport(ctx context.Context, principal *Principal, patient 
 	} else if err := db.First(&passport.Practice, patient.PracticeID).Error; err != nil {
 		return nil, err
 	}
+	// Only what a principal who may read the patient was given is kept:
+	// anyone else's query found nothing, which is not the passport.
+	readable := principal.mayReadPatient(patient)
+	key := passportKey{patientID: patient.ID, ref: patient.Ref, version: patient.PassportVersion}
+	if parts, ok := s.passports.Get(key); ok && readable {
+		passport.Plans, passport.Contacts = parts.plans, parts.contacts
+		return &passport, nil
+	}
 	var err error
 	if passport.Plans, err = s.currentPlans(ctx, principal, patient.ID); err != nil {
 		return nil, err
 	}
 	err = db.Where("patient_id = ?", patient.ID).Where(principal.mayRead("patient_id")).Order("kind, position, id").Find(&passport.Contacts).Error
+	if err == nil && readable && patient.PassportVersion > 0 {
+		s.passports.Add(key, passportParts{plans: passport.Plans, contacts: passport.Contacts})
+	}
 	return &passport, err
+}
+
+// keptPassports is how many passports a server keeps read: a few
+// kilobytes each.
+const keptPassports = 4096
+
+// passportKey names one state of a patient's passport. The reference
+// tells apart patients given the same id by a database made anew.
+type passportKey struct {
+	patientID uint
+	ref       string
+	version   int64
+}
+
+// passportParts are the plans and contacts of one state of a passport,
+// shared by every request that shows it, so never changed.
+type passportParts struct {
+	plans    []PlanSummary
+	contacts []Contact
 }
 
 // planWithVersion is a row of a plan joined with one of its versions.

@@ -242,6 +242,23 @@ func (p *Principal) reach(column string, acting bool) clause.Expr {
 	return gorm.Expr("1 = 0")
 }
 
+// mayReadPatient decides for a patient already read what mayRead decides
+// in a query: that the patient is the principal's own, one they care for,
+// the one a share was made for, or one of their practices' patients.
+func (p *Principal) mayReadPatient(patient *Patient) bool {
+	switch {
+	case p.Share != nil:
+		return patient.ID == p.Share.PatientID
+	case p.Client != nil || p.User.Role == RoleNurse:
+		return slices.Contains(p.PracticeIDs, patient.PracticeID)
+	case p.User.Role == RolePatient:
+		return p.Own != nil && p.Own.ID == patient.ID
+	case p.User.Role == RoleCarer:
+		return slices.ContainsFunc(p.CaredFor, func(cared CaredFor) bool { return cared.ID == patient.ID })
+	}
+	return false
+}
+
 // practiceIDs are the principal's practices, never empty, so that an IN
 // list is valid SQL on both databases and matches nothing when they have
 // none.

@@ -9,6 +9,7 @@ import (
 
 	"healthpassport/models/notify"
 
+	lru "github.com/hashicorp/golang-lru/v2"
 	"github.com/riverqueue/river"
 	"gorm.io/gorm"
 )
@@ -30,10 +31,17 @@ type Store struct {
 	// the outbox. serviceAddress is where messages say to sign in.
 	notifier       *notify.Client
 	serviceAddress string
+	// passports are passports read lately: see LoadPassport.
+	passports *lru.Cache[passportKey, passportParts]
 }
 
 func NewStore(db *gorm.DB) *Store {
-	return &Store{db: db, jobs: jobInserter(db), now: func() time.Time { return time.Now().UTC() }, webhookRetries: webhookRetrySchedule}
+	passports, err := lru.New[passportKey, passportParts](keptPassports)
+	if err != nil {
+		panic(err) // only for a size below one
+	}
+	return &Store{db: db, jobs: jobInserter(db), now: func() time.Time { return time.Now().UTC() },
+		webhookRetries: webhookRetrySchedule, passports: passports}
 }
 
 // DB is the connection, for wiring only (sessions, migrations, health checks).
