@@ -184,4 +184,27 @@ func TestTwoInstancesShareOneDatabase(t *testing.T) {
 			t.Errorf("%d versions made; want 1", n)
 		}
 	})
+
+	t.Run("a plan published at one is shown at the other at once", func(t *testing.T) {
+		patient := second.browser(t)
+		patient.signIn("patient")
+		mustContain(t, patient.get("/passport"), "Clenil") // now kept by the second instance
+		var plan models.ActionPlan
+		if err := first.db.Where("patient_id = ? AND snomed_code = ?", first.patient(t, ameliaRef).ID, models.SnomedAsthma).First(&plan).Error; err != nil {
+			t.Fatal(err)
+		}
+		var latest int
+		first.db.Model(&models.PlanVersion{}).Select("MAX(number)").Where("plan_id = ?", plan.ID).Scan(&latest)
+		nurse := first.browser(t)
+		nurse.signIn("nurse")
+		form := asthmaPlan("400")
+		form.Set("med-0-name", "Fostair 100/6")
+		form.Set("base", fmt.Sprint(latest))
+		mustStatus(t, nurse.post(fmt.Sprintf("/patients/%s/plans/%d", ameliaRef, plan.ID), form), http.StatusOK)
+		r := patient.get("/passport")
+		mustContain(t, r, "Fostair 100/6")
+		if strings.Contains(r.body, "Clenil") {
+			t.Error("the second instance still shows the plan the first replaced")
+		}
+	})
 }

@@ -172,6 +172,8 @@ func TestStoreMethodsReachNoPatientBeyondThePrincipal(t *testing.T) {
 			}
 		}
 
+		// The nurse's read keeps Amelia's passport in memory: the strangers
+		// below must not be handed it.
 		strangers := map[string]*models.Principal{
 			"a nurse of another practice":  {User: models.User{ID: nurse.User.ID, Role: models.RoleNurse}, PracticeIDs: []uint{hillside.ID}},
 			"another patient":              {User: models.User{Role: models.RolePatient}, Own: &oliver},
