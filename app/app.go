@@ -413,6 +413,7 @@ func Handler(db *gorm.DB, cfg Config) (http.Handler, error) {
 	gin.SetMode(gin.ReleaseMode)
 	sessions := scs.New()
 	sessions.Store = models.NewSessionStore(db)
+	sessions.Codec = models.SessionCodec{}
 	sessions.Lifetime = handlers.SessionLifetime
 	// No idle timeout here: the handlers end idle sessions, by role, and
 	// can only tell people why if the session is still there to look at.

@@ -12,8 +12,6 @@ import (
 	"healthpassport/handlers"
 	"healthpassport/models"
 	"healthpassport/models/modelstest"
-
-	"github.com/alexedwards/scs/v2"
 )
 
 func TestHealthChecksAndDatabaseFailure(t *testing.T) {
@@ -242,12 +240,12 @@ func ageSession(t *testing.T, s *testServer, token string, idle time.Duration) {
 	if err := s.db.First(&session, "token = ?", token).Error; err != nil {
 		t.Fatal(err)
 	}
-	deadline, values, err := scs.GobCodec{}.Decode(session.Data)
+	deadline, values, err := models.SessionCodec{}.Decode(session.Data)
 	if err != nil {
 		t.Fatal(err)
 	}
 	values["last_seen"] = time.Now().Add(-idle).Unix()
-	data, _ := scs.GobCodec{}.Encode(deadline, values)
+	data, _ := models.SessionCodec{}.Encode(deadline, values)
 	s.db.Model(&models.Session{}).Where("token = ?", token).Update("data", data)
 }
 

@@ -9,8 +9,6 @@ import (
 
 	"healthpassport/handlers"
 	"healthpassport/models"
-
-	"github.com/alexedwards/scs/v2"
 )
 
 // walkAway moves a session back in time, as if the person had left the
@@ -22,12 +20,12 @@ func walkAway(t *testing.T, s *testServer, token string, away time.Duration) {
 	if err := s.db.First(&session, "token = ?", token).Error; err != nil {
 		t.Fatal(err)
 	}
-	deadline, values, err := scs.GobCodec{}.Decode(session.Data)
+	deadline, values, err := models.SessionCodec{}.Decode(session.Data)
 	if err != nil {
 		t.Fatal(err)
 	}
 	values["last_seen"] = values["last_seen"].(int64) - int64(away.Seconds())
-	data, err := scs.GobCodec{}.Encode(deadline.Add(-away), values)
+	data, err := models.SessionCodec{}.Encode(deadline.Add(-away), values)
 	if err != nil {
 		t.Fatal(err)
 	}

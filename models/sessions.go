@@ -2,10 +2,13 @@ package models
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 
+	"github.com/alexedwards/scs/v2"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 )
@@ -109,4 +112,71 @@ func (s *SessionStore) Delete(token string) error {
 // DeleteExpired removes sessions that can no longer be used.
 func (s *SessionStore) DeleteExpired() error {
 	return s.db.Where("expiry <= ?", time.Now().UTC()).Delete(&Session{}).Error
+}
+
+// SessionCodec writes a session's values as JSON, each with its Go type,
+// and reads them back: a session is read on every request, and scs's
+// default gob encoding works out the types of every session anew each
+// time, which cost as much as the session's query. Sessions hold only
+// numbers and text.
+type SessionCodec struct{}
+
+type encodedSession struct {
+	Deadline time.Time               `json:"deadline"`
+	Values   map[string]sessionValue `json:"values"`
+}
+
+// sessionValue is one value, in the field of its type.
+type sessionValue struct {
+	Int    *int    `json:"int,omitempty"`
+	Int64  *int64  `json:"int64,omitempty"`
+	String *string `json:"string,omitempty"`
+	Bool   *bool   `json:"bool,omitempty"`
+}
+
+func (SessionCodec) Encode(deadline time.Time, values map[string]any) ([]byte, error) {
+	session := encodedSession{Deadline: deadline, Values: make(map[string]sessionValue, len(values))}
+	for key, value := range values {
+		switch v := value.(type) {
+		case int:
+			session.Values[key] = sessionValue{Int: &v}
+		case int64:
+			session.Values[key] = sessionValue{Int64: &v}
+		case string:
+			session.Values[key] = sessionValue{String: &v}
+		case bool:
+			session.Values[key] = sessionValue{Bool: &v}
+		default:
+			return nil, fmt.Errorf("a session cannot hold %q, a %T", key, value)
+		}
+	}
+	return json.Marshal(session)
+}
+
+func (SessionCodec) Decode(data []byte) (time.Time, map[string]any, error) {
+	// Sessions saved before sessions were JSON are gob: they last 12
+	// hours at most, so this reading of them can go after one release.
+	if len(data) > 0 && data[0] != '{' {
+		return scs.GobCodec{}.Decode(data)
+	}
+	var session encodedSession
+	if err := json.Unmarshal(data, &session); err != nil {
+		return time.Time{}, nil, err
+	}
+	values := make(map[string]any, len(session.Values))
+	for key, value := range session.Values {
+		switch {
+		case value.Int != nil:
+			values[key] = *value.Int
+		case value.Int64 != nil:
+			values[key] = *value.Int64
+		case value.String != nil:
+			values[key] = *value.String
+		case value.Bool != nil:
+			values[key] = *value.Bool
+		default:
+			return time.Time{}, nil, fmt.Errorf("session value %q has no type", key)
+		}
+	}
+	return session.Deadline, values, nil
 }
