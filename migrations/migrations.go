@@ -39,6 +39,7 @@ var all = []*gormigrate.Migration{
 	bulkExports,
 	webhooks,
 	notifications,
+	waitingByPractice,
 }
 
 // Run brings the database up to the newest step.

@@ -212,17 +212,15 @@ func (s *Store) Caseload(ctx context.Context, principal *Principal, query Caselo
 
 // QueueCounts counts what waits for staff at their practices: repeat
 // prescription requests not yet decided, and red-zone alerts not yet
-// acknowledged. Both counts start from the partial indexes of what is
-// waiting (migrations 0007 and 0012) and look up each one's patient: asked the
-// other way round, the database would read every patient of the practices
-// on every staff page. The statuses are written out, not bound, so that
-// both databases match them to those indexes.
+// acknowledged. Each row keeps its patient's practice (migration 0034),
+// so both counts read only the index entries of the practices' waiting
+// rows. The statuses are written out, not bound, so that both databases
+// match them to those partial indexes.
 func (s *Store) QueueCounts(ctx context.Context, principal *Principal) (prescriptions, alerts int64, err error) {
 	err = s.db.WithContext(ctx).Raw("SELECT "+
-		"(SELECT COUNT(*) FROM prescription_requests JOIN patients ON patients.id = prescription_requests.patient_id "+
-		"WHERE prescription_requests.status IN ('"+RequestRequested+"', '"+RequestApproved+"') AND patients.practice_id IN ?), "+
-		"(SELECT COUNT(*) FROM alerts JOIN patients ON patients.id = alerts.patient_id "+
-		"WHERE alerts.status = '"+AlertOpen+"' AND patients.practice_id IN ?)",
+		"(SELECT COUNT(*) FROM prescription_requests "+
+		"WHERE prescription_requests.status IN ('"+RequestRequested+"', '"+RequestApproved+"') AND prescription_requests.practice_id IN ?), "+
+		"(SELECT COUNT(*) FROM alerts WHERE alerts.status = '"+AlertOpen+"' AND alerts.practice_id IN ?)",
 		principal.practiceIDs(), principal.practiceIDs()).Row().Scan(&prescriptions, &alerts)
 	return
 }

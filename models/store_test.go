@@ -287,5 +287,38 @@ func TestCaseloadSearchFiltersAndSorts(t *testing.T) {
 		if err != nil || prescriptions != 1 || alerts != 1 {
 			t.Errorf("queue counts %d, %d, %v; want 1 and 1", prescriptions, alerts, err)
 		}
+
+		// The counts follow a patient to another practice, however they
+		// move, and count a request however it was made.
+		var hillside models.Organisation
+		if err := db.Where("name = ?", "Hillside Surgery").Take(&hillside).Error; err != nil {
+			t.Fatal(err)
+		}
+		amelia := principal(t, store, "patient").Own
+		hillsideNurse := &models.Principal{User: models.User{Role: models.RoleNurse}, PracticeIDs: []uint{hillside.ID}}
+		counts := func(who *models.Principal) [2]int64 {
+			prescriptions, alerts, err := store.QueueCounts(t.Context(), who)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return [2]int64{prescriptions, alerts}
+		}
+		if err := db.Exec("UPDATE patients SET practice_id = ? WHERE id = ?", hillside.ID, amelia.ID).Error; err != nil {
+			t.Fatal(err)
+		}
+		if got := counts(nurse); got != [2]int64{0, 0} {
+			t.Errorf("Amelia's old practice still counts %v of hers waiting", got)
+		}
+		if got := counts(hillsideNurse); got != [2]int64{1, 1} {
+			t.Errorf("Amelia's new practice counts %v waiting; want her request and alert", got)
+		}
+		if err := db.Exec("INSERT INTO prescription_requests (patient_id, plan_id, medicine, purpose, status, reason, requested_by_id, created_at, updated_at) "+
+			"SELECT patient_id, plan_id, 'Montelukast 10 mg tablets', 'Preventer', 'requested', '', requested_by_id, created_at, updated_at "+
+			"FROM prescription_requests WHERE patient_id = ?", amelia.ID).Error; err != nil {
+			t.Fatal(err)
+		}
+		if got := counts(hillsideNurse); got != [2]int64{2, 1} {
+			t.Errorf("after another request, Amelia's practice counts %v waiting; want 2 requests and 1 alert", got)
+		}
 	})
 }
