@@ -127,7 +127,7 @@ func (s *Store) currentPlans(ctx context.Context, principal *Principal, patientI
 			s.db.Model(&PlanVersion{}).Select("MAX(latest.number)").Table("plan_versions AS latest").
 				Where("latest.plan_id = action_plans.id AND latest.state = ?", VersionPublished)).
 		Where(principal.mayRead("action_plans.patient_id")).
-		Order("action_plans.condition_name, action_plans.id").Scan(&rows).Error
+		Order("action_plans.condition_name, action_plans.id").Find(&rows).Error
 	if err != nil {
 		return nil, err
 	}
@@ -188,7 +188,7 @@ func (s *Store) PlanStates(ctx context.Context, principal *Principal, patient *P
 		Joins("JOIN plan_versions ON plan_versions.plan_id = action_plans.id").
 		Joins("LEFT JOIN condition_templates ON condition_templates.id = action_plans.template_id").
 		Where("action_plans.patient_id = ? AND plan_versions.number = (?)", patient.ID, newest).Where(principal.mayRead("action_plans.patient_id")).
-		Order("action_plans.condition_name, action_plans.id").Scan(&rows).Error
+		Order("action_plans.condition_name, action_plans.id").Find(&rows).Error
 	states := make([]PlanState, 0, len(rows))
 	for _, row := range rows {
 		states = append(states, PlanState{Plan: row.ActionPlan, Newest: row.Version, Published: row.Published, TemplateChanged: row.TemplateChanged})

@@ -206,7 +206,7 @@ func (s *Store) Caseload(ctx context.Context, principal *Principal, query Caselo
 			"CASE WHEN "+red+" THEN 1 ELSE 0 END AS red_zone, "+
 			"(SELECT COUNT(*) FROM prescription_requests WHERE prescription_requests.patient_id = patients.id AND "+waiting+") AS open_requests, "+
 			"patients.id IN ("+plansToReview+" AND action_plans.patient_id = patients.id) AS plan_to_review", redSince).
-		Order(order).Scan(&result.Entries).Error
+		Order(order).Find(&result.Entries).Error
 	return result, err
 }
 

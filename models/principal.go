@@ -69,7 +69,7 @@ func SharePrincipal(share *Share) *Principal {
 func (s *Store) SignedInPrincipal(ctx context.Context, token string, userID uint) (*Principal, error) {
 	row, ok := prefetched(ctx, token)
 	if !ok {
-		if err := s.db.WithContext(ctx).Raw(signedInQuery(), userID, false, token).Scan(&row).Error; err != nil {
+		if err := s.db.WithContext(ctx).Raw(signedInQuery(), userID, false, token).Find(&row).Error; err != nil {
 			return nil, err
 		}
 	}

@@ -49,7 +49,9 @@ func (s *SessionStore) FindCtx(ctx context.Context, token string) ([]byte, bool,
 		SessionData  []byte
 		SignedIn     signedInRow `gorm:"embedded"`
 	}
-	if err := s.db.WithContext(ctx).Raw(sessionQuery(), false, token, time.Now().UTC()).Scan(&row).Error; err != nil {
+	// Find, not Scan: Scan writes out every statement with its values
+	// for its logger, whether or not anything is logged.
+	if err := s.db.WithContext(ctx).Raw(sessionQuery(), false, token, time.Now().UTC()).Find(&row).Error; err != nil {
 		return nil, false, err
 	}
 	if row.SessionToken == "" {
