@@ -166,7 +166,10 @@ func (s *Store) Caseload(ctx context.Context, principal *Principal, query Caselo
 	case FilterRedZone:
 		q = q.Where(red, redSince)
 	case FilterPrescriptions:
-		q = q.Where("patients.id IN (?)", s.db.Model(&PrescriptionRequest{}).Select("prescription_requests.patient_id").Where(waiting))
+		// The practice kept on each request (migration 0034) reads only
+		// the practices' own waiting requests from their index.
+		q = q.Where("patients.id IN (?)", s.db.Model(&PrescriptionRequest{}).Select("prescription_requests.patient_id").Where(waiting).
+			Where("prescription_requests.practice_id IN (?)", s.db.Model(&Membership{}).Select("organisation_id").Where("user_id = ?", principal.User.ID)))
 	case FilterPlanReview:
 		q = q.Where("patients.id IN (" + plansToReview + ")")
 	}
