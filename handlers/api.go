@@ -59,7 +59,17 @@ func (h *Handler) APIRoutes(r *gin.Engine) {
 	api.GET("/RelatedPerson/:id", requireScope("RelatedPerson"), allowParams(), h.readRelatedPerson)
 	api.GET("/Practitioner/:id", requireScope("Practitioner"), allowParams(), h.readPractitioner)
 	api.GET("/Organization/:id", requireScope("Organization"), allowParams(), h.readOrganization)
-	h.bulkExportRoutes(r)
+
+	// Bulk export: the status and files are outside the JSON-only group,
+	// since a file is NDJSON.
+	kickOff := r.Group(fhirBase, acceptJSON, h.authenticateClient, allowParams(typeParam, sinceParam, outputFormat))
+	kickOff.GET("/$export", h.kickOffExport(models.ExportSystem))
+	kickOff.GET("/Patient/$export", h.kickOffExport(models.ExportPatient))
+	kickOff.GET("/Group/:id/$export", h.kickOffExport(models.ExportGroup))
+	exports := r.Group(fhirBase, h.authenticateClient)
+	exports.GET("/bulk-status/:export", acceptJSON, h.exportStatus)
+	exports.DELETE("/bulk-status/:export", h.cancelExport)
+	exports.GET("/bulk-files/:export/:file", h.exportFile)
 }
 
 func (h *Handler) smartConfiguration(c *gin.Context) {

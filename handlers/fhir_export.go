@@ -30,19 +30,6 @@ const (
 	exportPollAfter = "5"
 )
 
-// bulkExportRoutes registers the kick-off, status and file addresses. The
-// status and files are outside the JSON-only group: a file is NDJSON.
-func (h *Handler) bulkExportRoutes(r *gin.Engine) {
-	kickOff := r.Group(fhirBase, acceptJSON, h.authenticateClient, allowParams(typeParam, sinceParam, outputFormat))
-	kickOff.GET("/$export", h.kickOffExport(models.ExportSystem))
-	kickOff.GET("/Patient/$export", h.kickOffExport(models.ExportPatient))
-	kickOff.GET("/Group/:id/$export", h.kickOffExport(models.ExportGroup))
-	exports := r.Group(fhirBase, h.authenticateClient)
-	exports.GET("/bulk-status/:export", acceptJSON, h.exportStatus)
-	exports.DELETE("/bulk-status/:export", h.cancelExport)
-	exports.GET("/bulk-files/:export/:file", h.exportFile)
-}
-
 // kickOffExport queues an export of the kind asked for and answers with
 // the address to poll.
 func (h *Handler) kickOffExport(kind string) gin.HandlerFunc {
