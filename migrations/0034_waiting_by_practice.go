@@ -23,9 +23,10 @@ var waitingByPractice = &gormigrate.Migration{
 				"UPDATE "+table+" SET practice_id = (SELECT practice_id FROM patients WHERE patients.id = "+table+".patient_id)")
 		}
 		// The statuses are written out so that both databases match the
-		// counts' conditions to these indexes.
+		// counts' conditions to these indexes. The patients of waiting
+		// requests come from the index too, for the caseload's filter.
 		statements = append(statements,
-			"CREATE INDEX idx_prescription_requests_waiting ON prescription_requests (practice_id) WHERE status IN ('requested', 'approved')",
+			"CREATE INDEX idx_prescription_requests_waiting ON prescription_requests (practice_id, patient_id) WHERE status IN ('requested', 'approved')",
 			"CREATE INDEX idx_alerts_waiting ON alerts (practice_id) WHERE status = 'open'")
 		const practiceOf = "(SELECT practice_id FROM patients WHERE patients.id = new.patient_id)"
 		if tx.Dialector.Name() == "postgres" {
