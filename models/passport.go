@@ -24,7 +24,24 @@ type Passport struct {
 	Practice Organisation
 	Plans    []PlanSummary
 	Contacts []Contact
+	// State names this state of the plans and contacts, the same for
+	// everyone who may read them, so that what is made of them can be
+	// kept by it; its zero value, when the passport was not read whole,
+	// names none.
+	State PassportState
 }
+
+// PassportState names one state of a patient's plans and contacts in one
+// store: a new state is named as soon as anything in them changes.
+type PassportState struct {
+	store     uint64 // tells apart stores, and so databases, in one process
+	patientID uint
+	ref       string // tells apart patients given one id by a database made anew
+	version   int64
+}
+
+// Known reports whether the state names one.
+func (s PassportState) Known() bool { return s.version > 0 }
 
 // EmergencyContacts are the people to call, in the patient's order.
 func (p Passport) EmergencyContacts() []Contact { return p.contacts(ContactEmergency) }
@@ -66,10 +83,12 @@ func (s *Store) LoadPassport(ctx context.Context, principal *Principal, patient 
 	}
 	// Only what a principal who may read the patient was given is kept:
 	// anyone else's query found nothing, which is not the passport.
-	readable := principal.mayReadPatient(patient)
-	key := passportKey{patientID: patient.ID, ref: patient.Ref, version: patient.PassportVersion}
-	if parts, ok := s.passports.Get(key); ok && readable {
-		passport.Plans, passport.Contacts = parts.plans, parts.contacts
+	var state PassportState
+	if principal.mayReadPatient(patient) {
+		state = PassportState{store: s.instance, patientID: patient.ID, ref: patient.Ref, version: patient.PassportVersion}
+	}
+	if parts, ok := s.passports.Get(state); ok && state.Known() {
+		passport.Plans, passport.Contacts, passport.State = parts.plans, parts.contacts, state
 		return &passport, nil
 	}
 	var err error
@@ -77,8 +96,9 @@ func (s *Store) LoadPassport(ctx context.Context, principal *Principal, patient 
 		return nil, err
 	}
 	err = db.Where("patient_id = ?", patient.ID).Where(principal.mayRead("patient_id")).Order("kind, position, id").Find(&passport.Contacts).Error
-	if err == nil && readable && patient.PassportVersion > 0 {
-		s.passports.Add(key, passportParts{plans: passport.Plans, contacts: passport.Contacts})
+	if err == nil && state.Known() {
+		passport.State = state
+		s.passports.Add(state, passportParts{plans: passport.Plans, contacts: passport.Contacts})
 	}
 	return &passport, err
 }
@@ -86,14 +106,6 @@ func (s *Store) LoadPassport(ctx context.Context, principal *Principal, patient 
 // keptPassports is how many passports a server keeps read: a few
 // kilobytes each.
 const keptPassports = 4096
-
-// passportKey names one state of a patient's passport. The reference
-// tells apart patients given the same id by a database made anew.
-type passportKey struct {
-	patientID uint
-	ref       string
-	version   int64
-}
 
 // passportParts are the plans and contacts of one state of a passport,
 // shared by every request that shows it, so never changed.

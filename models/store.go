@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"encoding/binary"
 	"crypto/rand"
 	"database/sql"
 	"errors"
@@ -31,17 +32,19 @@ type Store struct {
 	// the outbox. serviceAddress is where messages say to sign in.
 	notifier       *notify.Client
 	serviceAddress string
-	// passports are passports read lately: see LoadPassport.
-	passports *lru.Cache[passportKey, passportParts]
+	// passports are passports read lately: see LoadPassport. instance
+	// tells this store's passports from another's in the same process.
+	passports *lru.Cache[PassportState, passportParts]
+	instance  uint64
 }
 
 func NewStore(db *gorm.DB) *Store {
-	passports, err := lru.New[passportKey, passportParts](keptPassports)
+	passports, err := lru.New[PassportState, passportParts](keptPassports)
 	if err != nil {
 		panic(err) // only for a size below one
 	}
 	return &Store{db: db, jobs: jobInserter(db), now: func() time.Time { return time.Now().UTC() },
-		webhookRetries: webhookRetrySchedule, passports: passports}
+		webhookRetries: webhookRetrySchedule, passports: passports, instance: binary.BigEndian.Uint64(randomBytes(8))}
 }
 
 // DB is the connection, for wiring only (sessions, migrations, health checks).
