@@ -2,9 +2,9 @@ package models
 
 import (
 	"context"
-	"encoding/binary"
 	"crypto/rand"
 	"database/sql"
+	"encoding/binary"
 	"errors"
 	"time"
 
