@@ -38,6 +38,7 @@ var all = []*gormigrate.Migration{
 	bulkExports,
 	webhooks,
 	notifications,
+	outcomeRollups,
 }
 
 // Run brings the database up to the newest step.
