@@ -212,8 +212,8 @@ func (s *Store) timeParams() (instant, date string) {
 
 // rollupPeriods is a derived table of the periods being counted: each
 // one's first instant, the first of the next, the UK days they fall on
-// (for dates), and the dates of birth after which a person is in each age
-// band but the oldest on the period's last day.
+// (for dates), and for each age band the date of birth after which a
+// person is younger than the band on the period's last day.
 func (s *Store) rollupPeriods(starts []time.Time, end time.Time) *gorm.DB {
 	ts, date := s.timeParams()
 	var sql strings.Builder
@@ -234,7 +234,7 @@ func (s *Store) rollupPeriods(starts []time.Time, end time.Time) *gorm.DB {
 		args = append(args, start, next, firstDay, nextDay, firstDay, nextDay)
 		// Someone is younger than a band's From on the last day when born
 		// after that day From years before.
-		for j, band := range AgeBands[1:] {
+		for j, band := range AgeBands {
 			fmt.Fprintf(&sql, ", %s AS born_after%d", ts, j)
 			args = append(args, lastDay.AddDate(-band.From, 0, 0))
 		}
@@ -242,12 +242,14 @@ func (s *Store) rollupPeriods(starts []time.Time, end time.Time) *gorm.DB {
 	return s.db.Raw(sql.String(), args...)
 }
 
-// rollupBand is the age band of patients on the last day of periods.
+// rollupBand is the age band of patients on the last day of periods: ”
+// for someone with no date of birth or not born by then, whom no band
+// counts.
 func rollupBand() string {
 	var sql strings.Builder
-	sql.WriteString("CASE WHEN patients.date_of_birth IS NULL THEN ''")
+	sql.WriteString("CASE WHEN patients.date_of_birth IS NULL OR patients.date_of_birth > periods.born_after0 THEN ''")
 	for j := range AgeBands[1:] {
-		fmt.Fprintf(&sql, " WHEN patients.date_of_birth > periods.born_after%d THEN '%s'", j, AgeBands[j].Key)
+		fmt.Fprintf(&sql, " WHEN patients.date_of_birth > periods.born_after%d THEN '%s'", j+1, AgeBands[j].Key)
 	}
 	fmt.Fprintf(&sql, " ELSE '%s' END", AgeBands[len(AgeBands)-1].Key)
 	return sql.String()
@@ -272,6 +274,10 @@ func (s *Store) accountHolders() *gorm.DB {
 // insertRollup counts events into the rollup for the periods they fall
 // in, joined by on, with the aggregates (the count, and the people) given.
 // Events are rows of patient_id, measure, value and whatever on compares.
+// A measure counted from two sources, such as the answers to the unplanned
+// care question at check-ins and at reviews, adds to the row the first
+// made. (The WHERE lets SQLite read ON CONFLICT as the insert's, not as
+// a join's.)
 func (s *Store) insertRollup(tx *gorm.DB, span string, periods, events *gorm.DB, on, aggregates string) error {
 	band := rollupBand()
 	return tx.Exec(`INSERT INTO outcome_rollups (span, period_start, practice_id, condition_code, age_band, measure, value, n, people)
@@ -279,7 +285,10 @@ func (s *Store) insertRollup(tx *gorm.DB, span string, periods, events *gorm.DB,
 		FROM (?) AS events JOIN (?) AS periods ON `+on+`
 		JOIN patients ON patients.id = events.patient_id
 		JOIN (?) AS conditions ON conditions.patient_id = events.patient_id
-		GROUP BY periods.start_at, patients.practice_id, conditions.code, `+band+`, events.measure, events.value`,
+		WHERE 1 = 1
+		GROUP BY periods.start_at, patients.practice_id, conditions.code, `+band+`, events.measure, events.value
+		ON CONFLICT (span, period_start, practice_id, condition_code, age_band, measure, value)
+		DO UPDATE SET n = outcome_rollups.n + excluded.n, people = outcome_rollups.people + excluded.people`,
 		span, events, periods, s.patientConditions()).Error
 }
 

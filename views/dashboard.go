@@ -22,6 +22,9 @@ type Dashboard struct {
 
 	DailyActive, WeeklyActive, MonthlyActive models.Figure
 
+	// Freshness says when the figures were last brought up to date.
+	Freshness string
+
 	Measures   []MeasureTable
 	Practice   MeasureTable // uptake at each practice
 	ByPractice bool         // more than one practice to compare
@@ -181,6 +184,19 @@ func (d discloser) mean(sum, n int64) Cell {
 	m := float64(sum) / float64(n)
 	text := strconv.FormatFloat(m, 'f', 1, 64)
 	return Cell{Text: text + " out of 5", CSV: text, Value: m, Plotted: true}
+}
+
+// FiguresUpTo says when figures were last brought up to date, as at now:
+// "Figures up to 11:05am today", or the day when it was not today.
+func FiguresUpTo(outcomes *models.Outcomes, now time.Time) string {
+	if !outcomes.Counted {
+		return "These figures are being counted for the first time. Check again in a few minutes."
+	}
+	at := outcomes.UpToDate.In(models.UK)
+	if models.UKDay(at) == models.UKDay(now) {
+		return "Figures up to " + clock(at) + " today."
+	}
+	return "Figures up to " + clock(at) + " on " + at.Format("2 January 2006") + "."
 }
 
 // PeriodLabel names a period: "March 2026", or the week by its Monday.
