@@ -23,11 +23,28 @@ func TestDashboardWithholdsSmallNumbers(t *testing.T) {
 		commissioner.signIn("commissioner")
 		page := commissioner.get("/dashboard")
 		mustStatus(t, page, http.StatusOK)
-		mustContain(t, page, "Riverside Health Centre", "Hillside Surgery", "fewer than 8", "withheld (small numbers)", "Used it in the last 7 days")
+		mustContain(t, page, "Riverside Health Centre", "Hillside Surgery", "fewer than 8", "withheld (small numbers)", "Used it in the last 7 days",
+			"Figures up to", "About these figures", "in the age band of their age on the last day of each week or month")
 		for _, leak := range []string{"100%", "Amelia", "Jones"} {
 			if contains(page, leak) {
 				t.Errorf("the dashboard shows %q", leak)
 			}
+		}
+	})
+}
+
+// Until the rollup is first built, the dashboard says its figures are
+// still being counted rather than showing zeros as if they were true.
+func TestDashboardSaysWhenFiguresAreNotCountedYet(t *testing.T) {
+	eachServer(t, func(t *testing.T, s *testServer) {
+		commissioner := s.browser(t)
+		commissioner.signIn("commissioner")
+		page := commissioner.get("/dashboard")
+		mustStatus(t, page, http.StatusOK)
+		mustContain(t, page, "These figures are being counted for the first time. Check again in a few minutes.")
+		s.refreshOutcomes(t)
+		if page = commissioner.get("/dashboard"); contains(page, "being counted for the first time") {
+			t.Error("the dashboard still says its figures are being counted")
 		}
 	})
 }

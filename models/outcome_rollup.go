@@ -18,10 +18,12 @@ import (
 // period, practice, condition, age band and measure (and, for the times
 // measured, one value). Any filter a dashboard offers is a sum of rows:
 //
-//   - practices divide patients between them;
+//   - practices divide patients between them, and rows of each practice's
+//     parent (an ICB) add them up ahead, so that a commissioner reads one
+//     organisation's rows;
 //   - age bands divide them too, taking each patient's age on the last day
 //     of the period, so a past period's figures never change as people
-//     have birthdays;
+//     have birthdays; rows of band everyAge add the bands up ahead;
 //   - conditions do not, as a patient can have two, so each patient is
 //     also counted once under condition '' for "any condition";
 //   - a carer is counted with the first person they care for (the lowest
@@ -34,20 +36,35 @@ import (
 // full rebuild runs when there is none, or the last is a day old, to take
 // in changes to older periods (such as an alert acknowledged weeks later).
 // Each refresh deletes and inserts its periods in one transaction, so that
-// a dashboard sees the figures before it or after it, never half.
+// a dashboard sees the figures before it or after it, never half. The
+// build is a few set-based queries a span, whatever the number of
+// practices and periods.
 
 // OutcomeRollup is one pre-counted figure of the outcome measures.
 type OutcomeRollup struct {
-	Span          string    `gorm:"primaryKey;size:10"` // ByMonth, ByWeek or spanDay
-	PeriodStart   time.Time `gorm:"primaryKey"`
-	PracticeID    uint      `gorm:"primaryKey;autoIncrement:false"`
-	ConditionCode string    `gorm:"primaryKey;size:20"` // '' for any condition
-	AgeBand       string    `gorm:"primaryKey;size:10"` // an AgeBand key, '' when the date of birth is unknown
-	Measure       string    `gorm:"primaryKey;size:40"`
-	Value         int64     `gorm:"primaryKey;autoIncrement:false"` // a spread's value or a feedback score, else 0
-	N             int64     `gorm:"not null"`                       // the count; for activity, the days
-	People        int64     `gorm:"not null"`                       // for activity, the people active in the period
+	Span           string    `gorm:"primaryKey;size:10"` // ByMonth, ByWeek or spanDay
+	Level          string    `gorm:"primaryKey;size:10"` // levelPractice or levelGroup
+	OrganisationID uint      `gorm:"primaryKey;autoIncrement:false"`
+	ConditionCode  string    `gorm:"primaryKey;size:20"` // '' for any condition
+	AgeBand        string    `gorm:"primaryKey;size:10"` // an AgeBand key, everyAge, or '' when the date of birth is unknown
+	PeriodStart    time.Time `gorm:"primaryKey"`
+	Measure        string    `gorm:"primaryKey;size:40"`
+	Value          int64     `gorm:"primaryKey;autoIncrement:false"` // a spread's value or a feedback score, else 0
+	N              int64     `gorm:"not null"`                       // the count; for activity, the days
+	People         int64     `gorm:"not null"`                       // for activity, the people active in the period
 }
+
+// Levels of the rollup's rows: a practice's patients, or those of every
+// practice whose parent is the organisation (an ICB's), added up ahead so
+// that a commissioner's dashboard reads one organisation, not twenty.
+const (
+	levelPractice = "practice"
+	levelGroup    = "group"
+)
+
+// everyAge is the age band of rows adding up every age, so that a
+// dashboard without an age filter reads one band, not six.
+const everyAge = "*"
 
 // OutcomeRollupRefresh says when a kind of refresh last brought the
 // rollup up to date.
@@ -115,7 +132,7 @@ func (s *Store) OutcomesUpToDate(ctx context.Context) (time.Time, bool, error) {
 // RefreshOutcomes counts the outcome measures as at now into the rollup:
 // every period when full is true, otherwise the recent ones.
 func (s *Store) RefreshOutcomes(ctx context.Context, now time.Time, full bool) error {
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if tx.Dialector.Name() == "postgres" {
 			// Two refreshes at once would both delete, then both insert
 			// the same rows: the second waits for the first instead.
@@ -159,6 +176,14 @@ func (s *Store) RefreshOutcomes(ctx context.Context, now time.Time, full bool) e
 		}
 		return nil
 	})
+	if err == nil && full && s.db.Dialector.Name() == "postgres" {
+		// A full rebuild replaces most of the table: without fresh
+		// statistics PostgreSQL can plan the dashboards' reads badly until
+		// autovacuum catches up. Only the table's owner may analyze it;
+		// for anyone else PostgreSQL warns and goes on.
+		err = s.db.WithContext(ctx).Exec("ANALYZE outcome_rollups").Error
+	}
+	return err
 }
 
 // refreshOutcomesDue refreshes the rollup as the periodic job does: in
@@ -199,23 +224,22 @@ func (w *refreshOutcomesWorker) Work(ctx context.Context, job *river.Job[Refresh
 	return w.store.refreshOutcomesDue(ctx)
 }
 
-// timeParams are a bound time as a column of a derived table, as an
-// instant and as a date: PostgreSQL must be told its type (a date column
-// compared with an instant would be taken in the session's time zone),
-// SQLite compares it as bound.
-func (s *Store) timeParams() (instant, date string) {
+// timestampParam is a bound time as a column of a derived table:
+// PostgreSQL must be told its type, SQLite compares it as bound.
+func (s *Store) timestampParam() string {
 	if s.db.Dialector.Name() == "postgres" {
-		return "CAST(? AS TIMESTAMPTZ)", "CAST(? AS DATE)"
+		return "CAST(? AS TIMESTAMPTZ)"
 	}
-	return "?", "?"
+	return "?"
 }
 
 // rollupPeriods is a derived table of the periods being counted: each
-// one's first instant, the first of the next, the UK days they fall on
-// (for dates), and for each age band the date of birth after which a
-// person is younger than the band on the period's last day.
+// one's number (from 1), first instant, the first of the next, the UK day
+// that starts (for the columns of days), and for each age band the date
+// of birth after which a person is younger than the band on the period's
+// last day.
 func (s *Store) rollupPeriods(starts []time.Time, end time.Time) *gorm.DB {
-	ts, date := s.timeParams()
+	ts := s.timestampParam()
 	var sql strings.Builder
 	var args []any
 	for i, start := range starts {
@@ -223,15 +247,13 @@ func (s *Store) rollupPeriods(starts []time.Time, end time.Time) *gorm.DB {
 		if i+1 < len(starts) {
 			next = starts[i+1]
 		}
-		firstDay, _ := time.Parse(time.DateOnly, UKDay(start))
 		nextDay, _ := time.Parse(time.DateOnly, UKDay(next))
 		lastDay := nextDay.AddDate(0, 0, -1)
 		if i > 0 {
 			sql.WriteString(" UNION ALL ")
 		}
-		fmt.Fprintf(&sql, "SELECT %s AS start_at, %s AS end_at, %s AS first_day, %s AS next_day, %s AS first_date, %s AS next_date",
-			ts, ts, ts, ts, date, date)
-		args = append(args, start, next, firstDay, nextDay, firstDay, nextDay)
+		fmt.Fprintf(&sql, "SELECT %d AS bucket, %s AS start_at, %s AS end_at, %s AS next_day", i+1, ts, ts, ts)
+		args = append(args, start, next, nextDay)
 		// Someone is younger than a band's From on the last day when born
 		// after that day From years before.
 		for j, band := range AgeBands {
@@ -271,34 +293,93 @@ func (s *Store) accountHolders() *gorm.DB {
 			WHERE carer_links.revoked_at IS NULL GROUP BY carer_links.carer_id`, RolePatient, RoleCarer, RoleCarer)
 }
 
+// periodJoin is how events are joined to the periods they are counted
+// in: by the number of the period their column falls in (a hash join,
+// where comparing every event with every period would take seconds), or,
+// for what stands at the end of several periods, by a condition.
+type periodJoin struct {
+	bucket string // the number of the period, for events already within the periods
+	args   []any
+	on     string // the join's condition, without a bucket
+}
+
+// byPeriod joins events to the period holding events.at, given the
+// periods' first instants or days.
+func byPeriod(bounds []time.Time) periodJoin {
+	var args []any
+	var tree func(lo, hi int) string
+	// A binary search: a few comparisons an event even for 57 weeks.
+	tree = func(lo, hi int) string {
+		if hi-lo == 1 {
+			return fmt.Sprint(lo + 1)
+		}
+		mid := (lo + hi) / 2
+		args = append(args, bounds[mid])
+		left := tree(lo, mid)
+		return "CASE WHEN events.at < ? THEN " + left + " ELSE " + tree(mid, hi) + " END"
+	}
+	return periodJoin{bucket: tree(0, len(bounds)), args: args}
+}
+
 // insertRollup counts events into the rollup for the periods they fall
-// in, joined by on, with the aggregates (the count, and the people) given.
-// Events are rows of patient_id, measure, value and whatever on compares.
-// A measure counted from two sources, such as the answers to the unplanned
-// care question at check-ins and at reviews, adds to the row the first
-// made. (The WHERE lets SQLite read ON CONFLICT as the insert's, not as
-// a join's.)
-func (s *Store) insertRollup(tx *gorm.DB, span string, periods, events *gorm.DB, on, aggregates string) error {
+// in, with the aggregates (the count, and the people) given. Events are
+// rows of patient_id, measure, value and at, and whatever the join
+// compares. A measure counted from two sources, such as the answers to
+// the unplanned care question at check-ins and at reviews, adds to the row
+// the first made. (The WHERE lets SQLite read ON CONFLICT as the insert's,
+// not as a join's.)
+func (s *Store) insertRollup(tx *gorm.DB, span string, periods, events *gorm.DB, join periodJoin, aggregates string) error {
 	band := rollupBand()
-	return tx.Exec(`INSERT INTO outcome_rollups (span, period_start, practice_id, condition_code, age_band, measure, value, n, people)
-		SELECT ?, periods.start_at, patients.practice_id, conditions.code, `+band+`, events.measure, events.value, `+aggregates+`
+	on := join.on
+	if join.bucket != "" {
+		events = s.db.Table("(?) AS events", events).Select("events.*, "+join.bucket+" AS bucket", join.args...)
+		on = "periods.bucket = events.bucket"
+	}
+	return tx.Exec(`INSERT INTO outcome_rollups (span, level, organisation_id, condition_code, age_band, period_start, measure, value, n, people)
+		SELECT ?, ?, patients.practice_id, conditions.code, `+band+`, periods.start_at, events.measure, events.value, `+aggregates+`
 		FROM (?) AS events JOIN (?) AS periods ON `+on+`
 		JOIN patients ON patients.id = events.patient_id
 		JOIN (?) AS conditions ON conditions.patient_id = events.patient_id
 		WHERE 1 = 1
-		GROUP BY periods.start_at, patients.practice_id, conditions.code, `+band+`, events.measure, events.value
-		ON CONFLICT (span, period_start, practice_id, condition_code, age_band, measure, value)
+		GROUP BY patients.practice_id, conditions.code, `+band+`, periods.start_at, events.measure, events.value
+		ON CONFLICT (span, level, organisation_id, condition_code, age_band, period_start, measure, value)
 		DO UPDATE SET n = outcome_rollups.n + excluded.n, people = outcome_rollups.people + excluded.people`,
-		span, events, periods, s.patientConditions()).Error
+		span, levelPractice, events, periods, s.patientConditions()).Error
 }
 
-// Ways events are joined to the periods they are counted in.
-const (
-	inPeriod       = "events.at >= periods.start_at AND events.at < periods.end_at"
-	onPeriodsDays  = "events.at >= periods.first_day AND events.at < periods.next_day"
-	onPeriodsDates = "events.at >= periods.first_date AND events.at < periods.next_date"
-	countEvents    = "COUNT(*), 0"
-)
+// addUpRollup adds up the practices' rows of the periods of a span from
+// start to before end (everything of the span when end is zero): into
+// rows of every age, then into rows of each practice's parent. People are
+// counted once a practice and band, so adding them up counts no one twice.
+func (s *Store) addUpRollup(tx *gorm.DB, span string, start, end time.Time) error {
+	within := func(q *gorm.DB) *gorm.DB {
+		q = q.Where("outcome_rollups.span = ? AND outcome_rollups.level = ?", span, levelPractice)
+		if !end.IsZero() {
+			q = q.Where("outcome_rollups.period_start >= ? AND outcome_rollups.period_start < ?", start, end)
+		}
+		return q
+	}
+	everyAgeRows := within(tx.Model(&OutcomeRollup{})).
+		Select("span, level, organisation_id, condition_code, ? AS age_band, period_start, measure, value, SUM(n), SUM(people)", everyAge).
+		Where("age_band <> ?", everyAge).
+		Group("span, level, organisation_id, condition_code, period_start, measure, value")
+	if err := tx.Exec(`INSERT INTO outcome_rollups (span, level, organisation_id, condition_code, age_band, period_start, measure, value, n, people) ?`,
+		everyAgeRows).Error; err != nil {
+		return err
+	}
+	groupRows := within(tx.Model(&OutcomeRollup{})).
+		Select(`outcome_rollups.span, ? AS level, organisations.parent_id, outcome_rollups.condition_code, outcome_rollups.age_band,
+			outcome_rollups.period_start, outcome_rollups.measure, outcome_rollups.value, SUM(outcome_rollups.n), SUM(outcome_rollups.people)`, levelGroup).
+		Joins("JOIN organisations ON organisations.id = outcome_rollups.organisation_id").
+		Where("organisations.parent_id IS NOT NULL AND organisations.kind IN ?", CareKinds).
+		Group(`outcome_rollups.span, organisations.parent_id, outcome_rollups.condition_code, outcome_rollups.age_band,
+			outcome_rollups.period_start, outcome_rollups.measure, outcome_rollups.value`)
+	return tx.Exec(`INSERT INTO outcome_rollups (span, level, organisation_id, condition_code, age_band, period_start, measure, value, n, people) ?`,
+		groupRows).Error
+}
+
+// countEvents counts events; activity counts people too.
+const countEvents = "COUNT(*), 0"
 
 // buildPeriods replaces the rollup's rows of the periods starting at
 // starts, up to end, with the measures counted afresh: a few set-based
@@ -319,26 +400,32 @@ func (s *Store) buildPeriods(tx *gorm.DB, span string, starts []time.Time, end t
 		firstEnd = starts[1]
 	}
 	firstNextDay, _ := time.Parse(time.DateOnly, UKDay(firstEnd))
+	days := make([]time.Time, len(starts))
+	for i, start := range starts {
+		days[i], _ = time.Parse(time.DateOnly, UKDay(start))
+	}
+	inPeriod, onDays := byPeriod(starts), byPeriod(days)
 	for _, q := range []struct {
-		events     *gorm.DB
-		on, counts string
+		events *gorm.DB
+		join   periodJoin
+		counts string
 	}{
 		{s.periodEvents(from, end), inPeriod, countEvents},
-		{s.reviewEvents(fromDay, endDay), onPeriodsDays, countEvents},
+		{s.reviewEvents(fromDay, endDay), onDays, countEvents},
 		{s.spreadEvents(from, end), inPeriod, countEvents},
 		{s.overuseEvents(starts, end), inPeriod, countEvents},
-		{s.activityEvents(fromDay, endDay), onPeriodsDates, "COUNT(*), COUNT(DISTINCT events.user_id)"},
+		{s.activityEvents(fromDay, endDay), onDays, "COUNT(*), COUNT(DISTINCT events.user_id)"},
 		{s.feedbackEvents(from, end), inPeriod, countEvents},
-		{s.totalEvents(end), "events.at < periods.end_at", countEvents},
-		{s.shareEvents(from, end), `events.at < periods.end_at AND events.expires_at >= periods.end_at
-			AND (events.revoked_at IS NULL OR events.revoked_at >= periods.end_at)`, countEvents},
-		{s.overdueEvents(firstNextDay, endDay), "events.at < periods.next_day AND (events.done_on IS NULL OR events.done_on >= periods.next_day)", countEvents},
+		{s.totalEvents(end), periodJoin{on: "events.at < periods.end_at"}, countEvents},
+		{s.shareEvents(from, end), periodJoin{on: `events.at < periods.end_at AND events.expires_at >= periods.end_at
+			AND (events.revoked_at IS NULL OR events.revoked_at >= periods.end_at)`}, countEvents},
+		{s.overdueEvents(firstNextDay, endDay), periodJoin{on: "events.at < periods.next_day AND (events.done_on IS NULL OR events.done_on >= periods.next_day)"}, countEvents},
 	} {
-		if err := s.insertRollup(tx, span, periods, q.events, q.on, q.counts); err != nil {
+		if err := s.insertRollup(tx, span, periods, q.events, q.join, q.counts); err != nil {
 			return err
 		}
 	}
-	return nil
+	return s.addUpRollup(tx, span, starts[0], end)
 }
 
 // buildActiveNow replaces the snapshot of the patients and carers who used
@@ -356,7 +443,10 @@ func (s *Store) buildActiveNow(tx *gorm.DB, now time.Time) error {
 		measureActiveDaily, s.accountHolders(), today,
 		measureActiveWeekly, s.accountHolders(), today.AddDate(0, 0, -6),
 		measureActiveMonthly, s.accountHolders(), today.AddDate(0, 0, -29))
-	return s.insertRollup(tx, spanDay, s.rollupPeriods([]time.Time{start.UTC()}, start.AddDate(0, 0, 1).UTC()), events, "1 = 1", countEvents)
+	if err := s.insertRollup(tx, spanDay, s.rollupPeriods([]time.Time{start.UTC()}, start.AddDate(0, 0, 1).UTC()), events, periodJoin{on: "1 = 1"}, countEvents); err != nil {
+		return err
+	}
+	return s.addUpRollup(tx, spanDay, time.Time{}, time.Time{})
 }
 
 // periodEvents are the events counted in the period they happen in.

@@ -221,20 +221,34 @@ func (s *Store) Outcomes(ctx context.Context, staffID uint, filter OutcomeFilter
 		result.Periods[i] = PeriodOutcomes{Start: start.In(UK), End: next.In(UK), Counts: map[string]int64{}, Spreads: map[string]*Spread{}}
 		index[start.Unix()] = i
 	}
-	var rows []struct {
-		PeriodStart time.Time
-		Measure     string
-		Value       int64
-		N, People   int64
-	}
-	err := s.rollupFor(ctx, staffID, filter).
-		Select("period_start, measure, value, SUM(n) AS n, SUM(people) AS people").
-		Where("span = ? AND period_start >= ? AND period_start < ?", filter.Grouping(), starts[0], end).
-		Group("period_start, measure, value").Scan(&rows).Error
+	rollup, single, err := s.rollupFor(ctx, staffID, filter, filter.Grouping(), starts[0], end)
 	if err != nil {
 		return nil, err
 	}
-	for _, row := range rows {
+	// One organisation's rows are one a period, measure and value already:
+	// a commissioner's ICB, a nurse's practice. Adding them up would only
+	// cost time, with tens of thousands of values of the times taken.
+	q := s.db.WithContext(ctx).Table("(?) AS rollup", rollup)
+	if single {
+		q = q.Select("period_start, measure, value, n, people")
+	} else {
+		q = q.Select("period_start, measure, value, SUM(n) AS n, SUM(people) AS people").Group("period_start, measure, value")
+	}
+	rows, err := q.Rows()
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var row struct {
+			PeriodStart time.Time
+			Measure     string
+			Value       int64
+			N, People   int64
+		}
+		if err := rows.Scan(&row.PeriodStart, &row.Measure, &row.Value, &row.N, &row.People); err != nil {
+			return nil, err
+		}
 		i, ok := index[row.PeriodStart.Unix()]
 		if !ok {
 			continue
@@ -264,36 +278,79 @@ func (s *Store) Outcomes(ctx context.Context, staffID uint, filter OutcomeFilter
 			period.Counts[row.Measure] += row.N
 		}
 	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+
+	if result.UpToDate, result.Counted, err = s.OutcomesUpToDate(ctx); err != nil {
+		return nil, err
+	}
 
 	// The people active now are the latest snapshot's, taken on now's UK
 	// day or before.
 	today, _ := time.Parse(time.DateOnly, UKDay(now))
-	latest := s.db.Model(&OutcomeRollup{}).Select("MAX(period_start)").
-		Where("span = ? AND period_start < ?", spanDay, time.Date(today.Year(), today.Month(), today.Day()+1, 0, 0, 0, 0, UK))
-	err = s.rollupFor(ctx, staffID, filter).
-		Select(`COALESCE(SUM(CASE WHEN measure = ? THEN n END), 0) AS daily,
-			COALESCE(SUM(CASE WHEN measure = ? THEN n END), 0) AS weekly,
-			COALESCE(SUM(CASE WHEN measure = ? THEN n END), 0) AS monthly`, measureActiveDaily, measureActiveWeekly, measureActiveMonthly).
-		Where("span = ? AND period_start = (?)", spanDay, latest).Scan(&result.Active).Error
+	var snapshot []OutcomeRollup
+	err = s.db.WithContext(ctx).Select("period_start").
+		Where("span = ? AND period_start < ?", spanDay, time.Date(today.Year(), today.Month(), today.Day()+1, 0, 0, 0, 0, UK)).
+		Order("period_start DESC").Limit(1).Find(&snapshot).Error
+	if err != nil || len(snapshot) == 0 {
+		return result, err
+	}
+	rollup, _, err = s.rollupFor(ctx, staffID, filter, spanDay, snapshot[0].PeriodStart, snapshot[0].PeriodStart.Add(time.Second))
 	if err != nil {
 		return nil, err
 	}
-	result.UpToDate, result.Counted, err = s.OutcomesUpToDate(ctx)
+	err = s.db.WithContext(ctx).Table("(?) AS rollup", rollup).
+		Select(`COALESCE(SUM(CASE WHEN measure = ? THEN n END), 0) AS daily,
+			COALESCE(SUM(CASE WHEN measure = ? THEN n END), 0) AS weekly,
+			COALESCE(SUM(CASE WHEN measure = ? THEN n END), 0) AS monthly`, measureActiveDaily, measureActiveWeekly, measureActiveMonthly).
+		Scan(&result.Active).Error
 	return result, err
 }
 
-// rollupFor selects the rollup's rows for the filter among the practices
-// the staff member can see.
-func (s *Store) rollupFor(ctx context.Context, staffID uint, filter OutcomeFilter) *gorm.DB {
-	q := s.db.WithContext(ctx).Model(&OutcomeRollup{}).
-		Where("practice_id IN (?) AND condition_code = ?", s.practicesSeenBy(staffID), filter.Condition)
-	if filter.PracticeID != 0 {
-		q = q.Where("practice_id = ?", filter.PracticeID)
-	}
+// rollupFor selects the rollup's rows of a span's periods from start to
+// before end for the filter, among the practices the staff member can see:
+// those of the organisations they belong to, added up (an ICB's), and
+// those of practices they belong to whose parent they do not; or one
+// practice's when the filter names one. The organisations are looked up
+// first, so that each part reads one range of the rollup's key for each;
+// single says whether there is one organisation in all.
+func (s *Store) rollupFor(ctx context.Context, staffID uint, filter OutcomeFilter, span string, start, end time.Time) (rollup *gorm.DB, single bool, err error) {
+	band := everyAge
 	if slices.ContainsFunc(AgeBands, func(b AgeBand) bool { return b.Key == filter.AgeBand }) {
-		q = q.Where("age_band = ?", filter.AgeBand)
+		band = filter.AgeBand
 	}
-	return q
+	part := func(level string, organisations any) *gorm.DB {
+		return s.db.Model(&OutcomeRollup{}).Select("period_start, organisation_id, measure, value, n, people").
+			Where("span = ? AND level = ? AND organisation_id IN (?) AND condition_code = ? AND age_band = ? AND period_start >= ? AND period_start < ?",
+				span, level, organisations, filter.Condition, band, start, end)
+	}
+	if filter.PracticeID != 0 {
+		return part(levelPractice, s.practicesSeenBy(staffID).Where("id = ?", filter.PracticeID)), true, nil
+	}
+	var memberships, groups, own []uint
+	err = s.db.WithContext(ctx).Model(&Membership{}).Where("user_id = ?", staffID).Pluck("organisation_id", &memberships).Error
+	if err == nil && len(memberships) > 0 {
+		err = s.db.WithContext(ctx).Model(&Organisation{}).Distinct("parent_id").
+			Where("kind IN ? AND parent_id IN ?", CareKinds, memberships).Pluck("parent_id", &groups).Error
+	}
+	if err == nil && len(memberships) > 0 {
+		err = s.db.WithContext(ctx).Model(&Organisation{}).
+			Where("kind IN ? AND id IN ? AND (parent_id IS NULL OR parent_id NOT IN ?)", CareKinds, memberships, memberships).
+			Pluck("id", &own).Error
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	single = len(groups)+len(own) == 1
+	// No organisation has id 0.
+	if len(groups) == 0 {
+		groups = []uint{0}
+	}
+	if len(own) == 0 {
+		own = []uint{0}
+	}
+	return s.db.Raw("? UNION ALL ?", part(levelGroup, groups), part(levelPractice, own)), single, nil
 }
 
 // practicesSeenBy selects the ids of the practices whose figures the
