@@ -410,10 +410,26 @@ func practiceTable(uptake []models.PracticeUptake, x discloser) MeasureTable {
 	t.Total = &MeasureRow{Label: "All practices", Cells: []Cell{figureCell(r), figureCell(a), rateCell(models.RateOf(a, r))}}
 	t.Total.Cells[0].added, t.Total.Cells[1].added = true, true
 	if !x.exact {
-		withholdComplements(&t)
+		// Each practice's own figure can be seen by filtering the dashboard
+		// to that practice, so withholding a second practice beside a small
+		// one would not stop its count being worked out from the total:
+		// the total is withheld instead, where any practice's figure is.
+		for i := range 2 {
+			for _, row := range t.Rows {
+				if row.Cells[i].figure.Withheld {
+					t.Total.Cells[i] = figureCell(models.Figure{Withheld: true})
+					break
+				}
+			}
+		}
 		// A rate is worked out from the figures as shown.
-		for i, row := range t.Rows {
-			t.Rows[i].Cells[2] = rateCell(models.RateOf(row.Cells[1].figure, row.Cells[0].figure))
+		for i, row := range append(t.Rows, *t.Total) {
+			cell := rateCell(models.RateOf(row.Cells[1].figure, row.Cells[0].figure))
+			if i < len(t.Rows) {
+				t.Rows[i].Cells[2] = cell
+			} else {
+				t.Total.Cells[2] = cell
+			}
 		}
 	}
 	return t
