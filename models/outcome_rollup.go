@@ -154,6 +154,10 @@ func (s *Store) RefreshOutcomes(ctx context.Context, now time.Time, full bool) e
 				months = max(months, min(fullMaxMonths, (uk.Year()-since.Year())*12+int(uk.Month()-since.Month())+1))
 			}
 			kinds = append(kinds, refreshFull)
+			// Periods older than a rebuild covers are never shown again.
+			if err := tx.Where("span IN ?", []string{ByMonth, ByWeek}).Delete(&OutcomeRollup{}).Error; err != nil {
+				return err
+			}
 		}
 		for _, span := range []struct {
 			by     string
