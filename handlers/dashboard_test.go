@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"context"
 	"encoding/csv"
 	"fmt"
 	"html"
@@ -17,11 +18,13 @@ import (
 
 func TestDashboardWithholdsSmallNumbers(t *testing.T) {
 	eachServer(t, func(t *testing.T, s *testServer) {
+		s.refreshOutcomes(t)
 		commissioner := s.browser(t)
 		commissioner.signIn("commissioner")
 		page := commissioner.get("/dashboard")
 		mustStatus(t, page, http.StatusOK)
-		mustContain(t, page, "Riverside Health Centre", "Hillside Surgery", "fewer than 8", "withheld (small numbers)", "Used it in the last 7 days")
+		mustContain(t, page, "Riverside Health Centre", "Hillside Surgery", "fewer than 8", "withheld (small numbers)", "Used it in the last 7 days",
+			"Figures up to", "About these figures", "in the age band of their age on the last day of each week or month")
 		for _, leak := range []string{"100%", "Amelia", "Jones"} {
 			if contains(page, leak) {
 				t.Errorf("the dashboard shows %q", leak)
@@ -30,8 +33,25 @@ func TestDashboardWithholdsSmallNumbers(t *testing.T) {
 	})
 }
 
+// Until the rollup is first built, the dashboard says its figures are
+// still being counted rather than showing zeros as if they were true.
+func TestDashboardSaysWhenFiguresAreNotCountedYet(t *testing.T) {
+	eachServer(t, func(t *testing.T, s *testServer) {
+		commissioner := s.browser(t)
+		commissioner.signIn("commissioner")
+		page := commissioner.get("/dashboard")
+		mustStatus(t, page, http.StatusOK)
+		mustContain(t, page, "These figures are being counted for the first time. Check again in a few minutes.")
+		s.refreshOutcomes(t)
+		if page = commissioner.get("/dashboard"); contains(page, "being counted for the first time") {
+			t.Error("the dashboard still says its figures are being counted")
+		}
+	})
+}
+
 func TestDashboardFilters(t *testing.T) {
 	eachServer(t, func(t *testing.T, s *testServer) {
+		s.refreshOutcomes(t)
 		var hillside models.Organisation
 		if err := s.db.Where("name = ?", "Hillside Surgery").First(&hillside).Error; err != nil {
 			t.Fatal(err)
@@ -49,6 +69,7 @@ func TestDashboardFilters(t *testing.T) {
 // get the form again with the NHS error pattern, and no figures of theirs.
 func TestDashboardRefusesFiltersItDoesNotOffer(t *testing.T) {
 	eachServer(t, func(t *testing.T, s *testServer) {
+		s.refreshOutcomes(t)
 		otherICB := models.Organisation{Kind: models.OrganisationICB, Name: "Another board", ODSCode: "QZZ"}
 		s.db.Create(&otherICB)
 		elsewhere := models.Organisation{Kind: models.OrganisationPractice, Name: "Elsewhere Practice", ODSCode: "Z99999", ParentID: &otherICB.ID}
@@ -72,6 +93,7 @@ func contains(r response, text string) bool {
 
 func TestDashboardShowsEveryMeasureAsChartAndTable(t *testing.T) {
 	eachServer(t, func(t *testing.T, s *testServer) {
+		s.refreshOutcomes(t)
 		commissioner := s.browser(t)
 		commissioner.signIn("commissioner")
 		for _, by := range []string{"month", "week"} {
@@ -120,6 +142,7 @@ func pageTables(body string) map[string][][]string {
 // withheld count is * where the page says "fewer than 8".
 func TestDashboardCSVMatchesTheTable(t *testing.T) {
 	eachServer(t, func(t *testing.T, s *testServer) {
+		s.refreshOutcomes(t)
 		commissioner := s.browser(t)
 		commissioner.signIn("commissioner")
 		filters := "condition=" + models.SnomedAsthma + "&period=3&by=month"
@@ -185,6 +208,7 @@ func TestDashboardIsForTheCommissionersOwnICB(t *testing.T) {
 		}
 		theirs := s.addUser(t, "commissioner2", models.RoleCommissioner, nil)
 		s.db.Create(&models.Membership{UserID: theirs.ID, OrganisationID: otherICB.ID})
+		s.refreshOutcomes(t)
 
 		ours := s.browser(t)
 		ours.signIn("commissioner")
@@ -227,6 +251,7 @@ func TestDashboardIsForTheCommissionersOwnICB(t *testing.T) {
 // exactly, from a link on the caseload.
 func TestPracticeOutcomesAreExactForTheirOwnPractices(t *testing.T) {
 	eachServer(t, func(t *testing.T, s *testServer) {
+		s.refreshOutcomes(t)
 		nurse := s.browser(t)
 		nurse.signIn("nurse")
 		mustContain(t, nurse.get("/caseload"), `href="/outcomes"`)
@@ -261,6 +286,7 @@ func TestPracticeOutcomesAreExactForTheirOwnPractices(t *testing.T) {
 
 func TestMonthlyReport(t *testing.T) {
 	eachServer(t, func(t *testing.T, s *testServer) {
+		s.refreshOutcomes(t)
 		commissioner := s.browser(t)
 		commissioner.signIn("commissioner")
 		month := time.Now().In(models.UK).AddDate(0, -1, 0)
@@ -323,4 +349,13 @@ func TestCheckInsAndReviewsRecordOutcomes(t *testing.T) {
 		mustStatus(t, r, http.StatusUnprocessableEntity)
 		mustContain(t, r, "Answer yes or no: In the last month, has Amelia had their usual asthma symptoms during the day")
 	})
+}
+
+// refreshOutcomes counts the demo's outcomes into the rollup the
+// dashboards read, as the periodic job would.
+func (s *testServer) refreshOutcomes(t *testing.T) {
+	t.Helper()
+	if err := s.store.RefreshOutcomes(context.Background(), time.Now(), true); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -87,7 +87,9 @@ func (h *Handler) outcomeDashboard(c *gin.Context, view outcomeView, filter mode
 	if err != nil {
 		return views.Dashboard{}, err
 	}
-	return views.NewDashboard(filter, practices, outcomes, uptake, view.exact, view.path), nil
+	d := views.NewDashboard(filter, practices, outcomes, uptake, view.exact, view.path)
+	d.Freshness = views.FiguresUpTo(outcomes, time.Now())
+	return d, nil
 }
 
 // outcomes shows every measure for the filters in the address.

@@ -39,6 +39,7 @@ var all = []*gormigrate.Migration{
 	bulkExports,
 	webhooks,
 	notifications,
+	outcomeRollups,
 	waitingByPractice,
 }
 

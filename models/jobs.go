@@ -155,8 +155,9 @@ type JobQueue struct {
 	stop func(context.Context) error
 }
 
-// StartJobQueue starts working background jobs, and the sweeps every
-// sweepInterval (the first at once). On PostgreSQL it opens a small pool of
+// StartJobQueue starts working background jobs, the sweeps every
+// sweepInterval and the outcome rollup's refresh every rollupInterval (the
+// first of each at once). On PostgreSQL it opens a small pool of
 // its own, to the same database, to hear of new jobs as they are committed;
 // on SQLite it shares the one connection and looks for jobs every second.
 func (s *Store) StartJobQueue(ctx context.Context) (*JobQueue, error) {
@@ -165,6 +166,7 @@ func (s *Store) StartJobQueue(ctx context.Context) (*JobQueue, error) {
 	river.AddWorker(workers, &sweepWorker{store: s})
 	river.AddWorker(workers, &exportWorker{store: s})
 	river.AddWorker(workers, &webhookWorker{store: s})
+	river.AddWorker(workers, &refreshOutcomesWorker{store: s})
 	config := &river.Config{
 		Queues:  map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 4}},
 		Workers: workers,
@@ -179,6 +181,11 @@ func (s *Store) StartJobQueue(ctx context.Context) (*JobQueue, error) {
 			func() (river.JobArgs, *river.InsertOpts) { return SweepArgs{Target: target}, nil },
 			&river.PeriodicJobOpts{ID: "sweep_" + target, RunOnStart: true}))
 	}
+	// The outcome rollup is refreshed every few minutes, the first time at
+	// once, so that a new instance builds it if it has never been built.
+	config.PeriodicJobs = append(config.PeriodicJobs, river.NewPeriodicJob(river.PeriodicInterval(rollupInterval),
+		func() (river.JobArgs, *river.InsertOpts) { return RefreshOutcomesArgs{}, refreshOutcomesOpts },
+		&river.PeriodicJobOpts{ID: "refresh_outcomes", RunOnStart: true}))
 	if dialector, ok := s.db.Dialector.(*postgres.Dialector); ok {
 		pool, err := pgxpool.New(ctx, dialector.Config.DSN)
 		if err != nil {

@@ -98,7 +98,7 @@ func measuresPopulation(t *testing.T, db *gorm.DB) models.User {
 func TestMeasuresCountEachDefinitionByMonth(t *testing.T) {
 	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
 		commissioner := measuresPopulation(t, db)
-		got, err := models.NewStore(db).Outcomes(context.Background(), commissioner.ID, models.OutcomeFilter{Months: 3}, outcomesNow)
+		got, err := refreshed(t, db).Outcomes(context.Background(), commissioner.ID, models.OutcomeFilter{Months: 3}, outcomesNow)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -178,7 +178,7 @@ func TestMeasuresCountEachDefinitionByMonth(t *testing.T) {
 func TestMeasuresByWeekStartOnMonday(t *testing.T) {
 	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
 		commissioner := measuresPopulation(t, db)
-		got, err := models.NewStore(db).Outcomes(context.Background(), commissioner.ID, models.OutcomeFilter{Months: 3, By: models.ByWeek}, outcomesNow)
+		got, err := refreshed(t, db).Outcomes(context.Background(), commissioner.ID, models.OutcomeFilter{Months: 3, By: models.ByWeek}, outcomesNow)
 		if err != nil {
 			t.Fatal(err)
 		}

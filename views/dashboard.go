@@ -22,6 +22,9 @@ type Dashboard struct {
 
 	DailyActive, WeeklyActive, MonthlyActive models.Figure
 
+	// Freshness says when the figures were last brought up to date.
+	Freshness string
+
 	Measures   []MeasureTable
 	Practice   MeasureTable // uptake at each practice
 	ByPractice bool         // more than one practice to compare
@@ -181,6 +184,19 @@ func (d discloser) mean(sum, n int64) Cell {
 	m := float64(sum) / float64(n)
 	text := strconv.FormatFloat(m, 'f', 1, 64)
 	return Cell{Text: text + " out of 5", CSV: text, Value: m, Plotted: true}
+}
+
+// FiguresUpTo says when figures were last brought up to date, as at now:
+// "Figures up to 11:05am today", or the day when it was not today.
+func FiguresUpTo(outcomes *models.Outcomes, now time.Time) string {
+	if !outcomes.Counted {
+		return "These figures are being counted for the first time. Check again in a few minutes."
+	}
+	at := outcomes.UpToDate.In(models.UK)
+	if models.UKDay(at) == models.UKDay(now) {
+		return "Figures up to " + clock(at) + " today."
+	}
+	return "Figures up to " + clock(at) + " on " + at.Format("2 January 2006") + "."
 }
 
 // PeriodLabel names a period: "March 2026", or the week by its Monday.
@@ -394,10 +410,26 @@ func practiceTable(uptake []models.PracticeUptake, x discloser) MeasureTable {
 	t.Total = &MeasureRow{Label: "All practices", Cells: []Cell{figureCell(r), figureCell(a), rateCell(models.RateOf(a, r))}}
 	t.Total.Cells[0].added, t.Total.Cells[1].added = true, true
 	if !x.exact {
-		withholdComplements(&t)
+		// Each practice's own figure can be seen by filtering the dashboard
+		// to that practice, so withholding a second practice beside a small
+		// one would not stop its count being worked out from the total:
+		// the total is withheld instead, where any practice's figure is.
+		for i := range 2 {
+			for _, row := range t.Rows {
+				if row.Cells[i].figure.Withheld {
+					t.Total.Cells[i] = figureCell(models.Figure{Withheld: true})
+					break
+				}
+			}
+		}
 		// A rate is worked out from the figures as shown.
-		for i, row := range t.Rows {
-			t.Rows[i].Cells[2] = rateCell(models.RateOf(row.Cells[1].figure, row.Cells[0].figure))
+		for i, row := range append(t.Rows, *t.Total) {
+			cell := rateCell(models.RateOf(row.Cells[1].figure, row.Cells[0].figure))
+			if i < len(t.Rows) {
+				t.Rows[i].Cells[2] = cell
+			} else {
+				t.Total.Cells[2] = cell
+			}
 		}
 	}
 	return t

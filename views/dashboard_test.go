@@ -1,6 +1,7 @@
 package views
 
 import (
+	"strconv"
 	"testing"
 	"time"
 
@@ -77,6 +78,46 @@ func TestDashboardDisclosesEveryMeasure(t *testing.T) {
 	}
 	if m, _ := d.Measure("uptake"); m.Rows[0].Cells[1].CSV != "*" {
 		t.Errorf("a withheld count in a spreadsheet is %q; want *", m.Rows[0].Cells[1].CSV)
+	}
+}
+
+// A practice's small count cannot be worked out by taking the other
+// practices' figures, each seen by filtering the dashboard to it, from the
+// ICB's total: the total is withheld where any practice's figure is.
+func TestPracticeTableWithholdsTheTotalBesideASmallCount(t *testing.T) {
+	uptake := []models.PracticeUptake{{PracticeID: 1, PracticeName: "Ashfield", Registered: 3, Activated: 2},
+		{PracticeID: 2, PracticeName: "Brookside", Registered: 40, Activated: 20}, {PracticeID: 3, PracticeName: "Carlton", Registered: 22, Activated: 9}}
+	all := NewDashboard(models.OutcomeFilter{Months: 3}, nil, handMade(), uptake, false, "/dashboard")
+	rows := cellTexts(t, all, "practices")
+	if rows[0][1] != "fewer than 8" || rows[3][0] != "All practices" {
+		t.Fatalf("the table: %v", rows)
+	}
+	// What a commissioner sees of each other practice on its own.
+	var others int64
+	for _, u := range uptake[1:] {
+		own := NewDashboard(models.OutcomeFilter{Months: 3, PracticeID: u.PracticeID}, nil, handMade(), []models.PracticeUptake{u}, false, "/dashboard")
+		n, err := strconv.ParseInt(cellTexts(t, own, "practices")[0][1], 10, 64)
+		if err != nil {
+			t.Fatalf("%s on its own: %v", u.PracticeName, err)
+		}
+		others += n
+	}
+	if total, err := strconv.ParseInt(rows[3][1], 10, 64); err == nil {
+		t.Errorf("the total %d less the others' %d gives Ashfield's withheld count away", total, others)
+	}
+	for column, want := range []string{"fewer than 8", "fewer than 8", "withheld (small numbers)"} {
+		if rows[3][column+1] != want {
+			t.Errorf("the total's column %d is %q; want %q", column, rows[3][column+1], want)
+		}
+	}
+	if rows[1][1] != "40" || rows[2][1] != "20" || rows[2][3] != "50%" {
+		t.Errorf("the other practices' figures are shown as they are: %v", rows)
+	}
+
+	// With no small count, the total is shown.
+	large := NewDashboard(models.OutcomeFilter{Months: 3}, nil, handMade(), uptake[1:], false, "/dashboard")
+	if got := cellTexts(t, large, "practices")[2]; got[1] != "60" || got[3] != "50%" {
+		t.Errorf("the total without small counts: %v", got)
 	}
 }
 
