@@ -356,7 +356,7 @@ func (s *Store) rollupFor(ctx context.Context, staffID uint, filter OutcomeFilte
 // practicesSeenBy selects the ids of the practices whose figures the
 // staff member can see: their own, and those of the ICBs they belong to.
 func (s *Store) practicesSeenBy(staffID uint) *gorm.DB {
-	memberships := s.db.Model(&Membership{}).Select("organisation_id").Where("user_id = ?", staffID)
+	memberships := s.memberships(staffID)
 	return s.db.Model(&Organisation{}).Select("id").
 		Where("kind IN ? AND (id IN (?) OR parent_id IN (?))", CareKinds, memberships, memberships)
 }

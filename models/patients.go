@@ -96,7 +96,7 @@ type CaseloadResult struct {
 // small practice's own index would win over the search indexes.
 func (s *Store) practicePatients(ctx context.Context, principal *Principal) *gorm.DB {
 	return s.db.WithContext(ctx).Model(&Patient{}).Where("patients.practice_id IN (?)",
-		s.db.Model(&Membership{}).Select("organisation_id").Where("user_id = ?", principal.User.ID))
+		s.memberships(principal.User.ID))
 }
 
 var dateLayouts = []string{"2/1/2006", "2-1-2006", "2 1 2006", "2.1.2006", "2006-01-02"}
@@ -169,7 +169,7 @@ func (s *Store) Caseload(ctx context.Context, principal *Principal, query Caselo
 		// The practice kept on each request (migration 0034) reads only
 		// the practices' own waiting requests from their index.
 		q = q.Where("patients.id IN (?)", s.db.Model(&PrescriptionRequest{}).Select("prescription_requests.patient_id").Where(waiting).
-			Where("prescription_requests.practice_id IN (?)", s.db.Model(&Membership{}).Select("organisation_id").Where("user_id = ?", principal.User.ID)))
+			Where("prescription_requests.practice_id IN (?)", s.memberships(principal.User.ID)))
 	case FilterPlanReview:
 		q = q.Where("patients.id IN (" + plansToReview + ")")
 	}

@@ -3,6 +3,8 @@ package models
 import (
 	"errors"
 	"strings"
+
+	"gorm.io/gorm"
 )
 
 // ErrUsernameTaken means someone already has the username.
@@ -28,15 +30,21 @@ func (s *Store) UserByID(id uint) (*User, error) {
 // OrganisationsOf lists the organisations a staff member works at.
 func (s *Store) OrganisationsOf(userID uint) ([]Organisation, error) {
 	var organisations []Organisation
-	err := s.db.Where("id IN (?)", s.db.Model(&Membership{}).Select("organisation_id").Where("user_id = ?", userID)).
+	err := s.db.Where("id IN (?)", s.memberships(userID)).
 		Order("name").Find(&organisations).Error
 	return organisations, err
+}
+
+// memberships selects the ids of the organisations a person works at,
+// as a subquery.
+func (s *Store) memberships(userID uint) *gorm.DB {
+	return s.db.Model(&Membership{}).Select("organisation_id").Where("user_id = ?", userID)
 }
 
 // PracticesOf lists the practices and clinics a staff member can see
 // patients of: those they work at, and for ICB staff every one of their ICB.
 func (s *Store) PracticesOf(userID uint) ([]Organisation, error) {
-	memberships := s.db.Model(&Membership{}).Select("organisation_id").Where("user_id = ?", userID)
+	memberships := s.memberships(userID)
 	var practices []Organisation
 	err := s.db.Where("kind IN ? AND (id IN (?) OR parent_id IN (?))", CareKinds, memberships, memberships).
 		Order("name").Find(&practices).Error
