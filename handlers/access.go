@@ -38,20 +38,27 @@ func (h *Handler) loadPatient(c *gin.Context) {
 	ref := c.Param("ref")
 	principal := principalOf(c)
 	patient, err := h.store.PatientFor(c.Request.Context(), principal, ref)
-	if errors.Is(err, models.ErrNotFound) {
-		targetType := "passport"
-		if principal.User.Role.IsStaff() {
-			targetType = "patient"
-		}
-		h.forbidden(c, models.AuditEntry{TargetType: targetType, TargetID: ref})
-		return
+	targetType := "passport"
+	if principal.User.Role.IsStaff() {
+		targetType = "patient"
 	}
-	if err != nil {
+	h.handOn(c, contextPatient, patient, err, models.AuditEntry{TargetType: targetType, TargetID: ref})
+}
+
+// handOn ends a route group's loading of the record its routes act on,
+// looked for among the principal's own: one not found there is refused with
+// the audit entry, a fault is a server error, and one found is handed to
+// the routes under the group.
+func (h *Handler) handOn(c *gin.Context, key string, record any, err error, refused models.AuditEntry) {
+	switch {
+	case errors.Is(err, models.ErrNotFound):
+		h.forbidden(c, refused)
+	case err != nil:
 		h.serverError(c, err)
-		return
+	default:
+		c.Set(key, record)
+		c.Next()
 	}
-	c.Set(contextPatient, patient)
-	c.Next()
 }
 
 // speakToReader makes the pages of a passport speak to the patient, or to a

@@ -146,22 +146,11 @@ func (h *Handler) loadClient(c *gin.Context) {
 	organisations, err := h.administered(c)
 	if err != nil {
 		h.serverError(c, err)
-		c.Abort()
 		return
 	}
-	client, err := h.store.APIClientAt(organisationIDs(organisations), id)
-	if errors.Is(err, models.ErrNotFound) {
-		h.forbidden(c, models.AuditEntry{TargetType: "api-client", TargetID: c.Param("id")})
-		return
-	}
-	if err != nil {
-		h.serverError(c, err)
-		c.Abort()
-		return
-	}
-	c.Set(contextClient, client)
 	c.Set(contextOrganisations, organisations)
-	c.Next()
+	client, err := h.store.APIClientAt(organisationIDs(organisations), id)
+	h.handOn(c, contextClient, client, err, models.AuditEntry{TargetType: "api-client", TargetID: c.Param("id")})
 }
 
 func clientOf(c *gin.Context) *models.RegisteredClient {

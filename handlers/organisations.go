@@ -69,17 +69,7 @@ func (h *Handler) loadOrganisation(c *gin.Context) {
 		return
 	}
 	organisation, err := h.store.ManagedOrganisation(c.Request.Context(), principalOf(c), id)
-	if errors.Is(err, models.ErrNotFound) {
-		h.forbidden(c, models.AuditEntry{TargetType: "organisation", TargetID: c.Param("id")})
-		return
-	}
-	if err != nil {
-		h.serverError(c, err)
-		c.Abort()
-		return
-	}
-	c.Set(contextOrganisation, organisation)
-	c.Next()
+	h.handOn(c, contextOrganisation, organisation, err, models.AuditEntry{TargetType: "organisation", TargetID: c.Param("id")})
 }
 
 func organisationOf(c *gin.Context) *models.OrganisationSummary {

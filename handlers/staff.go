@@ -63,22 +63,11 @@ func (h *Handler) loadStaffMember(c *gin.Context) {
 	organisations, err := h.administered(c)
 	if err != nil {
 		h.serverError(c, err)
-		c.Abort()
 		return
 	}
-	member, err := h.store.StaffMemberAt(organisationIDs(organisations), id)
-	if errors.Is(err, models.ErrNotFound) {
-		h.forbidden(c, models.AuditEntry{TargetType: "user", TargetID: c.Param("id")})
-		return
-	}
-	if err != nil {
-		h.serverError(c, err)
-		c.Abort()
-		return
-	}
-	c.Set(contextStaffMember, member)
 	c.Set(contextOrganisations, organisations)
-	c.Next()
+	member, err := h.store.StaffMemberAt(organisationIDs(organisations), id)
+	h.handOn(c, contextStaffMember, member, err, models.AuditEntry{TargetType: "user", TargetID: c.Param("id")})
 }
 
 const contextOrganisations = "administered"

@@ -41,21 +41,10 @@ func (h *Handler) loadWebhook(c *gin.Context) {
 	practices, err := h.store.PracticesOf(currentUser(c).ID)
 	if err != nil {
 		h.serverError(c, err)
-		c.Abort()
 		return
 	}
 	endpoint, err := h.store.WebhookAt(c.Request.Context(), organisationIDs(practices), id)
-	if errors.Is(err, models.ErrNotFound) {
-		h.forbidden(c, models.AuditEntry{TargetType: "webhook", TargetID: c.Param("id")})
-		return
-	}
-	if err != nil {
-		h.serverError(c, err)
-		c.Abort()
-		return
-	}
-	c.Set(contextWebhook, endpoint)
-	c.Next()
+	h.handOn(c, contextWebhook, endpoint, err, models.AuditEntry{TargetType: "webhook", TargetID: c.Param("id")})
 }
 
 func webhookOf(c *gin.Context) *models.WebhookEndpoint {
