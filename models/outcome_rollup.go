@@ -194,15 +194,24 @@ func (s *Store) RefreshOutcomes(ctx context.Context, now time.Time, full bool) e
 }
 
 // refreshOutcomesDue refreshes the rollup as the periodic job does: in
-// full when it has never been built or its last full rebuild is a day old.
+// full when it has never been built or its last full rebuild is a day old,
+// and not at all when another instance, or this one before a restart,
+// brought it up to date less than half an interval ago.
 func (s *Store) refreshOutcomesDue(ctx context.Context) error {
 	now := s.now()
-	var last OutcomeRollupRefresh
-	err := s.db.WithContext(ctx).Where("kind = ?", refreshFull).Limit(1).Find(&last).Error
-	if err != nil {
+	var refreshes []OutcomeRollupRefresh
+	if err := s.db.WithContext(ctx).Find(&refreshes).Error; err != nil {
 		return err
 	}
-	return s.RefreshOutcomes(ctx, now, last.Kind == "" || now.Sub(last.RefreshedAt) >= fullRefreshAge)
+	last := map[string]time.Time{}
+	for _, r := range refreshes {
+		last[r.Kind] = r.RefreshedAt
+	}
+	full, built := last[refreshFull]
+	if built && now.Sub(full) < fullRefreshAge && now.Sub(last[refreshRecent]) < rollupInterval/2 {
+		return nil
+	}
+	return s.RefreshOutcomes(ctx, now, !built || now.Sub(full) >= fullRefreshAge)
 }
 
 // RefreshOutcomesArgs asks for the outcome rollup to be brought up to date.

@@ -341,6 +341,27 @@ func TestOutcomesCountANewEventAfterThePeriodicRefresh(t *testing.T) {
 	})
 }
 
+// An instance starting minutes after another brought the rollup up to
+// date counts nothing again: the refresh it runs on starting waits for the
+// next interval.
+func TestOutcomesAreNotRecountedJustAfterARefresh(t *testing.T) {
+	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
+		outcomesPopulation(t, db)
+		store := refreshed(t, db)
+		store.SetClock(func() time.Time { return outcomesNow.Add(time.Minute) })
+		if err := store.RefreshOutcomesDue(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		var recent models.OutcomeRollupRefresh
+		if err := db.Where("kind = ?", "recent").First(&recent).Error; err != nil {
+			t.Fatal(err)
+		}
+		if !recent.RefreshedAt.Equal(outcomesNow) {
+			t.Errorf("a minute after a refresh the outcomes were counted again, at %s", recent.RefreshedAt)
+		}
+	})
+}
+
 // The job queue builds the rollup as soon as it starts, when it has never
 // been built.
 func TestJobQueueBuildsTheOutcomeRollup(t *testing.T) {
