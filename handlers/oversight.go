@@ -92,20 +92,27 @@ func (h *Handler) outcomeDashboard(c *gin.Context, view outcomeView, filter mode
 	return d, nil
 }
 
+// filteredDashboard measures the filters in the address for the view, as
+// at now. It answers with a server error, and reports false, when the
+// figures cannot be read.
+func (h *Handler) filteredDashboard(c *gin.Context, view outcomeView) (d views.Dashboard, form *views.Form, status int, ok bool) {
+	filter, practices, form, status, err := h.readOutcomeFilter(c)
+	if err == nil {
+		d, err = h.outcomeDashboard(c, view, filter, practices, time.Now())
+	}
+	if err != nil {
+		h.serverError(c, err)
+		return d, form, status, false
+	}
+	return d, form, status, true
+}
+
 // outcomes shows every measure for the filters in the address.
 func (h *Handler) outcomes(view outcomeView) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		filter, practices, form, status, err := h.readOutcomeFilter(c)
-		if err != nil {
-			h.serverError(c, err)
-			return
+		if d, form, status, ok := h.filteredDashboard(c, view); ok {
+			render(c, status, views.DashboardPage(h.page(c, view.title, form), d))
 		}
-		d, err := h.outcomeDashboard(c, view, filter, practices, time.Now())
-		if err != nil {
-			h.serverError(c, err)
-			return
-		}
-		render(c, status, views.DashboardPage(h.page(c, view.title, form), d))
 	}
 }
 
@@ -113,14 +120,8 @@ func (h *Handler) outcomes(view outcomeView) gin.HandlerFunc {
 // same filters, as a spreadsheet.
 func (h *Handler) outcomesCSV(view outcomeView) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		filter, practices, form, status, err := h.readOutcomeFilter(c)
-		if err != nil {
-			h.serverError(c, err)
-			return
-		}
-		d, err := h.outcomeDashboard(c, view, filter, practices, time.Now())
-		if err != nil {
-			h.serverError(c, err)
+		d, form, status, ok := h.filteredDashboard(c, view)
+		if !ok {
 			return
 		}
 		if form.HasErrors() {
