@@ -88,6 +88,8 @@ func (h *Handler) outcomeDashboard(c *gin.Context, view outcomeView, filter mode
 		return views.Dashboard{}, err
 	}
 	d := views.NewDashboard(filter, practices, outcomes, uptake, view.exact, view.path)
+	// How fresh the figures are is said against today, whichever month a
+	// report measures.
 	d.Freshness = views.FiguresUpTo(outcomes, time.Now())
 	return d, nil
 }
