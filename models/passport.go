@@ -87,9 +87,11 @@ func (s *Store) LoadPassport(ctx context.Context, principal *Principal, patient 
 	if principal.mayReadPatient(patient) {
 		state = PassportState{store: s.instance, patientID: patient.ID, ref: patient.Ref, version: patient.PassportVersion}
 	}
-	if parts, ok := s.passports.Get(state); ok && state.Known() {
-		passport.Plans, passport.Contacts, passport.State = parts.plans, parts.contacts, state
-		return &passport, nil
+	if state.Known() {
+		if parts, ok := s.passports.Get(state); ok {
+			passport.Plans, passport.Contacts, passport.State = parts.plans, parts.contacts, state
+			return &passport, nil
+		}
 	}
 	var err error
 	if passport.Plans, err = s.currentPlans(ctx, principal, patient.ID); err != nil {
