@@ -41,6 +41,7 @@ var all = []*gormigrate.Migration{
 	notifications,
 	outcomeRollups,
 	waitingByPractice,
+	waitingPatients,
 }
 
 // Run brings the database up to the newest step.

@@ -2,8 +2,12 @@ package models_test
 
 import (
 	"database/sql"
+	"fmt"
+	"maps"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -34,7 +38,7 @@ func TestCaseloadSearchesThroughIndexes(t *testing.T) {
 			{models.CaseloadQuery{Search: "12/5/2014"}, []string{"idx_patients_date_of_birth"}},
 			{models.CaseloadQuery{Filter: models.FilterReviewDue}, []string{"idx_patients_review_due", "idx_patients_next_review_on"}},
 			{models.CaseloadQuery{Filter: models.FilterRedZone}, []string{"idx_patients_last_red"}},
-			{models.CaseloadQuery{Filter: models.FilterPrescriptions}, []string{"idx_prescription_requests_waiting"}},
+			{models.CaseloadQuery{Filter: models.FilterPrescriptions}, []string{"idx_patients_waiting"}},
 		} {
 			plan := caseloadPlan(t, db, nurse, c.query)
 			if !slices.ContainsFunc(c.indexes, func(index string) bool { return strings.Contains(plan, index) }) {
@@ -219,5 +223,115 @@ func TestRedZoneFilterFollowsEveryReading(t *testing.T) {
 				t.Errorf("after %s, Oliver's latest red reading is %v; want %v", step.name, latest.Time, now.AddDate(0, 0, -step.wantDays))
 			}
 		}
+	})
+}
+
+// TestWaitingRequestsFollowEveryChange changes prescription requests in
+// every way they can change, some of them at the same instant, and checks
+// after each that the count of waiting requests kept on every patient is
+// the count of their requests, and that the caseload's prescriptions
+// filter lists exactly the patients with any.
+func TestWaitingRequestsFollowEveryChange(t *testing.T) {
+	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
+		store := demoStore(t, db)
+		nurse := principal(t, store, "nurse")
+		nurseActor := models.Actor{UserID: nurse.User.ID, Role: models.RoleNurse}
+		amelia := principal(t, store, "patient").Own
+		var oliver models.Patient
+		if err := db.Where("given_name = ? AND practice_id = ?", "Oliver", amelia.PracticeID).Take(&oliver).Error; err != nil {
+			t.Fatal(err)
+		}
+		const waiting = "status IN ('requested', 'approved')"
+		// Only one request for a medicine waits at a time, so each request
+		// made here is for a medicine of its own.
+		var medicines atomic.Int32
+		requestFor := func(patientID uint, status string) string {
+			return fmt.Sprintf("INSERT INTO prescription_requests (patient_id, plan_id, medicine, purpose, status, reason, requested_by_id, created_at, updated_at) "+
+				"SELECT %d, plan_id, 'Medicine %d', purpose, '%s', '', requested_by_id, created_at, updated_at FROM prescription_requests WHERE id = "+
+				"(SELECT MIN(id) FROM prescription_requests WHERE patient_id = %d)", patientID, medicines.Add(1), status, amelia.ID)
+		}
+		newest := func(patientID uint) uint {
+			var id uint
+			if err := db.Raw("SELECT MAX(id) FROM prescription_requests WHERE patient_id = ? AND "+waiting, patientID).Scan(&id).Error; err != nil {
+				t.Fatal(err)
+			}
+			return id
+		}
+		check := func(after string, want map[uint]int) {
+			t.Helper()
+			var kept, counted []struct{ ID, Waiting uint }
+			if err := db.Raw("SELECT id, waiting_requests AS waiting FROM patients WHERE waiting_requests <> 0 ORDER BY id").Scan(&kept).Error; err != nil {
+				t.Fatal(err)
+			}
+			if err := db.Raw("SELECT patient_id AS id, COUNT(*) AS waiting FROM prescription_requests WHERE " + waiting + " GROUP BY patient_id ORDER BY patient_id").Scan(&counted).Error; err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(kept, counted) {
+				t.Errorf("after %s, patients keep %v waiting; their requests count %v", after, kept, counted)
+			}
+			result, err := store.Caseload(t.Context(), nurse, models.CaseloadQuery{Filter: models.FilterPrescriptions}, 25)
+			if err != nil {
+				t.Fatal(err)
+			}
+			listed := map[uint]int{}
+			for _, entry := range result.Entries {
+				listed[entry.ID] = entry.OpenRequests
+			}
+			if !maps.Equal(listed, want) || result.Total != int64(len(want)) {
+				t.Errorf("after %s, the prescriptions filter lists %v of %d; want %v", after, listed, result.Total, want)
+			}
+		}
+		check("seeding", map[uint]int{amelia.ID: 1})
+
+		// Requests made at the same instant each add to the count.
+		const together = 12
+		start := make(chan struct{})
+		errs := make(chan error, together)
+		var wg sync.WaitGroup
+		for range together {
+			wg.Go(func() {
+				<-start
+				errs <- db.Exec(requestFor(amelia.ID, models.RequestRequested)).Error
+			})
+		}
+		close(start)
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		check("requests made at once", map[uint]int{amelia.ID: 1 + together})
+
+		if err := db.Exec(requestFor(oliver.ID, models.RequestReady)).Error; err != nil {
+			t.Fatal(err)
+		}
+		check("a request added already ready", map[uint]int{amelia.ID: 1 + together})
+		request := newest(amelia.ID)
+		if _, err := store.DecidePrescription(t.Context(), nurse, nurseActor, request, models.DecisionApprove, "", false); err != nil {
+			t.Fatal(err)
+		}
+		check("approving", map[uint]int{amelia.ID: 1 + together})
+		if _, err := store.DecidePrescription(t.Context(), nurse, nurseActor, request, models.DecisionReady, "", false); err != nil {
+			t.Fatal(err)
+		}
+		check("marking ready", map[uint]int{amelia.ID: together})
+		if _, err := store.DecidePrescription(t.Context(), nurse, nurseActor, newest(amelia.ID), models.DecisionReject, "Not due yet", false); err != nil {
+			t.Fatal(err)
+		}
+		check("rejecting", map[uint]int{amelia.ID: together - 1})
+		if err := db.Exec("UPDATE prescription_requests SET patient_id = ? WHERE id = ?", oliver.ID, newest(amelia.ID)).Error; err != nil {
+			t.Fatal(err)
+		}
+		check("moving a request to another patient", map[uint]int{amelia.ID: together - 2, oliver.ID: 1})
+		if err := db.Exec("UPDATE prescription_requests SET status = ? WHERE id = ?", models.RequestRequested, newest(oliver.ID)).Error; err != nil {
+			t.Fatal(err)
+		}
+		check("setting the status it had", map[uint]int{amelia.ID: together - 2, oliver.ID: 1})
+		if err := db.Exec("DELETE FROM prescription_requests WHERE patient_id = ? AND "+waiting, amelia.ID).Error; err != nil {
+			t.Fatal(err)
+		}
+		check("removing requests", map[uint]int{oliver.ID: 1})
 	})
 }

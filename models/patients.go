@@ -91,12 +91,10 @@ type CaseloadResult struct {
 }
 
 // practicePatients limits a patient query to the practices a staff member
-// works at. The practices are found by a subquery rather than named: the
-// caseload's plans were chosen for it, and with the practice named, a
-// small practice's own index would win over the search indexes.
+// works at, named, so that the database reads a practice's patients in
+// name order from the caseload index and stops at the page.
 func (s *Store) practicePatients(ctx context.Context, principal *Principal) *gorm.DB {
-	return s.db.WithContext(ctx).Model(&Patient{}).Where("patients.practice_id IN (?)",
-		s.memberships(principal.User.ID))
+	return s.db.WithContext(ctx).Model(&Patient{}).Where("patients.practice_id IN ?", principal.practiceIDs())
 }
 
 var dateLayouts = []string{"2/1/2006", "2-1-2006", "2 1 2006", "2.1.2006", "2006-01-02"}
@@ -151,12 +149,11 @@ func (s *Store) Caseload(ctx context.Context, principal *Principal, query Caselo
 	now := s.now()
 	q := searchPatients(s.practicePatients(ctx, principal), query.Search)
 	// The database keeps each patient's latest red-zone reading time
-	// (migration 0022), so a recent one is found from the patient's row
-	// and, for the filter, from its index: the few recent ones first. The statuses are
-	// written out, not bound, so that both databases match them to the
-	// partial index of migration 0007.
+	// (migration 0022), so a recent one is found from the patient's row:
+	// the filter counts the few recent ones from their own index, and
+	// reads its page in name order from the caseload index, which carries
+	// the time (migration 0035).
 	const red = "patients.last_red_at >= ?"
-	const waiting = "prescription_requests.status IN ('" + RequestRequested + "', '" + RequestApproved + "')"
 	redSince := now.Add(-RedZoneWindow)
 	// Filters start from the few readings and requests that qualify, not
 	// from every patient.
@@ -166,10 +163,10 @@ func (s *Store) Caseload(ctx context.Context, principal *Principal, query Caselo
 	case FilterRedZone:
 		q = q.Where(red, redSince)
 	case FilterPrescriptions:
-		// The practice kept on each request (migration 0034) reads only
-		// the practices' own waiting requests from their index.
-		q = q.Where("patients.id IN (?)", s.db.Model(&PrescriptionRequest{}).Select("prescription_requests.patient_id").Where(waiting).
-			Where("prescription_requests.practice_id IN (?)", s.memberships(principal.User.ID)))
+		// Each patient keeps how many requests wait (migration 0035), and
+		// an index in caseload order holds those with any. The condition
+		// is written as the index's own, so that both databases use it.
+		q = q.Where("patients.waiting_requests > 0")
 	case FilterPlanReview:
 		q = q.Where("patients.id IN (" + plansToReview + ")")
 	}
@@ -200,14 +197,16 @@ func (s *Store) Caseload(ctx context.Context, principal *Principal, query Caselo
 	case query.Sort == SortReview:
 		order = "CASE WHEN next_review_on IS NULL THEN 1 ELSE 0 END, next_review_on, " + order
 	}
-	// The page is chosen first and only its rows are looked up in users,
-	// readings and requests: asked of every matching patient, the database
-	// would rather read the whole of those tables.
-	page := q.Select("patients.*").Order(order).Offset((result.Page - 1) * pageSize).Limit(pageSize)
-	err := s.db.WithContext(ctx).Table("(?) AS patients", page).
+	// The page's patients are chosen first, by id alone, so that the
+	// database can choose them from an index without reading the patients
+	// it passes over; only the page's rows are then read, and looked up in
+	// users, plans and templates: asked of every matching patient, the
+	// database would rather read the whole of those tables.
+	page := q.Select("patients.id").Order(order).Offset((result.Page - 1) * pageSize).Limit(pageSize)
+	err := s.db.WithContext(ctx).Model(&Patient{}).Where("patients.id IN (?)", page).
 		Select("patients.*, EXISTS (SELECT 1 FROM users WHERE users.patient_id = patients.id) AS activated, "+
 			"CASE WHEN "+red+" THEN 1 ELSE 0 END AS red_zone, "+
-			"(SELECT COUNT(*) FROM prescription_requests WHERE prescription_requests.patient_id = patients.id AND "+waiting+") AS open_requests, "+
+			"patients.waiting_requests AS open_requests, "+
 			"patients.id IN ("+plansToReview+" AND action_plans.patient_id = patients.id) AS plan_to_review", redSince).
 		Order(order).Find(&result.Entries).Error
 	return result, err

@@ -65,6 +65,14 @@ func (s *Store) DecidePrescription(ctx context.Context, principal *Principal, ac
 	}
 	var request PrescriptionRequest
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		// The patient's row is held first, as every change to a patient's
+		// record holds it: the decision's trigger counts waiting requests
+		// on it (migration 0035), and a patient moving practice holds it
+		// before their requests, so the other order could deadlock.
+		if err := tx.Model(&Patient{}).Where("id = (?)", tx.Model(&PrescriptionRequest{}).Select("patient_id").Where("id = ?", requestID)).
+			Where(principal.mayAct("patients.id")).UpdateColumn("updated_at", gorm.Expr("updated_at")).Error; err != nil {
+			return err
+		}
 		update := tx.Model(&PrescriptionRequest{}).Where("id = ? AND status = ?", requestID, from).
 			Where(principal.mayAct("prescription_requests.patient_id")).
 			Updates(map[string]any{"status": to, "reason": strings.TrimSpace(reason), "decided_by_id": actor.UserID, "updated_at": s.now()})
