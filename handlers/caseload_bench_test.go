@@ -54,6 +54,8 @@ func benchmarkCaseload(b *testing.B, kind string, size int) {
 	for _, page := range []struct{ name, query string }{
 		{"everyone", ""},
 		{"name", "q=" + url.QueryEscape(someone.GivenName+" "+someone.FamilyName)},
+		// A family name alone matches more patients the larger the practice.
+		{"family name", "q=" + url.QueryEscape(someone.FamilyName)},
 		{"NHS number", "q=" + url.QueryEscape(models.FormatNHSNumber(someone.NHSNumber))},
 		{"NHS number start", "q=" + someone.NHSNumber[:6]},
 		{"date of birth", "q=" + url.QueryEscape(someone.DateOfBirth.Format("2/1/2006"))},

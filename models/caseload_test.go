@@ -17,8 +17,9 @@ import (
 	"gorm.io/gorm"
 )
 
-// TestCaseloadSearchesThroughIndexes asks each database how it would
-// count a practice's caseload for each kind of search and filter, and
+// TestCaseloadSearchesThroughIndexes asks each database how it would find
+// the patients of a practice's caseload matching each kind of search and
+// filter, and
 // expects an index made for it: at 100,000 patients, reading every patient
 // is what makes a search slow. PostgreSQL is told to avoid whole-table
 // reads where it can, and whole-index reads in name order, since on a
@@ -48,7 +49,9 @@ func TestCaseloadSearchesThroughIndexes(t *testing.T) {
 	})
 }
 
-// caseloadPlan is the database's plan for the caseload's count.
+// caseloadPlan is the database's plan for the caseload's first statement,
+// which finds the patients that match: it counts them, or for a name
+// search gathers them.
 func caseloadPlan(t *testing.T, db *gorm.DB, nurse *models.Principal, query models.CaseloadQuery) string {
 	t.Helper()
 	tx := db.Begin()
@@ -59,9 +62,7 @@ func caseloadPlan(t *testing.T, db *gorm.DB, nurse *models.Principal, query mode
 	}
 	var statements []string
 	capture := func(d *gorm.DB) {
-		if sql := d.Statement.SQL.String(); strings.HasPrefix(sql, "SELECT count(*)") {
-			statements = append(statements, d.Dialector.Explain(sql, d.Statement.Vars...))
-		}
+		statements = append(statements, d.Dialector.Explain(d.Statement.SQL.String(), d.Statement.Vars...))
 	}
 	name := "test:capture:" + t.Name()
 	tx.Callback().Query().After("gorm:query").Register(name, capture)
@@ -70,7 +71,7 @@ func caseloadPlan(t *testing.T, db *gorm.DB, nurse *models.Principal, query mode
 		t.Fatal(err)
 	}
 	if len(statements) == 0 {
-		t.Fatal("the caseload counted nothing")
+		t.Fatal("the caseload ran no statement")
 	}
 	explain := "EXPLAIN QUERY PLAN "
 	if tx.Dialector.Name() == "postgres" {
@@ -333,5 +334,61 @@ func TestWaitingRequestsFollowEveryChange(t *testing.T) {
 			t.Fatal(err)
 		}
 		check("removing requests", map[uint]int{oliver.ID: 1})
+	})
+}
+
+// TestCaseloadSearchPagesInNameOrder pages through searches that match a
+// few patients, many, and more than the caseload counts: the pages
+// together list the matching patients in name order, each once, however
+// the database chose to find them.
+func TestCaseloadSearchPagesInNameOrder(t *testing.T) {
+	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
+		store, _ := buildPopulation(t, db, models.PopulationSpec{Patients: models.CaseloadCountLimit + 1, Practices: 1, Seed: 1, Today: smallPopulation.Today})
+		nurse := principal(t, store, "nurse")
+		var everyone []models.Patient
+		if err := db.Where("practice_id = ?", nurse.PracticeIDs[0]).Order("family_name, given_name, id").Find(&everyone).Error; err != nil {
+			t.Fatal(err)
+		}
+		someone := everyone[len(everyone)/2]
+		name := func(p models.Patient) string {
+			return strings.ToLower(p.GivenName + " " + p.FamilyName + " " + p.PreferredName)
+		}
+		for _, c := range []struct {
+			search  string
+			matches func(models.Patient) bool
+		}{
+			{someone.GivenName + " " + someone.FamilyName, func(p models.Patient) bool {
+				return strings.Contains(name(p), strings.ToLower(someone.GivenName)) && strings.Contains(name(p), strings.ToLower(someone.FamilyName))
+			}},
+			{someone.FamilyName, func(p models.Patient) bool { return strings.Contains(name(p), strings.ToLower(someone.FamilyName)) }},
+			// A word of one or two letters matches the start of a name.
+			{"a", func(p models.Patient) bool { return strings.HasPrefix(name(p), "a") || strings.Contains(name(p), " a") }},
+			// Every NHS number of the population starts so: more patients
+			// than the caseload counts.
+			{"999", func(p models.Patient) bool { return strings.HasPrefix(p.NHSNumber, "999") }},
+		} {
+			var want []uint
+			for _, p := range everyone {
+				if c.matches(p) && len(want) < models.CaseloadCountLimit {
+					want = append(want, p.ID)
+				}
+			}
+			var got []uint
+			for page := 1; ; page++ {
+				result, err := store.Caseload(t.Context(), nurse, models.CaseloadQuery{Search: c.search, Page: page}, 25)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, entry := range result.Entries {
+					got = append(got, entry.ID)
+				}
+				if page >= result.Pages {
+					break
+				}
+			}
+			if len(want) == 0 || !slices.Equal(got, want) {
+				t.Errorf("searching %q listed %d patients; want the %d matching in name order", c.search, len(got), len(want))
+			}
+		}
 	})
 }

@@ -3,11 +3,14 @@ package models
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
+	"github.com/jackc/pgx/v5"
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
 // ErrNHSNumberRegistered means a patient with the NHS number already has a passport.
@@ -51,6 +54,16 @@ const plansToReview = "SELECT action_plans.patient_id FROM action_plans " +
 	"WHERE condition_templates.retired_at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM plan_versions " +
 	"WHERE plan_versions.plan_id = action_plans.id AND plan_versions.created_at >= condition_templates.retired_at)"
 
+// retiredTemplates selects any retired template version. Versions are
+// seldom retired: while none is, the caseload asks once for its page
+// whether plans need reviewing, rather than once for each patient on it.
+const retiredTemplates = "SELECT 1 FROM condition_templates WHERE condition_templates.retired_at IS NOT NULL"
+
+// recentRed is the condition that a patient's latest red-zone reading,
+// which the database keeps on their row (migration 0022), came since a
+// time.
+const recentRed = "patients.last_red_at >= ?"
+
 // Caseload orders.
 const (
 	SortName   = "name"
@@ -80,8 +93,8 @@ const CaseloadCountLimit = 1000
 
 // CaseloadResult is one page of a caseload search. When more patients
 // match than CaseloadCountLimit, Total stops there, More is set, and the
-// pages go as far as Total; the red-zone and prescriptions filters are
-// always counted in full.
+// pages go as far as Total; without a search, the red-zone and
+// prescriptions filters are counted in full.
 type CaseloadResult struct {
 	Entries []CaseloadEntry
 	Total   int64
@@ -129,11 +142,18 @@ func searchPatients(q *gorm.DB, search string) *gorm.DB {
 	}
 	var phrases []string
 	for _, word := range strings.Fields(strings.ToLower(search)) {
-		like := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(word) + "%"
-		q = q.Where(patientName+` LIKE ? ESCAPE '\'`, like)
+		escaped := strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(word)
 		if utf8.RuneCountInString(word) >= 3 {
+			q = q.Where(patientName+` LIKE ? ESCAPE '\'`, "%"+escaped+"%")
 			phrases = append(phrases, `"`+strings.ReplaceAll(word, `"`, `""`)+`"`)
+			continue
 		}
+		// A word of one or two letters has no trigram of its own to look
+		// up, and found anywhere in names it would match a good part of
+		// the practice: it matches the start of a name instead, as someone
+		// typing "Wu" or "Jo" means. The trigram index reads those from the
+		// padded start of each word.
+		q = q.Where("("+patientName+` LIKE ? ESCAPE '\' OR `+patientName+` LIKE ? ESCAPE '\')`, escaped+"%", "% "+escaped+"%")
 	}
 	// SQLite cannot index the expression by trigrams: its FTS5 table of
 	// names (kept in step by triggers) narrows the search to the patients
@@ -147,13 +167,8 @@ func searchPatients(q *gorm.DB, search string) *gorm.DB {
 // Caseload searches the patients of a staff member's practices.
 func (s *Store) Caseload(ctx context.Context, principal *Principal, query CaseloadQuery, pageSize int) (CaseloadResult, error) {
 	now := s.now()
+	searching := strings.TrimSpace(query.Search) != ""
 	q := searchPatients(s.practicePatients(ctx, principal), query.Search)
-	// The database keeps each patient's latest red-zone reading time
-	// (migration 0022), so a recent one is found from the patient's row:
-	// the filter counts the few recent ones from their own index, and
-	// reads its page in name order from the caseload index, which carries
-	// the time (migration 0035).
-	const red = "patients.last_red_at >= ?"
 	redSince := now.Add(-RedZoneWindow)
 	// Filters start from the few readings and requests that qualify, not
 	// from every patient.
@@ -161,7 +176,10 @@ func (s *Store) Caseload(ctx context.Context, principal *Principal, query Caselo
 	case FilterReviewDue:
 		q = q.Where("patients.next_review_on <= ?", now.Add(ReviewDueWindow))
 	case FilterRedZone:
-		q = q.Where(red, redSince)
+		// The filter counts the few recent ones from their own index, and
+		// reads its page in name order from the caseload index, which
+		// carries the time (migration 0035).
+		q = q.Where(recentRed, redSince)
 	case FilterPrescriptions:
 		// Each patient keeps how many requests wait (migration 0035), and
 		// an index in caseload order holds those with any. The condition
@@ -172,22 +190,6 @@ func (s *Store) Caseload(ctx context.Context, principal *Principal, query Caselo
 	}
 	// Each use below starts from the search as built so far.
 	q = q.Session(&gorm.Session{})
-	matching := q.Select("patients.id")
-	// The red-zone and prescriptions filters hold few patients and count
-	// them exactly: under a limit, the database would rather walk the
-	// practice's patients looking for them one by one.
-	if query.Filter != FilterRedZone && query.Filter != FilterPrescriptions && query.Filter != FilterPlanReview {
-		matching = matching.Limit(CaseloadCountLimit + 1)
-	}
-	result := CaseloadResult{Page: max(query.Page, 1)}
-	if err := s.db.WithContext(ctx).Table("(?) AS matching", matching).Count(&result.Total).Error; err != nil {
-		return result, err
-	}
-	if result.Total > CaseloadCountLimit {
-		result.Total, result.More = CaseloadCountLimit, true
-	}
-	result.Pages = max(int((result.Total+int64(pageSize)-1)/int64(pageSize)), 1)
-	result.Page = min(result.Page, result.Pages)
 	order := "family_name, given_name, id"
 	switch {
 	case query.Sort == SortReview && query.Filter == FilterReviewDue:
@@ -197,19 +199,146 @@ func (s *Store) Caseload(ctx context.Context, principal *Principal, query Caselo
 	case query.Sort == SortReview:
 		order = "CASE WHEN next_review_on IS NULL THEN 1 ELSE 0 END, next_review_on, " + order
 	}
-	// The page's patients are chosen first, by id alone, so that the
-	// database can choose them from an index without reading the patients
-	// it passes over; only the page's rows are then read, and looked up in
-	// users, plans and templates: asked of every matching patient, the
-	// database would rather read the whole of those tables.
-	page := q.Select("patients.id").Order(order).Offset((result.Page - 1) * pageSize).Limit(pageSize)
-	err := s.db.WithContext(ctx).Model(&Patient{}).Where("patients.id IN (?)", page).
-		Select("patients.*, EXISTS (SELECT 1 FROM users WHERE users.patient_id = patients.id) AS activated, "+
-			"CASE WHEN "+red+" THEN 1 ELSE 0 END AS red_zone, "+
-			"patients.waiting_requests AS open_requests, "+
-			"patients.id IN ("+plansToReview+" AND action_plans.patient_id = patients.id) AS plan_to_review", redSince).
+	result := CaseloadResult{Page: max(query.Page, 1)}
+	if !searching {
+		return result, s.caseloadPage(ctx, q, query.Filter, order, redSince, pageSize, &result)
+	}
+	// A search is ordered by what it searches, as a name search is, in a
+	// way no estimate of the database allows for: walking the practice in
+	// name order looking for "Smith", it would pass most of the practice
+	// first. So the matches are gathered through the search's index, up to
+	// one more than the caseload counts, and sorted: their number is the
+	// count and the page is cut from them. Only a search matching more than
+	// that, whose matches lie close together, is paged from the caseload
+	// index in order.
+	gathered := q.Select("patients.id, patients.family_name, patients.given_name, patients.next_review_on").Limit(CaseloadCountLimit + 1)
+	matches, err := s.idsPlannedForValues(ctx, s.db.WithContext(ctx).Table("(?) AS matches", gathered).Select("id").Order(order))
+	if err != nil {
+		return result, err
+	}
+	result.Total = int64(len(matches))
+	result.paginate(pageSize)
+	offset := (result.Page - 1) * pageSize
+	page := matches[min(offset, len(matches)):min(offset+pageSize, len(matches))]
+	if result.More {
+		if page, err = s.idsPlannedForValues(ctx, q.Select("patients.id").Order(order).Limit(pageSize).Offset(offset)); err != nil {
+			return result, err
+		}
+	}
+	if len(page) == 0 {
+		return result, nil
+	}
+	return result, s.caseloadEntries(ctx, page, order, redSince, &result)
+}
+
+// caseloadPage counts a practice's patients, or a filter's, and reads the
+// page of them asked for.
+func (s *Store) caseloadPage(ctx context.Context, q *gorm.DB, filter, order string, redSince time.Time, pageSize int, result *CaseloadResult) error {
+	counted := q.Select("patients.id")
+	// The red-zone and prescriptions filters hold few patients and count
+	// them exactly: under a limit, the database would rather walk the
+	// practice's patients looking for them one by one.
+	if filter != FilterRedZone && filter != FilterPrescriptions && filter != FilterPlanReview {
+		counted = fixedLimit(counted, CaseloadCountLimit+1, 0)
+	}
+	if err := s.db.WithContext(ctx).Table("(?) AS matching", counted).Count(&result.Total).Error; err != nil {
+		return err
+	}
+	result.paginate(pageSize)
+	// The page's patients are chosen by id alone, so that the database
+	// can choose them from an index without reading the patients it passes
+	// over.
+	return s.caseloadEntries(ctx, fixedLimit(q.Select("patients.id").Order(order), pageSize, (result.Page-1)*pageSize), order, redSince, result)
+}
+
+// paginate stops the count at the caseload's limit and keeps the page asked
+// for within the pages there are.
+func (r *CaseloadResult) paginate(pageSize int) {
+	if r.Total > CaseloadCountLimit {
+		r.Total, r.More = CaseloadCountLimit, true
+	}
+	r.Pages = max(int((r.Total+int64(pageSize)-1)/int64(pageSize)), 1)
+	r.Page = min(r.Page, r.Pages)
+}
+
+// caseloadEntries reads the patients of a caseload page, given as their
+// ids or a query of them, with what the caseload shows of each. Only the
+// page's patients are looked up in users, plans and templates: asked of
+// every matching patient, the database would rather read the whole of
+// those tables.
+func (s *Store) caseloadEntries(ctx context.Context, page any, order string, redSince time.Time, result *CaseloadResult) error {
+	rows := s.db.WithContext(ctx).Model(&Patient{})
+	if ids, ok := page.([]uint); ok {
+		rows = rows.Where("patients.id IN ?", ids)
+	} else {
+		rows = rows.Where("patients.id IN (?)", page)
+	}
+	return rows.Select("patients.*, EXISTS (SELECT 1 FROM users WHERE users.patient_id = patients.id) AS activated, "+
+		"CASE WHEN "+recentRed+" THEN 1 ELSE 0 END AS red_zone, "+
+		"patients.waiting_requests AS open_requests, "+
+		"(EXISTS ("+retiredTemplates+") AND patients.id IN ("+plansToReview+" AND action_plans.patient_id = patients.id)) AS plan_to_review", redSince).
 		Order(order).Find(&result.Entries).Error
-	return result, err
+}
+
+// fixedLimit limits a statement to some rows, with the numbers written
+// into it for PostgreSQL: it then plans the statement once for every
+// request, where with the limit bound it would plan as if a page could be
+// thousands of rows long, and so plan afresh at every request. SQLite plans
+// every statement afresh, and writes LIMIT its own way.
+func fixedLimit(q *gorm.DB, limit, offset int) *gorm.DB {
+	if q.Dialector.Name() != "postgres" {
+		return q.Limit(limit).Offset(offset)
+	}
+	return q.Clauses(pageLimit{limit: limit, offset: offset})
+}
+
+// idsPlannedForValues runs a query of ids with a plan PostgreSQL makes for
+// the values it is given, each time. Statements are otherwise prepared once
+// on each connection, and PostgreSQL may come to run one with a plan made
+// for any values: for a search that is a plan for a typical search, such
+// as reading the whole name index for a word too short to have trigrams.
+func (s *Store) idsPlannedForValues(ctx context.Context, query *gorm.DB) ([]uint, error) {
+	var ids []uint
+	if query.Dialector.Name() != "postgres" {
+		err := query.Find(&ids).Error
+		return ids, err
+	}
+	statement := query.Session(&gorm.Session{DryRun: true}).Find(&ids).Statement
+	rows, err := statement.ConnPool.QueryContext(ctx, statement.SQL.String(),
+		append([]any{pgx.QueryExecModeCacheDescribe}, statement.Vars...)...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id uint
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+// pageLimit is a LIMIT and OFFSET written into a statement as numbers
+// rather than bound to it. The numbers are the service's own, never a
+// visitor's text.
+type pageLimit struct{ limit, offset int }
+
+func (pageLimit) Name() string { return "LIMIT" }
+
+func (l pageLimit) Build(builder clause.Builder) {
+	builder.WriteString("LIMIT " + strconv.Itoa(l.limit))
+	if l.offset > 0 {
+		builder.WriteString(" OFFSET " + strconv.Itoa(l.offset))
+	}
+}
+
+// MergeClause clears the clause's name, which GORM would otherwise write
+// before the clause as it does for WHERE, as its own LIMIT does.
+func (l pageLimit) MergeClause(c *clause.Clause) {
+	c.Name = ""
+	c.Expression = l
 }
 
 // QueueCounts counts what waits for staff at their practices: repeat
