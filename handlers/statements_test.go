@@ -318,3 +318,29 @@ func TestPagesGoOutWholeWithTheirLength(t *testing.T) {
 		}
 	})
 }
+
+// The caseload runs the same few statements however it is searched or
+// filtered, and writes nothing: the session's (which brings the nurse's
+// practices), one to find the matches, one to read the page (none when
+// nothing matches), and the queue counts.
+func TestCaseloadRunsAtMostFourStatements(t *testing.T) {
+	eachServer(t, func(t *testing.T, s *testServer) {
+		counter := countStatements(t, s.db)
+		nurse := s.browser(t)
+		nurse.signIn("nurse")
+		for _, query := range []string{"", "?q=jones", "?q=jo", "?q=999+000+0018", "?q=12%2F5%2F2014", "?filter=" + models.FilterPrescriptions,
+			"?filter=" + models.FilterRedZone + "&sort=review", "?q=amelia&filter=" + models.FilterReviewDue} {
+			nurse.get("/caseload" + query) // the idle clock and the day's activity are noted once
+			counter.reset()
+			mustStatus(t, nurse.get("/caseload"+query), http.StatusOK)
+			counter.mu.Lock()
+			if len(counter.statements) > 4 || counter.writes != 0 {
+				t.Errorf("/caseload%s ran %d statements with %d writes; want at most 4 and none:", query, len(counter.statements), counter.writes)
+				for _, statement := range counter.statements {
+					t.Log(statement)
+				}
+			}
+			counter.mu.Unlock()
+		}
+	})
+}

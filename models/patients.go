@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"strconv"
 	"strings"
@@ -212,7 +213,7 @@ func (s *Store) Caseload(ctx context.Context, principal *Principal, query Caselo
 	// that, whose matches lie close together, is paged from the caseload
 	// index in order.
 	gathered := q.Select("patients.id, patients.family_name, patients.given_name, patients.next_review_on").Limit(CaseloadCountLimit + 1)
-	matches, err := s.idsPlannedForValues(ctx, s.db.WithContext(ctx).Table("(?) AS matches", gathered).Select("id").Order(order))
+	matches, err := idsPlannedForValues(ctx, s.db.WithContext(ctx).Table("(?) AS matches", gathered).Select("id").Order(order))
 	if err != nil {
 		return result, err
 	}
@@ -221,7 +222,7 @@ func (s *Store) Caseload(ctx context.Context, principal *Principal, query Caselo
 	offset := (result.Page - 1) * pageSize
 	page := matches[min(offset, len(matches)):min(offset+pageSize, len(matches))]
 	if result.More {
-		if page, err = s.idsPlannedForValues(ctx, q.Select("patients.id").Order(order).Limit(pageSize).Offset(offset)); err != nil {
+		if page, err = idsPlannedForValues(ctx, q.Select("patients.id").Order(order).Limit(pageSize).Offset(offset)); err != nil {
 			return result, err
 		}
 	}
@@ -297,27 +298,23 @@ func fixedLimit(q *gorm.DB, limit, offset int) *gorm.DB {
 // on each connection, and PostgreSQL may come to run one with a plan made
 // for any values: for a search that is a plan for a typical search, such
 // as reading the whole name index for a word too short to have trigrams.
-func (s *Store) idsPlannedForValues(ctx context.Context, query *gorm.DB) ([]uint, error) {
+func idsPlannedForValues(ctx context.Context, query *gorm.DB) ([]uint, error) {
+	// A session with its own context has a statement of its own to change.
+	tx := query.Session(&gorm.Session{Context: ctx})
+	if tx.Dialector.Name() == "postgres" {
+		tx.Statement.ConnPool = plannedForValues{tx.Statement.ConnPool}
+	}
 	var ids []uint
-	if query.Dialector.Name() != "postgres" {
-		err := query.Find(&ids).Error
-		return ids, err
-	}
-	statement := query.Session(&gorm.Session{DryRun: true}).Find(&ids).Statement
-	rows, err := statement.ConnPool.QueryContext(ctx, statement.SQL.String(),
-		append([]any{pgx.QueryExecModeCacheDescribe}, statement.Vars...)...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id uint
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
+	err := tx.Find(&ids).Error
+	return ids, err
+}
+
+// plannedForValues asks pgx to send each query unprepared, which has
+// PostgreSQL plan it for the values it comes with.
+type plannedForValues struct{ gorm.ConnPool }
+
+func (p plannedForValues) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return p.ConnPool.QueryContext(ctx, query, append([]any{pgx.QueryExecModeCacheDescribe}, args...)...)
 }
 
 // pageLimit is a LIMIT and OFFSET written into a statement as numbers
