@@ -2,10 +2,7 @@
 // Every query that returns patient data is scoped by the person asking.
 package models
 
-import (
-	"slices"
-	"time"
-)
+import "time"
 
 // Role is what a signed-in person may do.
 type Role string
@@ -21,11 +18,10 @@ const (
 	RoleSafetyOfficer Role = "safety-officer"
 )
 
-// staffRoles are the roles of clinic and ICB staff.
-var staffRoles = []Role{RoleNurse, RoleAdmin, RoleCommissioner, RoleSafetyOfficer}
-
 // IsStaff reports whether the role belongs to clinic or ICB staff.
-func (r Role) IsStaff() bool { return slices.Contains(staffRoles, r) }
+func (r Role) IsStaff() bool {
+	return r == RoleNurse || r == RoleAdmin || r == RoleCommissioner || r == RoleSafetyOfficer
+}
 
 // Organisation kinds: an integrated care board, the GP practices it
 // commissions, and its clinics that are not GP practices.

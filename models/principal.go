@@ -3,7 +3,6 @@ package models
 import (
 	"context"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -65,8 +64,8 @@ func SharePrincipal(share *Share) *Principal {
 // disabled. The device record, not the session's own data, decides, so that
 // ending a session holds even if a request already under way saves it
 // again. A patient's own record comes in the same query, which is the
-// session's own when the request was readied by PrefetchSignedIn, and so
-// do a staff member's practices; a carer's links come in one more.
+// session's own when the request was readied by PrefetchSignedIn; a
+// carer's links or a staff member's practices come in one more.
 func (s *Store) SignedInPrincipal(ctx context.Context, token string, userID uint) (*Principal, error) {
 	row, ok := prefetched(ctx, token)
 	if !ok {
@@ -89,37 +88,18 @@ func (s *Store) SignedInPrincipal(ctx context.Context, token string, userID uint
 	case row.User.Role == RoleCarer:
 		principal.CaredFor, err = s.peopleCaredFor(ctx, row.User.ID)
 	case row.User.Role.IsStaff():
-		principal.PracticeIDs, err = parseIDs(row.Memberships)
+		err = s.db.WithContext(ctx).Model(&Membership{}).Where("user_id = ?", row.User.ID).Order("organisation_id").
+			Pluck("organisation_id", &principal.PracticeIDs).Error
 	}
 	return &principal, err
 }
 
-// parseIDs reads ids written in order with commas between.
-func parseIDs(list string) ([]uint, error) {
-	var ids []uint
-	for field := range strings.SplitSeq(list, ",") {
-		if field == "" {
-			continue
-		}
-		id, err := strconv.ParseUint(field, 10, 64)
-		if err != nil {
-			return nil, err
-		}
-		ids = append(ids, uint(id))
-	}
-	return ids, nil
-}
-
 // signedInRow is a signed-in person with their own patient record and its
-// practice, if they are a patient, or the organisations they work at, if
-// they are staff, as signedInQuery selects them.
+// practice, if they are a patient, as signedInQuery selects them.
 type signedInRow struct {
 	User     User         `gorm:"embedded"`
 	Own      Patient      `gorm:"embedded;embeddedPrefix:own_"`
 	Practice Organisation `gorm:"embedded;embeddedPrefix:practice_"`
-	// Memberships are a staff member's organisations: their ids in order,
-	// with commas between.
-	Memberships string
 }
 
 // signedInQuery is the query every signed-in page starts with. It is
@@ -134,18 +114,11 @@ var signedInQuery = sync.OnceValue(func() string {
 		" AND EXISTS (SELECT 1 FROM devices WHERE devices.user_id = users.id AND devices.token = ?)"
 })
 
-// signedInColumns are the columns of a signedInRow. Only staff have
-// memberships to look up, so a patient's or carer's pages never do.
+// signedInColumns are the columns of a signedInRow.
 func signedInColumns() string {
-	staff := make([]string, len(staffRoles))
-	for i, role := range staffRoles {
-		staff[i] = "'" + string(role) + "'"
-	}
 	return selectedColumns(&User{}, "users", "") + ", " +
 		selectedColumns(&Patient{}, "patients", "own_") + ", " +
-		selectedColumns(&Organisation{}, "organisations", "practice_") + ", " +
-		"COALESCE(CASE WHEN users.role IN (" + strings.Join(staff, ", ") + ") THEN (SELECT string_agg(CAST(memberships.organisation_id AS TEXT), ',' " +
-		"ORDER BY memberships.organisation_id) FROM memberships WHERE memberships.user_id = users.id) END, '') AS memberships"
+		selectedColumns(&Organisation{}, "organisations", "practice_")
 }
 
 // selectedColumns lists a model's columns in a table, each named with a
