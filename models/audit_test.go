@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -157,25 +156,11 @@ func TestConcurrentAuditEntriesFormOneChain(t *testing.T) {
 	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
 		store := models.NewStore(db)
 		const writers = 50
-		start := make(chan struct{})
-		errs := make(chan error, writers)
-		var wg sync.WaitGroup
-		for i := range writers {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				<-start
-				errs <- store.Audit(models.Actor{Role: models.RolePatient, RequestID: fmt.Sprint("writer ", i)},
-					models.AuditEntry{Action: models.AuditPassportViewed})
-			}()
-		}
-		close(start)
-		wg.Wait()
-		close(errs)
-		for err := range errs {
-			if err != nil {
-				t.Fatal(err)
-			}
+		if err := errors.Join(atOnce(writers, func(i int) error {
+			return store.Audit(models.Actor{Role: models.RolePatient, RequestID: fmt.Sprint("writer ", i)},
+				models.AuditEntry{Action: models.AuditPassportViewed})
+		})...); err != nil {
+			t.Fatal(err)
 		}
 		if n, err := store.VerifyAuditLog(); n != writers || err != nil {
 			t.Errorf("%d verified, %v; want %d", n, err, writers)

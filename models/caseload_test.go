@@ -2,11 +2,11 @@ package models_test
 
 import (
 	"database/sql"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -286,22 +286,10 @@ func TestWaitingRequestsFollowEveryChange(t *testing.T) {
 
 		// Requests made at the same instant each add to the count.
 		const together = 12
-		start := make(chan struct{})
-		errs := make(chan error, together)
-		var wg sync.WaitGroup
-		for range together {
-			wg.Go(func() {
-				<-start
-				errs <- db.Exec(requestFor(amelia.ID, models.RequestRequested)).Error
-			})
-		}
-		close(start)
-		wg.Wait()
-		close(errs)
-		for err := range errs {
-			if err != nil {
-				t.Fatal(err)
-			}
+		if err := errors.Join(atOnce(together, func(int) error {
+			return db.Exec(requestFor(amelia.ID, models.RequestRequested)).Error
+		})...); err != nil {
+			t.Fatal(err)
 		}
 		check("requests made at once", map[uint]int{amelia.ID: 1 + together})
 

@@ -333,19 +333,12 @@ func TestSimultaneousVariantsMakeDistinctVersions(t *testing.T) {
 		db.Where("key = ?", "epilepsy").Order("version DESC").First(&epilepsy)
 		content := mustDecode(t, epilepsy)
 		const saves = 6
-		errs := make(chan error, saves)
-		start := make(chan struct{})
-		for range saves {
-			go func() {
-				<-start
-				_, err := store.MakeTemplateVariant(t.Context(), admin, actor, &epilepsy, content)
-				errs <- err
-			}()
-		}
-		close(start)
 		saved := 0
-		for range saves {
-			switch err := <-errs; {
+		for _, err := range atOnce(saves, func(int) error {
+			_, err := store.MakeTemplateVariant(t.Context(), admin, actor, &epilepsy, content)
+			return err
+		}) {
+			switch {
 			case err == nil:
 				saved++
 			case !errors.Is(err, models.ErrVariantConflict):

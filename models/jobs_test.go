@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
@@ -224,24 +223,12 @@ func TestJobQueueLeavesRoomForRequests(t *testing.T) {
 		patient := reader.User
 		actor := models.Actor{UserID: patient.ID, Role: models.RolePatient}
 		const readings = 40
-		start := make(chan struct{})
-		errs := make(chan error, readings)
-		var wg sync.WaitGroup
-		for range readings {
-			wg.Go(func() {
-				<-start
-				_, err := store.RecordPeakFlow(t.Context(), reader, actor, amelia, plan, plan.Content.PeakFlow.RedBelow-10)
-				errs <- err
-			})
-		}
 		began := time.Now()
-		close(start)
-		wg.Wait()
-		close(errs)
-		for err := range errs {
-			if err != nil {
-				t.Fatal(err)
-			}
+		if err := errors.Join(atOnce(readings, func(int) error {
+			_, err := store.RecordPeakFlow(t.Context(), reader, actor, amelia, plan, plan.Content.PeakFlow.RedBelow-10)
+			return err
+		})...); err != nil {
+			t.Fatal(err)
 		}
 		took := time.Since(began)
 		t.Logf("%d readings saved in %s with the queue running", readings, took)

@@ -171,8 +171,8 @@ func (s *Store) Caseload(ctx context.Context, principal *Principal, query Caselo
 	searching := strings.TrimSpace(query.Search) != ""
 	q := searchPatients(s.practicePatients(ctx, principal), query.Search)
 	redSince := now.Add(-RedZoneWindow)
-	// Filters start from the few readings and requests that qualify, not
-	// from every patient.
+	// Each filter reads the few patients it holds from an index of its
+	// own, not every patient.
 	switch query.Filter {
 	case FilterReviewDue:
 		q = q.Where("patients.next_review_on <= ?", now.Add(ReviewDueWindow))
@@ -229,7 +229,7 @@ func (s *Store) Caseload(ctx context.Context, principal *Principal, query Caselo
 	if len(page) == 0 {
 		return result, nil
 	}
-	return result, s.caseloadEntries(ctx, page, order, redSince, &result)
+	return result, s.caseloadEntries(ctx, gorm.Expr("patients.id IN ?", page), order, redSince, &result)
 }
 
 // caseloadPage counts a practice's patients, or a filter's, and reads the
@@ -249,7 +249,8 @@ func (s *Store) caseloadPage(ctx context.Context, q *gorm.DB, filter, order stri
 	// The page's patients are chosen by id alone, so that the database
 	// can choose them from an index without reading the patients it passes
 	// over.
-	return s.caseloadEntries(ctx, fixedLimit(q.Select("patients.id").Order(order), pageSize, (result.Page-1)*pageSize), order, redSince, result)
+	page := fixedLimit(q.Select("patients.id").Order(order), pageSize, (result.Page-1)*pageSize)
+	return s.caseloadEntries(ctx, gorm.Expr("patients.id IN (?)", page), order, redSince, result)
 }
 
 // paginate stops the count at the caseload's limit and keeps the page asked
@@ -262,19 +263,13 @@ func (r *CaseloadResult) paginate(pageSize int) {
 	r.Page = min(r.Page, r.Pages)
 }
 
-// caseloadEntries reads the patients of a caseload page, given as their
-// ids or a query of them, with what the caseload shows of each. Only the
+// caseloadEntries reads the patients of a caseload page, chosen by a
+// condition on their ids, with what the caseload shows of each. Only the
 // page's patients are looked up in users, plans and templates: asked of
 // every matching patient, the database would rather read the whole of
 // those tables.
-func (s *Store) caseloadEntries(ctx context.Context, page any, order string, redSince time.Time, result *CaseloadResult) error {
-	rows := s.db.WithContext(ctx).Model(&Patient{})
-	if ids, ok := page.([]uint); ok {
-		rows = rows.Where("patients.id IN ?", ids)
-	} else {
-		rows = rows.Where("patients.id IN (?)", page)
-	}
-	return rows.Select("patients.*, EXISTS (SELECT 1 FROM users WHERE users.patient_id = patients.id) AS activated, "+
+func (s *Store) caseloadEntries(ctx context.Context, onPage clause.Expr, order string, redSince time.Time, result *CaseloadResult) error {
+	return s.db.WithContext(ctx).Model(&Patient{}).Where(onPage).Select("patients.*, EXISTS (SELECT 1 FROM users WHERE users.patient_id = patients.id) AS activated, "+
 		"CASE WHEN "+recentRed+" THEN 1 ELSE 0 END AS red_zone, "+
 		"patients.waiting_requests AS open_requests, "+
 		"(EXISTS ("+retiredTemplates+") AND patients.id IN ("+plansToReview+" AND action_plans.patient_id = patients.id)) AS plan_to_review", redSince).
