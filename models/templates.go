@@ -386,13 +386,44 @@ func (s *Store) ApproveTemplate(key string, version int, approvedBy string) (*Co
 	return &template, nil
 }
 
-// Fill puts the person's thresholds into a line that mentions them. Every
-// line of every plan passes through here on every passport page, so a line
-// without a placeholder is given back as it is.
-func (p PlanContent) Fill(line string) string {
-	if p.PeakFlow == nil || p.PeakFlow.PersonalBest == 0 || !strings.Contains(line, "{") {
+// RenderedZones is the plan's zones as people read them, with the person's
+// thresholds written where a line says {amber} or {red}. It is the one way
+// a plan's lines are read for showing or sending: the passport page, the
+// emergency and check-in pages, the download, every FHIR resource and bulk
+// export all take their lines from here, so none of them shows a template
+// blank that another fills in.
+func (p PlanContent) RenderedZones() []Zone {
+	zones := make([]Zone, len(p.Zones))
+	for i, zone := range p.Zones {
+		zones[i] = Zone{Colour: zone.Colour, Title: zone.Title,
+			Signs: p.renderLines(zone.Signs), Actions: p.renderLines(zone.Actions)}
+	}
+	return zones
+}
+
+func (p PlanContent) renderLines(lines []string) []string {
+	if lines == nil {
+		return nil
+	}
+	rendered := make([]string, len(lines))
+	for i, line := range lines {
+		rendered[i] = p.fill(line)
+	}
+	return rendered
+}
+
+// fill puts the person's thresholds into a line that mentions them. Before
+// a personal best is known (or on a plan with no peak flow) it names the
+// threshold in words rather than leave the blank for a reader to puzzle
+// over. Every line of every plan passes through here, so a line without a
+// placeholder is given back as it is.
+func (p PlanContent) fill(line string) string {
+	if !strings.Contains(line, "{") {
 		return line
 	}
-	line = strings.ReplaceAll(line, "{amber}", strconv.Itoa(p.PeakFlow.AmberBelow))
-	return strings.ReplaceAll(line, "{red}", strconv.Itoa(p.PeakFlow.RedBelow))
+	amber, red := "your amber zone threshold", "your red zone threshold"
+	if p.PeakFlow != nil && p.PeakFlow.PersonalBest != 0 {
+		amber, red = strconv.Itoa(p.PeakFlow.AmberBelow), strconv.Itoa(p.PeakFlow.RedBelow)
+	}
+	return strings.NewReplacer("{amber}", amber, "{red}", red).Replace(line)
 }

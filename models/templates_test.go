@@ -63,12 +63,13 @@ func TestPlanFillsInThresholds(t *testing.T) {
 	if plan.PeakFlow.AmberBelow != 320 || plan.PeakFlow.RedBelow != 200 {
 		t.Errorf("thresholds for 400 = %+v", plan.PeakFlow)
 	}
-	if got := plan.Fill("My peak flow is below {red}"); got != "My peak flow is below 200" {
-		t.Errorf("Fill = %q", got)
+	red := plan.RenderedZones()[2]
+	if got := red.Signs[len(red.Signs)-1]; got != "My peak flow is below 200" {
+		t.Errorf("the red zone's last sign reads %q", got)
 	}
 }
 
-func TestFillPutsThePersonsThresholdsIntoLines(t *testing.T) {
+func TestRenderedZonesPutThePersonsThresholdsIntoLines(t *testing.T) {
 	withPeakFlow := models.PlanContent{PeakFlow: &models.PeakFlow{PersonalBest: 400, AmberBelow: 320, RedBelow: 200}}
 	for _, c := range []struct {
 		name string
@@ -80,11 +81,13 @@ func TestFillPutsThePersonsThresholdsIntoLines(t *testing.T) {
 		{"a threshold twice", withPeakFlow, "{red} means below {red}", "200 means below 200"},
 		{"no placeholder", withPeakFlow, "Take the preventer", "Take the preventer"},
 		{"another brace", withPeakFlow, "Call {the clinic}", "Call {the clinic}"},
-		{"no peak flow", models.PlanContent{}, "Below {amber}", "Below {amber}"},
-		{"no personal best yet", models.PlanContent{PeakFlow: &models.PeakFlow{AmberBelow: 320}}, "Below {amber}", "Below {amber}"},
+		{"no peak flow", models.PlanContent{}, "Below {amber}", "Below your amber zone threshold"},
+		{"no personal best yet", models.PlanContent{PeakFlow: &models.PeakFlow{AmberBelow: 320}}, "Below {red}", "Below your red zone threshold"},
 	} {
-		if got := c.plan.Fill(c.line); got != c.want {
-			t.Errorf("%s: Fill(%q) = %q; want %q", c.name, c.line, got, c.want)
+		c.plan.Zones = []models.Zone{{Colour: models.ZoneAmber, Signs: []string{c.line}, Actions: []string{c.line}}}
+		zone := c.plan.RenderedZones()[0]
+		if zone.Signs[0] != c.want || zone.Actions[0] != c.want {
+			t.Errorf("%s: %q renders as %q and %q; want %q", c.name, c.line, zone.Signs[0], zone.Actions[0], c.want)
 		}
 	}
 }

@@ -248,7 +248,7 @@ func PassportDataPage(p Page, record *models.PassportRecord, base string) templ.
 						return templ_7745c5c3_Err
 					}
 				}
-				for _, zone := range plan.Content.Zones {
+				for _, zone := range plan.Content.RenderedZones() {
 					templ_7745c5c3_Err = summaryRow(zoneName(zone.Colour)+" signs", strings.Join(zone.Signs, "; ")).Render(ctx, templ_7745c5c3_Buffer)
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err

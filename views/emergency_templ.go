@@ -379,9 +379,9 @@ func emergencyBody(passport *models.Passport) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			for _, zone := range plan.Content.Zones {
+			for _, zone := range plan.Content.RenderedZones() {
 				if zone.Colour == models.ZoneRed {
-					templ_7745c5c3_Err = actionZone(zone, plan.Content).Render(ctx, templ_7745c5c3_Buffer)
+					templ_7745c5c3_Err = actionZone(zone).Render(ctx, templ_7745c5c3_Buffer)
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}

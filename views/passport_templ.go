@@ -589,8 +589,8 @@ func planSection(plan models.PlanSummary) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		for _, zone := range plan.Content.Zones {
-			templ_7745c5c3_Err = actionZone(zone, plan.Content).Render(ctx, templ_7745c5c3_Buffer)
+		for _, zone := range plan.Content.RenderedZones() {
+			templ_7745c5c3_Err = actionZone(zone).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

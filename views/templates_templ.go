@@ -889,8 +889,8 @@ func TemplatePreviewPage(p Page, t *models.ConditionTemplate, plan models.PlanCo
 					return templ_7745c5c3_Err
 				}
 			}
-			for _, zone := range plan.Zones {
-				templ_7745c5c3_Err = actionZone(zone, plan).Render(ctx, templ_7745c5c3_Buffer)
+			for _, zone := range plan.RenderedZones() {
+				templ_7745c5c3_Err = actionZone(zone).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

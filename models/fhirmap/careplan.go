@@ -75,7 +75,7 @@ func FromPlan(p models.PublishedPlan) CarePlan {
 		Author:   PractitionerReference(p.Version.AuthorID, p.AuthorName),
 		Addresses: []Reference{{Reference: "Condition/" + CarePlanID(p.ID),
 			Display: p.ConditionName}}}
-	for _, zone := range p.Content.Zones {
+	for _, zone := range p.Content.RenderedZones() {
 		plan.Activity = append(plan.Activity, CarePlanActivity{Detail: CarePlanDetail{
 			Code:        &CodeableConcept{Text: zoneTitle(zone)},
 			Status:      "not-started",
@@ -101,8 +101,8 @@ func zoneTitle(zone models.Zone) string {
 	return models.ZoneName(zone.Colour) + ": " + zone.Title
 }
 
-// zoneDescription is a zone as one paragraph of text: when it applies and
-// what to do.
+// zoneDescription is a rendered zone as one paragraph of text: when it
+// applies and what to do.
 func zoneDescription(zone models.Zone, flow *models.PeakFlow) string {
 	var parts []string
 	if threshold := zoneThreshold(zone.Colour, flow); threshold != "" {
