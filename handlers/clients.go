@@ -1,13 +1,10 @@
 package handlers
 
 import (
-	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"strings"
-	"time"
 
 	"healthpassport/models"
 	"healthpassport/views"
@@ -19,10 +16,6 @@ import (
 // records through the FHIR API, and withdraws their access.
 
 const contextClient = "api-client"
-
-// keysFetchTimeout bounds fetching a system's key set from its address,
-// so a slow host cannot hold the administrator's request.
-const keysFetchTimeout = 5 * time.Second
 
 // administeredPractices are the practices among the organisations an
 // administrator looks after: a client acts for one practice.
@@ -85,11 +78,9 @@ func (h *Handler) registerClient(c *gin.Context) {
 		Scopes: scopes, PublicKeys: formValue(c, form, "keys"), KeysURL: formValue(c, form, "keys_url")}, practices, demo)
 	addErrors(form, errs)
 	if !form.HasErrors() && client.KeysURL != "" {
-		keys, err := fetchKeySet(c.Request.Context(), client.KeysURL)
+		keys, err := models.FetchKeySet(c.Request.Context(), client.KeysURL, demo)
 		if err != nil {
 			form.Add("keys_url", "The key set could not be fetched from this address: "+err.Error())
-		} else if message := models.CheckPublicKeys(keys); message != "" {
-			form.Add("keys_url", "The address does not give a usable key set. "+message)
 		} else {
 			client.PublicKeys = keys
 		}
@@ -105,34 +96,6 @@ func (h *Handler) registerClient(c *gin.Context) {
 		return
 	}
 	render(c, http.StatusUnprocessableEntity, views.RegisterClientPage(h.page(c, "Register a system", form), practices))
-}
-
-// fetchKeySet reads a JSON Web Key Set from its address, within a time
-// limit and a size limit.
-func fetchKeySet(ctx context.Context, address string) (string, error) {
-	ctx, cancel := context.WithTimeout(ctx, keysFetchTimeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, address, nil)
-	if err != nil {
-		return "", errors.New("the address is not valid")
-	}
-	req.Header.Set("Accept", "application/json")
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return "", errors.New("it did not answer in time, or could not be reached")
-	}
-	defer res.Body.Close()
-	if res.StatusCode != http.StatusOK {
-		return "", fmt.Errorf("it answered %d %s", res.StatusCode, http.StatusText(res.StatusCode))
-	}
-	body, err := io.ReadAll(io.LimitReader(res.Body, models.MaxPublicKeysLength+1))
-	if err != nil {
-		return "", errors.New("its answer could not be read")
-	}
-	if len(body) > models.MaxPublicKeysLength {
-		return "", errors.New("its answer is too long for a key set")
-	}
-	return string(body), nil
 }
 
 // loadClient finds the client named in the path among those of the

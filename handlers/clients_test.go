@@ -2,10 +2,13 @@ package handlers_test
 
 import (
 	"encoding/json"
+	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -101,7 +104,7 @@ func TestSystemKeysAreFetchedFromTheirAddress(t *testing.T) {
 		entry := url.Values{"name": {"Integration engine"}, "organisation": {itoa(riverside.ID)}, "scopes": {"system/Patient.rs"}}
 
 		entry.Set("keys_url", published.URL+"/missing.json")
-		mustContain(t, admin.post("/clients/new", entry), "could not be fetched from this address: it answered 404")
+		mustContain(t, admin.post("/clients/new", entry), "could not be fetched from this address: it did not answer with the key set")
 		entry.Set("keys_url", published.URL+"/jwks.json")
 		registered := admin.post("/clients/new", entry)
 		if !clientPathPattern.MatchString(registered.url) {
@@ -153,6 +156,84 @@ func TestRegisteringASystemShowsMistakesOnTheForm(t *testing.T) {
 		}
 		if s.count(&models.APIClient{}) != 0 {
 			t.Error("a refused registration was saved")
+		}
+	})
+}
+
+// A key set's address is a request the service makes on an administrator's
+// word, so it keeps the outbound rules: outside demo mode nothing on this
+// machine or a private network is fetched, however the address is
+// spelled; redirects are refused; and the form names the rule broken,
+// never what the far side answered.
+func TestKeySetAddressesInsideTheNetworkAreRefused(t *testing.T) {
+	eachServer(t, func(t *testing.T, s *testServer) {
+		keys, _ := publicKeySet(t)
+		var reached []string
+		inside := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			reached = append(reached, r.URL.Path)
+			switch r.URL.Path {
+			case "/jwks":
+				_, _ = w.Write([]byte(keys))
+			case "/admin":
+				w.WriteHeader(http.StatusUnauthorized)
+				_, _ = w.Write([]byte("<html>Router admin console</html>"))
+			case "/page":
+				_, _ = w.Write([]byte("<html>Router admin console</html>"))
+			case "/large":
+				_, _ = w.Write([]byte(strings.Repeat(" ", models.MaxPublicKeysLength+1)))
+			case "/redirect":
+				http.Redirect(w, r, "/jwks", http.StatusFound)
+			}
+		}))
+		defer inside.Close()
+		port := inside.Listener.Addr().(*net.TCPAddr).Port
+		admin := s.browser(t)
+		admin.signIn("admin")
+		riverside := s.organisation(t, "Y90001")
+		register := func(keysURL string) response {
+			return admin.post("/clients/new", url.Values{"name": {"Integration engine"}, "organisation": {itoa(riverside.ID)},
+				"scopes": {"system/Patient.rs"}, "keys_url": {keysURL}})
+		}
+		farSide := []string{"401", "Unauthorized", "Router admin console", "invalid character", "&lt;html"}
+		refused := func(keysURL string, rule string) {
+			t.Helper()
+			answer := register(keysURL)
+			if answer.status != http.StatusUnprocessableEntity || !strings.Contains(answer.body, "nhsuk-error-summary") || !strings.Contains(answer.body, rule) {
+				t.Errorf("%s answered %d without %q", keysURL, answer.status, rule)
+			}
+			for _, words := range farSide {
+				if strings.Contains(answer.body, words) {
+					t.Errorf("%s: the form repeats the far side's %q", keysURL, words)
+				}
+			}
+		}
+
+		s.db.Model(&models.Setting{}).Where("value = ?", models.ModeDemo).Update("value", models.ModeLive)
+		for _, host := range []string{"127.0.0.1", "127.1", "2130706433", "0177.0.0.1", "0x7f000001", "localhost.", "[::1]",
+			"[::ffff:127.0.0.1]", "169.254.169.254", "10.1.2.3", "192.168.0.1", "0.0.0.0"} {
+			refused(fmt.Sprintf("https://%s:%d/jwks", host, port), "the address is a private network address")
+		}
+		refused("https://admin:secret@keys.example.org/jwks", "without a user name or password")
+		refused("https://keys.example.org/jwks#current", "without the # and what follows it")
+		if len(reached) != 0 {
+			t.Fatalf("outside demo mode the service fetched %v from this machine", reached)
+		}
+
+		// The demo's systems run on this machine, so the demo may fetch
+		// from it; every other rule holds.
+		s.db.Model(&models.Setting{}).Where("value = ?", models.ModeLive).Update("value", models.ModeDemo)
+		refused(inside.URL+"/redirect", "it redirected, which is not allowed")
+		refused(inside.URL+"/admin", "it did not answer with the key set")
+		refused(inside.URL+"/page", "the answer was not a JSON key set")
+		refused(inside.URL+"/large", "the answer was larger than 19 KB")
+		if slices.Contains(reached, "/jwks") {
+			t.Error("the redirect was followed")
+		}
+		if s.count(&models.APIClient{}) != 0 {
+			t.Fatal("a refused key set address was registered")
+		}
+		if answer := register(inside.URL + "/jwks"); !clientPathPattern.MatchString(answer.url) {
+			t.Errorf("a key set on this machine in demo mode went to %s", answer.url)
 		}
 	})
 }

@@ -59,9 +59,9 @@ func TestNoTextThatLeavesTheServiceCarriesATemplateBlank(t *testing.T) {
 			var refs []string
 			s.db.Model(&models.Patient{}).Where("practice_id = ?", practice.ID).Order("id").Pluck("ref", &refs)
 			for _, ref := range refs {
-				read("Patient/" + ref).must(t, http.StatusOK, "Patient")
+				read("Patient/"+ref).must(t, http.StatusOK, "Patient")
 				for _, resourceType := range []string{"Condition", "CarePlan", "MedicationStatement", "RelatedPerson", "Observation"} {
-					for _, resource := range read(resourceType + "?patient=" + ref).must(t, http.StatusOK, "Bundle").entries() {
+					for _, resource := range read(resourceType+"?patient="+ref).must(t, http.StatusOK, "Bundle").entries() {
 						raw, _ := json.Marshal(resource)
 						for _, reference := range regexp.MustCompile(`"reference":"((?:Practitioner|Organization)/[^"]+)"`).FindAllStringSubmatch(string(raw), -1) {
 							referred[reference[1]] = true
@@ -71,8 +71,8 @@ func TestNoTextThatLeavesTheServiceCarriesATemplateBlank(t *testing.T) {
 						}
 						carePlans++
 						id := resource["id"].(string)
-						for _, version := range read("CarePlan/" + id + "/_history").must(t, http.StatusOK, "Bundle").entries() {
-							read("CarePlan/" + id + "/_history/" + version["meta"].(map[string]any)["versionId"].(string)).must(t, http.StatusOK, "CarePlan")
+						for _, version := range read("CarePlan/"+id+"/_history").must(t, http.StatusOK, "Bundle").entries() {
+							read("CarePlan/"+id+"/_history/"+version["meta"].(map[string]any)["versionId"].(string)).must(t, http.StatusOK, "CarePlan")
 						}
 					}
 				}

@@ -1,10 +1,12 @@
 package models
 
 import (
-	"net/url"
+	"errors"
 	"slices"
 	"strconv"
 	"strings"
+
+	"healthpassport/models/outbound"
 )
 
 // Limits on what registering a client takes.
@@ -67,19 +69,34 @@ func CheckAPIClient(entry APIClientEntry, practices []Organisation, demo bool) (
 	return client, errs
 }
 
-// CheckKeysURL checks the address of a client's key set: https, or plain
-// http in demo mode.
+// CheckKeysURL checks the address of a client's key set: https (plain
+// http too in demo mode), with no user name, password or #fragment, and
+// not written as a private network address.
 func CheckKeysURL(address string, demo bool) string {
-	u, err := url.Parse(address)
-	switch {
-	case len(address) > MaxKeysURLLength:
+	if len(address) > MaxKeysURLLength {
 		return "The address must be " + strconv.Itoa(MaxKeysURLLength) + " characters or fewer"
-	case err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http"):
-		return "Enter the address of the key set, like https://example.com/.well-known/jwks.json"
-	case u.Scheme != "https" && !demo:
-		return "The address of the key set must start with https://"
 	}
-	return ""
+	return userAddressMessage(outbound.CheckAddress(address, demo, demo),
+		"Enter the address of the key set, like https://example.com/.well-known/jwks.json")
+}
+
+// userAddressMessage puts the rule an address a user gave us broke into
+// the words of the form's error message; enter says what to enter when
+// the text is not a web address at all.
+func userAddressMessage(err error, enter string) string {
+	switch {
+	case err == nil:
+		return ""
+	case errors.Is(err, outbound.ErrNotHTTPS):
+		return "Enter an address starting https://"
+	case errors.Is(err, outbound.ErrUserInfo):
+		return "Enter the address without a user name or password in it"
+	case errors.Is(err, outbound.ErrFragment):
+		return "Enter the address without the # and what follows it"
+	case errors.Is(err, outbound.ErrPrivateAddress):
+		return "Enter an address on the internet: the address is a private network address"
+	}
+	return enter
 }
 
 // CheckPublicKeys says, in words for the administrator, what is wrong with

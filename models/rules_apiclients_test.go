@@ -6,6 +6,11 @@ import (
 	"healthpassport/models"
 )
 
+// privateHostSpellings write an address inside the network in the ways a
+// check on the text "127.0.0.1" alone misses.
+var privateHostSpellings = []string{"127.0.0.1", "127.1", "2130706433", "0177.0.0.1", "0x7f000001", "localhost.", "localhost",
+	"[::1]", "[::ffff:127.0.0.1]", "169.254.169.254", "10.1.2.3", "192.168.0.1", "0.0.0.0"}
+
 func TestCheckKeysURL(t *testing.T) {
 	tests := []struct {
 		address string
@@ -14,11 +19,24 @@ func TestCheckKeysURL(t *testing.T) {
 	}{
 		{"https://gp.example/.well-known/jwks.json", false, ""},
 		{"http://localhost:8080/jwks.json", true, ""},
-		{"http://gp.example/jwks.json", false, "The address of the key set must start with https://"},
+		{"http://gp.example/jwks.json", false, "Enter an address starting https://"},
+		{"https://user:pw@gp.example/jwks.json", false, "Enter the address without a user name or password in it"},
+		{"https://user@gp.example/jwks.json", true, "Enter the address without a user name or password in it"},
+		{"https://gp.example/jwks.json#keys", false, "Enter the address without the # and what follows it"},
+		{"https://gp.example/jwks.json#", false, "Enter the address without the # and what follows it"},
+		{"http://127.0.0.1:8080/jwks.json", true, ""},
+		{"http://10.0.0.5/jwks.json", true, "Enter an address on the internet: the address is a private network address"},
 		{"ftp://gp.example/jwks.json", true, "Enter the address of the key set, like https://example.com/.well-known/jwks.json"},
 		{"gp.example/jwks.json", false, "Enter the address of the key set, like https://example.com/.well-known/jwks.json"},
 		{"https://", false, "Enter the address of the key set, like https://example.com/.well-known/jwks.json"},
 		{"https://gp.example/" + string(make([]byte, models.MaxKeysURLLength)), false, "The address must be 2000 characters or fewer"},
+	}
+	for _, host := range privateHostSpellings {
+		tests = append(tests, struct {
+			address string
+			demo    bool
+			want    string
+		}{"https://" + host + ":8443/jwks", false, "Enter an address on the internet: the address is a private network address"})
 	}
 	for _, test := range tests {
 		if got := models.CheckKeysURL(test.address, test.demo); got != test.want {

@@ -1,7 +1,6 @@
 package models
 
 import (
-	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -9,15 +8,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
+
+	"healthpassport/models/outbound"
 
 	"github.com/riverqueue/river"
 	"gorm.io/gorm"
@@ -168,29 +166,29 @@ const (
 
 // CheckWebhookEndpoint checks an endpoint as registered: an https address
 // (http too in demo mode) on a public host, a practice the administrator
-// looks after and at least one event. Outside demo mode an address that
-// names a private or loopback IP is refused here; names are checked again
-// each time they are looked up, when delivering.
+// looks after and at least one event. An address written as a private or
+// loopback IP, in any spelling, is refused here (demo mode allows this
+// machine, where its receivers run); names are checked each time they are
+// looked up, when delivering.
 func CheckWebhookEndpoint(entry WebhookEntry, practices []Organisation, demo bool) (WebhookEndpoint, FieldErrors) {
 	var errs FieldErrors
 	endpoint := WebhookEndpoint{Description: entry.Description}
-	address, err := url.Parse(entry.URL)
+	example := "Enter an address starting https://, like https://example.org/events"
+	if demo {
+		example = "Enter an address starting https:// or http://, like https://example.org/events"
+	}
 	switch {
 	case entry.URL == "":
 		errs.Add(FieldWebhookURL, "Enter the address to send events to")
 	case len(entry.URL) > 2000:
 		errs.Add(FieldWebhookURL, "The address must be 2,000 characters or fewer")
-	case err != nil || address.Host == "" || address.User != nil || address.Fragment != "" ||
-		(address.Scheme != "https" && !(demo && address.Scheme == "http")):
-		if demo {
-			errs.Add(FieldWebhookURL, "Enter an address starting https:// or http://, like https://example.org/events")
-		} else {
-			errs.Add(FieldWebhookURL, "Enter an address starting https://, like https://example.org/events")
-		}
-	case !demo && privateHost(address.Hostname()):
-		errs.Add(FieldWebhookURL, "Enter an address on the internet: private and local addresses are not allowed")
 	default:
-		endpoint.URL = address.String()
+		if message := userAddressMessage(outbound.CheckAddress(entry.URL, demo, demo), example); message != "" {
+			errs.Add(FieldWebhookURL, message)
+		} else {
+			address, _ := url.Parse(entry.URL)
+			endpoint.URL = address.String()
+		}
 	}
 	errs.optionalText(FieldWebhookDescription, entry.Description, "The description", 200)
 	id, err := strconv.ParseUint(entry.PracticeID, 10, 32)
@@ -210,22 +208,6 @@ func CheckWebhookEndpoint(entry WebhookEntry, practices []Organisation, demo boo
 	}
 	endpoint.Events = strings.Join(chosen, " ")
 	return endpoint, errs
-}
-
-// privateHost reports whether a host is a literal IP address, or the name
-// localhost, that is not on the public internet.
-func privateHost(host string) bool {
-	if strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && !publicIP(ip)
-}
-
-func publicIP(ip net.IP) bool {
-	return !(ip.IsLoopback() || ip.IsPrivate() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() ||
-		ip.IsUnspecified() || ip.IsMulticast() || ip.IsInterfaceLocalMulticast() ||
-		(ip.To4() != nil && ip.To4()[0] == 100 && ip.To4()[1]&0xc0 == 64)) // carrier-grade NAT
 }
 
 // RegisterWebhook saves a checked endpoint with a new secret, which is
@@ -527,57 +509,26 @@ func (s *Store) sendWebhook(ctx context.Context, endpoint *WebhookEndpoint, deli
 		}
 		signatures = append(signatures, signature)
 	}
-	ctx, cancel := context.WithTimeout(ctx, webhookTimeout)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, endpoint.URL, bytes.NewReader(body))
-	if err != nil {
-		return 0, err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("User-Agent", "HealthPassport-Webhooks/1")
-	req.Header.Set("webhook-id", delivery.MessageID)
-	req.Header.Set("webhook-timestamp", strconv.FormatInt(timestamp, 10))
-	req.Header.Set("webhook-signature", strings.Join(signatures, " "))
+	header := http.Header{"Content-Type": {"application/json"}, "User-Agent": {"HealthPassport-Webhooks/1"},
+		"Webhook-Id": {delivery.MessageID}, "Webhook-Timestamp": {strconv.FormatInt(timestamp, 10)},
+		"Webhook-Signature": {strings.Join(signatures, " ")}}
 	client := liveWebhookClient
 	if demo {
 		client = demoWebhookClient
 	}
-	res, err := client.Do(req)
+	res, err := client.Post(ctx, endpoint.URL, header, body)
 	if err != nil {
 		return 0, err
 	}
-	defer res.Body.Close()
-	_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, 64<<10))
 	if res.StatusCode < 200 || res.StatusCode > 299 {
-		return res.StatusCode, fmt.Errorf("the endpoint answered %s", res.Status)
+		return res.StatusCode, fmt.Errorf("the endpoint answered %d", res.StatusCode)
 	}
 	return res.StatusCode, nil
 }
 
-// The clients deliveries are posted with, kept so connections are reused.
+// The clients deliveries are posted with, kept so connections are reused:
+// see the outbound package for the rules they keep.
 var (
-	liveWebhookClient = webhookClient(false)
-	demoWebhookClient = webhookClient(true)
+	liveWebhookClient = outbound.New(outbound.Config{Timeout: webhookTimeout})
+	demoWebhookClient = outbound.New(outbound.Config{Timeout: webhookTimeout, AllowLoopback: true})
 )
-
-// webhookClient posts deliveries. It follows no redirects and, outside demo
-// mode, connects only to public addresses, checked after the name is
-// looked up so that a name cannot be pointed inside the network later.
-func webhookClient(demo bool) *http.Client {
-	dialer := &net.Dialer{Timeout: 10 * time.Second}
-	if !demo {
-		dialer.Control = func(network, address string, _ syscall.RawConn) error {
-			host, _, err := net.SplitHostPort(address)
-			if err != nil {
-				return err
-			}
-			if ip := net.ParseIP(host); ip == nil || !publicIP(ip) {
-				return fmt.Errorf("refused to connect to %s: not a public address", host)
-			}
-			return nil
-		}
-	}
-	transport := &http.Transport{DialContext: dialer.DialContext, TLSHandshakeTimeout: 10 * time.Second,
-		ResponseHeaderTimeout: webhookTimeout, MaxIdleConnsPerHost: 2, IdleConnTimeout: 30 * time.Second}
-	return &http.Client{Transport: transport, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-}

@@ -1,27 +1,40 @@
 package models
 
 import (
+	"context"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"healthpassport/models/outbound"
 )
 
 // Outside demo mode a delivery connects only to a public address, checked
 // once the name is looked up, so that a name pointed inside the network
-// after registration is refused too.
+// after registration is refused too. Demo mode reaches this machine, where
+// the demo's receivers run.
 func TestLiveDeliveriesConnectToPublicAddressesOnly(t *testing.T) {
 	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) }))
 	defer receiver.Close()
 	local := strings.Replace(receiver.URL, "127.0.0.1", "localhost", 1)
 	for _, address := range []string{receiver.URL, local} {
-		if _, err := liveWebhookClient.Post(address, "application/json", nil); err == nil || !strings.Contains(err.Error(), "not a public address") {
+		if _, err := liveWebhookClient.Post(context.Background(), address, nil, nil); !errors.Is(err, outbound.ErrPrivateAddress) {
 			t.Errorf("live delivery to %s: %v", address, err)
 		}
-		res, err := demoWebhookClient.Post(address, "application/json", nil)
-		if err != nil {
+		if res, err := demoWebhookClient.Post(context.Background(), address, nil, nil); err != nil || res.StatusCode != http.StatusNoContent {
 			t.Fatalf("demo delivery to %s: %v", address, err)
 		}
-		res.Body.Close()
+	}
+}
+
+// A key set is fetched by the same rules: outside demo mode, this machine
+// is refused when the connection is made.
+func TestLiveKeySetsAreNotFetchedFromThisMachine(t *testing.T) {
+	published := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte(`{"keys":[]}`)) }))
+	defer published.Close()
+	if _, err := FetchKeySet(context.Background(), published.URL, false); !errors.Is(err, outbound.ErrPrivateAddress) {
+		t.Errorf("live fetch from %s: %v", published.URL, err)
 	}
 }

@@ -42,12 +42,23 @@ func TestCheckWebhookEndpoint(t *testing.T) {
 		{"IPv6 loopback", with(func(e *models.WebhookEntry) { e.URL = "https://[::1]/events" }), false, []string{"url"}},
 		{"localhost", with(func(e *models.WebhookEntry) { e.URL = "https://localhost/events" }), false, []string{"url"}},
 		{"credentials", with(func(e *models.WebhookEntry) { e.URL = "https://user:pw@gp.example.org/" }), false, []string{"url"}},
+		{"user name only", with(func(e *models.WebhookEntry) { e.URL = "https://user@gp.example.org/" }), false, []string{"url"}},
+		{"fragment", with(func(e *models.WebhookEntry) { e.URL = "https://gp.example.org/events#x" }), false, []string{"url"}},
+		{"private network in demo", with(func(e *models.WebhookEntry) { e.URL = "http://192.168.1.20/events" }), true, []string{"url"}},
 		{"not an address", with(func(e *models.WebhookEntry) { e.URL = "gp.example.org" }), false, []string{"url"}},
 		{"empty", models.WebhookEntry{}, false, []string{"url", "practice", "events"}},
 		{"another practice", with(func(e *models.WebhookEntry) { e.PracticeID = "8" }), false, []string{"practice"}},
 		{"huge practice id", with(func(e *models.WebhookEntry) { e.PracticeID = "99999999999999999999999" }), false, []string{"practice"}},
 		{"unknown event", with(func(e *models.WebhookEntry) { e.Events = []string{"review.recorded", "patient.deleted"} }), false, []string{"events"}},
 		{"long description", with(func(e *models.WebhookEntry) { e.Description = strings.Repeat("a", 201) }), false, []string{"description"}},
+	}
+	for _, host := range privateHostSpellings {
+		tests = append(tests, struct {
+			name  string
+			entry models.WebhookEntry
+			demo  bool
+			want  []string
+		}{"private spelling " + host, with(func(e *models.WebhookEntry) { e.URL = "https://" + host + "/events" }), false, []string{"url"}})
 	}
 	for _, test := range tests {
 		t.Run(test.name, func(t *testing.T) {
