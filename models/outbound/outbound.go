@@ -170,7 +170,11 @@ func (c *Client) tooLarge() *Refusal {
 }
 
 func (c *Client) timedOut() *Refusal {
-	return &Refusal{TimedOut, fmt.Sprintf("it did not answer within %d seconds", int(c.config.Timeout.Seconds()))}
+	seconds := int(c.config.Timeout.Seconds())
+	if seconds == 1 {
+		return &Refusal{TimedOut, "it did not answer within 1 second"}
+	}
+	return &Refusal{TimedOut, fmt.Sprintf("it did not answer within %d seconds", seconds)}
 }
 
 // refusal turns what went wrong into the rule it broke, dropping the far

@@ -176,7 +176,7 @@ func TestAnswersAreCappedInSizeAndTime(t *testing.T) {
 		t.Errorf("an answer at the limit gave %v", err)
 	}
 	started := time.Now()
-	if _, err := client.Get(context.Background(), server.URL+"/slow", nil); !errors.Is(err, outbound.ErrTimedOut) || err.Error() != "it did not answer within 1 seconds" {
+	if _, err := client.Get(context.Background(), server.URL+"/slow", nil); !errors.Is(err, outbound.ErrTimedOut) || err.Error() != "it did not answer within 1 second" {
 		t.Errorf("a slow answer gave %v", err)
 	}
 	if time.Since(started) > 3*time.Second {
