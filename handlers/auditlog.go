@@ -47,11 +47,11 @@ func (h *Handler) auditLog(c *gin.Context) {
 		render(c, http.StatusUnprocessableEntity, views.AuditLogPage(h.page(c, "Audit log", form), log))
 		return
 	}
-	before, _ := strconv.ParseUint(c.Query("before"), 10, 63)
+	before, _ := parseID(c.Query("before")) // none, or not one of ours, is the first page
 	if !h.auditAccess(c, models.AuditEntry{Action: models.AuditLogSearched, TargetType: "audit-log", Detail: c.Request.URL.RawQuery}) {
 		return
 	}
-	log.Entries, log.More, err = h.store.SearchAuditLog(organisationIDs(organisations), filter, uint(before), auditPageSize)
+	log.Entries, log.More, err = h.store.SearchAuditLog(organisationIDs(organisations), filter, before, auditPageSize)
 	if err != nil {
 		h.serverError(c, err)
 		return
