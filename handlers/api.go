@@ -8,7 +8,6 @@ import (
 	"mime"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -359,12 +358,12 @@ func (h *Handler) searchConditions(c *gin.Context) {
 
 func (h *Handler) readCondition(c *gin.Context) {
 	id := c.Param("id")
-	planID, err := strconv.ParseUint(id, 10, 32)
-	var diagnosis *models.Diagnosis
-	if err == nil {
-		diagnosis, err = h.store.DiagnosisFor(c.Request.Context(), principalOf(c), uint(planID))
+	planID, ok := h.recordID(c, "Condition", "id")
+	if !ok {
+		return
 	}
-	if err != nil && !errors.Is(err, models.ErrNotFound) && !errors.Is(err, strconv.ErrSyntax) && !errors.Is(err, strconv.ErrRange) {
+	diagnosis, err := h.store.DiagnosisFor(c.Request.Context(), principalOf(c), planID)
+	if err != nil && !errors.Is(err, models.ErrNotFound) {
 		apiServerError(c, err)
 		return
 	}
@@ -398,12 +397,12 @@ func (h *Handler) searchObservations(c *gin.Context) {
 
 func (h *Handler) readObservation(c *gin.Context) {
 	id := c.Param("id")
-	readingID, err := strconv.ParseUint(id, 10, 32)
-	var reading *models.PatientReading
-	if err == nil {
-		reading, err = h.store.ReadingFor(c.Request.Context(), principalOf(c), uint(readingID))
+	readingID, ok := h.recordID(c, "Observation", "id")
+	if !ok {
+		return
 	}
-	if err != nil && !errors.Is(err, models.ErrNotFound) && !errors.Is(err, strconv.ErrSyntax) && !errors.Is(err, strconv.ErrRange) {
+	reading, err := h.store.ReadingFor(c.Request.Context(), principalOf(c), readingID)
+	if err != nil && !errors.Is(err, models.ErrNotFound) {
 		apiServerError(c, err)
 		return
 	}

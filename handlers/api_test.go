@@ -146,7 +146,11 @@ func TestTokenEndpointRefusesBadAssertions(t *testing.T) {
 			"too long":       client.assertion(t, client.key, func(c *jwt.Claims) { c.Expiry = jwt.NewNumericDate(time.Now().Add(time.Hour)) }),
 			"sub not client": client.assertion(t, client.key, func(c *jwt.Claims) { c.Subject = "someone-else" }),
 			"no jti":         client.assertion(t, client.key, func(c *jwt.Claims) { c.ID = "" }),
-			"not a JWT":      "not.a.jwt",
+			"issued a year ago": client.assertion(t, client.key, func(c *jwt.Claims) {
+				c.IssuedAt = jwt.NewNumericDate(time.Now().AddDate(-1, 0, 0))
+			}),
+			"issued in the future": client.assertion(t, client.key, func(c *jwt.Claims) { c.IssuedAt = jwt.NewNumericDate(time.Now().Add(2 * time.Minute)) }),
+			"not a JWT":            "not.a.jwt",
 		}
 		for name, assertion := range refused {
 			if answer := s.requestToken(t, assertion, "system/Patient.rs"); answer.status != http.StatusUnauthorized || answer.Error != "invalid_client" {

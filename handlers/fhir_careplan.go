@@ -4,7 +4,6 @@ import (
 	"errors"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 
 	"healthpassport/models"
@@ -69,8 +68,8 @@ func (h *Handler) readCarePlan(c *gin.Context) {
 	}
 	number := 0
 	if vid := c.Param("vid"); vid != "" {
-		n, err := strconv.Atoi(vid)
-		if err != nil || n < 1 {
+		n, ok := parseNumber(vid)
+		if !ok {
 			h.notFoundForClient(c, "CarePlan", c.Param("id")+"/_history/"+vid)
 			return
 		}
@@ -164,8 +163,8 @@ func (h *Handler) readMedicationStatement(c *gin.Context) {
 	id := c.Param("id")
 	planText, nText, _ := strings.Cut(id, "-")
 	planID, planOK := parseID(planText)
-	n, err := strconv.Atoi(nText)
-	if !planOK || err != nil || n < 1 {
+	n, nOK := parseNumber(nText)
+	if !planOK || !nOK {
 		h.notFoundForClient(c, "MedicationStatement", id)
 		return
 	}

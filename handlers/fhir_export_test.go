@@ -405,3 +405,47 @@ func TestFailedExportAnswersWithAnOperationOutcome(t *testing.T) {
 		}
 	})
 }
+
+// Revoking a client removes its exports' files at once, whether an
+// administrator withdraws it or the clients command revokes it: the
+// records in them are not left on disk until the sweep.
+func TestRevokingAClientRemovesItsExportFilesAtOnce(t *testing.T) {
+	eachExportServer(t, func(t *testing.T, s *exportServer) {
+		s.startExports(t)
+		admin := s.browser(t)
+		admin.signIn("admin")
+		byAdmin := s.registerClient(t, "Y90001", "system/Patient.rs")
+		byCommand := s.registerClient(t, "Y90001", "system/Patient.rs")
+		folders := map[string]string{}
+		for _, client := range []apiClient{byAdmin, byCommand} {
+			token := s.token(t, client, "system/Patient.rs")
+			s.awaitManifest(t, token, s.kickOff(t, token, "$export"))
+			var export models.BulkExport
+			s.db.Joins("JOIN api_clients ON api_clients.id = bulk_exports.api_client_id").
+				Where("api_clients.client_id = ?", client.id).Take(&export)
+			folders[client.id] = filepath.Join(s.cfg.DataDir, "exports", export.Ref)
+			if _, err := os.Stat(filepath.Join(folders[client.id], "Patient.ndjson")); err != nil {
+				t.Fatal(err)
+			}
+		}
+
+		var registered models.APIClient
+		s.db.Where("client_id = ?", byAdmin.id).Take(&registered)
+		mustContain(t, admin.post("/clients/"+itoa(registered.ID)+"/revoke", url.Values{}), "access is withdrawn")
+		store, err := app.NewStore(s.db, s.cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := store.RevokeAPIClient(byCommand.id); err != nil {
+			t.Fatal(err)
+		}
+		for client, folder := range folders {
+			if _, err := os.Stat(folder); !os.IsNotExist(err) {
+				t.Errorf("client %s is revoked but its export folder is still there: %v", client, err)
+			}
+		}
+		if s.count(&models.BulkExportFile{}) != 0 {
+			t.Error("the revoked clients' exports still list files")
+		}
+	})
+}

@@ -44,12 +44,12 @@ func readPage(c *gin.Context) (models.Page, bool) {
 		page.Limit = count
 	}
 	if text, given := c.GetQuery(afterParam); given {
-		after, err := strconv.ParseUint(text, 10, 63)
-		if err != nil || after == 0 {
+		after, ok := parseID(text)
+		if !ok {
 			outcome(c, http.StatusBadRequest, "value", "The _after value is not one this server gave: follow the next link as it is.")
 			return page, false
 		}
-		page.After = uint(after)
+		page.After = after
 	}
 	return page, true
 }

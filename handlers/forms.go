@@ -63,11 +63,28 @@ func cleanText(raw string) (string, bool) {
 	return clean.String(), readable
 }
 
-// parseID reads a record id as the database holds it: a positive whole
-// number that fits in 63 bits.
+// parseID reads every record id, version number and paging key that comes
+// in an address, a query or a form, as the database holds it: a positive
+// whole number that fits the columns, which are all bigint (63 bits), in
+// ASCII digits with no sign, spaces or leading zeros, so each record has
+// one spelling. Anything else is no id: it gives 0 and false, and never
+// reaches a query.
 func parseID(s string) (uint, bool) {
-	id, err := strconv.ParseInt(s, 10, 64)
-	return uint(id), err == nil && id > 0
+	if s == "" || len(s) > len("9223372036854775807") || s[0] == '0' ||
+		strings.ContainsFunc(s, func(r rune) bool { return r < '0' || r > '9' }) {
+		return 0, false
+	}
+	id, err := strconv.ParseUint(s, 10, 63)
+	if err != nil {
+		return 0, false
+	}
+	return uint(id), true
+}
+
+// parseNumber is parseID for a version number, which is an int.
+func parseNumber(s string) (int, bool) {
+	n, ok := parseID(s)
+	return int(n), ok
 }
 
 // idParam reads the id of a record named in the URL. An id that cannot be

@@ -3,7 +3,6 @@ package handlers
 import (
 	"errors"
 	"net/http"
-	"strconv"
 	"time"
 
 	"healthpassport/models"
@@ -18,7 +17,7 @@ const caseloadPageSize = 25
 // a plain GET form, so results can be bookmarked; with it, htmx asks for the
 // results alone as the nurse types.
 func (h *Handler) caseload(c *gin.Context) {
-	page, _ := strconv.Atoi(c.Query("page"))
+	page, _ := parseNumber(c.Query("page")) // none, or no page number, is the first page
 	query := models.CaseloadQuery{Search: truncateRunes(c.Query("q"), 100), Filter: c.Query("filter"), Sort: c.Query("sort"), Page: page}
 	result, err := h.store.Caseload(c.Request.Context(), principalOf(c), query, caseloadPageSize)
 	if err != nil {

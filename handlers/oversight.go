@@ -1,11 +1,9 @@
 package handlers
 
 import (
-	"encoding/csv"
 	"log/slog"
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"healthpassport/models"
@@ -137,33 +135,14 @@ func (h *Handler) outcomesCSV(view outcomeView) gin.HandlerFunc {
 		}
 		c.Header("Content-Type", "text/csv; charset=utf-8")
 		c.Header("Content-Disposition", `attachment; filename="`+table.Key+`.csv"`)
-		out := csv.NewWriter(c.Writer)
+		out := views.NewSpreadsheetWriter(c.Writer)
 		for _, record := range table.CSV() {
-			out.Write(spreadsheetSafe(record))
+			out.Row(record...)
 		}
-		out.Flush()
-		if err := out.Error(); err != nil {
+		if err := out.Flush(); err != nil {
 			slog.Error("sending a measure's spreadsheet", "error", err, "request_id", c.GetHeader("X-Request-Id"))
 		}
 	}
-}
-
-// spreadsheetSafe keeps a spreadsheet from reading a name, such as a
-// practice's, as a formula.
-func spreadsheetSafe(record []string) []string {
-	safe := make([]string, len(record))
-	for i, field := range record {
-		if field != "" && strings.ContainsRune("=+-@\t\r", rune(field[0])) && !isNumber(field) {
-			field = "'" + field
-		}
-		safe[i] = field
-	}
-	return safe
-}
-
-func isNumber(field string) bool {
-	_, err := strconv.ParseFloat(field, 64)
-	return err == nil
 }
 
 // outcomesReport shows the monthly report for the month in the address,

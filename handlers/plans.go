@@ -303,7 +303,7 @@ func (h *Handler) savePlan(c *gin.Context) {
 		return
 	}
 	form := views.NewForm()
-	base, _ := strconv.Atoi(formValue(c, form, "base"))
+	base, _ := parseNumber(formValue(c, form, "base"))
 	baseVersion, baseContent, ok := h.planVersion(c, plan, base)
 	if !ok {
 		return
@@ -311,7 +311,7 @@ func (h *Handler) savePlan(c *gin.Context) {
 	// The blanks are those of the version the editor opened.
 	editedFrom, editedContent := baseVersion, baseContent
 	if merging := formValue(c, form, "merge-from"); merging != "" {
-		from, _ := strconv.Atoi(merging)
+		from, _ := parseNumber(merging)
 		if editedFrom, editedContent, ok = h.planVersion(c, plan, from); !ok {
 			return
 		}
@@ -449,8 +449,8 @@ func (h *Handler) comparePlan(c *gin.Context) {
 	if !ok {
 		return
 	}
-	from, _ := strconv.Atoi(c.Query("from"))
-	to, _ := strconv.Atoi(c.Query("to"))
+	from, _ := parseNumber(c.Query("from"))
+	to, _ := parseNumber(c.Query("to"))
 	before, err := h.store.PlanVersionNumbered(c.Request.Context(), principalOf(c), plan, from)
 	if err != nil {
 		h.notFound(c)

@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"net/http"
-	"strconv"
 
 	"healthpassport/views"
 
@@ -15,8 +14,8 @@ const passportHistoryPageSize = 20
 // the passport and what was changed, newest first, a page at a time.
 func (h *Handler) passportSeen(c *gin.Context) {
 	patient, principal := patientOf(c), principalOf(c)
-	before, _ := strconv.ParseUint(c.Query("before"), 10, 63)
-	events, more, err := h.store.PassportHistory(c.Request.Context(), principal, patient, uint(before), passportHistoryPageSize)
+	before, _ := parseID(c.Query("before")) // none, or not one of ours, is the first page
+	events, more, err := h.store.PassportHistory(c.Request.Context(), principal, patient, before, passportHistoryPageSize)
 	if err != nil {
 		h.serverError(c, err)
 		return

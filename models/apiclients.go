@@ -200,7 +200,7 @@ func (s *Store) APIClientAt(organisationIDs []uint, id uint) (*RegisteredClient,
 // is not found: the update decides, so two administrators revoking at
 // once record one revocation.
 func (s *Store) RevokeAPIClientAt(actor Actor, organisationIDs []uint, client *RegisteredClient) error {
-	return s.db.Transaction(func(tx *gorm.DB) error {
+	err := s.db.Transaction(func(tx *gorm.DB) error {
 		result := tx.Model(&APIClient{}).
 			Where("id = ? AND revoked_at IS NULL AND organisation_id IN ?", client.ID, nonEmpty(organisationIDs)).Update("revoked_at", s.now())
 		if result.Error != nil {
@@ -209,8 +209,15 @@ func (s *Store) RevokeAPIClientAt(actor Actor, organisationIDs []uint, client *R
 		if result.RowsAffected == 0 {
 			return ErrNotFound
 		}
+		if err := cancelClientExports(tx, client.ID, s.now()); err != nil {
+			return err
+		}
 		return s.audit(tx, actor, AuditEntry{Action: AuditAPIClientRevoked, TargetType: "api-client", TargetID: client.ClientID, Detail: client.Name})
 	})
+	if err != nil {
+		return err
+	}
+	return s.removeClientExportFiles(client.ID)
 }
 
 // nonEmpty is a list of ids fit for an IN list on both databases: one that
@@ -299,6 +306,10 @@ func (s *Store) IssueAccessToken(ctx context.Context, assertion, tokenURL, scope
 		return nil, refuseClient("the client assertion's iss and sub must both be the client id, and it must be in date")
 	case claims.Expiry == nil || claims.Expiry.Time().After(now.Add(maxAssertionLifetime+assertionClockTolerance)):
 		return nil, refuseClient("the client assertion must expire within five minutes")
+	case claims.IssuedAt != nil && claims.IssuedAt.Time().Before(now.Add(-maxAssertionLifetime-assertionClockTolerance)):
+		// An assertion signed long ago and kept is one that may have been
+		// taken: it must have been signed within the window it may live.
+		return nil, refuseClient("the client assertion's iat must be within the last five minutes")
 	case claims.ID == "" || len(claims.ID) > 255:
 		return nil, refuseClient("the client assertion needs a jti of 255 characters or fewer")
 	}
@@ -357,11 +368,24 @@ func (s *Store) APIPrincipal(ctx context.Context, token string) (*Principal, err
 // RevokeAPIClient stops a client at once: its tokens stop working and it
 // gets no new ones.
 func (s *Store) RevokeAPIClient(clientID string) error {
-	result := s.db.Model(&APIClient{}).Where("client_id = ? AND revoked_at IS NULL", clientID).Update("revoked_at", s.now())
-	if result.Error == nil && result.RowsAffected == 0 {
-		return ErrNotFound
+	var client APIClient
+	err := s.db.Transaction(func(tx *gorm.DB) error {
+		if err := tx.Where("client_id = ? AND revoked_at IS NULL", clientID).Take(&client).Error; err != nil {
+			return notFound(err)
+		}
+		result := tx.Model(&APIClient{}).Where("id = ? AND revoked_at IS NULL", client.ID).Update("revoked_at", s.now())
+		if result.Error == nil && result.RowsAffected == 0 {
+			return ErrNotFound
+		}
+		if result.Error != nil {
+			return result.Error
+		}
+		return cancelClientExports(tx, client.ID, s.now())
+	})
+	if err != nil {
+		return err
 	}
-	return result.Error
+	return s.removeClientExportFiles(client.ID)
 }
 
 // keysFetchTimeout bounds fetching a client's key set while its

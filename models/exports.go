@@ -406,6 +406,34 @@ func (s *Store) failExport(ctx context.Context, export *BulkExport, reason strin
 		Updates(map[string]any{"status": ExportFailed, "failure": reason, "finished_at": s.now()}).Error
 }
 
+// cancelClientExports stops a revoked client's exports that are still
+// queued or running: a job still writing sees it at its next batch.
+func cancelClientExports(tx *gorm.DB, clientID uint, now time.Time) error {
+	return tx.Model(&BulkExport{}).Where("api_client_id = ? AND status IN ?", clientID, []string{ExportQueued, ExportRunning}).
+		Updates(map[string]any{"status": ExportCancelled, "finished_at": now}).Error
+}
+
+// removeClientExportFiles removes the files of every export of a revoked
+// client at once, rather than leaving records on disk, readable by no one,
+// until the sweep. The rows stay until then, so the exports' statuses
+// still answer "gone".
+func (s *Store) removeClientExportFiles(clientID uint) error {
+	if s.exports.Storage == nil {
+		return nil
+	}
+	var refs []string
+	if err := s.db.Model(&BulkExport{}).Where("api_client_id = ?", clientID).Pluck("ref", &refs).Error; err != nil {
+		return err
+	}
+	for _, ref := range refs {
+		if err := s.exports.Storage.RemoveExport(ref); err != nil {
+			return err
+		}
+	}
+	return s.db.Where("bulk_export_id IN (?)", s.db.Model(&BulkExport{}).Select("id").Where("api_client_id = ?", clientID)).
+		Delete(&BulkExportFile{}).Error
+}
+
 // ForgetExpiredExports removes exports past their expiry, with their files.
 func (s *Store) ForgetExpiredExports() error {
 	for {

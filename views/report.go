@@ -37,17 +37,22 @@ func (d Dashboard) CSVPath(measure string) string {
 }
 
 // CSV is a measure's table as spreadsheet rows, header first, with the
-// same figures as the page: withheld counts as *.
-func (t MeasureTable) CSV() [][]string {
+// same figures as the page: withheld counts as *. Labels, such as a
+// practice's name, are text; the figures are our own.
+func (t MeasureTable) CSV() [][]SpreadsheetCell {
 	first := "Period"
 	if t.Key == "practices" {
 		first = "Practice"
 	}
-	records := [][]string{append([]string{first}, t.Columns...)}
+	header := []SpreadsheetCell{TextCell(first)}
+	for _, column := range t.Columns {
+		header = append(header, TextCell(column))
+	}
+	records := [][]SpreadsheetCell{header}
 	for _, row := range t.AllRows() {
-		record := []string{row.Label}
+		record := []SpreadsheetCell{TextCell(row.Label)}
 		for _, cell := range row.Cells {
-			record = append(record, cell.CSV)
+			record = append(record, FigureCell(cell.CSV))
 		}
 		records = append(records, record)
 	}
