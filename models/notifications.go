@@ -435,7 +435,7 @@ func (s *Store) SendMessage(ctx context.Context, id uint, lastAttempt bool) erro
 		if message.Kind == MessageSecurityCode {
 			// Once it is on its way the code need not be kept here, where
 			// anyone reading the database could use it.
-			changes["body"] = SecurityCodeText("······")
+			changes["body"] = sentCode.ReplaceAllString(message.Body, "······")
 		}
 		return s.settle(ctx, id, changes)
 	case notify.Retryable(err) && !lastAttempt:
