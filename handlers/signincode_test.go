@@ -128,7 +128,7 @@ func TestOwnerSignsInWithACodeAfterStrangersGuess(t *testing.T) {
 		if r.url != "/account/password/new" {
 			t.Fatalf("the owner's code landed on %s (%d)", r.url, r.status)
 		}
-		mustContain(t, r, "Set a new password", `href="/people"`)
+		mustContain(t, r, "Set a new password", `href="/people">Keep your current password`)
 		if owner.sessionCookie() == before {
 			t.Error("signing in with a code kept the session token")
 		}
