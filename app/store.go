@@ -24,6 +24,9 @@ func NewStore(db *gorm.DB, cfg Config) (*models.Store, error) {
 		Types:   fhirmap.ExportTypes,
 	})
 	store.UseNotifier(notifier, cfg.PublicURL)
+	if notifier == nil && cfg.Demo {
+		store.LogKeptMessages()
+	}
 	return store, nil
 }
 

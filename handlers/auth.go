@@ -17,7 +17,7 @@ const (
 	msgEnterUsername   = "Enter your username"
 	msgEnterPassword   = "Enter your password"
 	msgWrongSignIn     = "Enter a correct username and password"
-	msgTooManyAttempts = "You have tried to sign in too many times. Wait 15 minutes and try again. If you still cannot sign in, contact your clinic."
+	msgTooManyAttempts = "You have tried to sign in too many times. Sign in with a security code sent to your phone or email instead, or wait 15 minutes and try again"
 )
 
 func (h *Handler) signInForm(c *gin.Context) {

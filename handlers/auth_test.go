@@ -218,7 +218,7 @@ func TestSignInThrottledAfterRepeatedFailures(t *testing.T) {
 		}
 		r := b.signIn("carer")
 		mustStatus(t, r, http.StatusTooManyRequests)
-		mustContain(t, r, "nhsuk-error-summary", "tried to sign in too many times", "contact your clinic")
+		mustContain(t, r, "nhsuk-error-summary", "tried to sign in too many times", "Sign in with a security code sent to your phone or email instead")
 		if s.auditCount(models.AuditSignIn, "carer") != 0 {
 			t.Error("a throttled account signed in")
 		}

@@ -95,6 +95,9 @@ const (
 	AuditMessagesViewed        = "messages.viewed"
 	AuditLetterViewed          = "letter.viewed"
 	AuditLetterPrinted         = "letter.printed"
+	AuditSignInCodeSent        = "sign-in.code-sent"
+	AuditSignInCodeFailed      = "sign-in.code-failed"
+	AuditSignInWithCode        = "sign-in.with-code"
 )
 
 // auditWording says what each action was, as a person reads it in the
@@ -170,6 +173,9 @@ var auditWording = map[string]string{
 	AuditMessagesChosen:        "Choice of messages from the clinic changed",
 	AuditContactVerified:       "Phone number or email address for messages checked with a security code",
 	AuditMessagesViewed:        "Messages sent to families looked at",
+	AuditSignInCodeSent:        "Security code to sign in sent to a confirmed phone number or email address",
+	AuditSignInCodeFailed:      "Wrong or expired security code to sign in",
+	AuditSignInWithCode:        "Signed in with a security code",
 	AuditLetterViewed:          "Letter to print opened",
 	AuditLetterPrinted:         "Letter printed",
 }

@@ -150,6 +150,24 @@ func letterDestination(address, postcode string) string {
 	return address + "\n" + postcode
 }
 
+// SignInContact is where a code to sign in may be sent: only to a number
+// or address the person has shown is theirs with a security code. The
+// channel they chose for messages comes first, then a mobile number, then
+// an email address.
+func (p NotificationPreference) SignInContact() (channel, destination string, ok bool) {
+	phone := p.Phone != "" && p.PhoneVerifiedAt != nil
+	email := p.Email != "" && p.EmailVerifiedAt != nil
+	switch {
+	case email && p.Channel == ChannelEmail:
+		return ChannelEmail, p.Email, true
+	case phone:
+		return ChannelSMS, p.Phone, true
+	case email:
+		return ChannelEmail, p.Email, true
+	}
+	return "", "", false
+}
+
 // NeedsCode reports whether the chosen channel waits for a security code
 // before it is used.
 func (p NotificationPreference) NeedsCode() bool {
@@ -222,6 +240,16 @@ func MessageText(kind, about, address string) string {
 func SecurityCodeText(code string) string {
 	return "Your Health Passport security code is " + code + ". It expires in 15 minutes. If you did not ask for it, you can ignore this message."
 }
+
+// SignInCodeText is the message that carries a code to sign in.
+func SignInCodeText(code string) string {
+	return "Your Health Passport code to sign in is " + code + ". It expires in 10 minutes. Do not give it to anyone. " +
+		"If you did not ask for it, someone may be trying to sign in as you: you can ignore this message."
+}
+
+// sentCode is a code in a message, which is not kept once the message is
+// on its way.
+var sentCode = regexp.MustCompile(`\b[0-9]{6}\b`)
 
 // PreferencesEntry is what the preferences form sends.
 type PreferencesEntry struct {

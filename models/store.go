@@ -32,6 +32,9 @@ type Store struct {
 	// the outbox. serviceAddress is where messages say to sign in.
 	notifier       *notify.Client
 	serviceAddress string
+	// logKept writes the messages kept in the outbox to the log, codes
+	// and all: only for the demo, so that its journeys can be finished.
+	logKept bool
 	// passports are passports read lately: see LoadPassport. instance
 	// tells this store's passports from another's in the same process.
 	passports *lru.Cache[PassportState, passportParts]
