@@ -185,6 +185,7 @@ func (h *Handler) Routes(r *gin.Engine) {
 	// Condition templates are governed by the clinical safety officer,
 	// who alone approves and retires a version; administrators make local
 	// variants. Both may read every version.
+	r.GET(views.HazardLogPath, h.requireRole(models.RoleAdmin, models.RoleSafetyOfficer), h.hazardLog)
 	governance := r.Group("/templates", h.requireRole(models.RoleAdmin, models.RoleSafetyOfficer))
 	governance.GET("", h.templates)
 	governance.GET("/compare", h.compareTemplates)
