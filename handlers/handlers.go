@@ -225,6 +225,10 @@ func (h *Handler) Routes(r *gin.Engine) {
 	endpoint.GET("", h.webhook)
 	endpoint.POST("/secret", h.rotateWebhookSecret)
 	endpoint.POST("/enable", h.enableWebhook)
+	endpoint.POST("/pause", h.pauseWebhook)
+	endpoint.POST("/resume", h.resumeWebhook)
+	endpoint.GET("/delete", h.confirmDeleteWebhook)
+	endpoint.POST("/delete", h.deleteWebhook)
 	endpoint.POST("/deliveries/:delivery/replay", h.replayWebhook)
 }
 
