@@ -14,8 +14,11 @@ build: $(BIN)
 $(BIN): assets $(GO_SOURCES) go.mod go.sum
 	go build -trimpath -o $(BIN) .
 
+# The address the demo is served at: make run ADDR=127.0.0.1:9090
+ADDR ?= 127.0.0.1:8080
+
 run: build
-	$(BIN) serve --demo
+	$(BIN) serve --demo --addr $(ADDR)
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --ignore-scripts --no-audit --no-fund

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -244,7 +245,30 @@ func prepareAndServe(cfg Config, stdout io.Writer) error {
 		return err
 	}
 	defer closeDB()
+	if cfg.Demo {
+		if err := addDemoPopulation(db, cfg); err != nil {
+			return fmt.Errorf("adding the demo's patients: %w", err)
+		}
+	}
 	return serve(cfg, db, stdout)
+}
+
+// demoPopulation is the synthetic population a new demo database is given
+// as it is first served: enough patients, registered over months at four
+// practices, for the commissioner's dashboard to show figures that
+// disclosure control lets through, and few enough to be added in a second
+// or two.
+var demoPopulation = models.PopulationSpec{Patients: 300, Practices: 4, Seed: 1}
+
+// addDemoPopulation adds the demo's population unless it is there already.
+func addDemoPopulation(db *gorm.DB, cfg Config) error {
+	spec := demoPopulation
+	spec.Today = time.Now()
+	_, err := models.NewStore(db).BuildPopulation(spec, cfg.DemoPassword)
+	if errors.Is(err, models.ErrPopulationExists) {
+		return nil
+	}
+	return err
 }
 
 // approveTemplate records a clinical safety officer's approval of a
@@ -371,7 +395,7 @@ func serve(cfg Config, db *gorm.DB, stdout io.Writer) error {
 
 	fmt.Fprintf(stdout, "Health Passport is running at http://%s\n", listener.Addr())
 	if cfg.Demo {
-		fmt.Fprintf(stdout, "Demo accounts: nurse, patient, carer, admin, commissioner. Password: %s\n", cfg.DemoPassword)
+		fmt.Fprintf(stdout, "Demo accounts: %s. Password: %s\n", strings.Join(models.DemoUsernames, ", "), cfg.DemoPassword)
 	}
 	errs := make(chan error, 1)
 	go func() { errs <- server.Serve(listener) }()

@@ -72,3 +72,39 @@ func TestAdministratorRegistersAWebhookAndLooksAfterIt(t *testing.T) {
 		v.audit()
 	})
 }
+
+// TestAdministratorPausesResumesAndDeletesAWebhook: on a phone, an
+// administrator pauses an endpoint, resumes it, and deletes it after the
+// page that asks.
+func TestAdministratorPausesResumesAndDeletesAWebhook(t *testing.T) {
+	bothWays(t, phone, func(t *testing.T, v *visitor) {
+		var riverside models.Organisation
+		store.DB().Where("ods_code = ?", "Y90001").Take(&riverside)
+		address := "https://pause-" + onOff(v.js) + ".example.org/events"
+		endpoint, err := store.RegisterWebhook(t.Context(), models.Actor{}, models.WebhookEndpoint{OrganisationID: riverside.ID,
+			URL: address, Events: models.EventShareCreated})
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := fmt.Sprintf("/admin/webhooks/%d", endpoint.ID)
+		v.signIn("admin", demoPassword)
+		v.visit(path)
+		v.see("Pause or delete", "Pause this endpoint", "Delete this endpoint")
+		v.press(`form[action$="/pause"] button`)
+		v.see("Endpoint paused", "This endpoint is paused", "Resume")
+		v.audit()
+		v.fitsWidth()
+		v.press(`form[action$="/resume"] button`)
+		v.see("Endpoint resumed", "Pause this endpoint")
+		v.press(`a[href$="/delete"]`)
+		v.at(path + "/delete")
+		v.see("Delete this webhook endpoint", address)
+		v.audit()
+		v.fitsWidth()
+		v.press(`form[action$="/delete"] button`)
+		v.at("/admin/webhooks")
+		v.see("Endpoint deleted")
+		v.notSee("Pause this endpoint")
+		v.audit()
+	})
+}

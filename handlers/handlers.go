@@ -191,6 +191,7 @@ func (h *Handler) Routes(r *gin.Engine) {
 	// Condition templates are governed by the clinical safety officer,
 	// who alone approves and retires a version; administrators make local
 	// variants. Both may read every version.
+	r.GET(views.HazardLogPath, h.requireRole(models.RoleAdmin, models.RoleSafetyOfficer), h.hazardLog)
 	governance := r.Group("/templates", h.requireRole(models.RoleAdmin, models.RoleSafetyOfficer))
 	governance.GET("", h.templates)
 	governance.GET("/compare", h.compareTemplates)
@@ -230,6 +231,10 @@ func (h *Handler) Routes(r *gin.Engine) {
 	endpoint.GET("", h.webhook)
 	endpoint.POST("/secret", h.rotateWebhookSecret)
 	endpoint.POST("/enable", h.enableWebhook)
+	endpoint.POST("/pause", h.pauseWebhook)
+	endpoint.POST("/resume", h.resumeWebhook)
+	endpoint.GET("/delete", h.confirmDeleteWebhook)
+	endpoint.POST("/delete", h.deleteWebhook)
 	endpoint.POST("/deliveries/:delivery/replay", h.replayWebhook)
 }
 

@@ -177,6 +177,11 @@ func (h *Handler) rotateWebhookSecret(c *gin.Context) {
 
 func (h *Handler) enableWebhook(c *gin.Context) {
 	endpoint := webhookOf(c)
+	if endpoint.PausedAt != nil {
+		h.flash(c, "The endpoint is paused. Resume it to send it events again")
+		redirect(c, webhookPath(endpoint))
+		return
+	}
 	if err := h.store.EnableWebhook(c.Request.Context(), actor(c), endpoint); err != nil {
 		h.serverError(c, err)
 		return
@@ -210,4 +215,51 @@ func (h *Handler) replayWebhook(c *gin.Context) {
 		h.flash(c, fmt.Sprintf("Delivery %d will be sent again in a moment", deliveryID))
 	}
 	redirect(c, webhookPath(endpoint))
+}
+
+func (h *Handler) pauseWebhook(c *gin.Context) {
+	endpoint := webhookOf(c)
+	switch err := h.store.PauseWebhook(c.Request.Context(), actor(c), endpoint); {
+	case errors.Is(err, models.ErrWebhookPaused):
+		h.flash(c, "The endpoint was already paused")
+	case err != nil:
+		h.serverError(c, err)
+		return
+	default:
+		h.flash(c, "Endpoint paused. No events are sent to it until you resume it")
+	}
+	redirect(c, webhookPath(endpoint))
+}
+
+func (h *Handler) resumeWebhook(c *gin.Context) {
+	endpoint := webhookOf(c)
+	switch err := h.store.ResumeWebhook(c.Request.Context(), actor(c), endpoint); {
+	case errors.Is(err, models.ErrWebhookNotPaused):
+		h.flash(c, "The endpoint was not paused")
+	case err != nil:
+		h.serverError(c, err)
+		return
+	default:
+		h.flash(c, "Endpoint resumed. Events from now on are sent to it")
+	}
+	redirect(c, webhookPath(endpoint))
+}
+
+func (h *Handler) confirmDeleteWebhook(c *gin.Context) {
+	endpoint := webhookOf(c)
+	render(c, http.StatusOK, views.DeleteWebhookPage(h.page(c, "Delete this webhook endpoint", nil), endpoint))
+}
+
+func (h *Handler) deleteWebhook(c *gin.Context) {
+	endpoint := webhookOf(c)
+	switch err := h.store.DeleteWebhook(c.Request.Context(), actor(c), endpoint); {
+	case errors.Is(err, models.ErrNotFound):
+		h.flash(c, "The endpoint was already deleted")
+	case err != nil:
+		h.serverError(c, err)
+		return
+	default:
+		h.flash(c, "Endpoint deleted: "+endpoint.URL)
+	}
+	redirect(c, webhooksPath)
 }

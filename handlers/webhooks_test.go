@@ -152,3 +152,104 @@ func TestSwitchedOffEndpointIsNoticedSwitchedBackOnAndReplayed(t *testing.T) {
 		mustStatus(t, admin.post(webhookURL(*endpoint)+"/deliveries/999999/replay", url.Values{}), http.StatusNotFound)
 	})
 }
+
+// TestEndpointIsPausedResumedAndDeleted: a paused endpoint is queued
+// nothing, and what was waiting is not sent; resumed, it is sent events
+// again; deleted, after a page that asks, it goes with its deliveries.
+// Each is audited, needs the form's anti-forgery token, and reaches only
+// the administrator's own practices' endpoints.
+func TestEndpointIsPausedResumedAndDeleted(t *testing.T) {
+	eachServer(t, func(t *testing.T, s *testServer) {
+		var riverside models.Organisation
+		s.db.Where("ods_code = ?", "Y90001").Take(&riverside)
+		endpoint, err := s.store.RegisterWebhook(t.Context(), models.Actor{}, models.WebhookEndpoint{OrganisationID: riverside.ID,
+			URL: "https://gp.example.org/events", Events: models.EventShareCreated})
+		if err != nil {
+			t.Fatal(err)
+		}
+		id := strconv.FormatUint(uint64(endpoint.ID), 10)
+		deliveries := func(status string) int64 {
+			var n int64
+			s.db.Model(&models.WebhookDelivery{}).Where("endpoint_id = ? AND status = ?", endpoint.ID, status).Count(&n)
+			return n
+		}
+		patient := s.browser(t)
+		patient.signIn("patient")
+		share := func(school string) {
+			t.Helper()
+			mustStatus(t, patient.post("/passport/"+ameliaRef+"/shares", url.Values{"recipient": {school}, "days": {"30"}}), http.StatusOK)
+		}
+		share("Riverside School")
+		if deliveries(models.DeliveryPending) != 1 {
+			t.Fatal("no delivery was queued for the active endpoint")
+		}
+
+		admin := s.browser(t)
+		admin.signIn("admin")
+		mustContain(t, admin.get(webhookURL(*endpoint)), "Pause this endpoint", "Delete this endpoint")
+		if r := admin.postRaw(webhookURL(*endpoint)+"/pause", url.Values{}); r.status != http.StatusForbidden {
+			t.Errorf("a pause without the anti-forgery token: %d", r.status)
+		}
+		r := admin.post(webhookURL(*endpoint)+"/pause", url.Values{})
+		mustContain(t, r, "Endpoint paused", "This endpoint is paused", "Resume")
+		if strings.Contains(r.body, "This endpoint is switched off") || strings.Contains(r.body, "Send again") {
+			t.Error("a paused endpoint reads as switched off after failures, or offers to send again")
+		}
+		if deliveries(models.DeliveryPending) != 0 || deliveries(models.DeliveryFailed) != 1 {
+			t.Error("the delivery waiting when the endpoint was paused is still to be sent")
+		}
+		list := admin.get("/admin/webhooks")
+		mustContain(t, list, "Paused")
+		if strings.Contains(list.body, "An endpoint was switched off") {
+			t.Error("a paused endpoint is announced as switched off after failures")
+		}
+		share("Hillside Academy")
+		if deliveries(models.DeliveryPending) != 0 {
+			t.Error("an event was queued for a paused endpoint")
+		}
+		mustContain(t, admin.post(webhookURL(*endpoint)+"/pause", url.Values{}), "already paused")
+
+		mustContain(t, admin.post(webhookURL(*endpoint)+"/resume", url.Values{}), "Endpoint resumed", "Pause this endpoint", "Send again")
+		share("Park Lane Primary")
+		if deliveries(models.DeliveryPending) != 1 {
+			t.Error("no event was queued once the endpoint was resumed")
+		}
+		mustContain(t, admin.post(webhookURL(*endpoint)+"/resume", url.Values{}), "was not paused")
+
+		// Another ICB's endpoint is out of reach.
+		elsewhere := models.Organisation{Kind: models.OrganisationPractice, Name: "Elsewhere Surgery", ODSCode: "Z99999"}
+		s.db.Create(&elsewhere)
+		theirs, err := s.store.RegisterWebhook(t.Context(), models.Actor{}, models.WebhookEndpoint{OrganisationID: elsewhere.ID,
+			URL: "https://elsewhere.example.org/events", Events: models.EventShareCreated})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, path := range []string{"/pause", "/resume", "/delete"} {
+			if r := admin.post(webhookURL(*theirs)+path, url.Values{}); r.status != http.StatusForbidden {
+				t.Errorf("%s on another ICB's endpoint: %d", path, r.status)
+			}
+		}
+		if err := s.db.Take(theirs, theirs.ID).Error; err != nil || theirs.PausedAt != nil {
+			t.Errorf("another ICB's endpoint was changed: %+v, %v", theirs, err)
+		}
+
+		confirm := admin.get(webhookURL(*endpoint) + "/delete")
+		mustStatus(t, confirm, http.StatusOK)
+		mustContain(t, confirm, "Delete this webhook endpoint", "https://gp.example.org/events", "Delete endpoint")
+		if s.count(&models.WebhookEndpoint{}) != 2 {
+			t.Error("asking to delete deleted")
+		}
+		mustContain(t, admin.post(webhookURL(*endpoint)+"/delete", url.Values{}), "Endpoint deleted: https://gp.example.org/events", "Webhooks")
+		var left int64
+		s.db.Model(&models.WebhookDelivery{}).Where("endpoint_id = ?", endpoint.ID).Count(&left)
+		if s.count(&models.WebhookEndpoint{}) != 1 || left != 0 {
+			t.Errorf("after deleting: %d endpoints, %d of its deliveries", s.count(&models.WebhookEndpoint{}), left)
+		}
+		mustStatus(t, admin.get(webhookURL(*endpoint)), http.StatusForbidden)
+		for _, action := range []string{models.AuditWebhookPaused, models.AuditWebhookResumed, models.AuditWebhookDeleted} {
+			if s.auditCount(action, id) != 1 {
+				t.Errorf("%s was not audited once", action)
+			}
+		}
+	})
+}

@@ -43,6 +43,7 @@ var all = []*gormigrate.Migration{
 	waitingByPractice,
 	waitingPatients,
 	signInCodes,
+	webhookPauses,
 }
 
 // Run brings the database up to the newest step.

@@ -80,6 +80,9 @@ const (
 	AuditWebhookDisabled       = "webhook.disabled"
 	AuditWebhookEnabled        = "webhook.enabled"
 	AuditWebhookReplayed       = "webhook.replayed"
+	AuditWebhookPaused         = "webhook.paused"
+	AuditWebhookResumed        = "webhook.resumed"
+	AuditWebhookDeleted        = "webhook.deleted"
 	AuditNHSLoginLinked        = "nhs-login.linked"
 	AuditNHSLoginUnlinked      = "nhs-login.unlinked"
 	AuditNHSLoginRefused       = "nhs-login.refused"
@@ -160,6 +163,9 @@ var auditWording = map[string]string{
 	AuditWebhookDisabled:       "Webhook endpoint switched off after failed deliveries",
 	AuditWebhookEnabled:        "Webhook endpoint switched back on",
 	AuditWebhookReplayed:       "Webhook delivery sent again",
+	AuditWebhookPaused:         "Webhook endpoint paused",
+	AuditWebhookResumed:        "Webhook endpoint resumed",
+	AuditWebhookDeleted:        "Webhook endpoint deleted",
 	AuditNHSLoginLinked:        "NHS login linked",
 	AuditNHSLoginUnlinked:      "NHS login unlinked",
 	AuditNHSLoginRefused:       "NHS login refused: no patient with that NHS number and date of birth",

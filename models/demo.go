@@ -13,7 +13,7 @@ import (
 const SnomedAsthma = "195967001"
 
 // DemoUsernames are the demo accounts, one for each role.
-var DemoUsernames = []string{"nurse", "patient", "carer", "admin", "commissioner"}
+var DemoUsernames = []string{"nurse", "patient", "carer", "admin", "commissioner", "safety"}
 
 // SeedDemo fills a demo database with an ICB, two practices, patients and
 // one account for each role, all with the given password. Running it again
@@ -67,6 +67,7 @@ func (s *Store) SeedDemo(password string) error {
 			{User{Username: "carer", Role: RoleCarer, DisplayName: "Sam Jones"}, nil},
 			{User{Username: "admin", Role: RoleAdmin, DisplayName: "Jordan Lee"}, &icb},
 			{User{Username: "commissioner", Role: RoleCommissioner, DisplayName: "Chris Taylor"}, &icb},
+			{User{Username: "safety", Role: RoleSafetyOfficer, DisplayName: "Dr Ada Okafor"}, &icb},
 		}
 		users := map[string]*User{}
 		for _, account := range accounts {

@@ -156,7 +156,7 @@ type JobQueue struct {
 }
 
 // StartJobQueue starts working background jobs, the sweeps every
-// sweepInterval and the outcome rollup's refresh every rollupInterval (the
+// sweepInterval and the outcome rollup's refresh every RollupInterval (the
 // first of each at once). On PostgreSQL it opens a small pool of
 // its own, to the same database, to hear of new jobs as they are committed;
 // on SQLite it shares the one connection and looks for jobs every second.
@@ -181,9 +181,9 @@ func (s *Store) StartJobQueue(ctx context.Context) (*JobQueue, error) {
 			func() (river.JobArgs, *river.InsertOpts) { return SweepArgs{Target: target}, nil },
 			&river.PeriodicJobOpts{ID: "sweep_" + target, RunOnStart: true}))
 	}
-	// The outcome rollup is refreshed every few minutes, the first time at
+	// The outcome rollup is refreshed every RollupInterval, the first time at
 	// once, so that a new instance builds it if it has never been built.
-	config.PeriodicJobs = append(config.PeriodicJobs, river.NewPeriodicJob(river.PeriodicInterval(rollupInterval),
+	config.PeriodicJobs = append(config.PeriodicJobs, river.NewPeriodicJob(river.PeriodicInterval(RollupInterval),
 		func() (river.JobArgs, *river.InsertOpts) { return RefreshOutcomesArgs{}, refreshOutcomesOpts },
 		&river.PeriodicJobOpts{ID: "refresh_outcomes", RunOnStart: true}))
 	if dialector, ok := s.db.Dialector.(*postgres.Dialector); ok {

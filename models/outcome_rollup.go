@@ -32,7 +32,7 @@ import (
 // People counted once a period (the active patients and carers) are
 // counted distinct when the period is built, never added up from days.
 //
-// A periodic job keeps the recent periods current every few minutes; a
+// A periodic job keeps the recent periods current every quarter of an hour; a
 // full rebuild runs when there is none, or the last is a day old, to take
 // in changes to older periods (such as an alert acknowledged weeks later).
 // Each refresh deletes and inserts its periods in one transaction, so that
@@ -110,11 +110,11 @@ const (
 // periodic refresh is a full one.
 const fullRefreshAge = 24 * time.Hour
 
-// rollupInterval is how often the periodic job refreshes the rollup. A
-// refresh of the recent periods takes PostgreSQL about a minute at
-// 100,000 patients: a quarter of an hour keeps that to a few per cent of
+// RollupInterval is how often the periodic job refreshes the rollup; the
+// dashboards and the README give the same figure. A refresh of the recent
+// periods takes PostgreSQL about a minute at 100,000 patients: a quarter of an hour keeps that to a few per cent of
 // one processor, and a commissioner's figures need be no fresher.
-const rollupInterval = 15 * time.Minute
+const RollupInterval = 15 * time.Minute
 
 // OutcomesUpToDate is when the rollup was last brought up to date, and
 // whether it ever has been.
@@ -208,7 +208,7 @@ func (s *Store) refreshOutcomesDue(ctx context.Context) error {
 		last[r.Kind] = r.RefreshedAt
 	}
 	full, built := last[refreshFull]
-	if built && now.Sub(full) < fullRefreshAge && now.Sub(last[refreshRecent]) < rollupInterval/2 {
+	if built && now.Sub(full) < fullRefreshAge && now.Sub(last[refreshRecent]) < RollupInterval/2 {
 		return nil
 	}
 	return s.RefreshOutcomes(ctx, now, !built || now.Sub(full) >= fullRefreshAge)

@@ -75,6 +75,7 @@ type WebhookEndpoint struct {
 	ConsecutiveFailures int
 	DisabledAt          *time.Time
 	DisabledReason      string
+	PausedAt            *time.Time // see PauseWebhook
 	CreatedByID         uint
 	CreatedAt           time.Time
 	Organisation        *Organisation

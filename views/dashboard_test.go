@@ -1,7 +1,10 @@
 package views
 
 import (
+	"os"
+	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -154,5 +157,27 @@ func TestMeasureChartLeavesWithheldFiguresOut(t *testing.T) {
 	want := "Registered: 10 in January 2026, 10 in February 2026; highest 10 in January 2026. Set up: no figure can be shown for January 2026 to February 2026."
 	if c.Summary != want {
 		t.Errorf("summary:\n got %q\nwant %q", c.Summary, want)
+	}
+}
+
+// TestOneRefreshFigure: the dashboards and the README say the interval the
+// background job really refreshes the figures at, and no other.
+func TestOneRefreshFigure(t *testing.T) {
+	want := RefreshEvery()
+	if want != "every 15 minutes" {
+		t.Errorf("RefreshEvery() = %q", want)
+	}
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	said := regexp.MustCompile(`(?s)(?:again|brought up to date)\s+(every\s+\d+\s+minutes)`).FindAllStringSubmatch(string(readme), -1)
+	if len(said) < 2 {
+		t.Fatalf("the README says how often the dashboards are brought up to date %d times; want at least 2", len(said))
+	}
+	for _, s := range said {
+		if got := strings.Join(strings.Fields(s[1]), " "); got != want {
+			t.Errorf("the README says the dashboards are brought up to date %q; the job runs %q", got, want)
+		}
 	}
 }

@@ -84,6 +84,10 @@ type NavItem struct {
 const serviceName = "Health Passport"
 
 // Navigation lists where each role goes most.
+// HazardLogPath is where administrators and clinical safety officers read
+// the hazard log.
+const HazardLogPath = "/admin/hazard-log"
+
 func (p Page) Navigation() []NavItem {
 	if p.User == nil {
 		return nil
@@ -100,7 +104,7 @@ func (p Page) Navigation() []NavItem {
 	case models.RoleAdmin:
 		return []NavItem{{"Overview", "/admin"}, {"Organisations", "/organisations"}, {"Staff", "/staff"}, {"Templates", "/templates"}, {"Connected systems", "/clients"}, {"Webhooks", "/admin/webhooks"}, {"Audit log", "/audit"}, {"Messages", "/messages"}, {"Outcomes", "/outcomes"}}
 	case models.RoleSafetyOfficer:
-		return []NavItem{{"Condition templates", "/templates"}}
+		return []NavItem{{"Condition templates", "/templates"}, {"Hazard log", HazardLogPath}}
 	case models.RoleCommissioner:
 		return []NavItem{{"Dashboard", "/dashboard"}}
 	}

@@ -1,6 +1,6 @@
-// Package clinicalsafety checks the hazard log against the code: every test
-// a control names must exist, so that renaming or removing a test cannot
-// leave a control that nothing proves.
+// The hazard log is checked against the code: every test a control names
+// must exist, so that renaming or removing a test cannot leave a control
+// that nothing proves.
 package clinicalsafety
 
 import (
