@@ -34,7 +34,10 @@ func runClientCommand(cfg Config, command clientCommand, stdout io.Writer) error
 		return err
 	}
 	defer closeDB()
-	store := models.NewStore(db)
+	store, err := NewStore(db, cfg)
+	if err != nil {
+		return err
+	}
 	if command.action == "revoke" {
 		if err := store.RevokeAPIClient(command.name); err != nil {
 			return fmt.Errorf("client %s: %w", command.name, err)

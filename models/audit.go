@@ -286,7 +286,7 @@ func (s *Store) appendAuditEvents(tx *gorm.DB, events []AuditEvent) error {
 	for i := range events {
 		events[i].ID = head.LastEventID + uint(i) + 1
 		events[i].KeyID = key.ID
-		events[i].Hash = auditEventMAC(key, previous, events[i])
+		events[i].Hash = key.EventMAC(previous, events[i])
 		previous = events[i].Hash
 	}
 	return tx.CreateInBatches(events, insertBatch).Error
@@ -297,7 +297,7 @@ func (s *Store) appendAuditEvents(tx *gorm.DB, events []AuditEvent) error {
 // (audit-event-v1). It covers every field but the hash and key id, each
 // written as its length and then its bytes, so no two entries encode alike;
 // an absent id is empty, which no number is. Entries written so keep this
-// encoding for ever; new ones are signed with auditEventMAC.
+// encoding for ever; new ones are signed with AuditKey.EventMAC.
 func AuditEventHash(previous string, event AuditEvent) string {
 	h := sha256.New()
 	writeField(h, "audit-event-v1")
@@ -425,7 +425,7 @@ func (s *Store) verifyAuditChain(tx *gorm.DB) (int, AuditChain, error) {
 				if !ok {
 					return &AuditKeyUnknown{Event: event}
 				}
-				if !hmac.Equal([]byte(event.Hash), []byte(auditEventMAC(key, last.Hash, event))) {
+				if !hmac.Equal([]byte(event.Hash), []byte(key.EventMAC(last.Hash, event))) {
 					return &AuditChainBroken{Event: event}
 				}
 				keyed = true

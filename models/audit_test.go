@@ -35,8 +35,8 @@ func BenchmarkAudit(b *testing.B) {
 // log append-only and its head following the entries first.
 func tamper(t *testing.T, db *gorm.DB, statements ...string) {
 	t.Helper()
-	lift := []string{"DROP TRIGGER audit_events_no_update", "DROP TRIGGER audit_events_no_delete",
-		"DROP TRIGGER audit_events_advance_chain", "DROP TRIGGER audit_chains_follow_entries", "DROP TRIGGER audit_chains_no_delete"}
+	lift := []string{"DROP TRIGGER IF EXISTS audit_events_no_update", "DROP TRIGGER IF EXISTS audit_events_no_delete",
+		"DROP TRIGGER IF EXISTS audit_events_advance_chain", "DROP TRIGGER IF EXISTS audit_chains_follow_entries", "DROP TRIGGER IF EXISTS audit_chains_no_delete"}
 	if db.Dialector.Name() == "postgres" {
 		lift = []string{"ALTER TABLE audit_events DISABLE TRIGGER USER", "ALTER TABLE audit_chains DISABLE TRIGGER USER"}
 	}

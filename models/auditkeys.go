@@ -83,10 +83,10 @@ func (k *AuditKeys) key(id string) (AuditKey, bool) {
 	return key, ok
 }
 
-// auditEventMAC is the hex HMAC-SHA256 that chains an entry signed with key
-// to the hash of the one before it. It covers what AuditEventHash covers,
-// under its own version label, and the key's id.
-func auditEventMAC(key AuditKey, previous string, event AuditEvent) string {
+// EventMAC is the hex HMAC-SHA256 (audit-event-v2) that chains an entry
+// signed with the key to the hash of the one before it. It covers what
+// AuditEventHash covers, under its own version label, and the key's id.
+func (key AuditKey) EventMAC(previous string, event AuditEvent) string {
 	mac := hmac.New(sha256.New, key.entries)
 	writeField(mac, "audit-event-v2")
 	writeField(mac, key.ID)
