@@ -18,7 +18,7 @@ import (
 
 // AuditKey is the audit key the stores of tests sign entries with, unless a
 // test gives a store keys of its own.
-const AuditKey = "test audit key, never used outside tests"
+const AuditKey = "test-audit-key-never-used-outside-tests"
 
 func init() {
 	keys, err := models.NewAuditKeys(AuditKey)
