@@ -298,11 +298,14 @@ func TestNoCheckpointOfAChangedLog(t *testing.T) {
 	})
 }
 
-// The job queue signs a checkpoint as it starts, and every hour after.
+// The job queue works the checkpoint job, which it queues every hour.
 func TestJobQueueKeepsAuditCheckpoints(t *testing.T) {
 	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
 		store := models.NewStore(db)
 		writeAuditEntries(t, store, 2)
+		if err := db.Transaction(func(tx *gorm.DB) error { return store.Enqueue(tx, models.AuditCheckpointArgs{}) }); err != nil {
+			t.Fatal(err)
+		}
 		startJobQueue(t, store)
 		var kept models.AuditCheckpoint
 		eventually(t, "the first checkpoint", func() bool { return db.Limit(1).Find(&kept).RowsAffected == 1 })

@@ -155,10 +155,10 @@ type JobQueue struct {
 	stop func(context.Context) error
 }
 
-// StartJobQueue starts working background jobs, the sweeps every
-// sweepInterval, the outcome rollup's refresh every rollupInterval and a
-// checkpoint of the audit log every auditCheckpointInterval (the first of
-// each at once). On PostgreSQL it opens a small pool of
+// StartJobQueue starts working background jobs: the sweeps every
+// sweepInterval and the outcome rollup's refresh every rollupInterval (the
+// first of each at once), and a checkpoint of the audit log every
+// auditCheckpointInterval. On PostgreSQL it opens a small pool of
 // its own, to the same database, to hear of new jobs as they are committed;
 // on SQLite it shares the one connection and looks for jobs every second.
 func (s *Store) StartJobQueue(ctx context.Context) (*JobQueue, error) {
@@ -188,11 +188,12 @@ func (s *Store) StartJobQueue(ctx context.Context) (*JobQueue, error) {
 	config.PeriodicJobs = append(config.PeriodicJobs, river.NewPeriodicJob(river.PeriodicInterval(rollupInterval),
 		func() (river.JobArgs, *river.InsertOpts) { return RefreshOutcomesArgs{}, refreshOutcomesOpts },
 		&river.PeriodicJobOpts{ID: "refresh_outcomes", RunOnStart: true}))
-	// A checkpoint of the audit log every hour, and one as the queue
-	// starts, so that a restart after a change is pinned at once.
+	// A checkpoint of the audit log every hour. Not at start: it checks the
+	// whole chain, which on a large log would hold up the work a starting
+	// instance has to do first.
 	config.PeriodicJobs = append(config.PeriodicJobs, river.NewPeriodicJob(river.PeriodicInterval(auditCheckpointInterval),
 		func() (river.JobArgs, *river.InsertOpts) { return AuditCheckpointArgs{}, nil },
-		&river.PeriodicJobOpts{ID: "audit_checkpoint", RunOnStart: true}))
+		&river.PeriodicJobOpts{ID: "audit_checkpoint"}))
 	if dialector, ok := s.db.Dialector.(*postgres.Dialector); ok {
 		pool, err := pgxpool.New(ctx, dialector.Config.DSN)
 		if err != nil {
