@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -31,7 +32,10 @@ const usage = `Usage:
   passport migrate                             bring the database up to date
   passport demo [--patients N] [--practices M] [--seed S]
                                                add a synthetic population to a demo database
-  passport audit verify                        check that no audit entry was changed or removed
+  passport audit verify [--checkpoint FILE]    check that no audit entry was changed or removed and,
+                                               with FILE, that the log still holds every checkpoint in it
+  passport audit checkpoint                    sign the audit log's newest entry and count, keep the
+                                               checkpoint, and print it as one line of JSON to keep elsewhere
   passport templates approve KEY VERSION --by NAME
                                                record that a clinical safety officer approved
                                                a condition template version for use with patients
@@ -54,6 +58,12 @@ Environment:
   PASSPORT_HASH_MEMORY_MB   memory for checking passwords at once, 19 MB each (default 128)
   PASSPORT_SHUTDOWN_GRACE   how long a stopping server lets requests in flight and background
                             work finish, like 10s or 1m (default 10s)
+  PASSPORT_AUDIT_KEY        secret of 32 characters or more that the audit log is signed with;
+                            needed by every command but migrate, except in the demo, which makes
+                            one in the data folder (audit.key)
+  PASSPORT_AUDIT_KEY_PREVIOUS
+                            keys used before PASSPORT_AUDIT_KEY, separated by spaces or commas,
+                            to check the entries they signed
   NOTIFY_API_KEY            GOV.UK Notify API key; without it messages stay in the outbox,
                             which administrators read on the Messages page
   NOTIFY_BASE_URL           GOV.UK Notify's API (default https://api.notifications.service.gov.uk)
@@ -70,8 +80,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	}
 	cfg := configFromEnv(os.Getenv)
 	command := args[0]
-	if command == "audit" && len(args) > 1 && args[1] == "verify" {
-		command, args = "audit verify", args[1:]
+	if command == "audit" && len(args) > 1 && (args[1] == "verify" || args[1] == "checkpoint") {
+		command, args = "audit "+args[1], args[1:]
 	}
 	flags := flag.NewFlagSet("passport "+command, flag.ContinueOnError)
 	flags.SetOutput(stderr)
@@ -80,6 +90,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	var population models.PopulationSpec
 	var client clientCommand
 	var administrator newAdministrator
+	var checkpoints string
 	if command == "admin" && len(args) > 1 && args[1] == "create" {
 		command, flagArgs = "admin create", args[2:]
 	}
@@ -91,7 +102,9 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		flags.IntVar(&population.Patients, "patients", 1000, "how many patients")
 		flags.IntVar(&population.Practices, "practices", 10, "how many practices share them")
 		flags.Uint64Var(&population.Seed, "seed", 1, "seed of the random choices: the same seed gives the same population")
-	case "migrate", "audit verify":
+	case "migrate", "audit checkpoint":
+	case "audit verify":
+		flags.StringVar(&checkpoints, "checkpoint", "", "file of checkpoints, one JSON line each, that the log must still hold")
 	case "templates":
 		var err error
 		if approval, flagArgs, err = readTemplateApproval(args[1:]); err != nil {
@@ -129,9 +142,19 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "passport: unexpected argument %q\n", flags.Arg(0))
 		return 2
 	}
+	if command == "demo" {
+		cfg.Demo = true
+	}
 	if err := cfg.validate(); err != nil {
 		fmt.Fprintf(stderr, "passport: %v\n", err)
 		return 2
+	}
+	// Every command but migrate may write or check audit entries.
+	if command != "migrate" {
+		if err := cfg.requireAuditKey(); err != nil {
+			fmt.Fprintf(stderr, "passport: %v\n", err)
+			return 2
+		}
 	}
 	if err := assets.Check(); err != nil {
 		fmt.Fprintf(stderr, "passport: %v\n", err)
@@ -142,7 +165,9 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	case "migrate":
 		err = migrate(cfg, stdout)
 	case "audit verify":
-		err = verifyAudit(cfg, stdout)
+		err = verifyAudit(cfg, checkpoints, stdout)
+	case "audit checkpoint":
+		err = auditCheckpoint(cfg, stdout)
 	case "templates":
 		err = approveTemplate(cfg, approval, stdout)
 	case "demo":
@@ -201,21 +226,96 @@ func migrate(cfg Config, stdout io.Writer) error {
 	return nil
 }
 
-// verifyAudit walks the audit log's hash chain.
-func verifyAudit(cfg Config, stdout io.Writer) error {
+// auditStore opens the database for the audit commands, which read and
+// check but never migrate.
+func auditStore(cfg Config) (*models.Store, func(), error) {
 	db, closeDB, err := open(cfg.DatabaseURL, cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	store, err := NewStore(db, cfg)
+	if err == nil {
+		err = migrations.CheckCurrent(db)
+	}
+	if err != nil {
+		closeDB()
+		return nil, nil, err
+	}
+	return store, closeDB, nil
+}
+
+// verifyAudit walks the audit log's hash chain and, given a file of
+// checkpoints, checks the log still holds each.
+func verifyAudit(cfg Config, checkpointFile string, stdout io.Writer) error {
+	var checkpoints []models.AuditCheckpoint
+	if checkpointFile != "" {
+		var err error
+		if checkpoints, err = readCheckpoints(checkpointFile); err != nil {
+			return err
+		}
+	}
+	store, closeDB, err := auditStore(cfg)
 	if err != nil {
 		return err
 	}
 	defer closeDB()
-	if err := migrations.CheckCurrent(db); err != nil {
-		return err
-	}
-	verified, err := models.NewStore(db).VerifyAuditLog()
+	verified, err := store.VerifyAuditLog()
 	if err != nil {
 		return err
 	}
+	for i, checkpoint := range checkpoints {
+		if err := store.VerifyAuditCheckpoint(checkpoint); err != nil {
+			return fmt.Errorf("%s line %d: %w", checkpointFile, i+1, err)
+		}
+	}
 	fmt.Fprintf(stdout, "All %d audit entries verified.\n", verified)
+	if len(checkpoints) > 0 {
+		fmt.Fprintf(stdout, "The log still holds all %d checkpoints in %s.\n", len(checkpoints), checkpointFile)
+	}
+	return nil
+}
+
+// readCheckpoints reads a file of checkpoints, one JSON object a line, as
+// passport audit checkpoint prints them; blank lines are skipped.
+func readCheckpoints(path string) ([]models.AuditCheckpoint, error) {
+	content, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading the checkpoints: %w", err)
+	}
+	var checkpoints []models.AuditCheckpoint
+	for i, line := range strings.Split(string(content), "\n") {
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		var checkpoint models.AuditCheckpoint
+		if err := json.Unmarshal([]byte(line), &checkpoint); err != nil {
+			return nil, fmt.Errorf("%s line %d is not a checkpoint: %w", path, i+1, err)
+		}
+		checkpoints = append(checkpoints, checkpoint)
+	}
+	if len(checkpoints) == 0 {
+		return nil, fmt.Errorf("%s holds no checkpoint", path)
+	}
+	return checkpoints, nil
+}
+
+// auditCheckpoint checks the audit log, signs and keeps a checkpoint of
+// it, and prints the checkpoint as one line of JSON.
+func auditCheckpoint(cfg Config, stdout io.Writer) error {
+	store, closeDB, err := auditStore(cfg)
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	checkpoint, err := store.AuditCheckpoint()
+	if err != nil {
+		return err
+	}
+	line, err := json.Marshal(checkpoint)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s\n", line)
 	return nil
 }
 
@@ -279,7 +379,11 @@ func approveTemplate(cfg Config, approval templateApproval, stdout io.Writer) er
 		return err
 	}
 	defer closeDB()
-	template, err := models.NewStore(db).ApproveTemplate(approval.key, approval.version, approval.by)
+	store, err := NewStore(db, cfg)
+	if err != nil {
+		return err
+	}
+	template, err := store.ApproveTemplate(approval.key, approval.version, approval.by)
 	if err != nil {
 		return fmt.Errorf("template %s version %d: %w", approval.key, approval.version, err)
 	}
@@ -299,7 +403,11 @@ func buildPopulation(cfg Config, spec models.PopulationSpec, stdout io.Writer) e
 	defer closeDB()
 	spec.Today = time.Now()
 	started := time.Now()
-	summary, err := models.NewStore(db).BuildPopulation(spec, cfg.DemoPassword)
+	store, err := NewStore(db, cfg)
+	if err != nil {
+		return err
+	}
+	summary, err := store.BuildPopulation(spec, cfg.DemoPassword)
 	if err != nil {
 		return err
 	}
@@ -346,7 +454,10 @@ func Prepare(db *gorm.DB, cfg Config) error {
 // standard templates and, in demo mode, the demo data. It changes rows
 // only, never the schema, so the serving role can run it.
 func prepareRows(db *gorm.DB, cfg Config) error {
-	store := models.NewStore(db)
+	store, err := NewStore(db, cfg)
+	if err != nil {
+		return err
+	}
 	mode := models.ModeLive
 	if cfg.Demo {
 		mode = models.ModeDemo

@@ -6,14 +6,21 @@ import (
 	"testing"
 
 	"healthpassport/models"
+	"healthpassport/models/modelstest"
 )
 
 // run runs the command line with a clean environment of our variables.
+// PASSPORT_AUDIT_KEY is the test databases' key unless env names it.
 func run(t *testing.T, env map[string]string, args ...string) (int, string, string) {
 	t.Helper()
-	for _, name := range []string{"DATABASE_URL", "MIGRATE_DATABASE_URL", "PASSPORT_DATA_DIR", "PASSPORT_DEMO_PASSWORD", "PASSPORT_PUBLIC_URL", "PASSPORT_TRUSTED_PROXIES", "PASSPORT_HASH_MEMORY_MB", "PASSPORT_SHUTDOWN_GRACE"} {
+	for _, name := range []string{"DATABASE_URL", "MIGRATE_DATABASE_URL", "PASSPORT_DATA_DIR", "PASSPORT_DEMO_PASSWORD", "PASSPORT_PUBLIC_URL", "PASSPORT_TRUSTED_PROXIES", "PASSPORT_HASH_MEMORY_MB", "PASSPORT_SHUTDOWN_GRACE", "PASSPORT_AUDIT_KEY_PREVIOUS"} {
 		t.Setenv(name, env[name])
 	}
+	auditKey, named := env["PASSPORT_AUDIT_KEY"]
+	if !named {
+		auditKey = modelstest.AuditKey
+	}
+	t.Setenv("PASSPORT_AUDIT_KEY", auditKey)
 	var stdout, stderr bytes.Buffer
 	code := Main(args, &stdout, &stderr)
 	return code, stdout.String(), stderr.String()

@@ -3,15 +3,20 @@
 package app
 
 import (
+	"crypto/rand"
+	"encoding/base64"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"net/netip"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"healthpassport/models"
 )
@@ -44,6 +49,12 @@ type Config struct {
 	NotifyAPIKey    string // NOTIFY_API_KEY
 	NotifyBaseURL   string // NOTIFY_BASE_URL: Notify's API, its own by default
 	NotifyTemplates string // NOTIFY_TEMPLATES: a JSON object of template ids by channel or kind.channel
+	// The audit log is signed with AuditKey (PASSPORT_AUDIT_KEY); entries
+	// signed before a rotation are checked with AuditKeysPrevious
+	// (PASSPORT_AUDIT_KEY_PREVIOUS, separated by spaces or commas). In the
+	// demo, without it, a key is made once and kept in the data folder.
+	AuditKey          string
+	AuditKeysPrevious []string
 }
 
 const (
@@ -74,6 +85,9 @@ func configFromEnv(getenv func(string) string) Config {
 		NotifyAPIKey:    getenv("NOTIFY_API_KEY"),
 		NotifyBaseURL:   getenv("NOTIFY_BASE_URL"),
 		NotifyTemplates: getenv("NOTIFY_TEMPLATES"),
+
+		AuditKey:          getenv("PASSPORT_AUDIT_KEY"),
+		AuditKeysPrevious: strings.FieldsFunc(getenv("PASSPORT_AUDIT_KEY_PREVIOUS"), func(r rune) bool { return r == ',' || unicode.IsSpace(r) }),
 	}
 	cfg.ShutdownGrace, cfg.shutdownGrace = defaultShutdownGrace, getenv("PASSPORT_SHUTDOWN_GRACE")
 	if cfg.MigrateURL == "" {
@@ -144,10 +158,76 @@ func (cfg *Config) validate() error {
 			return errors.New("DATABASE_URL must name the serving role, like postgres://passport_app@host/passport, when MIGRATE_DATABASE_URL is set")
 		}
 	}
+	if cfg.AuditKey != "" && len(cfg.AuditKey) < models.MinAuditKeyLength {
+		return fmt.Errorf("PASSPORT_AUDIT_KEY must be %d characters or more", models.MinAuditKeyLength)
+	}
+	for _, previous := range cfg.AuditKeysPrevious {
+		if len(previous) < models.MinAuditKeyLength {
+			return fmt.Errorf("PASSPORT_AUDIT_KEY_PREVIOUS holds a key shorter than %d characters", models.MinAuditKeyLength)
+		}
+	}
 	if info, err := os.Stat(cfg.DataDir); cfg.DatabaseURL == "" && err == nil && !info.IsDir() {
 		return fmt.Errorf("PASSPORT_DATA_DIR %s is a file, not a folder", cfg.DataDir)
 	}
 	return nil
+}
+
+// auditKeyFile is where the demo keeps the audit key it made.
+const auditKeyFile = "audit.key"
+
+// requireAuditKey makes sure the audit log has a key: PASSPORT_AUDIT_KEY,
+// or in the demo without it the key kept in the data folder, made the first
+// time with crypto/rand and read again on every start after.
+func (cfg *Config) requireAuditKey() error {
+	if cfg.AuditKey != "" {
+		return nil
+	}
+	if !cfg.Demo {
+		return fmt.Errorf("PASSPORT_AUDIT_KEY must be set: a secret of %d characters or more, kept outside the database, "+
+			"that the audit log is signed with (for example: openssl rand -base64 48)", models.MinAuditKeyLength)
+	}
+	path := filepath.Join(cfg.DataDir, auditKeyFile)
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return fmt.Errorf("cannot create the data folder %s: %w", cfg.DataDir, err)
+	}
+	file, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err == nil {
+		secret := make([]byte, 32)
+		_, _ = rand.Read(secret) // never fails
+		key := base64.RawURLEncoding.EncodeToString(secret)
+		_, err = file.WriteString(key + "\n")
+		if closeErr := file.Close(); err == nil {
+			err = closeErr
+		}
+		if err != nil {
+			os.Remove(path)
+			return fmt.Errorf("writing the demo's audit key to %s: %w", path, err)
+		}
+	} else if !errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("making the demo's audit key in %s: %w", path, err)
+	}
+	key, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("reading the demo's audit key: %w", err)
+	}
+	cfg.AuditKey = strings.TrimSpace(string(key))
+	if len(cfg.AuditKey) < models.MinAuditKeyLength {
+		return fmt.Errorf("%s must hold an audit key of %d characters or more", path, models.MinAuditKeyLength)
+	}
+	return nil
+}
+
+// auditKeys are the configured audit keys, or nil when none is set, as in
+// tests that build a Config of their own.
+func (cfg Config) auditKeys() (*models.AuditKeys, error) {
+	if cfg.AuditKey == "" {
+		return nil, nil
+	}
+	keys, err := models.NewAuditKeys(cfg.AuditKey, cfg.AuditKeysPrevious...)
+	if err != nil {
+		return nil, fmt.Errorf("PASSPORT_AUDIT_KEY: %w", err)
+	}
+	return keys, nil
 }
 
 // servingRole is the PostgreSQL role named in DATABASE_URL, if any.

@@ -12,8 +12,8 @@ import (
 )
 
 // NewStore is the store as the service runs it: bulk exports are written
-// under the data folder, whichever database is used, and messages are
-// sent as configured.
+// under the data folder, whichever database is used, messages are sent as
+// configured, and the audit log is signed with the configured keys.
 func NewStore(db *gorm.DB, cfg Config) (*models.Store, error) {
 	notifier, err := cfg.notifier()
 	if err != nil {
@@ -26,6 +26,13 @@ func NewStore(db *gorm.DB, cfg Config) (*models.Store, error) {
 	store.UseNotifier(notifier, cfg.PublicURL)
 	if notifier == nil && cfg.Demo {
 		store.LogKeptMessages()
+	}
+	keys, err := cfg.auditKeys()
+	if err != nil {
+		return nil, err
+	}
+	if keys != nil {
+		store.WithAuditKeys(keys)
 	}
 	return store, nil
 }

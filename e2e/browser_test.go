@@ -31,6 +31,7 @@ import (
 const (
 	chromium     = "/usr/bin/chromium"
 	demoPassword = "e2e-demo-password"
+	auditKey     = "e2e audit key, for the throwaway database only"
 	stepTimeout  = 15 * time.Second
 )
 
@@ -93,12 +94,16 @@ func run(m *testing.M) int {
 	defer server.Close()
 	serverURL = "http://" + server.Listener.Addr().String()
 	cfg := app.Config{Demo: true, DemoPassword: demoPassword, PublicURL: serverURL,
-		NHSLoginIssuer: nhsLogin.URL, NHSLoginClientID: nhsLogin.ClientID, NHSLoginPrivateKey: nhsLogin.ClientKeyFile}
+		NHSLoginIssuer: nhsLogin.URL, NHSLoginClientID: nhsLogin.ClientID, NHSLoginPrivateKey: nhsLogin.ClientKeyFile,
+		AuditKey: auditKey}
 	if err := app.Prepare(db, cfg); err != nil {
 		fmt.Fprintln(os.Stderr, "e2e:", err)
 		return 1
 	}
-	store = models.NewStore(db)
+	if store, err = app.NewStore(db, cfg); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		return 1
+	}
 	// The dashboards read figures the job queue counts; the journeys see
 	// them counted, as a running service would within minutes of starting.
 	if err := store.RefreshOutcomes(context.Background(), time.Now(), true); err != nil {

@@ -105,8 +105,9 @@ func (h *Handler) checkAuditLog(c *gin.Context) {
 	checked, err := h.store.VerifyAuditLog()
 	var broken *models.AuditChainBroken
 	var missing *models.AuditEntriesMissing
+	var unknownKey *models.AuditKeyUnknown
 	switch {
-	case errors.As(err, &broken), errors.As(err, &missing):
+	case errors.As(err, &broken), errors.As(err, &missing), errors.As(err, &unknownKey):
 		h.flash(c, "The audit log has been changed: "+err.Error()+". Report this to your information governance lead")
 	case err != nil:
 		h.serverError(c, err)

@@ -114,8 +114,15 @@ func TestCheckTheAuditLogFromTheAdminArea(t *testing.T) {
 			t.Fatalf("checking the log landed on %s (%d)", r.url, r.status)
 		}
 		mustContain(t, r, "The audit log has not been changed")
-		if err := s.db.Exec(`UPDATE audit_chains SET last_hash = 'forged' WHERE id = 1`).Error; err != nil {
-			t.Fatal(err)
+		// As the tables' owner can: lift the guard on the head first.
+		lift := `DROP TRIGGER audit_chains_follow_entries`
+		if s.db.Dialector.Name() == "postgres" {
+			lift = `ALTER TABLE audit_chains DISABLE TRIGGER audit_chains_follow_entries`
+		}
+		for _, statement := range []string{lift, `UPDATE audit_chains SET last_hash = 'forged' WHERE id = 1`} {
+			if err := s.db.Exec(statement).Error; err != nil {
+				t.Fatal(err)
+			}
 		}
 		mustContain(t, admin.post("/audit/check", url.Values{}), "The audit log has been changed: audit entry")
 		if s.auditCount(models.AuditLogChecked, "") != 2 {

@@ -30,8 +30,12 @@ var auditChain = &gormigrate.Migration{
 		}
 		head := AuditChain{ID: 1}
 		err := allowingAuditUpdates(tx, func() error {
+			// The columns are named, not *: PostgreSQL refuses a statement
+			// prepared here once a later step adds a column, and the
+			// service prepares the same query on the same connections.
 			var events []models.AuditEvent
-			return tx.Table("audit_events").FindInBatches(&events, 1000, func(batch *gorm.DB, _ int) error {
+			return tx.Table("audit_events").Select("id, at, actor_id, actor_role, action, patient_id, on_behalf_of, "+
+				"target_type, target_id, ip_address, request_id, detail").FindInBatches(&events, 1000, func(batch *gorm.DB, _ int) error {
 				for _, event := range events {
 					hash := models.AuditEventHash(head.LastHash, event)
 					if err := tx.Table("audit_events").Where("id = ?", event.ID).Update("hash", hash).Error; err != nil {

@@ -42,6 +42,7 @@ var all = []*gormigrate.Migration{
 	outcomeRollups,
 	waitingByPractice,
 	waitingPatients,
+	keyedAuditChain,
 	signInCodes,
 	webhookPauses,
 }

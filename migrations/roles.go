@@ -34,9 +34,9 @@ func CheckCurrent(db *gorm.DB) error {
 
 // GrantServingRole gives the PostgreSQL role that serves what it needs on
 // every table of the current schema, and no more. It may read and add audit
-// entries but not change, remove or empty them, and it may read which steps
-// ran, ours and the job queue's, but not record one. Run after every
-// migration, it covers the tables that steps add, and takes back anything
+// entries and checkpoints but not change, remove or empty them, nor add or
+// remove the audit chain's head, and it may read which steps ran, ours and
+// the job queue's, but not record one. Run after every migration, it covers the tables that steps add, and takes back anything
 // granted beyond this by hand.
 func GrantServingRole(db *gorm.DB, role string) error {
 	var owned, superuser int64
@@ -68,8 +68,11 @@ func GrantServingRole(db *gorm.DB, role string) error {
 	for _, table := range tables {
 		privileges := "SELECT, INSERT, UPDATE, DELETE"
 		switch table {
-		case "audit_events":
+		case "audit_events", "audit_checkpoints":
 			privileges = "SELECT, INSERT"
+		case "audit_chains":
+			// Its one row is updated, as entries are added, never added to.
+			privileges = "SELECT, UPDATE"
 		case "schema_migrations", "river_migration":
 			privileges = "SELECT"
 		}

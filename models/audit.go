@@ -1,6 +1,7 @@
 package models
 
 import (
+	"crypto/hmac"
 	"crypto/sha256"
 	"database/sql"
 	"encoding/binary"
@@ -250,20 +251,11 @@ func (s *Store) Audit(actor Actor, entry AuditEntry) error {
 }
 
 // audit appends one entry inside the transaction tx, chained to the entry
-// before it. Taking the next id from the chain's head row locks that row
-// until tx ends, so writers chain one at a time and the chain cannot fork;
-// if tx rolls back, the entry and its place in the chain go together.
+// before it. Locking the chain's head row takes the writer's turn until tx
+// ends, so writers chain one at a time and the chain cannot fork; if tx
+// rolls back, the entry and its place in the chain go together.
 func (s *Store) audit(tx *gorm.DB, actor Actor, entry AuditEntry) error {
-	var head AuditChain
-	if err := tx.Raw(`UPDATE audit_chains SET last_event_id = last_event_id + 1 WHERE id = 1
-		RETURNING last_event_id, last_hash`).Scan(&head).Error; err != nil {
-		return err
-	}
-	if head.LastEventID == 0 {
-		return errors.New("the audit chain has no head row: run passport migrate")
-	}
 	event := AuditEvent{
-		ID:         head.LastEventID,
 		At:         s.now().Truncate(time.Microsecond), // what both databases keep
 		ActorRole:  string(actor.Role),
 		Action:     entry.Action,
@@ -278,23 +270,57 @@ func (s *Store) audit(tx *gorm.DB, actor Actor, entry AuditEntry) error {
 	if actor.UserID != 0 {
 		event.ActorID = &actor.UserID
 	}
-	event.Hash = AuditEventHash(head.LastHash, event)
-	if err := tx.Create(&event).Error; err != nil {
-		return err
-	}
-	return tx.Exec(`UPDATE audit_chains SET last_hash = ? WHERE id = 1`, event.Hash).Error
+	return s.appendAuditEvents(tx, []AuditEvent{event})
 }
 
-// AuditEventHash is the hex SHA-256 that chains an entry to the hash of the
-// one before it ("" for the first). It covers every field but the hash
-// itself, each written as its length and then its bytes, so no two entries
-// encode alike; an absent id is empty, which no number is. Entries already
-// written keep this encoding for ever: a new one needs a new version label.
+// appendAuditEvents numbers the events on from the chain's head, signs each
+// with the current audit key, chained to the one before, and adds them in
+// that order. The database moves the head as each is added (migration
+// 0036), and refuses any other move, so the head always names the newest
+// entry.
+func (s *Store) appendAuditEvents(tx *gorm.DB, events []AuditEvent) error {
+	if s.auditKeys == nil {
+		return ErrNoAuditKey
+	}
+	lock := `SELECT id, last_event_id, last_hash FROM audit_chains WHERE id = 1`
+	if tx.Dialector.Name() == "postgres" {
+		lock += ` FOR UPDATE`
+	} // SQLite's one connection already writes one transaction at a time.
+	var head AuditChain
+	if err := tx.Raw(lock).Scan(&head).Error; err != nil {
+		return err
+	}
+	if head.ID == 0 {
+		return errors.New("the audit chain has no head row: run passport migrate")
+	}
+	key := s.auditKeys.current
+	previous := head.LastHash
+	for i := range events {
+		events[i].ID = head.LastEventID + uint(i) + 1
+		events[i].KeyID = key.ID
+		events[i].Hash = key.EventMAC(previous, events[i])
+		previous = events[i].Hash
+	}
+	return tx.CreateInBatches(events, insertBatch).Error
+}
+
+// AuditEventHash is the hex SHA-256 that chained an entry to the hash of the
+// one before it ("" for the first) before the log was keyed
+// (audit-event-v1). It covers every field but the hash and key id, each
+// written as its length and then its bytes, so no two entries encode alike;
+// an absent id is empty, which no number is. Entries written so keep this
+// encoding for ever; new ones are signed with AuditKey.EventMAC.
 func AuditEventHash(previous string, event AuditEvent) string {
 	h := sha256.New()
+	writeField(h, "audit-event-v1")
+	writeField(h, previous)
+	writeEventFields(h, event)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// writeEventFields writes what both versions of the chain cover of an entry.
+func writeEventFields(h hash.Hash, event AuditEvent) {
 	for _, field := range []string{
-		"audit-event-v1",
-		previous,
 		strconv.FormatUint(uint64(event.ID), 10),
 		event.At.UTC().Format("2006-01-02T15:04:05.000000Z"),
 		optionalID(event.ActorID),
@@ -310,7 +336,6 @@ func AuditEventHash(previous string, event AuditEvent) string {
 	} {
 		writeField(h, field)
 	}
-	return hex.EncodeToString(h.Sum(nil))
 }
 
 func writeField(h hash.Hash, field string) {
@@ -338,6 +363,18 @@ func (e *AuditChainBroken) Error() string {
 		e.Event.ID, e.Event.At.UTC().Format(time.RFC3339Nano), e.Event.Action)
 }
 
+// AuditKeyUnknown names the first audit entry signed with a key that is
+// neither the current audit key nor one of the previous ones: the key given
+// is wrong, or a previous one is missing, or the entry was forged.
+type AuditKeyUnknown struct {
+	Event AuditEvent
+}
+
+func (e *AuditKeyUnknown) Error() string {
+	return fmt.Sprintf("audit entry %d (%s, %s) was signed with audit key %s, which is neither PASSPORT_AUDIT_KEY nor one of PASSPORT_AUDIT_KEY_PREVIOUS: the key is wrong, or the entry was forged",
+		e.Event.ID, e.Event.At.UTC().Format(time.RFC3339Nano), e.Event.Action, e.Event.KeyID)
+}
+
 // AuditEntriesMissing means the newest entries of the chain are gone.
 type AuditEntriesMissing struct {
 	LastFound    uint // 0 when no entry is left
@@ -352,42 +389,75 @@ func (e *AuditEntriesMissing) Error() string {
 // entries match, or the first that does not. It reads one snapshot, so
 // entries written meanwhile are neither counted nor mistaken for forgeries.
 func (s *Store) VerifyAuditLog() (int, error) {
+	verified := 0
+	err := s.auditSnapshot(func(tx *gorm.DB) error {
+		var err error
+		verified, _, err = s.verifyAuditChain(tx)
+		return err
+	})
+	return verified, err
+}
+
+// auditSnapshot runs read in one read-only snapshot of the database.
+func (s *Store) auditSnapshot(read func(tx *gorm.DB) error) error {
 	// SQLite's transactions are snapshots already, and it has no other levels.
 	var snapshot *sql.TxOptions
 	if s.db.Dialector.Name() == "postgres" {
 		snapshot = &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true}
 	}
+	return s.db.Transaction(read, snapshot)
+}
+
+// verifyAuditChain checks every entry against the one before it, as
+// VerifyAuditLog says, and gives the head it checked them against. Entries
+// signed with a key are checked with it; unkeyed ones, written before the
+// log was keyed, by their plain hash, and only up to the entry the head
+// says was the last of those: an unkeyed entry after a keyed one, or after
+// that, is one recomputed without the key.
+func (s *Store) verifyAuditChain(tx *gorm.DB) (int, AuditChain, error) {
+	var head AuditChain
+	if err := tx.First(&head, 1).Error; err != nil {
+		return 0, head, err
+	}
 	verified := 0
-	err := s.db.Transaction(func(tx *gorm.DB) error {
-		var head AuditChain
-		if err := tx.First(&head, 1).Error; err != nil {
-			return err
-		}
-		var last AuditEvent // the entry before the next one read; none yet
-		var events []AuditEvent
-		err := tx.FindInBatches(&events, 1000, func(*gorm.DB, int) error {
-			for _, event := range events {
-				if event.ID > head.LastEventID || event.Hash != AuditEventHash(last.Hash, event) {
+	var last AuditEvent // the entry before the next one read; none yet
+	keyed := false
+	var events []AuditEvent
+	err := tx.FindInBatches(&events, 1000, func(*gorm.DB, int) error {
+		for _, event := range events {
+			if event.ID > head.LastEventID {
+				return &AuditChainBroken{Event: event}
+			}
+			if event.KeyID == "" {
+				if keyed || event.ID > head.UnkeyedUntil || event.Hash != AuditEventHash(last.Hash, event) {
 					return &AuditChainBroken{Event: event}
 				}
-				last = event
-				verified++
+			} else {
+				key, ok := s.auditKeys.key(event.KeyID)
+				if !ok {
+					return &AuditKeyUnknown{Event: event}
+				}
+				if !hmac.Equal([]byte(event.Hash), []byte(key.EventMAC(last.Hash, event))) {
+					return &AuditChainBroken{Event: event}
+				}
+				keyed = true
 			}
-			return nil
-		}).Error
-		switch {
-		case err != nil:
-			return err
-		case last.ID < head.LastEventID:
-			return &AuditEntriesMissing{LastFound: last.ID, LastRecorded: head.LastEventID}
-		case last.Hash != head.LastHash:
-			// The newest entry was replaced by one chained correctly but
-			// not the one the head recorded.
-			return &AuditChainBroken{Event: last}
+			last = event
+			verified++
 		}
 		return nil
-	}, snapshot)
-	return verified, err
+	}).Error
+	switch {
+	case err != nil:
+		return verified, head, err
+	case last.ID < head.LastEventID:
+		return verified, head, &AuditEntriesMissing{LastFound: last.ID, LastRecorded: head.LastEventID}
+	case last.Hash != head.LastHash:
+		// The newest entry was replaced by one chained correctly but
+		// not the one the head recorded.
+		return verified, head, &AuditChainBroken{Event: last}
+	}
+	return verified, head, nil
 }
 
 // AuditEventsFor lists the newest entries about patients of the given

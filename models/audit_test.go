@@ -31,12 +31,14 @@ func BenchmarkAudit(b *testing.B) {
 }
 
 // tamper changes the audit log behind the service's back, as whoever owns
-// the table or the SQLite file can: it lifts the append-only triggers first.
+// the tables or the SQLite file can: it lifts the triggers that keep the
+// log append-only and its head following the entries first.
 func tamper(t *testing.T, db *gorm.DB, statements ...string) {
 	t.Helper()
-	lift := []string{"DROP TRIGGER audit_events_no_update", "DROP TRIGGER audit_events_no_delete"}
+	lift := []string{"DROP TRIGGER IF EXISTS audit_events_no_update", "DROP TRIGGER IF EXISTS audit_events_no_delete",
+		"DROP TRIGGER IF EXISTS audit_events_advance_chain", "DROP TRIGGER IF EXISTS audit_chains_follow_entries", "DROP TRIGGER IF EXISTS audit_chains_no_delete"}
 	if db.Dialector.Name() == "postgres" {
-		lift = []string{"ALTER TABLE audit_events DISABLE TRIGGER USER"}
+		lift = []string{"ALTER TABLE audit_events DISABLE TRIGGER USER", "ALTER TABLE audit_chains DISABLE TRIGGER USER"}
 	}
 	for _, statement := range append(lift, statements...) {
 		if err := db.Exec(statement).Error; err != nil {

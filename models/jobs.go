@@ -155,9 +155,10 @@ type JobQueue struct {
 	stop func(context.Context) error
 }
 
-// StartJobQueue starts working background jobs, the sweeps every
+// StartJobQueue starts working background jobs: the sweeps every
 // sweepInterval and the outcome rollup's refresh every RollupInterval (the
-// first of each at once). On PostgreSQL it opens a small pool of
+// first of each at once), and a checkpoint of the audit log every
+// auditCheckpointInterval. On PostgreSQL it opens a small pool of
 // its own, to the same database, to hear of new jobs as they are committed;
 // on SQLite it shares the one connection and looks for jobs every second.
 func (s *Store) StartJobQueue(ctx context.Context) (*JobQueue, error) {
@@ -167,6 +168,7 @@ func (s *Store) StartJobQueue(ctx context.Context) (*JobQueue, error) {
 	river.AddWorker(workers, &exportWorker{store: s})
 	river.AddWorker(workers, &webhookWorker{store: s})
 	river.AddWorker(workers, &refreshOutcomesWorker{store: s})
+	river.AddWorker(workers, &auditCheckpointWorker{store: s})
 	config := &river.Config{
 		Queues:  map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 4}},
 		Workers: workers,
@@ -186,6 +188,12 @@ func (s *Store) StartJobQueue(ctx context.Context) (*JobQueue, error) {
 	config.PeriodicJobs = append(config.PeriodicJobs, river.NewPeriodicJob(river.PeriodicInterval(RollupInterval),
 		func() (river.JobArgs, *river.InsertOpts) { return RefreshOutcomesArgs{}, refreshOutcomesOpts },
 		&river.PeriodicJobOpts{ID: "refresh_outcomes", RunOnStart: true}))
+	// A checkpoint of the audit log every hour. Not at start: it checks the
+	// whole chain, which on a large log would hold up the work a starting
+	// instance has to do first.
+	config.PeriodicJobs = append(config.PeriodicJobs, river.NewPeriodicJob(river.PeriodicInterval(auditCheckpointInterval),
+		func() (river.JobArgs, *river.InsertOpts) { return AuditCheckpointArgs{}, nil },
+		&river.PeriodicJobOpts{ID: "audit_checkpoint"}))
 	if dialector, ok := s.db.Dialector.(*postgres.Dialector); ok {
 		pool, err := pgxpool.New(ctx, dialector.Config.DSN)
 		if err != nil {

@@ -172,7 +172,11 @@ type AuditEvent struct {
 	IPAddress  string
 	RequestID  string
 	Detail     string
-	Hash       string // SHA-256 chaining this entry to the one before; see AuditEventHash
+	// KeyID names the audit key whose HMAC is Hash (audit-event-v2); it is
+	// empty on entries written before the log was keyed, whose Hash is the
+	// plain SHA-256 of AuditEventHash.
+	KeyID string
+	Hash  string // chains this entry to the one before
 }
 
 // AuditChain is the one row that holds the newest entry of the audit log's
@@ -181,6 +185,9 @@ type AuditChain struct {
 	ID          uint
 	LastEventID uint
 	LastHash    string
+	// UnkeyedUntil is the newest entry written before the log was keyed:
+	// no later entry may be unkeyed.
+	UnkeyedUntil uint
 }
 
 // Session is a row of the scs session store.

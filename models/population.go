@@ -878,30 +878,13 @@ func pick[T any](r *rand.Rand, choices []T) T { return choices[r.IntN(len(choice
 
 // appendActivity adds the population's audit entries to the log in the
 // order they happened, each chained to the one before as Store.audit
-// chains them, taking all their ids from the chain's head at once.
+// chains them.
 func (s *Store) appendActivity(tx *gorm.DB, events []AuditEvent) error {
 	if len(events) == 0 {
 		return nil
 	}
 	slices.SortStableFunc(events, func(a, b AuditEvent) int { return a.At.Compare(b.At) })
-	var head AuditChain
-	if err := tx.Raw(`UPDATE audit_chains SET last_event_id = last_event_id + ? WHERE id = 1 RETURNING last_event_id, last_hash`,
-		len(events)).Scan(&head).Error; err != nil {
-		return err
-	}
-	if head.LastEventID == 0 {
-		return errors.New("the audit chain has no head row: run passport migrate")
-	}
-	previous := head.LastHash
-	for i := range events {
-		events[i].ID = head.LastEventID - uint(len(events)) + uint(i) + 1
-		events[i].Hash = AuditEventHash(previous, events[i])
-		previous = events[i].Hash
-	}
-	if err := tx.CreateInBatches(events, insertBatch).Error; err != nil {
-		return err
-	}
-	return tx.Exec(`UPDATE audit_chains SET last_hash = ? WHERE id = 1`, previous).Error
+	return s.appendAuditEvents(tx, events)
 }
 
 // idCounters hands out ids counting on from the highest in each table.

@@ -39,6 +39,9 @@ type Store struct {
 	// tells this store's passports from another's in the same process.
 	passports *lru.Cache[PassportState, passportParts]
 	instance  uint64
+	// auditKeys sign new audit entries and check old ones: see
+	// WithAuditKeys. Without them no entry can be written.
+	auditKeys *AuditKeys
 }
 
 func NewStore(db *gorm.DB) *Store {
@@ -47,7 +50,8 @@ func NewStore(db *gorm.DB) *Store {
 		panic(err) // only for a size below one
 	}
 	return &Store{db: db, jobs: jobInserter(db), now: func() time.Time { return time.Now().UTC() },
-		webhookRetries: webhookRetrySchedule, passports: passports, instance: binary.BigEndian.Uint64(randomBytes(8))}
+		webhookRetries: webhookRetrySchedule, passports: passports, instance: binary.BigEndian.Uint64(randomBytes(8)),
+		auditKeys: fallbackAuditKeys}
 }
 
 // DB is the connection, for wiring only (sessions, migrations, health checks).

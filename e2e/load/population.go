@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"healthpassport/app"
 	"healthpassport/models"
 
 	"gorm.io/gorm"
@@ -22,6 +23,9 @@ import (
 // password is the password of every account made for the measurement. It
 // is no demo password: these accounts live only in a throwaway database.
 const password = "load-measure-password"
+
+// auditKey signs the audit entries of the measurement's throwaway databases.
+const auditKey = "load-measure audit key, for throwaway databases only"
 
 // people are the accounts the sessions belong to.
 type people struct {
@@ -34,7 +38,10 @@ type people struct {
 // and the patient would, through the store; and adds nurses who work
 // there, whom the store has no way to add yet.
 func addPeople(db *gorm.DB, count int) (people, error) {
-	store := models.NewStore(db)
+	store, err := app.NewStore(db, app.Config{AuditKey: auditKey})
+	if err != nil {
+		return people{}, err
+	}
 	var practice models.Organisation
 	if err := db.First(&practice, "ods_code = ?", "Y90001").Error; err != nil {
 		return people{}, err

@@ -16,6 +16,18 @@ import (
 	"gorm.io/gorm/logger"
 )
 
+// AuditKey is the audit key the stores of tests sign entries with, unless a
+// test gives a store keys of its own.
+const AuditKey = "test-audit-key-never-used-outside-tests"
+
+func init() {
+	keys, err := models.NewAuditKeys(AuditKey)
+	if err != nil {
+		panic(err)
+	}
+	models.UseAuditKeysByDefault(keys)
+}
+
 // Databases names the databases the tests run on.
 func Databases() []string {
 	if os.Getenv("TEST_DATABASE_URL") != "" {
