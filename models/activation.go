@@ -184,10 +184,7 @@ func (s *Store) ActivationGreeting(codeID uint) (string, error) {
 		if err := s.db.First(&carer, *record.UserID).Error; err != nil {
 			return "", notFound(err)
 		}
-		if names := strings.Fields(carer.DisplayName); len(names) > 0 {
-			return names[0], nil
-		}
-		return "", nil
+		return GreetingName(carer.DisplayName), nil
 	}
 	var patient Patient
 	err := s.db.First(&patient, record.PatientID).Error
