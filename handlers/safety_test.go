@@ -294,7 +294,8 @@ func TestRedCheckInAnswersReachTheRedZone(t *testing.T) {
 		r := b.post("/passport/"+ameliaRef+"/readings/symptoms", url.Values{"plan": {fmt.Sprint(plan.ID)},
 			"q0": {"no"}, "q1": {"no"}, "q2": {"no"}, "q3": {"yes"}, "unplanned-care": {"none"}, "rcp0": {"no"}, "rcp1": {"no"}, "rcp2": {"no"}})
 		mustStatus(t, r, http.StatusOK)
-		mustContain(t, r, "Red zone: get help now", "app-zone--red", "Call 999 if I do not feel better", "Your clinic has been told")
+		mustContain(t, r, "Red zone: get help now", "app-zone--red", "Call 999 if I do not feel better", "Your clinic has been told",
+			`href="tel:999">Call 999</a>`, `href="tel:111">Call 111</a>`)
 		var reading models.Reading
 		s.db.Order("id DESC").First(&reading)
 		if reading.Zone != models.ZoneRed || s.count(&models.Alert{}) != alerts+1 {
