@@ -103,7 +103,7 @@ func TestNoReaderSeesTemplateBlanks(t *testing.T) {
 		mustContain(t, nurse.get("/patients/"+ameliaRef), "Not published: patients, carers and schools cannot see it yet")
 		for _, page := range readerPages(t, s) {
 			body := html.UnescapeString(page.body)
-			for _, condition := range []string{"Epilepsy", "Type 1 diabetes", "Anaphylaxis", "Sickle cell disease"} {
+			for _, condition := range []string{"Epilepsy", "Type 1 diabetes", "Anaphylaxis", "Sickle cell disorder"} {
 				if strings.Contains(body, condition+" action plan") || strings.Contains(body, "<h2>"+condition+"</h2>") {
 					t.Errorf("%s shows the draft %s plan", page.url, condition)
 				}

@@ -42,6 +42,7 @@ var all = []*gormigrate.Migration{
 	outcomeRollups,
 	waitingByPractice,
 	waitingPatients,
+	sickleCellDisorder,
 }
 
 // Run brings the database up to the newest step.
