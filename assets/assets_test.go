@@ -90,3 +90,15 @@ func TestTheStylesheetAsksForNothingFromElsewhere(t *testing.T) {
 		}
 	}
 }
+
+// TestTheDetailsComponentIsStyled: "About these figures" on the
+// dashboards is the design system's details component, which shows
+// unstyled unless its Sass is compiled in.
+func TestTheDetailsComponentIsStyled(t *testing.T) {
+	css, _ := io.ReadAll(get(t, URL("passport.min.css"), nil).Body)
+	for _, class := range []string{"nhsuk-details", "nhsuk-details__summary", "nhsuk-details__summary-text", "nhsuk-details__text"} {
+		if !regexp.MustCompile(`\.` + class + `\b`).Match(css) {
+			t.Errorf("the stylesheet does not style .%s", class)
+		}
+	}
+}

@@ -78,7 +78,17 @@ func TestPatientSeesWhoHasSeenTheirPassport(t *testing.T) {
 		v.visit("/passport")
 		v.press(`a[href="/passport/demoamelia0000001/seen"]`)
 		v.at("/passport/demoamelia0000001/seen")
-		v.see("Who has seen your passport", "Alex Morgan, nurse at Riverside Health Centre, looked at your record on")
+		v.see("Who has seen your passport", "Today", "Nurse Alex Morgan looked at your record at")
+		v.notSee("You looked", "You recorded")
 		v.audit()
+
+		// The carer's page leaves out the carer's and Amelia's own doings.
+		carer := newVisitor(t, v.js, phone)
+		carer.signIn("carer", demoPassword)
+		carer.visit("/passport/demoamelia0000001/seen")
+		carer.see("Who has seen Amelia's passport", "What you and Amelia do is not listed.", "Nurse Alex Morgan looked at Amelia's record at")
+		carer.notSee("Sam Jones (carer)", "Amelia Jones (patient)")
+		carer.fitsWidth()
+		carer.audit()
 	})
 }

@@ -250,6 +250,19 @@ func (v *visitor) element(selector string) *rod.Element {
 	return el
 }
 
+// largeTarget fails the test unless the element is at least 44 by 44 CSS
+// pixels: easy to tap with a shaking hand. The layout is read through the
+// browser's protocol, which works with JavaScript off.
+func (v *visitor) largeTarget(selector string) {
+	v.t.Helper()
+	shape, err := v.element(selector).Shape()
+	v.must(err)
+	box := shape.Box()
+	if box.Width < 44 || box.Height < 44 {
+		v.t.Errorf("%s: %s is %.0f by %.0f pixels; a target needs 44 by 44", v.path(), selector, box.Width, box.Height)
+	}
+}
+
 // focus moves keyboard focus to an element, as tabbing to it would.
 func (v *visitor) focus(selector string) {
 	v.t.Helper()

@@ -105,6 +105,7 @@ func TestShareWithASchool(t *testing.T) {
 		school.submit("#dob-year")
 		school.at("/shared/view")
 		school.see("Emergency information for Amelia Jones", "Shared with Riverside Primary School")
+		school.see(`href="tel:999"`, `href="tel:111"`)
 		school.notSee("Repeat prescriptions", "Sign out")
 		school.audit()
 

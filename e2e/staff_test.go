@@ -26,7 +26,7 @@ func (v *visitor) tick(selector string) {
 // and the administrator finds it all in the audit log.
 func TestAdministratorInvitesANurseAndSwitchesThemOff(t *testing.T) {
 	bothWays(t, desktop, func(t *testing.T, v *visitor) {
-		name, email := "Rosa Diaz "+onOff(v.js), "rosa.diaz."+onOff(v.js)+"@nhs.net"
+		name, email := "Dr Rosa Diaz "+onOff(v.js), "rosa.diaz."+onOff(v.js)+"@nhs.net"
 		v.signIn("admin", demoPassword)
 		v.at("/admin")
 		v.press(`.nhsuk-header a[href="/staff"]`)
@@ -66,6 +66,7 @@ func TestAdministratorInvitesANurseAndSwitchesThemOff(t *testing.T) {
 		nurse.submit("#email")
 		nurse.at("/activate/staff/account")
 		nurse.see("Hello Rosa")
+		nurse.notSee("Hello Dr")
 		nurse.audit()
 		nurse.typeInto("#username", "rosa.diaz."+onOff(v.js))
 		nurse.typeInto("#password", "violet harbour tractor")
@@ -99,7 +100,7 @@ func TestAdministratorInvitesANurseAndSwitchesThemOff(t *testing.T) {
 		v.audit()
 		v.typeInto("#staff", "rosa.diaz."+onOff(v.js))
 		v.submit("#staff")
-		v.see("Signed in", "Rosa Diaz "+onOff(v.js)+", nurse")
+		v.see("Signed in", "Dr Rosa Diaz "+onOff(v.js)+", nurse")
 		v.audit()
 		v.typeInto("#nhs-number", "12345")
 		v.submit("#nhs-number")
@@ -204,7 +205,7 @@ func nurseWritesAPlanFrom(t *testing.T, nurse *visitor, template models.Conditio
 	nurse.see(`value="Every day at Riverside `)
 	nurse.notSee("Draft, not clinically approved")
 	nurse.press(`main form button[value="draft"]`)
-	nurse.see(template.Name+" plan", "Version 1, saved by Rosa Diaz", "Draft")
+	nurse.see(template.Name+" plan", "Version 1, saved by Dr Rosa Diaz", "Draft")
 	nurse.audit()
 	var plan models.ActionPlan
 	nurse.must(store.DB().Where("patient_id = ?", patient.ID).First(&plan).Error)

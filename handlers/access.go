@@ -31,11 +31,23 @@ func patientOf(c *gin.Context) *models.Patient {
 	return c.MustGet(contextPatient).(*models.Patient)
 }
 
+// passportPageNames are the pages under a passport's address, which no
+// passport's reference can be: references are 16 characters long.
+var passportPageNames = map[string]bool{"readings": true, "emergency": true, "print": true, "shares": true,
+	"prescriptions": true, "seen": true, "data": true}
+
 // loadPatient finds the patient named in the path among those the
 // principal may see, and refuses, with an audit entry, anyone else's: every
 // route with a patient in its path sits behind it.
 func (h *Handler) loadPatient(c *gin.Context) {
 	ref := c.Param("ref")
+	if passportPageNames[ref] {
+		// "/passport/readings" is an address typed without its passport,
+		// not someone else's record: there is no such page.
+		h.notFound(c)
+		c.Abort()
+		return
+	}
 	principal := principalOf(c)
 	patient, err := h.store.PatientFor(c.Request.Context(), principal, ref)
 	targetType := "passport"

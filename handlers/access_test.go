@@ -43,6 +43,24 @@ func TestEachRoleIsRefusedWhatItMustNotSee(t *testing.T) {
 	})
 }
 
+// TestAPassportPageWithoutItsPassportIsNotFound: "/passport/readings",
+// typed without the passport's reference, is a page that does not exist,
+// not a refusal of someone else's record.
+func TestAPassportPageWithoutItsPassportIsNotFound(t *testing.T) {
+	eachServer(t, func(t *testing.T, s *testServer) {
+		for _, username := range []string{"patient", "carer"} {
+			b := s.browser(t)
+			b.signIn(username)
+			for _, path := range []string{"/passport/readings", "/passport/emergency", "/passport/seen", "/passport/readings/peak-flow"} {
+				r := b.get(path)
+				mustStatus(t, r, http.StatusNotFound)
+				mustContain(t, r, "Page not found")
+			}
+			mustStatus(t, b.get("/passport/"+oliverRef), http.StatusForbidden)
+		}
+	})
+}
+
 func TestRefusalAuditSaysWhoAndWhat(t *testing.T) {
 	eachServer(t, func(t *testing.T, s *testServer) {
 		b := s.browser(t)

@@ -13,7 +13,10 @@ import (
 
 var usernamePattern = regexp.MustCompile(`^[a-z0-9._-]{3,64}$`)
 
-const msgActivationWrong = "The activation code or date of birth is not right. Check your letter and try again"
+const (
+	msgActivationWrong = "The activation code or date of birth is not right. Check your letter and try again"
+	msgActivationUsed  = "This activation code has already been used. If you cannot sign in, ask your clinic for a new letter"
+)
 
 func (h *Handler) activateForm(c *gin.Context) {
 	render(c, http.StatusOK, views.ActivatePage(h.page(c, "Set up your account", nil)))
@@ -30,7 +33,14 @@ func (h *Handler) activate(c *gin.Context) {
 	}
 	record, err := h.store.CheckActivation(attempt.code, attempt.dob)
 	if errors.Is(err, models.ErrActivationInvalid) {
-		h.refuse(c, attempt, models.AuditActivationFailed, msgActivationWrong)
+		message := msgActivationWrong
+		if used, err := h.store.ActivationCodeUsed(attempt.code, attempt.dob); err != nil {
+			h.serverError(c, err)
+			return
+		} else if used {
+			message = msgActivationUsed
+		}
+		h.refuse(c, attempt, models.AuditActivationFailed, message)
 		return
 	}
 	if err != nil {

@@ -45,7 +45,7 @@ func TestWriteEditAndCompareAPlan(t *testing.T) {
 		b := s.browser(t)
 		b.signIn("nurse")
 		r := b.get("/patients/" + oliverRef + "/plans/new")
-		mustContain(t, r, "Add a condition", "Asthma", "Epilepsy", "Type 1 diabetes", "Anaphylaxis", "Sickle cell disease", "Draft, not clinically approved")
+		mustContain(t, r, "Add a condition", "Asthma", "Epilepsy", "Type 1 diabetes", "Anaphylaxis", "Sickle cell disorder", "Draft, not clinically approved")
 		r = b.get(fmt.Sprintf("/patients/%s/plans/new?template=%d", oliverRef, asthma.ID))
 		mustContain(t, r, "Write the asthma plan", "Draft, not clinically approved", `value="When my asthma gets worse"`, "Best peak flow")
 

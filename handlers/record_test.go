@@ -21,6 +21,19 @@ func TestPatientRecordShowsEverythingAndIsAudited(t *testing.T) {
 		mustContain(t, r, "Amelia Jones", "999 000 0018", "Millie", "Riverside Health Centre", "Asthma", "Version 1",
 			"Salbutamol 100 micrograms: Waiting for a decision", "Sam Jones", "Parent, you can view and act", "Peak flow 140", "Red zone",
 			"Record a review", "Link a carer", "Change details", "Activity")
+		// Each tag stands apart from the words before it, here and on the
+		// plan's page, and the readings are named once, by their heading.
+		var plan models.ActionPlan
+		s.db.First(&plan, "patient_id = ?", s.patient(t, ameliaRef).ID)
+		history := b.get(fmt.Sprintf("/patients/%s/plans/%d", ameliaRef, plan.ID))
+		for _, page := range []response{r, history} {
+			if regexp.MustCompile(`[^\s>]<strong class="nhsuk-tag`).MatchString(page.body) {
+				t.Errorf("%s: a tag runs into the words before it", page.url)
+			}
+		}
+		if n := strings.Count(r.body, "Recent readings"); n != 1 {
+			t.Errorf("the record says Recent readings %d times", n)
+		}
 		if s.auditCount(models.AuditPatientViewed, ameliaRef) != 1 {
 			t.Error("viewing the record was not audited")
 		}

@@ -125,9 +125,15 @@ func TestRegisterThenActivate(t *testing.T) {
 		}
 		mustContain(t, r, "My passport", "Nia Okafor", "not written an action plan yet")
 
-		// The code is spent; the new account signs in.
+		// The code is spent, and says so to someone who also knows the
+		// date of birth, and to no one else; the new account signs in.
 		r = s.browser(t).post("/activate", right)
 		mustStatus(t, r, http.StatusUnprocessableEntity)
+		mustContain(t, r, "This activation code has already been used")
+		r = s.browser(t).post("/activate", wrong)
+		mustStatus(t, r, http.StatusUnprocessableEntity)
+		mustContain(t, r, "The activation code or date of birth is not right")
+		mustNotContain(t, r, "already been used")
 		r = s.browser(t).post("/sign-in", url.Values{"username": {"nia.o"}, "password": {"purple kettle garden"}})
 		if r.url != "/passport" {
 			t.Errorf("new account signed in to %s", r.url)

@@ -103,7 +103,7 @@ func TestNoReaderSeesTemplateBlanks(t *testing.T) {
 		mustContain(t, nurse.get("/patients/"+ameliaRef), "Not published: patients, carers and schools cannot see it yet")
 		for _, page := range readerPages(t, s) {
 			body := html.UnescapeString(page.body)
-			for _, condition := range []string{"Epilepsy", "Type 1 diabetes", "Anaphylaxis", "Sickle cell disease"} {
+			for _, condition := range []string{"Epilepsy", "Type 1 diabetes", "Anaphylaxis", "Sickle cell disorder"} {
 				if strings.Contains(body, condition+" action plan") || strings.Contains(body, "<h2>"+condition+"</h2>") {
 					t.Errorf("%s shows the draft %s plan", page.url, condition)
 				}
@@ -294,7 +294,8 @@ func TestRedCheckInAnswersReachTheRedZone(t *testing.T) {
 		r := b.post("/passport/"+ameliaRef+"/readings/symptoms", url.Values{"plan": {fmt.Sprint(plan.ID)},
 			"q0": {"no"}, "q1": {"no"}, "q2": {"no"}, "q3": {"yes"}, "unplanned-care": {"none"}, "rcp0": {"no"}, "rcp1": {"no"}, "rcp2": {"no"}})
 		mustStatus(t, r, http.StatusOK)
-		mustContain(t, r, "Red zone: get help now", "app-zone--red", "Call 999 if I do not feel better", "Your clinic has been told")
+		mustContain(t, r, "Red zone: get help now", "app-zone--red", "Call 999 if I do not feel better", "Your clinic has been told",
+			`href="tel:999">Call 999</a>`, `href="tel:111">Call 111</a>`)
 		var reading models.Reading
 		s.db.Order("id DESC").First(&reading)
 		if reading.Zone != models.ZoneRed || s.count(&models.Alert{}) != alerts+1 {

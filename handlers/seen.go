@@ -22,5 +22,5 @@ func (h *Handler) passportSeen(c *gin.Context) {
 	}
 	title := "Who has seen " + voiceOf(c).Whose() + " passport"
 	render(c, http.StatusOK, views.PassportSeenPage(h.page(c, title, nil),
-		views.PassportSeen{Patient: patient, Events: events, More: more, ReaderID: principal.User.ID}))
+		views.PassportSeen{Patient: patient, Events: events, More: more}))
 }

@@ -29,16 +29,16 @@ func TestAPatientSeesWhoHasSeenTheirPassport(t *testing.T) {
 		mustContain(t, patient.get("/account"), `href="/passport/`+ameliaRef+`/seen"`)
 		r := patient.get("/passport/" + ameliaRef + "/seen")
 		mustStatus(t, r, http.StatusOK)
-		mustContain(t, r, "Who has seen your passport",
-			"Alex Morgan, nurse at Riverside Health Centre, looked at your record on ",
-			"Sam Jones, carer, looked at your passport on ",
-			"You recorded a reading on ")
-		// Newest first: the reading, then the carer's look, then the nurse's.
+		mustContain(t, r, "Who has seen your passport", "What you do is not listed.", `<h2 class="nhsuk-heading-m">Today</h2>`,
+			"Nurse Alex Morgan looked at your record at ",
+			"Sam Jones (carer) looked at your passport at ")
+		// The patient's own reading is theirs, so not listed.
+		mustNotContain(t, r, "recorded a reading", "You looked", "You recorded", "Amelia Jones (patient)")
+		// Newest first: the carer's look, then the nurse's.
 		body := r.body
-		reading, carerLook, nurseLook := strings.Index(body, "You recorded a reading"), strings.Index(body, "Sam Jones, carer, looked"),
-			strings.Index(body, "Alex Morgan, nurse at Riverside Health Centre, looked at your record")
-		if !(reading < carerLook && carerLook < nurseLook) {
-			t.Errorf("entries out of order: reading at %d, carer at %d, nurse at %d", reading, carerLook, nurseLook)
+		carerLook, nurseLook := strings.Index(body, "Sam Jones (carer) looked"), strings.Index(body, "Nurse Alex Morgan looked at your record")
+		if !(carerLook < nurseLook) {
+			t.Errorf("entries out of order: carer at %d, nurse at %d", carerLook, nurseLook)
 		}
 		if r.header.Get("Cache-Control") != "no-store" {
 			t.Errorf("Cache-Control %q", r.header.Get("Cache-Control"))
@@ -46,11 +46,28 @@ func TestAPatientSeesWhoHasSeenTheirPassport(t *testing.T) {
 
 		// A carer who acts for her reads it about her, without their own looks.
 		r = carer.get("/passport/" + ameliaRef + "/seen")
-		mustContain(t, r, "Who has seen Amelia's passport", "Alex Morgan, nurse at Riverside Health Centre, looked at Amelia's record on ",
-			"Amelia Jones, patient, recorded a reading on ")
-		if strings.Contains(r.body, "You looked at") {
-			t.Error("the carer is shown their own looks")
-		}
+		mustContain(t, r, "Who has seen Amelia's passport", "What you and Amelia do is not listed.",
+			"Nurse Alex Morgan looked at Amelia's record at ")
+		// Neither the carer's own looks nor Amelia's own reading.
+		mustNotContain(t, r, "Sam Jones (carer)", "Amelia Jones (patient)", "recorded a reading")
+	})
+}
+
+// TestWhoHasSeenAPassportSaysWhenNoOneElseHas: a patient whose passport
+// only they have used reads a plain sentence, not their own doings.
+func TestWhoHasSeenAPassportSaysWhenNoOneElseHas(t *testing.T) {
+	eachServer(t, func(t *testing.T, s *testServer) {
+		oliver := s.patient(t, oliverRef)
+		s.addUser(t, "oliver", models.RolePatient, &oliver.ID)
+		// Everything so far was the clinic's: it was done before this test.
+		s.db.Where("patient_id = ?", oliver.ID).Delete(&models.AuditEvent{})
+		patient := s.browser(t)
+		patient.signIn("oliver")
+		mustStatus(t, patient.get("/passport/"+oliverRef), http.StatusOK)
+		r := patient.get("/passport/" + oliverRef + "/seen")
+		mustStatus(t, r, http.StatusOK)
+		mustContain(t, r, "No one else has looked at your passport yet.")
+		mustNotContain(t, r, "<h2 class=\"nhsuk-heading-m\">")
 	})
 }
 
@@ -89,7 +106,7 @@ func TestWhoHasSeenAPassportPagesSteadily(t *testing.T) {
 		if m == nil {
 			t.Fatal("no link to older entries")
 		}
-		if n := strings.Count(first.body, "<li>Alex Morgan"); n != 20 {
+		if n := strings.Count(first.body, "<li>Nurse Alex Morgan"); n != 20 {
 			t.Errorf("the first page lists %d of the nurse's looks; want 20", n)
 		}
 		// New entries do not shift the next page.

@@ -169,6 +169,16 @@ func mustContain(t *testing.T, r response, wants ...string) {
 	}
 }
 
+func mustNotContain(t *testing.T, r response, unwanted ...string) {
+	t.Helper()
+	body := html.UnescapeString(r.body)
+	for _, text := range unwanted {
+		if strings.Contains(body, text) {
+			t.Errorf("%s: page has %q", r.url, text)
+		}
+	}
+}
+
 func mustStatus(t *testing.T, r response, want int) {
 	t.Helper()
 	if r.status != want {

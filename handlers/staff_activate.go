@@ -3,7 +3,6 @@ package handlers
 import (
 	"errors"
 	"net/http"
-	"strings"
 
 	"healthpassport/models"
 	"healthpassport/views"
@@ -56,18 +55,13 @@ func (h *Handler) pendingStaffActivation(c *gin.Context) (uint, *models.User, bo
 	return codeID, user, true
 }
 
-func firstName(displayName string) string {
-	first, _, _ := strings.Cut(displayName, " ")
-	return first
-}
-
 func (h *Handler) chooseStaffAccountForm(c *gin.Context) {
 	_, user, ok := h.pendingStaffActivation(c)
 	if !ok {
 		redirect(c, "/activate/staff")
 		return
 	}
-	render(c, http.StatusOK, views.ChooseAccountPage(h.page(c, "Choose how you will sign in", nil), firstName(user.DisplayName), "/activate/staff/account"))
+	render(c, http.StatusOK, views.ChooseAccountPage(h.page(c, "Choose how you will sign in", nil), models.GreetingName(user.DisplayName), "/activate/staff/account"))
 }
 
 func (h *Handler) chooseStaffAccount(c *gin.Context) {
@@ -79,7 +73,7 @@ func (h *Handler) chooseStaffAccount(c *gin.Context) {
 	form := views.NewForm()
 	show := func() {
 		render(c, http.StatusUnprocessableEntity, views.ChooseAccountPage(h.page(c, "Choose how you will sign in", form),
-			firstName(user.DisplayName), "/activate/staff/account"))
+			models.GreetingName(user.DisplayName), "/activate/staff/account"))
 	}
 	username := models.NormaliseUsername(formValue(c, form, "username"))
 	password := passwordValue(c, form, "password")

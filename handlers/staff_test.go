@@ -85,6 +85,19 @@ func TestAnAdministratorInvitesANurseWhoSetsUpTheirAccount(t *testing.T) {
 	})
 }
 
+// TestStaffAreGreetedByNameNotTitle: a member of staff whose name starts
+// with a title is greeted by their first name.
+func TestStaffAreGreetedByNameNotTitle(t *testing.T) {
+	eachServer(t, func(t *testing.T, s *testServer) {
+		admin := s.browser(t)
+		admin.signIn("admin")
+		_, code := s.invite(t, admin, "Dr Priya Shah", "priya.shah@nhs.net", models.RoleNurse, s.organisation(t, "Y90001").ID)
+		r := s.browser(t).post("/activate/staff", url.Values{"code": {code}, "email": {"priya.shah@nhs.net"}})
+		mustContain(t, r, "Hello Priya")
+		mustNotContain(t, r, "Hello Dr")
+	})
+}
+
 func TestOnlyAdministratorsManageStaff(t *testing.T) {
 	eachServer(t, func(t *testing.T, s *testServer) {
 		for _, username := range []string{"nurse", "commissioner", "patient", "carer"} {

@@ -44,6 +44,7 @@ var all = []*gormigrate.Migration{
 	waitingPatients,
 	keyedAuditChain,
 	signInCodes,
+	sickleCellDisorder,
 	webhookPauses,
 }
 

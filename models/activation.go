@@ -111,6 +111,17 @@ func (s *Store) CheckActivation(code string, dateOfBirth time.Time) (*Activation
 	return &record, err
 }
 
+// ActivationCodeUsed reports whether code is a patient's or carer's code
+// that has already been used, with the patient's date of birth: only
+// someone who holds both the letter and the date of birth learns that.
+func (s *Store) ActivationCodeUsed(code string, dateOfBirth time.Time) (bool, error) {
+	var n int64
+	err := s.db.Model(&ActivationCode{}).Joins("JOIN patients ON patients.id = activation_codes.patient_id").
+		Where("activation_codes.code_hash = ? AND activation_codes.used_at IS NOT NULL", HashActivationCode(code)).
+		Where("patients.date_of_birth = ?", dateOfBirth).Count(&n).Error
+	return n > 0, err
+}
+
 // CompleteActivation creates the patient's account with a code checked by
 // CheckActivation. The code is spent even if two people race to use it:
 // only one of them gets the account.
@@ -184,10 +195,7 @@ func (s *Store) ActivationGreeting(codeID uint) (string, error) {
 		if err := s.db.First(&carer, *record.UserID).Error; err != nil {
 			return "", notFound(err)
 		}
-		if names := strings.Fields(carer.DisplayName); len(names) > 0 {
-			return names[0], nil
-		}
-		return "", nil
+		return GreetingName(carer.DisplayName), nil
 	}
 	var patient Patient
 	err := s.db.First(&patient, record.PatientID).Error

@@ -59,7 +59,7 @@ const populationChunk = 5000
 const insertBatch = 1000
 
 // conditionShares are the five conditions in proportions like those of a
-// practice's registers: asthma far the most common, sickle cell disease the
+// practice's registers: asthma far the most common, sickle cell disorder the
 // least.
 var conditionShares = []struct {
 	key    string

@@ -45,7 +45,7 @@ func TestUnchangedTemplatesCannotBePublished(t *testing.T) {
 			"Add insulin to the medicines", "Add fast-acting glucose to the medicines"},
 		"Anaphylaxis": {"Enter what the person is allergic to", "Enter the auto-injector's name and dose",
 			"Add the adrenaline auto-injector to the medicines"},
-		"Sickle cell disease": {"Enter the hospital to go to with a fever, and its phone number", "Add pain relief to the medicines"},
+		"Sickle cell disorder": {"Enter the hospital to go to with a fever, and its phone number", "Add pain relief to the medicines"},
 	}
 	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
 		contents := standardContents(t, db)

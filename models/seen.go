@@ -11,28 +11,26 @@ import (
 type PassportEvent struct {
 	AuditEvent
 	ActorName         string // empty when no one was signed in
-	ActorOrganisation string // where a member of staff works, the patient's practice first
+	ActorOrganisation string // where a member of staff works, empty when at the patient's practice
 }
-
-// readActions are the entries of someone reading rather than changing a
-// passport: a person's own reads are left out of what they are shown.
-var readActions = []string{AuditPassportViewed, AuditPatientViewed, AuditShareViewed}
 
 // PassportHistory lists a page of what happened to a patient's passport,
 // newest first: every access by staff, carers, schools and connected
-// systems, and every change. The reader's own reads are left out (a
-// patient's are not even recorded). Only the patient, or a carer who may
-// act for them, finds anything: a page never shifts as entries are added,
-// as with the audit log. It reports whether older entries follow.
+// systems, and every change. What the reader did is left out, and, for a
+// carer, what the patient did: the page is about everyone else. Only the
+// patient, or a carer who may act for them, finds anything: a page never
+// shifts as entries are added, as with the audit log. It reports whether
+// older entries follow.
 func (s *Store) PassportHistory(ctx context.Context, principal *Principal, patient *Patient, before uint, limit int) ([]PassportEvent, bool, error) {
 	query := s.db.WithContext(ctx).Model(&AuditEvent{}).
 		Select(`audit_events.*, users.display_name AS actor_name,
-			(SELECT organisations.name FROM memberships JOIN organisations ON organisations.id = memberships.organisation_id
+			(SELECT CASE WHEN organisations.id = ? THEN '' ELSE organisations.name END FROM memberships JOIN organisations ON organisations.id = memberships.organisation_id
 			 WHERE memberships.user_id = audit_events.actor_id
-			 ORDER BY CASE WHEN organisations.id = ? THEN 0 ELSE 1 END, organisations.name LIMIT 1) AS actor_organisation`, patient.PracticeID).
+			 ORDER BY CASE WHEN organisations.id = ? THEN 0 ELSE 1 END, organisations.name LIMIT 1) AS actor_organisation`, patient.PracticeID, patient.PracticeID).
 		Joins("LEFT JOIN users ON users.id = audit_events.actor_id").
 		Where("audit_events.patient_id = ?", patient.ID).Where(principal.mayOversee("audit_events.patient_id")).
-		Where("NOT (audit_events.actor_id = ? AND audit_events.action IN ?)", principal.User.ID, readActions)
+		Where("(audit_events.actor_id IS NULL OR audit_events.actor_id <> ?)", principal.User.ID).
+		Where("audit_events.actor_role <> ?", string(RolePatient))
 	if before != 0 {
 		query = query.Where("audit_events.id < ?", before)
 	}
@@ -78,32 +76,37 @@ var passportDoings = map[string]string{
 	AuditAccountUnlocked:       "let {you} sign in again after too many wrong passwords",
 }
 
-// PassportWho says who did something, as the passport's reader reads it:
-// "You", "Jane Smith, nurse at Riverside Health Centre", "Sam Jones,
-// carer", "Riverside School, with the access code you shared".
-func (e PassportEvent) PassportWho(readerID uint) string {
+// PassportWho says who did something, in plain words: "Sam Jones
+// (carer)", "Nurse Alex Morgan", "Nurse Jo Bell at Hillside Surgery" when
+// they work elsewhere than the patient's practice, "Oakfield School" with
+// a shared access code, "Connected system (Riverside GP system)".
+func (e PassportEvent) PassportWho() string {
 	switch {
-	case e.ActorID != nil && *e.ActorID == readerID:
-		return "You"
 	case e.Action == AuditShareUsed:
 		if e.Detail != "" {
-			return e.Detail + ", with a shared access code,"
+			return e.Detail
 		}
 		return "Someone with a shared access code"
 	case Role(e.ActorRole) == RoleAPIClient:
 		// Its entries' detail starts with the system's name.
 		name, _, _ := strings.Cut(e.Detail, " (client ")
-		return "A connected system, " + name + ","
+		return "Connected system (" + name + ")"
 	case e.ActorName == "":
 		return "Someone not signed in"
 	}
-	who := e.ActorName
-	if role := roleNames[Role(e.ActorRole)]; role != "" {
-		who += ", " + role
-		if Role(e.ActorRole).IsStaff() && e.ActorOrganisation != "" {
-			who += " at " + e.ActorOrganisation
+	role := Role(e.ActorRole)
+	if !role.IsStaff() {
+		if word := roleNames[role]; word != "" {
+			return e.ActorName + " (" + word + ")"
 		}
-		who += ","
+		return e.ActorName
+	}
+	who := e.ActorName
+	if word := roleNames[role]; word != "" {
+		who = strings.ToUpper(word[:1]) + word[1:] + " " + e.ActorName
+	}
+	if e.ActorOrganisation != "" {
+		who += " at " + e.ActorOrganisation
 	}
 	return who
 }

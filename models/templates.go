@@ -268,7 +268,7 @@ var standardTemplates = []standardTemplate{
 					ask("Use my adrenaline auto-injector without delay:", "The auto-injector's name and dose", "For example, EpiPen 300 micrograms, into the outer thigh"),
 					say("Call 999 and say \"anaphylaxis\""), say("If I am no better after 5 minutes, use my second auto-injector")}},
 		}}},
-	{key: "sickle-cell", name: "Sickle cell disease", snomed: "417357006", version: 3, content: TemplateContent{
+	{key: "sickle-cell", name: "Sickle cell disorder", snomed: "417357006", version: 3, content: TemplateContent{
 		Medicines:         []Medicine{{Form: "Tablets or liquid", Purpose: "Pain relief"}, {Form: "Tablet", Purpose: "Everyday medicine"}},
 		RequiredMedicines: []RequiredMedicine{{Purpose: "Pain relief", Description: "pain relief"}},
 		SymptomQuestions: []CheckInQuestion{

@@ -57,3 +57,22 @@ func (s *Store) Organisation(id uint) (*Organisation, error) {
 	err := s.db.First(&organisation, id).Error
 	return &organisation, notFound(err)
 }
+
+// honorifics are the titles people put before their names. A greeting
+// uses the name after them: "Hello Priya", never "Hello Dr".
+var honorifics = map[string]bool{
+	"dr": true, "doctor": true, "mr": true, "mrs": true, "ms": true, "miss": true, "mx": true,
+	"prof": true, "professor": true, "sir": true, "dame": true, "lord": true, "lady": true,
+	"rev": true, "revd": true, "reverend": true, "nurse": true, "sister": true, "matron": true,
+}
+
+// GreetingName is the name to greet a person by: the first word of their
+// name that is not a title, or "" when there is none.
+func GreetingName(displayName string) string {
+	for _, word := range strings.Fields(displayName) {
+		if !honorifics[strings.ToLower(strings.TrimRight(word, "."))] {
+			return word
+		}
+	}
+	return ""
+}

@@ -1,0 +1,18 @@
+package models
+
+import "testing"
+
+// TestEachConditionHasOneName: a condition is named the same by its
+// standard template, and so its plans, as by the dashboards' filter:
+// "sickle cell disorder", never "disease" as well.
+func TestEachConditionHasOneName(t *testing.T) {
+	names := map[string]string{}
+	for _, c := range OutcomeConditions {
+		names[c.Code] = c.Name
+	}
+	for _, st := range standardTemplates {
+		if names[st.snomed] != st.name {
+			t.Errorf("template %s is named %q; the dashboards name SNOMED CT %s %q", st.key, st.name, st.snomed, names[st.snomed])
+		}
+	}
+}
