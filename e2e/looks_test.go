@@ -177,8 +177,9 @@ func TestPrintedPages(t *testing.T) {
 		}
 		v.visit("/passport/demoamelia0000001/print")
 		v.printMedia()
+		// A medicine's name heads the summary of how it is taken.
 		var split []string
-		v.measure(`() => JSON.stringify([...document.querySelectorAll("main h3")].filter(h => h.nextElementSibling?.matches(".nhsuk-summary-list"))
+		v.measure(`() => JSON.stringify([...document.querySelectorAll("main h3")].filter(h => h.nextElementSibling?.matches(".nhsuk-summary-list") && h.nextElementSibling.textContent.includes("How much"))
 			.filter(h => getComputedStyle(h.parentElement).breakInside !== "avoid").map(h => h.textContent))`, &split)
 		if len(split) > 0 {
 			t.Errorf("these can print apart from their details: %v", split)
