@@ -157,11 +157,11 @@ func (v *visitor) pdfPages() int {
 var pdfPage = regexp.MustCompile(`/Type\s*/Page[^s]`)
 
 // printMedia lays the page out for paper, as printing does, until the
-// test ends.
-func (v *visitor) printMedia() {
+// function it returns puts the screen back.
+func (v *visitor) printMedia() (screen func()) {
 	v.t.Helper()
 	v.must(proto.EmulationSetEmulatedMedia{Media: "print"}.Call(v.page))
-	v.t.Cleanup(func() { _ = proto.EmulationSetEmulatedMedia{Media: ""}.Call(v.page) })
+	return func() { v.must(proto.EmulationSetEmulatedMedia{Media: ""}.Call(v.page)) }
 }
 
 // TestPrintedPages: the emergency page prints on one side of A4, the
@@ -176,7 +176,7 @@ func TestPrintedPages(t *testing.T) {
 			t.Errorf("the emergency page prints on %d pages; want 1", pages)
 		}
 		v.visit("/passport/demoamelia0000001/print")
-		v.printMedia()
+		screen := v.printMedia()
 		// A medicine's name heads the summary of how it is taken.
 		var split []string
 		v.measure(`() => JSON.stringify([...document.querySelectorAll("main h3")].filter(h => h.nextElementSibling?.matches(".nhsuk-summary-list") && h.nextElementSibling.textContent.includes("How much"))
@@ -184,6 +184,7 @@ func TestPrintedPages(t *testing.T) {
 		if len(split) > 0 {
 			t.Errorf("these can print apart from their details: %v", split)
 		}
+		screen()
 		v.signOut()
 
 		v.signIn("commissioner", demoPassword)
@@ -192,7 +193,7 @@ func TestPrintedPages(t *testing.T) {
 		if pages := v.pdfPages(); pages > 8 {
 			t.Errorf("the monthly report prints on %d pages; want 8 at most", pages)
 		}
-		v.printMedia()
+		defer v.printMedia()()
 		// A4 less the 15 mm margins is 267 mm high: 1009 CSS pixels.
 		var top []float64
 		v.measure(`() => JSON.stringify([document.querySelector("main table tbody tr").getBoundingClientRect().top + scrollY])`, &top)
