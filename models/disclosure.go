@@ -10,7 +10,9 @@ import (
 // withheld ("fewer than 8"), every other count is rounded to the nearest 5,
 // and rates are worked out from the rounded counts.
 const (
-	smallestShownCount = 8
+	// SmallestShownCount is the smallest count, and the fewest people behind
+	// a median or a mean, that a commissioner may see.
+	SmallestShownCount = 8
 	countRounding      = 5
 )
 
@@ -23,7 +25,7 @@ type Figure struct {
 
 // Disclose applies disclosure control to a count.
 func Disclose(count int64) Figure {
-	if count > 0 && count < smallestShownCount {
+	if count > 0 && count < SmallestShownCount {
 		return Figure{Withheld: true}
 	}
 	return Figure{Count: (count + countRounding/2) / countRounding * countRounding}
@@ -35,7 +37,7 @@ func Exact(count int64) Figure { return Figure{Count: count} }
 // String is the figure in words for a page.
 func (f Figure) String() string {
 	if f.Withheld {
-		return "fewer than 8"
+		return "fewer than " + strconv.Itoa(SmallestShownCount)
 	}
 	return strconv.FormatInt(f.Count, 10)
 }

@@ -37,6 +37,8 @@ type CaseloadEntry struct {
 	// PlanToReview is set when a plan's template version was retired
 	// after the plan was last saved.
 	PlanToReview bool
+	// ReviewOverdue is set when the next review's date has passed.
+	ReviewOverdue bool `gorm:"-"`
 }
 
 // Caseload filters.
@@ -269,11 +271,18 @@ func (r *CaseloadResult) paginate(pageSize int) {
 // every matching patient, the database would rather read the whole of
 // those tables.
 func (s *Store) caseloadEntries(ctx context.Context, onPage clause.Expr, order string, redSince time.Time, result *CaseloadResult) error {
-	return s.db.WithContext(ctx).Model(&Patient{}).Where(onPage).Select("patients.*, EXISTS (SELECT 1 FROM users WHERE users.patient_id = patients.id) AS activated, "+
+	if err := s.db.WithContext(ctx).Model(&Patient{}).Where(onPage).Select("patients.*, EXISTS (SELECT 1 FROM users WHERE users.patient_id = patients.id) AS activated, "+
 		"CASE WHEN "+recentRed+" THEN 1 ELSE 0 END AS red_zone, "+
 		"patients.waiting_requests AS open_requests, "+
 		"(EXISTS ("+retiredTemplates+") AND patients.id IN ("+plansToReview+" AND action_plans.patient_id = patients.id)) AS plan_to_review", redSince).
-		Order(order).Find(&result.Entries).Error
+		Order(order).Find(&result.Entries).Error; err != nil {
+		return err
+	}
+	today := startOfUKDay(s.now())
+	for i, e := range result.Entries {
+		result.Entries[i].ReviewOverdue = e.NextReviewOn != nil && e.NextReviewOn.Before(today)
+	}
+	return nil
 }
 
 // fixedLimit limits a statement to some rows, with the numbers written

@@ -3,6 +3,7 @@ package models_test
 import (
 	"context"
 	"errors"
+	"maps"
 	"testing"
 	"time"
 
@@ -229,6 +230,36 @@ func TestRegisterAndActivate(t *testing.T) {
 		}
 		if _, err := store.CompleteActivation(record.ID, "someone.else", "hash", models.Actor{}); !errors.Is(err, models.ErrActivationInvalid) {
 			t.Errorf("a used code made a second account: %v", err)
+		}
+	})
+}
+
+// TestCaseloadMarksOverdueReviews: a review whose date has passed in the
+// UK needs attention; one due today does not yet. Just after midnight in
+// British Summer Time, the UK day has started an hour before the UTC one.
+func TestCaseloadMarksOverdueReviews(t *testing.T) {
+	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
+		store := demoStore(t, db)
+		store.SetClock(func() time.Time { return time.Date(2026, time.June, 10, 23, 30, 0, 0, time.UTC) }) // 00:30 on 11 June in the UK
+		reviews := map[string]time.Time{
+			"demoamelia0000001": time.Date(2026, time.June, 11, 0, 0, 0, 0, time.UTC),
+			"demooliver0000001": time.Date(2026, time.June, 10, 0, 0, 0, 0, time.UTC),
+		}
+		for ref, on := range reviews {
+			if err := db.Model(&models.Patient{}).Where("ref = ?", ref).Update("next_review_on", on).Error; err != nil {
+				t.Fatal(err)
+			}
+		}
+		result, err := store.Caseload(t.Context(), principal(t, store, "nurse"), models.CaseloadQuery{}, 25)
+		if err != nil {
+			t.Fatal(err)
+		}
+		overdue := map[string]bool{}
+		for _, e := range result.Entries {
+			overdue[e.GivenName] = e.ReviewOverdue
+		}
+		if want := map[string]bool{"Amelia": false, "Oliver": true}; !maps.Equal(overdue, want) {
+			t.Errorf("reviews overdue: %v; want %v", overdue, want)
 		}
 	})
 }

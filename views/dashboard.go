@@ -33,10 +33,11 @@ type Dashboard struct {
 // Cell is one figure of a measure's table, as the page and the spreadsheet
 // show it and as the chart plots it.
 type Cell struct {
-	Text    string
-	CSV     string
-	Value   float64
-	Plotted bool // false for a withheld or unknown figure, which the chart leaves out
+	Text     string
+	CSV      string
+	Value    float64
+	Plotted  bool // false for a withheld or unknown figure, which the chart leaves out
+	Withheld bool // kept back by disclosure control: there is a figure, but it is small
 
 	// A count keeps its figure, for protecting the cells beside it.
 	figure  models.Figure
@@ -60,6 +61,7 @@ type MeasureTable struct {
 	Total      *MeasureRow // the whole period, where adding up makes sense
 	Charted    []int       // the columns the chart draws, in its units
 	Units      string      // of the charted columns
+	Period     string      // what a row counts over: month or week
 }
 
 // Column is the figures of one column, period by period.
@@ -104,20 +106,21 @@ func (d discloser) figure(count int64) models.Figure {
 }
 
 func figureCell(f models.Figure) Cell {
-	return Cell{Text: f.String(), CSV: f.CSV(), Value: float64(f.Count), Plotted: !f.Withheld, figure: f, counted: true}
+	return Cell{Text: f.String(), CSV: f.CSV(), Value: float64(f.Count), Plotted: !f.Withheld, Withheld: f.Withheld, figure: f, counted: true}
 }
 
 func (d discloser) count(n int64) Cell { return figureCell(d.figure(n)) }
 
 func rateCell(r models.Rate) Cell {
-	return Cell{Text: r.String(), CSV: r.CSV(), Value: float64(r.Percent), Plotted: r.Known && !r.Withheld}
+	return Cell{Text: r.String(), CSV: r.CSV(), Value: float64(r.Percent), Plotted: r.Known && !r.Withheld, Withheld: r.Withheld}
 }
 
-var withheldCell = Cell{Text: "withheld (small numbers)", CSV: "*"}
+var withheldCell = Cell{Text: "withheld (small numbers)", CSV: "*", Withheld: true}
 
 // enough says whether a median, a mean or a percentile over n people may
-// be shown: over fewer than 8 a commissioner could learn one person's.
-func (d discloser) enough(n int64) bool { return d.exact || n >= 8 }
+// be shown: over fewer than the smallest count shown, a commissioner could
+// learn one person's.
+func (d discloser) enough(n int64) bool { return d.exact || n >= models.SmallestShownCount }
 
 // spread is a percentile of times, shown in units of minutes or days.
 func (d discloser) spread(s *models.Spread, percentile int64, days bool) Cell {
@@ -240,7 +243,7 @@ func NewDashboard(filter models.OutcomeFilter, practices []models.Organisation, 
 	// figures; standing columns (counts at the end of a period) have no
 	// total.
 	table := func(key, title, definition, units string, columns []string, charted []int, standing map[int]bool, cells func(p models.PeriodOutcomes, days int) []Cell) MeasureTable {
-		t := MeasureTable{Key: key, Title: title, Definition: definition, Units: units, Columns: columns, Charted: charted}
+		t := MeasureTable{Key: key, Title: title, Definition: definition, Units: units, Columns: columns, Charted: charted, Period: by}
 		for _, p := range periods {
 			days := int(p.End.Sub(p.Start).Hours()+12) / 24
 			t.Rows = append(t.Rows, MeasureRow{Label: PeriodLabel(p.Start, by), Start: p.Start, Cells: cells(p, days)})

@@ -181,3 +181,39 @@ func TestOneRefreshFigure(t *testing.T) {
 		}
 	}
 }
+
+// TestChartSummaryNeverUnderstatesAWithheldCount: a withheld count is more
+// than 0, so where every count shown is smaller than the smallest shown,
+// the summary's highest is the withheld one, never 0; a column with no
+// line says why in the key.
+func TestChartSummaryNeverUnderstatesAWithheldCount(t *testing.T) {
+	withheld, zero, ten := figureCell(models.Disclose(3)), figureCell(models.Disclose(0)), figureCell(models.Disclose(10))
+	unknown := Cell{Text: "none"}
+	tests := []struct {
+		name     string
+		column   []Cell
+		summary  string
+		notDrawn string
+	}{
+		{"nothing withheld", []Cell{zero, ten, zero}, "Set up: 0 in January 2026, 0 in March 2026; highest 10 in February 2026.", ""},
+		{"one withheld month among zeros", []Cell{zero, withheld, zero}, "Set up: 0 in January 2026, 0 in March 2026; highest fewer than 8 in February 2026.", ""},
+		{"several withheld months among zeros", []Cell{withheld, zero, withheld}, "Set up: fewer than 8 in January 2026, fewer than 8 in March 2026; highest fewer than 8, in 2 months.", ""},
+		{"a shown count above the withheld", []Cell{withheld, ten, zero}, "Set up: fewer than 8 in January 2026, 0 in March 2026; highest 10 in February 2026.", ""},
+		{"a withheld median could be anything", []Cell{withheldCell, {Text: "2 days", Value: 2, Plotted: true}, unknown}, "Set up: withheld (small numbers) in January 2026, 2 days in February 2026; highest shown 2 days in February 2026.", ""},
+		{"every figure withheld", []Cell{withheld, withheld, withheld}, "Set up: no figure can be shown for January 2026 to March 2026.", "no line: every figure is withheld (small numbers)"},
+		{"no figures yet", []Cell{unknown, unknown, withheldCell}, "Set up: no figure can be shown for January 2026 to March 2026.", "no line: there are no figures to show yet"},
+	}
+	for _, test := range tests {
+		m := MeasureTable{Key: "uptake", Title: "Uptake", Columns: []string{"Set up"}, Charted: []int{0}, Period: models.ByMonth}
+		for i, cell := range test.column {
+			m.Rows = append(m.Rows, MeasureRow{Label: PeriodLabel(time.Date(2026, time.Month(i+1), 1, 0, 0, 0, 0, models.UK), models.ByMonth), Cells: []Cell{cell}})
+		}
+		c := NewMeasureChart(m)
+		if c.Summary != test.summary {
+			t.Errorf("%s: summary\n got %q\nwant %q", test.name, c.Summary, test.summary)
+		}
+		if c.Series[0].NotDrawn != test.notDrawn {
+			t.Errorf("%s: key says %q; want %q", test.name, c.Series[0].NotDrawn, test.notDrawn)
+		}
+	}
+}

@@ -5,6 +5,8 @@ import (
 	"math"
 	"strconv"
 	"strings"
+
+	"healthpassport/models"
 )
 
 // MeasureChart lays out a server-drawn SVG line chart of a measure's
@@ -32,6 +34,9 @@ type ChartSeries struct {
 	Marker   string // circle, square or triangle
 	Segments []string
 	Points   []ChartMark
+	// NotDrawn says why a column with no figure to plot has no line, for
+	// the key to say instead of showing a line nobody can find.
+	NotDrawn string
 }
 
 // ChartMark is one plotted figure.
@@ -83,6 +88,9 @@ func NewMeasureChart(t MeasureTable) MeasureChart {
 		if len(segment) > 0 {
 			s.Segments = append(s.Segments, strings.Join(segment, " "))
 		}
+		if len(s.Points) == 0 {
+			s.NotDrawn = notDrawn(t.Column(i))
+		}
 		c.Series = append(c.Series, s)
 		summary = append(summary, seriesSummary(t, i))
 	}
@@ -90,29 +98,59 @@ func NewMeasureChart(t MeasureTable) MeasureChart {
 	return c
 }
 
+// notDrawn says why a column has no line: every figure withheld, or none
+// to show yet.
+func notDrawn(column []Cell) string {
+	for _, cell := range column {
+		if !cell.Withheld {
+			return "no line: there are no figures to show yet"
+		}
+	}
+	return "no line: every figure is withheld (small numbers)"
+}
+
 // seriesSummary says in words where a column started and ended, and its
-// highest figure.
+// highest figure. A withheld count is more than 0 and fewer than the
+// smallest count shown, so where every figure shown is smaller, the highest
+// is one of the withheld; any other withheld figure could be anything, so
+// the highest is only the highest shown.
 func seriesSummary(t MeasureTable, i int) string {
 	column := t.Column(i)
+	name := t.Columns[i]
 	first, last, high := -1, -1, -1
+	var withheld []int
+	countsOnly := true
 	for j, cell := range column {
-		if !cell.Plotted {
+		if cell.Withheld {
+			withheld = append(withheld, j)
+			countsOnly = countsOnly && cell.counted
+		}
+		if !cell.Plotted && !cell.Withheld {
 			continue
 		}
 		if first < 0 {
 			first = j
 		}
 		last = j
-		if high < 0 || cell.Value > column[high].Value {
+		if cell.Plotted && (high < 0 || cell.Value > column[high].Value) {
 			high = j
 		}
 	}
-	name := t.Columns[i]
-	if first < 0 {
+	if high < 0 {
 		return fmt.Sprintf("%s: no figure can be shown for %s to %s.", name, t.Rows[0].Label, t.Rows[len(t.Rows)-1].Label)
 	}
-	return fmt.Sprintf("%s: %s in %s, %s in %s; highest %s in %s.", name,
-		column[first].Text, t.Rows[first].Label, column[last].Text, t.Rows[last].Label, column[high].Text, t.Rows[high].Label)
+	span := fmt.Sprintf("%s: %s in %s, %s in %s", name, column[first].Text, t.Rows[first].Label, column[last].Text, t.Rows[last].Label)
+	switch {
+	case len(withheld) == 0:
+		return fmt.Sprintf("%s; highest %s in %s.", span, column[high].Text, t.Rows[high].Label)
+	case countsOnly && column[high].Value >= models.SmallestShownCount:
+		return fmt.Sprintf("%s; highest %s in %s.", span, column[high].Text, t.Rows[high].Label)
+	case countsOnly && len(withheld) == 1:
+		return fmt.Sprintf("%s; highest %s in %s.", span, column[withheld[0]].Text, t.Rows[withheld[0]].Label)
+	case countsOnly:
+		return fmt.Sprintf("%s; highest %s, in %d %ss.", span, column[withheld[0]].Text, len(withheld), t.Period)
+	}
+	return fmt.Sprintf("%s; highest shown %s in %s.", span, column[high].Text, t.Rows[high].Label)
 }
 
 // niceCeiling rounds a chart's top up to 1, 2 or 5 times a power of ten.
