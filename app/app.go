@@ -364,7 +364,11 @@ var demoPopulation = models.PopulationSpec{Patients: 300, Practices: 4, Seed: 1}
 func addDemoPopulation(db *gorm.DB, cfg Config) error {
 	spec := demoPopulation
 	spec.Today = time.Now()
-	_, err := models.NewStore(db).BuildPopulation(spec, cfg.DemoPassword)
+	store, err := NewStore(db, cfg)
+	if err != nil {
+		return err
+	}
+	_, err = store.BuildPopulation(spec, cfg.DemoPassword)
 	if errors.Is(err, models.ErrPopulationExists) {
 		return nil
 	}
