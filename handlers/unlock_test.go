@@ -96,6 +96,6 @@ func TestANurseUnlocksAThrottledPatientAccount(t *testing.T) {
 		if r := patient.signIn("patient"); r.url != "/passport" {
 			t.Fatalf("the unlocked patient landed on %s (%d)", r.url, r.status)
 		}
-		mustContain(t, patient.get("/passport/"+ameliaRef+"/seen"), "Alex Morgan, nurse at Riverside Health Centre, let you sign in again after too many wrong passwords")
+		mustContain(t, patient.get("/passport/"+ameliaRef+"/seen"), "Nurse Alex Morgan let you sign in again after too many wrong passwords")
 	})
 }

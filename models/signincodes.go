@@ -155,7 +155,7 @@ func (s *Store) SignInWithCode(ctx context.Context, actor Actor, username, reque
 		Take(&sent).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) || (err == nil &&
 		subtle.ConstantTimeCompare([]byte(sent.CodeHash), []byte(hashSignInCode(user.ID, request, code))) != 1) {
-		if err := s.audit(s.db.WithContext(ctx), actor, AuditEntry{Action: AuditSignInCodeFailed, PatientID: user.PatientID,
+		if err := s.Audit(actor, AuditEntry{Action: AuditSignInCodeFailed, PatientID: user.PatientID,
 			TargetType: "user", TargetID: user.Username}); err != nil {
 			return nil, err
 		}
