@@ -12,11 +12,11 @@ import (
 	"github.com/gin-gonic/gin"
 )
 
-// hostileIDs are what can be put where an id goes and is no id: negative,
-// beyond the bigint columns, in another notation, spaced, signed, empty,
-// or in another script's digits.
-var hostileIDs = []string{"-5", "-9223372036854775808", "9223372036854775808", "99999999999999999999", "1e3", "0x10",
-	"+1", " 1", "", "١", "0", "007", "1.0"}
+// hostileIDs are what can be put where an id goes and is no id, one of
+// each kind that a route reading its ids another way would let through to
+// a query: negative, beyond the bigint columns, another script's digits,
+// zero and empty. TestParseID holds the one parser to every other spelling.
+var hostileIDs = []string{"-5", "-9223372036854775808", "9223372036854775808", "١", "0", ""}
 
 // TestEveryIDParameterRefusesWhatIsNoID walks the router's own list of
 // routes and puts each hostile id in every parameter of each path (the
