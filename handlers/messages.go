@@ -1,11 +1,11 @@
 package handlers
 
 import (
-	"strconv"
-	"time"
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"healthpassport/models"
 	"healthpassport/views"
