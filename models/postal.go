@@ -34,13 +34,18 @@ func AddressFields(prefix string) (line1, line2, town, postcode string) {
 }
 
 // NormalisePostcode writes a postcode as Royal Mail does: capitals, one
-// space before the last three characters.
+// space before the last three characters. Anything that is not a postcode
+// is kept as typed, in capitals, to be shown back with its error.
 func NormalisePostcode(postcode string) string {
-	compact := strings.ToUpper(strings.Join(strings.Fields(postcode), ""))
-	if len(compact) < 5 || len(compact) > 7 {
-		return compact
+	typed := strings.ToUpper(strings.Join(strings.Fields(postcode), " "))
+	compact := strings.ReplaceAll(typed, " ", "")
+	if len(compact) < 5 {
+		return typed
 	}
-	return compact[:len(compact)-3] + " " + compact[len(compact)-3:]
+	if spaced := compact[:len(compact)-3] + " " + compact[len(compact)-3:]; postcodePattern.MatchString(spaced) {
+		return spaced
+	}
+	return typed
 }
 
 // checkPostalAddress checks an address entered in the fields named by
