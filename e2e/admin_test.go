@@ -43,6 +43,18 @@ func TestAdministratorAddsClosesAndEmptiesAPractice(t *testing.T) {
 		v.submit(`form[action="` + page + `/name"] button`)
 		v.see("Renamed " + name + " Medical Practice")
 
+		// The phone number and return address its letters print.
+		v.typeInto("#phone", "0113 496 0000")
+		v.typeInto("#address-line-1", "2 Valley Road")
+		v.typeInto("#address-town", "Leeds")
+		v.typeInto("#address-postcode", "LS1 4A")
+		v.submit(`form[action="` + page + `/contact"] button`)
+		v.see("There is a problem", "Enter a real postcode, like LS1 4AP", `value="2 Valley Road"`)
+		v.audit()
+		v.replaceIn("#address-postcode", "ls1 4ap")
+		v.submit(`form[action="` + page + `/contact"] button`)
+		v.see("Saved the phone number and address of "+name+" Medical Practice", `value="LS1 4AP"`)
+
 		// A patient registered there, whom the practice's closing strands.
 		patient := newPatient(t, nhsNumbers[v.js], "Ivy", "Chen "+onOff(v.js))
 		store.DB().Model(&models.Patient{}).Where("id = ?", patient.ID).Update("practice_id", practice.ID)

@@ -142,16 +142,21 @@ func TestCaseloadOnAPhone(t *testing.T) {
 	})
 }
 
-// pdfPages prints the page to A4 as the browser's print does and counts
-// the printed pages.
-func (v *visitor) pdfPages() int {
+// printToPDF prints the page to A4 as the browser's print does.
+func (v *visitor) printToPDF() []byte {
 	v.t.Helper()
 	a4Width, a4Height := 8.27, 11.69
 	r, err := v.page.Timeout(60 * time.Second).PDF(&proto.PagePrintToPDF{PaperWidth: &a4Width, PaperHeight: &a4Height, PreferCSSPageSize: true})
 	v.must(err)
 	pdf, err := io.ReadAll(r)
 	v.must(err)
-	return len(pdfPage.FindAll(pdf, -1))
+	return pdf
+}
+
+// pdfPages prints the page to A4 and counts the printed pages.
+func (v *visitor) pdfPages() int {
+	v.t.Helper()
+	return len(pdfPage.FindAll(v.printToPDF(), -1))
 }
 
 var pdfPage = regexp.MustCompile(`/Type\s*/Page[^s]`)

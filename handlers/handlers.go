@@ -151,6 +151,7 @@ func (h *Handler) Routes(r *gin.Engine) {
 	nurses.GET("/queues/alerts", h.alertQueue)
 	nurses.POST("/queues/alerts/:id", h.acknowledgeAlert)
 	nurses.GET("/letters", h.letters)
+	nurses.GET("/letters/print", h.printLetters)
 	nurses.GET("/letters/:id", h.letter)
 	nurses.POST("/letters/:id/printed", h.markLetterPrinted)
 
@@ -184,6 +185,7 @@ func (h *Handler) Routes(r *gin.Engine) {
 	organisation := organisations.Group("/:id", h.loadOrganisation)
 	organisation.GET("", h.organisation)
 	organisation.POST("/name", h.renameOrganisation)
+	organisation.POST("/contact", h.setClinicContact)
 	organisation.GET("/close", h.confirmCloseOrganisation)
 	organisation.POST("/close", h.closeOrganisation)
 	organisation.POST("/move", h.movePatients)

@@ -3,7 +3,9 @@ package handlers
 import (
 	"errors"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"healthpassport/models"
 	"healthpassport/views"
@@ -184,7 +186,56 @@ func (h *Handler) letter(c *gin.Context) {
 	if !h.auditAccess(c, models.AuditEntry{Action: models.AuditLetterViewed, PatientID: letter.PatientID, TargetType: "letter", TargetID: c.Param("id")}) {
 		return
 	}
-	render(c, http.StatusOK, views.LetterPage(h.page(c, "Letter: "+models.MessageKindNames[letter.Kind], nil), letter))
+	from, err := h.letterSender(letter)
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	render(c, http.StatusOK, views.LetterPage(h.page(c, "Letter: "+models.MessageKindNames[letter.Kind], nil), letter, from, time.Now()))
+}
+
+// letterSender is the practice a letter comes from.
+func (h *Handler) letterSender(letter *models.Notification) (models.Organisation, error) {
+	if letter.OrganisationID == nil {
+		return models.Organisation{}, nil
+	}
+	practice, err := h.store.Organisation(*letter.OrganisationID)
+	if err != nil {
+		return models.Organisation{}, err
+	}
+	return *practice, nil
+}
+
+// printLetters shows every letter waiting to be printed, one to a page, to
+// print together.
+func (h *Handler) printLetters(c *gin.Context) {
+	all, err := h.store.LettersToPrint(c.Request.Context(), principalOf(c))
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	var waiting []models.Notification
+	senders := map[uint]models.Organisation{}
+	for i := range all {
+		letter := &all[i]
+		if letter.Status != models.MessageToPrint {
+			continue
+		}
+		if letter.OrganisationID != nil {
+			if _, known := senders[*letter.OrganisationID]; !known {
+				if senders[*letter.OrganisationID], err = h.letterSender(letter); err != nil {
+					h.serverError(c, err)
+					return
+				}
+			}
+		}
+		if !h.auditAccess(c, models.AuditEntry{Action: models.AuditLetterViewed, PatientID: letter.PatientID, TargetType: "letter",
+			TargetID: strconv.Itoa(int(letter.ID))}) {
+			return
+		}
+		waiting = append(waiting, *letter)
+	}
+	render(c, http.StatusOK, views.LettersPrintPage(h.page(c, "Print letters", nil), waiting, senders, time.Now()))
 }
 
 // markLetterPrinted records that a letter was printed.

@@ -94,7 +94,7 @@ func (h *Handler) showLetter(c *gin.Context, patient *models.Patient, recipient 
 		return
 	}
 	letter := views.Letter{Patient: patient, Practice: *practice, Address: h.publicAddress + "/activate", Recipient: recipient, ForCarer: forCarer,
-		Code: h.takeLetterCode(c, key), NewCodeURL: newCodeURL}
+		Code: h.takeLetterCode(c, key), NewCodeURL: newCodeURL, Date: time.Now()}
 	viewed.Action, viewed.PatientID = models.AuditPatientViewed, &patient.ID
 	if !h.auditAccess(c, viewed) {
 		return

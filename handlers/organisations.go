@@ -99,7 +99,8 @@ func (h *Handler) showOrganisation(c *gin.Context, status int, form *views.Form)
 	}
 	if form == nil {
 		form = views.NewForm()
-		form.Values["name"] = organisation.Name
+		form.Values["name"], form.Values["phone"] = organisation.Name, organisation.Phone
+		addressValues(form, models.ClinicAddressPrefix, organisation.Address)
 	}
 	render(c, status, views.OrganisationPage(h.page(c, organisation.Name, form), details))
 }
@@ -135,6 +136,32 @@ func (h *Handler) renameOrganisation(c *gin.Context) {
 			return
 		}
 	}
+	h.showOrganisation(c, http.StatusUnprocessableEntity, form)
+}
+
+// setClinicContact saves the phone number and address a practice or
+// clinic prints on its letters.
+func (h *Handler) setClinicContact(c *gin.Context) {
+	organisation := organisationOf(c)
+	form := views.NewForm()
+	contact, errs := models.CheckClinicContact(models.ClinicContact{Phone: formValue(c, form, "phone"),
+		Address: readAddress(c, form, models.ClinicAddressPrefix)})
+	addErrors(form, errs)
+	if !form.HasErrors() {
+		err := h.store.SetClinicContact(c.Request.Context(), principalOf(c), actor(c), organisation.ID, contact)
+		switch {
+		case errors.Is(err, models.ErrPracticeClosed):
+			form.Add("phone", msgPracticeClosed)
+		case err != nil:
+			h.serverError(c, err)
+			return
+		default:
+			h.flash(c, "Saved the phone number and address of "+organisation.Name)
+			redirect(c, organisationPath(organisation.ID))
+			return
+		}
+	}
+	form.Values["name"] = organisation.Name
 	h.showOrganisation(c, http.StatusUnprocessableEntity, form)
 }
 

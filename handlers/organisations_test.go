@@ -213,3 +213,53 @@ func TestMovingAClosedPracticesPatientsIsAuditedForEachPatient(t *testing.T) {
 		}
 	})
 }
+
+func clinicContactForm(phone, line1, town, postcode string) url.Values {
+	return url.Values{"phone": {phone}, "address-line-1": {line1}, "address-line-2": {""}, "address-town": {town}, "address-postcode": {postcode}}
+}
+
+func TestAnAdministratorSetsTheClinicDetailsItsLettersPrint(t *testing.T) {
+	eachServer(t, func(t *testing.T, s *testServer) {
+		riverside := s.organisation(t, "Y90001")
+		path := fmt.Sprintf("/organisations/%d/contact", riverside.ID)
+		admin := s.browser(t)
+		admin.signIn("admin")
+		mustContain(t, admin.get(fmt.Sprintf("/organisations/%d", riverside.ID)), "Phone number and address", `value="01632 960 001"`, `value="LS1 4AP"`)
+
+		for _, bad := range []struct {
+			name    string
+			form    url.Values
+			message string
+		}{
+			{"no phone", clinicContactForm("", "2 Bridge Street", "Leeds", "LS1 4AP"), "Enter the clinic's phone number"},
+			{"bad phone", clinicContactForm("call us", "2 Bridge Street", "Leeds", "LS1 4AP"), "Enter a phone number, like 01632 960 001"},
+			{"short phone", clinicContactForm("0113 496", "2 Bridge Street", "Leeds", "LS1 4AP"), "Enter a phone number, like 01632 960 001"},
+			{"bad postcode", clinicContactForm("01632 960 555", "2 Bridge Street", "Leeds", "LS1 4A"), "Enter a real postcode, like LS1 4AP"},
+			{"not a postcode", clinicContactForm("01632 960 555", "2 Bridge Street", "Leeds", "12345"), "Enter a real postcode, like LS1 4AP"},
+			{"no postcode", clinicContactForm("01632 960 555", "2 Bridge Street", "Leeds", ""), "Enter the postcode of the clinic's address"},
+			{"no first line", clinicContactForm("01632 960 555", "", "Leeds", "LS1 4AP"), "Enter the first line of the clinic's address"},
+			{"no town", clinicContactForm("01632 960 555", "2 Bridge Street", "", "LS1 4AP"), "Enter the town or city of the clinic's address"},
+		} {
+			r := admin.post(path, bad.form)
+			mustStatus(t, r, http.StatusUnprocessableEntity)
+			mustContain(t, r, "There is a problem", bad.message, `nhsuk-error-summary`)
+		}
+		if got := s.organisation(t, "Y90001"); got.Phone != "01632 960 001" || got.Address.Postcode != "LS1 4AP" {
+			t.Fatalf("bad input changed the clinic's details to %+v", got)
+		}
+
+		r := admin.post(path, clinicContactForm(" 0113 496 0000 ", " 2  Bridge Street ", "Leeds", "ls11 5qr"))
+		mustContain(t, r, "Saved the phone number and address of Riverside Health Centre")
+		got := s.organisation(t, "Y90001")
+		if got.Phone != "0113 496 0000" || got.Address != (models.PostalAddress{Line1: "2 Bridge Street", Town: "Leeds", Postcode: "LS11 5QR"}) {
+			t.Errorf("saved %q %+v", got.Phone, got.Address)
+		}
+		if s.auditCount(models.AuditOrganisationContact, strconv.Itoa(int(riverside.ID))) != 1 {
+			t.Error("changing the clinic's details was not audited")
+		}
+
+		nurse := s.browser(t)
+		nurse.signIn("nurse")
+		mustStatus(t, nurse.post(path, clinicContactForm("0113 496 0001", "3 Bridge Street", "Leeds", "LS1 4AP")), http.StatusForbidden)
+	})
+}

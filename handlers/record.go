@@ -43,6 +43,7 @@ func detailsForm(p *models.Patient, contacts []models.Contact) *views.Form {
 	form := views.NewForm()
 	form.Values = map[string]string{"preferred-name": p.PreferredName, "phone": p.Phone, "email": p.Email,
 		"communication-needs": p.CommunicationNeeds, "allergies": p.Allergies, "practice": strconv.Itoa(int(p.PracticeID))}
+	addressValues(form, models.PatientAddressPrefix, p.Address)
 	rows := map[string]int{}
 	for _, contact := range contacts {
 		field := func(part string) string { return models.ContactField(contact.Kind, rows[contact.Kind], part) }
@@ -50,6 +51,19 @@ func detailsForm(p *models.Patient, contacts []models.Contact) *views.Form {
 		rows[contact.Kind]++
 	}
 	return form
+}
+
+// addressValues fills an address's fields on a form.
+func addressValues(form *views.Form, prefix string, address models.PostalAddress) {
+	line1, line2, town, postcode := models.AddressFields(prefix)
+	form.Values[line1], form.Values[line2], form.Values[town], form.Values[postcode] = address.Line1, address.Line2, address.Town, address.Postcode
+}
+
+// readAddress reads an address's fields from a form.
+func readAddress(c *gin.Context, form *views.Form, prefix string) models.PostalAddress {
+	line1, line2, town, postcode := models.AddressFields(prefix)
+	return models.PostalAddress{Line1: formValue(c, form, line1), Line2: formValue(c, form, line2), Town: formValue(c, form, town),
+		Postcode: formValue(c, form, postcode)}
 }
 
 // readContacts reads every contact row of the form, empty ones included.
@@ -98,6 +112,7 @@ func (h *Handler) saveDetails(c *gin.Context) {
 		PreferredName:      formValue(c, form, "preferred-name"),
 		Phone:              formValue(c, form, "phone"),
 		Email:              formValue(c, form, "email"),
+		Address:            readAddress(c, form, models.PatientAddressPrefix),
 		CommunicationNeeds: formValue(c, form, "communication-needs"),
 		Allergies:          formValue(c, form, "allergies"),
 		Practice:           formValue(c, form, "practice"),

@@ -90,6 +90,7 @@ const (
 	AuditNHSLoginFailed        = "nhs-login.failed"
 	AuditOrganisationCreated   = "organisation.created"
 	AuditOrganisationRenamed   = "organisation.renamed"
+	AuditOrganisationContact   = "organisation.contact_changed"
 	AuditOrganisationClosed    = "organisation.closed"
 	AuditPatientMoved          = "patient.moved"
 	AuditAccountUnlocked       = "account.unlocked"
@@ -173,6 +174,7 @@ var auditWording = map[string]string{
 	AuditNHSLoginFailed:        "NHS login sign in failed: its answer could not be trusted",
 	AuditOrganisationCreated:   "Practice or clinic added",
 	AuditOrganisationRenamed:   "Organisation renamed",
+	AuditOrganisationContact:   "Organisation's phone number or address changed",
 	AuditOrganisationClosed:    "Practice or clinic closed",
 	AuditPatientMoved:          "Patient moved to another practice",
 	AuditAccountUnlocked:       "Account unlocked after too many sign in tries",

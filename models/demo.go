@@ -36,8 +36,10 @@ func (s *Store) SeedDemo(password string) error {
 		if err := firstOrCreate(tx, &icb, "ods_code = ?", icb.ODSCode); err != nil {
 			return err
 		}
-		riverside := Organisation{Kind: OrganisationPractice, Name: "Riverside Health Centre", ODSCode: "Y90001", ParentID: &icb.ID}
-		hillside := Organisation{Kind: OrganisationPractice, Name: "Hillside Surgery", ODSCode: "Y90002", ParentID: &icb.ID}
+		riverside := Organisation{Kind: OrganisationPractice, Name: "Riverside Health Centre", ODSCode: "Y90001", ParentID: &icb.ID,
+			Phone: "01632 960 001", Address: PostalAddress{Line1: "1 River Street", Town: "Leeds", Postcode: "LS1 4AP"}}
+		hillside := Organisation{Kind: OrganisationPractice, Name: "Hillside Surgery", ODSCode: "Y90002", ParentID: &icb.ID,
+			Phone: "01632 960 002", Address: PostalAddress{Line1: "24 Hill Road", Line2: "Headingley", Town: "Leeds", Postcode: "LS6 3AB"}}
 		for _, practice := range []*Organisation{&riverside, &hillside} {
 			if err := firstOrCreate(tx, practice, "ods_code = ?", practice.ODSCode); err != nil {
 				return err
@@ -46,10 +48,11 @@ func (s *Store) SeedDemo(password string) error {
 
 		amelia := Patient{Ref: "demoamelia0000001", NHSNumber: "9990000018", GivenName: "Amelia", FamilyName: "Jones",
 			PreferredName: "Millie", DateOfBirth: date(2014, time.May, 12), PracticeID: riverside.ID,
-			Phone: "07700 900123", CommunicationNeeds: "Likes things explained with pictures.",
+			Phone: "07700 900123", Address: PostalAddress{Line1: "12 Park Lane", Town: "Leeds", Postcode: "LS2 9JT"}, CommunicationNeeds: "Likes things explained with pictures.",
 			Allergies: "No known allergies", LastReviewOn: ptr(date(2026, time.March, 3)), NextReviewOn: ptr(date(2027, time.March, 3))}
 		oliver := Patient{Ref: "demooliver0000001", NHSNumber: "9990000026", GivenName: "Oliver", FamilyName: "Smith",
-			DateOfBirth: date(1987, time.October, 30), PracticeID: riverside.ID}
+			DateOfBirth: date(1987, time.October, 30), PracticeID: riverside.ID,
+			Address: PostalAddress{Line1: "Flat 3", Line2: "8 Canal Wharf", Town: "Leeds", Postcode: "LS11 5QR"}}
 		priya := Patient{Ref: "demopriya00000001", NHSNumber: "9990000034", GivenName: "Priya", FamilyName: "Patel",
 			DateOfBirth: date(2009, time.January, 21), PracticeID: hillside.ID}
 		for _, patient := range []*Patient{&amelia, &oliver, &priya} {

@@ -41,6 +41,10 @@ type Organisation struct {
 	// ClosedAt is when a practice or clinic closed: its records can be
 	// read but not changed, and its patients moved to an open one.
 	ClosedAt *time.Time
+	// Phone and Address are how patients reach the practice or clinic,
+	// printed on its letters.
+	Phone   string
+	Address PostalAddress `gorm:"embedded;embeddedPrefix:address_"`
 }
 
 type User struct {
@@ -77,6 +81,7 @@ type Patient struct {
 	Practice           *Organisation // loaded only where a page shows it
 	Phone              string
 	Email              string
+	Address            PostalAddress `gorm:"embedded;embeddedPrefix:address_"` // where letters are posted
 	CommunicationNeeds string
 	Allergies          string
 	LastReviewOn       *time.Time

@@ -202,6 +202,23 @@ func (s *Store) RenameOrganisation(ctx context.Context, principal *Principal, ac
 	})
 }
 
+// SetClinicContact changes the phone number and address a practice or
+// clinic prints on its letters.
+func (s *Store) SetClinicContact(ctx context.Context, principal *Principal, actor Actor, id uint, contact ClinicContact) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		update := tx.Model(&Organisation{}).Where("id = ? AND closed_at IS NULL AND kind IN ?", id, CareKinds).Where(principal.manages("organisations")).
+			Updates(map[string]any{"phone": contact.Phone, "address_line1": contact.Address.Line1, "address_line2": contact.Address.Line2,
+				"address_town": contact.Address.Town, "address_postcode": contact.Address.Postcode})
+		if update.Error != nil {
+			return update.Error
+		}
+		if update.RowsAffected != 1 {
+			return s.organisationRefusal(tx, principal, id)
+		}
+		return s.audit(tx, actor, AuditEntry{Action: AuditOrganisationContact, TargetType: "organisation", TargetID: uintString(id)})
+	})
+}
+
 // CloseOrganisation closes a practice or clinic: from then on its records
 // can be read but not changed, until its patients are moved elsewhere.
 func (s *Store) CloseOrganisation(ctx context.Context, principal *Principal, actor Actor, id uint) error {

@@ -263,6 +263,8 @@ func newPopulation(tx *gorm.DB, spec PopulationSpec, hash string) (*population, 
 		if i >= len(placeNames) {
 			practice.Name = fmt.Sprintf("%s Medical Practice %d", placeNames[i%len(placeNames)], i/len(placeNames)+1)
 		}
+		practice.Phone = fmt.Sprintf("01632 960 %03d", i%1000)
+		practice.Address = PostalAddress{Line1: fmt.Sprintf("%d High Street", i+1), Town: placeNames[i%len(placeNames)], Postcode: "LS1 4AP"}
 		if err := firstOrCreate(tx, &practice, "ods_code = ?", practice.ODSCode); err != nil {
 			return nil, err
 		}
@@ -430,6 +432,7 @@ func (g *population) drawPatient(rows *populationRows) {
 			rows.users = append(rows.users, *user)
 		}
 	}
+	patient.Address = PostalAddress{Line1: fmt.Sprintf("%d Station Road", patient.ID%300+1), Town: "Leeds", Postcode: "LS2 9JT"}
 	rows.patients = append(rows.patients, patient)
 }
 

@@ -58,6 +58,7 @@ type PatientDetails struct {
 	PreferredName      string
 	Phone              string
 	Email              string
+	Address            PostalAddress
 	CommunicationNeeds string
 	Allergies          string
 	PracticeID         uint
@@ -76,7 +77,8 @@ func (s *Store) UpdatePatientDetails(ctx context.Context, principal *Principal, 
 			return ErrNotFound
 		}
 		if err := updatePatient(tx, principal, patient, map[string]any{"preferred_name": details.PreferredName, "phone": details.Phone,
-			"email": details.Email, "communication_needs": details.CommunicationNeeds, "allergies": details.Allergies,
+			"email": details.Email, "address_line1": details.Address.Line1, "address_line2": details.Address.Line2,
+			"address_town": details.Address.Town, "address_postcode": details.Address.Postcode, "communication_needs": details.CommunicationNeeds, "allergies": details.Allergies,
 			"practice_id": details.PracticeID, "updated_at": s.now()}); err != nil {
 			return err
 		}

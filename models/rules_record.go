@@ -63,9 +63,13 @@ func (errs *FieldErrors) choosePractice(id uint64, practices []Organisation) {
 // DetailsEntry is a patient's details as the nurse entered them.
 type DetailsEntry struct {
 	PreferredName, Phone, Email, CommunicationNeeds, Allergies string
+	Address                                                    PostalAddress
 	Practice                                                   string // the chosen practice's id
 	Contacts                                                   []Contact
 }
+
+// PatientAddressPrefix names the fields of a patient's postal address.
+const PatientAddressPrefix = "address"
 
 // CheckPatientDetails turns what the nurse entered into a patient's
 // details, at one of practices, the nurse's own. Contacts are the
@@ -79,11 +83,12 @@ func CheckPatientDetails(entry DetailsEntry, practices []Organisation) (PatientD
 	if entry.Email != "" && !ValidEmail(entry.Email) {
 		errs.Add("email", "Enter an email address in the correct format, like name@example.com")
 	}
+	address := errs.checkPostalAddress(PatientAddressPrefix, "the patient's", entry.Address, false)
 	errs.optionalText("communication-needs", entry.CommunicationNeeds, "Communication needs", 1000)
 	errs.optionalText("allergies", entry.Allergies, "Allergies", 1000)
 	practiceID, _ := strconv.ParseUint(entry.Practice, 10, 64)
 	errs.choosePractice(practiceID, practices)
-	details := PatientDetails{PreferredName: entry.PreferredName, Phone: entry.Phone, Email: entry.Email,
+	details := PatientDetails{PreferredName: entry.PreferredName, Phone: entry.Phone, Email: entry.Email, Address: address,
 		CommunicationNeeds: entry.CommunicationNeeds, Allergies: entry.Allergies, PracticeID: uint(practiceID)}
 	rows := map[string]int{}
 	for _, contact := range entry.Contacts {
