@@ -173,7 +173,7 @@ func TestSwitchingOffANurseEndsTheirOpenSessionAtOnce(t *testing.T) {
 		work.signIn("nurse")
 		home.signIn("nurse")
 		page := fmt.Sprintf("/staff/%d", s.user(t, "nurse").ID)
-		mustContain(t, admin.get(page), "Signed in on")
+		mustContain(t, admin.get(page), "First signed in", "Last used")
 
 		if r := admin.post(page+"/disable", url.Values{}); r.url != page {
 			t.Fatalf("switching the nurse off landed on %s (%d)", r.url, r.status)

@@ -46,6 +46,7 @@ var all = []*gormigrate.Migration{
 	signInCodes,
 	sickleCellDisorder,
 	webhookPauses,
+	deviceLastSeen,
 }
 
 // Run brings the database up to the newest step.
