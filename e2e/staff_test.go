@@ -82,7 +82,7 @@ func TestAdministratorInvitesANurseAndSwitchesThemOff(t *testing.T) {
 		store.DB().Where("email = ?", email).Take(&invited)
 		page := fmt.Sprintf("/staff/%d", invited.ID)
 		v.visit(page)
-		v.see(name, "Active", "Signed in on")
+		v.see(name, "Active", "First signed in", "Last used")
 		v.audit()
 		v.press(`a[href="` + page + `/disable"]`)
 		v.at(page + "/disable")

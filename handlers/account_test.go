@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"healthpassport/models"
 )
@@ -50,6 +51,64 @@ func TestChangePasswordSignsOutEverywhereElse(t *testing.T) {
 	})
 }
 
+// TestDevicesAreNamedWithTheirFirstAndLastUse: each device is named by its
+// browser and system, with when it signed in and when it was last used,
+// which is written down at most every few minutes, not on every page.
+func TestDevicesAreNamedWithTheirFirstAndLastUse(t *testing.T) {
+	eachServer(t, func(t *testing.T, s *testServer) {
+		phone, laptop := s.browser(t), s.browser(t)
+		phone.userAgent = "Mozilla/5.0 (Linux; Android 14; SM-S911B) AppleWebKit/537.36 (KHTML, like Gecko) SamsungBrowser/25.0 Chrome/121.0.0.0 Mobile Safari/537.36"
+		laptop.userAgent = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:127.0) Gecko/20100101 Firefox/127.0"
+		phone.signIn("carer")
+		laptop.signIn("carer")
+		r := laptop.get("/account/devices")
+		mustContain(t, r, "Samsung Internet on Android", "Firefox on Windows", "This device", "First signed in", "Last used")
+
+		var device models.Device
+		if err := s.db.Take(&device, "token = ?", phone.sessionCookie()).Error; err != nil {
+			t.Fatal(err)
+		}
+		// Used again within a few minutes: nothing is written.
+		lastWeek := time.Date(2026, 3, 2, 14, 30, 0, 0, time.UTC)
+		s.db.Model(&models.Device{}).Where("id = ?", device.ID).Update("last_seen_at", lastWeek)
+		phone.get("/people")
+		s.db.Take(&device, device.ID)
+		if !device.LastSeenAt.Equal(lastWeek) {
+			t.Errorf("a device used again within %v was written down as last used %v", models.DeviceSeenResolution, device.LastSeenAt)
+		}
+		mustContain(t, laptop.get("/account/devices"), "Last used 2 March 2026 at 2:30pm")
+
+		// Used after a few minutes: the time is written down.
+		ageDeviceSeen(t, s, phone.sessionCookie(), models.DeviceSeenResolution+time.Minute)
+		before := time.Now().Add(-time.Second)
+		phone.get("/people")
+		s.db.Take(&device, device.ID)
+		if device.LastSeenAt.Before(before) {
+			t.Errorf("a device used after %v still says it was last used %v", models.DeviceSeenResolution, device.LastSeenAt)
+		}
+	})
+}
+
+// ageDeviceSeen makes a session's device look as if its use was last
+// written down that long ago.
+func ageDeviceSeen(t *testing.T, s *testServer, token string, ago time.Duration) {
+	t.Helper()
+	var session models.Session
+	if err := s.db.First(&session, "token = ?", token).Error; err != nil {
+		t.Fatal(err)
+	}
+	deadline, values, err := models.SessionCodec{}.Decode(session.Data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	values["device_seen"] = time.Now().Add(-ago).Unix()
+	data, err := models.SessionCodec{}.Encode(deadline, values)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.db.Model(&models.Session{}).Where("token = ?", token).Update("data", data)
+}
+
 func TestSeeAndSignOutDevices(t *testing.T) {
 	eachServer(t, func(t *testing.T, s *testServer) {
 		kiosk, phone := s.browser(t), s.browser(t)
@@ -58,7 +117,7 @@ func TestSeeAndSignOutDevices(t *testing.T) {
 		other := s.browser(t)
 		other.signIn("patient")
 		r := phone.get("/account/devices")
-		mustContain(t, r, "This device", "Signed in on", "Sign out everywhere else")
+		mustContain(t, r, "This device", "First signed in", "Last used", "Sign out everywhere else")
 		var devices []models.Device
 		carer, _ := s.store.UserByUsername("carer")
 		s.db.Where("user_id = ?", carer.ID).Order("id").Find(&devices)

@@ -22,6 +22,7 @@ import (
 const (
 	sessionUserID          = "user_id"
 	sessionLastSeen        = "last_seen"
+	sessionDeviceSeen      = "device_seen"
 	sessionCSRF            = "csrf_token"
 	sessionActivation      = "activation_code_id"
 	sessionStaffActivation = "staff_activation_code_id"
@@ -78,6 +79,7 @@ func (h *Handler) loadUser(c *gin.Context) {
 		h.sessions.Put(ctx, sessionLastSeen, now.Unix())
 	}
 	h.noteActive(c, user, now)
+	h.noteDeviceSeen(c, now)
 	c.Set(contextUser, user)
 	c.Set(contextPrincipal, principal)
 	c.Next()
@@ -94,6 +96,21 @@ func (h *Handler) noteActive(c *gin.Context, user *models.User, now time.Time) {
 	if err := h.store.NoteActive(c.Request.Context(), user.ID, today); err != nil {
 		slog.Error("noting activity", "error", err, "request_id", c.GetHeader("X-Request-Id"))
 	}
+}
+
+// noteDeviceSeen records when this device was last used, at most once
+// every models.DeviceSeenResolution, so the devices page can say so.
+// Losing it loses a time on that page, so a failure is only logged.
+func (h *Handler) noteDeviceSeen(c *gin.Context, now time.Time) {
+	ctx := c.Request.Context()
+	if now.Sub(time.Unix(h.sessions.GetInt64(ctx, sessionDeviceSeen), 0)) < models.DeviceSeenResolution {
+		return
+	}
+	if err := h.store.NoteDeviceSeen(ctx, h.sessions.Token(ctx), now); err != nil {
+		slog.Error("noting a device's use", "error", err, "request_id", c.GetHeader("X-Request-Id"))
+		return
+	}
+	h.sessions.Put(ctx, sessionDeviceSeen, now.Unix())
 }
 
 // endSession removes the session from the database and starts a fresh one

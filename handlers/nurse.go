@@ -45,7 +45,7 @@ func (h *Handler) registerForm(c *gin.Context) {
 		h.serverError(c, err)
 		return
 	}
-	render(c, http.StatusOK, views.RegisterPatientPage(h.page(c, "Register a patient", nil), practices))
+	render(c, http.StatusOK, views.RegisterPatientPage(h.page(c, "Register a patient", nil), practices, nil))
 }
 
 func (h *Handler) register(c *gin.Context) {
@@ -56,6 +56,7 @@ func (h *Handler) register(c *gin.Context) {
 		return
 	}
 	form := views.NewForm()
+	var registered *models.Patient // the record that already has the NHS number, when the nurse may see it
 	newPatient, errs := models.CheckNewPatient(models.PatientEntry{NHSNumber: formValue(c, form, "nhs-number"),
 		GivenName: formValue(c, form, "given-name"), FamilyName: formValue(c, form, "family-name"),
 		DateOfBirth: dateValue(c, form, "date-of-birth"), Practice: formValue(c, form, "practice")}, practices, time.Now())
@@ -64,7 +65,17 @@ func (h *Handler) register(c *gin.Context) {
 		patient, code, err := h.store.RegisterPatient(actor(c), newPatient)
 		switch {
 		case errors.Is(err, models.ErrNHSNumberRegistered):
-			form.Add("nhs-number", "A patient with this NHS number is already registered")
+			registered, err = h.store.RegisteredHere(c.Request.Context(), principalOf(c), newPatient.NHSNumber)
+			switch {
+			case errors.Is(err, models.ErrNotFound):
+				registered = nil
+				form.Add("nhs-number", "A patient with this NHS number is registered at another practice")
+			case err != nil:
+				h.serverError(c, err)
+				return
+			default:
+				form.Add("nhs-number", registered.FullName()+" is already registered with this NHS number")
+			}
 		case err != nil:
 			h.serverError(c, err)
 			return
@@ -74,7 +85,7 @@ func (h *Handler) register(c *gin.Context) {
 			return
 		}
 	}
-	render(c, http.StatusUnprocessableEntity, views.RegisterPatientPage(h.page(c, "Register a patient", form), practices))
+	render(c, http.StatusUnprocessableEntity, views.RegisterPatientPage(h.page(c, "Register a patient", form), practices, registered))
 }
 
 func (h *Handler) activationLetter(c *gin.Context) {

@@ -436,6 +436,7 @@ func (h *Handler) renderConflict(c *gin.Context, status int, plan *models.Action
 
 func (h *Handler) renderEditor(c *gin.Context, status int, patient *models.Patient, editor views.PlanEditor) {
 	editor.Patient = patient
+	editor.Form.OrderErrors(editor.Fields())
 	title := "Write the " + strings.ToLower(editor.Template.Name) + " plan"
 	if editor.Plan != nil {
 		title = "Edit the " + strings.ToLower(editor.Plan.ConditionName) + " plan"

@@ -142,6 +142,56 @@ func TestPlanEditorRefusesBadInputAndStoresNothing(t *testing.T) {
 	})
 }
 
+var (
+	summaryLink = regexp.MustCompile(`<li><a href="#([^"]+)">`)
+	fieldID     = regexp.MustCompile(`<(?:input|textarea|select)[^>]* id="([^"]+)"`)
+)
+
+// TestPlanErrorSummaryFollowsTheFieldsOrder: the error summary lists the
+// problems in the order their fields come on the page, though the rules
+// check the zones before the peak flow and each medicine's name and dose
+// before its form.
+func TestPlanErrorSummaryFollowsTheFieldsOrder(t *testing.T) {
+	eachServer(t, func(t *testing.T, s *testServer) {
+		asthma := s.template(t, "asthma")
+		b := s.browser(t)
+		b.signIn("nurse")
+		form := asthmaPlan("5000")
+		form.Set("template", fmt.Sprint(asthma.ID))
+		form.Set("zone-red-title", "")
+		form.Set("zone-green-actions", strings.Repeat("step\n", 21))
+		form.Set("med-0-form", strings.Repeat("a", 101))
+		form.Set("med-0-dose", "")
+		form.Set("med-2-frequency", "Daily")
+		r := b.post("/patients/"+oliverRef+"/plans", form)
+		mustStatus(t, r, http.StatusUnprocessableEntity)
+		var summary []string
+		for _, m := range summaryLink.FindAllStringSubmatch(r.body, -1) {
+			summary = append(summary, m[1])
+		}
+		if len(summary) < 6 {
+			t.Fatalf("the summary lists %v; want at least six problems", summary)
+		}
+		position := map[string]int{}
+		for i, m := range fieldID.FindAllStringSubmatch(r.body, -1) {
+			if _, seen := position[m[1]]; !seen {
+				position[m[1]] = i
+			}
+		}
+		last := -1
+		for _, field := range summary {
+			at, ok := position[field]
+			if !ok {
+				t.Fatalf("the summary links to #%s, which is not a field on the page", field)
+			}
+			if at < last {
+				t.Fatalf("the summary %v is not in the fields' order on the page", summary)
+			}
+			last = at
+		}
+	})
+}
+
 var hiddenInput = regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)"`)
 
 // hiddenFields are the hidden inputs of a page, as its form would send them.

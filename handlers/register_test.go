@@ -68,6 +68,26 @@ func TestRegisterRefusesBadInputAndKeepsIt(t *testing.T) {
 	})
 }
 
+// TestRegisteringAKnownNHSNumberLeadsToTheRecord: a nurse who types the
+// NHS number of a patient at their own practice is led to that record; of
+// a patient at another practice they learn only that much, with no name
+// and no link.
+func TestRegisteringAKnownNHSNumberLeadsToTheRecord(t *testing.T) {
+	eachServer(t, func(t *testing.T, s *testServer) {
+		b := s.browser(t)
+		b.signIn("nurse")
+		r := b.post("/patients/new", registration("999 000 0018", "Amelia", "Jones", "12", "5", "2014"))
+		mustStatus(t, r, http.StatusUnprocessableEntity)
+		mustContain(t, r, "There is a problem", "Amelia Jones is already registered with this NHS number",
+			`href="/patients/`+ameliaRef+`"`, "Go to Amelia Jones's record")
+
+		r = b.post("/patients/new", registration("999 000 0034", "Priya", "Patel", "1", "2", "2000"))
+		mustStatus(t, r, http.StatusUnprocessableEntity)
+		mustContain(t, r, "A patient with this NHS number is registered at another practice")
+		mustNotContain(t, r, priyaRef, "Go to")
+	})
+}
+
 // escapeAttr is how templ writes a value in an attribute.
 func escapeAttr(s string) string {
 	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&#34;", "'", "&#39;").Replace(s)

@@ -64,6 +64,8 @@ type browser struct {
 	t      *testing.T
 	server *testServer
 	client *http.Client
+	// userAgent is the User-Agent header it sends, if it names one.
+	userAgent string
 }
 
 type response struct {
@@ -80,6 +82,9 @@ func (s *testServer) browser(t *testing.T) *browser {
 
 func (b *browser) do(req *http.Request) response {
 	b.t.Helper()
+	if b.userAgent != "" {
+		req.Header.Set("User-Agent", b.userAgent)
+	}
 	res, err := b.client.Do(req)
 	if err != nil {
 		b.t.Fatal(err)

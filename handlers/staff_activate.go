@@ -10,7 +10,10 @@ import (
 	"github.com/gin-gonic/gin"
 )
 
-const msgStaffActivationWrong = "The activation code or work email address is not right. Check your letter and try again"
+const (
+	msgStaffActivationWrong = "The activation code or work email address is not right. Check your letter and try again"
+	msgStaffActivationUsed  = "This activation code has already been used. If you cannot sign in, ask your administrator for a new letter"
+)
 
 func (h *Handler) staffActivateForm(c *gin.Context) {
 	render(c, http.StatusOK, views.StaffActivatePage(h.page(c, "Set up your staff account", nil)))
@@ -30,7 +33,14 @@ func (h *Handler) staffActivate(c *gin.Context) {
 	}
 	record, err := h.store.CheckStaffActivation(attempt.code, attempt.email)
 	if errors.Is(err, models.ErrStaffActivation) {
-		h.refuse(c, attempt, models.AuditActivationFailed, msgStaffActivationWrong)
+		message := msgStaffActivationWrong
+		if used, err := h.store.StaffActivationCodeUsed(attempt.code, attempt.email); err != nil {
+			h.serverError(c, err)
+			return
+		} else if used {
+			message = msgStaffActivationUsed
+		}
+		h.refuse(c, attempt, models.AuditActivationFailed, message)
 		return
 	}
 	if err != nil {

@@ -77,9 +77,16 @@ func TestAnAdministratorInvitesANurseWhoSetsUpTheirAccount(t *testing.T) {
 		if r.url != "/caseload" {
 			t.Fatalf("the new nurse landed on %s (%d)", r.url, r.status)
 		}
-		if again := s.browser(t).post("/activate/staff", url.Values{"code": {code}, "email": {"jane.smith@nhs.net"}}); again.status != http.StatusUnprocessableEntity {
+		// The code is spent, and says so to someone who also knows the
+		// work email, and to no one else.
+		again := s.browser(t).post("/activate/staff", url.Values{"code": {code}, "email": {"Jane.Smith@nhs.net"}})
+		if again.status != http.StatusUnprocessableEntity {
 			t.Errorf("the code worked twice: %d at %s", again.status, again.url)
 		}
+		mustContain(t, again, "This activation code has already been used")
+		again = s.browser(t).post("/activate/staff", url.Values{"code": {code}, "email": {"someone@nhs.net"}})
+		mustContain(t, again, "The activation code or work email address is not right")
+		mustNotContain(t, again, "already been used")
 		mustStatus(t, nurse.get("/caseload"), http.StatusOK)
 		mustContain(t, admin.get(fmt.Sprintf("/staff/%d", id)), "Jane Smith", "Active", "jane.smith")
 	})
@@ -166,7 +173,7 @@ func TestSwitchingOffANurseEndsTheirOpenSessionAtOnce(t *testing.T) {
 		work.signIn("nurse")
 		home.signIn("nurse")
 		page := fmt.Sprintf("/staff/%d", s.user(t, "nurse").ID)
-		mustContain(t, admin.get(page), "Signed in on")
+		mustContain(t, admin.get(page), "First signed in", "Last used")
 
 		if r := admin.post(page+"/disable", url.Values{}); r.url != page {
 			t.Fatalf("switching the nurse off landed on %s (%d)", r.url, r.status)

@@ -47,6 +47,7 @@ var all = []*gormigrate.Migration{
 	sickleCellDisorder,
 	webhookPauses,
 	postalAddresses,
+	deviceLastSeen,
 }
 
 // Run brings the database up to the newest step.

@@ -1,6 +1,7 @@
 package models
 
 import (
+	"context"
 	"time"
 
 	"gorm.io/gorm"
@@ -13,12 +14,25 @@ type Device struct {
 	Token     string
 	UserAgent string
 	IPAddress string
-	CreatedAt time.Time
+	CreatedAt time.Time // when they signed in on it: first seen
+	// LastSeenAt is when it was last used, to within DeviceSeenResolution.
+	LastSeenAt time.Time
 }
+
+// DeviceSeenResolution is how often a device's last use is written down:
+// writing it on every request would make every page write to the database.
+const DeviceSeenResolution = 5 * time.Minute
 
 // RecordDevice notes a new signed-in session.
 func (s *Store) RecordDevice(userID uint, token, userAgent, ip string) error {
-	return s.db.Create(&Device{UserID: userID, Token: token, UserAgent: truncate(userAgent, 300), IPAddress: truncate(ip, 64), CreatedAt: s.now()}).Error
+	now := s.now()
+	return s.db.Create(&Device{UserID: userID, Token: token, UserAgent: truncate(userAgent, 300), IPAddress: truncate(ip, 64),
+		CreatedAt: now, LastSeenAt: now}).Error
+}
+
+// NoteDeviceSeen records that the device with a session's token was used.
+func (s *Store) NoteDeviceSeen(ctx context.Context, token string, at time.Time) error {
+	return s.db.WithContext(ctx).Model(&Device{}).Where("token = ?", token).Update("last_seen_at", at.UTC()).Error
 }
 
 // Devices lists where someone is signed in now, newest first.

@@ -375,6 +375,15 @@ func (s *Store) peopleCaredFor(ctx context.Context, carerID uint) ([]CaredFor, e
 	return people, err
 }
 
+// RegisteredHere finds the patient with an NHS number among those at the
+// practices the principal works at, so a nurse told the number is taken
+// can go to the record they may see, and learns nothing of one they may not.
+func (s *Store) RegisteredHere(ctx context.Context, principal *Principal, nhsNumber string) (*Patient, error) {
+	var patient Patient
+	err := s.practicePatients(ctx, principal).Where("patients.nhs_number = ?", nhsNumber).Take(&patient).Error
+	return &patient, notFound(err)
+}
+
 // RegisterPatient adds a patient to one of the staff member's practices and
 // issues their first activation code, which is returned for the letter.
 func (s *Store) RegisterPatient(actor Actor, p NewPatient) (*Patient, string, error) {

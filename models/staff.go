@@ -228,6 +228,17 @@ func (s *Store) CheckStaffActivation(code, email string) (*StaffActivationCode, 
 	return &record, err
 }
 
+// StaffActivationCodeUsed reports whether code is a staff code that has
+// already been used, with the work email it was sent to: only someone who
+// holds both the letter and the email address learns that.
+func (s *Store) StaffActivationCodeUsed(code, email string) (bool, error) {
+	var n int64
+	err := s.db.Model(&StaffActivationCode{}).Joins("JOIN users ON users.id = staff_activation_codes.user_id").
+		Where("staff_activation_codes.code_hash = ? AND staff_activation_codes.used_at IS NOT NULL", HashActivationCode(code)).
+		Where("users.email = ?", strings.ToLower(strings.TrimSpace(email))).Count(&n).Error
+	return n > 0, err
+}
+
 // StaffInvited is the invited member of staff an unused, unexpired code
 // sets up an account for.
 func (s *Store) StaffInvited(codeID uint) (*User, error) {

@@ -5,6 +5,7 @@ package views
 import (
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -167,6 +168,27 @@ func (f *Form) Error(field string) string {
 		}
 	}
 	return ""
+}
+
+// OrderErrors puts the problems in the order of fields, the order the
+// fields have on the page, so the error summary reads down the page as
+// the person does. Problems with fields not in the list keep their order
+// and come last.
+func (f *Form) OrderErrors(fields []string) {
+	if f == nil {
+		return
+	}
+	position := make(map[string]int, len(fields))
+	for i, field := range fields {
+		position[field] = i
+	}
+	rank := func(e FieldError) int {
+		if i, ok := position[e.Field]; ok {
+			return i
+		}
+		return len(fields)
+	}
+	slices.SortStableFunc(f.Errors, func(a, b FieldError) int { return rank(a) - rank(b) })
 }
 
 func (f *Form) HasErrors() bool { return f != nil && len(f.Errors) > 0 }
