@@ -45,6 +45,7 @@ var all = []*gormigrate.Migration{
 	keyedAuditChain,
 	signInCodes,
 	webhookPauses,
+	secretKeyIDs,
 }
 
 // Run brings the database up to the newest step.
