@@ -149,9 +149,10 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "passport: %v\n", err)
 		return 2
 	}
-	// Every command but migrate may write or check audit entries.
+	// Every command but migrate may write or check audit entries, and
+	// read the secrets kept in the database.
 	if command != "migrate" {
-		if err := cfg.requireAuditKey(); err != nil {
+		if err := cfg.requireKeys(); err != nil {
 			fmt.Fprintf(stderr, "passport: %v\n", err)
 			return 2
 		}
@@ -454,9 +455,11 @@ func Prepare(db *gorm.DB, cfg Config) error {
 	return prepareRows(db, cfg)
 }
 
-// prepareRows checks the mode the database was created in, adds the
-// standard templates and, in demo mode, the demo data. It changes rows
-// only, never the schema, so the serving role can run it.
+// prepareRows checks the mode the database was created in, encrypts with
+// the current secret key the secrets written in plain text by earlier
+// versions or encrypted with a previous key, adds the standard templates
+// and, in demo mode, the demo data. It changes rows only, never the
+// schema, so the serving role can run it.
 func prepareRows(db *gorm.DB, cfg Config) error {
 	store, err := NewStore(db, cfg)
 	if err != nil {
@@ -468,6 +471,12 @@ func prepareRows(db *gorm.DB, cfg Config) error {
 	}
 	if err := store.ClaimMode(mode); err != nil {
 		return err
+	}
+	// migrate runs without the key; the instances that serve seal them.
+	if cfg.SecretKey != "" {
+		if _, err := store.ResealSecrets(context.Background()); err != nil {
+			return fmt.Errorf("encrypting the secrets kept in the database with PASSPORT_SECRET_KEY: %w", err)
+		}
 	}
 	if err := store.EnsureStandardTemplates(); err != nil {
 		return fmt.Errorf("adding the standard condition templates: %w", err)

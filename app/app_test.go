@@ -10,10 +10,11 @@ import (
 )
 
 // run runs the command line with a clean environment of our variables.
-// PASSPORT_AUDIT_KEY is the test databases' key unless env names it.
+// PASSPORT_AUDIT_KEY and PASSPORT_SECRET_KEY are the test databases' keys
+// unless env names them.
 func run(t *testing.T, env map[string]string, args ...string) (int, string, string) {
 	t.Helper()
-	for _, name := range []string{"DATABASE_URL", "MIGRATE_DATABASE_URL", "PASSPORT_DATA_DIR", "PASSPORT_DEMO_PASSWORD", "PASSPORT_PUBLIC_URL", "PASSPORT_TRUSTED_PROXIES", "PASSPORT_HASH_MEMORY_MB", "PASSPORT_SHUTDOWN_GRACE", "PASSPORT_AUDIT_KEY_PREVIOUS"} {
+	for _, name := range []string{"DATABASE_URL", "MIGRATE_DATABASE_URL", "PASSPORT_DATA_DIR", "PASSPORT_DEMO_PASSWORD", "PASSPORT_PUBLIC_URL", "PASSPORT_TRUSTED_PROXIES", "PASSPORT_HASH_MEMORY_MB", "PASSPORT_SHUTDOWN_GRACE", "PASSPORT_AUDIT_KEY_PREVIOUS", "PASSPORT_SECRET_KEY_PREVIOUS"} {
 		t.Setenv(name, env[name])
 	}
 	auditKey, named := env["PASSPORT_AUDIT_KEY"]
@@ -21,6 +22,11 @@ func run(t *testing.T, env map[string]string, args ...string) (int, string, stri
 		auditKey = modelstest.AuditKey
 	}
 	t.Setenv("PASSPORT_AUDIT_KEY", auditKey)
+	secretKey, named := env["PASSPORT_SECRET_KEY"]
+	if !named {
+		secretKey = modelstest.SecretKey
+	}
+	t.Setenv("PASSPORT_SECRET_KEY", secretKey)
 	var stdout, stderr bytes.Buffer
 	code := Main(args, &stdout, &stderr)
 	return code, stdout.String(), stderr.String()

@@ -12,9 +12,12 @@ import (
 	"healthpassport/models/modelstest"
 )
 
-const otherAuditKey = "an audit key that did not sign this log, 32+"
+const (
+	otherAuditKey  = "an audit key that did not sign this log, 32+"
+	otherSecretKey = "a secret key that sealed none of these, 32+"
+)
 
-func TestServingWithoutAnAuditKeyIsRefused(t *testing.T) {
+func TestServingWithoutItsKeysIsRefused(t *testing.T) {
 	dir := t.TempDir()
 	cases := []struct {
 		name string
@@ -30,6 +33,12 @@ func TestServingWithoutAnAuditKeyIsRefused(t *testing.T) {
 			"passport: PASSPORT_AUDIT_KEY must be 32 characters or more"},
 		{"short previous key", map[string]string{"PASSPORT_DATA_DIR": dir, "PASSPORT_AUDIT_KEY_PREVIOUS": otherAuditKey + ", short"}, []string{"serve"},
 			"passport: PASSPORT_AUDIT_KEY_PREVIOUS holds a key shorter than 32 characters"},
+		{"no secret key", map[string]string{"PASSPORT_DATA_DIR": dir, "PASSPORT_SECRET_KEY": ""}, []string{"serve", "--addr", "127.0.0.1:0"},
+			"passport: PASSPORT_SECRET_KEY must be set"},
+		{"short secret key", map[string]string{"PASSPORT_DATA_DIR": dir, "PASSPORT_SECRET_KEY": "too short"}, []string{"serve"},
+			"passport: PASSPORT_SECRET_KEY must be 32 characters or more"},
+		{"short previous secret key", map[string]string{"PASSPORT_DATA_DIR": dir, "PASSPORT_SECRET_KEY_PREVIOUS": "short"}, []string{"serve"},
+			"passport: PASSPORT_SECRET_KEY_PREVIOUS holds a key shorter than 32 characters"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -40,39 +49,53 @@ func TestServingWithoutAnAuditKeyIsRefused(t *testing.T) {
 		})
 	}
 	if _, err := os.Stat(filepath.Join(dir, "passport.db")); err == nil {
-		t.Error("a database was made without an audit key")
+		t.Error("a database was made without its keys")
 	}
 }
 
-// The demo makes its key once, readable by its owner alone, and uses the
-// same key on every start after.
-func TestDemoMakesItsAuditKeyOnceAndKeepsIt(t *testing.T) {
-	dir := t.TempDir()
-	first := Config{Demo: true, DataDir: dir}
-	if err := first.requireAuditKey(); err != nil {
-		t.Fatal(err)
-	}
-	info, err := os.Stat(filepath.Join(dir, "audit.key"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if info.Mode().Perm() != 0o600 || len(first.AuditKey) < models.MinAuditKeyLength {
-		t.Errorf("key file mode %v, key of %d characters; want 0600 and %d or more", info.Mode().Perm(), len(first.AuditKey), models.MinAuditKeyLength)
-	}
-	again := Config{Demo: true, DataDir: dir}
-	if err := again.requireAuditKey(); err != nil || again.AuditKey != first.AuditKey {
-		t.Errorf("on restart: %v, key changed %v", err, again.AuditKey != first.AuditKey)
-	}
-	elsewhere := Config{Demo: true, DataDir: t.TempDir()}
-	if err := elsewhere.requireAuditKey(); err != nil || elsewhere.AuditKey == first.AuditKey {
-		t.Errorf("another demo's key: %v, the same as the first %v", err, elsewhere.AuditKey == first.AuditKey)
-	}
-	given := Config{Demo: true, DataDir: t.TempDir(), AuditKey: otherAuditKey}
-	if err := given.requireAuditKey(); err != nil || given.AuditKey != otherAuditKey {
-		t.Errorf("a demo given PASSPORT_AUDIT_KEY: %v, key %q", err, given.AuditKey)
-	}
-	if _, err := os.Stat(filepath.Join(given.DataDir, "audit.key")); err == nil {
-		t.Error("a demo given PASSPORT_AUDIT_KEY made a key file too")
+// The demo makes each of its keys once, readable by its owner alone, and
+// uses the same keys on every start after.
+func TestDemoMakesItsKeysOnceAndKeepsThem(t *testing.T) {
+	for _, tc := range []struct {
+		file string
+		key  func(*Config) *string
+	}{
+		{"audit.key", func(cfg *Config) *string { return &cfg.AuditKey }},
+		{"secret.key", func(cfg *Config) *string { return &cfg.SecretKey }},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			dir := t.TempDir()
+			first := Config{Demo: true, DataDir: dir}
+			if err := first.requireKeys(); err != nil {
+				t.Fatal(err)
+			}
+			info, err := os.Stat(filepath.Join(dir, tc.file))
+			if err != nil {
+				t.Fatal(err)
+			}
+			key := *tc.key(&first)
+			if info.Mode().Perm() != 0o600 || len(key) < 32 {
+				t.Errorf("key file mode %v, key of %d characters; want 0600 and 32 or more", info.Mode().Perm(), len(key))
+			}
+			if first.AuditKey == first.SecretKey {
+				t.Error("the audit key and the secret key are the same")
+			}
+			again := Config{Demo: true, DataDir: dir}
+			if err := again.requireKeys(); err != nil || *tc.key(&again) != key {
+				t.Errorf("on restart: %v, key changed %v", err, *tc.key(&again) != key)
+			}
+			elsewhere := Config{Demo: true, DataDir: t.TempDir()}
+			if err := elsewhere.requireKeys(); err != nil || *tc.key(&elsewhere) == key {
+				t.Errorf("another demo's key: %v, the same as the first %v", err, *tc.key(&elsewhere) == key)
+			}
+			given := Config{Demo: true, DataDir: t.TempDir(), AuditKey: otherAuditKey, SecretKey: otherSecretKey}
+			if err := given.requireKeys(); err != nil || given.AuditKey != otherAuditKey || given.SecretKey != otherSecretKey {
+				t.Errorf("a demo given its keys: %v, keys %q %q", err, given.AuditKey, given.SecretKey)
+			}
+			if _, err := os.Stat(filepath.Join(given.DataDir, tc.file)); err == nil {
+				t.Error("a demo given its key made a key file too")
+			}
+		})
 	}
 }
 

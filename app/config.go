@@ -55,6 +55,14 @@ type Config struct {
 	// demo, without it, a key is made once and kept in the data folder.
 	AuditKey          string
 	AuditKeysPrevious []string
+	// The secrets the service must read back from the database (webhook
+	// signing secrets, its own signing key) are encrypted with SecretKey
+	// (PASSPORT_SECRET_KEY); those encrypted before a rotation are read
+	// with SecretKeysPrevious (PASSPORT_SECRET_KEY_PREVIOUS) and encrypted
+	// anew as the service starts. In the demo, without it, a key is made
+	// once and kept in the data folder.
+	SecretKey          string
+	SecretKeysPrevious []string
 }
 
 const (
@@ -87,7 +95,10 @@ func configFromEnv(getenv func(string) string) Config {
 		NotifyTemplates: getenv("NOTIFY_TEMPLATES"),
 
 		AuditKey:          getenv("PASSPORT_AUDIT_KEY"),
-		AuditKeysPrevious: strings.FieldsFunc(getenv("PASSPORT_AUDIT_KEY_PREVIOUS"), func(r rune) bool { return r == ',' || unicode.IsSpace(r) }),
+		AuditKeysPrevious: keyList(getenv("PASSPORT_AUDIT_KEY_PREVIOUS")),
+
+		SecretKey:          getenv("PASSPORT_SECRET_KEY"),
+		SecretKeysPrevious: keyList(getenv("PASSPORT_SECRET_KEY_PREVIOUS")),
 	}
 	cfg.ShutdownGrace, cfg.shutdownGrace = defaultShutdownGrace, getenv("PASSPORT_SHUTDOWN_GRACE")
 	if cfg.MigrateURL == "" {
@@ -105,6 +116,11 @@ func configFromEnv(getenv func(string) string) Config {
 		}
 	}
 	return cfg
+}
+
+// keyList splits a list of keys separated by spaces or commas.
+func keyList(keys string) []string {
+	return strings.FieldsFunc(keys, func(r rune) bool { return r == ',' || unicode.IsSpace(r) })
 }
 
 // validate checks the configuration, saying in one line what is wrong.
@@ -158,12 +174,18 @@ func (cfg *Config) validate() error {
 			return errors.New("DATABASE_URL must name the serving role, like postgres://passport_app@host/passport, when MIGRATE_DATABASE_URL is set")
 		}
 	}
-	if cfg.AuditKey != "" && len(cfg.AuditKey) < models.MinAuditKeyLength {
-		return fmt.Errorf("PASSPORT_AUDIT_KEY must be %d characters or more", models.MinAuditKeyLength)
-	}
-	for _, previous := range cfg.AuditKeysPrevious {
-		if len(previous) < models.MinAuditKeyLength {
-			return fmt.Errorf("PASSPORT_AUDIT_KEY_PREVIOUS holds a key shorter than %d characters", models.MinAuditKeyLength)
+	for _, keys := range []struct {
+		spec     demoKey
+		current  string
+		previous []string
+	}{{auditKeySpec, cfg.AuditKey, cfg.AuditKeysPrevious}, {secretKeySpec, cfg.SecretKey, cfg.SecretKeysPrevious}} {
+		if keys.current != "" && len(keys.current) < keys.spec.minimum {
+			return fmt.Errorf("%s must be %d characters or more", keys.spec.env, keys.spec.minimum)
+		}
+		for _, previous := range keys.previous {
+			if len(previous) < keys.spec.minimum {
+				return fmt.Errorf("%s_PREVIOUS holds a key shorter than %d characters", keys.spec.env, keys.spec.minimum)
+			}
 		}
 	}
 	if info, err := os.Stat(cfg.DataDir); cfg.DatabaseURL == "" && err == nil && !info.IsDir() {
@@ -172,21 +194,43 @@ func (cfg *Config) validate() error {
 	return nil
 }
 
-// auditKeyFile is where the demo keeps the audit key it made.
-const auditKeyFile = "audit.key"
+// demoKey names a key the service needs from outside the database, and
+// where the demo keeps the one it makes when it is not given one.
+type demoKey struct {
+	env     string // the variable that gives it
+	file    string // its file in the data folder, in the demo
+	purpose string // what it does, as the end of a sentence
+	minimum int    // its shortest length, in characters
+}
 
-// requireAuditKey makes sure the audit log has a key: PASSPORT_AUDIT_KEY,
-// or in the demo without it the key kept in the data folder, made the first
-// time with crypto/rand and read again on every start after.
-func (cfg *Config) requireAuditKey() error {
-	if cfg.AuditKey != "" {
+var (
+	auditKeySpec = demoKey{env: "PASSPORT_AUDIT_KEY", file: "audit.key",
+		purpose: "that the audit log is signed with", minimum: models.MinAuditKeyLength}
+	secretKeySpec = demoKey{env: "PASSPORT_SECRET_KEY", file: "secret.key",
+		purpose: "that the secrets kept in the database are encrypted with", minimum: models.MinSecretKeyLength}
+)
+
+// requireKeys makes sure the audit log and the secrets kept in the
+// database have their keys.
+func (cfg *Config) requireKeys() error {
+	if err := cfg.requireKey(&cfg.AuditKey, auditKeySpec); err != nil {
+		return err
+	}
+	return cfg.requireKey(&cfg.SecretKey, secretKeySpec)
+}
+
+// requireKey makes sure a key is set: from its variable, or in the demo
+// without it the key kept in the data folder, made the first time with
+// crypto/rand and read again on every start after.
+func (cfg *Config) requireKey(key *string, spec demoKey) error {
+	if *key != "" {
 		return nil
 	}
 	if !cfg.Demo {
-		return fmt.Errorf("PASSPORT_AUDIT_KEY must be set: a secret of %d characters or more, kept outside the database, "+
-			"that the audit log is signed with (for example: openssl rand -base64 48)", models.MinAuditKeyLength)
+		return fmt.Errorf("%s must be set: a secret of %d characters or more, kept outside the database, "+
+			"%s (for example: openssl rand -base64 48)", spec.env, spec.minimum, spec.purpose)
 	}
-	path := filepath.Join(cfg.DataDir, auditKeyFile)
+	path := filepath.Join(cfg.DataDir, spec.file)
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return fmt.Errorf("cannot create the data folder %s: %w", cfg.DataDir, err)
 	}
@@ -194,25 +238,24 @@ func (cfg *Config) requireAuditKey() error {
 	if err == nil {
 		secret := make([]byte, 32)
 		_, _ = rand.Read(secret) // never fails
-		key := base64.RawURLEncoding.EncodeToString(secret)
-		_, err = file.WriteString(key + "\n")
+		_, err = file.WriteString(base64.RawURLEncoding.EncodeToString(secret) + "\n")
 		if closeErr := file.Close(); err == nil {
 			err = closeErr
 		}
 		if err != nil {
 			os.Remove(path)
-			return fmt.Errorf("writing the demo's audit key to %s: %w", path, err)
+			return fmt.Errorf("writing the demo's %s to %s: %w", spec.env, path, err)
 		}
 	} else if !errors.Is(err, fs.ErrExist) {
-		return fmt.Errorf("making the demo's audit key in %s: %w", path, err)
+		return fmt.Errorf("making the demo's %s in %s: %w", spec.env, path, err)
 	}
-	key, err := os.ReadFile(path)
+	kept, err := os.ReadFile(path)
 	if err != nil {
-		return fmt.Errorf("reading the demo's audit key: %w", err)
+		return fmt.Errorf("reading the demo's %s: %w", spec.env, err)
 	}
-	cfg.AuditKey = strings.TrimSpace(string(key))
-	if len(cfg.AuditKey) < models.MinAuditKeyLength {
-		return fmt.Errorf("%s must hold an audit key of %d characters or more", path, models.MinAuditKeyLength)
+	*key = strings.TrimSpace(string(kept))
+	if len(*key) < spec.minimum {
+		return fmt.Errorf("%s must hold a key of %d characters or more", path, spec.minimum)
 	}
 	return nil
 }
@@ -226,6 +269,19 @@ func (cfg Config) auditKeys() (*models.AuditKeys, error) {
 	keys, err := models.NewAuditKeys(cfg.AuditKey, cfg.AuditKeysPrevious...)
 	if err != nil {
 		return nil, fmt.Errorf("PASSPORT_AUDIT_KEY: %w", err)
+	}
+	return keys, nil
+}
+
+// secretKeys are the configured secret keys, or nil when none is set, as
+// in tests that build a Config of their own.
+func (cfg Config) secretKeys() (*models.SecretKeys, error) {
+	if cfg.SecretKey == "" {
+		return nil, nil
+	}
+	keys, err := models.NewSecretKeys(cfg.SecretKey, cfg.SecretKeysPrevious...)
+	if err != nil {
+		return nil, fmt.Errorf("PASSPORT_SECRET_KEY: %w", err)
 	}
 	return keys, nil
 }

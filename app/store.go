@@ -13,7 +13,8 @@ import (
 
 // NewStore is the store as the service runs it: bulk exports are written
 // under the data folder, whichever database is used, messages are sent as
-// configured, and the audit log is signed with the configured keys.
+// configured, the audit log is signed with the configured keys, and the
+// secrets kept in the database are sealed with the configured secret keys.
 func NewStore(db *gorm.DB, cfg Config) (*models.Store, error) {
 	notifier, err := cfg.notifier()
 	if err != nil {
@@ -33,6 +34,13 @@ func NewStore(db *gorm.DB, cfg Config) (*models.Store, error) {
 	}
 	if keys != nil {
 		store.WithAuditKeys(keys)
+	}
+	secretKeys, err := cfg.secretKeys()
+	if err != nil {
+		return nil, err
+	}
+	if secretKeys != nil {
+		store.WithSecretKeys(secretKeys)
 	}
 	return store, nil
 }

@@ -32,6 +32,7 @@ const (
 	chromium     = "/usr/bin/chromium"
 	demoPassword = "e2e-demo-password"
 	auditKey     = "e2e audit key, for the throwaway database only"
+	secretKey    = "e2e secret key, for the throwaway database only"
 	stepTimeout  = 15 * time.Second
 )
 
@@ -95,7 +96,7 @@ func run(m *testing.M) int {
 	serverURL = "http://" + server.Listener.Addr().String()
 	cfg := app.Config{Demo: true, DemoPassword: demoPassword, PublicURL: serverURL,
 		NHSLoginIssuer: nhsLogin.URL, NHSLoginClientID: nhsLogin.ClientID, NHSLoginPrivateKey: nhsLogin.ClientKeyFile,
-		AuditKey: auditKey}
+		AuditKey: auditKey, SecretKey: secretKey}
 	if err := app.Prepare(db, cfg); err != nil {
 		fmt.Fprintln(os.Stderr, "e2e:", err)
 		return 1

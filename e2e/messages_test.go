@@ -15,7 +15,8 @@ var sentSecurityCode = regexp.MustCompile(`security code is (\d{6})`)
 
 // TestPatientChoosesTextMessages: a patient chooses text messages with
 // quiet hours, mends a mistake, and checks their number with the code the
-// outbox holds (no Notify key is set, so that is where it went).
+// demo shows on the page, in a panel marked as a message not sent (no
+// Notify key is set, so it went nowhere).
 func TestPatientChoosesTextMessages(t *testing.T) {
 	phones := map[bool]string{true: "07700 900301", false: "07700 900302"}
 	bothWays(t, desktop, func(t *testing.T, v *visitor) {
@@ -38,14 +39,18 @@ func TestPatientChoosesTextMessages(t *testing.T) {
 		v.must(v.page.Keyboard.Type(input.Space))
 		v.press(`main form button[type="submit"]`)
 		v.at("/account/messages/code")
-		v.see("Enter your security code", phones[v.js])
+		v.see("Enter your security code", "We are sending a text message", phones[v.js],
+			"Demo: this message was not sent", "would have gone to "+phones[v.js])
 		v.audit()
 
+		code := sentSecurityCode.FindStringSubmatch(v.html())
+		if code == nil {
+			t.Fatal("the demo's panel shows no code")
+		}
 		var message models.Notification
 		v.must(store.DB().Where("kind = ? AND destination = ?", models.MessageSecurityCode, phones[v.js]).Order("id DESC").Take(&message).Error)
-		code := sentSecurityCode.FindStringSubmatch(message.Body)
-		if code == nil {
-			t.Fatalf("no code in %q", message.Body)
+		if want := sentSecurityCode.FindStringSubmatch(message.Body); want == nil || want[1] != code[1] {
+			t.Fatalf("the panel shows %s; the message holds %q", code[1], message.Body)
 		}
 		v.typeInto("#code", "12345")
 		v.submit("#code")

@@ -60,7 +60,7 @@ func (h *Handler) saveMessagePreferences(c *gin.Context) {
 	case err != nil:
 		h.serverError(c, err)
 	case needsCode:
-		h.flash(c, "Your choice is saved. We have sent you a security code")
+		h.flash(c, "Your choice is saved. We are sending you a security code")
 		redirect(c, "/account/messages/code")
 	default:
 		h.flash(c, "Your choice of messages is saved")
@@ -84,7 +84,12 @@ func (h *Handler) showSecurityCodeForm(c *gin.Context, status int, form *views.F
 		redirect(c, "/account/messages")
 		return
 	}
-	render(c, status, views.SecurityCodePage(h.page(c, "Enter your security code", form), pref))
+	page := h.page(c, "Enter your security code", form)
+	if page.KeptMessage, err = h.store.KeptSecurityCode(c.Request.Context(), currentUser(c).ID); err != nil {
+		h.serverError(c, err)
+		return
+	}
+	render(c, status, views.SecurityCodePage(page, pref))
 }
 
 // checkSecurityCode takes the code; the attempt is counted before it is
@@ -128,7 +133,7 @@ func (h *Handler) sendNewSecurityCode(c *gin.Context) {
 	case err != nil:
 		h.serverError(c, err)
 	default:
-		h.flash(c, "We have sent you a new security code")
+		h.flash(c, "We are sending you a new security code")
 		redirect(c, "/account/messages/code")
 	}
 }

@@ -9,10 +9,16 @@ import (
 	"testing"
 	"time"
 
+	"healthpassport/app"
 	"healthpassport/models"
+	"healthpassport/models/modelstest"
+
+	"gorm.io/gorm"
 )
 
-var securityCodeInMessage = regexp.MustCompile(`security code is (\d{6})`)
+// keptCodePattern finds the code in a security code's or a sign-in code's
+// message.
+var keptCodePattern = regexp.MustCompile(`code (?:to sign in )?is (\d{6})`)
 
 // sentCode reads the newest security code sent to a person from the
 // outbox, as they would read it on their phone.
@@ -23,7 +29,7 @@ func (s *testServer) sentCode(t *testing.T, username string) string {
 		Order("id DESC").Take(&message).Error; err != nil {
 		t.Fatal(err)
 	}
-	return securityCodeInMessage.FindStringSubmatch(message.Body)[1]
+	return keptCodePattern.FindStringSubmatch(message.Body)[1]
 }
 
 func TestPatientChoosesTextMessagesAndChecksTheirNumber(t *testing.T) {
@@ -49,7 +55,7 @@ func TestPatientChoosesTextMessagesAndChecksTheirNumber(t *testing.T) {
 		if r.url != "/account/messages/code" {
 			t.Fatalf("saving landed on %s (%d)", r.url, r.status)
 		}
-		mustContain(t, r, "Enter your security code", "07700 900982", "We have sent you a security code")
+		mustContain(t, r, "Enter your security code", "07700 900982", "We are sending you a security code")
 		var outbox models.Notification
 		s.db.Where("kind = ?", models.MessageSecurityCode).Order("id DESC").Take(&outbox)
 		if outbox.Channel != models.ChannelSMS || outbox.Destination != "07700 900982" || !outbox.Urgent {
@@ -170,6 +176,67 @@ func TestNursePrintsALetter(t *testing.T) {
 		mustContain(t, r, "That letter was already marked as printed")
 		if s.auditCount(models.AuditLetterPrinted, fmt.Sprint(letter.ID)) != 1 {
 			t.Error("printing was not audited once")
+		}
+	})
+}
+
+// keptCode is the code shown in the demo's panel of a message not sent.
+func keptCode(t *testing.T, r response) string {
+	t.Helper()
+	mustContain(t, r, `id="kept-message"`, "Demo: this message was not sent")
+	found := keptCodePattern.FindStringSubmatch(r.body)
+	if found == nil {
+		t.Fatalf("no code in the demo's panel on %s", r.url)
+	}
+	return found[1]
+}
+
+// TestDemoShowsTheMessageItDidNotSendAndALiveServiceNever: in the demo
+// without a Notify key, the page after a code is made shows the message
+// that would have gone, so a person can finish setting up text messages
+// and sign in with a code; outside the demo no page ever shows it.
+func TestDemoShowsTheMessageItDidNotSendAndALiveServiceNever(t *testing.T) {
+	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
+		demo := startServer(t, db, app.Config{Demo: true, DemoPassword: demoPassword, PublicURL: "http://passport.test"})
+		patient := demo.browser(t)
+		patient.signIn("patient")
+		r := patient.post("/account/messages", url.Values{"channel": {"sms"}, "phone": {"07700 900982"}, "email": {""},
+			"address": {""}, "postcode": {""}, "quiet-hours": {"no"}})
+		mustContain(t, r, "We are sending a text message", "would have gone to 07700 900982")
+		code := keptCode(t, r)
+		if code != demo.sentCode(t, "patient") {
+			t.Fatalf("the panel shows %s, not the code made", code)
+		}
+		if r = patient.post("/account/messages/code", url.Values{"code": {code}}); r.url != "/account" {
+			t.Fatalf("the code from the panel landed on %s (%d)", r.url, r.status)
+		}
+		mustContain(t, r, "We will send your messages there from now on")
+
+		stranger := demo.browser(t)
+		r = stranger.post("/sign-in/code", url.Values{"username": {"patient"}})
+		if r.url != "/sign-in/code/enter" {
+			t.Fatalf("asking for a sign-in code landed on %s (%d)", r.url, r.status)
+		}
+		mustContain(t, r, "we are sending a text message or email")
+		if r = stranger.post("/sign-in/code/enter", url.Values{"code": {keptCode(t, r)}}); r.status != http.StatusOK || strings.HasPrefix(r.url, "/sign-in") {
+			t.Fatalf("the sign-in code from the panel landed on %s (%d)", r.url, r.status)
+		}
+
+		live := startServer(t, db, app.Config{DemoPassword: demoPassword, PublicURL: "http://passport.test"})
+		carer := live.browser(t)
+		carer.signIn("carer")
+		r = carer.post("/account/messages", url.Values{"channel": {"sms"}, "phone": {"07700 900983"}, "email": {""},
+			"address": {""}, "postcode": {""}, "quiet-hours": {"no"}})
+		if r.url != "/account/messages/code" {
+			t.Fatalf("saving landed on %s (%d)", r.url, r.status)
+		}
+		mustContain(t, r, "We are sending a text message with a 6-number code to 07700 900983")
+		if code := live.sentCode(t, "carer"); strings.Contains(r.body, code) || strings.Contains(r.body, "Demo: this message was not sent") {
+			t.Error("outside the demo the page shows the code")
+		}
+		r = live.browser(t).post("/sign-in/code", url.Values{"username": {"patient"}})
+		if code := live.sentCode(t, "patient"); r.url != "/sign-in/code/enter" || strings.Contains(r.body, code) || strings.Contains(r.body, "Demo: this message was not sent") {
+			t.Errorf("outside the demo the sign-in code page (%s) shows the code", r.url)
 		}
 	})
 }

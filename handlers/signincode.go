@@ -85,7 +85,29 @@ func (h *Handler) showEnterSignInCode(c *gin.Context, status int, form *views.Fo
 		redirect(c, "/sign-in/code")
 		return
 	}
-	render(c, status, views.EnterSignInCodePage(h.page(c, "Enter the code we sent you", form), username))
+	page := h.page(c, "Enter the code we sent you", form)
+	if err := h.showKeptCode(c, &page, username); err != nil {
+		h.serverError(c, err)
+		return
+	}
+	render(c, status, views.EnterSignInCodePage(page, username))
+}
+
+// showKeptCode puts on the page, in the demo without a Notify key only,
+// the code kept for the person with the username, if one was made.
+func (h *Handler) showKeptCode(c *gin.Context, page *views.Page, username string) error {
+	if !h.store.KeepsMessagesToShow() {
+		return nil
+	}
+	user, err := h.store.UserByUsername(username)
+	if errors.Is(err, models.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	page.KeptMessage, err = h.store.KeptSecurityCode(c.Request.Context(), user.ID)
+	return err
 }
 
 // signInWithCode takes the code: the attempt is reserved before it is

@@ -108,7 +108,7 @@ func (h *Handler) registerWebhook(c *gin.Context) {
 		h.serverError(c, err)
 		return
 	}
-	h.holdSecret(c, registered, registered.Secret)
+	h.holdSecret(c, registered)
 	h.flash(c, "Endpoint registered. Copy its signing secret now")
 	redirect(c, webhookPath(registered))
 }
@@ -126,20 +126,23 @@ func eventsValue(c *gin.Context, form *views.Form) []string {
 	return events
 }
 
-// holdSecret keeps a new secret in the session until the endpoint's page
-// has shown it, once: it is never shown again.
-func (h *Handler) holdSecret(c *gin.Context, endpoint *models.WebhookEndpoint, secret string) {
-	h.sessions.Put(c.Request.Context(), sessionSecret, strconv.FormatUint(uint64(endpoint.ID), 10)+":"+secret)
+// holdSecret marks in the session that the endpoint's page is to show its
+// new secret, once: it is never shown again. The session holds the
+// endpoint's id only, never the secret, which stays encrypted in the
+// database until the page reads it.
+func (h *Handler) holdSecret(c *gin.Context, endpoint *models.WebhookEndpoint) {
+	h.sessions.Put(c.Request.Context(), sessionSecret, strconv.FormatUint(uint64(endpoint.ID), 10))
 }
 
-func (h *Handler) takeSecret(c *gin.Context, endpoint *models.WebhookEndpoint) string {
+// takeSecret is the endpoint's secret if the session says to show it now.
+func (h *Handler) takeSecret(c *gin.Context, endpoint *models.WebhookEndpoint) (string, error) {
 	ctx := c.Request.Context()
-	held, found := strings.CutPrefix(h.sessions.GetString(ctx, sessionSecret), strconv.FormatUint(uint64(endpoint.ID), 10)+":")
-	if !found {
-		return ""
+	if h.sessions.GetString(ctx, sessionSecret) != strconv.FormatUint(uint64(endpoint.ID), 10) {
+		return "", nil
 	}
 	h.sessions.Remove(ctx, sessionSecret)
-	return held
+	secret, _, err := h.store.WebhookSecrets(endpoint)
+	return secret, err
 }
 
 func (h *Handler) webhook(c *gin.Context) {
@@ -154,14 +157,19 @@ func (h *Handler) webhook(c *gin.Context) {
 		h.serverError(c, err)
 		return
 	}
+	secret, err := h.takeSecret(c, endpoint)
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
 	page := h.page(c, "Webhook endpoint", nil)
-	render(c, http.StatusOK, views.WebhookPage(page, views.WebhookDetails{Endpoint: endpoint, Secret: h.takeSecret(c, endpoint),
+	render(c, http.StatusOK, views.WebhookPage(page, views.WebhookDetails{Endpoint: endpoint, Secret: secret,
 		Deliveries: deliveries, Attempts: attempts}))
 }
 
 func (h *Handler) rotateWebhookSecret(c *gin.Context) {
 	endpoint := webhookOf(c)
-	secret, err := h.store.RotateWebhookSecret(c.Request.Context(), actor(c), endpoint)
+	_, err := h.store.RotateWebhookSecret(c.Request.Context(), actor(c), endpoint)
 	switch {
 	case errors.Is(err, models.ErrSecretChanged):
 		h.flash(c, "Someone else changed the signing secret just now. Ask them for it, or change it again")
@@ -169,7 +177,7 @@ func (h *Handler) rotateWebhookSecret(c *gin.Context) {
 		h.serverError(c, err)
 		return
 	default:
-		h.holdSecret(c, endpoint, secret)
+		h.holdSecret(c, endpoint)
 		h.flash(c, "Signing secret changed. The old one signs deliveries too for 24 hours")
 	}
 	redirect(c, webhookPath(endpoint))

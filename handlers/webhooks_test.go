@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"healthpassport/models"
+
+	"gorm.io/gorm"
 )
 
 var secretPattern = regexp.MustCompile(`whsec_[A-Za-z0-9+/=]+`)
@@ -68,7 +70,12 @@ func TestAdministratorRegistersAnEndpointAndSeesItsSecretOnce(t *testing.T) {
 		}
 		var endpoint models.WebhookEndpoint
 		s.db.Take(&endpoint)
-		if secretPattern.FindString(r.body) != endpoint.Secret || endpoint.Events != models.EventRedZoneReading+" "+models.EventCarerLinked {
+		secret, _, err := s.store.WebhookSecrets(&endpoint)
+		if err != nil || !strings.HasPrefix(secret, "whsec_") {
+			t.Fatalf("the endpoint's secret %q does not open: %v", secret, err)
+		}
+		notStoredInPlainText(t, s.db, secret)
+		if secretPattern.FindString(r.body) != secret || endpoint.Events != models.EventRedZoneReading+" "+models.EventCarerLinked {
 			t.Fatalf("page shows secret %q; endpoint %+v", secretPattern.FindString(r.body), endpoint)
 		}
 		mustContain(t, r, "It will not be shown again", "A carer is added", "Endpoint registered")
@@ -83,7 +90,12 @@ func TestAdministratorRegistersAnEndpointAndSeesItsSecretOnce(t *testing.T) {
 		r = admin.post(r.url+"/secret", url.Values{})
 		var rotated models.WebhookEndpoint
 		s.db.Take(&rotated, endpoint.ID)
-		if secretPattern.FindString(r.body) != rotated.Secret || rotated.Secret == endpoint.Secret || rotated.PreviousSecret != endpoint.Secret ||
+		newSecret, previous, err := s.store.WebhookSecrets(&rotated)
+		if err != nil {
+			t.Fatal(err)
+		}
+		notStoredInPlainText(t, s.db, newSecret)
+		if secretPattern.FindString(r.body) != newSecret || newSecret == secret || previous != secret ||
 			rotated.PreviousSecretUntil == nil || rotated.PreviousSecretUntil.Before(time.Now().Add(23*time.Hour)) {
 			t.Errorf("after rotating: page shows %q, endpoint %+v", secretPattern.FindString(r.body), rotated)
 		}
@@ -94,6 +106,29 @@ func TestAdministratorRegistersAnEndpointAndSeesItsSecretOnce(t *testing.T) {
 		mustStatus(t, nurse.get("/admin/webhooks"), http.StatusForbidden)
 		mustStatus(t, nurse.get(webhookURL(endpoint)), http.StatusForbidden)
 	})
+}
+
+// notStoredInPlainText fails the test if the secret is anywhere in the
+// endpoints' or the sessions' tables as written.
+func notStoredInPlainText(t *testing.T, db *gorm.DB, secret string) {
+	t.Helper()
+	body := strings.TrimPrefix(secret, "whsec_")
+	var stored []string
+	for _, query := range []string{"SELECT secret FROM webhook_endpoints", "SELECT previous_secret FROM webhook_endpoints", "SELECT data FROM sessions"} {
+		var values []string
+		if err := db.Raw(query).Scan(&values).Error; err != nil {
+			t.Fatal(err)
+		}
+		stored = append(stored, values...)
+	}
+	if len(stored) < 3 {
+		t.Fatalf("read %d stored values; want an endpoint and a session at least", len(stored))
+	}
+	for _, value := range stored {
+		if strings.Contains(value, body) {
+			t.Errorf("the secret is stored in plain text: %q", value)
+		}
+	}
 }
 
 func webhookURL(endpoint models.WebhookEndpoint) string {

@@ -46,6 +46,7 @@ var all = []*gormigrate.Migration{
 	signInCodes,
 	sickleCellDisorder,
 	webhookPauses,
+	secretKeyIDs,
 	postalAddresses,
 	deviceLastSeen,
 }

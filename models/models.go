@@ -207,6 +207,9 @@ type Session struct {
 type Setting struct {
 	Key   string `gorm:"primaryKey"`
 	Value string
+	// SecretKeyID names the key a secret value is sealed with; it is
+	// empty for values that are not secret.
+	SecretKeyID string
 }
 
 // ConditionTemplate is a standard or local plan for a condition, stored as

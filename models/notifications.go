@@ -103,6 +103,33 @@ func (s *Store) UseNotifier(notifier *notify.Client, address string) {
 // the demo reads the codes that sign in and check a phone number.
 func (s *Store) LogKeptMessages() { s.logKept = true }
 
+// KeepsMessagesToShow reports whether messages are kept to be shown, as
+// in the demo without a Notify key.
+func (s *Store) KeepsMessagesToShow() bool { return s.logKept }
+
+// keptMessageShown is how long after it was made a kept message is shown
+// to the person it was for: as long as the longest-lived code in it.
+const keptMessageShown = 15 * time.Minute
+
+// KeptSecurityCode is, in the demo without a Notify key (see
+// LogKeptMessages), the latest security code made for the person in the
+// last 15 minutes, which was kept instead of sent, so that the page that
+// follows can show it. Everywhere else it is nil: a real service never
+// shows a code on a page.
+func (s *Store) KeptSecurityCode(ctx context.Context, userID uint) (*Notification, error) {
+	if !s.logKept {
+		return nil, nil
+	}
+	var message Notification
+	err := s.db.WithContext(ctx).Where("user_id = ? AND kind = ? AND status IN ? AND created_at > ?",
+		userID, MessageSecurityCode, []string{MessageQueued, MessageOutbox}, s.now().Add(-keptMessageShown)).
+		Order("id DESC").Take(&message).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, nil
+	}
+	return &message, err
+}
+
 // SecurityCodeLifetime is how long a security code works.
 const SecurityCodeLifetime = 15 * time.Minute
 

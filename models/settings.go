@@ -50,16 +50,29 @@ func (s *Store) IsDemo() (bool, error) {
 const settingSigningKey = "signing_key"
 
 // SigningKey is the service's secret for signing what it hands to browsers,
-// made at random the first time and kept in the database, so that every
-// instance of the service signs and checks with the same key.
+// made at random the first time and kept in the database, sealed (see
+// SecretKeys), so that every instance of the service signs and checks with
+// the same key.
 func (s *Store) SigningKey() ([]byte, error) {
+	place := settingPlace(settingSigningKey)
+	sealed, keyID, err := s.secretKeys.seal(base64.StdEncoding.EncodeToString(randomBytes(32)), place)
+	if err != nil {
+		return nil, err
+	}
 	if err := s.db.Clauses(clause.OnConflict{DoNothing: true}).
-		Create(&Setting{Key: settingSigningKey, Value: base64.StdEncoding.EncodeToString(randomBytes(32))}).Error; err != nil {
+		Create(&Setting{Key: settingSigningKey, Value: sealed, SecretKeyID: keyID}).Error; err != nil {
 		return nil, err
 	}
 	var setting Setting
 	if err := s.db.First(&setting, "key = ?", settingSigningKey).Error; err != nil {
 		return nil, err
 	}
-	return base64.StdEncoding.DecodeString(setting.Value)
+	key, err := s.secretKeys.open(setting.Value, setting.SecretKeyID, place)
+	if err != nil {
+		return nil, err
+	}
+	return base64.StdEncoding.DecodeString(key)
 }
+
+// settingPlace is what a sealed setting is bound to.
+func settingPlace(key string) string { return "settings.value:" + key }

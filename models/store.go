@@ -42,6 +42,9 @@ type Store struct {
 	// auditKeys sign new audit entries and check old ones: see
 	// WithAuditKeys. Without them no entry can be written.
 	auditKeys *AuditKeys
+	// secretKeys seal the secrets the service reads back: see
+	// WithSecretKeys and ResealSecrets.
+	secretKeys *SecretKeys
 }
 
 func NewStore(db *gorm.DB) *Store {
@@ -51,7 +54,7 @@ func NewStore(db *gorm.DB) *Store {
 	}
 	return &Store{db: db, jobs: jobInserter(db), now: func() time.Time { return time.Now().UTC() },
 		webhookRetries: webhookRetrySchedule, passports: passports, instance: binary.BigEndian.Uint64(randomBytes(8)),
-		auditKeys: fallbackAuditKeys}
+		auditKeys: fallbackAuditKeys, secretKeys: fallbackSecretKeys}
 }
 
 // DB is the connection, for wiring only (sessions, migrations, health checks).

@@ -67,18 +67,23 @@ type WebhookEndpoint struct {
 	URL            string `gorm:"column:url"`
 	Description    string
 	Events         string // space-separated event types
-	// Secret signs deliveries; PreviousSecret signs them too until
-	// PreviousSecretUntil, so that a receiver can change over.
-	Secret              string
-	PreviousSecret      string
-	PreviousSecretUntil *time.Time
-	ConsecutiveFailures int
-	DisabledAt          *time.Time
-	DisabledReason      string
-	PausedAt            *time.Time // see PauseWebhook
-	CreatedByID         uint
-	CreatedAt           time.Time
-	Organisation        *Organisation
+	// The secret signs deliveries; the previous secret signs them too
+	// until PreviousSecretUntil, so that a receiver can change over. Both
+	// are kept sealed with the key SecretKeyID names (see SecretKeys) and
+	// read with WebhookSecrets. Secret is the new secret in plain text,
+	// only on the endpoint RegisterWebhook gives back; it is never stored.
+	Secret               string `gorm:"-"`
+	SealedSecret         string `gorm:"column:secret"`
+	SealedPreviousSecret string `gorm:"column:previous_secret"`
+	SecretKeyID          string
+	PreviousSecretUntil  *time.Time
+	ConsecutiveFailures  int
+	DisabledAt           *time.Time
+	DisabledReason       string
+	PausedAt             *time.Time // see PauseWebhook
+	CreatedByID          uint
+	CreatedAt            time.Time
+	Organisation         *Organisation
 }
 
 // Subscribes reports whether the endpoint chose an event type.
@@ -214,17 +219,44 @@ func CheckWebhookEndpoint(entry WebhookEntry, practices []Organisation, demo boo
 // RegisterWebhook saves a checked endpoint with a new secret, which is
 // shown once.
 func (s *Store) RegisterWebhook(ctx context.Context, actor Actor, endpoint WebhookEndpoint) (*WebhookEndpoint, error) {
-	endpoint.Secret = newWebhookSecret()
+	secret := newWebhookSecret()
 	endpoint.CreatedByID = actor.UserID
 	endpoint.CreatedAt = s.now()
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		// The sealed secret is bound to the row's id, known once it is in.
 		if err := tx.Create(&endpoint).Error; err != nil {
+			return err
+		}
+		sealed, keyID, err := s.secretKeys.seal(secret, webhookSecretPlace("secret", endpoint.ID))
+		if err != nil {
+			return err
+		}
+		endpoint.SealedSecret, endpoint.SecretKeyID = sealed, keyID
+		if err := tx.Model(&endpoint).Updates(map[string]any{"secret": sealed, "secret_key_id": keyID}).Error; err != nil {
 			return err
 		}
 		return s.audit(tx, actor, AuditEntry{Action: AuditWebhookRegistered, TargetType: "webhook", TargetID: strconv.FormatUint(uint64(endpoint.ID), 10),
 			Detail: fmt.Sprintf("%s for %s", endpoint.URL, endpoint.Events)})
 	})
+	endpoint.Secret = secret
 	return &endpoint, err
+}
+
+// webhookSecretPlace is what a sealed webhook secret is bound to: its
+// column and its endpoint.
+func webhookSecretPlace(column string, endpointID uint) string {
+	return "webhook_endpoints." + column + ":" + strconv.FormatUint(uint64(endpointID), 10)
+}
+
+// WebhookSecrets opens an endpoint's secrets: the current one, and the
+// previous one or "" when there is none.
+func (s *Store) WebhookSecrets(endpoint *WebhookEndpoint) (current, previous string, err error) {
+	current, err = s.secretKeys.open(endpoint.SealedSecret, endpoint.SecretKeyID, webhookSecretPlace("secret", endpoint.ID))
+	if err != nil || endpoint.SealedPreviousSecret == "" {
+		return current, "", err
+	}
+	previous, err = s.secretKeys.open(endpoint.SealedPreviousSecret, endpoint.SecretKeyID, webhookSecretPlace("previous_secret", endpoint.ID))
+	return current, previous, err
 }
 
 // WebhooksAt lists the endpoints of some practices, newest first.
@@ -259,11 +291,23 @@ const secretOverlap = 24 * time.Hour
 // RotateWebhookSecret gives an endpoint a new secret; the old one signs
 // deliveries too for a day, while the receiver changes over.
 func (s *Store) RotateWebhookSecret(ctx context.Context, actor Actor, endpoint *WebhookEndpoint) (string, error) {
+	old, _, err := s.WebhookSecrets(endpoint)
+	if err != nil {
+		return "", err
+	}
 	secret := newWebhookSecret()
+	sealed, keyID, err := s.secretKeys.seal(secret, webhookSecretPlace("secret", endpoint.ID))
+	if err != nil {
+		return "", err
+	}
+	sealedOld, _, err := s.secretKeys.seal(old, webhookSecretPlace("previous_secret", endpoint.ID))
+	if err != nil {
+		return "", err
+	}
 	until := s.now().Add(secretOverlap)
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		update := tx.Model(&WebhookEndpoint{}).Where("id = ? AND secret = ?", endpoint.ID, endpoint.Secret).
-			Updates(map[string]any{"secret": secret, "previous_secret": endpoint.Secret, "previous_secret_until": until})
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		update := tx.Model(&WebhookEndpoint{}).Where("id = ? AND secret = ?", endpoint.ID, endpoint.SealedSecret).
+			Updates(map[string]any{"secret": sealed, "previous_secret": sealedOld, "secret_key_id": keyID, "previous_secret_until": until})
 		if update.Error != nil {
 			return update.Error
 		}
@@ -499,9 +543,13 @@ func (s *Store) sendWebhook(ctx context.Context, endpoint *WebhookEndpoint, deli
 	timestamp := s.now().Unix()
 	body := []byte(delivery.Payload)
 	signatures := []string{}
-	secrets := []string{endpoint.Secret}
-	if endpoint.PreviousSecret != "" && endpoint.PreviousSecretUntil != nil && s.now().Before(*endpoint.PreviousSecretUntil) {
-		secrets = append(secrets, endpoint.PreviousSecret)
+	current, previous, err := s.WebhookSecrets(endpoint)
+	if err != nil {
+		return 0, err
+	}
+	secrets := []string{current}
+	if previous != "" && endpoint.PreviousSecretUntil != nil && s.now().Before(*endpoint.PreviousSecretUntil) {
+		secrets = append(secrets, previous)
 	}
 	for _, secret := range secrets {
 		signature, err := SignWebhook(secret, delivery.MessageID, timestamp, body)

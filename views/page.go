@@ -29,6 +29,10 @@ type Page struct {
 	// Flash says what the person's last save did, shown once.
 	Flash string
 
+	// KeptMessage is, in the demo without a Notify key only, the message
+	// that would have been sent to the person, shown in a marked panel.
+	KeptMessage *models.Notification
+
 	// What waits in a nurse's queues, shown in the navigation.
 	Prescriptions int64
 	Alerts        int64

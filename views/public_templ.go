@@ -360,7 +360,7 @@ func EnterSignInCodePage(p Page, username string) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 20, " has a confirmed mobile phone number or email address, we have sent a text message or email with a 6-number code to it. It can take a few minutes to arrive.</p><form action=\"/sign-in/code/enter\" method=\"post\" aria-label=\"Enter the code we sent you\" novalidate>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 20, " has a confirmed mobile phone number or email address, we are sending a text message or email with a 6-number code to it. It can take a few minutes to arrive.</p><form action=\"/sign-in/code/enter\" method=\"post\" aria-label=\"Enter the code we sent you\" novalidate>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

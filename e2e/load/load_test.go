@@ -92,7 +92,7 @@ func TestMeasureStopsAtTheTimeLimitAndCountsFailures(t *testing.T) {
 // ratio compares different work.
 func TestStaticServerSendsThePassportAsTheAppDid(t *testing.T) {
 	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
-		cfg := app.Config{Demo: true, DemoPassword: password, PublicURL: "http://127.0.0.1", AuditKey: auditKey}
+		cfg := app.Config{Demo: true, DemoPassword: password, PublicURL: "http://127.0.0.1", AuditKey: auditKey, SecretKey: secretKey}
 		if err := app.Prepare(db, cfg); err != nil {
 			t.Fatal(err)
 		}

@@ -154,7 +154,7 @@ func measureDatabase(database database, sessions int, limits Limits) ([]row, err
 	}
 	defer closeDB()
 	db.Logger = logger.Default.LogMode(logger.Silent)
-	cfg := app.Config{Demo: true, DemoPassword: password, PublicURL: "http://127.0.0.1", AuditKey: auditKey}
+	cfg := app.Config{Demo: true, DemoPassword: password, PublicURL: "http://127.0.0.1", AuditKey: auditKey, SecretKey: secretKey}
 	if err := app.Prepare(db, cfg); err != nil {
 		return nil, err
 	}

@@ -27,6 +27,9 @@ const password = "load-measure-password"
 // auditKey signs the audit entries of the measurement's throwaway databases.
 const auditKey = "load-measure audit key, for throwaway databases only"
 
+// secretKey seals the secrets kept in the measurement's throwaway databases.
+const secretKey = "load-measure secret key, for throwaway databases only"
+
 // people are the accounts the sessions belong to.
 type people struct {
 	patients []string // usernames
@@ -38,7 +41,7 @@ type people struct {
 // and the patient would, through the store; and adds nurses who work
 // there, whom the store has no way to add yet.
 func addPeople(db *gorm.DB, count int) (people, error) {
-	store, err := app.NewStore(db, app.Config{AuditKey: auditKey})
+	store, err := app.NewStore(db, app.Config{AuditKey: auditKey, SecretKey: secretKey})
 	if err != nil {
 		return people{}, err
 	}

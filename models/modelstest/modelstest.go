@@ -20,12 +20,21 @@ import (
 // test gives a store keys of its own.
 const AuditKey = "test-audit-key-never-used-outside-tests"
 
+// SecretKey is the key the stores of tests seal secrets with, unless a test
+// gives a store keys of its own.
+const SecretKey = "test-secret-key-never-used-outside-tests"
+
 func init() {
 	keys, err := models.NewAuditKeys(AuditKey)
 	if err != nil {
 		panic(err)
 	}
 	models.UseAuditKeysByDefault(keys)
+	secretKeys, err := models.NewSecretKeys(SecretKey)
+	if err != nil {
+		panic(err)
+	}
+	models.UseSecretKeysByDefault(secretKeys)
 }
 
 // Databases names the databases the tests run on.
