@@ -228,7 +228,7 @@ func TestSimultaneousRegistrationsMakeOnePatient(t *testing.T) {
 		nurse.signIn("nurse")
 		register := registration("999 000 0042", "Nia", "Okafor", "3", "2", "2001")
 		responses := atOnce(t, repeated(sameMoment, submission{nurse, "/patients/new", register})...)
-		mustWinOnce(t, responses, http.StatusUnprocessableEntity, "A patient with this NHS number is already registered")
+		mustWinOnce(t, responses, http.StatusUnprocessableEntity, "Nia Okafor is already registered with this NHS number")
 		if patients := s.countWhere(&models.Patient{}, "nhs_number = ?", "9990000042"); patients != 1 {
 			t.Errorf("%d patients with one NHS number; want 1", patients)
 		}

@@ -103,7 +103,7 @@ func TestOwnerSignsInWithACodeAfterStrangersGuess(t *testing.T) {
 		if r.url != "/sign-in/code/enter" {
 			t.Fatalf("asking for a code landed on %s (%d)", r.url, r.status)
 		}
-		mustContain(t, r, "If Carer has a confirmed mobile phone number or email address, we have sent")
+		mustContain(t, r, "If Carer has a confirmed mobile phone number or email address, we are sending")
 
 		// A stranger who asks for a code of their own cannot use the
 		// owner's: each code works only in the browser that asked for it.

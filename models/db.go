@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/glebarez/sqlite"
@@ -50,7 +51,11 @@ func Open(databaseURL, dataDir string) (*gorm.DB, error) {
 		return nil, fmt.Errorf("cannot create the data folder %s: %w", dataDir, err)
 	}
 	path := filepath.Join(dataDir, "passport.db")
-	dsn := "file:" + path + "?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)"
+	// The path is part of a URI: a '#' or '?' in a folder's name (a subtest
+	// named "sqlite#01") would otherwise cut it short, to a file shared by
+	// whoever else's path is cut the same way.
+	escaped := strings.NewReplacer("%", "%25", "#", "%23", "?", "%3F").Replace(path)
+	dsn := "file:" + escaped + "?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)"
 	db, err := gorm.Open(sqlite.Open(dsn), config)
 	if err != nil {
 		return nil, fmt.Errorf("cannot open %s: %w", path, err)
