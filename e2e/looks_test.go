@@ -107,6 +107,13 @@ func TestCodesStayWholeOnAPhone(t *testing.T) {
 		onOneLine(t, "the access code", v.boxes("#access-code"))
 		v.fitsWidth()
 		v.audit()
+		// Stop sharing again: later journeys start from a passport shared
+		// with nobody.
+		v.visit("/passport/demoamelia0000001/shares")
+		v.press(`main a[href$="/revoke"]`)
+		v.see("Stop sharing with Hillside Academy?")
+		v.press(`main form button[type="submit"]`)
+		v.see("Hillside Academy can no longer see the emergency page")
 		v.signOut()
 
 		v.signIn("nurse", demoPassword)
