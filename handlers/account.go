@@ -57,29 +57,40 @@ func (h *Handler) changePassword(c *gin.Context) {
 		render(c, http.StatusUnprocessableEntity, views.ChangePasswordPage(h.page(c, "Change your password", form)))
 		return
 	}
-	hash, err := models.HashPassword(ctx, proposed)
-	if errors.Is(err, models.ErrHashingBusy) {
-		h.busy(c)
-		return
-	}
-	if err != nil {
-		h.serverError(c, err)
-		return
-	}
-	if err := h.store.ChangePassword(actor(c), user.ID, hash); err != nil {
-		h.serverError(c, err)
-		return
-	}
-	if _, err := h.store.EndSessionsOf(user.ID, h.sessions.Token(c.Request.Context())); err != nil {
-		h.serverError(c, err)
-		return
-	}
-	if err := h.startSession(c, user); err != nil {
-		h.serverError(c, err)
+	if !h.replacePassword(c, user, proposed) {
 		return
 	}
 	h.flash(c, "Your password has been changed. We have signed you out everywhere else")
 	redirect(c, "/account")
+}
+
+// replacePassword stores a new password that has passed the rules, ends
+// every other session of the person and renews this one. It answers the
+// request itself and reports false when it could not.
+func (h *Handler) replacePassword(c *gin.Context, user *models.User, proposed string) bool {
+	ctx := c.Request.Context()
+	hash, err := models.HashPassword(ctx, proposed)
+	if errors.Is(err, models.ErrHashingBusy) {
+		h.busy(c)
+		return false
+	}
+	if err != nil {
+		h.serverError(c, err)
+		return false
+	}
+	if err := h.store.ChangePassword(actor(c), user.ID, hash); err != nil {
+		h.serverError(c, err)
+		return false
+	}
+	if _, err := h.store.EndSessionsOf(user.ID, h.sessions.Token(ctx)); err != nil {
+		h.serverError(c, err)
+		return false
+	}
+	if err := h.startSession(c, user); err != nil {
+		h.serverError(c, err)
+		return false
+	}
+	return true
 }
 
 func (h *Handler) devices(c *gin.Context) {

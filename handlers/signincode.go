@@ -192,25 +192,7 @@ func (h *Handler) setNewPassword(c *gin.Context) {
 		render(c, http.StatusUnprocessableEntity, views.NewPasswordPage(h.page(c, "Set a new password", form), homePath(user.Role)))
 		return
 	}
-	hash, err := models.HashPassword(ctx, proposed)
-	if errors.Is(err, models.ErrHashingBusy) {
-		h.busy(c)
-		return
-	}
-	if err != nil {
-		h.serverError(c, err)
-		return
-	}
-	if err := h.store.ChangePassword(actor(c), user.ID, hash); err != nil {
-		h.serverError(c, err)
-		return
-	}
-	if _, err := h.store.EndSessionsOf(user.ID, h.sessions.Token(ctx)); err != nil {
-		h.serverError(c, err)
-		return
-	}
-	if err := h.startSession(c, user); err != nil {
-		h.serverError(c, err)
+	if !h.replacePassword(c, user, proposed) {
 		return
 	}
 	h.sessions.Remove(ctx, sessionNewPasswordUntil)
