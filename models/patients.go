@@ -25,6 +25,7 @@ type NewPatient struct {
 	GivenName   string
 	FamilyName  string
 	DateOfBirth time.Time
+	Address     PostalAddress
 	PracticeID  uint
 }
 
@@ -393,6 +394,7 @@ func (s *Store) RegisterPatient(actor Actor, p NewPatient) (*Patient, string, er
 		GivenName:   strings.TrimSpace(p.GivenName),
 		FamilyName:  strings.TrimSpace(p.FamilyName),
 		DateOfBirth: p.DateOfBirth,
+		Address:     p.Address,
 		PracticeID:  p.PracticeID,
 	}
 	var code string
