@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"errors"
 	"net/http"
 
 	"healthpassport/models"
@@ -10,25 +9,17 @@ import (
 	"github.com/gin-gonic/gin"
 )
 
-// Request context keys for who is asking and the patient their path names.
-const (
-	contextPrincipal = "principal"
-	contextPatient   = "patient"
-)
-
 // principalOf is who is asking, loaded once by loadUser; nil for anonymous
 // visitors.
 func principalOf(c *gin.Context) *models.Principal {
-	if principal, ok := c.Get(contextPrincipal); ok {
-		return principal.(*models.Principal)
-	}
-	return nil
+	principal, _ := thePrincipal.of(c)
+	return principal
 }
 
 // patientOf is the patient the path names, loaded for the principal by the
 // route group's loadPatient before any handler runs.
 func patientOf(c *gin.Context) *models.Patient {
-	return c.MustGet(contextPatient).(*models.Patient)
+	return thePatient.loaded(c)
 }
 
 // passportPageNames are the pages under a passport's address, which no
@@ -54,23 +45,7 @@ func (h *Handler) loadPatient(c *gin.Context) {
 	if principal.User.Role.IsStaff() {
 		targetType = "patient"
 	}
-	h.handOn(c, contextPatient, patient, err, models.AuditEntry{TargetType: targetType, TargetID: ref})
-}
-
-// handOn ends a route group's loading of the record its routes act on,
-// looked for among the principal's own: one not found there is refused with
-// the audit entry, a fault is a server error, and one found is handed to
-// the routes under the group.
-func (h *Handler) handOn(c *gin.Context, key string, record any, err error, refused models.AuditEntry) {
-	switch {
-	case errors.Is(err, models.ErrNotFound):
-		h.forbidden(c, refused)
-	case err != nil:
-		h.serverError(c, err)
-	default:
-		c.Set(key, record)
-		c.Next()
-	}
+	handOn(h, c, thePatient, patient, err, models.AuditEntry{TargetType: targetType, TargetID: ref})
 }
 
 // speakToReader makes the pages of a passport speak to the patient, or to a
@@ -79,7 +54,7 @@ func (h *Handler) handOn(c *gin.Context, key string, record any, err error, refu
 func (h *Handler) speakToReader(c *gin.Context) {
 	principal, patient := principalOf(c), patientOf(c)
 	if principal.User.Role == models.RoleCarer {
-		c.Set(contextVoice, views.CarerVoice(views.NameForCarer(*patient, principal.CaredFor)))
+		theVoice.keep(c, views.CarerVoice(views.NameForCarer(*patient, principal.CaredFor)))
 		if c.Request.Method == http.MethodGet && !h.auditAccess(c, models.AuditEntry{Action: models.AuditPassportViewed,
 			PatientID: &patient.ID, OnBehalfOf: &patient.ID, TargetType: "passport", TargetID: patient.Ref, Detail: c.Request.URL.Path}) {
 			c.Abort()

@@ -30,9 +30,16 @@ const (
 	patientParam = "patient"
 )
 
+// PublicAPIRoutes are the only API routes a client may use without an
+// access token: what the server offers, and where to get a token. Every
+// other route authenticates the client first (see denyByDefault).
+var PublicAPIRoutes = map[string]bool{
+	"GET /.well-known/smart-configuration": true, "POST " + tokenPath: true, "GET " + fhirBase + "/metadata": true,
+}
+
 // APIRoutes registers the FHIR API and its token endpoint.
 func (h *Handler) APIRoutes(r *gin.Engine) {
-	r.Use(noStore)
+	r.Use(noStore, h.authenticateUnlessPublic)
 	r.NoRoute(func(c *gin.Context) {
 		outcome(c, http.StatusNotFound, "not-found", "There is no such resource type or interaction.")
 	})
@@ -41,7 +48,7 @@ func (h *Handler) APIRoutes(r *gin.Engine) {
 
 	fhir := r.Group(fhirBase, acceptJSON)
 	fhir.GET("/metadata", capabilities)
-	api := fhir.Group("", h.authenticateClient)
+	api := fhir.Group("")
 	api.GET("/Patient", requireScope("Patient"), searchParams("identifier", lastUpdated), h.searchPatients)
 	api.GET("/Patient/:id", requireScope("Patient"), allowParams(), h.readPatient)
 	api.GET("/Condition", requireScope("Condition"), searchParams(patientParam), h.searchConditions)
@@ -61,14 +68,25 @@ func (h *Handler) APIRoutes(r *gin.Engine) {
 
 	// Bulk export: the status and files are outside the JSON-only group,
 	// since a file is NDJSON.
-	kickOff := r.Group(fhirBase, acceptJSON, h.authenticateClient, allowParams(typeParam, sinceParam, outputFormat))
+	kickOff := r.Group(fhirBase, acceptJSON, allowParams(typeParam, sinceParam, outputFormat))
 	kickOff.GET("/$export", h.kickOffExport(models.ExportSystem))
 	kickOff.GET("/Patient/$export", h.kickOffExport(models.ExportPatient))
 	kickOff.GET("/Group/:id/$export", h.kickOffExport(models.ExportGroup))
-	exports := r.Group(fhirBase, h.authenticateClient)
+	exports := r.Group(fhirBase)
 	exports.GET("/bulk-status/:export", acceptJSON, h.exportStatus)
 	exports.DELETE("/bulk-status/:export", h.cancelExport)
 	exports.GET("/bulk-files/:export/:file", h.exportFile)
+}
+
+// authenticateUnlessPublic asks every API route but the public ones for a
+// client's access token: a route added without thinking of access is
+// closed, not open.
+func (h *Handler) authenticateUnlessPublic(c *gin.Context) {
+	if c.FullPath() == "" || PublicAPIRoutes[c.Request.Method+" "+c.FullPath()] {
+		c.Next()
+		return
+	}
+	h.authenticateClient(c)
 }
 
 func (h *Handler) smartConfiguration(c *gin.Context) {
@@ -187,7 +205,7 @@ func (h *Handler) authenticateClient(c *gin.Context) {
 		apiServerError(c, err)
 		return
 	}
-	c.Set(contextPrincipal, principal)
+	thePrincipal.keep(c, principal)
 	c.Next()
 }
 

@@ -36,11 +36,7 @@ func (h *Handler) readAuditSearch(c *gin.Context, organisations []models.Organis
 // auditLog searches the audit log of the administrator's organisations.
 // Looking is itself audited, with what was searched for.
 func (h *Handler) auditLog(c *gin.Context) {
-	organisations, err := h.administered(c)
-	if err != nil {
-		h.serverError(c, err)
-		return
-	}
+	organisations := principalOf(c).Administered
 	filter, form := h.readAuditSearch(c, organisations)
 	log := views.AuditLog{Organisations: organisations, Actions: models.AuditActions(), Query: c.Request.URL.RawQuery}
 	if form.HasErrors() {
@@ -51,6 +47,7 @@ func (h *Handler) auditLog(c *gin.Context) {
 	if !h.auditAccess(c, models.AuditEntry{Action: models.AuditLogSearched, TargetType: "audit-log", Detail: c.Request.URL.RawQuery}) {
 		return
 	}
+	var err error
 	log.Entries, log.More, err = h.store.SearchAuditLog(organisationIDs(organisations), filter, before, auditPageSize)
 	if err != nil {
 		h.serverError(c, err)
@@ -61,11 +58,7 @@ func (h *Handler) auditLog(c *gin.Context) {
 
 // exportAuditLog sends every entry the search finds as CSV, oldest first.
 func (h *Handler) exportAuditLog(c *gin.Context) {
-	organisations, err := h.administered(c)
-	if err != nil {
-		h.serverError(c, err)
-		return
-	}
+	organisations := principalOf(c).Administered
 	filter, form := h.readAuditSearch(c, organisations)
 	if form.HasErrors() {
 		render(c, http.StatusUnprocessableEntity, views.AuditLogPage(h.page(c, "Audit log", form),
@@ -79,7 +72,7 @@ func (h *Handler) exportAuditLog(c *gin.Context) {
 	c.Header("Content-Disposition", `attachment; filename="audit-log.csv"`)
 	out := views.NewSpreadsheetWriter(c.Writer)
 	out.Header("Entry", "When (UK time)", "What happened", "Who", "Patient record", "Target", "Details", "IP address", "Request")
-	err = h.store.EachAuditEntry(organisationIDs(organisations), filter, func(e models.AuditActivity) error {
+	err := h.store.EachAuditEntry(organisationIDs(organisations), filter, func(e models.AuditActivity) error {
 		patient := ""
 		if e.PatientID != nil {
 			patient = strconv.FormatUint(uint64(*e.PatientID), 10)

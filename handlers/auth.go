@@ -156,7 +156,7 @@ func (h *Handler) startSession(c *gin.Context, user *models.User) error {
 	h.sessions.Remove(ctx, sessionCSRF)
 	h.sessions.Put(ctx, sessionUserID, int(user.ID))
 	h.sessions.Put(ctx, sessionLastSeen, time.Now().Unix())
-	c.Set(contextUser, user)
+	theUser.keep(c, user)
 	h.audit(c, models.AuditEntry{Action: models.AuditSignIn, TargetType: "user", TargetID: user.Username})
 	return nil
 }

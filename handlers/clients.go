@@ -15,27 +15,20 @@ import (
 // An administrator registers the systems that read their practices'
 // records through the FHIR API, and withdraws their access.
 
-const contextClient = "api-client"
-
-// administeredPractices are the practices among the organisations an
+// clientPractices are the practices among the organisations an
 // administrator looks after: a client acts for one practice.
-func (h *Handler) administeredPractices(c *gin.Context) ([]models.Organisation, error) {
-	organisations, err := h.administered(c)
+func clientPractices(principal *models.Principal) []models.Organisation {
 	var practices []models.Organisation
-	for _, o := range organisations {
+	for _, o := range principal.Administered {
 		if o.Kind == models.OrganisationPractice {
 			practices = append(practices, o)
 		}
 	}
-	return practices, err
+	return practices
 }
 
 func (h *Handler) clients(c *gin.Context) {
-	organisations, err := h.administered(c)
-	if err != nil {
-		h.serverError(c, err)
-		return
-	}
+	organisations := principalOf(c).Administered
 	clients, err := h.store.APIClientsAt(organisationIDs(organisations))
 	if err != nil {
 		h.serverError(c, err)
@@ -45,20 +38,12 @@ func (h *Handler) clients(c *gin.Context) {
 }
 
 func (h *Handler) registerClientForm(c *gin.Context) {
-	practices, err := h.administeredPractices(c)
-	if err != nil {
-		h.serverError(c, err)
-		return
-	}
+	practices := clientPractices(principalOf(c))
 	render(c, http.StatusOK, views.RegisterClientPage(h.page(c, "Register a system", nil), practices))
 }
 
 func (h *Handler) registerClient(c *gin.Context) {
-	practices, err := h.administeredPractices(c)
-	if err != nil {
-		h.serverError(c, err)
-		return
-	}
+	practices := clientPractices(principalOf(c))
 	demo, err := h.store.IsDemo()
 	if err != nil {
 		h.serverError(c, err)
@@ -106,18 +91,12 @@ func (h *Handler) loadClient(c *gin.Context) {
 	if !ok {
 		return
 	}
-	organisations, err := h.administered(c)
-	if err != nil {
-		h.serverError(c, err)
-		return
-	}
-	c.Set(contextOrganisations, organisations)
-	client, err := h.store.APIClientAt(organisationIDs(organisations), id)
-	h.handOn(c, contextClient, client, err, models.AuditEntry{TargetType: "api-client", TargetID: c.Param("id")})
+	client, err := h.store.APIClientAt(principalOf(c).AdministeredIDs(), id)
+	handOn(h, c, theClient, client, err, models.AuditEntry{TargetType: "api-client", TargetID: c.Param("id")})
 }
 
 func clientOf(c *gin.Context) *models.RegisteredClient {
-	return c.MustGet(contextClient).(*models.RegisteredClient)
+	return theClient.loaded(c)
 }
 
 func (h *Handler) client(c *gin.Context) {
@@ -132,8 +111,7 @@ func (h *Handler) confirmRevokeClient(c *gin.Context) {
 
 func (h *Handler) revokeClient(c *gin.Context) {
 	client := clientOf(c)
-	organisations := c.MustGet(contextOrganisations).([]models.Organisation)
-	err := h.store.RevokeAPIClientAt(actor(c), organisationIDs(organisations), client)
+	err := h.store.RevokeAPIClientAt(actor(c), principalOf(c).AdministeredIDs(), client)
 	switch {
 	case errors.Is(err, models.ErrNotFound):
 		h.flash(c, client.Name+"'s access was already withdrawn")

@@ -29,8 +29,6 @@ const (
 	sessionLetterCode      = "letter_code"
 )
 
-const contextUser = "user"
-
 // noStore keeps every page out of browser and proxy caches: on a shared
 // computer, the back button must not show the last person's passport.
 func noStore(c *gin.Context) {
@@ -80,8 +78,8 @@ func (h *Handler) loadUser(c *gin.Context) {
 	}
 	h.noteActive(c, user, now)
 	h.noteDeviceSeen(c, now)
-	c.Set(contextUser, user)
-	c.Set(contextPrincipal, principal)
+	theUser.keep(c, user)
+	thePrincipal.keep(c, principal)
 	c.Next()
 }
 
@@ -136,33 +134,15 @@ func idleTimeout(role models.Role) time.Duration {
 }
 
 func currentUser(c *gin.Context) *models.User {
-	if user, ok := c.Get(contextUser); ok {
-		return user.(*models.User)
-	}
-	return nil
+	user, _ := theUser.of(c)
+	return user
 }
 
-// requireSignedIn sends people who are not signed in to sign in.
-func (h *Handler) requireSignedIn(c *gin.Context) {
-	if currentUser(c) == nil {
-		redirect(c, "/sign-in")
-		c.Abort()
-		return
-	}
-	c.Next()
-}
-
-// requireRole sends people who are not signed in to sign in, and refuses
-// signed-in people whose role may not use the page.
+// requireRole refuses signed-in people whose role may not use the page;
+// denyByDefault has already sent anyone not signed in to sign in.
 func (h *Handler) requireRole(roles ...models.Role) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		user := currentUser(c)
-		if user == nil {
-			redirect(c, "/sign-in")
-			c.Abort()
-			return
-		}
-		if !slices.Contains(roles, user.Role) {
+		if user := currentUser(c); user == nil || !slices.Contains(roles, user.Role) {
 			h.forbidden(c, models.AuditEntry{})
 			return
 		}
@@ -177,7 +157,6 @@ const (
 	visitorCookie        = "passport_visitor"
 	purposeVisitorCookie = "visitor cookie"
 	purposeVisitorToken  = "visitor form token"
-	contextVisitor       = "visitor"
 )
 
 // Every form carries a one-time key (see submitOnce).
@@ -210,7 +189,7 @@ func (h *Handler) csrfToken(c *gin.Context) string {
 // visitor is the identity an anonymous visitor's cookie holds, if its
 // signature is good.
 func (h *Handler) visitor(c *gin.Context) (string, bool) {
-	if id := c.GetString(contextVisitor); id != "" {
+	if id, ok := theVisitor.of(c); ok {
 		return id, true
 	}
 	cookie, err := c.Request.Cookie(h.visitorCookieName())
@@ -229,7 +208,7 @@ func (h *Handler) visitorOrNew(c *gin.Context) string {
 	id := rand.Text()
 	http.SetCookie(c.Writer, &http.Cookie{Name: h.visitorCookieName(), Value: h.signer.sign(purposeVisitorCookie, id), Path: "/",
 		HttpOnly: true, Secure: h.sessions.Cookie.Secure, SameSite: http.SameSiteLaxMode})
-	c.Set(contextVisitor, id)
+	theVisitor.keep(c, id)
 	return id
 }
 

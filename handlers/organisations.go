@@ -11,10 +11,6 @@ import (
 	"github.com/gin-gonic/gin"
 )
 
-// contextOrganisation is the organisation an organisation page's path
-// names, among those the administrator looks after.
-const contextOrganisation = "organisation"
-
 // movablePatients is how many patients of a closed practice the move form
 // names one by one; all of them move together however many there are.
 const movablePatients = 200
@@ -69,11 +65,11 @@ func (h *Handler) loadOrganisation(c *gin.Context) {
 		return
 	}
 	organisation, err := h.store.ManagedOrganisation(c.Request.Context(), principalOf(c), id)
-	h.handOn(c, contextOrganisation, organisation, err, models.AuditEntry{TargetType: "organisation", TargetID: c.Param("id")})
+	handOn(h, c, theOrganisation, organisation, err, models.AuditEntry{TargetType: "organisation", TargetID: c.Param("id")})
 }
 
 func organisationOf(c *gin.Context) *models.OrganisationSummary {
-	return c.MustGet(contextOrganisation).(*models.OrganisationSummary)
+	return theOrganisation.loaded(c)
 }
 
 func (h *Handler) organisation(c *gin.Context) {

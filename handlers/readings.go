@@ -14,15 +14,11 @@ import (
 
 const readingsWindow = 30 * 24 * time.Hour
 
-// contextVoice holds how this request's pages speak of the patient.
-const contextVoice = "voice"
-
 // voiceOf is how this request's pages speak of the patient: to them,
 // unless speakToReader found a carer reading.
 func voiceOf(c *gin.Context) views.Voice {
-	voice, _ := c.Get(contextVoice)
-	v, _ := voice.(views.Voice)
-	return v
+	voice, _ := theVoice.of(c)
+	return voice
 }
 
 func peakFlowTitle(c *gin.Context) string { return "Record " + voiceOf(c).Whose() + " peak flow" }

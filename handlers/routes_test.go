@@ -20,21 +20,22 @@ import (
 // which says what an ":id" names.
 var routeParam = regexp.MustCompile(`([^/]*)/:([a-z]+)`)
 
-// TestEveryRouteWithARecordInItsPathRefusesStrangers walks the router's own
-// list of routes: every route whose path names a record (a patient, plan,
-// reading, share, carer, request, alert, device, member of staff,
-// organisation, template or connected system) refuses a stranger of each
-// role and sends an anonymous visitor to sign in, whatever its method, with
-// a good anti-forgery token and submission key so that only access decides.
-// A new route is walked without being added here; one whose path names a
-// new kind of record fails until the walk knows a record of that kind to
-// aim at.
-func TestEveryRouteWithARecordInItsPathRefusesStrangers(t *testing.T) {
+// TestEveryRouteRefusesStrangers walks the router's own list of routes:
+// every route but the public ones sends an anonymous visitor to sign in,
+// and every route whose path names a record (a patient, plan, reading,
+// share, carer, request, alert, device, member of staff, organisation,
+// template or connected system) refuses a stranger of each role, whatever
+// its method, with a good anti-forgery token and submission key so that
+// only access decides. A new route is walked without being added here; one
+// whose path names a new kind of record fails until the walk knows a
+// record of that kind to aim at.
+func TestEveryRouteRefusesStrangers(t *testing.T) {
 	gin.SetMode(gin.ReleaseMode)
 	engine := gin.New()
 	handlers.New(nil, scs.New(), nil, "").Routes(engine)
+	everyRoute := engine.Routes()
 	var routes []gin.RouteInfo
-	for _, route := range engine.Routes() {
+	for _, route := range everyRoute {
 		if strings.Contains(route.Path, "/:") {
 			routes = append(routes, route)
 		}
@@ -156,7 +157,16 @@ func TestEveryRouteWithARecordInItsPathRefusesStrangers(t *testing.T) {
 					t.Errorf("%s %s %s answered %d; want a refusal", username, route.Method, target, r.status)
 				}
 			}
-			if r := send(anonymous, route.Method, target); r.url != "/sign-in" {
+		}
+		for _, route := range everyRoute {
+			target := path(route.Path)
+			r := send(anonymous, route.Method, target)
+			switch {
+			case handlers.PublicRoutes[route.Method+" "+route.Path]:
+				if r.status >= http.StatusInternalServerError {
+					t.Errorf("anonymous %s %s, a public page, answered %d", route.Method, target, r.status)
+				}
+			case r.url != "/sign-in":
 				t.Errorf("anonymous %s %s landed on %s (%d); want the sign-in page", route.Method, target, r.url, r.status)
 			}
 		}
@@ -206,4 +216,39 @@ func (s *testServer) addUser(t *testing.T, username string, role models.Role, pa
 		t.Fatal(err)
 	}
 	return &user
+}
+
+// TestEveryAPIRouteButThePublicOnesAsksForAToken walks the FHIR API's own
+// list of routes: without an access token, every route but what the server
+// offers and where to get a token answers 401, whatever it names.
+func TestEveryAPIRouteButThePublicOnesAsksForAToken(t *testing.T) {
+	gin.SetMode(gin.ReleaseMode)
+	engine := gin.New()
+	handlers.New(nil, scs.New(), nil, "").APIRoutes(engine)
+	routes := engine.Routes()
+	if len(routes) < 15 {
+		t.Fatalf("the API lists only %d routes; is it built?", len(routes))
+	}
+	eachServer(t, func(t *testing.T, s *testServer) {
+		for _, route := range routes {
+			target := s.URL + routeParam.ReplaceAllString(route.Path, "$1/1")
+			req, err := http.NewRequest(route.Method, target, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			req.Header.Set("Accept", "application/fhir+json")
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			public := handlers.PublicAPIRoutes[route.Method+" "+route.Path]
+			switch {
+			case public && (res.StatusCode == http.StatusUnauthorized || res.StatusCode >= http.StatusInternalServerError):
+				t.Errorf("%s %s, a public route, answered %d", route.Method, route.Path, res.StatusCode)
+			case !public && res.StatusCode != http.StatusUnauthorized:
+				t.Errorf("%s %s without a token answered %d; want 401", route.Method, route.Path, res.StatusCode)
+			}
+		}
+	})
 }

@@ -14,38 +14,6 @@ import (
 	"github.com/gin-gonic/gin"
 )
 
-// contextStaffMember is the member of staff a staff page's path names.
-const contextStaffMember = "staff-member"
-
-// administered is the organisations an administrator looks after: those
-// they work at and, for an ICB, its practices.
-func (h *Handler) administered(c *gin.Context) ([]models.Organisation, error) {
-	userID := currentUser(c).ID
-	organisations, err := h.store.OrganisationsOf(userID)
-	if err != nil {
-		return nil, err
-	}
-	practices, err := h.store.PracticesOf(userID)
-	if err != nil {
-		return nil, err
-	}
-	for _, practice := range practices {
-		if !containsOrganisation(organisations, practice.ID) {
-			organisations = append(organisations, practice)
-		}
-	}
-	return organisations, nil
-}
-
-func containsOrganisation(organisations []models.Organisation, id uint) bool {
-	for _, o := range organisations {
-		if o.ID == id {
-			return true
-		}
-	}
-	return false
-}
-
 func organisationIDs(organisations []models.Organisation) []uint {
 	ids := make([]uint, len(organisations))
 	for i, o := range organisations {
@@ -62,30 +30,18 @@ func (h *Handler) loadStaffMember(c *gin.Context) {
 	if !ok {
 		return
 	}
-	organisations, err := h.administered(c)
-	if err != nil {
-		h.serverError(c, err)
-		return
-	}
-	c.Set(contextOrganisations, organisations)
-	member, err := h.store.StaffMemberAt(organisationIDs(organisations), id)
-	h.handOn(c, contextStaffMember, member, err, models.AuditEntry{TargetType: "user", TargetID: c.Param("id")})
+	member, err := h.store.StaffMemberAt(principalOf(c).AdministeredIDs(), id)
+	handOn(h, c, theStaffMember, member, err, models.AuditEntry{TargetType: "user", TargetID: c.Param("id")})
 }
 
-const contextOrganisations = "administered"
-
 func staffMemberOf(c *gin.Context) *models.StaffMember {
-	return c.MustGet(contextStaffMember).(*models.StaffMember)
+	return theStaffMember.loaded(c)
 }
 
 func staffPath(member *models.StaffMember) string { return "/staff/" + strconv.Itoa(int(member.ID)) }
 
 func (h *Handler) staff(c *gin.Context) {
-	organisations, err := h.administered(c)
-	if err != nil {
-		h.serverError(c, err)
-		return
-	}
+	organisations := principalOf(c).Administered
 	staff, err := h.store.StaffOf(organisationIDs(organisations))
 	if err != nil {
 		h.serverError(c, err)
@@ -95,20 +51,12 @@ func (h *Handler) staff(c *gin.Context) {
 }
 
 func (h *Handler) inviteStaffForm(c *gin.Context) {
-	organisations, err := h.administered(c)
-	if err != nil {
-		h.serverError(c, err)
-		return
-	}
+	organisations := principalOf(c).Administered
 	render(c, http.StatusOK, views.InviteStaffPage(h.page(c, "Invite a member of staff", nil), organisations))
 }
 
 func (h *Handler) inviteStaff(c *gin.Context) {
-	organisations, err := h.administered(c)
-	if err != nil {
-		h.serverError(c, err)
-		return
-	}
+	organisations := principalOf(c).Administered
 	form := views.NewForm()
 	staff, errs := models.CheckStaff(models.StaffEntry{Name: formValue(c, form, "name"), Email: formValue(c, form, "email"),
 		Role: formValue(c, form, "role"), Organisations: organisationsValue(c, form)}, organisations)
@@ -170,7 +118,7 @@ func (h *Handler) showStaffMember(c *gin.Context, status int, member *models.Sta
 			return
 		}
 	}
-	organisations := c.MustGet(contextOrganisations).([]models.Organisation)
+	organisations := principalOf(c).Administered
 	page := h.page(c, member.DisplayName, form)
 	render(c, status, views.StaffMemberPage(page, views.StaffDetails{Member: member, Devices: devices,
 		Organisations: organisations, Own: member.ID == currentUser(c).ID, Throttled: throttled}))
@@ -188,7 +136,7 @@ func (h *Handler) changeStaffAccess(c *gin.Context) {
 	member := staffMemberOf(c)
 	form := views.NewForm()
 	access, errs := models.CheckStaffAccess(formValue(c, form, "role"), organisationsValue(c, form),
-		c.MustGet(contextOrganisations).([]models.Organisation))
+		principalOf(c).Administered)
 	addErrors(form, errs)
 	if !form.HasErrors() {
 		err := h.store.ChangeStaffAccess(actor(c), member.ID, access)
@@ -236,7 +184,7 @@ func (h *Handler) disableStaff(c *gin.Context) {
 
 func (h *Handler) staffLetter(c *gin.Context) {
 	member := staffMemberOf(c)
-	organisations := c.MustGet(contextOrganisations).([]models.Organisation)
+	organisations := principalOf(c).Administered
 	letter := views.StaffLetter{Member: member, Address: h.publicAddress + "/activate/staff",
 		Code: h.takeLetterCode(c, staffLetterKey(member.ID)), NewCodeURL: staffPath(member) + "/activation-code", Date: time.Now()}
 	if len(organisations) > 0 {

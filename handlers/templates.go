@@ -12,9 +12,6 @@ import (
 	"github.com/gin-gonic/gin"
 )
 
-// contextTemplate is the template version a governance page's path names.
-const contextTemplate = "template"
-
 // loadTemplate finds the template version named in the path. Templates
 // belong to no patient: the route group decides who may see them.
 func (h *Handler) loadTemplate(c *gin.Context) {
@@ -26,12 +23,12 @@ func (h *Handler) loadTemplate(c *gin.Context) {
 	if h.lookupFailed(c, err) {
 		return
 	}
-	c.Set(contextTemplate, template)
+	theTemplate.keep(c, template)
 	c.Next()
 }
 
 func templateOf(c *gin.Context) *models.ConditionTemplate {
-	return c.MustGet(contextTemplate).(*models.ConditionTemplate)
+	return theTemplate.loaded(c)
 }
 
 func (h *Handler) templates(c *gin.Context) {
@@ -157,7 +154,7 @@ func (h *Handler) approveTemplate(c *gin.Context) {
 // change, so the page shows where it stands now.
 func (h *Handler) reloadTemplate(c *gin.Context) {
 	if template, err := h.store.Template(templateOf(c).ID); err == nil {
-		c.Set(contextTemplate, template)
+		theTemplate.keep(c, template)
 	}
 }
 

@@ -19,7 +19,6 @@ import (
 // an endpoint back on after it failed.
 
 const (
-	contextWebhook    = "webhook"
 	webhooksPath      = "/admin/webhooks"
 	sessionSecret     = "webhook-secret"
 	deliveriesShown   = 25
@@ -38,25 +37,16 @@ func (h *Handler) loadWebhook(c *gin.Context) {
 	if !ok {
 		return
 	}
-	practices, err := h.store.PracticesOf(currentUser(c).ID)
-	if err != nil {
-		h.serverError(c, err)
-		return
-	}
-	endpoint, err := h.store.WebhookAt(c.Request.Context(), organisationIDs(practices), id)
-	h.handOn(c, contextWebhook, endpoint, err, models.AuditEntry{TargetType: "webhook", TargetID: c.Param("id")})
+	endpoint, err := h.store.WebhookAt(c.Request.Context(), organisationIDs(principalOf(c).AdministeredPractices()), id)
+	handOn(h, c, theWebhook, endpoint, err, models.AuditEntry{TargetType: "webhook", TargetID: c.Param("id")})
 }
 
 func webhookOf(c *gin.Context) *models.WebhookEndpoint {
-	return c.MustGet(contextWebhook).(*models.WebhookEndpoint)
+	return theWebhook.loaded(c)
 }
 
 func (h *Handler) webhooks(c *gin.Context) {
-	practices, err := h.store.PracticesOf(currentUser(c).ID)
-	if err != nil {
-		h.serverError(c, err)
-		return
-	}
+	practices := principalOf(c).AdministeredPractices()
 	endpoints, err := h.store.WebhooksAt(c.Request.Context(), organisationIDs(practices))
 	if err != nil {
 		h.serverError(c, err)
@@ -66,11 +56,7 @@ func (h *Handler) webhooks(c *gin.Context) {
 }
 
 func (h *Handler) newWebhookForm(c *gin.Context) {
-	practices, err := h.store.PracticesOf(currentUser(c).ID)
-	if err != nil {
-		h.serverError(c, err)
-		return
-	}
+	practices := principalOf(c).AdministeredPractices()
 	h.showWebhookForm(c, http.StatusOK, views.NewForm(), practices)
 }
 
@@ -84,11 +70,7 @@ func (h *Handler) showWebhookForm(c *gin.Context, status int, form *views.Form, 
 }
 
 func (h *Handler) registerWebhook(c *gin.Context) {
-	practices, err := h.store.PracticesOf(currentUser(c).ID)
-	if err != nil {
-		h.serverError(c, err)
-		return
-	}
+	practices := principalOf(c).AdministeredPractices()
 	demo, err := h.store.IsDemo()
 	if err != nil {
 		h.serverError(c, err)

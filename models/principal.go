@@ -30,6 +30,10 @@ type Principal struct {
 	// PracticeIDs are the practices a staff member works at, or the one
 	// a client acts for.
 	PracticeIDs []uint
+	// Administered is, for an administrator, the organisations they look
+	// after: those they work at, in name order, then the practices and
+	// clinics of those, in name order. Every administration page scopes by it.
+	Administered []Organisation
 	// Client is the machine client, and Scopes what its access token
 	// grants; nil for a person.
 	Client *APIClient
@@ -91,7 +95,41 @@ func (s *Store) SignedInPrincipal(ctx context.Context, token string, userID uint
 		err = s.db.WithContext(ctx).Model(&Membership{}).Where("user_id = ?", row.User.ID).Order("organisation_id").
 			Pluck("organisation_id", &principal.PracticeIDs).Error
 	}
+	if err == nil && row.User.Role == RoleAdmin {
+		principal.Administered, err = s.administeredBy(ctx, principal.PracticeIDs)
+	}
 	return &principal, err
+}
+
+// administeredBy is what an administrator working at the given
+// organisations looks after: those, then their practices and clinics.
+func (s *Store) administeredBy(ctx context.Context, memberships []uint) ([]Organisation, error) {
+	var organisations []Organisation
+	err := s.db.WithContext(ctx).Where("id IN ? OR (kind IN ? AND parent_id IN ?)", nonEmpty(memberships), CareKinds, nonEmpty(memberships)).
+		Order(clause.Expr{SQL: "CASE WHEN id IN ? THEN 0 ELSE 1 END, name, id", Vars: []any{nonEmpty(memberships)}}).Find(&organisations).Error
+	return organisations, err
+}
+
+// AdministeredIDs are the ids of the organisations an administrator looks
+// after.
+func (p *Principal) AdministeredIDs() []uint {
+	ids := make([]uint, len(p.Administered))
+	for i, o := range p.Administered {
+		ids[i] = o.ID
+	}
+	return ids
+}
+
+// AdministeredPractices are the practices and clinics among the
+// organisations an administrator looks after: where patients are.
+func (p *Principal) AdministeredPractices() []Organisation {
+	var practices []Organisation
+	for _, o := range p.Administered {
+		if slices.Contains(CareKinds, o.Kind) {
+			practices = append(practices, o)
+		}
+	}
+	return practices
 }
 
 // signedInRow is a signed-in person with their own patient record and its
