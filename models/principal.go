@@ -1,6 +1,7 @@
 package models
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"strings"
@@ -106,8 +107,19 @@ func (s *Store) SignedInPrincipal(ctx context.Context, token string, userID uint
 func (s *Store) administeredBy(ctx context.Context, memberships []uint) ([]Organisation, error) {
 	var organisations []Organisation
 	err := s.db.WithContext(ctx).Where("id IN ? OR (kind IN ? AND parent_id IN ?)", nonEmpty(memberships), CareKinds, nonEmpty(memberships)).
-		Order(clause.Expr{SQL: "CASE WHEN id IN ? THEN 0 ELSE 1 END, name, id", Vars: []any{nonEmpty(memberships)}}).Find(&organisations).Error
+		Order("name, id").Find(&organisations).Error
+	// Where they work comes first: an ICB before its practices.
+	slices.SortStableFunc(organisations, func(a, b Organisation) int {
+		return cmp.Compare(memberRank(memberships, a.ID), memberRank(memberships, b.ID))
+	})
 	return organisations, err
+}
+
+func memberRank(memberships []uint, id uint) int {
+	if slices.Contains(memberships, id) {
+		return 0
+	}
+	return 1
 }
 
 // AdministeredIDs are the ids of the organisations an administrator looks

@@ -3,6 +3,8 @@ package models_test
 import (
 	"errors"
 	"maps"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -310,4 +312,29 @@ func otherTemplate(t *testing.T, store *models.Store, condition string) *models.
 	}
 	t.Fatalf("no template other than %s", condition)
 	return nil
+}
+
+// TestAdministratorsOrganisationsComeWithThePrincipal: an administrator's
+// principal carries what they look after, where they work first (the ICB),
+// then its practices and clinics by name; no one else's carries any.
+func TestAdministratorsOrganisationsComeWithThePrincipal(t *testing.T) {
+	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
+		store := demoStore(t, db)
+		admin := principal(t, store, "admin")
+		if len(admin.Administered) < 3 || admin.Administered[0].Kind != models.OrganisationICB {
+			t.Fatalf("the administrator looks after %+v; want the ICB first, then its practices", admin.Administered)
+		}
+		practices := admin.AdministeredPractices()
+		if len(practices) != len(admin.Administered)-1 {
+			t.Errorf("%d of %d organisations are practices or clinics; want all but the ICB", len(practices), len(admin.Administered))
+		}
+		if !slices.IsSortedFunc(practices, func(a, b models.Organisation) int { return strings.Compare(a.Name, b.Name) }) {
+			t.Errorf("practices are not in name order: %+v", practices)
+		}
+		for _, username := range []string{"nurse", "patient", "carer", "commissioner"} {
+			if p := principal(t, store, username); len(p.Administered) != 0 {
+				t.Errorf("%s's principal carries organisations to administer", username)
+			}
+		}
+	})
 }
