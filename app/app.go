@@ -21,6 +21,7 @@ import (
 	"healthpassport/handlers"
 	"healthpassport/migrations"
 	"healthpassport/models"
+	"healthpassport/models/store"
 
 	"github.com/alexedwards/scs/v2"
 	"github.com/gin-gonic/gin"
@@ -87,7 +88,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	flags.SetOutput(stderr)
 	flagArgs := args[1:]
 	var approval templateApproval
-	var population models.PopulationSpec
+	var population store.PopulationSpec
 	var client clientCommand
 	var administrator newAdministrator
 	var checkpoints string
@@ -190,7 +191,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 // open connects to the database at databaseURL, or to the SQLite file, and
 // gives back what closes it again.
 func open(databaseURL string, cfg Config) (*gorm.DB, func(), error) {
-	db, err := models.Open(databaseURL, cfg.DataDir)
+	db, err := store.Open(databaseURL, cfg.DataDir)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -229,7 +230,7 @@ func migrate(cfg Config, stdout io.Writer) error {
 
 // auditStore opens the database for the audit commands, which read and
 // check but never migrate.
-func auditStore(cfg Config) (*models.Store, func(), error) {
+func auditStore(cfg Config) (*store.Store, func(), error) {
 	db, closeDB, err := open(cfg.DatabaseURL, cfg)
 	if err != nil {
 		return nil, nil, err
@@ -359,18 +360,18 @@ func prepareAndServe(cfg Config, stdout io.Writer) error {
 // practices, for the commissioner's dashboard to show figures that
 // disclosure control lets through, and few enough to be added in a second
 // or two.
-var demoPopulation = models.PopulationSpec{Patients: 300, Practices: 4, Seed: 1}
+var demoPopulation = store.PopulationSpec{Patients: 300, Practices: 4, Seed: 1}
 
 // addDemoPopulation adds the demo's population unless it is there already.
 func addDemoPopulation(db *gorm.DB, cfg Config) error {
 	spec := demoPopulation
 	spec.Today = time.Now()
-	store, err := NewStore(db, cfg)
+	st, err := NewStore(db, cfg)
 	if err != nil {
 		return err
 	}
-	_, err = store.BuildPopulation(spec, cfg.DemoPassword)
-	if errors.Is(err, models.ErrPopulationExists) {
+	_, err = st.BuildPopulation(spec, cfg.DemoPassword)
+	if errors.Is(err, store.ErrPopulationExists) {
 		return nil
 	}
 	return err
@@ -399,7 +400,7 @@ func approveTemplate(cfg Config, approval templateApproval, stdout io.Writer) er
 // buildPopulation readies a demo database, refusing one created for real
 // use, and adds a synthetic population to it, with a year of activity up
 // to today.
-func buildPopulation(cfg Config, spec models.PopulationSpec, stdout io.Writer) error {
+func buildPopulation(cfg Config, spec store.PopulationSpec, stdout io.Writer) error {
 	cfg.Demo = true
 	db, closeDB, err := ready(cfg)
 	if err != nil {
@@ -550,18 +551,18 @@ func serve(cfg Config, db *gorm.DB, stdout io.Writer) error {
 // Handler wires the whole service: assets, then sessions around the pages.
 func Handler(db *gorm.DB, cfg Config) (http.Handler, error) {
 	models.LimitHashMemory(cfg.HashMemoryMB)
-	store, err := NewStore(db, cfg)
+	st, err := NewStore(db, cfg)
 	if err != nil {
 		return nil, err
 	}
-	signingKey, err := store.SigningKey()
+	signingKey, err := st.SigningKey()
 	if err != nil {
 		return nil, fmt.Errorf("reading the signing key: %w", err)
 	}
 	gin.SetMode(gin.ReleaseMode)
 	sessions := scs.New()
-	sessions.Store = models.NewSessionStore(db)
-	sessions.Codec = models.SessionCodec{}
+	sessions.Store = store.NewSessionStore(db)
+	sessions.Codec = store.SessionCodec{}
 	sessions.Lifetime = handlers.SessionLifetime
 	// No idle timeout here: the handlers end idle sessions, by role, and
 	// can only tell people why if the session is still there to look at.
@@ -581,7 +582,7 @@ func Handler(db *gorm.DB, cfg Config) (http.Handler, error) {
 	if err := engine.SetTrustedProxies(cfg.TrustedProxies); err != nil {
 		panic(err) // validated in Config.validate
 	}
-	h := handlers.New(store, sessions, signingKey, cfg.PublicURL)
+	h := handlers.New(st, sessions, signingKey, cfg.PublicURL)
 	nhsLogin, err := cfg.nhsLoginClient()
 	if err != nil {
 		return nil, fmt.Errorf("setting up NHS login: %w", err)
@@ -594,7 +595,7 @@ func Handler(db *gorm.DB, cfg Config) (http.Handler, error) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") })
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		if err := store.Ping(r.Context()); err != nil {
+		if err := st.Ping(r.Context()); err != nil {
 			http.Error(w, "database unavailable", http.StatusServiceUnavailable)
 			return
 		}

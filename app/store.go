@@ -7,6 +7,7 @@ import (
 	"healthpassport/models"
 	"healthpassport/models/fhirmap"
 	"healthpassport/models/notify"
+	"healthpassport/models/store"
 
 	"gorm.io/gorm"
 )
@@ -15,12 +16,12 @@ import (
 // under the data folder, whichever database is used, messages are sent as
 // configured, the audit log is signed with the configured keys, and the
 // secrets kept in the database are sealed with the configured secret keys.
-func NewStore(db *gorm.DB, cfg Config) (*models.Store, error) {
+func NewStore(db *gorm.DB, cfg Config) (*store.Store, error) {
 	notifier, err := cfg.notifier()
 	if err != nil {
 		return nil, err
 	}
-	store := models.NewStore(db).WithExports(models.Exports{
+	store := store.NewStore(db).WithExports(store.Exports{
 		Storage: models.DirStorage(filepath.Join(cfg.DataDir, "exports")),
 		Types:   fhirmap.ExportTypes,
 	})

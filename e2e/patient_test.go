@@ -38,7 +38,7 @@ func TestPatientRecordsARedReading(t *testing.T) {
 func TestCarerAsksForARepeatPrescription(t *testing.T) {
 	bothWays(t, desktop, func(t *testing.T, v *visitor) {
 		// Finish any earlier request so this run can ask afresh.
-		v.must(store.DB().Model(&models.PrescriptionRequest{}).Where("status IN ?", []string{models.RequestRequested, models.RequestApproved}).
+		v.must(st.DB().Model(&models.PrescriptionRequest{}).Where("status IN ?", []string{models.RequestRequested, models.RequestApproved}).
 			Update("status", models.RequestReady).Error)
 		v.signIn("carer", demoPassword)
 		v.visit("/passport/demoamelia0000001")
@@ -153,7 +153,7 @@ func TestIdleWarning(t *testing.T) {
 // feedback once.
 func TestHelpAndFeedback(t *testing.T) {
 	bothWays(t, desktop, func(t *testing.T, v *visitor) {
-		v.must(store.DB().Where("1 = 1").Delete(&models.Feedback{}).Error)
+		v.must(st.DB().Where("1 = 1").Delete(&models.Feedback{}).Error)
 		v.signIn("carer", demoPassword)
 		v.press(`.nhsuk-footer a[href="/help"]`)
 		v.see("What the zones mean")

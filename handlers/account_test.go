@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"healthpassport/models"
+	"healthpassport/models/store"
 )
 
 func TestChangePasswordSignsOutEverywhereElse(t *testing.T) {
@@ -97,12 +98,12 @@ func ageDeviceSeen(t *testing.T, s *testServer, token string, ago time.Duration)
 	if err := s.db.First(&session, "token = ?", token).Error; err != nil {
 		t.Fatal(err)
 	}
-	deadline, values, err := models.SessionCodec{}.Decode(session.Data)
+	deadline, values, err := store.SessionCodec{}.Decode(session.Data)
 	if err != nil {
 		t.Fatal(err)
 	}
 	values["device_seen"] = time.Now().Add(-ago).Unix()
-	data, err := models.SessionCodec{}.Encode(deadline, values)
+	data, err := store.SessionCodec{}.Encode(deadline, values)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"regexp"
 
 	"healthpassport/models"
+	"healthpassport/models/store"
 	"healthpassport/views"
 
 	"github.com/gin-gonic/gin"
@@ -26,7 +27,7 @@ func (h *Handler) activate(c *gin.Context) {
 	show := func(status int, form *views.Form) {
 		render(c, status, views.ActivatePage(h.page(c, "Set up your account", form)))
 	}
-	attempt, ok := h.readCodeAttempt(c, models.AttemptActivation, withDateOfBirth, "Enter your activation code", msgActivationWrong,
+	attempt, ok := h.readCodeAttempt(c, store.AttemptActivation, withDateOfBirth, "Enter your activation code", msgActivationWrong,
 		"You have tried too many times. Wait 15 minutes and try again, or ask your clinic for help", show)
 	if !ok {
 		return

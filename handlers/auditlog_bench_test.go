@@ -12,6 +12,7 @@ import (
 	"healthpassport/app"
 	"healthpassport/models"
 	"healthpassport/models/modelstest"
+	"healthpassport/models/store"
 
 	"gorm.io/gorm"
 )
@@ -79,9 +80,9 @@ func auditBenchDatabase(tb testing.TB) (*gorm.DB, models.Patient) {
 	if err := app.Prepare(db, cfg); err != nil {
 		tb.Fatal(err)
 	}
-	store := models.NewStore(db)
+	st := store.NewStore(db)
 	today := time.Now()
-	if _, err := store.BuildPopulation(models.PopulationSpec{Patients: 10000, Practices: 10, Seed: 1, Today: today}, demoPassword); err != nil {
+	if _, err := st.BuildPopulation(store.PopulationSpec{Patients: 10000, Practices: 10, Seed: 1, Today: today}, demoPassword); err != nil {
 		tb.Fatal(err)
 	}
 	started := time.Now()

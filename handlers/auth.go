@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"healthpassport/models"
+	"healthpassport/models/store"
 	"healthpassport/views"
 
 	"github.com/gin-gonic/gin"
@@ -43,7 +44,7 @@ func (h *Handler) signIn(c *gin.Context) {
 		return
 	}
 	normalised := models.NormaliseUsername(username)
-	counters := models.SignInCounters(normalised, c.ClientIP(), h.knownDevice(c, normalised))
+	counters := store.SignInCounters(normalised, c.ClientIP(), h.knownDevice(c, normalised))
 	allowed, err := h.store.ReserveAttempt(counters)
 	if err != nil {
 		h.serverError(c, err)

@@ -11,6 +11,7 @@ import (
 	"healthpassport/app"
 	"healthpassport/models"
 	"healthpassport/models/modelstest"
+	"healthpassport/models/store"
 )
 
 // BenchmarkCaseload measures the server time of the caseload page, through
@@ -35,9 +36,9 @@ func benchmarkCaseload(b *testing.B, kind string, size int) {
 	if err := app.Prepare(db, cfg); err != nil {
 		b.Fatal(err)
 	}
-	store := models.NewStore(db)
-	spec := models.PopulationSpec{Patients: size, Practices: 1, Seed: 1, Today: time.Now()}
-	if _, err := store.BuildPopulation(spec, demoPassword); err != nil {
+	st := store.NewStore(db)
+	spec := store.PopulationSpec{Patients: size, Practices: 1, Seed: 1, Today: time.Now()}
+	if _, err := st.BuildPopulation(spec, demoPassword); err != nil {
 		b.Fatal(err)
 	}
 	// One of the population's own patients, to look for in each way.

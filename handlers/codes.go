@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"healthpassport/models"
+	"healthpassport/models/store"
 	"healthpassport/views"
 
 	"github.com/gin-gonic/gin"
@@ -13,7 +14,7 @@ import (
 // codeAttempt is one try of a code from a letter or a share, with the
 // second factor that must go with it.
 type codeAttempt struct {
-	counters []models.Counter // what guesses at this code are counted against
+	counters []store.Counter // what guesses at this code are counted against
 	code     string
 	dob      time.Time // the date of birth that goes with a patient's code or a share's
 	email    string    // the work email that goes with a member of staff's code
@@ -61,7 +62,7 @@ func (h *Handler) readCodeAttempt(c *gin.Context, kind string, factor secondFact
 		show(http.StatusUnprocessableEntity, a.form)
 		return nil, false
 	}
-	a.counters = models.CodeCounters(kind, a.code, c.ClientIP())
+	a.counters = store.CodeCounters(kind, a.code, c.ClientIP())
 	allowed, err := h.store.ReserveAttempt(a.counters)
 	if err != nil {
 		h.serverError(c, err)

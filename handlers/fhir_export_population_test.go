@@ -17,6 +17,7 @@ import (
 	"healthpassport/app"
 	"healthpassport/models"
 	"healthpassport/models/modelstest"
+	"healthpassport/models/store"
 
 	"github.com/go-jose/go-jose/v4"
 	"gorm.io/gorm"
@@ -24,7 +25,7 @@ import (
 
 // exportPopulation is large enough that every file spans more than one
 // batch of the export's keyset reads.
-var exportPopulation = models.PopulationSpec{Patients: 1100, Practices: 1, Seed: 7, Today: time.Now()}
+var exportPopulation = store.PopulationSpec{Patients: 1100, Practices: 1, Seed: 7, Today: time.Now()}
 
 // TestBulkExportOfASyntheticPopulationMatchesTheDatabase exports one
 // practice of a synthetic population and checks every line of every file
@@ -128,14 +129,14 @@ func benchmarkBulkExport(b *testing.B, db *gorm.DB, size int) {
 	if err := app.Prepare(db, cfg); err != nil {
 		b.Fatal(err)
 	}
-	store, err := app.NewStore(db, cfg)
+	st, err := app.NewStore(db, cfg)
 	if err != nil {
 		b.Fatal(err)
 	}
-	if _, err := store.BuildPopulation(models.PopulationSpec{Patients: size, Practices: 1, Seed: 1, Today: time.Now()}, demoPassword); err != nil {
+	if _, err := st.BuildPopulation(store.PopulationSpec{Patients: size, Practices: 1, Seed: 1, Today: time.Now()}, demoPassword); err != nil {
 		b.Fatal(err)
 	}
-	jobs, err := store.StartJobQueue(context.Background())
+	jobs, err := st.StartJobQueue(context.Background())
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -145,7 +146,7 @@ func benchmarkBulkExport(b *testing.B, db *gorm.DB, size int) {
 		b.Fatal(err)
 	}
 	keys, _ := json.Marshal(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &key.PublicKey, KeyID: "k1", Algorithm: "ES384", Use: "sig"}}})
-	client, err := store.CreateAPIClient(models.NewAPIClient{Name: "Benchmark", ODSCode: "Y90001",
+	client, err := st.CreateAPIClient(models.NewAPIClient{Name: "Benchmark", ODSCode: "Y90001",
 		Scopes: []string{"system/Patient.rs", "system/Condition.rs", "system/Observation.rs"}, PublicKeys: string(keys)})
 	if err != nil {
 		b.Fatal(err)
@@ -173,8 +174,8 @@ func benchmarkBulkExport(b *testing.B, db *gorm.DB, size int) {
 				}
 			}
 		})
-		export, err := store.StartExport(context.Background(), principal, models.Actor{Role: models.RoleAPIClient},
-			models.ExportRequest{Kind: models.ExportSystem, Types: store.ExportTypes(), Request: "http://passport.test/fhir/$export"})
+		export, err := st.StartExport(context.Background(), principal, models.Actor{Role: models.RoleAPIClient},
+			models.ExportRequest{Kind: models.ExportSystem, Types: st.ExportTypes(), Request: "http://passport.test/fhir/$export"})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -183,7 +184,7 @@ func benchmarkBulkExport(b *testing.B, db *gorm.DB, size int) {
 				b.Fatalf("the export failed: %s", export.Failure)
 			}
 			time.Sleep(20 * time.Millisecond)
-			if export, err = store.ExportFor(context.Background(), principal, export.Ref); err != nil {
+			if export, err = st.ExportFor(context.Background(), principal, export.Ref); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -13,6 +13,7 @@ import (
 
 	"healthpassport/handlers/nhslogin"
 	"healthpassport/models"
+	"healthpassport/models/store"
 	"healthpassport/views"
 
 	"github.com/a-h/templ"
@@ -30,7 +31,7 @@ const (
 
 // Handler holds what every request needs.
 type Handler struct {
-	store         *models.Store
+	store         *store.Store
 	sessions      *scs.SessionManager
 	signer        signer
 	publicAddress string
@@ -40,7 +41,7 @@ type Handler struct {
 // New makes the handlers. signingKey signs what the service keeps in
 // browsers' cookies; publicAddress is where people reach the service, as
 // printed on activation letters.
-func New(store *models.Store, sessions *scs.SessionManager, signingKey []byte, publicAddress string) *Handler {
+func New(store *store.Store, sessions *scs.SessionManager, signingKey []byte, publicAddress string) *Handler {
 	return &Handler{store: store, sessions: sessions, signer: signer{key: signingKey}, publicAddress: publicAddress}
 }
 

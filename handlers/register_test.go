@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"healthpassport/models"
+	"healthpassport/models/store"
 )
 
 func registration(nhs, given, family, day, month, year string) url.Values {
@@ -191,7 +192,7 @@ func TestActivationThrottled(t *testing.T) {
 	eachServer(t, func(t *testing.T, s *testServer) {
 		b := s.browser(t)
 		guess := url.Values{"code": {"ABCD-EFGH-JKLM"}, "dob-day": {"1"}, "dob-month": {"1"}, "dob-year": {"2000"}}
-		for range models.LimitPerAccountAddress.Max {
+		for range store.LimitPerAccountAddress.Max {
 			mustStatus(t, b.post("/activate", guess), http.StatusUnprocessableEntity)
 		}
 		r := b.post("/activate", guess)

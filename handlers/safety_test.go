@@ -15,6 +15,7 @@ import (
 	"healthpassport/app"
 	"healthpassport/models"
 	"healthpassport/models/modelstest"
+	"healthpassport/models/store"
 
 	"gorm.io/gorm"
 )
@@ -220,7 +221,7 @@ func startLiveServer(t *testing.T, db *gorm.DB) (*testServer, *browser, models.P
 	}
 	server := httptest.NewTLSServer(handler)
 	t.Cleanup(server.Close)
-	s := &testServer{Server: server, db: db, store: models.NewStore(db)}
+	s := &testServer{Server: server, db: db, store: store.NewStore(db)}
 
 	practice := models.Organisation{Kind: models.OrganisationPractice, Name: "Live Practice", ODSCode: "Y99999"}
 	db.Create(&practice)

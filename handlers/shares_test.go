@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"healthpassport/models"
+	"healthpassport/models/store"
 )
 
 var accessCode = regexp.MustCompile(`id="access-code">([A-Z0-9-]+)<`)
@@ -85,14 +86,14 @@ func TestShareCodesRefuseGuessesExpiryAndOtherPeople(t *testing.T) {
 		}
 		// Guessing: after repeated failures the address is refused even the right code.
 		guesser := s.browser(t)
-		for i := range models.LimitPerAddress.Max {
+		for i := range store.LimitPerAddress.Max {
 			guesser.post("/shared", ameliaDOB(fmt.Sprintf("GUES-SXXX-%04d", i)))
 		}
 		r = guesser.post("/shared", ameliaDOB(code))
 		mustStatus(t, r, http.StatusTooManyRequests)
 
 		// An expired share does not open (with the guesser's failures forgotten).
-		s.db.Where("1 = 1").Delete(&models.AttemptCounter{})
+		s.db.Where("1 = 1").Delete(&store.AttemptCounter{})
 		s.db.Model(&models.Share{}).Where("1 = 1").Update("expires_at", time.Now().Add(-time.Minute))
 		mustStatus(t, s.browser(t).post("/shared", ameliaDOB(code)), http.StatusUnprocessableEntity)
 

@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"healthpassport/models"
+	"healthpassport/models/store"
 	"healthpassport/views"
 
 	"github.com/gin-gonic/gin"
@@ -26,7 +27,7 @@ func (h *Handler) staffActivate(c *gin.Context) {
 	show := func(status int, form *views.Form) {
 		render(c, status, views.StaffActivatePage(h.page(c, "Set up your staff account", form)))
 	}
-	attempt, ok := h.readCodeAttempt(c, models.AttemptStaffActivation, withWorkEmail, "Enter your activation code", msgStaffActivationWrong,
+	attempt, ok := h.readCodeAttempt(c, store.AttemptStaffActivation, withWorkEmail, "Enter your activation code", msgStaffActivationWrong,
 		"You have tried too many times. Wait 15 minutes and try again, or ask your administrator for help", show)
 	if !ok {
 		return

@@ -7,6 +7,7 @@ import (
 	"healthpassport/migrations"
 	"healthpassport/models"
 	"healthpassport/models/modelstest"
+	"healthpassport/models/store"
 )
 
 func TestAuditChainCoversEntriesWrittenBeforeIt(t *testing.T) {
@@ -27,7 +28,7 @@ func TestAuditChainCoversEntriesWrittenBeforeIt(t *testing.T) {
 			if err := migrations.Run(db); err != nil {
 				t.Fatal(err)
 			}
-			store := models.NewStore(db)
+			store := store.NewStore(db)
 			if n, err := store.VerifyAuditLog(); n != 3 || err != nil {
 				t.Fatalf("after the migration: %d verified, %v; want 3", n, err)
 			}

@@ -247,10 +247,6 @@ func SignInCodeText(code string) string {
 		"If you did not ask for it, someone may be trying to sign in as you: you can ignore this message."
 }
 
-// sentCode is a code in a message, which is not kept once the message is
-// on its way.
-var sentCode = regexp.MustCompile(`\b[0-9]{6}\b`)
-
 // PreferencesEntry is what the preferences form sends.
 type PreferencesEntry struct {
 	Channel, Phone, Email, Address, Postcode, QuietHours string

@@ -20,10 +20,10 @@ func TestLiveDeliveriesConnectToPublicAddressesOnly(t *testing.T) {
 	defer receiver.Close()
 	local := strings.Replace(receiver.URL, "127.0.0.1", "localhost", 1)
 	for _, address := range []string{receiver.URL, local} {
-		if _, err := liveWebhookClient.Post(context.Background(), address, nil, nil); !errors.Is(err, outbound.ErrPrivateAddress) {
+		if _, err := LiveWebhookClient.Post(context.Background(), address, nil, nil); !errors.Is(err, outbound.ErrPrivateAddress) {
 			t.Errorf("live delivery to %s: %v", address, err)
 		}
-		if res, err := demoWebhookClient.Post(context.Background(), address, nil, nil); err != nil || res.StatusCode != http.StatusNoContent {
+		if res, err := DemoWebhookClient.Post(context.Background(), address, nil, nil); err != nil || res.StatusCode != http.StatusNoContent {
 			t.Fatalf("demo delivery to %s: %v", address, err)
 		}
 	}

@@ -16,6 +16,7 @@ import (
 
 	"healthpassport/app"
 	"healthpassport/models"
+	"healthpassport/models/store"
 
 	"gorm.io/gorm"
 )
@@ -98,7 +99,7 @@ func addPeople(db *gorm.DB, count int) (people, error) {
 	return everyone, nil
 }
 
-func asthmaTemplate(store *models.Store) (*models.ConditionTemplate, error) {
+func asthmaTemplate(store *store.Store) (*models.ConditionTemplate, error) {
 	templates, err := store.Templates(false)
 	if err != nil {
 		return nil, err
