@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -34,7 +35,7 @@ func createAdministrator(cfg Config, a newAdministrator, stdout io.Writer) error
 	if err != nil {
 		return err
 	}
-	user, code, err := store.CreateAdministrator(strings.TrimSpace(a.icb), strings.ToUpper(strings.TrimSpace(a.ods)), staff)
+	user, code, err := store.CreateAdministrator(context.Background(), strings.TrimSpace(a.icb), strings.ToUpper(strings.TrimSpace(a.ods)), staff)
 	if errors.Is(err, models.ErrEmailTaken) {
 		return fmt.Errorf("admin create: a member of staff already has the email %s", staff.Email)
 	}

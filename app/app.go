@@ -261,12 +261,12 @@ func verifyAudit(cfg Config, checkpointFile string, stdout io.Writer) error {
 		return err
 	}
 	defer closeDB()
-	verified, err := store.VerifyAuditLog()
+	verified, err := store.VerifyAuditLog(context.Background())
 	if err != nil {
 		return err
 	}
 	for i, checkpoint := range checkpoints {
-		if err := store.VerifyAuditCheckpoint(checkpoint); err != nil {
+		if err := store.VerifyAuditCheckpoint(context.Background(), checkpoint); err != nil {
 			return fmt.Errorf("%s line %d: %w", checkpointFile, i+1, err)
 		}
 	}
@@ -309,7 +309,7 @@ func auditCheckpoint(cfg Config, stdout io.Writer) error {
 		return err
 	}
 	defer closeDB()
-	checkpoint, err := store.AuditCheckpoint()
+	checkpoint, err := store.AuditCheckpoint(context.Background())
 	if err != nil {
 		return err
 	}
@@ -370,7 +370,7 @@ func addDemoPopulation(db *gorm.DB, cfg Config) error {
 	if err != nil {
 		return err
 	}
-	_, err = st.BuildPopulation(spec, cfg.DemoPassword)
+	_, err = st.BuildPopulation(context.Background(), spec, cfg.DemoPassword)
 	if errors.Is(err, store.ErrPopulationExists) {
 		return nil
 	}
@@ -389,7 +389,7 @@ func approveTemplate(cfg Config, approval templateApproval, stdout io.Writer) er
 	if err != nil {
 		return err
 	}
-	template, err := store.ApproveTemplate(approval.key, approval.version, approval.by)
+	template, err := store.ApproveTemplate(context.Background(), approval.key, approval.version, approval.by)
 	if err != nil {
 		return fmt.Errorf("template %s version %d: %w", approval.key, approval.version, err)
 	}
@@ -413,7 +413,7 @@ func buildPopulation(cfg Config, spec store.PopulationSpec, stdout io.Writer) er
 	if err != nil {
 		return err
 	}
-	summary, err := store.BuildPopulation(spec, cfg.DemoPassword)
+	summary, err := store.BuildPopulation(context.Background(), spec, cfg.DemoPassword)
 	if err != nil {
 		return err
 	}
@@ -470,7 +470,7 @@ func prepareRows(db *gorm.DB, cfg Config) error {
 	if cfg.Demo {
 		mode = models.ModeDemo
 	}
-	if err := store.ClaimMode(mode); err != nil {
+	if err := store.ClaimMode(context.Background(), mode); err != nil {
 		return err
 	}
 	// migrate runs without the key; the instances that serve seal them.
@@ -479,11 +479,11 @@ func prepareRows(db *gorm.DB, cfg Config) error {
 			return fmt.Errorf("encrypting the secrets kept in the database with PASSPORT_SECRET_KEY: %w", err)
 		}
 	}
-	if err := store.EnsureStandardTemplates(); err != nil {
+	if err := store.EnsureStandardTemplates(context.Background()); err != nil {
 		return fmt.Errorf("adding the standard condition templates: %w", err)
 	}
 	if cfg.Demo {
-		return store.SeedDemo(cfg.DemoPassword)
+		return store.SeedDemo(context.Background(), cfg.DemoPassword)
 	}
 	return nil
 }
@@ -555,7 +555,7 @@ func Handler(db *gorm.DB, cfg Config) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	signingKey, err := st.SigningKey()
+	signingKey, err := st.SigningKey(context.Background())
 	if err != nil {
 		return nil, fmt.Errorf("reading the signing key: %w", err)
 	}

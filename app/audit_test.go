@@ -119,7 +119,7 @@ func TestAuditCheckpointCommandAndVerifyWithIt(t *testing.T) {
 	st := store.NewStore(db) // signs with modelstest.AuditKey, as run's PASSPORT_AUDIT_KEY
 	audit := func(n int) {
 		for range n {
-			if err := st.Audit(models.Actor{Role: models.RoleNurse}, models.AuditEntry{Action: models.AuditPatientViewed}); err != nil {
+			if err := st.Audit(t.Context(), models.Actor{Role: models.RoleNurse}, models.AuditEntry{Action: models.AuditPatientViewed}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -176,7 +176,7 @@ func TestAuditCheckpointCommandAndVerifyWithIt(t *testing.T) {
 			t.Fatalf("%s: %v", statement, err)
 		}
 	}
-	if n, err := store.NewStore(db).WithAuditKeys(keys).VerifyAuditLog(); n != 5 || err != nil {
+	if n, err := store.NewStore(db).WithAuditKeys(keys).VerifyAuditLog(t.Context()); n != 5 || err != nil {
 		t.Fatalf("the recomputed chain: %d, %v; want it to verify, as the key holder made it", n, err)
 	}
 	code, stdout, stderr = run(t, env, "audit", "verify", "--checkpoint", kept)

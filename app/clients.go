@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -41,7 +42,7 @@ func runClientCommand(cfg Config, command clientCommand, stdout io.Writer) error
 		return err
 	}
 	if command.action == "revoke" {
-		if err := store.RevokeAPIClient(command.name); err != nil {
+		if err := store.RevokeAPIClient(context.Background(), command.name); err != nil {
 			return fmt.Errorf("client %s: %w", command.name, err)
 		}
 		fmt.Fprintf(stdout, "Client %s is revoked: its access tokens no longer work.\n", command.name)
@@ -54,7 +55,7 @@ func runClientCommand(cfg Config, command clientCommand, stdout io.Writer) error
 	if err != nil {
 		return err
 	}
-	client, err := store.CreateAPIClient(models.NewAPIClient{Name: command.name, ODSCode: command.practice,
+	client, err := store.CreateAPIClient(context.Background(), models.NewAPIClient{Name: command.name, ODSCode: command.practice,
 		Scopes: strings.Fields(command.scopes), PublicKeys: string(keys)})
 	if err != nil {
 		return fmt.Errorf("clients create: %w", err)

@@ -34,7 +34,7 @@ func TestAuditVerifyNamesTheFirstTamperedEntry(t *testing.T) {
 	}()
 	store := store.NewStore(db)
 	for range 3 {
-		if err := store.Audit(models.Actor{Role: models.RoleNurse}, models.AuditEntry{Action: models.AuditPatientViewed}); err != nil {
+		if err := store.Audit(t.Context(), models.Actor{Role: models.RoleNurse}, models.AuditEntry{Action: models.AuditPatientViewed}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -122,7 +122,7 @@ func TestServingRoleCannotRewriteTheAuditLog(t *testing.T) {
 		})
 	}
 	store := store.NewStore(serving)
-	if err := store.Audit(models.Actor{Role: models.RoleAdmin}, models.AuditEntry{Action: models.AuditPatientViewed}); err != nil {
+	if err := store.Audit(t.Context(), models.Actor{Role: models.RoleAdmin}, models.AuditEntry{Action: models.AuditPatientViewed}); err != nil {
 		t.Fatalf("the serving role cannot add an audit entry: %v", err)
 	}
 	for _, statement := range []string{
@@ -183,7 +183,7 @@ func TestServingRoleCannotRewriteTheAuditLog(t *testing.T) {
 	}
 	var signIns int64
 	serving.Model(&models.AuditEvent{}).Where("action = ?", models.AuditSignIn).Count(&signIns)
-	if n, err := store.VerifyAuditLog(); signIns != 1 || err != nil {
+	if n, err := store.VerifyAuditLog(t.Context()); signIns != 1 || err != nil {
 		t.Errorf("after the sign-in: %d sign-in entries, %d verified, %v", signIns, n, err)
 	}
 }

@@ -60,7 +60,7 @@ func TestStartingEncryptsSecretsAnEarlierVersionStoredInPlainText(t *testing.T) 
 		if current, _, err := store.WebhookSecrets(&endpoint); err != nil || current != secret {
 			t.Errorf("the webhook secret reads back as %q (%v)", current, err)
 		}
-		if key, err := store.SigningKey(); err != nil || string(key) != "signing key of an earlier version" {
+		if key, err := store.SigningKey(t.Context()); err != nil || string(key) != "signing key of an earlier version" {
 			t.Errorf("the signing key reads back as %q (%v)", key, err)
 		}
 	})

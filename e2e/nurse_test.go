@@ -106,15 +106,15 @@ func TestNurseWorksTheQueues(t *testing.T) {
 // newPatient registers a patient at the demo nurse's practice for one run.
 func newPatient(t *testing.T, nhsNumber, given, family string) models.Patient {
 	t.Helper()
-	nurse, err := st.UserByUsername("nurse")
+	nurse, err := st.UserByUsername(t.Context(), "nurse")
 	if err != nil {
 		t.Fatal(err)
 	}
-	practices, err := st.PracticesOf(nurse.ID)
+	practices, err := st.PracticesOf(t.Context(), nurse.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	patient, _, err := st.RegisterPatient(models.Actor{UserID: nurse.ID, Role: models.RoleNurse},
+	patient, _, err := st.RegisterPatient(t.Context(), models.Actor{UserID: nurse.ID, Role: models.RoleNurse},
 		models.NewPatient{NHSNumber: nhsNumber, GivenName: given, FamilyName: family,
 			DateOfBirth: time.Date(2010, 4, 1, 0, 0, 0, 0, time.UTC), PracticeID: practices[0].ID})
 	if err != nil {
@@ -175,7 +175,7 @@ func TestNurseWritesEditsAndComparesAPlan(t *testing.T) {
 		v.must(err)
 		content.Zones[0].Title = "Keep taking the preventer"
 		content.Zones[2].Title = "Get help straight away"
-		nurse, err := st.UserByUsername("nurse")
+		nurse, err := st.UserByUsername(t.Context(), "nurse")
 		v.must(err)
 		_, err = st.SavePlanVersion(t.Context(), &models.Principal{User: *nurse, PracticeIDs: []uint{patient.PracticeID}},
 			models.Actor{UserID: nurse.ID, Role: models.RoleNurse}, &plan, 2, content, models.VersionPublished)

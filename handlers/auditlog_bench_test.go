@@ -82,7 +82,7 @@ func auditBenchDatabase(tb testing.TB) (*gorm.DB, models.Patient) {
 	}
 	st := store.NewStore(db)
 	today := time.Now()
-	if _, err := st.BuildPopulation(store.PopulationSpec{Patients: 10000, Practices: 10, Seed: 1, Today: today}, demoPassword); err != nil {
+	if _, err := st.BuildPopulation(tb.Context(), store.PopulationSpec{Patients: 10000, Practices: 10, Seed: 1, Today: today}, demoPassword); err != nil {
 		tb.Fatal(err)
 	}
 	started := time.Now()

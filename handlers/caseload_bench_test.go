@@ -38,7 +38,7 @@ func benchmarkCaseload(b *testing.B, kind string, size int) {
 	}
 	st := store.NewStore(db)
 	spec := store.PopulationSpec{Patients: size, Practices: 1, Seed: 1, Today: time.Now()}
-	if _, err := st.BuildPopulation(spec, demoPassword); err != nil {
+	if _, err := st.BuildPopulation(b.Context(), spec, demoPassword); err != nil {
 		b.Fatal(err)
 	}
 	// One of the population's own patients, to look for in each way.

@@ -62,7 +62,7 @@ func TestCaseloadLiveSearchAnswersWithResultsOnly(t *testing.T) {
 func TestCaseloadSaysWhenThereAreMoreThanItCounts(t *testing.T) {
 	eachServer(t, func(t *testing.T, s *testServer) {
 		spec := store.PopulationSpec{Patients: models.CaseloadCountLimit, Practices: 1, Seed: 1, Today: time.Now()}
-		if _, err := s.store.BuildPopulation(spec, demoPassword); err != nil {
+		if _, err := s.store.BuildPopulation(t.Context(), spec, demoPassword); err != nil {
 			t.Fatal(err)
 		}
 		b := s.browser(t)

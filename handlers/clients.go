@@ -36,7 +36,7 @@ func (h *Handler) clients(c *gin.Context) {
 		h.serverError(c, err)
 		return
 	}
-	clients, err := h.store.APIClientsAt(organisationIDs(organisations))
+	clients, err := h.store.APIClientsAt(c.Request.Context(), organisationIDs(organisations))
 	if err != nil {
 		h.serverError(c, err)
 		return
@@ -59,7 +59,7 @@ func (h *Handler) registerClient(c *gin.Context) {
 		h.serverError(c, err)
 		return
 	}
-	demo, err := h.store.IsDemo()
+	demo, err := h.store.IsDemo(c.Request.Context())
 	if err != nil {
 		h.serverError(c, err)
 		return
@@ -86,7 +86,7 @@ func (h *Handler) registerClient(c *gin.Context) {
 		}
 	}
 	if !form.HasErrors() {
-		registered, err := h.store.RegisterAPIClient(actor(c), client)
+		registered, err := h.store.RegisterAPIClient(c.Request.Context(), actor(c), client)
 		if err != nil {
 			h.serverError(c, err)
 			return
@@ -112,7 +112,7 @@ func (h *Handler) loadClient(c *gin.Context) {
 		return
 	}
 	c.Set(contextOrganisations, organisations)
-	client, err := h.store.APIClientAt(organisationIDs(organisations), id)
+	client, err := h.store.APIClientAt(c.Request.Context(), organisationIDs(organisations), id)
 	h.handOn(c, contextClient, client, err, models.AuditEntry{TargetType: "api-client", TargetID: c.Param("id")})
 }
 
@@ -133,7 +133,7 @@ func (h *Handler) confirmRevokeClient(c *gin.Context) {
 func (h *Handler) revokeClient(c *gin.Context) {
 	client := clientOf(c)
 	organisations := c.MustGet(contextOrganisations).([]models.Organisation)
-	err := h.store.RevokeAPIClientAt(actor(c), organisationIDs(organisations), client)
+	err := h.store.RevokeAPIClientAt(c.Request.Context(), actor(c), organisationIDs(organisations), client)
 	switch {
 	case errors.Is(err, models.ErrNotFound):
 		h.flash(c, client.Name+"'s access was already withdrawn")

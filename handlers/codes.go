@@ -63,7 +63,7 @@ func (h *Handler) readCodeAttempt(c *gin.Context, kind string, factor secondFact
 		return nil, false
 	}
 	a.counters = store.CodeCounters(kind, a.code, c.ClientIP())
-	allowed, err := h.store.ReserveAttempt(a.counters)
+	allowed, err := h.store.ReserveAttempt(c.Request.Context(), a.counters)
 	if err != nil {
 		h.serverError(c, err)
 		return nil, false
@@ -80,7 +80,7 @@ func (h *Handler) readCodeAttempt(c *gin.Context, kind string, factor secondFact
 // address gets its guess back; the session, under a new token, holds what
 // the code opened (sessionKey: id), and the person goes on to next.
 func (h *Handler) admit(c *gin.Context, a *codeAttempt, sessionKey string, id uint, next string) {
-	if err := h.store.AttemptSucceeded(a.counters); err != nil {
+	if err := h.store.AttemptSucceeded(c.Request.Context(), a.counters); err != nil {
 		h.serverError(c, err)
 		return
 	}

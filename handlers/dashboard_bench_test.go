@@ -33,7 +33,7 @@ func BenchmarkDashboard(b *testing.B) {
 	}
 	st := store.NewStore(db)
 	spec := store.PopulationSpec{Patients: 100000, Practices: 20, Seed: 1, Today: time.Now()}
-	if _, err := st.BuildPopulation(spec, demoPassword); err != nil {
+	if _, err := st.BuildPopulation(b.Context(), spec, demoPassword); err != nil {
 		b.Fatal(err)
 	}
 	// The dashboards read the rollup, which the periodic job builds in

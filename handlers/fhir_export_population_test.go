@@ -32,7 +32,7 @@ var exportPopulation = store.PopulationSpec{Patients: 1100, Practices: 1, Seed: 
 // against the database, read independently of the export's own queries.
 func TestBulkExportOfASyntheticPopulationMatchesTheDatabase(t *testing.T) {
 	eachExportServer(t, func(t *testing.T, s *exportServer) {
-		if _, err := s.store.BuildPopulation(exportPopulation, demoPassword); err != nil {
+		if _, err := s.store.BuildPopulation(t.Context(), exportPopulation, demoPassword); err != nil {
 			t.Fatal(err)
 		}
 		s.startExports(t)
@@ -133,7 +133,7 @@ func benchmarkBulkExport(b *testing.B, db *gorm.DB, size int) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	if _, err := st.BuildPopulation(store.PopulationSpec{Patients: size, Practices: 1, Seed: 1, Today: time.Now()}, demoPassword); err != nil {
+	if _, err := st.BuildPopulation(b.Context(), store.PopulationSpec{Patients: size, Practices: 1, Seed: 1, Today: time.Now()}, demoPassword); err != nil {
 		b.Fatal(err)
 	}
 	jobs, err := st.StartJobQueue(context.Background())
@@ -146,7 +146,7 @@ func benchmarkBulkExport(b *testing.B, db *gorm.DB, size int) {
 		b.Fatal(err)
 	}
 	keys, _ := json.Marshal(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &key.PublicKey, KeyID: "k1", Algorithm: "ES384", Use: "sig"}}})
-	client, err := st.CreateAPIClient(models.NewAPIClient{Name: "Benchmark", ODSCode: "Y90001",
+	client, err := st.CreateAPIClient(b.Context(), models.NewAPIClient{Name: "Benchmark", ODSCode: "Y90001",
 		Scopes: []string{"system/Patient.rs", "system/Condition.rs", "system/Observation.rs"}, PublicKeys: string(keys)})
 	if err != nil {
 		b.Fatal(err)

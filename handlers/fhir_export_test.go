@@ -357,11 +357,11 @@ func TestExpiredExportsAreSwept(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := sweeper.ForgetExpiredExports(); err != nil || s.count(&models.BulkExport{}) != 1 {
+		if err := sweeper.ForgetExpiredExports(t.Context()); err != nil || s.count(&models.BulkExport{}) != 1 {
 			t.Fatalf("an export not yet expired was swept: %v", err)
 		}
 		s.db.Model(&models.BulkExport{}).Where("id = ?", export.ID).Update("expires_at", time.Now().Add(-time.Minute))
-		if err := sweeper.ForgetExpiredExports(); err != nil {
+		if err := sweeper.ForgetExpiredExports(t.Context()); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := os.Stat(folder); !os.IsNotExist(err) {
@@ -436,7 +436,7 @@ func TestRevokingAClientRemovesItsExportFilesAtOnce(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := store.RevokeAPIClient(byCommand.id); err != nil {
+		if err := store.RevokeAPIClient(t.Context(), byCommand.id); err != nil {
 			t.Fatal(err)
 		}
 		for client, folder := range folders {

@@ -336,7 +336,7 @@ func actor(c *gin.Context) models.Actor {
 // audit writes an entry about what people do with their own account and
 // records. If it cannot be written, the log says so and the page goes on.
 func (h *Handler) audit(c *gin.Context, entry models.AuditEntry) {
-	if err := h.store.Audit(actor(c), entry); err != nil {
+	if err := h.store.Audit(c.Request.Context(), actor(c), entry); err != nil {
 		slog.Error("writing audit log", "error", err, "action", entry.Action, "request_id", c.GetHeader("X-Request-Id"))
 	}
 }
@@ -346,7 +346,7 @@ func (h *Handler) audit(c *gin.Context, entry models.AuditEntry) {
 // If it cannot be written, the person gets the error page instead of the
 // record, and it reports false.
 func (h *Handler) auditAccess(c *gin.Context, entry models.AuditEntry) bool {
-	if err := h.store.Audit(actor(c), entry); err != nil {
+	if err := h.store.Audit(c.Request.Context(), actor(c), entry); err != nil {
 		h.serverError(c, fmt.Errorf("writing audit log for %s: %w", entry.Action, err))
 		return false
 	}

@@ -140,7 +140,7 @@ func TestTwoInstancesShareOneDatabase(t *testing.T) {
 	})
 
 	t.Run("a plan saved at both at once makes one version", func(t *testing.T) {
-		nurse, _ := first.store.UserByUsername("nurse")
+		nurse, _ := first.store.UserByUsername(t.Context(), "nurse")
 		colleague := models.User{Username: "nurse2", PasswordHash: nurse.PasswordHash, Role: models.RoleNurse, DisplayName: "Bea Okoye"}
 		first.db.Create(&colleague)
 		var membership models.Membership

@@ -263,7 +263,7 @@ func TestUnapprovedTemplatesAreRefusedOutsideTheDemo(t *testing.T) {
 			t.Fatalf("%d plans from an unapproved template", n)
 		}
 
-		if _, err := s.store.ApproveTemplate("anaphylaxis", anaphylaxis.Version, "Dr Ada Okafor"); err != nil {
+		if _, err := s.store.ApproveTemplate(t.Context(), "anaphylaxis", anaphylaxis.Version, "Dr Ada Okafor"); err != nil {
 			t.Fatal(err)
 		}
 		r = nurse.get(base + "/new")
@@ -370,7 +370,7 @@ func TestReadersAreToldWhenAPlanIsNotClinicallyApproved(t *testing.T) {
 		s.db.First(&plan, "patient_id = (?)", s.db.Model(&models.Patient{}).Select("id").Where("ref = ?", ameliaRef))
 		var template models.ConditionTemplate
 		s.db.First(&template, plan.TemplateID)
-		if _, err := s.store.ApproveTemplate(template.Key, template.Version, "Dr Ada Okafor"); err != nil {
+		if _, err := s.store.ApproveTemplate(t.Context(), template.Key, template.Version, "Dr Ada Okafor"); err != nil {
 			t.Fatal(err)
 		}
 		for _, page := range readerPages(t, s) {

@@ -113,12 +113,12 @@ func TestDisablingAnAccountEndsItsSessions(t *testing.T) {
 		home, work := s.browser(t), s.browser(t)
 		home.signIn("nurse")
 		work.signIn("nurse")
-		nurse, err := s.store.UserByUsername("nurse")
+		nurse, err := s.store.UserByUsername(t.Context(), "nurse")
 		if err != nil {
 			t.Fatal(err)
 		}
-		admin, _ := s.store.UserByUsername("admin")
-		if err := s.store.DisableStaff(models.Actor{UserID: admin.ID, Role: admin.Role}, nurse.ID); err != nil {
+		admin, _ := s.store.UserByUsername(t.Context(), "admin")
+		if err := s.store.DisableStaff(t.Context(), models.Actor{UserID: admin.ID, Role: admin.Role}, nurse.ID); err != nil {
 			t.Fatal(err)
 		}
 		if n := s.sessionsOf("nurse"); n != 0 {

@@ -104,7 +104,7 @@ func TestShareCodesRefuseGuessesExpiryAndOtherPeople(t *testing.T) {
 		nurse := s.browser(t)
 		nurse.signIn("nurse")
 		mustStatus(t, nurse.post(fmt.Sprintf("/passport/%s/shares/%d/revoke", ameliaRef, share.ID), url.Values{}), http.StatusForbidden)
-		carerUser, _ := s.store.UserByUsername("carer")
+		carerUser, _ := s.store.UserByUsername(t.Context(), "carer")
 		s.db.Model(&models.CarerLink{}).Where("carer_id = ?", carerUser.ID).Update("permission", models.PermissionView)
 		carer := s.browser(t)
 		carer.signIn("carer")

@@ -19,11 +19,11 @@ const contextStaffMember = "staff-member"
 // they work at and, for an ICB, its practices.
 func (h *Handler) administered(c *gin.Context) ([]models.Organisation, error) {
 	userID := currentUser(c).ID
-	organisations, err := h.store.OrganisationsOf(userID)
+	organisations, err := h.store.OrganisationsOf(c.Request.Context(), userID)
 	if err != nil {
 		return nil, err
 	}
-	practices, err := h.store.PracticesOf(userID)
+	practices, err := h.store.PracticesOf(c.Request.Context(), userID)
 	if err != nil {
 		return nil, err
 	}
@@ -66,7 +66,7 @@ func (h *Handler) loadStaffMember(c *gin.Context) {
 		return
 	}
 	c.Set(contextOrganisations, organisations)
-	member, err := h.store.StaffMemberAt(organisationIDs(organisations), id)
+	member, err := h.store.StaffMemberAt(c.Request.Context(), organisationIDs(organisations), id)
 	h.handOn(c, contextStaffMember, member, err, models.AuditEntry{TargetType: "user", TargetID: c.Param("id")})
 }
 
@@ -84,7 +84,7 @@ func (h *Handler) staff(c *gin.Context) {
 		h.serverError(c, err)
 		return
 	}
-	staff, err := h.store.StaffOf(organisationIDs(organisations))
+	staff, err := h.store.StaffOf(c.Request.Context(), organisationIDs(organisations))
 	if err != nil {
 		h.serverError(c, err)
 		return
@@ -112,7 +112,7 @@ func (h *Handler) inviteStaff(c *gin.Context) {
 		Role: formValue(c, form, "role"), Organisations: organisationsValue(c, form)}, organisations)
 	addErrors(form, errs)
 	if !form.HasErrors() {
-		user, code, err := h.store.InviteStaff(actor(c), staff)
+		user, code, err := h.store.InviteStaff(c.Request.Context(), actor(c), staff)
 		switch {
 		case errors.Is(err, models.ErrEmailTaken):
 			form.Add("email", "A member of staff already has this email address")
@@ -151,7 +151,7 @@ func (h *Handler) staffMember(c *gin.Context) {
 }
 
 func (h *Handler) showStaffMember(c *gin.Context, status int, member *models.StaffMember, form *views.Form) {
-	devices, err := h.store.Devices(member.ID)
+	devices, err := h.store.Devices(c.Request.Context(), member.ID)
 	if err != nil {
 		h.serverError(c, err)
 		return
@@ -163,7 +163,7 @@ func (h *Handler) showStaffMember(c *gin.Context, status int, member *models.Sta
 	}
 	throttled := false
 	if member.Activated {
-		if throttled, err = h.store.AccountThrottled(member.Username); err != nil {
+		if throttled, err = h.store.AccountThrottled(c.Request.Context(), member.Username); err != nil {
 			h.serverError(c, err)
 			return
 		}
@@ -189,7 +189,7 @@ func (h *Handler) changeStaffAccess(c *gin.Context) {
 		c.MustGet(contextOrganisations).([]models.Organisation))
 	addErrors(form, errs)
 	if !form.HasErrors() {
-		err := h.store.ChangeStaffAccess(actor(c), member.ID, access)
+		err := h.store.ChangeStaffAccess(c.Request.Context(), actor(c), member.ID, access)
 		switch {
 		case errors.Is(err, models.ErrOwnAccount):
 			form.Add("role", "You cannot change your own role or where you work. Ask another administrator")
@@ -214,7 +214,7 @@ func (h *Handler) confirmDisableStaff(c *gin.Context) {
 
 func (h *Handler) disableStaff(c *gin.Context) {
 	member := staffMemberOf(c)
-	err := h.store.DisableStaff(actor(c), member.ID)
+	err := h.store.DisableStaff(c.Request.Context(), actor(c), member.ID)
 	form := views.NewForm()
 	switch {
 	case errors.Is(err, models.ErrOwnAccount):
@@ -245,7 +245,7 @@ func (h *Handler) staffLetter(c *gin.Context) {
 
 func (h *Handler) newStaffCode(c *gin.Context) {
 	member := staffMemberOf(c)
-	code, err := h.store.NewStaffCode(actor(c), member)
+	code, err := h.store.NewStaffCode(c.Request.Context(), actor(c), member)
 	if errors.Is(err, models.ErrWrongStatus) {
 		h.flash(c, member.DisplayName+" has already set up their account")
 		redirect(c, staffPath(member))
@@ -265,7 +265,7 @@ func (h *Handler) signOutStaffDevice(c *gin.Context) {
 	if !ok {
 		return
 	}
-	err := h.store.SignOutStaffDevice(actor(c), member.ID, deviceID)
+	err := h.store.SignOutStaffDevice(c.Request.Context(), actor(c), member.ID, deviceID)
 	if errors.Is(err, models.ErrNotFound) {
 		h.notFound(c)
 		return
@@ -280,7 +280,7 @@ func (h *Handler) signOutStaffDevice(c *gin.Context) {
 
 func (h *Handler) signOutStaffEverywhere(c *gin.Context) {
 	member := staffMemberOf(c)
-	if _, err := h.store.SignOutStaffEverywhere(actor(c), member.ID); err != nil {
+	if _, err := h.store.SignOutStaffEverywhere(c.Request.Context(), actor(c), member.ID); err != nil {
 		h.serverError(c, err)
 		return
 	}
@@ -292,7 +292,7 @@ func (h *Handler) signOutStaffEverywhere(c *gin.Context) {
 // too many wrong passwords sign in again at once.
 func (h *Handler) unlockStaff(c *gin.Context) {
 	member := staffMemberOf(c)
-	if err := h.store.UnlockAccount(actor(c), &member.User); err != nil {
+	if err := h.store.UnlockAccount(c.Request.Context(), actor(c), &member.User); err != nil {
 		h.serverError(c, err)
 		return
 	}

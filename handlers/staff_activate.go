@@ -32,10 +32,10 @@ func (h *Handler) staffActivate(c *gin.Context) {
 	if !ok {
 		return
 	}
-	record, err := h.store.CheckStaffActivation(attempt.code, attempt.email)
+	record, err := h.store.CheckStaffActivation(c.Request.Context(), attempt.code, attempt.email)
 	if errors.Is(err, models.ErrStaffActivation) {
 		message := msgStaffActivationWrong
-		if used, err := h.store.StaffActivationCodeUsed(attempt.code, attempt.email); err != nil {
+		if used, err := h.store.StaffActivationCodeUsed(c.Request.Context(), attempt.code, attempt.email); err != nil {
 			h.serverError(c, err)
 			return
 		} else if used {
@@ -58,7 +58,7 @@ func (h *Handler) pendingStaffActivation(c *gin.Context) (uint, *models.User, bo
 	if codeID == 0 {
 		return 0, nil, false
 	}
-	user, err := h.store.StaffInvited(codeID)
+	user, err := h.store.StaffInvited(c.Request.Context(), codeID)
 	if err != nil {
 		h.sessions.Remove(c.Request.Context(), sessionStaffActivation)
 		return 0, nil, false
@@ -110,7 +110,7 @@ func (h *Handler) chooseStaffAccount(c *gin.Context) {
 		h.serverError(c, err)
 		return
 	}
-	activated, err := h.store.CompleteStaffActivation(codeID, username, hash, actor(c))
+	activated, err := h.store.CompleteStaffActivation(c.Request.Context(), codeID, username, hash, actor(c))
 	switch {
 	case errors.Is(err, models.ErrUsernameTaken):
 		form.Add("username", "That username is taken. Choose another")

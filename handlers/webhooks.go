@@ -38,7 +38,7 @@ func (h *Handler) loadWebhook(c *gin.Context) {
 	if !ok {
 		return
 	}
-	practices, err := h.store.PracticesOf(currentUser(c).ID)
+	practices, err := h.store.PracticesOf(c.Request.Context(), currentUser(c).ID)
 	if err != nil {
 		h.serverError(c, err)
 		return
@@ -52,7 +52,7 @@ func webhookOf(c *gin.Context) *models.WebhookEndpoint {
 }
 
 func (h *Handler) webhooks(c *gin.Context) {
-	practices, err := h.store.PracticesOf(currentUser(c).ID)
+	practices, err := h.store.PracticesOf(c.Request.Context(), currentUser(c).ID)
 	if err != nil {
 		h.serverError(c, err)
 		return
@@ -66,7 +66,7 @@ func (h *Handler) webhooks(c *gin.Context) {
 }
 
 func (h *Handler) newWebhookForm(c *gin.Context) {
-	practices, err := h.store.PracticesOf(currentUser(c).ID)
+	practices, err := h.store.PracticesOf(c.Request.Context(), currentUser(c).ID)
 	if err != nil {
 		h.serverError(c, err)
 		return
@@ -75,7 +75,7 @@ func (h *Handler) newWebhookForm(c *gin.Context) {
 }
 
 func (h *Handler) showWebhookForm(c *gin.Context, status int, form *views.Form, practices []models.Organisation) {
-	demo, err := h.store.IsDemo()
+	demo, err := h.store.IsDemo(c.Request.Context())
 	if err != nil {
 		h.serverError(c, err)
 		return
@@ -84,12 +84,12 @@ func (h *Handler) showWebhookForm(c *gin.Context, status int, form *views.Form, 
 }
 
 func (h *Handler) registerWebhook(c *gin.Context) {
-	practices, err := h.store.PracticesOf(currentUser(c).ID)
+	practices, err := h.store.PracticesOf(c.Request.Context(), currentUser(c).ID)
 	if err != nil {
 		h.serverError(c, err)
 		return
 	}
-	demo, err := h.store.IsDemo()
+	demo, err := h.store.IsDemo(c.Request.Context())
 	if err != nil {
 		h.serverError(c, err)
 		return

@@ -29,13 +29,13 @@ func TestAuditChainCoversEntriesWrittenBeforeIt(t *testing.T) {
 				t.Fatal(err)
 			}
 			store := store.NewStore(db)
-			if n, err := store.VerifyAuditLog(); n != 3 || err != nil {
+			if n, err := store.VerifyAuditLog(t.Context()); n != 3 || err != nil {
 				t.Fatalf("after the migration: %d verified, %v; want 3", n, err)
 			}
-			if err := store.Audit(models.Actor{Role: models.RoleAdmin}, models.AuditEntry{Action: models.AuditSignIn}); err != nil {
+			if err := store.Audit(t.Context(), models.Actor{Role: models.RoleAdmin}, models.AuditEntry{Action: models.AuditSignIn}); err != nil {
 				t.Fatal(err)
 			}
-			if n, err := store.VerifyAuditLog(); n != 4 || err != nil {
+			if n, err := store.VerifyAuditLog(t.Context()); n != 4 || err != nil {
 				t.Errorf("after a new entry: %d verified, %v; want 4", n, err)
 			}
 			if err := db.Exec(`UPDATE audit_events SET detail = 'rewritten' WHERE id = 1`).Error; err == nil {

@@ -50,7 +50,7 @@ func addPeople(db *gorm.DB, count int) (people, error) {
 	if err := db.First(&practice, "ods_code = ?", "Y90001").Error; err != nil {
 		return people{}, err
 	}
-	demoNurse, err := store.UserByUsername("nurse")
+	demoNurse, err := store.UserByUsername(context.Background(), "nurse")
 	if err != nil {
 		return people{}, err
 	}
@@ -68,7 +68,7 @@ func addPeople(db *gorm.DB, count int) (people, error) {
 	var everyone people
 	for i := range count {
 		dateOfBirth := time.Date(1950+i%60, time.Month(1+i%12), 1+i%28, 0, 0, 0, 0, time.UTC)
-		patient, code, err := store.RegisterPatient(nurse, models.NewPatient{NHSNumber: nhsNumbers[i],
+		patient, code, err := store.RegisterPatient(context.Background(), nurse, models.NewPatient{NHSNumber: nhsNumbers[i],
 			GivenName: fmt.Sprintf("Patient%d", i), FamilyName: "Load", DateOfBirth: dateOfBirth, PracticeID: practice.ID})
 		if err != nil {
 			return people{}, err
@@ -76,12 +76,12 @@ func addPeople(db *gorm.DB, count int) (people, error) {
 		if _, err := store.CreatePlan(context.Background(), nursePrincipal, nurse, patient.ID, asthma, models.DemoAsthmaPlan(300+i), models.VersionPublished); err != nil {
 			return people{}, err
 		}
-		activation, err := store.CheckActivation(code, dateOfBirth)
+		activation, err := store.CheckActivation(context.Background(), code, dateOfBirth)
 		if err != nil {
 			return people{}, err
 		}
 		username := fmt.Sprintf("load-patient-%d", i)
-		if _, err := store.CompleteActivation(activation.ID, username, hash, models.Actor{IPAddress: "127.0.0.1"}); err != nil {
+		if _, err := store.CompleteActivation(context.Background(), activation.ID, username, hash, models.Actor{IPAddress: "127.0.0.1"}); err != nil {
 			return people{}, err
 		}
 		everyone.patients = append(everyone.patients, username)
@@ -100,7 +100,7 @@ func addPeople(db *gorm.DB, count int) (people, error) {
 }
 
 func asthmaTemplate(store *store.Store) (*models.ConditionTemplate, error) {
-	templates, err := store.Templates(false)
+	templates, err := store.Templates(context.Background(), false)
 	if err != nil {
 		return nil, err
 	}

@@ -54,9 +54,9 @@ func (s *Store) issueCode(tx *gorm.DB, actor models.Actor, patientID uint, carer
 
 // CheckActivation finds the patient an unused, unexpired code belongs to,
 // if their date of birth matches.
-func (s *Store) CheckActivation(code string, dateOfBirth time.Time) (*models.ActivationCode, error) {
+func (s *Store) CheckActivation(ctx context.Context, code string, dateOfBirth time.Time) (*models.ActivationCode, error) {
 	var record models.ActivationCode
-	err := s.db.Joins("JOIN patients ON patients.id = activation_codes.patient_id").
+	err := s.db.WithContext(ctx).Joins("JOIN patients ON patients.id = activation_codes.patient_id").
 		Where("activation_codes.code_hash = ? AND activation_codes.used_at IS NULL AND activation_codes.expires_at > ?",
 			models.HashActivationCode(code), s.now()).
 		Where("patients.date_of_birth = ?", dateOfBirth).
@@ -70,9 +70,9 @@ func (s *Store) CheckActivation(code string, dateOfBirth time.Time) (*models.Act
 // ActivationCodeUsed reports whether code is a patient's or carer's code
 // that has already been used, with the patient's date of birth: only
 // someone who holds both the letter and the date of birth learns that.
-func (s *Store) ActivationCodeUsed(code string, dateOfBirth time.Time) (bool, error) {
+func (s *Store) ActivationCodeUsed(ctx context.Context, code string, dateOfBirth time.Time) (bool, error) {
 	var n int64
-	err := s.db.Model(&models.ActivationCode{}).Joins("JOIN patients ON patients.id = activation_codes.patient_id").
+	err := s.db.WithContext(ctx).Model(&models.ActivationCode{}).Joins("JOIN patients ON patients.id = activation_codes.patient_id").
 		Where("activation_codes.code_hash = ? AND activation_codes.used_at IS NOT NULL", models.HashActivationCode(code)).
 		Where("patients.date_of_birth = ?", dateOfBirth).Count(&n).Error
 	return n > 0, err
@@ -81,9 +81,9 @@ func (s *Store) ActivationCodeUsed(code string, dateOfBirth time.Time) (bool, er
 // CompleteActivation creates the patient's account with a code checked by
 // CheckActivation. The code is spent even if two people race to use it:
 // only one of them gets the account.
-func (s *Store) CompleteActivation(codeID uint, username, passwordHash string, actor models.Actor) (*models.User, error) {
+func (s *Store) CompleteActivation(ctx context.Context, codeID uint, username, passwordHash string, actor models.Actor) (*models.User, error) {
 	var user models.User
-	err := s.db.Transaction(func(tx *gorm.DB) error {
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		now := s.now()
 		spend := tx.Model(&models.ActivationCode{}).Where("id = ? AND used_at IS NULL AND expires_at > ?", codeID, now).
 			Update("used_at", now)
@@ -138,19 +138,19 @@ func (s *Store) CompleteActivation(codeID uint, username, passwordHash string, a
 
 // ActivationGreeting is the first name of the person an unused, unexpired
 // code sets up an account for: the patient, or their invited carer.
-func (s *Store) ActivationGreeting(codeID uint) (string, error) {
+func (s *Store) ActivationGreeting(ctx context.Context, codeID uint) (string, error) {
 	var record models.ActivationCode
-	if err := s.db.Where("id = ? AND used_at IS NULL AND expires_at > ?", codeID, s.now()).First(&record).Error; err != nil {
+	if err := s.db.WithContext(ctx).Where("id = ? AND used_at IS NULL AND expires_at > ?", codeID, s.now()).First(&record).Error; err != nil {
 		return "", notFound(err)
 	}
 	if record.UserID != nil {
 		var carer models.User
-		if err := s.db.First(&carer, *record.UserID).Error; err != nil {
+		if err := s.db.WithContext(ctx).First(&carer, *record.UserID).Error; err != nil {
 			return "", notFound(err)
 		}
 		return models.GreetingName(carer.DisplayName), nil
 	}
 	var patient models.Patient
-	err := s.db.First(&patient, record.PatientID).Error
+	err := s.db.WithContext(ctx).First(&patient, record.PatientID).Error
 	return patient.GivenName, notFound(err)
 }

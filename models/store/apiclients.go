@@ -23,7 +23,7 @@ func refuseClient(reason string) error {
 
 // CreateAPIClient registers a client for a practice and gives it a new
 // client id.
-func (s *Store) CreateAPIClient(entry models.NewAPIClient) (*models.APIClient, error) {
+func (s *Store) CreateAPIClient(ctx context.Context, entry models.NewAPIClient) (*models.APIClient, error) {
 	name := strings.TrimSpace(entry.Name)
 	if name == "" || len(name) > 200 {
 		return nil, errors.New("give the client a name of 200 characters or fewer")
@@ -40,7 +40,7 @@ func (s *Store) CreateAPIClient(entry models.NewAPIClient) (*models.APIClient, e
 		return nil, err
 	}
 	var practice models.Organisation
-	err := s.db.Where("ods_code = ? AND kind = ?", entry.ODSCode, models.OrganisationPractice).Take(&practice).Error
+	err := s.db.WithContext(ctx).Where("ods_code = ? AND kind = ?", entry.ODSCode, models.OrganisationPractice).Take(&practice).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, fmt.Errorf("no practice has the ODS code %q", entry.ODSCode)
 	}
@@ -48,7 +48,7 @@ func (s *Store) CreateAPIClient(entry models.NewAPIClient) (*models.APIClient, e
 		return nil, err
 	}
 	client := newAPIClient(entry, practice.ID)
-	return &client, s.db.Create(&client).Error
+	return &client, s.db.WithContext(ctx).Create(&client).Error
 }
 
 func newAPIClient(entry models.NewAPIClient, practiceID uint) models.APIClient {
@@ -58,9 +58,9 @@ func newAPIClient(entry models.NewAPIClient, practiceID uint) models.APIClient {
 
 // RegisterAPIClient registers a client checked by CheckAPIClient, with its
 // public keys in hand, and records who registered it.
-func (s *Store) RegisterAPIClient(actor models.Actor, entry models.NewAPIClient) (*models.APIClient, error) {
+func (s *Store) RegisterAPIClient(ctx context.Context, actor models.Actor, entry models.NewAPIClient) (*models.APIClient, error) {
 	var client models.APIClient
-	err := s.db.Transaction(func(tx *gorm.DB) error {
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var practice models.Organisation
 		if err := tx.Where("ods_code = ? AND kind = ?", entry.ODSCode, models.OrganisationPractice).Take(&practice).Error; err != nil {
 			return notFound(err)
@@ -76,24 +76,24 @@ func (s *Store) RegisterAPIClient(actor models.Actor, entry models.NewAPIClient)
 	return &client, err
 }
 
-func (s *Store) registeredClients(organisationIDs []uint) *gorm.DB {
-	return s.db.Model(&models.APIClient{}).Select("api_clients.*, organisations.name AS organisation_name").
+func (s *Store) registeredClients(ctx context.Context, organisationIDs []uint) *gorm.DB {
+	return s.db.WithContext(ctx).Model(&models.APIClient{}).Select("api_clients.*, organisations.name AS organisation_name").
 		Joins("JOIN organisations ON organisations.id = api_clients.organisation_id").
 		Where("api_clients.organisation_id IN ?", nonEmpty(organisationIDs))
 }
 
 // APIClientsAt lists the clients acting for some organisations, newest
 // first.
-func (s *Store) APIClientsAt(organisationIDs []uint) ([]models.RegisteredClient, error) {
+func (s *Store) APIClientsAt(ctx context.Context, organisationIDs []uint) ([]models.RegisteredClient, error) {
 	var clients []models.RegisteredClient
-	err := s.registeredClients(organisationIDs).Order("api_clients.id DESC").Scan(&clients).Error
+	err := s.registeredClients(ctx, organisationIDs).Order("api_clients.id DESC").Scan(&clients).Error
 	return clients, err
 }
 
 // APIClientAt finds a client among those acting for some organisations.
-func (s *Store) APIClientAt(organisationIDs []uint, id uint) (*models.RegisteredClient, error) {
+func (s *Store) APIClientAt(ctx context.Context, organisationIDs []uint, id uint) (*models.RegisteredClient, error) {
 	var clients []models.RegisteredClient
-	if err := s.registeredClients(organisationIDs).Where("api_clients.id = ?", id).Scan(&clients).Error; err != nil {
+	if err := s.registeredClients(ctx, organisationIDs).Where("api_clients.id = ?", id).Scan(&clients).Error; err != nil {
 		return nil, err
 	}
 	if len(clients) == 0 {
@@ -106,8 +106,8 @@ func (s *Store) APIClientAt(organisationIDs []uint, id uint) (*models.Registered
 // organisations, at once, and records who did. A client already revoked
 // is not found: the update decides, so two administrators revoking at
 // once record one revocation.
-func (s *Store) RevokeAPIClientAt(actor models.Actor, organisationIDs []uint, client *models.RegisteredClient) error {
-	err := s.db.Transaction(func(tx *gorm.DB) error {
+func (s *Store) RevokeAPIClientAt(ctx context.Context, actor models.Actor, organisationIDs []uint, client *models.RegisteredClient) error {
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		result := tx.Model(&models.APIClient{}).
 			Where("id = ? AND revoked_at IS NULL AND organisation_id IN ?", client.ID, nonEmpty(organisationIDs)).Update("revoked_at", s.now())
 		if result.Error != nil {
@@ -124,7 +124,7 @@ func (s *Store) RevokeAPIClientAt(actor models.Actor, organisationIDs []uint, cl
 	if err != nil {
 		return err
 	}
-	return s.removeClientExportFiles(client.ID)
+	return s.removeClientExportFiles(ctx, client.ID)
 }
 
 // nonEmpty is a list of ids fit for an IN list on both databases: one that
@@ -246,9 +246,9 @@ func (s *Store) APIPrincipal(ctx context.Context, token string) (*models.Princip
 
 // RevokeAPIClient stops a client at once: its tokens stop working and it
 // gets no new ones.
-func (s *Store) RevokeAPIClient(clientID string) error {
+func (s *Store) RevokeAPIClient(ctx context.Context, clientID string) error {
 	var client models.APIClient
-	err := s.db.Transaction(func(tx *gorm.DB) error {
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Where("client_id = ? AND revoked_at IS NULL", clientID).Take(&client).Error; err != nil {
 			return notFound(err)
 		}
@@ -264,5 +264,5 @@ func (s *Store) RevokeAPIClient(clientID string) error {
 	if err != nil {
 		return err
 	}
-	return s.removeClientExportFiles(client.ID)
+	return s.removeClientExportFiles(ctx, client.ID)
 }

@@ -110,11 +110,11 @@ func CodeCounters(kind, code, ip string) []Counter {
 // called before the secret is checked: each counter is taken by one
 // conditional write that the database applies one at a time, so however
 // many attempts arrive at once, no more than the limit go ahead.
-func (s *Store) ReserveAttempt(counters []Counter) (bool, error) {
+func (s *Store) ReserveAttempt(ctx context.Context, counters []Counter) (bool, error) {
 	// Always in the same order, so two attempts sharing counters wait for
 	// each other instead of deadlocking.
 	counters = slices.SortedFunc(slices.Values(counters), func(a, b Counter) int { return strings.Compare(a.key, b.key) })
-	err := s.db.Transaction(func(tx *gorm.DB) error {
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		now := s.now()
 		for _, counter := range counters {
 			taken, err := takeAttempt(tx, counter, now)
@@ -156,13 +156,13 @@ func takeAttempt(tx *gorm.DB, counter Counter, now time.Time) (bool, error) {
 
 // AttemptSucceeded starts again the counts a success clears, and gives the
 // attempt back to the others, so that they count only failures.
-func (s *Store) AttemptSucceeded(counters []Counter) error {
+func (s *Store) AttemptSucceeded(ctx context.Context, counters []Counter) error {
 	for _, counter := range counters {
 		if counter.clearedBySuccess {
-			if err := s.db.Model(&AttemptCounter{}).Where("key = ?", counter.key).Update("used", 0).Error; err != nil {
+			if err := s.db.WithContext(ctx).Model(&AttemptCounter{}).Where("key = ?", counter.key).Update("used", 0).Error; err != nil {
 				return err
 			}
-		} else if err := s.giveBack(counter); err != nil {
+		} else if err := s.giveBack(ctx, counter); err != nil {
 			return err
 		}
 	}
@@ -170,36 +170,36 @@ func (s *Store) AttemptSucceeded(counters []Counter) error {
 }
 
 // GiveBackAttempt returns a reserved attempt whose secret was never checked.
-func (s *Store) GiveBackAttempt(counters []Counter) error {
+func (s *Store) GiveBackAttempt(ctx context.Context, counters []Counter) error {
 	for _, counter := range counters {
-		if err := s.giveBack(counter); err != nil {
+		if err := s.giveBack(ctx, counter); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func (s *Store) giveBack(counter Counter) error {
-	return s.db.Model(&AttemptCounter{}).Where("key = ? AND used > 0", counter.key).
+func (s *Store) giveBack(ctx context.Context, counter Counter) error {
+	return s.db.WithContext(ctx).Model(&AttemptCounter{}).Where("key = ? AND used > 0", counter.key).
 		Update("used", gorm.Expr("used - 1")).Error
 }
 
 // ForgetFinishedCounters removes counters whose window is over: a counter
 // that is missing starts again just as one whose window is over does.
-func (s *Store) ForgetFinishedCounters() error {
-	return s.db.Where("resets_at <= ?", s.now()).Delete(&AttemptCounter{}).Error
+func (s *Store) ForgetFinishedCounters(ctx context.Context) error {
+	return s.db.WithContext(ctx).Where("resets_at <= ?", s.now()).Delete(&AttemptCounter{}).Error
 }
 
 // AccountThrottled reports whether sign-ins to an account are being
 // refused for too many wrong passwords: from some address or device, or
 // from everywhere.
-func (s *Store) AccountThrottled(username string) (bool, error) {
+func (s *Store) AccountThrottled(ctx context.Context, username string) (bool, error) {
 	username = models.NormaliseUsername(username)
 	// The backstop against guesses from everywhere has a limit of its own;
 	// an address's or a device's count against the account has the other.
 	backstop := counterKey(AttemptSignIn, "account", username)
 	var throttled int64
-	err := s.db.Model(&AttemptCounter{}).Where("account = ? AND resets_at > ?", accountKey(username), s.now()).
+	err := s.db.WithContext(ctx).Model(&AttemptCounter{}).Where("account = ? AND resets_at > ?", accountKey(username), s.now()).
 		Where("(key = ? AND used >= ?) OR (key <> ? AND used >= ?)", backstop, LimitPerAccount.Max,
 			backstop, min(LimitPerAccountAddress.Max, LimitPerDevice.Max)).
 		Count(&throttled).Error
@@ -209,8 +209,8 @@ func (s *Store) AccountThrottled(username string) (bool, error) {
 // UnlockAccount starts again every count of sign-in attempts against an
 // account, wherever the attempts came from, so its owner can sign in at
 // once. Counts against an address alone stay: they are not the account's.
-func (s *Store) UnlockAccount(actor models.Actor, user *models.User) error {
-	return s.db.Transaction(func(tx *gorm.DB) error {
+func (s *Store) UnlockAccount(ctx context.Context, actor models.Actor, user *models.User) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Model(&AttemptCounter{}).Where("account = ?", accountKey(models.NormaliseUsername(user.Username))).
 			Update("used", 0).Error; err != nil {
 			return err

@@ -14,7 +14,7 @@ import (
 
 func reserve(t *testing.T, store *store.Store, counters []store.Counter) bool {
 	t.Helper()
-	allowed, err := store.ReserveAttempt(counters)
+	allowed, err := store.ReserveAttempt(t.Context(), counters)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +56,7 @@ func TestAttemptCounters(t *testing.T) {
 		if !reserve(t, st, sam) {
 			t.Error("still refused after the window")
 		}
-		if err := st.ForgetFinishedCounters(); err != nil {
+		if err := st.ForgetFinishedCounters(t.Context()); err != nil {
 			t.Fatal(err)
 		}
 		var left int64
@@ -75,7 +75,7 @@ func TestAttemptSucceededClearsOnlyItsOwnCount(t *testing.T) {
 			reserve(t, st, sam)
 		}
 		reserve(t, st, sam)
-		if err := st.AttemptSucceeded(sam); err != nil {
+		if err := st.AttemptSucceeded(t.Context(), sam); err != nil {
 			t.Fatal(err)
 		}
 		for range store.LimitPerAccountAddress.Max {
@@ -93,7 +93,7 @@ func TestAttemptSucceededClearsOnlyItsOwnCount(t *testing.T) {
 		}
 		code := store.CodeCounters(store.AttemptActivation, "ABCD-EFGH-JKLM", "10.0.0.9")
 		reserve(t, st, code)
-		if err := st.GiveBackAttempt(code); err != nil {
+		if err := st.GiveBackAttempt(t.Context(), code); err != nil {
 			t.Fatal(err)
 		}
 		for range store.LimitPerAccountAddress.Max {
@@ -112,7 +112,7 @@ func TestAnAccountIsThrottledOnlyWhereACountIsUsedUpAndUnlockingStartsItsCountsA
 		st := store.NewStore(db)
 		throttled := func() bool {
 			t.Helper()
-			blocked, err := st.AccountThrottled("Sam")
+			blocked, err := st.AccountThrottled(t.Context(), "Sam")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -136,13 +136,13 @@ func TestAnAccountIsThrottledOnlyWhereACountIsUsedUpAndUnlockingStartsItsCountsA
 		for range store.LimitPerAccountAddress.Max {
 			reserve(t, st, store.SignInCounters("alex", "10.0.0.2", ""))
 		}
-		if err := st.UnlockAccount(models.Actor{Role: models.RoleAdmin}, &models.User{ID: 1, Username: "sam"}); err != nil {
+		if err := st.UnlockAccount(t.Context(), models.Actor{Role: models.RoleAdmin}, &models.User{ID: 1, Username: "sam"}); err != nil {
 			t.Fatal(err)
 		}
 		if throttled() || !reserve(t, st, store.SignInCounters("sam", "10.0.0.1", "")) {
 			t.Error("the account is still blocked after unlocking")
 		}
-		if alex, err := st.AccountThrottled("alex"); err != nil || !alex {
+		if alex, err := st.AccountThrottled(t.Context(), "alex"); err != nil || !alex {
 			t.Errorf("unlocking Sam unblocked Alex too (%v)", err)
 		}
 	})

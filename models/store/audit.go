@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"crypto/hmac"
 	"database/sql"
 	"errors"
@@ -12,8 +13,8 @@ import (
 )
 
 // Audit appends one entry to the audit log.
-func (s *Store) Audit(actor models.Actor, entry models.AuditEntry) error {
-	return s.db.Transaction(func(tx *gorm.DB) error { return s.audit(tx, actor, entry) })
+func (s *Store) Audit(ctx context.Context, actor models.Actor, entry models.AuditEntry) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error { return s.audit(tx, actor, entry) })
 }
 
 // audit appends one entry inside the transaction tx, chained to the entry
@@ -73,9 +74,9 @@ func (s *Store) appendAuditEvents(tx *gorm.DB, events []models.AuditEvent) error
 // VerifyAuditLog walks the whole chain in id order and reports how many
 // entries match, or the first that does not. It reads one snapshot, so
 // entries written meanwhile are neither counted nor mistaken for forgeries.
-func (s *Store) VerifyAuditLog() (int, error) {
+func (s *Store) VerifyAuditLog(ctx context.Context) (int, error) {
 	verified := 0
-	err := s.auditSnapshot(func(tx *gorm.DB) error {
+	err := s.auditSnapshot(ctx, func(tx *gorm.DB) error {
 		var err error
 		verified, _, err = s.verifyAuditChain(tx)
 		return err
@@ -84,13 +85,13 @@ func (s *Store) VerifyAuditLog() (int, error) {
 }
 
 // auditSnapshot runs read in one read-only snapshot of the database.
-func (s *Store) auditSnapshot(read func(tx *gorm.DB) error) error {
+func (s *Store) auditSnapshot(ctx context.Context, read func(tx *gorm.DB) error) error {
 	// SQLite's transactions are snapshots already, and it has no other levels.
 	var snapshot *sql.TxOptions
 	if s.db.Dialector.Name() == "postgres" {
 		snapshot = &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true}
 	}
-	return s.db.Transaction(read, snapshot)
+	return s.db.WithContext(ctx).Transaction(read, snapshot)
 }
 
 // verifyAuditChain checks every entry against the one before it, as
@@ -147,13 +148,13 @@ func (s *Store) verifyAuditChain(tx *gorm.DB) (int, models.AuditChain, error) {
 
 // AuditEventsFor lists the newest entries about patients of the given
 // organisations, and entries by staff of them, newest first.
-func (s *Store) AuditEventsFor(organisationIDs []uint, limit int) ([]models.AuditActivity, error) {
-	return s.auditActivity(s.db.Where(s.aboutOrBy(organisationIDs)), limit)
+func (s *Store) AuditEventsFor(ctx context.Context, organisationIDs []uint, limit int) ([]models.AuditActivity, error) {
+	return s.auditActivity(s.db.WithContext(ctx).Where(s.aboutOrBy(organisationIDs)), limit)
 }
 
 // AuditEventsForPatient lists what happened to one patient's record.
-func (s *Store) AuditEventsForPatient(patientID uint, limit int) ([]models.AuditActivity, error) {
-	return s.auditActivity(s.db.Where("audit_events.patient_id = ?", patientID), limit)
+func (s *Store) AuditEventsForPatient(ctx context.Context, patientID uint, limit int) ([]models.AuditActivity, error) {
+	return s.auditActivity(s.db.WithContext(ctx).Where("audit_events.patient_id = ?", patientID), limit)
 }
 
 // auditActivity lists the entries that scope finds, newest first, with the

@@ -20,12 +20,12 @@ const auditCheckpointInterval = time.Hour
 // head with the current audit key and keeps the checkpoint in the database.
 // A chain that does not verify gets no checkpoint: signing it would vouch
 // for the change.
-func (s *Store) AuditCheckpoint() (models.AuditCheckpoint, error) {
+func (s *Store) AuditCheckpoint(ctx context.Context) (models.AuditCheckpoint, error) {
 	if s.auditKeys == nil {
 		return models.AuditCheckpoint{}, ErrNoAuditKey
 	}
 	var checkpoint models.AuditCheckpoint
-	err := s.auditSnapshot(func(tx *gorm.DB) error {
+	err := s.auditSnapshot(ctx, func(tx *gorm.DB) error {
 		verified, head, err := s.verifyAuditChain(tx)
 		if err != nil {
 			return err
@@ -38,7 +38,7 @@ func (s *Store) AuditCheckpoint() (models.AuditCheckpoint, error) {
 		return models.AuditCheckpoint{}, err
 	}
 	checkpoint.Signature = checkpointSignature(s.auditKeys.current, checkpoint)
-	return checkpoint, s.db.Create(&checkpoint).Error
+	return checkpoint, s.db.WithContext(ctx).Create(&checkpoint).Error
 }
 
 // VerifyAuditCheckpoint checks the checkpoint's signature, then that the log
@@ -46,12 +46,12 @@ func (s *Store) AuditCheckpoint() (models.AuditCheckpoint, error) {
 // entries up to it as it counted. The chain itself is VerifyAuditLog's to
 // check; together they show that no entry up to the checkpoint was changed,
 // removed or added, whoever recomputed the chain.
-func (s *Store) VerifyAuditCheckpoint(checkpoint models.AuditCheckpoint) error {
+func (s *Store) VerifyAuditCheckpoint(ctx context.Context, checkpoint models.AuditCheckpoint) error {
 	key, ok := s.auditKeys.key(checkpoint.KeyID)
 	if !ok || !hmac.Equal([]byte(checkpoint.Signature), []byte(checkpointSignature(key, checkpoint))) {
 		return models.ErrCheckpointSignature
 	}
-	return s.auditSnapshot(func(tx *gorm.DB) error {
+	return s.auditSnapshot(ctx, func(tx *gorm.DB) error {
 		notKept := func(reason string, args ...any) error {
 			return &models.CheckpointNotKept{Checkpoint: checkpoint, Reason: fmt.Sprintf(reason, args...)}
 		}
@@ -89,6 +89,6 @@ type auditCheckpointWorker struct {
 }
 
 func (w *auditCheckpointWorker) Work(ctx context.Context, job *river.Job[models.AuditCheckpointArgs]) error {
-	_, err := w.store.AuditCheckpoint()
+	_, err := w.store.AuditCheckpoint(ctx)
 	return err
 }

@@ -54,16 +54,16 @@ func TestAuditKeysAreLongAndNamedByAFingerprint(t *testing.T) {
 func TestAuditLogVerifiesOnlyWithItsKey(t *testing.T) {
 	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
 		writeAuditEntries(t, keyedStore(t, db, oldAuditKey), 3)
-		if n, err := keyedStore(t, db, oldAuditKey).VerifyAuditLog(); n != 3 || err != nil {
+		if n, err := keyedStore(t, db, oldAuditKey).VerifyAuditLog(t.Context()); n != 3 || err != nil {
 			t.Fatalf("with the right key: %d verified, %v", n, err)
 		}
-		_, err := keyedStore(t, db, wrongAuditKey).VerifyAuditLog()
+		_, err := keyedStore(t, db, wrongAuditKey).VerifyAuditLog(t.Context())
 		var unknown *models.AuditKeyUnknown
 		if !errors.As(err, &unknown) || unknown.Event.ID != 1 || !strings.Contains(err.Error(), "audit entry 1 (") ||
 			!strings.Contains(err.Error(), "PASSPORT_AUDIT_KEY") {
 			t.Errorf("with a wrong key: %v; want entry 1 named as signed with another key", err)
 		}
-		if err := store.NewStore(db).WithAuditKeys(nil).Audit(models.Actor{Role: models.RoleNurse},
+		if err := store.NewStore(db).WithAuditKeys(nil).Audit(t.Context(), models.Actor{Role: models.RoleNurse},
 			models.AuditEntry{Action: models.AuditPatientViewed}); !errors.Is(err, store.ErrNoAuditKey) {
 			t.Errorf("a store without a key wrote an entry: %v", err)
 		}
@@ -77,7 +77,7 @@ func TestRotatedAuditKeyVerifiesWithThePreviousKey(t *testing.T) {
 		writeAuditEntries(t, keyedStore(t, db, oldAuditKey), 3)
 		rotated := keyedStore(t, db, newAuditKey, wrongAuditKey, oldAuditKey)
 		writeAuditEntries(t, rotated, 2)
-		if n, err := rotated.VerifyAuditLog(); n != 5 || err != nil {
+		if n, err := rotated.VerifyAuditLog(t.Context()); n != 5 || err != nil {
 			t.Fatalf("after the rotation: %d verified, %v; want 5", n, err)
 		}
 		var keyIDs []string
@@ -86,7 +86,7 @@ func TestRotatedAuditKeyVerifiesWithThePreviousKey(t *testing.T) {
 		if want := []string{oldID, oldID, oldID, newID, newID}; fmt.Sprint(keyIDs) != fmt.Sprint(want) {
 			t.Errorf("entries signed with %v; want %v", keyIDs, want)
 		}
-		_, err := keyedStore(t, db, newAuditKey).VerifyAuditLog()
+		_, err := keyedStore(t, db, newAuditKey).VerifyAuditLog(t.Context())
 		var unknown *models.AuditKeyUnknown
 		if !errors.As(err, &unknown) || unknown.Event.ID != 1 {
 			t.Errorf("without the previous key: %v; want entry 1 named", err)
@@ -147,7 +147,7 @@ func TestRewrittenAuditChainIsRefused(t *testing.T) {
 				writeAuditEntries(t, store, 5)
 				tamper(t, db, `UPDATE audit_events SET detail = 'nothing happened' WHERE id = 3`)
 				rechain(t, db, tc.from, tc.sign)
-				_, err := store.VerifyAuditLog()
+				_, err := store.VerifyAuditLog(t.Context())
 				var broken *models.AuditChainBroken
 				var unknown *models.AuditKeyUnknown
 				switch {
@@ -168,7 +168,7 @@ func TestAuditTablesRefuseDirectChanges(t *testing.T) {
 	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
 		store := store.NewStore(db)
 		writeAuditEntries(t, store, 3)
-		if _, err := store.AuditCheckpoint(); err != nil {
+		if _, err := store.AuditCheckpoint(t.Context()); err != nil {
 			t.Fatal(err)
 		}
 		var head models.AuditChain
@@ -190,7 +190,7 @@ func TestAuditTablesRefuseDirectChanges(t *testing.T) {
 				t.Errorf("%s: done; want refused", statement)
 			}
 		}
-		if n, err := store.VerifyAuditLog(); n != 3 || err != nil {
+		if n, err := store.VerifyAuditLog(t.Context()); n != 3 || err != nil {
 			t.Errorf("after the refused changes: %d verified, %v; want 3", n, err)
 		}
 	})
@@ -200,7 +200,7 @@ func TestAuditCheckpointIsKeptAndLaterVerified(t *testing.T) {
 	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
 		store := store.NewStore(db)
 		writeAuditEntries(t, store, 3)
-		checkpoint, err := store.AuditCheckpoint()
+		checkpoint, err := store.AuditCheckpoint(t.Context())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -215,18 +215,18 @@ func TestAuditCheckpointIsKeptAndLaterVerified(t *testing.T) {
 			t.Fatalf("the checkpoint was not kept: %v", err)
 		}
 		writeAuditEntries(t, store, 2)
-		if err := store.VerifyAuditCheckpoint(checkpoint); err != nil {
+		if err := store.VerifyAuditCheckpoint(t.Context(), checkpoint); err != nil {
 			t.Errorf("the log, grown since, does not hold its checkpoint: %v", err)
 		}
-		if err := keyedStore(t, db, newAuditKey, modelstest.AuditKey).VerifyAuditCheckpoint(checkpoint); err != nil {
+		if err := keyedStore(t, db, newAuditKey, modelstest.AuditKey).VerifyAuditCheckpoint(t.Context(), checkpoint); err != nil {
 			t.Errorf("after a rotation, with the key as a previous one: %v", err)
 		}
 		altered := checkpoint
 		altered.Entries = 2
-		if err := store.VerifyAuditCheckpoint(altered); !errors.Is(err, models.ErrCheckpointSignature) {
+		if err := store.VerifyAuditCheckpoint(t.Context(), altered); !errors.Is(err, models.ErrCheckpointSignature) {
 			t.Errorf("an altered checkpoint gave %v", err)
 		}
-		if err := keyedStore(t, db, wrongAuditKey).VerifyAuditCheckpoint(checkpoint); !errors.Is(err, models.ErrCheckpointSignature) {
+		if err := keyedStore(t, db, wrongAuditKey).VerifyAuditCheckpoint(t.Context(), checkpoint); !errors.Is(err, models.ErrCheckpointSignature) {
 			t.Errorf("a checkpoint checked with a wrong key gave %v", err)
 		}
 	})
@@ -264,15 +264,15 @@ func TestAuditCheckpointDetectsRewriteAndTruncation(t *testing.T) {
 			modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
 				store := store.NewStore(db)
 				writeAuditEntries(t, store, 5)
-				checkpoint, err := store.AuditCheckpoint()
+				checkpoint, err := store.AuditCheckpoint(t.Context())
 				if err != nil {
 					t.Fatal(err)
 				}
 				tc.tamper(t, db)
-				if _, err := store.VerifyAuditLog(); err != nil {
+				if _, err := store.VerifyAuditLog(t.Context()); err != nil {
 					t.Fatalf("the chain alone gave %v; want it to pass, as the key holder made it", err)
 				}
-				err = store.VerifyAuditCheckpoint(checkpoint)
+				err = store.VerifyAuditCheckpoint(t.Context(), checkpoint)
 				var notKept *models.CheckpointNotKept
 				if !errors.As(err, &notKept) || !strings.Contains(err.Error(), "no longer matches the checkpoint") {
 					t.Fatalf("the checkpoint gave %v; want it not kept", err)
@@ -288,7 +288,7 @@ func TestNoCheckpointOfAChangedLog(t *testing.T) {
 		writeAuditEntries(t, store, 3)
 		tamper(t, db, `UPDATE audit_events SET detail = 'nothing happened' WHERE id = 2`)
 		var broken *models.AuditChainBroken
-		if _, err := store.AuditCheckpoint(); !errors.As(err, &broken) {
+		if _, err := store.AuditCheckpoint(t.Context()); !errors.As(err, &broken) {
 			t.Fatalf("checkpoint of a changed log: %v", err)
 		}
 		var kept int64
@@ -313,7 +313,7 @@ func TestJobQueueKeepsAuditCheckpoints(t *testing.T) {
 		if kept.LastEventID != 2 || kept.Entries != 2 {
 			t.Errorf("the job's checkpoint is at entry %d of %d; want 2 of 2", kept.LastEventID, kept.Entries)
 		}
-		if err := store.VerifyAuditCheckpoint(kept); err != nil {
+		if err := store.VerifyAuditCheckpoint(t.Context(), kept); err != nil {
 			t.Error(err)
 		}
 	})

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"errors"
 	"slices"
 
@@ -16,16 +17,16 @@ import (
 // their entries straight from their index; when they belong to the
 // organisations, every entry of theirs is in scope and the scope needs no
 // checking row by row.
-func (s *Store) auditScope(organisationIDs []uint, filter models.AuditFilter) (*gorm.DB, error) {
+func (s *Store) auditScope(ctx context.Context, organisationIDs []uint, filter models.AuditFilter) (*gorm.DB, error) {
 	if filter.OrganisationID != 0 {
 		organisationIDs = []uint{filter.OrganisationID}
 	}
-	scope := s.db.Model(&models.AuditEvent{}).Select("audit_events.*, users.display_name AS actor_name").
+	scope := s.db.WithContext(ctx).Model(&models.AuditEvent{}).Select("audit_events.*, users.display_name AS actor_name").
 		Joins("LEFT JOIN users ON users.id = audit_events.actor_id")
 	inScope := false
 	if filter.NHSNumber != "" {
 		var patient models.Patient
-		err := s.db.Select("id", "practice_id").Where("nhs_number = ?", filter.NHSNumber).Take(&patient).Error
+		err := s.db.WithContext(ctx).Select("id", "practice_id").Where("nhs_number = ?", filter.NHSNumber).Take(&patient).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {
 			return scope.Where("1 = 0"), nil
 		}
@@ -37,7 +38,7 @@ func (s *Store) auditScope(organisationIDs []uint, filter models.AuditFilter) (*
 	}
 	if filter.Staff != "" {
 		var staff models.User
-		err := s.db.Select("id").Where("username = ?", filter.Staff).Take(&staff).Error
+		err := s.db.WithContext(ctx).Select("id").Where("username = ?", filter.Staff).Take(&staff).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {
 			return scope.Where("1 = 0"), nil
 		}
@@ -46,7 +47,7 @@ func (s *Store) auditScope(organisationIDs []uint, filter models.AuditFilter) (*
 		}
 		scope = scope.Where("audit_events.actor_id = ?", staff.ID)
 		var memberships int64
-		if err := s.db.Model(&models.Membership{}).Where("user_id = ? AND organisation_id IN ?", staff.ID, organisationIDs).
+		if err := s.db.WithContext(ctx).Model(&models.Membership{}).Where("user_id = ? AND organisation_id IN ?", staff.ID, organisationIDs).
 			Count(&memberships).Error; err != nil {
 			return nil, err
 		}
@@ -81,14 +82,14 @@ func (s *Store) aboutOrBy(organisationIDs []uint) clause.Expr {
 // entry before (all entries when it is 0): entries are never changed, so
 // a page holds the same entries however many are added while someone
 // reads. It reports whether older entries follow.
-func (s *Store) SearchAuditLog(organisationIDs []uint, filter models.AuditFilter, before uint, limit int) ([]models.AuditActivity, bool, error) {
-	scope, err := s.auditScope(organisationIDs, filter)
+func (s *Store) SearchAuditLog(ctx context.Context, organisationIDs []uint, filter models.AuditFilter, before uint, limit int) ([]models.AuditActivity, bool, error) {
+	scope, err := s.auditScope(ctx, organisationIDs, filter)
 	if err != nil {
 		return nil, false, err
 	}
 	if before != 0 {
 		var last models.AuditEvent
-		err := s.db.Select("id", "at").Take(&last, before).Error
+		err := s.db.WithContext(ctx).Select("id", "at").Take(&last, before).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {
 			return nil, false, nil
 		}
@@ -107,10 +108,10 @@ func (s *Store) SearchAuditLog(organisationIDs []uint, filter models.AuditFilter
 
 // EachAuditEntry calls write with every entry the filter finds, oldest
 // first, reading them a thousand at a time.
-func (s *Store) EachAuditEntry(organisationIDs []uint, filter models.AuditFilter, write func(models.AuditActivity) error) error {
+func (s *Store) EachAuditEntry(ctx context.Context, organisationIDs []uint, filter models.AuditFilter, write func(models.AuditActivity) error) error {
 	var after uint
 	for {
-		scope, err := s.auditScope(organisationIDs, filter)
+		scope, err := s.auditScope(ctx, organisationIDs, filter)
 		if err != nil {
 			return err
 		}

@@ -24,7 +24,7 @@ func (s *Store) Uptake(ctx context.Context, staffID uint, filter models.OutcomeF
 		totals = totals.Where("organisation_id = ?", filter.PracticeID)
 	}
 	var rows []models.PracticeUptake
-	err := s.db.WithContext(ctx).Table("(?) AS practices", s.practicesSeenBy(staffID)).
+	err := s.db.WithContext(ctx).Table("(?) AS practices", s.practicesSeenBy(ctx, staffID)).
 		Select(`organisations.id AS practice_id, organisations.name AS practice_name,
 			COALESCE(SUM(CASE WHEN totals.measure = ? THEN totals.n END), 0) AS registered,
 			COALESCE(SUM(CASE WHEN totals.measure = ? THEN totals.n END), 0) AS activated`, measureRegisteredTotal, measureActivatedTotal).

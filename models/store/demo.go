@@ -13,8 +13,8 @@ import (
 // SeedDemo fills a demo database with an ICB, two practices, patients and
 // one account for each role, all with the given password. Running it again
 // changes nothing that is already there.
-func (s *Store) SeedDemo(password string) error {
-	if demo, err := s.IsDemo(); err != nil {
+func (s *Store) SeedDemo(ctx context.Context, password string) error {
+	if demo, err := s.IsDemo(ctx); err != nil {
 		return err
 	} else if !demo {
 		return models.ErrNotDemoDatabase
@@ -23,10 +23,10 @@ func (s *Store) SeedDemo(password string) error {
 	if err != nil {
 		return err
 	}
-	if err := s.EnsureStandardTemplates(); err != nil {
+	if err := s.EnsureStandardTemplates(ctx); err != nil {
 		return err
 	}
-	return s.db.Transaction(func(tx *gorm.DB) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		icb := models.Organisation{Kind: models.OrganisationICB, Name: "NHS Demo Integrated Care Board", ODSCode: "QDM"}
 		if err := firstOrCreate(tx, &icb, "ods_code = ?", icb.ODSCode); err != nil {
 			return err

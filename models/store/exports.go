@@ -188,7 +188,7 @@ func (s *Store) runExport(ctx context.Context, exportID uint) error {
 	if done.RowsAffected != 1 {
 		return s.exports.Storage.RemoveExport(export.Ref)
 	}
-	return s.Audit(models.Actor{Role: models.RoleAPIClient}, models.AuditEntry{Action: models.AuditExportCompleted, TargetType: "BulkExport", TargetID: export.Ref,
+	return s.Audit(ctx, models.Actor{Role: models.RoleAPIClient}, models.AuditEntry{Action: models.AuditExportCompleted, TargetType: "BulkExport", TargetID: export.Ref,
 		Detail: fmt.Sprintf("%s (client %s): %s export of %d resources", client.Name, client.ClientID, export.Kind, total)})
 }
 
@@ -264,12 +264,12 @@ func cancelClientExports(tx *gorm.DB, clientID uint, now time.Time) error {
 // client at once, rather than leaving records on disk, readable by no one,
 // until the sweep. The rows stay until then, so the exports' statuses
 // still answer "gone".
-func (s *Store) removeClientExportFiles(clientID uint) error {
+func (s *Store) removeClientExportFiles(ctx context.Context, clientID uint) error {
 	if s.exports.Storage == nil {
 		return nil
 	}
 	var refs []string
-	if err := s.db.Model(&models.BulkExport{}).Where("api_client_id = ?", clientID).Pluck("ref", &refs).Error; err != nil {
+	if err := s.db.WithContext(ctx).Model(&models.BulkExport{}).Where("api_client_id = ?", clientID).Pluck("ref", &refs).Error; err != nil {
 		return err
 	}
 	for _, ref := range refs {
@@ -277,15 +277,15 @@ func (s *Store) removeClientExportFiles(clientID uint) error {
 			return err
 		}
 	}
-	return s.db.Where("bulk_export_id IN (?)", s.db.Model(&models.BulkExport{}).Select("id").Where("api_client_id = ?", clientID)).
+	return s.db.WithContext(ctx).Where("bulk_export_id IN (?)", s.db.WithContext(ctx).Model(&models.BulkExport{}).Select("id").Where("api_client_id = ?", clientID)).
 		Delete(&models.BulkExportFile{}).Error
 }
 
 // ForgetExpiredExports removes exports past their expiry, with their files.
-func (s *Store) ForgetExpiredExports() error {
+func (s *Store) ForgetExpiredExports(ctx context.Context) error {
 	for {
 		var expired []models.BulkExport
-		if err := s.db.Where("expires_at <= ?", s.now()).Order("id").Limit(100).Find(&expired).Error; err != nil {
+		if err := s.db.WithContext(ctx).Where("expires_at <= ?", s.now()).Order("id").Limit(100).Find(&expired).Error; err != nil {
 			return err
 		}
 		if len(expired) == 0 {
@@ -297,7 +297,7 @@ func (s *Store) ForgetExpiredExports() error {
 					return err
 				}
 			}
-			err := s.db.Transaction(func(tx *gorm.DB) error {
+			err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 				if err := tx.Where("bulk_export_id = ?", export.ID).Delete(&models.BulkExportFile{}).Error; err != nil {
 					return err
 				}

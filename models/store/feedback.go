@@ -1,22 +1,23 @@
 package store
 
 import (
+	"context"
 	"errors"
 
 	"healthpassport/models"
 )
 
 // LastFeedback is the person's newest feedback, if any.
-func (s *Store) LastFeedback(userID uint) (*models.Feedback, error) {
+func (s *Store) LastFeedback(ctx context.Context, userID uint) (*models.Feedback, error) {
 	var feedback models.Feedback
-	err := s.db.Where("user_id = ?", userID).Order("number DESC").First(&feedback).Error
+	err := s.db.WithContext(ctx).Where("user_id = ?", userID).Order("number DESC").First(&feedback).Error
 	return &feedback, notFound(err)
 }
 
 // GiveFeedback records feedback, at most once per FeedbackInterval.
-func (s *Store) GiveFeedback(userID uint, score int, comment string) error {
+func (s *Store) GiveFeedback(ctx context.Context, userID uint, score int, comment string) error {
 	feedback := models.Feedback{UserID: userID, Number: 1, Score: score, Comment: comment, CreatedAt: s.now()}
-	last, err := s.LastFeedback(userID)
+	last, err := s.LastFeedback(ctx, userID)
 	if err != nil && !errors.Is(err, models.ErrNotFound) {
 		return err
 	}
@@ -26,7 +27,7 @@ func (s *Store) GiveFeedback(userID uint, score int, comment string) error {
 		}
 		feedback.Number = last.Number + 1
 	}
-	err = s.db.Create(&feedback).Error
+	err = s.db.WithContext(ctx).Create(&feedback).Error
 	if isUniqueViolation(err) {
 		return models.ErrFeedbackTooSoon
 	}

@@ -55,7 +55,7 @@ func TestOnlyApprovedVersionsStartPlans(t *testing.T) {
 		if plans != 0 {
 			t.Errorf("%d plans for Oliver; want none", plans)
 		}
-		if offered, _ := store.Templates(true); len(offered) != 0 {
+		if offered, _ := store.Templates(t.Context(), true); len(offered) != 0 {
 			t.Errorf("offered %+v; want nothing approved and current", offered)
 		}
 	})
@@ -177,7 +177,7 @@ func TestTemplateGovernance(t *testing.T) {
 		if err != nil || len(caseload.Entries) != 1 || caseload.Entries[0].Ref != amelia.Ref || !caseload.Entries[0].PlanToReview {
 			t.Errorf("plans to review = %+v, %v; want Amelia, tagged", caseload.Entries, err)
 		}
-		offered, _ := store.Templates(false)
+		offered, _ := store.Templates(ctx, false)
 		for _, template := range offered {
 			if template.Key == "asthma" && template.ID != variant.ID {
 				t.Errorf("offered asthma version %d; want the approved variant", template.Version)

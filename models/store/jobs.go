@@ -59,13 +59,15 @@ func (SweepArgs) Kind() string { return "sweep" }
 const sweepInterval = 10 * time.Minute
 
 // sweeps names the records that expire and how each is removed.
-var sweeps = map[string]func(s *Store) error{
-	"expired_sessions":          func(s *Store) error { return NewSessionStore(s.db).DeleteExpired() },
+var sweeps = map[string]func(s *Store, ctx context.Context) error{
+	"expired_sessions":          func(s *Store, ctx context.Context) error { return NewSessionStore(s.db).DeleteExpired() },
 	"ended_devices":             (*Store).ForgetEndedDevices,
 	"finished_attempt_counters": (*Store).ForgetFinishedCounters,
 	"expired_exports":           (*Store).ForgetExpiredExports,
 	// A form is only sent again within moments, by a double click or a retry.
-	"old_form_submissions": func(s *Store) error { return s.ForgetSubmissionsBefore(s.now().Add(-24 * time.Hour)) },
+	"old_form_submissions": func(s *Store, ctx context.Context) error {
+		return s.ForgetSubmissionsBefore(ctx, s.now().Add(-24*time.Hour))
+	},
 }
 
 // jobInserter inserts jobs in a transaction of ours. GORM's transactions are
@@ -110,13 +112,13 @@ func sqlTxOf(tx *gorm.DB) (*sql.Tx, error) {
 }
 
 // notifyClinic writes the message that tells the alert's clinic about it.
-func (s *Store) notifyClinic(alertID uint) error {
+func (s *Store) notifyClinic(ctx context.Context, alertID uint) error {
 	var alert models.Alert
-	if err := s.db.First(&alert, alertID).Error; err != nil {
+	if err := s.db.WithContext(ctx).First(&alert, alertID).Error; err != nil {
 		return fmt.Errorf("alert %d: %w", alertID, notFound(err))
 	}
 	var patient models.Patient
-	if err := s.db.First(&patient, alert.PatientID).Error; err != nil {
+	if err := s.db.WithContext(ctx).First(&patient, alert.PatientID).Error; err != nil {
 		return fmt.Errorf("patient of alert %d: %w", alertID, err)
 	}
 	message := OutboxMessage{
@@ -127,7 +129,7 @@ func (s *Store) notifyClinic(alertID uint) error {
 		Message:        "A patient recorded a red-zone reading on " + alert.CreatedAt.In(models.UK).Format("2 January 2006") + ". Check the red-zone queue.",
 		CreatedAt:      s.now(),
 	}
-	return s.db.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "key"}}, DoNothing: true}).Create(&message).Error
+	return s.db.WithContext(ctx).Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "key"}}, DoNothing: true}).Create(&message).Error
 }
 
 type notifyClinicWorker struct {
@@ -136,7 +138,7 @@ type notifyClinicWorker struct {
 }
 
 func (w *notifyClinicWorker) Work(ctx context.Context, job *river.Job[NotifyClinicArgs]) error {
-	return w.store.notifyClinic(job.Args.AlertID)
+	return w.store.notifyClinic(ctx, job.Args.AlertID)
 }
 
 type sweepWorker struct {
@@ -149,7 +151,7 @@ func (w *sweepWorker) Work(ctx context.Context, job *river.Job[SweepArgs]) error
 	if !ok {
 		return river.JobCancel(fmt.Errorf("no sweep removes %q", job.Args.Target))
 	}
-	return sweep(w.store)
+	return sweep(w.store, ctx)
 }
 
 // JobQueue works background jobs in this process.

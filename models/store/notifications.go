@@ -131,7 +131,7 @@ func (s *Store) SendSecurityCode(ctx context.Context, user *models.User) error {
 	if !pref.NeedsCode() {
 		return models.ErrNothingToCheck
 	}
-	allowed, err := s.ReserveAttempt(securityCodesSent(user.ID))
+	allowed, err := s.ReserveAttempt(ctx, securityCodesSent(user.ID))
 	if err != nil {
 		return err
 	}
@@ -193,7 +193,7 @@ func hashSecurityCode(userID uint, code string) string {
 // chose, and is used up.
 func (s *Store) CheckSecurityCode(ctx context.Context, actor models.Actor, user *models.User, code string) error {
 	counters := SecurityCodeCounters(user.ID)
-	allowed, err := s.ReserveAttempt(counters)
+	allowed, err := s.ReserveAttempt(ctx, counters)
 	if err != nil {
 		return err
 	}
@@ -232,7 +232,7 @@ func (s *Store) CheckSecurityCode(ctx context.Context, actor models.Actor, user 
 	if err != nil {
 		return err
 	}
-	return s.AttemptSucceeded(counters)
+	return s.AttemptSucceeded(ctx, counters)
 }
 
 // messageEvent is something to tell the people linked to a patient about.

@@ -137,7 +137,7 @@ func (s *Store) rollupFor(ctx context.Context, staffID uint, filter models.Outco
 				span, level, organisations, filter.Condition, band, start, end)
 	}
 	if filter.PracticeID != 0 {
-		return part(levelPractice, s.practicesSeenBy(staffID).Where("id = ?", filter.PracticeID)), true, nil
+		return part(levelPractice, s.practicesSeenBy(ctx, staffID).Where("id = ?", filter.PracticeID)), true, nil
 	}
 	var memberships, groups, own []uint
 	err = s.db.WithContext(ctx).Model(&models.Membership{}).Where("user_id = ?", staffID).Pluck("organisation_id", &memberships).Error
@@ -166,9 +166,9 @@ func (s *Store) rollupFor(ctx context.Context, staffID uint, filter models.Outco
 
 // practicesSeenBy selects the ids of the practices whose figures the
 // staff member can see: their own, and those of the ICBs they belong to.
-func (s *Store) practicesSeenBy(staffID uint) *gorm.DB {
-	memberships := s.memberships(staffID)
-	return s.db.Model(&models.Organisation{}).Select("id").
+func (s *Store) practicesSeenBy(ctx context.Context, staffID uint) *gorm.DB {
+	memberships := s.memberships(ctx, staffID)
+	return s.db.WithContext(ctx).Model(&models.Organisation{}).Select("id").
 		Where("kind IN ? AND (id IN (?) OR parent_id IN (?))", models.CareKinds, memberships, memberships)
 }
 

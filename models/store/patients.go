@@ -296,7 +296,7 @@ func (s *Store) RegisteredHere(ctx context.Context, principal *models.Principal,
 
 // RegisterPatient adds a patient to one of the staff member's practices and
 // issues their first activation code, which is returned for the letter.
-func (s *Store) RegisterPatient(actor models.Actor, p models.NewPatient) (*models.Patient, string, error) {
+func (s *Store) RegisterPatient(ctx context.Context, actor models.Actor, p models.NewPatient) (*models.Patient, string, error) {
 	patient := models.Patient{
 		Ref:         models.RandomString(models.RefAlphabet, 16),
 		NHSNumber:   p.NHSNumber,
@@ -306,7 +306,7 @@ func (s *Store) RegisterPatient(actor models.Actor, p models.NewPatient) (*model
 		PracticeID:  p.PracticeID,
 	}
 	var code string
-	err := s.db.Transaction(func(tx *gorm.DB) error {
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var works int64
 		if err := tx.Model(&models.Membership{}).Where("user_id = ? AND organisation_id = ?", actor.UserID, p.PracticeID).
 			Count(&works).Error; err != nil {

@@ -47,11 +47,11 @@ func versionsOfReach(principal *models.Principal) clause.Expr {
 }
 
 // PlanTemplate is the template a plan was started from, if any.
-func (s *Store) PlanTemplate(plan *models.ActionPlan) (*models.ConditionTemplate, error) {
+func (s *Store) PlanTemplate(ctx context.Context, plan *models.ActionPlan) (*models.ConditionTemplate, error) {
 	if plan.TemplateID == nil {
 		return nil, nil
 	}
-	return s.Template(*plan.TemplateID)
+	return s.Template(ctx, *plan.TemplateID)
 }
 
 // CreatePlan starts a patient's plan for a template's condition with its
@@ -61,7 +61,7 @@ func (s *Store) PlanTemplate(plan *models.ActionPlan) (*models.ConditionTemplate
 // second, even one started at the same moment.
 func (s *Store) CreatePlan(ctx context.Context, principal *models.Principal, actor models.Actor, patientID uint, template *models.ConditionTemplate, content models.PlanContent, state string) (*models.ActionPlan, error) {
 	plan := models.ActionPlan{PatientID: patientID, ConditionName: template.Name, SnomedCode: template.SnomedCode, TemplateID: &template.ID, CreatedAt: s.now()}
-	demo, err := s.IsDemo()
+	demo, err := s.IsDemo(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -110,9 +110,9 @@ var (
 // prescription requests, reviews kept and missed, shares, feedback and the
 // audit entries of it all, chained like any other. Generated accounts have
 // the given password.
-func (s *Store) BuildPopulation(spec PopulationSpec, password string) (PopulationSummary, error) {
+func (s *Store) BuildPopulation(ctx context.Context, spec PopulationSpec, password string) (PopulationSummary, error) {
 	var summary PopulationSummary
-	if demo, err := s.IsDemo(); err != nil {
+	if demo, err := s.IsDemo(ctx); err != nil {
 		return summary, err
 	} else if !demo {
 		return summary, models.ErrNotDemoDatabase
@@ -125,12 +125,12 @@ func (s *Store) BuildPopulation(spec PopulationSpec, password string) (Populatio
 	if err != nil {
 		return summary, err
 	}
-	if err := s.EnsureStandardTemplates(); err != nil {
+	if err := s.EnsureStandardTemplates(ctx); err != nil {
 		return summary, err
 	}
 	// Thousands of rows at a time are slow statements by design: only
 	// errors are worth logging.
-	db := s.db.Session(&gorm.Session{Logger: s.db.Logger.LogMode(logger.Error)})
+	db := s.db.WithContext(ctx).Session(&gorm.Session{Logger: s.db.WithContext(ctx).Logger.LogMode(logger.Error)})
 	err = db.Transaction(func(tx *gorm.DB) error {
 		g, err := newPopulation(tx, spec, hash)
 		if err != nil {

@@ -22,10 +22,10 @@ var smallPopulation = store.PopulationSpec{Patients: 400, Practices: 3, Seed: 42
 func buildPopulation(t *testing.T, db *gorm.DB, spec store.PopulationSpec) (*store.Store, store.PopulationSummary) {
 	t.Helper()
 	store := store.NewStore(db)
-	if err := store.ClaimMode(models.ModeDemo); err != nil {
+	if err := store.ClaimMode(t.Context(), models.ModeDemo); err != nil {
 		t.Fatal(err)
 	}
-	summary, err := store.BuildPopulation(spec, demoPassword)
+	summary, err := store.BuildPopulation(t.Context(), spec, demoPassword)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -197,7 +197,7 @@ func TestPopulationIsRealistic(t *testing.T) {
 			t.Errorf("%d reviews missed and %d alerts acknowledged, want some of each", missed, acknowledged)
 		}
 
-		checked, err := store.VerifyAuditLog()
+		checked, err := store.VerifyAuditLog(t.Context())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -207,7 +207,7 @@ func TestPopulationIsRealistic(t *testing.T) {
 
 		// Rows added afterwards get new ids.
 		nurse := user(t, store, "nurse")
-		if _, _, err := store.RegisterPatient(models.Actor{UserID: nurse.ID, Role: models.RoleNurse},
+		if _, _, err := store.RegisterPatient(t.Context(), models.Actor{UserID: nurse.ID, Role: models.RoleNurse},
 			models.NewPatient{NHSNumber: "9990000042", GivenName: "New", FamilyName: "Patient", DateOfBirth: time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC), PracticeID: 2}); err != nil {
 			t.Fatalf("registering a patient after the population: %v", err)
 		}
@@ -217,10 +217,10 @@ func TestPopulationIsRealistic(t *testing.T) {
 func TestPopulationRefusesALiveDatabase(t *testing.T) {
 	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
 		live := store.NewStore(db)
-		if err := live.ClaimMode(models.ModeLive); err != nil {
+		if err := live.ClaimMode(t.Context(), models.ModeLive); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := live.BuildPopulation(smallPopulation, demoPassword); !errors.Is(err, models.ErrNotDemoDatabase) {
+		if _, err := live.BuildPopulation(t.Context(), smallPopulation, demoPassword); !errors.Is(err, models.ErrNotDemoDatabase) {
 			t.Fatalf("building in a live database: %v, want %v", err, models.ErrNotDemoDatabase)
 		}
 		var patients int64
@@ -234,7 +234,7 @@ func TestPopulationRefusesALiveDatabase(t *testing.T) {
 func TestPopulationGoesInOnce(t *testing.T) {
 	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
 		st, _ := buildPopulation(t, db, smallPopulation)
-		if _, err := st.BuildPopulation(smallPopulation, demoPassword); !errors.Is(err, store.ErrPopulationExists) {
+		if _, err := st.BuildPopulation(t.Context(), smallPopulation, demoPassword); !errors.Is(err, store.ErrPopulationExists) {
 			t.Fatalf("building twice: %v, want %v", err, store.ErrPopulationExists)
 		}
 	})

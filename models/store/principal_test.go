@@ -300,7 +300,7 @@ func rowsWritten(t *testing.T, db *gorm.DB) map[string]int64 {
 // otherTemplate is a condition template other than the named condition's.
 func otherTemplate(t *testing.T, store *store.Store, condition string) *models.ConditionTemplate {
 	t.Helper()
-	templates, err := store.Templates(false)
+	templates, err := store.Templates(t.Context(), false)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -142,8 +142,8 @@ func (s *Store) PlanSummaryFor(ctx context.Context, principal *models.Principal,
 }
 
 // CheckInQuestions are the yes or no questions of a plan's template.
-func (s *Store) CheckInQuestions(plan *models.ActionPlan) ([]models.CheckInQuestion, error) {
-	template, err := s.PlanTemplate(plan)
+func (s *Store) CheckInQuestions(ctx context.Context, plan *models.ActionPlan) ([]models.CheckInQuestion, error) {
+	template, err := s.PlanTemplate(ctx, plan)
 	if err != nil || template == nil {
 		return nil, err
 	}

@@ -249,7 +249,7 @@ func (s *Store) LoadRecord(ctx context.Context, principal *models.Principal, pat
 	switch {
 	case err == nil:
 		record.Activated = true
-		if record.SignInBlocked, err = s.AccountThrottled(account.Username); err != nil {
+		if record.SignInBlocked, err = s.AccountThrottled(ctx, account.Username); err != nil {
 			return nil, err
 		}
 	case !errors.Is(err, models.ErrNotFound):
@@ -267,6 +267,6 @@ func (s *Store) LoadRecord(ctx context.Context, principal *models.Principal, pat
 	if record.Reviews, err = s.Reviews(ctx, principal, patient); err != nil {
 		return nil, err
 	}
-	record.Activity, err = s.AuditEventsForPatient(patient.ID, activity)
+	record.Activity, err = s.AuditEventsForPatient(ctx, patient.ID, activity)
 	return &record, err
 }

@@ -90,7 +90,7 @@ func TestSecretsReadBackAreStoredEncrypted(t *testing.T) {
 			t.Errorf("read back %q %q %v; want the new and the old secret", current, previous, err)
 		}
 
-		signingKey, err := store.SigningKey()
+		signingKey, err := store.SigningKey(t.Context())
 		if err != nil || len(signingKey) != 32 {
 			t.Fatalf("signing key of %d bytes: %v", len(signingKey), err)
 		}
@@ -98,7 +98,7 @@ func TestSecretsReadBackAreStoredEncrypted(t *testing.T) {
 		if strings.Contains(setting.Value, base64.StdEncoding.EncodeToString(signingKey)) || setting.SecretKeyID != keys.CurrentID() {
 			t.Errorf("the signing key is stored as %+v", setting)
 		}
-		if again, err := store.SigningKey(); err != nil || string(again) != string(signingKey) {
+		if again, err := store.SigningKey(t.Context()); err != nil || string(again) != string(signingKey) {
 			t.Errorf("the signing key changed on reading it again: %v", err)
 		}
 	})
@@ -109,7 +109,7 @@ func TestSealedSecretOpensOnlyInItsRowAndWithItsKey(t *testing.T) {
 		st := demoStore(t, db)
 		first := registerBareEndpoint(t, st, db, "https://gp.example.org/one")
 		second := registerBareEndpoint(t, st, db, "https://gp.example.org/two")
-		if _, err := st.SigningKey(); err != nil {
+		if _, err := st.SigningKey(t.Context()); err != nil {
 			t.Fatal(err)
 		}
 		// The first endpoint's secret copied into the second's row does not open.
@@ -130,7 +130,7 @@ func TestSealedSecretOpensOnlyInItsRowAndWithItsKey(t *testing.T) {
 		if !errors.As(err, &unknown) || !strings.Contains(err.Error(), "PASSPORT_SECRET_KEY") {
 			t.Errorf("opening with the wrong key: %v; want a clear error naming PASSPORT_SECRET_KEY", err)
 		}
-		if _, err := wrong.SigningKey(); !errors.As(err, &unknown) {
+		if _, err := wrong.SigningKey(t.Context()); !errors.As(err, &unknown) {
 			t.Errorf("reading the signing key with the wrong key: %v", err)
 		}
 	})
@@ -140,7 +140,7 @@ func TestPlainTextSecretsAreEncryptedAndOldKeysRotatedAtStart(t *testing.T) {
 	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
 		st := demoStore(t, db)
 		endpoint := registerBareEndpoint(t, st, db, "https://gp.example.org/events")
-		signingKey, err := st.SigningKey()
+		signingKey, err := st.SigningKey(t.Context())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -177,7 +177,7 @@ func TestPlainTextSecretsAreEncryptedAndOldKeysRotatedAtStart(t *testing.T) {
 			if current, previous, err := store.WebhookSecrets(&reread); err != nil || current != legacy || previous != legacyPrevious || reread.SecretKeyID != keyID {
 				t.Errorf("read back %q %q under key %s (%v)", current, previous, reread.SecretKeyID, err)
 			}
-			if key, err := store.SigningKey(); err != nil || string(key) != string(signingKey) {
+			if key, err := store.SigningKey(t.Context()); err != nil || string(key) != string(signingKey) {
 				t.Errorf("the signing key changed: %v", err)
 			}
 		}
@@ -195,7 +195,7 @@ func TestPlainTextSecretsAreEncryptedAndOldKeysRotatedAtStart(t *testing.T) {
 		onlyNew := store.NewStore(db).WithSecretKeys(secretKeys(t, newSecretKey))
 		opens(onlyNew, rotatedKeys.CurrentID())
 		var unknown *store.SecretKeyUnknown
-		if _, err := st.SigningKey(); !errors.As(err, &unknown) {
+		if _, err := st.SigningKey(t.Context()); !errors.As(err, &unknown) {
 			t.Errorf("the old key alone still opens the signing key: %v", err)
 		}
 		// A start without the key the rows were sealed with stops clearly.

@@ -60,15 +60,15 @@ func (s *Store) RevokeShare(ctx context.Context, principal *models.Principal, ac
 
 // OpenShare finds the working share for a code, if the date of birth given
 // with it is the patient's, and records its use.
-func (s *Store) OpenShare(actor models.Actor, code string, dateOfBirth time.Time) (*models.Share, error) {
+func (s *Store) OpenShare(ctx context.Context, actor models.Actor, code string, dateOfBirth time.Time) (*models.Share, error) {
 	var share models.Share
-	err := s.db.Joins("JOIN patients ON patients.id = shares.patient_id").
+	err := s.db.WithContext(ctx).Joins("JOIN patients ON patients.id = shares.patient_id").
 		Where("shares.code_hash = ? AND shares.revoked_at IS NULL AND shares.expires_at > ? AND patients.date_of_birth = ?",
 			models.HashActivationCode(code), s.now(), dateOfBirth).First(&share).Error
 	if err != nil {
 		return nil, notFound(err)
 	}
-	err = s.db.Transaction(func(tx *gorm.DB) error {
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Model(&share).Update("last_used_at", s.now()).Error; err != nil {
 			return err
 		}
@@ -80,9 +80,9 @@ func (s *Store) OpenShare(actor models.Actor, code string, dateOfBirth time.Time
 
 // WorkingShare finds a share by id if it still works, with the patient
 // and practice it shows: the school's only way to a passport.
-func (s *Store) WorkingShare(id uint) (*models.Share, error) {
+func (s *Store) WorkingShare(ctx context.Context, id uint) (*models.Share, error) {
 	var share models.Share
-	err := s.db.Joins("Patient").Joins("Patient.Practice").
+	err := s.db.WithContext(ctx).Joins("Patient").Joins("Patient.Practice").
 		Where("shares.id = ? AND shares.revoked_at IS NULL AND shares.expires_at > ?", id, s.now()).Take(&share).Error
 	return &share, notFound(err)
 }

@@ -65,14 +65,14 @@ func hashSignInCode(userID uint, request, code string) string {
 // codes lately, so that nobody learns from it who has an account; only too
 // many asks from one address are refused, for every username alike.
 func (s *Store) SendSignInCode(ctx context.Context, actor models.Actor, username, request string) error {
-	allowed, err := s.ReserveAttempt(signInCodeAsked(actor.IPAddress))
+	allowed, err := s.ReserveAttempt(ctx, signInCodeAsked(actor.IPAddress))
 	if err != nil {
 		return err
 	}
 	if !allowed {
 		return models.ErrTooManyCodes
 	}
-	user, err := s.UserByUsername(username)
+	user, err := s.UserByUsername(ctx, username)
 	if errors.Is(err, models.ErrNotFound) {
 		return nil
 	}
@@ -87,7 +87,7 @@ func (s *Store) SendSignInCode(ctx context.Context, actor models.Actor, username
 	if !ok {
 		return nil
 	}
-	if allowed, err := s.ReserveAttempt(signInCodesSent(user.ID)); err != nil || !allowed {
+	if allowed, err := s.ReserveAttempt(ctx, signInCodesSent(user.ID)); err != nil || !allowed {
 		return err
 	}
 	code := newSecurityCode()
@@ -119,14 +119,14 @@ func (s *Store) SendSignInCode(ctx context.Context, actor models.Actor, username
 // account is returned for the browser to be signed in.
 func (s *Store) SignInWithCode(ctx context.Context, actor models.Actor, username, request, code string) (*models.User, error) {
 	counters := SignInCodeCounters(username, request, actor.IPAddress)
-	allowed, err := s.ReserveAttempt(counters)
+	allowed, err := s.ReserveAttempt(ctx, counters)
 	if err != nil {
 		return nil, err
 	}
 	if !allowed {
 		return nil, models.ErrTooManyCodes
 	}
-	user, err := s.UserByUsername(username)
+	user, err := s.UserByUsername(ctx, username)
 	if errors.Is(err, models.ErrNotFound) {
 		return nil, models.ErrWrongCode
 	}
@@ -138,7 +138,7 @@ func (s *Store) SignInWithCode(ctx context.Context, actor models.Actor, username
 		Take(&sent).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) || (err == nil &&
 		subtle.ConstantTimeCompare([]byte(sent.CodeHash), []byte(hashSignInCode(user.ID, request, code))) != 1) {
-		if err := s.Audit(actor, models.AuditEntry{Action: models.AuditSignInCodeFailed, PatientID: user.PatientID,
+		if err := s.Audit(ctx, actor, models.AuditEntry{Action: models.AuditSignInCodeFailed, PatientID: user.PatientID,
 			TargetType: "user", TargetID: user.Username}); err != nil {
 			return nil, err
 		}
@@ -164,5 +164,5 @@ func (s *Store) SignInWithCode(ctx context.Context, actor models.Actor, username
 	if err != nil {
 		return nil, err
 	}
-	return user, s.AttemptSucceeded(counters)
+	return user, s.AttemptSucceeded(ctx, counters)
 }

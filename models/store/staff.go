@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"errors"
 	"strings"
 
@@ -10,10 +11,10 @@ import (
 )
 
 // StaffOf lists the staff who work at any of the organisations, by name.
-func (s *Store) StaffOf(organisationIDs []uint) ([]models.StaffMember, error) {
+func (s *Store) StaffOf(ctx context.Context, organisationIDs []uint) ([]models.StaffMember, error) {
 	var users []models.User
-	err := s.db.Where("role IN ? AND id IN (?)", models.StaffRoles,
-		s.db.Model(&models.Membership{}).Select("user_id").Where("organisation_id IN ?", organisationIDs)).
+	err := s.db.WithContext(ctx).Where("role IN ? AND id IN (?)", models.StaffRoles,
+		s.db.WithContext(ctx).Model(&models.Membership{}).Select("user_id").Where("organisation_id IN ?", organisationIDs)).
 		Order("display_name, id").Find(&users).Error
 	if err != nil {
 		return nil, err
@@ -28,27 +29,27 @@ func (s *Store) StaffOf(organisationIDs []uint) ([]models.StaffMember, error) {
 
 // StaffMemberAt finds a member of staff who works at any of the
 // organisations, with every organisation they work at.
-func (s *Store) StaffMemberAt(organisationIDs []uint, userID uint) (*models.StaffMember, error) {
+func (s *Store) StaffMemberAt(ctx context.Context, organisationIDs []uint, userID uint) (*models.StaffMember, error) {
 	var user models.User
-	err := s.db.Where("id = ? AND role IN ? AND id IN (?)", userID, models.StaffRoles,
-		s.db.Model(&models.Membership{}).Select("user_id").Where("organisation_id IN ?", organisationIDs)).Take(&user).Error
+	err := s.db.WithContext(ctx).Where("id = ? AND role IN ? AND id IN (?)", userID, models.StaffRoles,
+		s.db.WithContext(ctx).Model(&models.Membership{}).Select("user_id").Where("organisation_id IN ?", organisationIDs)).Take(&user).Error
 	if err != nil {
 		return nil, notFound(err)
 	}
 	member := models.StaffMember{User: user, Activated: user.PasswordHash != ""}
 	member.PasswordHash = ""
-	member.Organisations, err = s.OrganisationsOf(user.ID)
+	member.Organisations, err = s.OrganisationsOf(ctx, user.ID)
 	return &member, err
 }
 
 // InviteStaff makes an account for a new member of staff at their
 // organisations and issues the activation code for their letter. The
 // account cannot be used until they choose a username and password.
-func (s *Store) InviteStaff(actor models.Actor, staff models.NewStaff) (*models.User, string, error) {
+func (s *Store) InviteStaff(ctx context.Context, actor models.Actor, staff models.NewStaff) (*models.User, string, error) {
 	user := models.User{Username: "invited-" + models.RandomToken(16), Role: staff.Access.Role, DisplayName: staff.Name, Email: staff.Email,
 		CreatedAt: s.now(), UpdatedAt: s.now()}
 	var code string
-	err := s.db.Transaction(func(tx *gorm.DB) error {
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Create(&user).Error; err != nil {
 			if isUniqueViolation(err) {
 				return models.ErrEmailTaken
@@ -84,12 +85,12 @@ func placeStaff(tx *gorm.DB, userID uint, organisationIDs []uint) error {
 
 // NewStaffCode issues a fresh activation code for a member of staff who
 // has not set up their account yet, withdrawing any unused one.
-func (s *Store) NewStaffCode(actor models.Actor, member *models.StaffMember) (string, error) {
+func (s *Store) NewStaffCode(ctx context.Context, actor models.Actor, member *models.StaffMember) (string, error) {
 	if member.Activated {
 		return "", models.ErrWrongStatus
 	}
 	var code string
-	err := s.db.Transaction(func(tx *gorm.DB) error {
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var err error
 		code, err = s.issueStaffCode(tx, actor, member.ID)
 		return err
@@ -114,9 +115,9 @@ func (s *Store) issueStaffCode(tx *gorm.DB, actor models.Actor, userID uint) (st
 
 // CheckStaffActivation finds the invitation an unused, unexpired code
 // belongs to, if the work email matches.
-func (s *Store) CheckStaffActivation(code, email string) (*models.StaffActivationCode, error) {
+func (s *Store) CheckStaffActivation(ctx context.Context, code, email string) (*models.StaffActivationCode, error) {
 	var record models.StaffActivationCode
-	err := s.db.Joins("JOIN users ON users.id = staff_activation_codes.user_id").
+	err := s.db.WithContext(ctx).Joins("JOIN users ON users.id = staff_activation_codes.user_id").
 		Where("staff_activation_codes.code_hash = ? AND staff_activation_codes.used_at IS NULL AND staff_activation_codes.expires_at > ?",
 			models.HashActivationCode(code), s.now()).
 		Where("users.email = ? AND users.disabled = ?", strings.ToLower(strings.TrimSpace(email)), false).
@@ -130,9 +131,9 @@ func (s *Store) CheckStaffActivation(code, email string) (*models.StaffActivatio
 // StaffActivationCodeUsed reports whether code is a staff code that has
 // already been used, with the work email it was sent to: only someone who
 // holds both the letter and the email address learns that.
-func (s *Store) StaffActivationCodeUsed(code, email string) (bool, error) {
+func (s *Store) StaffActivationCodeUsed(ctx context.Context, code, email string) (bool, error) {
 	var n int64
-	err := s.db.Model(&models.StaffActivationCode{}).Joins("JOIN users ON users.id = staff_activation_codes.user_id").
+	err := s.db.WithContext(ctx).Model(&models.StaffActivationCode{}).Joins("JOIN users ON users.id = staff_activation_codes.user_id").
 		Where("staff_activation_codes.code_hash = ? AND staff_activation_codes.used_at IS NOT NULL", models.HashActivationCode(code)).
 		Where("users.email = ?", strings.ToLower(strings.TrimSpace(email))).Count(&n).Error
 	return n > 0, err
@@ -140,9 +141,9 @@ func (s *Store) StaffActivationCodeUsed(code, email string) (bool, error) {
 
 // StaffInvited is the invited member of staff an unused, unexpired code
 // sets up an account for.
-func (s *Store) StaffInvited(codeID uint) (*models.User, error) {
+func (s *Store) StaffInvited(ctx context.Context, codeID uint) (*models.User, error) {
 	var user models.User
-	err := s.db.Where("id IN (?) AND disabled = ?", s.db.Model(&models.StaffActivationCode{}).Select("user_id").
+	err := s.db.WithContext(ctx).Where("id IN (?) AND disabled = ?", s.db.WithContext(ctx).Model(&models.StaffActivationCode{}).Select("user_id").
 		Where("id = ? AND used_at IS NULL AND expires_at > ?", codeID, s.now()), false).Take(&user).Error
 	return &user, notFound(err)
 }
@@ -150,9 +151,9 @@ func (s *Store) StaffInvited(codeID uint) (*models.User, error) {
 // CompleteStaffActivation sets the username and password of the account a
 // code checked by CheckStaffActivation was made for. The code is spent
 // even if two people race to use it: only one of them sets the account up.
-func (s *Store) CompleteStaffActivation(codeID uint, username, passwordHash string, actor models.Actor) (*models.User, error) {
+func (s *Store) CompleteStaffActivation(ctx context.Context, codeID uint, username, passwordHash string, actor models.Actor) (*models.User, error) {
 	var user models.User
-	err := s.db.Transaction(func(tx *gorm.DB) error {
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		now := s.now()
 		spend := tx.Model(&models.StaffActivationCode{}).Where("id = ? AND used_at IS NULL AND expires_at > ?", codeID, now).
 			Update("used_at", now)
@@ -192,11 +193,11 @@ const keepsAnAdministrator = `(role <> 'admin' OR EXISTS (SELECT 1 FROM users ot
 // ChangeStaffAccess gives a member of staff a role and the organisations
 // they work at. No one changes their own, and the last administrator
 // cannot stop being one.
-func (s *Store) ChangeStaffAccess(actor models.Actor, userID uint, access models.StaffAccess) error {
+func (s *Store) ChangeStaffAccess(ctx context.Context, actor models.Actor, userID uint, access models.StaffAccess) error {
 	if actor.UserID == userID {
 		return models.ErrOwnAccount
 	}
-	return s.db.Transaction(func(tx *gorm.DB) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		// The audit entry comes first: writing it takes the audit chain's
 		// lock, so changes to administrators are decided one at a time and
 		// two administrators cannot each remove the other.
@@ -222,11 +223,11 @@ func (s *Store) ChangeStaffAccess(actor models.Actor, userID uint, access models
 // DisableStaff switches a member of staff's account off and ends every
 // session it has at once. No one switches off their own account, and the
 // last administrator's stays on.
-func (s *Store) DisableStaff(actor models.Actor, userID uint) error {
+func (s *Store) DisableStaff(ctx context.Context, actor models.Actor, userID uint) error {
 	if actor.UserID == userID {
 		return models.ErrOwnAccount
 	}
-	return s.db.Transaction(func(tx *gorm.DB) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		// First, as in ChangeStaffAccess, to decide one at a time.
 		if err := s.audit(tx, actor, models.AuditEntry{Action: models.AuditAccountDisabled, TargetType: "user", TargetID: models.UintString(userID)}); err != nil {
 			return err
@@ -245,8 +246,8 @@ func (s *Store) DisableStaff(actor models.Actor, userID uint) error {
 }
 
 // SignOutStaffDevice ends one of a member of staff's sessions.
-func (s *Store) SignOutStaffDevice(actor models.Actor, userID, deviceID uint) error {
-	return s.db.Transaction(func(tx *gorm.DB) error {
+func (s *Store) SignOutStaffDevice(ctx context.Context, actor models.Actor, userID, deviceID uint) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		ended, err := endSessions(tx, "user_id = ? AND id = ?", userID, deviceID)
 		if err != nil {
 			return err
@@ -259,9 +260,9 @@ func (s *Store) SignOutStaffDevice(actor models.Actor, userID, deviceID uint) er
 }
 
 // SignOutStaffEverywhere ends every session of a member of staff at once.
-func (s *Store) SignOutStaffEverywhere(actor models.Actor, userID uint) (int64, error) {
+func (s *Store) SignOutStaffEverywhere(ctx context.Context, actor models.Actor, userID uint) (int64, error) {
 	var ended int64
-	err := s.db.Transaction(func(tx *gorm.DB) error {
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var err error
 		if ended, err = endSessions(tx, "user_id = ?", userID); err != nil {
 			return err
@@ -274,12 +275,12 @@ func (s *Store) SignOutStaffEverywhere(actor models.Actor, userID uint) (int64, 
 // CreateAdministrator invites an administrator of an ICB, adding the ICB
 // if the database does not have one with its ODS code yet: how an ICB
 // sets itself up from an empty database, before anyone can sign in.
-func (s *Store) CreateAdministrator(icbName, odsCode string, staff models.NewStaff) (*models.User, string, error) {
+func (s *Store) CreateAdministrator(ctx context.Context, icbName, odsCode string, staff models.NewStaff) (*models.User, string, error) {
 	icb := models.Organisation{Kind: models.OrganisationICB, Name: icbName, ODSCode: odsCode, CreatedAt: s.now()}
-	err := s.db.Where(models.Organisation{Kind: models.OrganisationICB, ODSCode: odsCode}).Attrs(icb).FirstOrCreate(&icb).Error
+	err := s.db.WithContext(ctx).Where(models.Organisation{Kind: models.OrganisationICB, ODSCode: odsCode}).Attrs(icb).FirstOrCreate(&icb).Error
 	if err != nil {
 		return nil, "", err
 	}
 	staff.Access = models.StaffAccess{Role: models.RoleAdmin, OrganisationIDs: []uint{icb.ID}}
-	return s.InviteStaff(models.Actor{Role: models.RoleAdmin, IPAddress: "command line"}, staff)
+	return s.InviteStaff(ctx, models.Actor{Role: models.RoleAdmin, IPAddress: "command line"}, staff)
 }

@@ -20,10 +20,10 @@ const demoPassword = "test-demo-password"
 func demoStore(t *testing.T, db *gorm.DB) *store.Store {
 	t.Helper()
 	store := store.NewStore(db)
-	if err := store.ClaimMode(models.ModeDemo); err != nil {
+	if err := store.ClaimMode(t.Context(), models.ModeDemo); err != nil {
 		t.Fatal(err)
 	}
-	if err := store.SeedDemo(demoPassword); err != nil {
+	if err := store.SeedDemo(t.Context(), demoPassword); err != nil {
 		t.Fatal(err)
 	}
 	return store
@@ -31,7 +31,7 @@ func demoStore(t *testing.T, db *gorm.DB) *store.Store {
 
 func user(t *testing.T, store *store.Store, username string) *models.User {
 	t.Helper()
-	u, err := store.UserByUsername(username)
+	u, err := store.UserByUsername(t.Context(), username)
 	if err != nil {
 		t.Fatalf("user %s: %v", username, err)
 	}
@@ -59,7 +59,7 @@ func ameliasPeakFlow(t *testing.T, store *store.Store) (*models.Principal, *mode
 func principal(t *testing.T, store *store.Store, username string) *models.Principal {
 	t.Helper()
 	token := models.RandomToken(32)
-	if err := store.RecordDevice(user(t, store, username).ID, token, "test", "127.0.0.1"); err != nil {
+	if err := store.RecordDevice(t.Context(), user(t, store, username).ID, token, "test", "127.0.0.1"); err != nil {
 		t.Fatal(err)
 	}
 	p, err := store.SignedInPrincipal(t.Context(), token, user(t, store, username).ID)
@@ -72,7 +72,7 @@ func principal(t *testing.T, store *store.Store, username string) *models.Princi
 func TestDemoSeedIsIdempotentAndOnlyForDemoDatabases(t *testing.T) {
 	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
 		store := demoStore(t, db)
-		if err := store.SeedDemo(demoPassword); err != nil {
+		if err := store.SeedDemo(t.Context(), demoPassword); err != nil {
 			t.Fatalf("seeding twice: %v", err)
 		}
 		var users, versions int64
@@ -87,13 +87,13 @@ func TestDemoSeedIsIdempotentAndOnlyForDemoDatabases(t *testing.T) {
 	})
 	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
 		store := store.NewStore(db)
-		if err := store.ClaimMode(models.ModeLive); err != nil {
+		if err := store.ClaimMode(t.Context(), models.ModeLive); err != nil {
 			t.Fatal(err)
 		}
-		if err := store.ClaimMode(models.ModeDemo); !errors.Is(err, models.ErrNotDemoDatabase) {
+		if err := store.ClaimMode(t.Context(), models.ModeDemo); !errors.Is(err, models.ErrNotDemoDatabase) {
 			t.Errorf("claiming a live database for the demo: %v", err)
 		}
-		if err := store.SeedDemo(demoPassword); !errors.Is(err, models.ErrNotDemoDatabase) {
+		if err := store.SeedDemo(t.Context(), demoPassword); !errors.Is(err, models.ErrNotDemoDatabase) {
 			t.Errorf("seeding a live database: %v", err)
 		}
 	})
@@ -102,7 +102,7 @@ func TestDemoSeedIsIdempotentAndOnlyForDemoDatabases(t *testing.T) {
 func TestAuditLogIsAppendOnly(t *testing.T) {
 	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
 		store := store.NewStore(db)
-		if err := store.Audit(models.Actor{Role: models.RoleNurse, IPAddress: "127.0.0.1"}, models.AuditEntry{Action: models.AuditPatientViewed}); err != nil {
+		if err := store.Audit(t.Context(), models.Actor{Role: models.RoleNurse, IPAddress: "127.0.0.1"}, models.AuditEntry{Action: models.AuditPatientViewed}); err != nil {
 			t.Fatal(err)
 		}
 		if err := db.Model(&models.AuditEvent{}).Where("1 = 1").Update("action", "nothing happened").Error; err == nil {
@@ -170,10 +170,10 @@ func TestRegisterAndActivate(t *testing.T) {
 	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
 		store := demoStore(t, db)
 		nurse := user(t, store, "nurse")
-		practices, _ := store.PracticesOf(nurse.ID)
+		practices, _ := store.PracticesOf(t.Context(), nurse.ID)
 		actor := models.Actor{UserID: nurse.ID, Role: models.RoleNurse}
 		dob := time.Date(2001, 2, 3, 0, 0, 0, 0, time.UTC)
-		patient, code, err := store.RegisterPatient(actor, models.NewPatient{NHSNumber: "9990000042", GivenName: " Nia ",
+		patient, code, err := store.RegisterPatient(t.Context(), actor, models.NewPatient{NHSNumber: "9990000042", GivenName: " Nia ",
 			FamilyName: "Okafor", DateOfBirth: dob, PracticeID: practices[0].ID})
 		if err != nil {
 			t.Fatal(err)
@@ -181,42 +181,42 @@ func TestRegisterAndActivate(t *testing.T) {
 		if patient.GivenName != "Nia" || len(code) != 12 {
 			t.Errorf("patient %+v, code %q", patient, code)
 		}
-		if _, _, err := store.RegisterPatient(actor, models.NewPatient{NHSNumber: "9990000042", GivenName: "A",
+		if _, _, err := store.RegisterPatient(t.Context(), actor, models.NewPatient{NHSNumber: "9990000042", GivenName: "A",
 			FamilyName: "B", DateOfBirth: dob, PracticeID: practices[0].ID}); !errors.Is(err, models.ErrNHSNumberRegistered) {
 			t.Errorf("registering an NHS number twice: %v", err)
 		}
 		var hillside models.Organisation
 		db.First(&hillside, "ods_code = ?", "Y90002")
-		if _, _, err := store.RegisterPatient(actor, models.NewPatient{NHSNumber: "9990000050", GivenName: "A",
+		if _, _, err := store.RegisterPatient(t.Context(), actor, models.NewPatient{NHSNumber: "9990000050", GivenName: "A",
 			FamilyName: "B", DateOfBirth: dob, PracticeID: hillside.ID}); !errors.Is(err, models.ErrNotFound) {
 			t.Errorf("registering at a practice the nurse does not work at: %v", err)
 		}
 
-		if _, err := store.CheckActivation(code, dob.AddDate(0, 0, 1)); !errors.Is(err, models.ErrActivationInvalid) {
+		if _, err := store.CheckActivation(t.Context(), code, dob.AddDate(0, 0, 1)); !errors.Is(err, models.ErrActivationInvalid) {
 			t.Errorf("wrong date of birth: %v", err)
 		}
-		record, err := store.CheckActivation(models.FormatActivationCode(code), dob)
+		record, err := store.CheckActivation(t.Context(), models.FormatActivationCode(code), dob)
 		if err != nil {
 			t.Fatalf("right code and date of birth: %v", err)
 		}
-		if _, err := store.CompleteActivation(record.ID, "nurse", "hash", models.Actor{}); !errors.Is(err, models.ErrUsernameTaken) {
+		if _, err := store.CompleteActivation(t.Context(), record.ID, "nurse", "hash", models.Actor{}); !errors.Is(err, models.ErrUsernameTaken) {
 			t.Errorf("taking another's username: %v", err)
 		}
-		record, err = store.CheckActivation(code, dob)
+		record, err = store.CheckActivation(t.Context(), code, dob)
 		if err != nil {
 			t.Fatalf("code spent by a failed activation: %v", err)
 		}
-		account, err := store.CompleteActivation(record.ID, "Nia.Okafor", "hash", models.Actor{})
+		account, err := store.CompleteActivation(t.Context(), record.ID, "Nia.Okafor", "hash", models.Actor{})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if account.Username != "nia.okafor" || account.Role != models.RolePatient || *account.PatientID != patient.ID {
 			t.Errorf("account = %+v", account)
 		}
-		if _, err := store.CheckActivation(code, dob); !errors.Is(err, models.ErrActivationInvalid) {
+		if _, err := store.CheckActivation(t.Context(), code, dob); !errors.Is(err, models.ErrActivationInvalid) {
 			t.Errorf("a used code worked again: %v", err)
 		}
-		if _, err := store.CompleteActivation(record.ID, "someone.else", "hash", models.Actor{}); !errors.Is(err, models.ErrActivationInvalid) {
+		if _, err := store.CompleteActivation(t.Context(), record.ID, "someone.else", "hash", models.Actor{}); !errors.Is(err, models.ErrActivationInvalid) {
 			t.Errorf("a used code made a second account: %v", err)
 		}
 	})

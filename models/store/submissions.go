@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"errors"
 	"time"
 
@@ -13,8 +14,8 @@ import (
 // ClaimSubmission claims a form's key for the request that brings it. The
 // unique index on scope and key decides which of several requests wins;
 // the others learn where the winner led, once it is done.
-func (s *Store) ClaimSubmission(scope, key string) (models.SubmissionState, string, error) {
-	claim := s.db.Clauses(clause.OnConflict{DoNothing: true}).
+func (s *Store) ClaimSubmission(ctx context.Context, scope, key string) (models.SubmissionState, string, error) {
+	claim := s.db.WithContext(ctx).Clauses(clause.OnConflict{DoNothing: true}).
 		Create(&models.FormSubmission{Scope: scope, SubmissionKey: key, CreatedAt: s.now()})
 	if claim.Error != nil {
 		return 0, "", claim.Error
@@ -23,7 +24,7 @@ func (s *Store) ClaimSubmission(scope, key string) (models.SubmissionState, stri
 		return models.SubmissionClaimed, "", nil
 	}
 	var earlier models.FormSubmission
-	err := s.db.Where("scope = ? AND submission_key = ?", scope, key).First(&earlier).Error
+	err := s.db.WithContext(ctx).Where("scope = ? AND submission_key = ?", scope, key).First(&earlier).Error
 	switch {
 	case errors.Is(err, gorm.ErrRecordNotFound):
 		// Released since the claim failed: the key can be claimed again.
@@ -37,19 +38,19 @@ func (s *Store) ClaimSubmission(scope, key string) (models.SubmissionState, stri
 }
 
 // CompleteSubmission records where acting on a claimed form led.
-func (s *Store) CompleteSubmission(scope, key, location string) error {
-	return s.db.Model(&models.FormSubmission{}).Where("scope = ? AND submission_key = ?", scope, key).
+func (s *Store) CompleteSubmission(ctx context.Context, scope, key, location string) error {
+	return s.db.WithContext(ctx).Model(&models.FormSubmission{}).Where("scope = ? AND submission_key = ?", scope, key).
 		Update("location", location).Error
 }
 
 // ReleaseSubmission gives up a claim on a form that was not acted on, such
 // as one with mistakes to correct, so the same form can be sent again.
-func (s *Store) ReleaseSubmission(scope, key string) error {
-	return s.db.Where("scope = ? AND submission_key = ? AND location = ''", scope, key).Delete(&models.FormSubmission{}).Error
+func (s *Store) ReleaseSubmission(ctx context.Context, scope, key string) error {
+	return s.db.WithContext(ctx).Where("scope = ? AND submission_key = ? AND location = ''", scope, key).Delete(&models.FormSubmission{}).Error
 }
 
 // ForgetSubmissionsBefore removes keys claimed before a time: a form is
 // only sent again within moments, by a double click or a retry.
-func (s *Store) ForgetSubmissionsBefore(t time.Time) error {
-	return s.db.Where("created_at < ?", t).Delete(&models.FormSubmission{}).Error
+func (s *Store) ForgetSubmissionsBefore(ctx context.Context, t time.Time) error {
+	return s.db.WithContext(ctx).Where("created_at < ?", t).Delete(&models.FormSubmission{}).Error
 }

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,8 +15,8 @@ import (
 // EnsureStandardTemplates adds any standard template version the database
 // does not have yet. Standard templates ship unapproved: a local clinical
 // safety officer approves them before use.
-func (s *Store) EnsureStandardTemplates() error {
-	return s.db.Transaction(func(tx *gorm.DB) error {
+func (s *Store) EnsureStandardTemplates(ctx context.Context) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		for _, st := range models.StandardTemplates {
 			var existing models.ConditionTemplate
 			err := tx.Where("key = ? AND version = ?", st.Key, st.Version).First(&existing).Error
@@ -41,9 +42,9 @@ func (s *Store) EnsureStandardTemplates() error {
 // Templates lists the newest version of each template a plan may be
 // started from: never a retired one and, outside the demo, only versions a
 // clinical safety officer has approved.
-func (s *Store) Templates(approvedOnly bool) ([]models.ConditionTemplate, error) {
+func (s *Store) Templates(ctx context.Context, approvedOnly bool) ([]models.ConditionTemplate, error) {
 	newest := "SELECT MAX(t2.version) FROM condition_templates t2 WHERE t2.key = condition_templates.key AND t2.retired_at IS NULL"
-	query := s.db.Model(&models.ConditionTemplate{})
+	query := s.db.WithContext(ctx).Model(&models.ConditionTemplate{})
 	if approvedOnly {
 		newest += " AND t2.approved = ?"
 		query = query.Where("version = ("+newest+")", true)
@@ -56,22 +57,22 @@ func (s *Store) Templates(approvedOnly bool) ([]models.ConditionTemplate, error)
 }
 
 // Template finds a template version by id.
-func (s *Store) Template(id uint) (*models.ConditionTemplate, error) {
+func (s *Store) Template(ctx context.Context, id uint) (*models.ConditionTemplate, error) {
 	var template models.ConditionTemplate
-	err := s.db.First(&template, id).Error
+	err := s.db.WithContext(ctx).First(&template, id).Error
 	return &template, notFound(err)
 }
 
 // ApproveTemplate records that a clinical safety officer has approved one
 // version of a template for use with patients. The version is approved once:
 // the conditional update lets only the first approval through.
-func (s *Store) ApproveTemplate(key string, version int, approvedBy string) (*models.ConditionTemplate, error) {
+func (s *Store) ApproveTemplate(ctx context.Context, key string, version int, approvedBy string) (*models.ConditionTemplate, error) {
 	approvedBy = strings.TrimSpace(approvedBy)
 	if approvedBy == "" {
 		return nil, models.ErrApproverMissing
 	}
 	var template models.ConditionTemplate
-	err := s.db.Transaction(func(tx *gorm.DB) error {
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Where("key = ? AND version = ?", key, version).First(&template).Error; err != nil {
 			return notFound(err)
 		}

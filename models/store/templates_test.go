@@ -15,11 +15,11 @@ func TestStandardTemplates(t *testing.T) {
 	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
 		store := store.NewStore(db)
 		for range 2 {
-			if err := store.EnsureStandardTemplates(); err != nil {
+			if err := store.EnsureStandardTemplates(t.Context()); err != nil {
 				t.Fatal(err)
 			}
 		}
-		templates, err := store.Templates(false)
+		templates, err := store.Templates(t.Context(), false)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -272,7 +272,7 @@ func (s *Store) deliverWebhook(ctx context.Context, deliveryID uint, attempt int
 	if endpoint.DisabledAt != nil {
 		return givenUp(errors.New("the endpoint is switched off"))
 	}
-	demo, err := s.IsDemo()
+	demo, err := s.IsDemo(ctx)
 	if err != nil {
 		return err
 	}
