@@ -21,6 +21,7 @@ import (
 	"healthpassport/handlers"
 	"healthpassport/migrations"
 	"healthpassport/models"
+	"healthpassport/models/jobs"
 	"healthpassport/models/store"
 
 	"github.com/alexedwards/scs/v2"
@@ -513,7 +514,7 @@ func serve(cfg Config, db *gorm.DB, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	jobs, err := store.StartJobQueue(context.WithoutCancel(ctx))
+	queue, err := jobs.Start(context.WithoutCancel(ctx), store)
 	if err != nil {
 		return err
 	}
@@ -542,7 +543,7 @@ func serve(cfg Config, db *gorm.DB, stdout io.Writer) error {
 	// The queue stops after the server has drained, so that no request
 	// still running finds it gone; jobs cut short are run again by River's
 	// rescuer.
-	if err := jobs.Stop(grace); err != nil {
+	if err := queue.Stop(grace); err != nil {
 		stopErrs = append(stopErrs, fmt.Errorf("stopping background work: %w", err))
 	}
 	return errors.Join(stopErrs...)

@@ -16,6 +16,7 @@ import (
 
 	"healthpassport/app"
 	"healthpassport/models"
+	"healthpassport/models/jobs"
 	"healthpassport/models/modelstest"
 	"healthpassport/models/store"
 
@@ -136,11 +137,11 @@ func benchmarkBulkExport(b *testing.B, db *gorm.DB, size int) {
 	if _, err := st.BuildPopulation(b.Context(), store.PopulationSpec{Patients: size, Practices: 1, Seed: 1, Today: time.Now()}, demoPassword); err != nil {
 		b.Fatal(err)
 	}
-	jobs, err := st.StartJobQueue(context.Background())
+	queue, err := jobs.Start(context.Background(), st)
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer jobs.Stop(context.Background())
+	defer queue.Stop(context.Background())
 	key, err := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
 	if err != nil {
 		b.Fatal(err)

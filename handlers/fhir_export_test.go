@@ -17,6 +17,7 @@ import (
 	"healthpassport/app"
 	"healthpassport/models"
 	"healthpassport/models/fhirmap/fhirschema"
+	"healthpassport/models/jobs"
 	"healthpassport/models/modelstest"
 
 	"gorm.io/gorm"
@@ -43,14 +44,14 @@ func (s *exportServer) startExports(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	jobs, err := store.StartJobQueue(context.Background())
+	queue, err := jobs.Start(context.Background(), store)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		if err := jobs.Stop(ctx); err != nil {
+		if err := queue.Stop(ctx); err != nil {
 			t.Errorf("stopping the job queue: %v", err)
 		}
 	})

@@ -9,12 +9,8 @@ import (
 
 	"healthpassport/models"
 
-	"github.com/riverqueue/river"
 	"gorm.io/gorm"
 )
-
-// auditCheckpointInterval is how often the job queue records a checkpoint.
-const auditCheckpointInterval = time.Hour
 
 // AuditCheckpoint checks the whole chain and, if it verifies, signs its
 // head with the current audit key and keeps the checkpoint in the database.
@@ -81,14 +77,4 @@ func (s *Store) VerifyAuditCheckpoint(ctx context.Context, checkpoint models.Aud
 		}
 		return nil
 	})
-}
-
-type auditCheckpointWorker struct {
-	river.WorkerDefaults[models.AuditCheckpointArgs]
-	store *Store
-}
-
-func (w *auditCheckpointWorker) Work(ctx context.Context, job *river.Job[models.AuditCheckpointArgs]) error {
-	_, err := w.store.AuditCheckpoint(ctx)
-	return err
 }

@@ -14,7 +14,6 @@ import (
 
 	"healthpassport/models"
 
-	"github.com/riverqueue/river"
 	"gorm.io/gorm"
 )
 
@@ -138,8 +137,8 @@ func (s *Store) CancelExport(ctx context.Context, principal *models.Principal, a
 // errExportCancelled stops a job whose export was cancelled.
 var errExportCancelled = errors.New("export cancelled")
 
-// runExport writes an export's files, one resource type after another.
-func (s *Store) runExport(ctx context.Context, exportID uint) error {
+// RunExport writes an export's files, one resource type after another.
+func (s *Store) RunExport(ctx context.Context, exportID uint) error {
 	var export models.BulkExport
 	if err := s.db.WithContext(ctx).First(&export, exportID).Error; err != nil {
 		return notFound(err)
@@ -308,18 +307,6 @@ func (s *Store) ForgetExpiredExports(ctx context.Context) error {
 			}
 		}
 	}
-}
-
-type exportWorker struct {
-	river.WorkerDefaults[models.ExportArgs]
-	store *Store
-}
-
-// An export of a large population takes minutes, not River's default one.
-func (w *exportWorker) Timeout(*river.Job[models.ExportArgs]) time.Duration { return 2 * time.Hour }
-
-func (w *exportWorker) Work(ctx context.Context, job *river.Job[models.ExportArgs]) error {
-	return w.store.runExport(ctx, job.Args.ExportID)
 }
 
 // inBatches reads rows in keyset order, batch by batch, handing each to

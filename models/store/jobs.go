@@ -5,58 +5,18 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"log/slog"
+	"maps"
+	"slices"
 	"time"
 
 	"healthpassport/models"
 
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
-	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
-	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 )
-
-// Work that must happen after a change is a River job, inserted in the
-// change's own transaction: it runs once the change is committed, and never
-// if the change is rolled back.
-
-// OutboxMessage is a message for a clinic, written by a background job.
-// Its key names what it is about, so that a job run twice writes it once.
-type OutboxMessage struct {
-	ID             uint
-	Key            string
-	OrganisationID uint
-	PatientID      uint
-	Kind           string
-	Message        string
-	CreatedAt      time.Time
-}
-
-// OutboxRedZoneAlert is the kind of message that tells a clinic about a
-// red-zone alert.
-const OutboxRedZoneAlert = "red_zone_alert"
-
-// NotifyClinicArgs asks for the clinic to be told about a red-zone alert.
-type NotifyClinicArgs struct {
-	AlertID uint `json:"alert_id"`
-}
-
-func (NotifyClinicArgs) Kind() string { return "notify_clinic" }
-
-// SweepArgs asks for one kind of expired record to be removed.
-type SweepArgs struct {
-	Target string `json:"target"`
-}
-
-func (SweepArgs) Kind() string { return "sweep" }
-
-// sweepInterval is how often each sweep runs, on one instance at a time.
-const sweepInterval = 10 * time.Minute
 
 // sweeps names the records that expire and how each is removed.
 var sweeps = map[string]func(s *Store, ctx context.Context) error{
@@ -111,8 +71,21 @@ func sqlTxOf(tx *gorm.DB) (*sql.Tx, error) {
 	return sqlTx, nil
 }
 
-// notifyClinic writes the message that tells the alert's clinic about it.
-func (s *Store) notifyClinic(ctx context.Context, alertID uint) error {
+// Sweep removes the expired records target names; known reports whether
+// a sweep has that name.
+func (s *Store) Sweep(ctx context.Context, target string) (known bool, err error) {
+	sweep, ok := sweeps[target]
+	if !ok {
+		return false, nil
+	}
+	return true, sweep(s, ctx)
+}
+
+// SweepTargets names every sweep.
+func SweepTargets() []string { return slices.Sorted(maps.Keys(sweeps)) }
+
+// NotifyClinic writes the message that tells the alert's clinic about it.
+func (s *Store) NotifyClinic(ctx context.Context, alertID uint) error {
 	var alert models.Alert
 	if err := s.db.WithContext(ctx).First(&alert, alertID).Error; err != nil {
 		return fmt.Errorf("alert %d: %w", alertID, notFound(err))
@@ -121,115 +94,13 @@ func (s *Store) notifyClinic(ctx context.Context, alertID uint) error {
 	if err := s.db.WithContext(ctx).First(&patient, alert.PatientID).Error; err != nil {
 		return fmt.Errorf("patient of alert %d: %w", alertID, err)
 	}
-	message := OutboxMessage{
-		Key:            fmt.Sprintf("%s:%d", OutboxRedZoneAlert, alert.ID),
+	message := models.OutboxMessage{
+		Key:            fmt.Sprintf("%s:%d", models.OutboxRedZoneAlert, alert.ID),
 		OrganisationID: patient.PracticeID,
 		PatientID:      patient.ID,
-		Kind:           OutboxRedZoneAlert,
+		Kind:           models.OutboxRedZoneAlert,
 		Message:        "A patient recorded a red-zone reading on " + alert.CreatedAt.In(models.UK).Format("2 January 2006") + ". Check the red-zone queue.",
 		CreatedAt:      s.now(),
 	}
 	return s.db.WithContext(ctx).Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "key"}}, DoNothing: true}).Create(&message).Error
 }
-
-type notifyClinicWorker struct {
-	river.WorkerDefaults[NotifyClinicArgs]
-	store *Store
-}
-
-func (w *notifyClinicWorker) Work(ctx context.Context, job *river.Job[NotifyClinicArgs]) error {
-	return w.store.notifyClinic(ctx, job.Args.AlertID)
-}
-
-type sweepWorker struct {
-	river.WorkerDefaults[SweepArgs]
-	store *Store
-}
-
-func (w *sweepWorker) Work(ctx context.Context, job *river.Job[SweepArgs]) error {
-	sweep, ok := sweeps[job.Args.Target]
-	if !ok {
-		return river.JobCancel(fmt.Errorf("no sweep removes %q", job.Args.Target))
-	}
-	return sweep(w.store, ctx)
-}
-
-// JobQueue works background jobs in this process.
-type JobQueue struct {
-	stop func(context.Context) error
-}
-
-// StartJobQueue starts working background jobs: the sweeps every
-// sweepInterval and the outcome rollup's refresh every RollupInterval (the
-// first of each at once), and a checkpoint of the audit log every
-// auditCheckpointInterval. On PostgreSQL it opens a small pool of
-// its own, to the same database, to hear of new jobs as they are committed;
-// on SQLite it shares the one connection and looks for jobs every second.
-func (s *Store) StartJobQueue(ctx context.Context) (*JobQueue, error) {
-	workers := river.NewWorkers()
-	river.AddWorker(workers, &notifyClinicWorker{store: s})
-	river.AddWorker(workers, &sweepWorker{store: s})
-	river.AddWorker(workers, &exportWorker{store: s})
-	river.AddWorker(workers, &webhookWorker{store: s})
-	river.AddWorker(workers, &refreshOutcomesWorker{store: s})
-	river.AddWorker(workers, &auditCheckpointWorker{store: s})
-	config := &river.Config{
-		Queues:  map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 4}},
-		Workers: workers,
-		Logger:  slog.Default(),
-		// Rebuilding indexes needs the tables' owner, which the serving
-		// role is not: the owner can reindex during maintenance.
-		ReindexerSchedule: river.NeverSchedule(),
-	}
-	s.addMessageWorkers(workers, config)
-	for target := range sweeps {
-		config.PeriodicJobs = append(config.PeriodicJobs, river.NewPeriodicJob(river.PeriodicInterval(sweepInterval),
-			func() (river.JobArgs, *river.InsertOpts) { return SweepArgs{Target: target}, nil },
-			&river.PeriodicJobOpts{ID: "sweep_" + target, RunOnStart: true}))
-	}
-	// The outcome rollup is refreshed every RollupInterval, the first time at
-	// once, so that a new instance builds it if it has never been built.
-	config.PeriodicJobs = append(config.PeriodicJobs, river.NewPeriodicJob(river.PeriodicInterval(models.RollupInterval),
-		func() (river.JobArgs, *river.InsertOpts) { return models.RefreshOutcomesArgs{}, refreshOutcomesOpts },
-		&river.PeriodicJobOpts{ID: "refresh_outcomes", RunOnStart: true}))
-	// A checkpoint of the audit log every hour. Not at start: it checks the
-	// whole chain, which on a large log would hold up the work a starting
-	// instance has to do first.
-	config.PeriodicJobs = append(config.PeriodicJobs, river.NewPeriodicJob(river.PeriodicInterval(auditCheckpointInterval),
-		func() (river.JobArgs, *river.InsertOpts) { return models.AuditCheckpointArgs{}, nil },
-		&river.PeriodicJobOpts{ID: "audit_checkpoint"}))
-	if dialector, ok := s.db.Dialector.(*postgres.Dialector); ok {
-		pool, err := pgxpool.New(ctx, dialector.Config.DSN)
-		if err != nil {
-			return nil, fmt.Errorf("connecting the job queue: %w", err)
-		}
-		client, err := river.NewClient[pgx.Tx](riverpgxv5.New(pool), config)
-		if err == nil {
-			err = client.Start(ctx)
-		}
-		if err != nil {
-			pool.Close()
-			return nil, fmt.Errorf("starting the job queue: %w", err)
-		}
-		return &JobQueue{stop: func(ctx context.Context) error {
-			defer pool.Close()
-			return client.Stop(ctx)
-		}}, nil
-	}
-	sqlDB, err := s.db.DB()
-	if err != nil {
-		return nil, err
-	}
-	client, err := river.NewClient(riversqlite.New(sqlDB), config)
-	if err == nil {
-		err = client.Start(ctx)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("starting the job queue: %w", err)
-	}
-	return &JobQueue{stop: client.Stop}, nil
-}
-
-// Stop waits for running jobs to finish, until ctx ends, and stops working
-// new ones. Jobs not yet run stay in the queue for the next start.
-func (q *JobQueue) Stop(ctx context.Context) error { return q.stop(ctx) }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"healthpassport/models"
+	"healthpassport/models/jobs"
 	"healthpassport/models/modelstest"
 	"healthpassport/models/store"
 
@@ -16,16 +17,16 @@ import (
 
 // startJobQueue works jobs until the test ends, and checks that the queue
 // stops cleanly.
-func startJobQueue(t *testing.T, store *store.Store) {
+func startJobQueue(t *testing.T, st *store.Store) {
 	t.Helper()
-	jobs, err := store.StartJobQueue(context.Background())
+	queue, err := jobs.Start(context.Background(), st)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		if err := jobs.Stop(ctx); err != nil {
+		if err := queue.Stop(ctx); err != nil {
 			t.Errorf("stopping the job queue: %v", err)
 		}
 	})
@@ -48,7 +49,7 @@ func eventually(t *testing.T, what string, done func() bool) time.Duration {
 func outboxMessages(t *testing.T, db *gorm.DB, alertID uint) int64 {
 	t.Helper()
 	var count int64
-	if err := db.Model(&store.OutboxMessage{}).Where("key = ?", fmt.Sprintf("%s:%d", store.OutboxRedZoneAlert, alertID)).
+	if err := db.Model(&models.OutboxMessage{}).Where("key = ?", fmt.Sprintf("%s:%d", models.OutboxRedZoneAlert, alertID)).
 		Count(&count).Error; err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +59,7 @@ func outboxMessages(t *testing.T, db *gorm.DB, alertID uint) int64 {
 // notifyJobs counts the clinic notifications in a state, or in any with "".
 func notifyJobs(t *testing.T, db *gorm.DB, state string) int64 {
 	t.Helper()
-	query := db.Table("river_job").Where("kind = ?", store.NotifyClinicArgs{}.Kind())
+	query := db.Table("river_job").Where("kind = ?", models.NotifyClinicArgs{}.Kind())
 	if state != "" {
 		query = query.Where("state = ?", state)
 	}
@@ -108,7 +109,7 @@ func TestRedZoneAlertTellsTheClinicOnce(t *testing.T) {
 		latency := eventually(t, "the clinic to be told", func() bool { return outboxMessages(t, db, alert.ID) > 0 })
 		t.Logf("clinic told %s after the readings were saved", latency)
 		eventually(t, "both jobs to finish", func() bool { return notifyJobs(t, db, "completed") == 2 })
-		var message store.OutboxMessage
+		var message models.OutboxMessage
 		db.Where("patient_id = ?", amelia.ID).First(&message)
 		if n := outboxMessages(t, db, alert.ID); n != 1 || message.OrganisationID != amelia.PracticeID {
 			t.Errorf("%d messages, first %+v: want one for practice %d", n, message, amelia.PracticeID)
@@ -124,7 +125,7 @@ func TestJobsRunOnlyWhenTheirTransactionCommits(t *testing.T) {
 		rolledBack, committed := ameliasAlert(t, db, st), ameliasAlert(t, db, st)
 		errRollBack := errors.New("roll back")
 		err := db.Transaction(func(tx *gorm.DB) error {
-			if err := st.Enqueue(tx, store.NotifyClinicArgs{AlertID: rolledBack.ID}); err != nil {
+			if err := st.Enqueue(tx, models.NotifyClinicArgs{AlertID: rolledBack.ID}); err != nil {
 				return err
 			}
 			return errRollBack
@@ -133,7 +134,7 @@ func TestJobsRunOnlyWhenTheirTransactionCommits(t *testing.T) {
 			t.Fatal(err)
 		}
 		if err := db.Transaction(func(tx *gorm.DB) error {
-			return st.Enqueue(tx, store.NotifyClinicArgs{AlertID: committed.ID})
+			return st.Enqueue(tx, models.NotifyClinicArgs{AlertID: committed.ID})
 		}); err != nil {
 			t.Fatal(err)
 		}
@@ -154,7 +155,7 @@ func TestFailedJobIsRetried(t *testing.T) {
 		st := demoStore(t, db)
 		const missing = 999999
 		if err := db.Transaction(func(tx *gorm.DB) error {
-			return st.Enqueue(tx, store.NotifyClinicArgs{AlertID: missing})
+			return st.Enqueue(tx, models.NotifyClinicArgs{AlertID: missing})
 		}); err != nil {
 			t.Fatal(err)
 		}
@@ -166,7 +167,7 @@ func TestFailedJobIsRetried(t *testing.T) {
 		}
 		eventually(t, "the retry to succeed", func() bool { return notifyJobs(t, db, "completed") == 1 })
 		var attempts int
-		db.Table("river_job").Select("attempt").Where("kind = ?", store.NotifyClinicArgs{}.Kind()).Scan(&attempts)
+		db.Table("river_job").Select("attempt").Where("kind = ?", models.NotifyClinicArgs{}.Kind()).Scan(&attempts)
 		if attempts < 2 || outboxMessages(t, db, missing) != 1 {
 			t.Errorf("attempts = %d, messages = %d: want one message after a retry", attempts, outboxMessages(t, db, missing))
 		}

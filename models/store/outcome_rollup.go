@@ -8,8 +8,6 @@ import (
 
 	"healthpassport/models"
 
-	"github.com/riverqueue/river"
-	"github.com/riverqueue/river/rivertype"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 )
@@ -140,11 +138,11 @@ func (s *Store) RefreshOutcomes(ctx context.Context, now time.Time, full bool) e
 	return err
 }
 
-// refreshOutcomesDue refreshes the rollup as the periodic job does: in
+// RefreshOutcomesDue refreshes the rollup as the periodic job does: in
 // full when it has never been built or its last full rebuild is a day old,
 // and not at all when another instance, or this one before a restart,
 // brought it up to date less than half an interval ago.
-func (s *Store) refreshOutcomesDue(ctx context.Context) error {
+func (s *Store) RefreshOutcomesDue(ctx context.Context) error {
 	now := s.now()
 	var refreshes []models.OutcomeRollupRefresh
 	if err := s.db.WithContext(ctx).Find(&refreshes).Error; err != nil {
@@ -159,27 +157,6 @@ func (s *Store) refreshOutcomesDue(ctx context.Context) error {
 		return nil
 	}
 	return s.RefreshOutcomes(ctx, now, !built || now.Sub(full) >= fullRefreshAge)
-}
-
-// refreshOutcomesOpts keeps one refresh waiting or running at a time.
-// Finished ones do not count, so the next can be queued.
-var refreshOutcomesOpts = &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByState: []rivertype.JobState{
-	rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRetryable,
-	rivertype.JobStateRunning, rivertype.JobStateScheduled}}}
-
-type refreshOutcomesWorker struct {
-	river.WorkerDefaults[models.RefreshOutcomesArgs]
-	store *Store
-}
-
-// A full rebuild of a large population takes more than River's default
-// minute.
-func (w *refreshOutcomesWorker) Timeout(*river.Job[models.RefreshOutcomesArgs]) time.Duration {
-	return 30 * time.Minute
-}
-
-func (w *refreshOutcomesWorker) Work(ctx context.Context, job *river.Job[models.RefreshOutcomesArgs]) error {
-	return w.store.refreshOutcomesDue(ctx)
 }
 
 // timestampParam is a bound time as a column of a derived table:

@@ -235,29 +235,20 @@ func (s *Store) queueWebhooks(tx *gorm.DB, patientID uint, eventType string, res
 	return nil
 }
 
-type webhookWorker struct {
-	river.WorkerDefaults[models.WebhookArgs]
-	store *Store
-}
-
-func (w *webhookWorker) Work(ctx context.Context, job *river.Job[models.WebhookArgs]) error {
-	return w.store.deliverWebhook(ctx, job.Args.DeliveryID, job.Attempt)
-}
-
-// NextRetry follows the store's schedule of waits.
-func (w *webhookWorker) NextRetry(job *river.Job[models.WebhookArgs]) time.Time {
-	waits := w.store.webhookRetries
-	return time.Now().Add(waits[min(job.Attempt, len(waits))-1])
+// WebhookRetryWait is how long a delivery waits after a failed attempt,
+// following the store's schedule of waits.
+func (s *Store) WebhookRetryWait(attempt int) time.Duration {
+	return s.webhookRetries[min(attempt, len(s.webhookRetries))-1]
 }
 
 // givenUp ends a delivery's job without River retrying it.
 func givenUp(err error) error { return river.JobCancel(err) }
 
-// deliverWebhook makes one attempt at a delivery and logs it. A failure is
+// DeliverWebhook makes one attempt at a delivery and logs it. A failure is
 // retried after the next wait of the schedule; once the schedule is spent
 // the delivery has failed and its endpoint is switched off, with a notice
 // for the administrators.
-func (s *Store) deliverWebhook(ctx context.Context, deliveryID uint, attempt int) error {
+func (s *Store) DeliverWebhook(ctx context.Context, deliveryID uint, attempt int) error {
 	var delivery models.WebhookDelivery
 	if err := s.db.WithContext(ctx).First(&delivery, deliveryID).Error; err != nil {
 		return givenUp(notFound(err))
