@@ -29,13 +29,13 @@ func TestCreateTheFirstAdministratorFromTheCommandLine(t *testing.T) {
 			sqlDB.Close()
 		}
 	}()
-	store := store.NewStore(db)
-	if _, err := store.CheckStaffActivation(t.Context(), m[1], "jo.bloggs@nhs.net"); err != nil {
+	st := store.NewStore(db)
+	if _, err := st.CheckStaffActivation(t.Context(), m[1], "jo.bloggs@nhs.net"); err != nil {
 		t.Errorf("the printed code does not set up the account: %v", err)
 	}
 	var user models.User
 	db.Where("email = ?", "jo.bloggs@nhs.net").Take(&user)
-	organisations, err := store.OrganisationsOf(t.Context(), user.ID)
+	organisations, err := st.OrganisationsOf(t.Context(), user.ID)
 	if err != nil || user.Role != models.RoleAdmin || len(organisations) != 1 || organisations[0].ODSCode != "QWE" ||
 		organisations[0].Kind != models.OrganisationICB {
 		t.Errorf("administrator %+v at %+v (%v)", user, organisations, err)

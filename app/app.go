@@ -236,7 +236,7 @@ func auditStore(cfg Config) (*store.Store, func(), error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	store, err := NewStore(db, cfg)
+	st, err := NewStore(db, cfg)
 	if err == nil {
 		err = migrations.CheckCurrent(db)
 	}
@@ -244,7 +244,7 @@ func auditStore(cfg Config) (*store.Store, func(), error) {
 		closeDB()
 		return nil, nil, err
 	}
-	return store, closeDB, nil
+	return st, closeDB, nil
 }
 
 // verifyAudit walks the audit log's hash chain and, given a file of
@@ -257,17 +257,17 @@ func verifyAudit(cfg Config, checkpointFile string, stdout io.Writer) error {
 			return err
 		}
 	}
-	store, closeDB, err := auditStore(cfg)
+	st, closeDB, err := auditStore(cfg)
 	if err != nil {
 		return err
 	}
 	defer closeDB()
-	verified, err := store.VerifyAuditLog(context.Background())
+	verified, err := st.VerifyAuditLog(context.Background())
 	if err != nil {
 		return err
 	}
 	for i, checkpoint := range checkpoints {
-		if err := store.VerifyAuditCheckpoint(context.Background(), checkpoint); err != nil {
+		if err := st.VerifyAuditCheckpoint(context.Background(), checkpoint); err != nil {
 			return fmt.Errorf("%s line %d: %w", checkpointFile, i+1, err)
 		}
 	}
@@ -305,12 +305,12 @@ func readCheckpoints(path string) ([]models.AuditCheckpoint, error) {
 // auditCheckpoint checks the audit log, signs and keeps a checkpoint of
 // it, and prints the checkpoint as one line of JSON.
 func auditCheckpoint(cfg Config, stdout io.Writer) error {
-	store, closeDB, err := auditStore(cfg)
+	st, closeDB, err := auditStore(cfg)
 	if err != nil {
 		return err
 	}
 	defer closeDB()
-	checkpoint, err := store.AuditCheckpoint(context.Background())
+	checkpoint, err := st.AuditCheckpoint(context.Background())
 	if err != nil {
 		return err
 	}
@@ -386,11 +386,11 @@ func approveTemplate(cfg Config, approval templateApproval, stdout io.Writer) er
 		return err
 	}
 	defer closeDB()
-	store, err := NewStore(db, cfg)
+	st, err := NewStore(db, cfg)
 	if err != nil {
 		return err
 	}
-	template, err := store.ApproveTemplate(context.Background(), approval.key, approval.version, approval.by)
+	template, err := st.ApproveTemplate(context.Background(), approval.key, approval.version, approval.by)
 	if err != nil {
 		return fmt.Errorf("template %s version %d: %w", approval.key, approval.version, err)
 	}
@@ -410,11 +410,11 @@ func buildPopulation(cfg Config, spec store.PopulationSpec, stdout io.Writer) er
 	defer closeDB()
 	spec.Today = time.Now()
 	started := time.Now()
-	store, err := NewStore(db, cfg)
+	st, err := NewStore(db, cfg)
 	if err != nil {
 		return err
 	}
-	summary, err := store.BuildPopulation(context.Background(), spec, cfg.DemoPassword)
+	summary, err := st.BuildPopulation(context.Background(), spec, cfg.DemoPassword)
 	if err != nil {
 		return err
 	}
@@ -463,7 +463,7 @@ func Prepare(db *gorm.DB, cfg Config) error {
 // and, in demo mode, the demo data. It changes rows only, never the
 // schema, so the serving role can run it.
 func prepareRows(db *gorm.DB, cfg Config) error {
-	store, err := NewStore(db, cfg)
+	st, err := NewStore(db, cfg)
 	if err != nil {
 		return err
 	}
@@ -471,20 +471,20 @@ func prepareRows(db *gorm.DB, cfg Config) error {
 	if cfg.Demo {
 		mode = models.ModeDemo
 	}
-	if err := store.ClaimMode(context.Background(), mode); err != nil {
+	if err := st.ClaimMode(context.Background(), mode); err != nil {
 		return err
 	}
 	// migrate runs without the key; the instances that serve seal them.
 	if cfg.SecretKey != "" {
-		if _, err := store.ResealSecrets(context.Background()); err != nil {
+		if _, err := st.ResealSecrets(context.Background()); err != nil {
 			return fmt.Errorf("encrypting the secrets kept in the database with PASSPORT_SECRET_KEY: %w", err)
 		}
 	}
-	if err := store.EnsureStandardTemplates(context.Background()); err != nil {
+	if err := st.EnsureStandardTemplates(context.Background()); err != nil {
 		return fmt.Errorf("adding the standard condition templates: %w", err)
 	}
 	if cfg.Demo {
-		return store.SeedDemo(context.Background(), cfg.DemoPassword)
+		return st.SeedDemo(context.Background(), cfg.DemoPassword)
 	}
 	return nil
 }
@@ -510,11 +510,11 @@ func serve(cfg Config, db *gorm.DB, stdout io.Writer) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	store, err := NewStore(db, cfg)
+	st, err := NewStore(db, cfg)
 	if err != nil {
 		return err
 	}
-	queue, err := jobs.Start(context.WithoutCancel(ctx), store)
+	queue, err := jobs.Start(context.WithoutCancel(ctx), st)
 	if err != nil {
 		return err
 	}

@@ -32,9 +32,9 @@ func TestAuditVerifyNamesTheFirstTamperedEntry(t *testing.T) {
 		sqlDB, _ := db.DB()
 		sqlDB.Close()
 	}()
-	store := store.NewStore(db)
+	st := store.NewStore(db)
 	for range 3 {
-		if err := store.Audit(t.Context(), models.Actor{Role: models.RoleNurse}, models.AuditEntry{Action: models.AuditPatientViewed}); err != nil {
+		if err := st.Audit(t.Context(), models.Actor{Role: models.RoleNurse}, models.AuditEntry{Action: models.AuditPatientViewed}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -121,8 +121,8 @@ func TestServingRoleCannotRewriteTheAuditLog(t *testing.T) {
 			}
 		})
 	}
-	store := store.NewStore(serving)
-	if err := store.Audit(t.Context(), models.Actor{Role: models.RoleAdmin}, models.AuditEntry{Action: models.AuditPatientViewed}); err != nil {
+	st := store.NewStore(serving)
+	if err := st.Audit(t.Context(), models.Actor{Role: models.RoleAdmin}, models.AuditEntry{Action: models.AuditPatientViewed}); err != nil {
 		t.Fatalf("the serving role cannot add an audit entry: %v", err)
 	}
 	for _, statement := range []string{
@@ -183,7 +183,7 @@ func TestServingRoleCannotRewriteTheAuditLog(t *testing.T) {
 	}
 	var signIns int64
 	serving.Model(&models.AuditEvent{}).Where("action = ?", models.AuditSignIn).Count(&signIns)
-	if n, err := store.VerifyAuditLog(t.Context()); signIns != 1 || err != nil {
+	if n, err := st.VerifyAuditLog(t.Context()); signIns != 1 || err != nil {
 		t.Errorf("after the sign-in: %d sign-in entries, %d verified, %v", signIns, n, err)
 	}
 }

@@ -21,29 +21,29 @@ func NewStore(db *gorm.DB, cfg Config) (*store.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	store := store.NewStore(db).WithExports(store.Exports{
+	st := store.NewStore(db).WithExports(store.Exports{
 		Storage: models.DirStorage(filepath.Join(cfg.DataDir, "exports")),
 		Types:   fhirmap.ExportTypes,
 	})
-	store.UseNotifier(notifier, cfg.PublicURL)
+	st.UseNotifier(notifier, cfg.PublicURL)
 	if notifier == nil && cfg.Demo {
-		store.LogKeptMessages()
+		st.LogKeptMessages()
 	}
 	keys, err := cfg.auditKeys()
 	if err != nil {
 		return nil, err
 	}
 	if keys != nil {
-		store.WithAuditKeys(keys)
+		st.WithAuditKeys(keys)
 	}
 	secretKeys, err := cfg.secretKeys()
 	if err != nil {
 		return nil, err
 	}
 	if secretKeys != nil {
-		store.WithSecretKeys(secretKeys)
+		st.WithSecretKeys(secretKeys)
 	}
-	return store, nil
+	return st, nil
 }
 
 // notifier sends messages through GOV.UK Notify when an API key is set;

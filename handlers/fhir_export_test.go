@@ -40,11 +40,11 @@ func eachExportServer(t *testing.T, test func(t *testing.T, s *exportServer)) {
 // startExports works the queue, as the service does, until the test ends.
 func (s *exportServer) startExports(t *testing.T) {
 	t.Helper()
-	store, err := app.NewStore(s.db, s.cfg)
+	st, err := app.NewStore(s.db, s.cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	queue, err := jobs.Start(context.Background(), store)
+	queue, err := jobs.Start(context.Background(), st)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -433,11 +433,11 @@ func TestRevokingAClientRemovesItsExportFilesAtOnce(t *testing.T) {
 		var registered models.APIClient
 		s.db.Where("client_id = ?", byAdmin.id).Take(&registered)
 		mustContain(t, admin.post("/clients/"+itoa(registered.ID)+"/revoke", url.Values{}), "access is withdrawn")
-		store, err := app.NewStore(s.db, s.cfg)
+		st, err := app.NewStore(s.db, s.cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := store.RevokeAPIClient(t.Context(), byCommand.id); err != nil {
+		if err := st.RevokeAPIClient(t.Context(), byCommand.id); err != nil {
 			t.Fatal(err)
 		}
 		for client, folder := range folders {

@@ -41,8 +41,8 @@ type Handler struct {
 // New makes the handlers. signingKey signs what the service keeps in
 // browsers' cookies; publicAddress is where people reach the service, as
 // printed on activation letters.
-func New(store *store.Store, sessions *scs.SessionManager, signingKey []byte, publicAddress string) *Handler {
-	return &Handler{store: store, sessions: sessions, signer: signer{key: signingKey}, publicAddress: publicAddress}
+func New(st *store.Store, sessions *scs.SessionManager, signingKey []byte, publicAddress string) *Handler {
+	return &Handler{store: st, sessions: sessions, signer: signer{key: signingKey}, publicAddress: publicAddress}
 }
 
 // Routes registers every page. Each group states who may use it.

@@ -12,9 +12,9 @@ import (
 	"gorm.io/gorm"
 )
 
-func reserve(t *testing.T, store *store.Store, counters []store.Counter) bool {
+func reserve(t *testing.T, st *store.Store, counters []store.Counter) bool {
 	t.Helper()
-	allowed, err := store.ReserveAttempt(t.Context(), counters)
+	allowed, err := st.ReserveAttempt(t.Context(), counters)
 	if err != nil {
 		t.Fatal(err)
 	}

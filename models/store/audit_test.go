@@ -19,11 +19,11 @@ import (
 func BenchmarkAudit(b *testing.B) {
 	for _, kind := range modelstest.Databases() {
 		b.Run(kind, func(b *testing.B) {
-			store := store.NewStore(modelstest.Open(b, kind))
+			st := store.NewStore(modelstest.Open(b, kind))
 			actor := models.Actor{UserID: 1, Role: models.RoleNurse, IPAddress: "192.0.2.1", RequestID: "bench"}
 			entry := models.AuditEntry{Action: models.AuditPatientViewed, TargetType: "patient", TargetID: "demoamelia0000001"}
 			for b.Loop() {
-				if err := store.Audit(b.Context(), actor, entry); err != nil {
+				if err := st.Audit(b.Context(), actor, entry); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -49,11 +49,11 @@ func tamper(t *testing.T, db *gorm.DB, statements ...string) {
 }
 
 // writeAuditEntries writes n entries with ids 1 to n, each saying its number.
-func writeAuditEntries(t *testing.T, store *store.Store, n int) {
+func writeAuditEntries(t *testing.T, st *store.Store, n int) {
 	t.Helper()
 	for i := 1; i <= n; i++ {
 		actor := models.Actor{UserID: uint(i), Role: models.RoleNurse, IPAddress: "192.0.2.1"}
-		if err := store.Audit(t.Context(), actor, models.AuditEntry{Action: models.AuditPatientViewed, Detail: fmt.Sprint("entry ", i)}); err != nil {
+		if err := st.Audit(t.Context(), actor, models.AuditEntry{Action: models.AuditPatientViewed, Detail: fmt.Sprint("entry ", i)}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -61,12 +61,12 @@ func writeAuditEntries(t *testing.T, store *store.Store, n int) {
 
 func TestAuditLogVerifiesWhenUntouched(t *testing.T) {
 	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
-		store := store.NewStore(db)
-		if n, err := store.VerifyAuditLog(t.Context()); n != 0 || err != nil {
+		st := store.NewStore(db)
+		if n, err := st.VerifyAuditLog(t.Context()); n != 0 || err != nil {
 			t.Fatalf("empty log: %d verified, %v", n, err)
 		}
-		writeAuditEntries(t, store, 5)
-		if n, err := store.VerifyAuditLog(t.Context()); n != 5 || err != nil {
+		writeAuditEntries(t, st, 5)
+		if n, err := st.VerifyAuditLog(t.Context()); n != 5 || err != nil {
 			t.Errorf("%d verified, %v; want 5", n, err)
 		}
 	})
@@ -113,10 +113,10 @@ func TestAuditVerificationNamesTheFirstEntryThatDoesNotMatch(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
-				store := store.NewStore(db)
-				writeAuditEntries(t, store, 5)
+				st := store.NewStore(db)
+				writeAuditEntries(t, st, 5)
 				tamper(t, db, tc.statements(db)...)
-				_, err := store.VerifyAuditLog(t.Context())
+				_, err := st.VerifyAuditLog(t.Context())
 				var broken *models.AuditChainBroken
 				if !errors.As(err, &broken) || broken.Event.ID != tc.want {
 					t.Fatalf("verification gave %v; want entry %d named", err, tc.want)
@@ -144,10 +144,10 @@ func forgedEntry(t *testing.T, db *gorm.DB, id, previous uint) models.AuditEvent
 
 func TestAuditVerificationNoticesTheNewestEntriesRemoved(t *testing.T) {
 	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
-		store := store.NewStore(db)
-		writeAuditEntries(t, store, 5)
+		st := store.NewStore(db)
+		writeAuditEntries(t, st, 5)
 		tamper(t, db, `DELETE FROM audit_events WHERE id >= 4`)
-		_, err := store.VerifyAuditLog(t.Context())
+		_, err := st.VerifyAuditLog(t.Context())
 		var missing *models.AuditEntriesMissing
 		if !errors.As(err, &missing) || missing.LastFound != 3 || missing.LastRecorded != 5 {
 			t.Fatalf("verification gave %v; want entries after 3 missing", err)
@@ -157,15 +157,15 @@ func TestAuditVerificationNoticesTheNewestEntriesRemoved(t *testing.T) {
 
 func TestConcurrentAuditEntriesFormOneChain(t *testing.T) {
 	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
-		store := store.NewStore(db)
+		st := store.NewStore(db)
 		const writers = 50
 		if err := errors.Join(atOnce(writers, func(i int) error {
-			return store.Audit(t.Context(), models.Actor{Role: models.RolePatient, RequestID: fmt.Sprint("writer ", i)},
+			return st.Audit(t.Context(), models.Actor{Role: models.RolePatient, RequestID: fmt.Sprint("writer ", i)},
 				models.AuditEntry{Action: models.AuditPassportViewed})
 		})...); err != nil {
 			t.Fatal(err)
 		}
-		if n, err := store.VerifyAuditLog(t.Context()); n != writers || err != nil {
+		if n, err := st.VerifyAuditLog(t.Context()); n != writers || err != nil {
 			t.Errorf("%d verified, %v; want %d", n, err, writers)
 		}
 	})

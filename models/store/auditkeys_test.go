@@ -143,11 +143,11 @@ func TestRewrittenAuditChainIsRefused(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
-				store := store.NewStore(db)
-				writeAuditEntries(t, store, 5)
+				st := store.NewStore(db)
+				writeAuditEntries(t, st, 5)
 				tamper(t, db, `UPDATE audit_events SET detail = 'nothing happened' WHERE id = 3`)
 				rechain(t, db, tc.from, tc.sign)
-				_, err := store.VerifyAuditLog(t.Context())
+				_, err := st.VerifyAuditLog(t.Context())
 				var broken *models.AuditChainBroken
 				var unknown *models.AuditKeyUnknown
 				switch {
@@ -166,9 +166,9 @@ func TestRewrittenAuditChainIsRefused(t *testing.T) {
 // log still verifies after the attempts.
 func TestAuditTablesRefuseDirectChanges(t *testing.T) {
 	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
-		store := store.NewStore(db)
-		writeAuditEntries(t, store, 3)
-		if _, err := store.AuditCheckpoint(t.Context()); err != nil {
+		st := store.NewStore(db)
+		writeAuditEntries(t, st, 3)
+		if _, err := st.AuditCheckpoint(t.Context()); err != nil {
 			t.Fatal(err)
 		}
 		var head models.AuditChain
@@ -190,7 +190,7 @@ func TestAuditTablesRefuseDirectChanges(t *testing.T) {
 				t.Errorf("%s: done; want refused", statement)
 			}
 		}
-		if n, err := store.VerifyAuditLog(t.Context()); n != 3 || err != nil {
+		if n, err := st.VerifyAuditLog(t.Context()); n != 3 || err != nil {
 			t.Errorf("after the refused changes: %d verified, %v; want 3", n, err)
 		}
 	})
@@ -198,9 +198,9 @@ func TestAuditTablesRefuseDirectChanges(t *testing.T) {
 
 func TestAuditCheckpointIsKeptAndLaterVerified(t *testing.T) {
 	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
-		store := store.NewStore(db)
-		writeAuditEntries(t, store, 3)
-		checkpoint, err := store.AuditCheckpoint(t.Context())
+		st := store.NewStore(db)
+		writeAuditEntries(t, st, 3)
+		checkpoint, err := st.AuditCheckpoint(t.Context())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -214,8 +214,8 @@ func TestAuditCheckpointIsKeptAndLaterVerified(t *testing.T) {
 		if err := db.First(&kept, checkpoint.ID).Error; err != nil || kept.Signature != checkpoint.Signature {
 			t.Fatalf("the checkpoint was not kept: %v", err)
 		}
-		writeAuditEntries(t, store, 2)
-		if err := store.VerifyAuditCheckpoint(t.Context(), checkpoint); err != nil {
+		writeAuditEntries(t, st, 2)
+		if err := st.VerifyAuditCheckpoint(t.Context(), checkpoint); err != nil {
 			t.Errorf("the log, grown since, does not hold its checkpoint: %v", err)
 		}
 		if err := keyedStore(t, db, newAuditKey, modelstest.AuditKey).VerifyAuditCheckpoint(t.Context(), checkpoint); err != nil {
@@ -223,7 +223,7 @@ func TestAuditCheckpointIsKeptAndLaterVerified(t *testing.T) {
 		}
 		altered := checkpoint
 		altered.Entries = 2
-		if err := store.VerifyAuditCheckpoint(t.Context(), altered); !errors.Is(err, models.ErrCheckpointSignature) {
+		if err := st.VerifyAuditCheckpoint(t.Context(), altered); !errors.Is(err, models.ErrCheckpointSignature) {
 			t.Errorf("an altered checkpoint gave %v", err)
 		}
 		if err := keyedStore(t, db, wrongAuditKey).VerifyAuditCheckpoint(t.Context(), checkpoint); !errors.Is(err, models.ErrCheckpointSignature) {
@@ -262,17 +262,17 @@ func TestAuditCheckpointDetectsRewriteAndTruncation(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
-				store := store.NewStore(db)
-				writeAuditEntries(t, store, 5)
-				checkpoint, err := store.AuditCheckpoint(t.Context())
+				st := store.NewStore(db)
+				writeAuditEntries(t, st, 5)
+				checkpoint, err := st.AuditCheckpoint(t.Context())
 				if err != nil {
 					t.Fatal(err)
 				}
 				tc.tamper(t, db)
-				if _, err := store.VerifyAuditLog(t.Context()); err != nil {
+				if _, err := st.VerifyAuditLog(t.Context()); err != nil {
 					t.Fatalf("the chain alone gave %v; want it to pass, as the key holder made it", err)
 				}
-				err = store.VerifyAuditCheckpoint(t.Context(), checkpoint)
+				err = st.VerifyAuditCheckpoint(t.Context(), checkpoint)
 				var notKept *models.CheckpointNotKept
 				if !errors.As(err, &notKept) || !strings.Contains(err.Error(), "no longer matches the checkpoint") {
 					t.Fatalf("the checkpoint gave %v; want it not kept", err)
@@ -284,11 +284,11 @@ func TestAuditCheckpointDetectsRewriteAndTruncation(t *testing.T) {
 
 func TestNoCheckpointOfAChangedLog(t *testing.T) {
 	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
-		store := store.NewStore(db)
-		writeAuditEntries(t, store, 3)
+		st := store.NewStore(db)
+		writeAuditEntries(t, st, 3)
 		tamper(t, db, `UPDATE audit_events SET detail = 'nothing happened' WHERE id = 2`)
 		var broken *models.AuditChainBroken
-		if _, err := store.AuditCheckpoint(t.Context()); !errors.As(err, &broken) {
+		if _, err := st.AuditCheckpoint(t.Context()); !errors.As(err, &broken) {
 			t.Fatalf("checkpoint of a changed log: %v", err)
 		}
 		var kept int64
@@ -302,18 +302,18 @@ func TestNoCheckpointOfAChangedLog(t *testing.T) {
 // The job queue works the checkpoint job, which it queues every hour.
 func TestJobQueueKeepsAuditCheckpoints(t *testing.T) {
 	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
-		store := store.NewStore(db)
-		writeAuditEntries(t, store, 2)
-		if err := db.Transaction(func(tx *gorm.DB) error { return store.Enqueue(tx, models.AuditCheckpointArgs{}) }); err != nil {
+		st := store.NewStore(db)
+		writeAuditEntries(t, st, 2)
+		if err := db.Transaction(func(tx *gorm.DB) error { return st.Enqueue(tx, models.AuditCheckpointArgs{}) }); err != nil {
 			t.Fatal(err)
 		}
-		startJobQueue(t, store)
+		startJobQueue(t, st)
 		var kept models.AuditCheckpoint
 		eventually(t, "the first checkpoint", func() bool { return db.Limit(1).Find(&kept).RowsAffected == 1 })
 		if kept.LastEventID != 2 || kept.Entries != 2 {
 			t.Errorf("the job's checkpoint is at entry %d of %d; want 2 of 2", kept.LastEventID, kept.Entries)
 		}
-		if err := store.VerifyAuditCheckpoint(t.Context(), kept); err != nil {
+		if err := st.VerifyAuditCheckpoint(t.Context(), kept); err != nil {
 			t.Error(err)
 		}
 	})

@@ -27,8 +27,8 @@ import (
 // table this small it rightly prefers them.
 func TestCaseloadSearchesThroughIndexes(t *testing.T) {
 	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
-		store, _ := buildPopulation(t, db, store.PopulationSpec{Patients: 2000, Practices: 1, Seed: 1, Today: smallPopulation.Today})
-		nurse := principal(t, store, "nurse")
+		st, _ := buildPopulation(t, db, store.PopulationSpec{Patients: 2000, Practices: 1, Seed: 1, Today: smallPopulation.Today})
+		nurse := principal(t, st, "nurse")
 		names := map[string]string{"sqlite": "patient_names VIRTUAL TABLE", "postgres": "idx_patients_name_trigrams"}[db.Dialector.Name()]
 		for _, c := range []struct {
 			query   models.CaseloadQuery
@@ -103,11 +103,11 @@ func caseloadPlan(t *testing.T, db *gorm.DB, nurse *models.Principal, query mode
 // searches again: SQLite's table of names follows the patients table.
 func TestCaseloadNameSearchFollowsChanges(t *testing.T) {
 	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
-		store := demoStore(t, db)
-		nurse := principal(t, store, "nurse")
+		st := demoStore(t, db)
+		nurse := principal(t, st, "nurse")
 		found := func(search string) int64 {
 			t.Helper()
-			result, err := store.Caseload(t.Context(), nurse, models.CaseloadQuery{Search: search}, 25)
+			result, err := st.Caseload(t.Context(), nurse, models.CaseloadQuery{Search: search}, 25)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -144,9 +144,9 @@ func TestCaseloadNameSearchFollowsChanges(t *testing.T) {
 // and still counts a filter's fewer patients exactly.
 func TestCaseloadCountStopsPastTheLimit(t *testing.T) {
 	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
-		store, _ := buildPopulation(t, db, store.PopulationSpec{Patients: models.CaseloadCountLimit + 1, Practices: 1, Seed: 1, Today: smallPopulation.Today})
-		nurse := principal(t, store, "nurse")
-		result, err := store.Caseload(t.Context(), nurse, models.CaseloadQuery{Page: 99}, 25)
+		st, _ := buildPopulation(t, db, store.PopulationSpec{Patients: models.CaseloadCountLimit + 1, Practices: 1, Seed: 1, Today: smallPopulation.Today})
+		nurse := principal(t, st, "nurse")
+		result, err := st.Caseload(t.Context(), nurse, models.CaseloadQuery{Page: 99}, 25)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -159,7 +159,7 @@ func TestCaseloadCountStopsPastTheLimit(t *testing.T) {
 			Distinct("patient_id").Count(&waiting).Error; err != nil {
 			t.Fatal(err)
 		}
-		result, err = store.Caseload(t.Context(), nurse, models.CaseloadQuery{Filter: models.FilterPrescriptions}, 25)
+		result, err = st.Caseload(t.Context(), nurse, models.CaseloadQuery{Filter: models.FilterPrescriptions}, 25)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -174,8 +174,8 @@ func TestCaseloadCountStopsPastTheLimit(t *testing.T) {
 // patient's latest red reading back in time.
 func TestRedZoneFilterFollowsEveryReading(t *testing.T) {
 	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
-		store := demoStore(t, db)
-		nurse := principal(t, store, "nurse")
+		st := demoStore(t, db)
+		nurse := principal(t, st, "nurse")
 		var oliver models.Patient
 		if err := db.Where("given_name = ?", "Oliver").First(&oliver).Error; err != nil {
 			t.Fatal(err)
@@ -200,7 +200,7 @@ func TestRedZoneFilterFollowsEveryReading(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			result, err := store.Caseload(t.Context(), nurse, models.CaseloadQuery{Filter: models.FilterRedZone}, 25)
+			result, err := st.Caseload(t.Context(), nurse, models.CaseloadQuery{Filter: models.FilterRedZone}, 25)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -235,10 +235,10 @@ func TestRedZoneFilterFollowsEveryReading(t *testing.T) {
 // filter lists exactly the patients with any.
 func TestWaitingRequestsFollowEveryChange(t *testing.T) {
 	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
-		store := demoStore(t, db)
-		nurse := principal(t, store, "nurse")
+		st := demoStore(t, db)
+		nurse := principal(t, st, "nurse")
 		nurseActor := models.Actor{UserID: nurse.User.ID, Role: models.RoleNurse}
-		amelia := principal(t, store, "patient").Own
+		amelia := principal(t, st, "patient").Own
 		var oliver models.Patient
 		if err := db.Where("given_name = ? AND practice_id = ?", "Oliver", amelia.PracticeID).Take(&oliver).Error; err != nil {
 			t.Fatal(err)
@@ -271,7 +271,7 @@ func TestWaitingRequestsFollowEveryChange(t *testing.T) {
 			if !slices.Equal(kept, counted) {
 				t.Errorf("after %s, patients keep %v waiting; their requests count %v", after, kept, counted)
 			}
-			result, err := store.Caseload(t.Context(), nurse, models.CaseloadQuery{Filter: models.FilterPrescriptions}, 25)
+			result, err := st.Caseload(t.Context(), nurse, models.CaseloadQuery{Filter: models.FilterPrescriptions}, 25)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -299,15 +299,15 @@ func TestWaitingRequestsFollowEveryChange(t *testing.T) {
 		}
 		check("a request added already ready", map[uint]int{amelia.ID: 1 + together})
 		request := newest(amelia.ID)
-		if _, err := store.DecidePrescription(t.Context(), nurse, nurseActor, request, models.DecisionApprove, "", false); err != nil {
+		if _, err := st.DecidePrescription(t.Context(), nurse, nurseActor, request, models.DecisionApprove, "", false); err != nil {
 			t.Fatal(err)
 		}
 		check("approving", map[uint]int{amelia.ID: 1 + together})
-		if _, err := store.DecidePrescription(t.Context(), nurse, nurseActor, request, models.DecisionReady, "", false); err != nil {
+		if _, err := st.DecidePrescription(t.Context(), nurse, nurseActor, request, models.DecisionReady, "", false); err != nil {
 			t.Fatal(err)
 		}
 		check("marking ready", map[uint]int{amelia.ID: together})
-		if _, err := store.DecidePrescription(t.Context(), nurse, nurseActor, newest(amelia.ID), models.DecisionReject, "Not due yet", false); err != nil {
+		if _, err := st.DecidePrescription(t.Context(), nurse, nurseActor, newest(amelia.ID), models.DecisionReject, "Not due yet", false); err != nil {
 			t.Fatal(err)
 		}
 		check("rejecting", map[uint]int{amelia.ID: together - 1})
@@ -332,8 +332,8 @@ func TestWaitingRequestsFollowEveryChange(t *testing.T) {
 // the database chose to find them.
 func TestCaseloadSearchPagesInNameOrder(t *testing.T) {
 	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
-		store, _ := buildPopulation(t, db, store.PopulationSpec{Patients: models.CaseloadCountLimit + 1, Practices: 1, Seed: 1, Today: smallPopulation.Today})
-		nurse := principal(t, store, "nurse")
+		st, _ := buildPopulation(t, db, store.PopulationSpec{Patients: models.CaseloadCountLimit + 1, Practices: 1, Seed: 1, Today: smallPopulation.Today})
+		nurse := principal(t, st, "nurse")
 		var everyone []models.Patient
 		if err := db.Where("practice_id = ?", nurse.PracticeIDs[0]).Order("family_name, given_name, id").Find(&everyone).Error; err != nil {
 			t.Fatal(err)
@@ -364,7 +364,7 @@ func TestCaseloadSearchPagesInNameOrder(t *testing.T) {
 			}
 			var got []uint
 			for page := 1; ; page++ {
-				result, err := store.Caseload(t.Context(), nurse, models.CaseloadQuery{Search: c.search, Page: page}, 25)
+				result, err := st.Caseload(t.Context(), nurse, models.CaseloadQuery{Search: c.search, Page: page}, 25)
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -26,10 +26,10 @@ func asLive(t *testing.T, db *gorm.DB) {
 // whatever the page in front of it checked.
 func TestOnlyApprovedVersionsStartPlans(t *testing.T) {
 	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
-		store := demoStore(t, db)
+		st := demoStore(t, db)
 		asLive(t, db)
-		nurse, officer := principal(t, store, "nurse"), safetyOfficer(t, store, db)
-		oliver, err := store.PatientFor(t.Context(), nurse, "demooliver0000001")
+		nurse, officer := principal(t, st, "nurse"), safetyOfficer(t, st, db)
+		oliver, err := st.PatientFor(t.Context(), nurse, "demooliver0000001")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -37,17 +37,17 @@ func TestOnlyApprovedVersionsStartPlans(t *testing.T) {
 		db.Where("key = ?", "anaphylaxis").Order("version DESC").First(&anaphylaxis)
 		content, _ := anaphylaxis.Decode()
 		nurseActor := models.Actor{UserID: nurse.User.ID, Role: models.RoleNurse}
-		if _, err := store.CreatePlan(t.Context(), nurse, nurseActor, oliver.ID, &anaphylaxis, content.NewPlan(), models.VersionDraft); !errors.Is(err, models.ErrTemplateNotUsable) {
+		if _, err := st.CreatePlan(t.Context(), nurse, nurseActor, oliver.ID, &anaphylaxis, content.NewPlan(), models.VersionDraft); !errors.Is(err, models.ErrTemplateNotUsable) {
 			t.Fatalf("plan from an unapproved version: %v; want refused", err)
 		}
 		officerActor := models.Actor{UserID: officer.User.ID, Role: models.RoleSafetyOfficer}
-		if _, err := store.ApproveTemplateVersion(t.Context(), officer, officerActor, anaphylaxis.ID, models.TemplateApproval{Statement: "Reviewed", SafetyCaseRef: "CSC-1"}); err != nil {
+		if _, err := st.ApproveTemplateVersion(t.Context(), officer, officerActor, anaphylaxis.ID, models.TemplateApproval{Statement: "Reviewed", SafetyCaseRef: "CSC-1"}); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := store.RetireTemplateVersion(t.Context(), officer, officerActor, anaphylaxis.ID); err != nil {
+		if _, err := st.RetireTemplateVersion(t.Context(), officer, officerActor, anaphylaxis.ID); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := store.CreatePlan(t.Context(), nurse, nurseActor, oliver.ID, &anaphylaxis, content.NewPlan(), models.VersionDraft); !errors.Is(err, models.ErrTemplateNotUsable) {
+		if _, err := st.CreatePlan(t.Context(), nurse, nurseActor, oliver.ID, &anaphylaxis, content.NewPlan(), models.VersionDraft); !errors.Is(err, models.ErrTemplateNotUsable) {
 			t.Fatalf("plan from a retired version: %v; want refused", err)
 		}
 		var plans int64
@@ -55,7 +55,7 @@ func TestOnlyApprovedVersionsStartPlans(t *testing.T) {
 		if plans != 0 {
 			t.Errorf("%d plans for Oliver; want none", plans)
 		}
-		if offered, _ := store.Templates(t.Context(), true); len(offered) != 0 {
+		if offered, _ := st.Templates(t.Context(), true); len(offered) != 0 {
 			t.Errorf("offered %+v; want nothing approved and current", offered)
 		}
 	})
@@ -63,7 +63,7 @@ func TestOnlyApprovedVersionsStartPlans(t *testing.T) {
 
 // safetyOfficer adds a clinical safety officer to the demo's ICB and loads
 // them as a request would.
-func safetyOfficer(t *testing.T, store *store.Store, db *gorm.DB) *models.Principal {
+func safetyOfficer(t *testing.T, st *store.Store, db *gorm.DB) *models.Principal {
 	t.Helper()
 	hash, err := models.HashPassword(t.Context(), demoPassword)
 	if err != nil {
@@ -73,7 +73,7 @@ func safetyOfficer(t *testing.T, store *store.Store, db *gorm.DB) *models.Princi
 	if err := db.Create(&officer).Error; err != nil {
 		t.Fatal(err)
 	}
-	return principal(t, store, "officer")
+	return principal(t, st, "officer")
 }
 
 // TestTemplateGovernance: only a clinical safety officer approves or
@@ -82,34 +82,34 @@ func safetyOfficer(t *testing.T, store *store.Store, db *gorm.DB) *models.Princi
 // made from it until they are saved again.
 func TestTemplateGovernance(t *testing.T) {
 	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
-		store := demoStore(t, db)
-		officer := safetyOfficer(t, store, db)
+		st := demoStore(t, db)
+		officer := safetyOfficer(t, st, db)
 		ctx := t.Context()
 		var asthma models.ConditionTemplate
 		db.Where("key = ?", "asthma").Order("version DESC").First(&asthma)
 		approval := models.TemplateApproval{Statement: "Checked against BTS/SIGN", SafetyCaseRef: "CSC-2026-14"}
 
 		for _, username := range []string{"nurse", "admin", "commissioner", "patient", "carer"} {
-			p := principal(t, store, username)
+			p := principal(t, st, username)
 			actor := models.Actor{UserID: p.User.ID, Role: p.User.Role}
-			if _, err := store.ApproveTemplateVersion(ctx, p, actor, asthma.ID, approval); !errors.Is(err, models.ErrNotSafetyOfficer) {
+			if _, err := st.ApproveTemplateVersion(ctx, p, actor, asthma.ID, approval); !errors.Is(err, models.ErrNotSafetyOfficer) {
 				t.Errorf("%s approving: %v", username, err)
 			}
-			if _, err := store.RetireTemplateVersion(ctx, p, actor, asthma.ID); !errors.Is(err, models.ErrNotSafetyOfficer) {
+			if _, err := st.RetireTemplateVersion(ctx, p, actor, asthma.ID); !errors.Is(err, models.ErrNotSafetyOfficer) {
 				t.Errorf("%s retiring: %v", username, err)
 			}
 			if username != "admin" {
-				if _, err := store.MakeTemplateVariant(ctx, p, actor, &asthma, models.TemplateContent{}); !errors.Is(err, models.ErrNotAdministrator) {
+				if _, err := st.MakeTemplateVariant(ctx, p, actor, &asthma, models.TemplateContent{}); !errors.Is(err, models.ErrNotAdministrator) {
 					t.Errorf("%s making a variant: %v", username, err)
 				}
 			}
 		}
 
-		admin := principal(t, store, "admin")
+		admin := principal(t, st, "admin")
 		adminActor := models.Actor{UserID: admin.User.ID, Role: models.RoleAdmin}
 		content, _ := asthma.Decode()
 		content.Zones[0].Title = "Every day at Riverside"
-		variant, err := store.MakeTemplateVariant(ctx, admin, adminActor, &asthma, content)
+		variant, err := st.MakeTemplateVariant(ctx, admin, adminActor, &asthma, content)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -125,12 +125,12 @@ func TestTemplateGovernance(t *testing.T) {
 		// a safety officer too: the database refuses its author.
 		adminAsOfficer := *admin
 		adminAsOfficer.User.Role = models.RoleSafetyOfficer
-		if _, err := store.ApproveTemplateVersion(ctx, &adminAsOfficer, adminActor, variant.ID, approval); !errors.Is(err, models.ErrOwnVariant) {
+		if _, err := st.ApproveTemplateVersion(ctx, &adminAsOfficer, adminActor, variant.ID, approval); !errors.Is(err, models.ErrOwnVariant) {
 			t.Errorf("author approving their variant: %v", err)
 		}
 
 		officerActor := models.Actor{UserID: officer.User.ID, Role: models.RoleSafetyOfficer}
-		approved, err := store.ApproveTemplateVersion(ctx, officer, officerActor, variant.ID, approval)
+		approved, err := st.ApproveTemplateVersion(ctx, officer, officerActor, variant.ID, approval)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -138,15 +138,15 @@ func TestTemplateGovernance(t *testing.T) {
 			approved.SafetyCaseRef != "CSC-2026-14" || approved.SafetyStatement != approval.Statement {
 			t.Errorf("approved = %+v", approved)
 		}
-		if _, err := store.ApproveTemplateVersion(ctx, officer, officerActor, variant.ID, approval); !errors.Is(err, models.ErrTemplateApproved) {
+		if _, err := st.ApproveTemplateVersion(ctx, officer, officerActor, variant.ID, approval); !errors.Is(err, models.ErrTemplateApproved) {
 			t.Errorf("second approval: %v", err)
 		}
 
 		// Amelia's asthma plan came from the standard version.
-		nurse := principal(t, store, "nurse")
-		amelia, _ := store.PatientFor(ctx, nurse, "demoamelia0000001")
+		nurse := principal(t, st, "nurse")
+		amelia, _ := st.PatientFor(ctx, nurse, "demoamelia0000001")
 		marked := func() bool {
-			states, err := store.PlanStates(ctx, nurse, amelia)
+			states, err := st.PlanStates(ctx, nurse, amelia)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -161,23 +161,23 @@ func TestTemplateGovernance(t *testing.T) {
 		if marked() {
 			t.Error("a plan is marked before its template was retired")
 		}
-		if _, err := store.RetireTemplateVersion(ctx, officer, officerActor, asthma.ID); err != nil {
+		if _, err := st.RetireTemplateVersion(ctx, officer, officerActor, asthma.ID); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := store.RetireTemplateVersion(ctx, officer, officerActor, asthma.ID); !errors.Is(err, models.ErrTemplateRetired) {
+		if _, err := st.RetireTemplateVersion(ctx, officer, officerActor, asthma.ID); !errors.Is(err, models.ErrTemplateRetired) {
 			t.Errorf("second retirement: %v", err)
 		}
-		if _, err := store.ApproveTemplateVersion(ctx, officer, officerActor, asthma.ID, approval); !errors.Is(err, models.ErrTemplateRetired) {
+		if _, err := st.ApproveTemplateVersion(ctx, officer, officerActor, asthma.ID, approval); !errors.Is(err, models.ErrTemplateRetired) {
 			t.Errorf("approving a retired version: %v", err)
 		}
 		if !marked() {
 			t.Error("a plan from a retired version is not marked for review")
 		}
-		caseload, err := store.Caseload(ctx, nurse, models.CaseloadQuery{Filter: models.FilterPlanReview}, 25)
+		caseload, err := st.Caseload(ctx, nurse, models.CaseloadQuery{Filter: models.FilterPlanReview}, 25)
 		if err != nil || len(caseload.Entries) != 1 || caseload.Entries[0].Ref != amelia.Ref || !caseload.Entries[0].PlanToReview {
 			t.Errorf("plans to review = %+v, %v; want Amelia, tagged", caseload.Entries, err)
 		}
-		offered, _ := store.Templates(ctx, false)
+		offered, _ := st.Templates(ctx, false)
 		for _, template := range offered {
 			if template.Key == "asthma" && template.ID != variant.ID {
 				t.Errorf("offered asthma version %d; want the approved variant", template.Version)
@@ -188,13 +188,13 @@ func TestTemplateGovernance(t *testing.T) {
 		// the mark.
 		var plan models.ActionPlan
 		db.First(&plan, "patient_id = ? AND template_id = ?", amelia.ID, asthma.ID)
-		latest, err := store.LatestVersion(ctx, nurse, &plan)
+		latest, err := st.LatestVersion(ctx, nurse, &plan)
 		if err != nil {
 			t.Fatal(err)
 		}
 		planContent, _ := latest.PlanContent()
 		time.Sleep(time.Millisecond) // a later save, even on a fast clock
-		if _, err := store.SavePlanVersion(ctx, nurse, models.Actor{UserID: nurse.User.ID, Role: models.RoleNurse}, &plan, latest.Number, planContent, models.VersionPublished); err != nil {
+		if _, err := st.SavePlanVersion(ctx, nurse, models.Actor{UserID: nurse.User.ID, Role: models.RoleNurse}, &plan, latest.Number, planContent, models.VersionPublished); err != nil {
 			t.Fatal(err)
 		}
 		if marked() {
@@ -225,8 +225,8 @@ func mustDecode(t *testing.T, template models.ConditionTemplate) models.Template
 // number; a save that loses the race is told so and saves nothing.
 func TestSimultaneousVariantsMakeDistinctVersions(t *testing.T) {
 	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
-		store := demoStore(t, db)
-		admin := principal(t, store, "admin")
+		st := demoStore(t, db)
+		admin := principal(t, st, "admin")
 		actor := models.Actor{UserID: admin.User.ID, Role: models.RoleAdmin}
 		var epilepsy models.ConditionTemplate
 		db.Where("key = ?", "epilepsy").Order("version DESC").First(&epilepsy)
@@ -234,7 +234,7 @@ func TestSimultaneousVariantsMakeDistinctVersions(t *testing.T) {
 		const saves = 6
 		saved := 0
 		for _, err := range atOnce(saves, func(int) error {
-			_, err := store.MakeTemplateVariant(t.Context(), admin, actor, &epilepsy, content)
+			_, err := st.MakeTemplateVariant(t.Context(), admin, actor, &epilepsy, content)
 			return err
 		}) {
 			switch {

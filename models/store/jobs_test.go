@@ -71,11 +71,11 @@ func notifyJobs(t *testing.T, db *gorm.DB, state string) int64 {
 }
 
 // ameliasAlert is a past alert of Amelia's, raised without a job.
-func ameliasAlert(t *testing.T, db *gorm.DB, store *store.Store) *models.Alert {
+func ameliasAlert(t *testing.T, db *gorm.DB, st *store.Store) *models.Alert {
 	t.Helper()
-	reader, amelia, plan := ameliasPeakFlow(t, store)
+	reader, amelia, plan := ameliasPeakFlow(t, st)
 	patient := reader.User
-	reading, err := store.RecordPeakFlow(t.Context(), reader, models.Actor{UserID: patient.ID, Role: models.RolePatient}, amelia, plan, plan.Content.PeakFlow.AmberBelow)
+	reading, err := st.RecordPeakFlow(t.Context(), reader, models.Actor{UserID: patient.ID, Role: models.RolePatient}, amelia, plan, plan.Content.PeakFlow.AmberBelow)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -219,15 +219,15 @@ func TestSweepsRemoveExpiredRecords(t *testing.T) {
 // SQLite, that is the one connection.
 func TestJobQueueLeavesRoomForRequests(t *testing.T) {
 	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
-		store := demoStore(t, db)
-		startJobQueue(t, store)
-		reader, amelia, plan := ameliasPeakFlow(t, store)
+		st := demoStore(t, db)
+		startJobQueue(t, st)
+		reader, amelia, plan := ameliasPeakFlow(t, st)
 		patient := reader.User
 		actor := models.Actor{UserID: patient.ID, Role: models.RolePatient}
 		const readings = 40
 		began := time.Now()
 		if err := errors.Join(atOnce(readings, func(int) error {
-			_, err := store.RecordPeakFlow(t.Context(), reader, actor, amelia, plan, plan.Content.PeakFlow.RedBelow-10)
+			_, err := st.RecordPeakFlow(t.Context(), reader, actor, amelia, plan, plan.Content.PeakFlow.RedBelow-10)
 			return err
 		})...); err != nil {
 			t.Fatal(err)

@@ -36,20 +36,20 @@ func lastCode(t *testing.T, db *gorm.DB, userID uint) string {
 
 // choose saves a person's choice and, for SMS or email, enters the code
 // sent, as they would.
-func choose(t *testing.T, db *gorm.DB, store *store.Store, username string, entry models.PreferencesEntry) {
+func choose(t *testing.T, db *gorm.DB, st *store.Store, username string, entry models.PreferencesEntry) {
 	t.Helper()
-	u := user(t, store, username)
+	u := user(t, st, username)
 	pref, errs := models.CheckPreferences(entry)
 	if len(errs) > 0 {
 		t.Fatal(errs)
 	}
 	actor := models.Actor{UserID: u.ID, Role: u.Role}
-	needsCode, err := store.SavePreferences(t.Context(), actor, u, pref)
+	needsCode, err := st.SavePreferences(t.Context(), actor, u, pref)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if needsCode {
-		if err := store.CheckSecurityCode(t.Context(), actor, u, lastCode(t, db, u.ID)); err != nil {
+		if err := st.CheckSecurityCode(t.Context(), actor, u, lastCode(t, db, u.ID)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -74,31 +74,31 @@ func ukTime(year int, month time.Month, day, hour, minute int) time.Time {
 // 8am unless the nurse marks it urgent.
 func TestPrescriptionReadyTellsThoseWhoChose(t *testing.T) {
 	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
-		store := demoStore(t, db)
+		st := demoStore(t, db)
 		evening := ukTime(2026, 11, 20, 22, 15)
-		store.SetClock(func() time.Time { return evening.UTC() })
-		choose(t, db, store, "patient", models.PreferencesEntry{Channel: "sms", Phone: "07700 900982", QuietHours: "yes"})
-		choose(t, db, store, "carer", models.PreferencesEntry{Channel: "email", Email: "sam@example.com", QuietHours: "no"})
+		st.SetClock(func() time.Time { return evening.UTC() })
+		choose(t, db, st, "patient", models.PreferencesEntry{Channel: "sms", Phone: "07700 900982", QuietHours: "yes"})
+		choose(t, db, st, "carer", models.PreferencesEntry{Channel: "email", Email: "sam@example.com", QuietHours: "no"})
 
-		reader, amelia, _ := ameliasPeakFlow(t, store)
-		nurse := principal(t, store, "nurse")
+		reader, amelia, _ := ameliasPeakFlow(t, st)
+		nurse := principal(t, st, "nurse")
 		nurseActor := models.Actor{UserID: nurse.User.ID, Role: models.RoleNurse}
-		requests, err := store.PrescriptionRequestsOf(t.Context(), reader, amelia, 10)
+		requests, err := st.PrescriptionRequestsOf(t.Context(), reader, amelia, 10)
 		if err != nil || len(requests) == 0 {
 			t.Fatalf("Amelia's requests: %v, %v", requests, err)
 		}
 		request := requests[0].PrescriptionRequest
 		if request.Status == models.RequestRequested {
-			if _, err := store.DecidePrescription(t.Context(), nurse, nurseActor, request.ID, models.DecisionApprove, "", false); err != nil {
+			if _, err := st.DecidePrescription(t.Context(), nurse, nurseActor, request.ID, models.DecisionApprove, "", false); err != nil {
 				t.Fatal(err)
 			}
 		} else if err := db.Model(&request).Update("status", models.RequestApproved).Error; err != nil {
 			t.Fatal(err)
 		}
-		if _, err := store.DecidePrescription(t.Context(), nurse, nurseActor, request.ID, models.DecisionReady, "", false); err != nil {
+		if _, err := st.DecidePrescription(t.Context(), nurse, nurseActor, request.ID, models.DecisionReady, "", false); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := store.DecidePrescription(t.Context(), nurse, nurseActor, request.ID, models.DecisionReady, "", false); !errors.Is(err, models.ErrWrongStatus) {
+		if _, err := st.DecidePrescription(t.Context(), nurse, nurseActor, request.ID, models.DecisionReady, "", false); !errors.Is(err, models.ErrWrongStatus) {
 			t.Fatalf("marking it ready twice: %v", err)
 		}
 		messages := messagesOf(t, db, models.MessagePrescriptionReady)
@@ -131,18 +131,18 @@ func TestPrescriptionReadyTellsThoseWhoChose(t *testing.T) {
 // recorded it.
 func TestRedReadingTellsCarersWhoMayAct(t *testing.T) {
 	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
-		store := demoStore(t, db)
-		choose(t, db, store, "patient", models.PreferencesEntry{Channel: "sms", Phone: "07700 900982", QuietHours: "no"})
-		choose(t, db, store, "carer", models.PreferencesEntry{Channel: "sms", Phone: "07700 900456", QuietHours: "no"})
-		reader, amelia, plan := ameliasPeakFlow(t, store)
+		st := demoStore(t, db)
+		choose(t, db, st, "patient", models.PreferencesEntry{Channel: "sms", Phone: "07700 900982", QuietHours: "no"})
+		choose(t, db, st, "carer", models.PreferencesEntry{Channel: "sms", Phone: "07700 900456", QuietHours: "no"})
+		reader, amelia, plan := ameliasPeakFlow(t, st)
 		actor := models.Actor{UserID: reader.User.ID, Role: models.RolePatient}
 		for range 2 {
-			if _, err := store.RecordPeakFlow(t.Context(), reader, actor, amelia, plan, plan.Content.PeakFlow.RedBelow-1); err != nil {
+			if _, err := st.RecordPeakFlow(t.Context(), reader, actor, amelia, plan, plan.Content.PeakFlow.RedBelow-1); err != nil {
 				t.Fatal(err)
 			}
 		}
 		messages := messagesOf(t, db, models.MessageRedReading)
-		if len(messages) != 1 || *messages[0].UserID != user(t, store, "carer").ID {
+		if len(messages) != 1 || *messages[0].UserID != user(t, st, "carer").ID {
 			t.Fatalf("red reading messages: %+v", messages)
 		}
 		if !strings.HasPrefix(messages[0].Body, "There is something new in Amelia's passport.") {
@@ -156,7 +156,7 @@ func TestRedReadingTellsCarersWhoMayAct(t *testing.T) {
 // refusals recorded, and delivery checked.
 func TestSendMessageThroughNotify(t *testing.T) {
 	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
-		store := demoStore(t, db)
+		st := demoStore(t, db)
 		queued := func(channel, destination string) uint {
 			message := models.Notification{Key: "test:" + models.RandomToken(8), Kind: models.MessageReviewDue, Channel: channel,
 				Destination: destination, Body: "Hello", Status: models.MessageQueued, SendAfter: time.Now(), CreatedAt: time.Now()}
@@ -175,7 +175,7 @@ func TestSendMessageThroughNotify(t *testing.T) {
 
 		sms, letter := queued(models.ChannelSMS, "07700 900982"), queued(models.ChannelLetter, "")
 		for _, id := range []uint{sms, letter} {
-			if err := store.SendMessage(t.Context(), id, false); err != nil {
+			if err := st.SendMessage(t.Context(), id, false); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -188,38 +188,38 @@ func TestSendMessageThroughNotify(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		store.UseNotifier(client, "https://passport.example")
+		st.UseNotifier(client, "https://passport.example")
 		retried := queued(models.ChannelSMS, "07700 900982")
 		fake.AnswerNext(http.StatusInternalServerError, http.StatusTooManyRequests)
 		for _, answer := range []string{"500", "429"} {
-			err := store.SendMessage(t.Context(), retried, false)
+			err := st.SendMessage(t.Context(), retried, false)
 			if !notify.Retryable(err) || status(retried).Status != models.MessageQueued || !strings.Contains(status(retried).Failure, answer) {
 				t.Fatalf("after a %s: %v, %+v", answer, err, status(retried))
 			}
 		}
-		if err := store.SendMessage(t.Context(), retried, false); err != nil {
+		if err := st.SendMessage(t.Context(), retried, false); err != nil {
 			t.Fatal(err)
 		}
 		sent := status(retried)
 		if sent.Status != models.MessageSent || sent.NotifyID == "" || sent.SentAt == nil {
 			t.Errorf("after Notify accepted it: %+v", sent)
 		}
-		if err := store.SendMessage(t.Context(), retried, false); err != nil || len(fake.Requests()) != 3 {
+		if err := st.SendMessage(t.Context(), retried, false); err != nil || len(fake.Requests()) != 3 {
 			t.Errorf("a sent message was sent again: %v, %d requests", err, len(fake.Requests()))
 		}
 
 		refused := queued(models.ChannelSMS, "07700 900982")
 		fake.AnswerNext(http.StatusBadRequest)
-		if err := store.SendMessage(t.Context(), refused, false); err != nil || status(refused).Status != models.MessageFailed {
+		if err := st.SendMessage(t.Context(), refused, false); err != nil || status(refused).Status != models.MessageFailed {
 			t.Errorf("a refused message: %v, %+v", err, status(refused))
 		}
 		givenUp := queued(models.ChannelSMS, "07700 900982")
 		fake.AnswerNext(http.StatusServiceUnavailable)
-		if err := store.SendMessage(t.Context(), givenUp, true); err != nil || status(givenUp).Status != models.MessageFailed {
+		if err := st.SendMessage(t.Context(), givenUp, true); err != nil || status(givenUp).Status != models.MessageFailed {
 			t.Errorf("a message failing on its last attempt: %v, %+v", err, status(givenUp))
 		}
 		posted := queued(models.ChannelLetter, "1 High Street\nLeeds\nLS1 4AP")
-		if err := store.SendMessage(t.Context(), posted, false); err != nil || status(posted).Status != models.MessageSent {
+		if err := st.SendMessage(t.Context(), posted, false); err != nil || status(posted).Status != models.MessageSent {
 			t.Errorf("a letter with an address: %v, %+v", err, status(posted))
 		}
 		code := models.Notification{Key: "test-code", Kind: models.MessageSecurityCode, Channel: models.ChannelSMS, Destination: "07700 900982",
@@ -227,17 +227,17 @@ func TestSendMessageThroughNotify(t *testing.T) {
 		if err := db.Create(&code).Error; err != nil {
 			t.Fatal(err)
 		}
-		if err := store.SendMessage(t.Context(), code.ID, false); err != nil || strings.Contains(status(code.ID).Body, "123456") {
+		if err := st.SendMessage(t.Context(), code.ID, false); err != nil || strings.Contains(status(code.ID).Body, "123456") {
 			t.Errorf("a security code sent through Notify is kept: %v, %q", err, status(code.ID).Body)
 		}
 		handed := queued(models.ChannelLetter, "")
-		if err := store.SendMessage(t.Context(), handed, false); err != nil || status(handed).Status != models.MessageToPrint {
+		if err := st.SendMessage(t.Context(), handed, false); err != nil || status(handed).Status != models.MessageToPrint {
 			t.Errorf("a letter with no address: %v, %+v", err, status(handed))
 		}
 
 		fake.SetStatus(sent.NotifyID, "delivered")
 		fake.SetStatus(status(posted).NotifyID, "sending")
-		if err := store.CheckDeliveries(t.Context()); err != nil {
+		if err := st.CheckDeliveries(t.Context()); err != nil {
 			t.Fatal(err)
 		}
 		if status(retried).Status != models.MessageDelivered || status(posted).Status != models.MessageSent {
@@ -250,13 +250,13 @@ func TestSendMessageThroughNotify(t *testing.T) {
 // number changed after it was checked is checked again.
 func TestSecurityCodes(t *testing.T) {
 	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
-		store := demoStore(t, db)
+		st := demoStore(t, db)
 		now := time.Now().UTC()
-		store.SetClock(func() time.Time { return now })
-		patient := user(t, store, "patient")
+		st.SetClock(func() time.Time { return now })
+		patient := user(t, st, "patient")
 		actor := models.Actor{UserID: patient.ID, Role: models.RolePatient}
 		pref, _ := models.CheckPreferences(models.PreferencesEntry{Channel: "sms", Phone: "07700 900982", QuietHours: "no"})
-		if needsCode, err := store.SavePreferences(t.Context(), actor, patient, pref); err != nil || !needsCode {
+		if needsCode, err := st.SavePreferences(t.Context(), actor, patient, pref); err != nil || !needsCode {
 			t.Fatalf("saving: %v, %v", needsCode, err)
 		}
 		code := lastCode(t, db, patient.ID)
@@ -264,49 +264,49 @@ func TestSecurityCodes(t *testing.T) {
 		if code == wrong {
 			wrong = "111111"
 		}
-		if err := store.CheckSecurityCode(t.Context(), actor, patient, wrong); !errors.Is(err, models.ErrWrongCode) {
+		if err := st.CheckSecurityCode(t.Context(), actor, patient, wrong); !errors.Is(err, models.ErrWrongCode) {
 			t.Errorf("a wrong code: %v", err)
 		}
 		now = now.Add(models.SecurityCodeLifetime + time.Second)
-		if err := store.CheckSecurityCode(t.Context(), actor, patient, code); !errors.Is(err, models.ErrWrongCode) {
+		if err := st.CheckSecurityCode(t.Context(), actor, patient, code); !errors.Is(err, models.ErrWrongCode) {
 			t.Errorf("an expired code: %v", err)
 		}
-		if err := store.SendSecurityCode(t.Context(), patient); err != nil {
+		if err := st.SendSecurityCode(t.Context(), patient); err != nil {
 			t.Fatal(err)
 		}
 		code = lastCode(t, db, patient.ID)
 		for range 3 {
-			store.CheckSecurityCode(t.Context(), actor, patient, wrong)
+			st.CheckSecurityCode(t.Context(), actor, patient, wrong)
 		}
-		if err := store.CheckSecurityCode(t.Context(), actor, patient, code); err != nil {
+		if err := st.CheckSecurityCode(t.Context(), actor, patient, code); err != nil {
 			t.Fatalf("the right code on the fifth try: %v", err)
 		}
-		if err := store.CheckSecurityCode(t.Context(), actor, patient, code); !errors.Is(err, models.ErrWrongCode) {
+		if err := st.CheckSecurityCode(t.Context(), actor, patient, code); !errors.Is(err, models.ErrWrongCode) {
 			t.Errorf("a code used twice: %v", err)
 		}
-		checked, _ := store.PreferencesOf(t.Context(), patient.ID)
+		checked, _ := st.PreferencesOf(t.Context(), patient.ID)
 		if _, _, ok := checked.Delivery(); !ok {
 			t.Fatalf("the number is not trusted after its code: %+v", checked)
 		}
 
 		pref.Phone = "07700 900983"
-		if needsCode, err := store.SavePreferences(t.Context(), actor, patient, pref); err != nil || !needsCode {
+		if needsCode, err := st.SavePreferences(t.Context(), actor, patient, pref); err != nil || !needsCode {
 			t.Fatalf("changing the number: %v, %v", needsCode, err)
 		}
 		for range 5 {
-			store.CheckSecurityCode(t.Context(), actor, patient, wrong)
+			st.CheckSecurityCode(t.Context(), actor, patient, wrong)
 		}
-		if err := store.CheckSecurityCode(t.Context(), actor, patient, lastCode(t, db, patient.ID)); !errors.Is(err, models.ErrTooManyCodes) {
+		if err := st.CheckSecurityCode(t.Context(), actor, patient, lastCode(t, db, patient.ID)); !errors.Is(err, models.ErrTooManyCodes) {
 			t.Errorf("the right code after five wrong ones: %v", err)
 		}
-		changed, _ := store.PreferencesOf(t.Context(), patient.ID)
+		changed, _ := st.PreferencesOf(t.Context(), patient.ID)
 		if _, _, ok := changed.Delivery(); ok {
 			t.Error("a changed number is trusted before its code")
 		}
 		for range 3 {
-			store.SendSecurityCode(t.Context(), patient)
+			st.SendSecurityCode(t.Context(), patient)
 		}
-		if err := store.SendSecurityCode(t.Context(), patient); !errors.Is(err, models.ErrTooManyCodes) {
+		if err := st.SendSecurityCode(t.Context(), patient); !errors.Is(err, models.ErrTooManyCodes) {
 			t.Errorf("the sixth code within the hour: %v", err)
 		}
 	})
@@ -317,22 +317,22 @@ func TestSecurityCodes(t *testing.T) {
 // ends; each is queued once however often the job runs.
 func TestRemindersAreQueuedOnce(t *testing.T) {
 	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
-		store := demoStore(t, db)
+		st := demoStore(t, db)
 		start := ukTime(2026, 11, 2, 10, 0).UTC()
 		now := start
-		store.SetClock(func() time.Time { return now })
-		choose(t, db, store, "patient", models.PreferencesEntry{Channel: "letter", Address: "1 High Street\nLeeds", Postcode: "LS1 4AP", QuietHours: "no"})
-		nurse := principal(t, store, "nurse")
+		st.SetClock(func() time.Time { return now })
+		choose(t, db, st, "patient", models.PreferencesEntry{Channel: "letter", Address: "1 High Street\nLeeds", Postcode: "LS1 4AP", QuietHours: "no"})
+		nurse := principal(t, st, "nurse")
 		nurseActor := models.Actor{UserID: nurse.User.ID, Role: models.RoleNurse}
-		oliver, err := store.PatientFor(t.Context(), nurse, "demooliver0000001")
+		oliver, err := st.PatientFor(t.Context(), nurse, "demooliver0000001")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := store.IssueActivationCode(t.Context(), nurse, nurseActor, oliver); err != nil {
+		if _, err := st.IssueActivationCode(t.Context(), nurse, nurseActor, oliver); err != nil {
 			t.Fatal(err)
 		}
-		reader, amelia, _ := ameliasPeakFlow(t, store)
-		if _, _, err := store.CreateShare(t.Context(), reader, models.Actor{UserID: reader.User.ID, Role: models.RolePatient}, amelia, "Riverside School", 30); err != nil {
+		reader, amelia, _ := ameliasPeakFlow(t, st)
+		if _, _, err := st.CreateShare(t.Context(), reader, models.Actor{UserID: reader.User.ID, Role: models.RolePatient}, amelia, "Riverside School", 30); err != nil {
 			t.Fatal(err)
 		}
 		due := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
@@ -344,7 +344,7 @@ func TestRemindersAreQueuedOnce(t *testing.T) {
 			t.Helper()
 			now = at
 			for range 2 {
-				if err := store.QueueReminders(t.Context()); err != nil {
+				if err := st.QueueReminders(t.Context()); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -380,32 +380,32 @@ func TestRemindersAreQueuedOnce(t *testing.T) {
 // Letters are printed by a nurse of the patient's practice, once.
 func TestLettersToPrint(t *testing.T) {
 	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
-		store := demoStore(t, db)
-		nurse := principal(t, store, "nurse")
+		st := demoStore(t, db)
+		nurse := principal(t, st, "nurse")
 		nurseActor := models.Actor{UserID: nurse.User.ID, Role: models.RoleNurse}
-		_, amelia, _ := ameliasPeakFlow(t, store)
+		_, amelia, _ := ameliasPeakFlow(t, st)
 		letter := models.Notification{Key: "letter-test", PatientID: &amelia.ID, OrganisationID: &amelia.PracticeID, Kind: models.MessageReviewDue,
 			Channel: models.ChannelLetter, Body: "Hello", Status: models.MessageToPrint, SendAfter: time.Now(), CreatedAt: time.Now()}
 		if err := db.Create(&letter).Error; err != nil {
 			t.Fatal(err)
 		}
 		stranger := &models.Principal{User: models.User{ID: nurse.User.ID, Role: models.RoleNurse}, PracticeIDs: []uint{amelia.PracticeID + 1000}}
-		if letters, _ := store.LettersToPrint(t.Context(), stranger); len(letters) != 0 {
+		if letters, _ := st.LettersToPrint(t.Context(), stranger); len(letters) != 0 {
 			t.Error("a nurse of another practice sees the letter")
 		}
-		if err := store.MarkLetterPrinted(t.Context(), stranger, nurseActor, letter.ID); !errors.Is(err, models.ErrNotFound) {
+		if err := st.MarkLetterPrinted(t.Context(), stranger, nurseActor, letter.ID); !errors.Is(err, models.ErrNotFound) {
 			t.Errorf("another practice's nurse marking it: %v", err)
 		}
-		if letters, err := store.LettersToPrint(t.Context(), nurse); err != nil || len(letters) != 1 {
+		if letters, err := st.LettersToPrint(t.Context(), nurse); err != nil || len(letters) != 1 {
 			t.Fatalf("letters: %v, %v", letters, err)
 		}
-		if err := store.MarkLetterPrinted(t.Context(), nurse, nurseActor, letter.ID); err != nil {
+		if err := st.MarkLetterPrinted(t.Context(), nurse, nurseActor, letter.ID); err != nil {
 			t.Fatal(err)
 		}
-		if err := store.MarkLetterPrinted(t.Context(), nurse, nurseActor, letter.ID); !errors.Is(err, models.ErrWrongStatus) {
+		if err := st.MarkLetterPrinted(t.Context(), nurse, nurseActor, letter.ID); !errors.Is(err, models.ErrWrongStatus) {
 			t.Errorf("marking it twice: %v", err)
 		}
-		printed, err := store.LetterFor(t.Context(), nurse, letter.ID)
+		printed, err := st.LetterFor(t.Context(), nurse, letter.ID)
 		if err != nil || printed.Status != models.MessagePrinted || printed.PrintedAt == nil || *printed.PrintedByID != nurse.User.ID {
 			t.Errorf("printed letter: %+v, %v", printed, err)
 		}
@@ -416,17 +416,17 @@ func TestLettersToPrint(t *testing.T) {
 // committed: here the security code a patient asks for.
 func TestJobQueueSendsMessagesThroughNotify(t *testing.T) {
 	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
-		store := demoStore(t, db)
+		st := demoStore(t, db)
 		fake := notifytest.Start(t)
 		client, err := notify.New(notifytest.APIKey, fake.URL, notify.Templates{"sms": "sms-template"})
 		if err != nil {
 			t.Fatal(err)
 		}
-		store.UseNotifier(client, "https://passport.example")
-		startJobQueue(t, store)
-		patient := user(t, store, "patient")
+		st.UseNotifier(client, "https://passport.example")
+		startJobQueue(t, st)
+		patient := user(t, st, "patient")
 		pref, _ := models.CheckPreferences(models.PreferencesEntry{Channel: "sms", Phone: "07700 900982", QuietHours: "yes"})
-		if _, err := store.SavePreferences(t.Context(), models.Actor{UserID: patient.ID, Role: models.RolePatient}, patient, pref); err != nil {
+		if _, err := st.SavePreferences(t.Context(), models.Actor{UserID: patient.ID, Role: models.RolePatient}, patient, pref); err != nil {
 			t.Fatal(err)
 		}
 		eventually(t, "the security code to reach Notify", func() bool { return len(fake.Requests()) > 0 })

@@ -232,7 +232,7 @@ func rolledUpFigures(periods []models.PeriodOutcomes) []string {
 func TestOutcomeRollupMatchesARawCount(t *testing.T) {
 	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
 		commissioner, practices, people := rollupPopulation(t, db)
-		store := refreshed(t, db)
+		st := refreshed(t, db)
 		north := []uint{practices[0].ID, practices[1].ID, practices[2].ID}
 		for _, filter := range []models.OutcomeFilter{
 			{Months: 3},
@@ -246,7 +246,7 @@ func TestOutcomeRollupMatchesARawCount(t *testing.T) {
 			{Months: 3, By: models.ByWeek},
 		} {
 			t.Run(fmt.Sprintf("%+v", filter), func(t *testing.T) {
-				got, err := store.Outcomes(context.Background(), commissioner.ID, filter, outcomesNow)
+				got, err := st.Outcomes(context.Background(), commissioner.ID, filter, outcomesNow)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -259,7 +259,7 @@ func TestOutcomeRollupMatchesARawCount(t *testing.T) {
 						t.Errorf("rollup: %s\n    raw: %s", rolled[i], raw[i])
 					}
 				}
-				uptake, err := store.Uptake(context.Background(), commissioner.ID, filter, outcomesNow)
+				uptake, err := st.Uptake(context.Background(), commissioner.ID, filter, outcomesNow)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -281,12 +281,12 @@ func TestOutcomeRollupMatchesARawCount(t *testing.T) {
 func TestOutcomesCountANewEventAfterThePeriodicRefresh(t *testing.T) {
 	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
 		commissioner, _, _ := outcomesPopulation(t, db)
-		store := refreshed(t, db)
+		st := refreshed(t, db)
 		now := outcomesNow.Add(10 * time.Minute)
-		store.SetClock(func() time.Time { return now })
+		st.SetClock(func() time.Time { return now })
 		readings := func() int64 {
 			t.Helper()
-			got, err := store.Outcomes(context.Background(), commissioner.ID, models.OutcomeFilter{Months: 3}, now)
+			got, err := st.Outcomes(context.Background(), commissioner.ID, models.OutcomeFilter{Months: 3}, now)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -308,7 +308,7 @@ func TestOutcomesCountANewEventAfterThePeriodicRefresh(t *testing.T) {
 		if got := readings(); got != before {
 			t.Fatalf("the reading was counted before the refresh: %d, was %d", got, before)
 		}
-		if err := store.RefreshOutcomesDue(context.Background()); err != nil {
+		if err := st.RefreshOutcomesDue(context.Background()); err != nil {
 			t.Fatal(err)
 		}
 		if got := readings(); got != before+1 {
@@ -321,7 +321,7 @@ func TestOutcomesCountANewEventAfterThePeriodicRefresh(t *testing.T) {
 		if !full.RefreshedAt.Equal(outcomesNow) {
 			t.Errorf("a refresh minutes after a full rebuild rebuilt everything, at %s", full.RefreshedAt)
 		}
-		got, err := store.Outcomes(context.Background(), commissioner.ID, models.OutcomeFilter{Months: 3}, now)
+		got, err := st.Outcomes(context.Background(), commissioner.ID, models.OutcomeFilter{Months: 3}, now)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -330,7 +330,7 @@ func TestOutcomesCountANewEventAfterThePeriodicRefresh(t *testing.T) {
 		}
 
 		now = outcomesNow.Add(25 * time.Hour)
-		if err := store.RefreshOutcomesDue(context.Background()); err != nil {
+		if err := st.RefreshOutcomesDue(context.Background()); err != nil {
 			t.Fatal(err)
 		}
 		if err := db.Where("kind = ?", "full").First(&full).Error; err != nil {
@@ -348,9 +348,9 @@ func TestOutcomesCountANewEventAfterThePeriodicRefresh(t *testing.T) {
 func TestOutcomesAreNotRecountedJustAfterARefresh(t *testing.T) {
 	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
 		outcomesPopulation(t, db)
-		store := refreshed(t, db)
-		store.SetClock(func() time.Time { return outcomesNow.Add(time.Minute) })
-		if err := store.RefreshOutcomesDue(context.Background()); err != nil {
+		st := refreshed(t, db)
+		st.SetClock(func() time.Time { return outcomesNow.Add(time.Minute) })
+		if err := st.RefreshOutcomesDue(context.Background()); err != nil {
 			t.Fatal(err)
 		}
 		var recent models.OutcomeRollupRefresh
@@ -368,13 +368,13 @@ func TestOutcomesAreNotRecountedJustAfterARefresh(t *testing.T) {
 func TestJobQueueBuildsTheOutcomeRollup(t *testing.T) {
 	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
 		commissioner, _, _ := outcomesPopulation(t, db)
-		store := store.NewStore(db)
-		startJobQueue(t, store)
+		st := store.NewStore(db)
+		startJobQueue(t, st)
 		eventually(t, "the rollup's first build", func() bool {
-			_, counted, err := store.OutcomesUpToDate(context.Background())
+			_, counted, err := st.OutcomesUpToDate(context.Background())
 			return err == nil && counted
 		})
-		got, err := store.Outcomes(context.Background(), commissioner.ID, models.OutcomeFilter{Months: 12}, time.Now())
+		got, err := st.Outcomes(context.Background(), commissioner.ID, models.OutcomeFilter{Months: 12}, time.Now())
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -111,11 +111,11 @@ func outcomesPopulation(t *testing.T, db *gorm.DB) (commissioner models.User, as
 // outcomesNow, as the periodic job builds it.
 func refreshed(t *testing.T, db *gorm.DB) *store.Store {
 	t.Helper()
-	store := store.NewStore(db)
-	if err := store.RefreshOutcomes(context.Background(), outcomesNow, true); err != nil {
+	st := store.NewStore(db)
+	if err := st.RefreshOutcomes(context.Background(), outcomesNow, true); err != nil {
 		t.Fatal(err)
 	}
-	return store
+	return st
 }
 
 // monthFigures is one month's measures, in a form a test can compare.
@@ -138,7 +138,7 @@ func figures(o *models.Outcomes) []monthFigures {
 func TestOutcomesCountEachMeasureByMonthForTheFilter(t *testing.T) {
 	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
 		commissioner, ashfield, brookside := outcomesPopulation(t, db)
-		store := refreshed(t, db)
+		st := refreshed(t, db)
 		tests := []struct {
 			name   string
 			filter models.OutcomeFilter
@@ -173,7 +173,7 @@ func TestOutcomesCountEachMeasureByMonthForTheFilter(t *testing.T) {
 		}
 		for _, test := range tests {
 			t.Run(test.name, func(t *testing.T) {
-				got, err := store.Outcomes(context.Background(), commissioner.ID, test.filter, outcomesNow)
+				got, err := st.Outcomes(context.Background(), commissioner.ID, test.filter, outcomesNow)
 				if err != nil {
 					t.Fatal(err)
 				}

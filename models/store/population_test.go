@@ -21,15 +21,15 @@ var smallPopulation = store.PopulationSpec{Patients: 400, Practices: 3, Seed: 42
 
 func buildPopulation(t *testing.T, db *gorm.DB, spec store.PopulationSpec) (*store.Store, store.PopulationSummary) {
 	t.Helper()
-	store := store.NewStore(db)
-	if err := store.ClaimMode(t.Context(), models.ModeDemo); err != nil {
+	st := store.NewStore(db)
+	if err := st.ClaimMode(t.Context(), models.ModeDemo); err != nil {
 		t.Fatal(err)
 	}
-	summary, err := store.BuildPopulation(t.Context(), spec, demoPassword)
+	summary, err := st.BuildPopulation(t.Context(), spec, demoPassword)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return store, summary
+	return st, summary
 }
 
 // populationTables are the tables a population fills, with the columns
@@ -144,7 +144,7 @@ func TestPopulationIsTheSameForASeedOnEitherDatabase(t *testing.T) {
 
 func TestPopulationIsRealistic(t *testing.T) {
 	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
-		store, summary := buildPopulation(t, db, smallPopulation)
+		st, summary := buildPopulation(t, db, smallPopulation)
 		if summary.Patients != smallPopulation.Patients {
 			t.Fatalf("built %d patients, want %d", summary.Patients, smallPopulation.Patients)
 		}
@@ -197,7 +197,7 @@ func TestPopulationIsRealistic(t *testing.T) {
 			t.Errorf("%d reviews missed and %d alerts acknowledged, want some of each", missed, acknowledged)
 		}
 
-		checked, err := store.VerifyAuditLog(t.Context())
+		checked, err := st.VerifyAuditLog(t.Context())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -206,8 +206,8 @@ func TestPopulationIsRealistic(t *testing.T) {
 		}
 
 		// Rows added afterwards get new ids.
-		nurse := user(t, store, "nurse")
-		if _, _, err := store.RegisterPatient(t.Context(), models.Actor{UserID: nurse.ID, Role: models.RoleNurse},
+		nurse := user(t, st, "nurse")
+		if _, _, err := st.RegisterPatient(t.Context(), models.Actor{UserID: nurse.ID, Role: models.RoleNurse},
 			models.NewPatient{NHSNumber: "9990000042", GivenName: "New", FamilyName: "Patient", DateOfBirth: time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC), PracticeID: 2}); err != nil {
 			t.Fatalf("registering a patient after the population: %v", err)
 		}

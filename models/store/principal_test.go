@@ -19,9 +19,9 @@ import (
 // patient, a carer without a link.
 func TestStoreMethodsReachNoPatientBeyondThePrincipal(t *testing.T) {
 	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
-		store := demoStore(t, db)
+		st := demoStore(t, db)
 		ctx := t.Context()
-		nurse, reader := principal(t, store, "nurse"), principal(t, store, "patient")
+		nurse, reader := principal(t, st, "nurse"), principal(t, st, "patient")
 		amelia := reader.Own
 		var hillside models.Organisation
 		var oliver models.Patient
@@ -32,94 +32,94 @@ func TestStoreMethodsReachNoPatientBeyondThePrincipal(t *testing.T) {
 			t.Fatal(err)
 		}
 
-		plan, err := store.PeakFlowPlan(ctx, reader, amelia)
+		plan, err := st.PeakFlowPlan(ctx, reader, amelia)
 		if err != nil {
 			t.Fatal(err)
 		}
 		readerActor := models.Actor{UserID: reader.User.ID, Role: models.RolePatient}
 		nurseActor := models.Actor{UserID: nurse.User.ID, Role: models.RoleNurse}
-		reading, err := store.RecordPeakFlow(ctx, reader, readerActor, amelia, plan, plan.Content.PeakFlow.RedBelow-1)
+		reading, err := st.RecordPeakFlow(ctx, reader, readerActor, amelia, plan, plan.Content.PeakFlow.RedBelow-1)
 		if err != nil {
 			t.Fatal(err)
 		}
-		share, _, err := store.CreateShare(ctx, reader, readerActor, amelia, "Oak Primary School", 7)
+		share, _, err := st.CreateShare(ctx, reader, readerActor, amelia, "Oak Primary School", 7)
 		if err != nil {
 			t.Fatal(err)
 		}
 		review := models.Review{ReviewedOn: time.Now(), Outcome: "Reviewed", NextReviewOn: time.Now().AddDate(1, 0, 0)}
-		if err := store.RecordReview(ctx, nurse, nurseActor, amelia, review); err != nil {
+		if err := st.RecordReview(ctx, nurse, nurseActor, amelia, review); err != nil {
 			t.Fatal(err)
 		}
-		carers, err := store.CarersOf(ctx, nurse, amelia)
+		carers, err := st.CarersOf(ctx, nurse, amelia)
 		if err != nil || len(carers) != 1 {
 			t.Fatalf("carers for Amelia's nurse: %v, %v", carers, err)
 		}
-		requests, err := store.PrescriptionQueue(ctx, nurse)
+		requests, err := st.PrescriptionQueue(ctx, nurse)
 		if err != nil || len(requests) == 0 {
 			t.Fatalf("prescription queue for Amelia's nurse: %v, %v", requests, err)
 		}
-		alerts, err := store.AlertQueue(ctx, nurse)
+		alerts, err := st.AlertQueue(ctx, nurse)
 		if err != nil || len(alerts) == 0 {
 			t.Fatalf("alert queue for Amelia's nurse: %v, %v", alerts, err)
 		}
-		invited, _, err := store.InviteCarer(ctx, nurse, nurseActor, amelia, "Sam Patel", "Brother", models.PermissionView)
+		invited, _, err := st.InviteCarer(ctx, nurse, nurseActor, amelia, "Sam Patel", "Brother", models.PermissionView)
 		if err != nil {
 			t.Fatal(err)
 		}
-		unactivated, err := store.CarerLinkFor(ctx, nurse, amelia, invited.ID)
+		unactivated, err := st.CarerLinkFor(ctx, nurse, amelia, invited.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
-		latest, err := store.LatestVersion(ctx, nurse, &plan.Plan)
+		latest, err := st.LatestVersion(ctx, nurse, &plan.Plan)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if err := db.Create(&models.User{Username: "jopatel", Role: models.RoleCarer, DisplayName: "Jo Patel"}).Error; err != nil {
 			t.Fatal(err)
 		}
-		newTemplate := otherTemplate(t, store, plan.Plan.ConditionName)
+		newTemplate := otherTemplate(t, st, plan.Plan.ConditionName)
 		checkIn := []models.CheckInQuestion{{Text: "Are you coughing at night?", Zone: models.ZoneAmber}}
 
 		// writes adds to Amelia's record in each way there is.
 		writes := map[string]func(asking *models.Principal) error{
 			"recording a peak flow": func(asking *models.Principal) error {
-				_, err := store.RecordPeakFlow(ctx, asking, readerActor, amelia, plan, plan.Content.PeakFlow.RedBelow-1)
+				_, err := st.RecordPeakFlow(ctx, asking, readerActor, amelia, plan, plan.Content.PeakFlow.RedBelow-1)
 				return err
 			},
 			"recording symptoms": func(asking *models.Principal) error {
-				_, err := store.RecordSymptoms(ctx, asking, readerActor, amelia, &plan.Plan, checkIn, []bool{true}, models.CheckInOutcome{UnplannedCare: models.UnplannedNone})
+				_, err := st.RecordSymptoms(ctx, asking, readerActor, amelia, &plan.Plan, checkIn, []bool{true}, models.CheckInOutcome{UnplannedCare: models.UnplannedNone})
 				return err
 			},
 			"requesting a prescription": func(asking *models.Principal) error {
-				_, err := store.RequestPrescription(ctx, asking, readerActor, amelia, plan.Plan.ID, models.Medicine{Name: "Montelukast 10 mg tablets", Purpose: "Preventer"})
+				_, err := st.RequestPrescription(ctx, asking, readerActor, amelia, plan.Plan.ID, models.Medicine{Name: "Montelukast 10 mg tablets", Purpose: "Preventer"})
 				return err
 			},
 			"sharing the emergency page": func(asking *models.Principal) error {
-				_, _, err := store.CreateShare(ctx, asking, readerActor, amelia, "Oak Primary School", 7)
+				_, _, err := st.CreateShare(ctx, asking, readerActor, amelia, "Oak Primary School", 7)
 				return err
 			},
 			"linking a carer": func(asking *models.Principal) error {
-				_, err := store.LinkCarer(ctx, asking, nurseActor, amelia, "jopatel", "Aunt", models.PermissionView)
+				_, err := st.LinkCarer(ctx, asking, nurseActor, amelia, "jopatel", "Aunt", models.PermissionView)
 				return err
 			},
 			"inviting a carer": func(asking *models.Principal) error {
-				_, _, err := store.InviteCarer(ctx, asking, nurseActor, amelia, "Jo Patel", "Aunt", models.PermissionView)
+				_, _, err := st.InviteCarer(ctx, asking, nurseActor, amelia, "Jo Patel", "Aunt", models.PermissionView)
 				return err
 			},
 			"issuing a carer's code": func(asking *models.Principal) error {
-				_, err := store.NewCarerCode(ctx, asking, nurseActor, amelia, unactivated)
+				_, err := st.NewCarerCode(ctx, asking, nurseActor, amelia, unactivated)
 				return err
 			},
 			"issuing an activation code": func(asking *models.Principal) error {
-				_, err := store.IssueActivationCode(ctx, asking, nurseActor, amelia)
+				_, err := st.IssueActivationCode(ctx, asking, nurseActor, amelia)
 				return err
 			},
 			"starting a plan": func(asking *models.Principal) error {
-				_, err := store.CreatePlan(ctx, asking, nurseActor, amelia.ID, newTemplate, plan.Content, models.VersionDraft)
+				_, err := st.CreatePlan(ctx, asking, nurseActor, amelia.ID, newTemplate, plan.Content, models.VersionDraft)
 				return err
 			},
 			"saving a plan version": func(asking *models.Principal) error {
-				_, err := store.SavePlanVersion(ctx, asking, nurseActor, &plan.Plan, latest.Number, plan.Content, models.VersionDraft)
+				_, err := st.SavePlanVersion(ctx, asking, nurseActor, &plan.Plan, latest.Number, plan.Content, models.VersionDraft)
 				return err
 			},
 		}
@@ -134,36 +134,36 @@ func TestStoreMethodsReachNoPatientBeyondThePrincipal(t *testing.T) {
 				}
 				counts[name] = n
 			}
-			since, err := store.ReadingsSince(ctx, asking, amelia, time.Now().AddDate(0, 0, -1))
+			since, err := st.ReadingsSince(ctx, asking, amelia, time.Now().AddDate(0, 0, -1))
 			count("readings since", len(since), err)
-			recent, err := store.RecentReadings(ctx, asking, amelia, 10)
+			recent, err := st.RecentReadings(ctx, asking, amelia, 10)
 			count("recent readings", len(recent), err)
-			carers, err := store.CarersOf(ctx, asking, amelia)
+			carers, err := st.CarersOf(ctx, asking, amelia)
 			count("carers", len(carers), err)
-			open, err := store.OpenRequests(ctx, asking, amelia)
+			open, err := st.OpenRequests(ctx, asking, amelia)
 			count("open requests", len(open), err)
-			requests, err := store.PrescriptionRequestsOf(ctx, asking, amelia, 10)
+			requests, err := st.PrescriptionRequestsOf(ctx, asking, amelia, 10)
 			count("prescription requests", len(requests), err)
-			reviews, err := store.Reviews(ctx, asking, amelia)
+			reviews, err := st.Reviews(ctx, asking, amelia)
 			count("reviews", len(reviews), err)
-			contacts, err := store.ContactsOf(ctx, asking, amelia)
+			contacts, err := st.ContactsOf(ctx, asking, amelia)
 			count("contacts", len(contacts), err)
-			shares, err := store.ActiveShares(ctx, asking, amelia)
+			shares, err := st.ActiveShares(ctx, asking, amelia)
 			count("shares", len(shares), err)
-			queue, err := store.PrescriptionQueue(ctx, asking)
+			queue, err := st.PrescriptionQueue(ctx, asking)
 			count("prescription queue", len(queue), err)
-			alerts, err := store.AlertQueue(ctx, asking)
+			alerts, err := st.AlertQueue(ctx, asking)
 			count("alert queue", len(alerts), err)
-			plans, err := store.PlanStates(ctx, asking, amelia)
+			plans, err := st.PlanStates(ctx, asking, amelia)
 			count("plans", len(plans), err)
-			history, err := store.PlanHistory(ctx, asking, &plan.Plan)
+			history, err := st.PlanHistory(ctx, asking, &plan.Plan)
 			count("plan versions", len(history), err)
-			passport, err := store.LoadPassport(ctx, asking, amelia)
+			passport, err := st.LoadPassport(ctx, asking, amelia)
 			if err != nil {
 				t.Fatalf("passport: %v", err)
 			}
 			counts["passport plans"], counts["passport contacts"] = len(passport.Plans), len(passport.Contacts)
-			withCheckIn, err := store.PlansWithCheckIn(ctx, asking, amelia)
+			withCheckIn, err := st.PlansWithCheckIn(ctx, asking, amelia)
 			count("plans with a check-in", len(withCheckIn), err)
 			return counts
 		}
@@ -187,40 +187,40 @@ func TestStoreMethodsReachNoPatientBeyondThePrincipal(t *testing.T) {
 					t.Errorf("%s finds %d of Amelia's %s", who, n, name)
 				}
 			}
-			if _, err := store.PeakFlowPlan(ctx, stranger, amelia); !errors.Is(err, models.ErrNotFound) {
+			if _, err := st.PeakFlowPlan(ctx, stranger, amelia); !errors.Is(err, models.ErrNotFound) {
 				t.Errorf("%s finding Amelia's peak flow plan: %v, want not found", who, err)
 			}
-			if _, err := store.PlanSummaryFor(ctx, stranger, amelia, plan.Plan.ID); !errors.Is(err, models.ErrNotFound) {
+			if _, err := st.PlanSummaryFor(ctx, stranger, amelia, plan.Plan.ID); !errors.Is(err, models.ErrNotFound) {
 				t.Errorf("%s finding Amelia's published plan: %v, want not found", who, err)
 			}
-			if _, err := store.PlanForPatient(ctx, stranger, amelia, plan.Plan.ID); !errors.Is(err, models.ErrNotFound) {
+			if _, err := st.PlanForPatient(ctx, stranger, amelia, plan.Plan.ID); !errors.Is(err, models.ErrNotFound) {
 				t.Errorf("%s finding Amelia's plan: %v, want not found", who, err)
 			}
-			if _, err := store.LatestVersion(ctx, stranger, &plan.Plan); !errors.Is(err, models.ErrNotFound) {
+			if _, err := st.LatestVersion(ctx, stranger, &plan.Plan); !errors.Is(err, models.ErrNotFound) {
 				t.Errorf("%s finding Amelia's latest plan version: %v, want not found", who, err)
 			}
-			if _, err := store.PlanVersionNumbered(ctx, stranger, &plan.Plan, 1); !errors.Is(err, models.ErrNotFound) {
+			if _, err := st.PlanVersionNumbered(ctx, stranger, &plan.Plan, 1); !errors.Is(err, models.ErrNotFound) {
 				t.Errorf("%s finding Amelia's first plan version: %v, want not found", who, err)
 			}
-			if _, err := store.ReadingForPatient(ctx, stranger, amelia, reading.ID); !errors.Is(err, models.ErrNotFound) {
+			if _, err := st.ReadingForPatient(ctx, stranger, amelia, reading.ID); !errors.Is(err, models.ErrNotFound) {
 				t.Errorf("%s finding Amelia's reading: %v, want not found", who, err)
 			}
-			if _, err := store.CarerLinkFor(ctx, stranger, amelia, carers[0].ID); !errors.Is(err, models.ErrNotFound) {
+			if _, err := st.CarerLinkFor(ctx, stranger, amelia, carers[0].ID); !errors.Is(err, models.ErrNotFound) {
 				t.Errorf("%s finding Amelia's carer: %v, want not found", who, err)
 			}
-			if err := store.RevokeShare(ctx, stranger, nurseActor, amelia, share.ID); !errors.Is(err, models.ErrNotFound) {
+			if err := st.RevokeShare(ctx, stranger, nurseActor, amelia, share.ID); !errors.Is(err, models.ErrNotFound) {
 				t.Errorf("%s revoking Amelia's share: %v, want not found", who, err)
 			}
-			if err := store.RevokeCarer(ctx, stranger, nurseActor, amelia, carers[0].ID); !errors.Is(err, models.ErrNotFound) {
+			if err := st.RevokeCarer(ctx, stranger, nurseActor, amelia, carers[0].ID); !errors.Is(err, models.ErrNotFound) {
 				t.Errorf("%s revoking Amelia's carer: %v, want not found", who, err)
 			}
-			if _, err := store.DecidePrescription(ctx, stranger, nurseActor, requests[0].ID, models.DecisionApprove, "", false); !errors.Is(err, models.ErrNotFound) {
+			if _, err := st.DecidePrescription(ctx, stranger, nurseActor, requests[0].ID, models.DecisionApprove, "", false); !errors.Is(err, models.ErrNotFound) {
 				t.Errorf("%s deciding Amelia's request: %v, want not found", who, err)
 			}
-			if err := store.AcknowledgeAlert(ctx, stranger, nurseActor, alerts[0].ID, ""); !errors.Is(err, models.ErrNotFound) {
+			if err := st.AcknowledgeAlert(ctx, stranger, nurseActor, alerts[0].ID, ""); !errors.Is(err, models.ErrNotFound) {
 				t.Errorf("%s acknowledging Amelia's alert: %v, want not found", who, err)
 			}
-			if err := store.RecordReview(ctx, stranger, nurseActor, amelia, review); !errors.Is(err, models.ErrNotFound) {
+			if err := st.RecordReview(ctx, stranger, nurseActor, amelia, review); !errors.Is(err, models.ErrNotFound) {
 				t.Errorf("%s reviewing Amelia: %v, want not found", who, err)
 			}
 			for name, write := range writes {
@@ -229,7 +229,7 @@ func TestStoreMethodsReachNoPatientBeyondThePrincipal(t *testing.T) {
 				}
 			}
 			details := models.PatientDetails{PreferredName: "Changed", PracticeID: amelia.PracticeID}
-			if err := store.UpdatePatientDetails(ctx, stranger, nurseActor, amelia, details); !errors.Is(err, models.ErrNotFound) {
+			if err := st.UpdatePatientDetails(ctx, stranger, nurseActor, amelia, details); !errors.Is(err, models.ErrNotFound) {
 				t.Errorf("%s changing Amelia's details: %v, want not found", who, err)
 			}
 		}
@@ -241,13 +241,13 @@ func TestStoreMethodsReachNoPatientBeyondThePrincipal(t *testing.T) {
 				t.Errorf("Amelia's %s went after strangers tried to change them", name)
 			}
 		}
-		if reviews, err := store.Reviews(ctx, nurse, amelia); err != nil || len(reviews) != 1 {
+		if reviews, err := st.Reviews(ctx, nurse, amelia); err != nil || len(reviews) != 1 {
 			t.Errorf("Amelia's reviews after strangers tried to add some: %d, %v; want 1", len(reviews), err)
 		}
 		// The school Amelia shared her emergency page with reads it, and
 		// may add nothing to her record.
 		school := models.SharePrincipal(share)
-		if passport, err := store.LoadPassport(ctx, school, amelia); err != nil || len(passport.Plans) == 0 || len(passport.Contacts) == 0 {
+		if passport, err := st.LoadPassport(ctx, school, amelia); err != nil || len(passport.Plans) == 0 || len(passport.Contacts) == 0 {
 			t.Errorf("the school reading Amelia's emergency page: %v, want her plans and contacts", err)
 		}
 		for name, write := range writes {
@@ -267,16 +267,16 @@ func TestStoreMethodsReachNoPatientBeyondThePrincipal(t *testing.T) {
 		if err := db.Take(&details, amelia.ID).Error; err != nil || details.PreferredName == "Changed" {
 			t.Errorf("Amelia's preferred name after strangers tried to change it: %q, %v", details.PreferredName, err)
 		}
-		if _, err := store.DecidePrescription(ctx, nurse, nurseActor, requests[0].ID, models.DecisionApprove, "", false); err != nil {
+		if _, err := st.DecidePrescription(ctx, nurse, nurseActor, requests[0].ID, models.DecisionApprove, "", false); err != nil {
 			t.Errorf("Amelia's nurse deciding her request: %v", err)
 		}
-		if err := store.AcknowledgeAlert(ctx, nurse, nurseActor, alerts[0].ID, ""); err != nil {
+		if err := st.AcknowledgeAlert(ctx, nurse, nurseActor, alerts[0].ID, ""); err != nil {
 			t.Errorf("Amelia's nurse acknowledging her alert: %v", err)
 		}
-		if err := store.RevokeShare(ctx, reader, readerActor, amelia, share.ID); err != nil {
+		if err := st.RevokeShare(ctx, reader, readerActor, amelia, share.ID); err != nil {
 			t.Errorf("Amelia revoking her share: %v", err)
 		}
-		if err := store.RevokeCarer(ctx, nurse, nurseActor, amelia, carers[0].ID); err != nil {
+		if err := st.RevokeCarer(ctx, nurse, nurseActor, amelia, carers[0].ID); err != nil {
 			t.Errorf("Amelia's nurse revoking her carer: %v", err)
 		}
 	})
@@ -298,9 +298,9 @@ func rowsWritten(t *testing.T, db *gorm.DB) map[string]int64 {
 }
 
 // otherTemplate is a condition template other than the named condition's.
-func otherTemplate(t *testing.T, store *store.Store, condition string) *models.ConditionTemplate {
+func otherTemplate(t *testing.T, st *store.Store, condition string) *models.ConditionTemplate {
 	t.Helper()
-	templates, err := store.Templates(t.Context(), false)
+	templates, err := st.Templates(t.Context(), false)
 	if err != nil {
 		t.Fatal(err)
 	}

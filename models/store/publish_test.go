@@ -15,11 +15,11 @@ import (
 // standardContents is each standard template's content, by name.
 func standardContents(t *testing.T, db *gorm.DB) map[string]models.TemplateContent {
 	t.Helper()
-	store := store.NewStore(db)
-	if err := store.EnsureStandardTemplates(t.Context()); err != nil {
+	st := store.NewStore(db)
+	if err := st.EnsureStandardTemplates(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	templates, err := store.Templates(t.Context(), false)
+	templates, err := st.Templates(t.Context(), false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,21 +142,21 @@ func TestEveryStandardCheckInHasARedSign(t *testing.T) {
 // happens once.
 func TestApproveTemplate(t *testing.T) {
 	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
-		store := store.NewStore(db)
-		if err := store.EnsureStandardTemplates(t.Context()); err != nil {
+		st := store.NewStore(db)
+		if err := st.EnsureStandardTemplates(t.Context()); err != nil {
 			t.Fatal(err)
 		}
-		if approved, _ := store.Templates(t.Context(), true); len(approved) != 0 {
+		if approved, _ := st.Templates(t.Context(), true); len(approved) != 0 {
 			t.Fatalf("%d templates approved before anyone approved them", len(approved))
 		}
-		template, err := store.ApproveTemplate(t.Context(), "anaphylaxis", 2, " Dr Ada Okafor ")
+		template, err := st.ApproveTemplate(t.Context(), "anaphylaxis", 2, " Dr Ada Okafor ")
 		if err != nil {
 			t.Fatal(err)
 		}
 		if !template.Approved || template.ApprovedBy != "Dr Ada Okafor" || template.ApprovedAt == nil {
 			t.Errorf("approved template = %+v", template)
 		}
-		approved, err := store.Templates(t.Context(), true)
+		approved, err := st.Templates(t.Context(), true)
 		if err != nil || len(approved) != 1 || approved[0].Key != "anaphylaxis" {
 			t.Errorf("approved templates = %+v, %v", approved, err)
 		}
@@ -175,7 +175,7 @@ func TestApproveTemplate(t *testing.T) {
 			{"anaphylaxis", 9, "Dr Ada Okafor", models.ErrNotFound},
 			{"asthma", 2, "  ", models.ErrApproverMissing},
 		} {
-			if _, err := store.ApproveTemplate(t.Context(), tc.key, tc.version, tc.by); !errors.Is(err, tc.want) {
+			if _, err := st.ApproveTemplate(t.Context(), tc.key, tc.version, tc.by); !errors.Is(err, tc.want) {
 				t.Errorf("approving %s %d by %q: %v; want %v", tc.key, tc.version, tc.by, err, tc.want)
 			}
 		}

@@ -28,13 +28,13 @@ func secretKeys(t *testing.T, current string, previous ...string) *store.SecretK
 }
 
 // registerBareEndpoint registers an endpoint for the first organisation.
-func registerBareEndpoint(t *testing.T, store *store.Store, db *gorm.DB, address string) *models.WebhookEndpoint {
+func registerBareEndpoint(t *testing.T, st *store.Store, db *gorm.DB, address string) *models.WebhookEndpoint {
 	t.Helper()
 	var organisation models.Organisation
 	if err := db.Take(&organisation).Error; err != nil {
 		t.Fatal(err)
 	}
-	endpoint, err := store.RegisterWebhook(t.Context(), models.Actor{UserID: 1, Role: models.RoleAdmin},
+	endpoint, err := st.RegisterWebhook(t.Context(), models.Actor{UserID: 1, Role: models.RoleAdmin},
 		models.WebhookEndpoint{OrganisationID: organisation.ID, URL: address, Events: models.EventRedZoneReading})
 	if err != nil {
 		t.Fatal(err)
@@ -67,9 +67,9 @@ func storedSetting(t *testing.T, db *gorm.DB, key string) models.Setting {
 
 func TestSecretsReadBackAreStoredEncrypted(t *testing.T) {
 	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
-		store := demoStore(t, db)
-		endpoint := registerBareEndpoint(t, store, db, "https://gp.example.org/events")
-		rotated, err := store.RotateWebhookSecret(t.Context(), models.Actor{UserID: 1, Role: models.RoleAdmin}, endpoint)
+		st := demoStore(t, db)
+		endpoint := registerBareEndpoint(t, st, db, "https://gp.example.org/events")
+		rotated, err := st.RotateWebhookSecret(t.Context(), models.Actor{UserID: 1, Role: models.RoleAdmin}, endpoint)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -86,11 +86,11 @@ func TestSecretsReadBackAreStoredEncrypted(t *testing.T) {
 		}
 		var reread models.WebhookEndpoint
 		db.Take(&reread, endpoint.ID)
-		if current, previous, err := store.WebhookSecrets(&reread); err != nil || current != rotated || previous != endpoint.Secret {
+		if current, previous, err := st.WebhookSecrets(&reread); err != nil || current != rotated || previous != endpoint.Secret {
 			t.Errorf("read back %q %q %v; want the new and the old secret", current, previous, err)
 		}
 
-		signingKey, err := store.SigningKey(t.Context())
+		signingKey, err := st.SigningKey(t.Context())
 		if err != nil || len(signingKey) != 32 {
 			t.Fatalf("signing key of %d bytes: %v", len(signingKey), err)
 		}
@@ -98,7 +98,7 @@ func TestSecretsReadBackAreStoredEncrypted(t *testing.T) {
 		if strings.Contains(setting.Value, base64.StdEncoding.EncodeToString(signingKey)) || setting.SecretKeyID != keys.CurrentID() {
 			t.Errorf("the signing key is stored as %+v", setting)
 		}
-		if again, err := store.SigningKey(t.Context()); err != nil || string(again) != string(signingKey) {
+		if again, err := st.SigningKey(t.Context()); err != nil || string(again) != string(signingKey) {
 			t.Errorf("the signing key changed on reading it again: %v", err)
 		}
 	})

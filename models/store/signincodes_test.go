@@ -21,8 +21,8 @@ var signInCodeText = regexp.MustCompile(`code to sign in is (\d{6})`)
 // asked for it, and only for ten minutes.
 func TestSignInCodeIsUsedOnceAndExpires(t *testing.T) {
 	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
-		store := demoStore(t, db)
-		carer := user(t, store, "carer")
+		st := demoStore(t, db)
+		carer := user(t, st, "carer")
 		checked := time.Now()
 		if err := db.Save(&models.NotificationPreference{UserID: carer.ID, Channel: models.ChannelSMS, Phone: "07700 900982",
 			PhoneVerifiedAt: &checked, UpdatedAt: checked}).Error; err != nil {
@@ -31,7 +31,7 @@ func TestSignInCodeIsUsedOnceAndExpires(t *testing.T) {
 		actor := models.Actor{IPAddress: "192.0.2.1"}
 		sent := func(request string) string {
 			t.Helper()
-			if err := store.SendSignInCode(t.Context(), actor, "carer", request); err != nil {
+			if err := st.SendSignInCode(t.Context(), actor, "carer", request); err != nil {
 				t.Fatal(err)
 			}
 			var message models.Notification
@@ -47,19 +47,19 @@ func TestSignInCodeIsUsedOnceAndExpires(t *testing.T) {
 		if strings.Contains(kept.CodeHash, code) || strings.Contains(kept.Request, "first-browser") {
 			t.Errorf("the code or the browser's value is kept as it is: %+v", kept)
 		}
-		if _, err := store.SignInWithCode(t.Context(), actor, "carer", "another-browser", code); !errors.Is(err, models.ErrWrongCode) {
+		if _, err := st.SignInWithCode(t.Context(), actor, "carer", "another-browser", code); !errors.Is(err, models.ErrWrongCode) {
 			t.Errorf("the code worked in another browser: %v", err)
 		}
-		if signedIn, err := store.SignInWithCode(t.Context(), actor, "carer", "first-browser", code); err != nil || signedIn.ID != carer.ID {
+		if signedIn, err := st.SignInWithCode(t.Context(), actor, "carer", "first-browser", code); err != nil || signedIn.ID != carer.ID {
 			t.Fatalf("the right code: %v", err)
 		}
-		if _, err := store.SignInWithCode(t.Context(), actor, "carer", "first-browser", code); !errors.Is(err, models.ErrWrongCode) {
+		if _, err := st.SignInWithCode(t.Context(), actor, "carer", "first-browser", code); !errors.Is(err, models.ErrWrongCode) {
 			t.Errorf("the code worked twice: %v", err)
 		}
 
 		code = sent("second-browser")
-		store.SetClock(func() time.Time { return time.Now().Add(models.SignInCodeLifetime + time.Second) })
-		if _, err := store.SignInWithCode(t.Context(), actor, "carer", "second-browser", code); !errors.Is(err, models.ErrWrongCode) {
+		st.SetClock(func() time.Time { return time.Now().Add(models.SignInCodeLifetime + time.Second) })
+		if _, err := st.SignInWithCode(t.Context(), actor, "carer", "second-browser", code); !errors.Is(err, models.ErrWrongCode) {
 			t.Errorf("an expired code worked: %v", err)
 		}
 	})
@@ -69,8 +69,8 @@ func TestSignInCodeIsUsedOnceAndExpires(t *testing.T) {
 // whoever tries it can read the codes.
 func TestDemoLogsKeptMessages(t *testing.T) {
 	db := modelstest.Open(t, "sqlite")
-	store := demoStore(t, db)
-	store.LogKeptMessages()
+	st := demoStore(t, db)
+	st.LogKeptMessages()
 	var logged bytes.Buffer
 	previous := slog.Default()
 	slog.SetDefault(slog.New(slog.NewTextHandler(&logged, nil)))
@@ -80,7 +80,7 @@ func TestDemoLogsKeptMessages(t *testing.T) {
 	if err := db.Create(&message).Error; err != nil {
 		t.Fatal(err)
 	}
-	if err := store.SendMessage(t.Context(), message.ID, false); err != nil {
+	if err := st.SendMessage(t.Context(), message.ID, false); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(logged.String(), "code to sign in is 123456") || !strings.Contains(logged.String(), "Mobile ending 982") {

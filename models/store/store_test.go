@@ -19,19 +19,19 @@ const demoPassword = "test-demo-password"
 
 func demoStore(t *testing.T, db *gorm.DB) *store.Store {
 	t.Helper()
-	store := store.NewStore(db)
-	if err := store.ClaimMode(t.Context(), models.ModeDemo); err != nil {
+	st := store.NewStore(db)
+	if err := st.ClaimMode(t.Context(), models.ModeDemo); err != nil {
 		t.Fatal(err)
 	}
-	if err := store.SeedDemo(t.Context(), demoPassword); err != nil {
+	if err := st.SeedDemo(t.Context(), demoPassword); err != nil {
 		t.Fatal(err)
 	}
-	return store
+	return st
 }
 
-func user(t *testing.T, store *store.Store, username string) *models.User {
+func user(t *testing.T, st *store.Store, username string) *models.User {
 	t.Helper()
-	u, err := store.UserByUsername(t.Context(), username)
+	u, err := st.UserByUsername(t.Context(), username)
 	if err != nil {
 		t.Fatalf("user %s: %v", username, err)
 	}
@@ -42,27 +42,27 @@ func user(t *testing.T, store *store.Store, username string) *models.User {
 // service does for each request.
 // ameliasPeakFlow is Amelia signed in, her record and her peak flow plan,
 // ready for readings.
-func ameliasPeakFlow(t *testing.T, store *store.Store) (*models.Principal, *models.Patient, *models.PlanSummary) {
+func ameliasPeakFlow(t *testing.T, st *store.Store) (*models.Principal, *models.Patient, *models.PlanSummary) {
 	t.Helper()
-	reader := principal(t, store, "patient")
-	amelia, err := store.PatientFor(t.Context(), reader, "demoamelia0000001")
+	reader := principal(t, st, "patient")
+	amelia, err := st.PatientFor(t.Context(), reader, "demoamelia0000001")
 	if err != nil {
 		t.Fatal(err)
 	}
-	plan, err := store.PeakFlowPlan(t.Context(), reader, amelia)
+	plan, err := st.PeakFlowPlan(t.Context(), reader, amelia)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return reader, amelia, plan
 }
 
-func principal(t *testing.T, store *store.Store, username string) *models.Principal {
+func principal(t *testing.T, st *store.Store, username string) *models.Principal {
 	t.Helper()
 	token := models.RandomToken(32)
-	if err := store.RecordDevice(t.Context(), user(t, store, username).ID, token, "test", "127.0.0.1"); err != nil {
+	if err := st.RecordDevice(t.Context(), user(t, st, username).ID, token, "test", "127.0.0.1"); err != nil {
 		t.Fatal(err)
 	}
-	p, err := store.SignedInPrincipal(t.Context(), token, user(t, store, username).ID)
+	p, err := st.SignedInPrincipal(t.Context(), token, user(t, st, username).ID)
 	if err != nil {
 		t.Fatalf("principal %s: %v", username, err)
 	}
@@ -71,8 +71,8 @@ func principal(t *testing.T, store *store.Store, username string) *models.Princi
 
 func TestDemoSeedIsIdempotentAndOnlyForDemoDatabases(t *testing.T) {
 	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
-		store := demoStore(t, db)
-		if err := store.SeedDemo(t.Context(), demoPassword); err != nil {
+		st := demoStore(t, db)
+		if err := st.SeedDemo(t.Context(), demoPassword); err != nil {
 			t.Fatalf("seeding twice: %v", err)
 		}
 		var users, versions int64
@@ -81,19 +81,19 @@ func TestDemoSeedIsIdempotentAndOnlyForDemoDatabases(t *testing.T) {
 		if users != int64(len(models.DemoUsernames)) || versions != 1 {
 			t.Errorf("after two seeds: %d users, %d plan versions; want %d and 1", users, versions, len(models.DemoUsernames))
 		}
-		if ok, _ := models.CheckPassword(context.Background(), user(t, store, "carer").PasswordHash, demoPassword); !ok {
+		if ok, _ := models.CheckPassword(context.Background(), user(t, st, "carer").PasswordHash, demoPassword); !ok {
 			t.Error("demo password does not sign the carer in")
 		}
 	})
 	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
-		store := store.NewStore(db)
-		if err := store.ClaimMode(t.Context(), models.ModeLive); err != nil {
+		st := store.NewStore(db)
+		if err := st.ClaimMode(t.Context(), models.ModeLive); err != nil {
 			t.Fatal(err)
 		}
-		if err := store.ClaimMode(t.Context(), models.ModeDemo); !errors.Is(err, models.ErrNotDemoDatabase) {
+		if err := st.ClaimMode(t.Context(), models.ModeDemo); !errors.Is(err, models.ErrNotDemoDatabase) {
 			t.Errorf("claiming a live database for the demo: %v", err)
 		}
-		if err := store.SeedDemo(t.Context(), demoPassword); !errors.Is(err, models.ErrNotDemoDatabase) {
+		if err := st.SeedDemo(t.Context(), demoPassword); !errors.Is(err, models.ErrNotDemoDatabase) {
 			t.Errorf("seeding a live database: %v", err)
 		}
 	})
@@ -101,8 +101,8 @@ func TestDemoSeedIsIdempotentAndOnlyForDemoDatabases(t *testing.T) {
 
 func TestAuditLogIsAppendOnly(t *testing.T) {
 	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
-		store := store.NewStore(db)
-		if err := store.Audit(t.Context(), models.Actor{Role: models.RoleNurse, IPAddress: "127.0.0.1"}, models.AuditEntry{Action: models.AuditPatientViewed}); err != nil {
+		st := store.NewStore(db)
+		if err := st.Audit(t.Context(), models.Actor{Role: models.RoleNurse, IPAddress: "127.0.0.1"}, models.AuditEntry{Action: models.AuditPatientViewed}); err != nil {
 			t.Fatal(err)
 		}
 		if err := db.Model(&models.AuditEvent{}).Where("1 = 1").Update("action", "nothing happened").Error; err == nil {
@@ -121,8 +121,8 @@ func TestAuditLogIsAppendOnly(t *testing.T) {
 
 func TestStaffSeeOnlyTheirPracticesPatients(t *testing.T) {
 	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
-		store := demoStore(t, db)
-		result, err := store.Caseload(t.Context(), principal(t, store, "nurse"), models.CaseloadQuery{}, 100)
+		st := demoStore(t, db)
+		result, err := st.Caseload(t.Context(), principal(t, st, "nurse"), models.CaseloadQuery{}, 100)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -133,10 +133,10 @@ func TestStaffSeeOnlyTheirPracticesPatients(t *testing.T) {
 		if entries[0].FamilyName != "Jones" || !entries[0].Activated || entries[1].Activated {
 			t.Errorf("caseload = %+v", entries)
 		}
-		if _, err := store.PatientFor(t.Context(), principal(t, store, "nurse"), "demopriya00000001"); !errors.Is(err, models.ErrNotFound) {
+		if _, err := st.PatientFor(t.Context(), principal(t, st, "nurse"), "demopriya00000001"); !errors.Is(err, models.ErrNotFound) {
 			t.Errorf("nurse reached a Hillside patient: %v", err)
 		}
-		if _, err := store.PatientFor(t.Context(), principal(t, store, "nurse"), "demoamelia0000001"); err != nil {
+		if _, err := st.PatientFor(t.Context(), principal(t, st, "nurse"), "demoamelia0000001"); err != nil {
 			t.Errorf("nurse cannot reach a Riverside patient: %v", err)
 		}
 	})
@@ -144,23 +144,23 @@ func TestStaffSeeOnlyTheirPracticesPatients(t *testing.T) {
 
 func TestReadersSeeOnlyTheirOwnPassports(t *testing.T) {
 	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
-		store := demoStore(t, db)
+		st := demoStore(t, db)
 		for _, reader := range []string{"patient", "carer"} {
-			if _, err := store.PatientFor(t.Context(), principal(t, store, reader), "demoamelia0000001"); err != nil {
+			if _, err := st.PatientFor(t.Context(), principal(t, st, reader), "demoamelia0000001"); err != nil {
 				t.Errorf("%s cannot read Amelia's passport: %v", reader, err)
 			}
-			if _, err := store.PatientFor(t.Context(), principal(t, store, reader), "demooliver0000001"); !errors.Is(err, models.ErrNotFound) {
+			if _, err := st.PatientFor(t.Context(), principal(t, st, reader), "demooliver0000001"); !errors.Is(err, models.ErrNotFound) {
 				t.Errorf("%s reached Oliver's passport: %v", reader, err)
 			}
 		}
 		for _, staff := range []string{"admin", "commissioner"} {
-			if _, err := store.PatientFor(t.Context(), principal(t, store, staff), "demoamelia0000001"); !errors.Is(err, models.ErrNotFound) {
+			if _, err := st.PatientFor(t.Context(), principal(t, st, staff), "demoamelia0000001"); !errors.Is(err, models.ErrNotFound) {
 				t.Errorf("%s reached Amelia's passport: %v", staff, err)
 			}
 		}
-		carer := user(t, store, "carer")
+		carer := user(t, st, "carer")
 		db.Model(&models.CarerLink{}).Where("carer_id = ?", carer.ID).Update("revoked_at", time.Now())
-		if _, err := store.PatientFor(t.Context(), principal(t, store, "carer"), "demoamelia0000001"); !errors.Is(err, models.ErrNotFound) {
+		if _, err := st.PatientFor(t.Context(), principal(t, st, "carer"), "demoamelia0000001"); !errors.Is(err, models.ErrNotFound) {
 			t.Errorf("a revoked carer still reads the passport: %v", err)
 		}
 	})
@@ -168,12 +168,12 @@ func TestReadersSeeOnlyTheirOwnPassports(t *testing.T) {
 
 func TestRegisterAndActivate(t *testing.T) {
 	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
-		store := demoStore(t, db)
-		nurse := user(t, store, "nurse")
-		practices, _ := store.PracticesOf(t.Context(), nurse.ID)
+		st := demoStore(t, db)
+		nurse := user(t, st, "nurse")
+		practices, _ := st.PracticesOf(t.Context(), nurse.ID)
 		actor := models.Actor{UserID: nurse.ID, Role: models.RoleNurse}
 		dob := time.Date(2001, 2, 3, 0, 0, 0, 0, time.UTC)
-		patient, code, err := store.RegisterPatient(t.Context(), actor, models.NewPatient{NHSNumber: "9990000042", GivenName: " Nia ",
+		patient, code, err := st.RegisterPatient(t.Context(), actor, models.NewPatient{NHSNumber: "9990000042", GivenName: " Nia ",
 			FamilyName: "Okafor", DateOfBirth: dob, PracticeID: practices[0].ID})
 		if err != nil {
 			t.Fatal(err)
@@ -181,42 +181,42 @@ func TestRegisterAndActivate(t *testing.T) {
 		if patient.GivenName != "Nia" || len(code) != 12 {
 			t.Errorf("patient %+v, code %q", patient, code)
 		}
-		if _, _, err := store.RegisterPatient(t.Context(), actor, models.NewPatient{NHSNumber: "9990000042", GivenName: "A",
+		if _, _, err := st.RegisterPatient(t.Context(), actor, models.NewPatient{NHSNumber: "9990000042", GivenName: "A",
 			FamilyName: "B", DateOfBirth: dob, PracticeID: practices[0].ID}); !errors.Is(err, models.ErrNHSNumberRegistered) {
 			t.Errorf("registering an NHS number twice: %v", err)
 		}
 		var hillside models.Organisation
 		db.First(&hillside, "ods_code = ?", "Y90002")
-		if _, _, err := store.RegisterPatient(t.Context(), actor, models.NewPatient{NHSNumber: "9990000050", GivenName: "A",
+		if _, _, err := st.RegisterPatient(t.Context(), actor, models.NewPatient{NHSNumber: "9990000050", GivenName: "A",
 			FamilyName: "B", DateOfBirth: dob, PracticeID: hillside.ID}); !errors.Is(err, models.ErrNotFound) {
 			t.Errorf("registering at a practice the nurse does not work at: %v", err)
 		}
 
-		if _, err := store.CheckActivation(t.Context(), code, dob.AddDate(0, 0, 1)); !errors.Is(err, models.ErrActivationInvalid) {
+		if _, err := st.CheckActivation(t.Context(), code, dob.AddDate(0, 0, 1)); !errors.Is(err, models.ErrActivationInvalid) {
 			t.Errorf("wrong date of birth: %v", err)
 		}
-		record, err := store.CheckActivation(t.Context(), models.FormatActivationCode(code), dob)
+		record, err := st.CheckActivation(t.Context(), models.FormatActivationCode(code), dob)
 		if err != nil {
 			t.Fatalf("right code and date of birth: %v", err)
 		}
-		if _, err := store.CompleteActivation(t.Context(), record.ID, "nurse", "hash", models.Actor{}); !errors.Is(err, models.ErrUsernameTaken) {
+		if _, err := st.CompleteActivation(t.Context(), record.ID, "nurse", "hash", models.Actor{}); !errors.Is(err, models.ErrUsernameTaken) {
 			t.Errorf("taking another's username: %v", err)
 		}
-		record, err = store.CheckActivation(t.Context(), code, dob)
+		record, err = st.CheckActivation(t.Context(), code, dob)
 		if err != nil {
 			t.Fatalf("code spent by a failed activation: %v", err)
 		}
-		account, err := store.CompleteActivation(t.Context(), record.ID, "Nia.Okafor", "hash", models.Actor{})
+		account, err := st.CompleteActivation(t.Context(), record.ID, "Nia.Okafor", "hash", models.Actor{})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if account.Username != "nia.okafor" || account.Role != models.RolePatient || *account.PatientID != patient.ID {
 			t.Errorf("account = %+v", account)
 		}
-		if _, err := store.CheckActivation(t.Context(), code, dob); !errors.Is(err, models.ErrActivationInvalid) {
+		if _, err := st.CheckActivation(t.Context(), code, dob); !errors.Is(err, models.ErrActivationInvalid) {
 			t.Errorf("a used code worked again: %v", err)
 		}
-		if _, err := store.CompleteActivation(t.Context(), record.ID, "someone.else", "hash", models.Actor{}); !errors.Is(err, models.ErrActivationInvalid) {
+		if _, err := st.CompleteActivation(t.Context(), record.ID, "someone.else", "hash", models.Actor{}); !errors.Is(err, models.ErrActivationInvalid) {
 			t.Errorf("a used code made a second account: %v", err)
 		}
 	})
@@ -227,8 +227,8 @@ func TestRegisterAndActivate(t *testing.T) {
 // British Summer Time, the UK day has started an hour before the UTC one.
 func TestCaseloadMarksOverdueReviews(t *testing.T) {
 	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
-		store := demoStore(t, db)
-		store.SetClock(func() time.Time { return time.Date(2026, time.June, 10, 23, 30, 0, 0, time.UTC) }) // 00:30 on 11 June in the UK
+		st := demoStore(t, db)
+		st.SetClock(func() time.Time { return time.Date(2026, time.June, 10, 23, 30, 0, 0, time.UTC) }) // 00:30 on 11 June in the UK
 		reviews := map[string]time.Time{
 			"demoamelia0000001": time.Date(2026, time.June, 11, 0, 0, 0, 0, time.UTC),
 			"demooliver0000001": time.Date(2026, time.June, 10, 0, 0, 0, 0, time.UTC),
@@ -238,7 +238,7 @@ func TestCaseloadMarksOverdueReviews(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		result, err := store.Caseload(t.Context(), principal(t, store, "nurse"), models.CaseloadQuery{}, 25)
+		result, err := st.Caseload(t.Context(), principal(t, st, "nurse"), models.CaseloadQuery{}, 25)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -254,11 +254,11 @@ func TestCaseloadMarksOverdueReviews(t *testing.T) {
 
 func TestCaseloadSearchFiltersAndSorts(t *testing.T) {
 	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
-		store := demoStore(t, db)
-		nurse := principal(t, store, "nurse")
+		st := demoStore(t, db)
+		nurse := principal(t, st, "nurse")
 		names := func(q models.CaseloadQuery, pageSize int) string {
 			t.Helper()
-			result, err := store.Caseload(t.Context(), nurse, q, pageSize)
+			result, err := st.Caseload(t.Context(), nurse, q, pageSize)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -302,7 +302,7 @@ func TestCaseloadSearchFiltersAndSorts(t *testing.T) {
 		if got := names(models.CaseloadQuery{Page: 99}, 1); got != "Oliver " {
 			t.Errorf("a page past the end = %q; want the last page", got)
 		}
-		prescriptions, alerts, err := store.QueueCounts(t.Context(), principal(t, store, "nurse"))
+		prescriptions, alerts, err := st.QueueCounts(t.Context(), principal(t, st, "nurse"))
 		if err != nil || prescriptions != 1 || alerts != 1 {
 			t.Errorf("queue counts %d, %d, %v; want 1 and 1", prescriptions, alerts, err)
 		}
@@ -313,10 +313,10 @@ func TestCaseloadSearchFiltersAndSorts(t *testing.T) {
 		if err := db.Where("name = ?", "Hillside Surgery").Take(&hillside).Error; err != nil {
 			t.Fatal(err)
 		}
-		amelia := principal(t, store, "patient").Own
+		amelia := principal(t, st, "patient").Own
 		hillsideNurse := &models.Principal{User: models.User{Role: models.RoleNurse}, PracticeIDs: []uint{hillside.ID}}
 		counts := func(who *models.Principal) [2]int64 {
-			prescriptions, alerts, err := store.QueueCounts(t.Context(), who)
+			prescriptions, alerts, err := st.QueueCounts(t.Context(), who)
 			if err != nil {
 				t.Fatal(err)
 			}

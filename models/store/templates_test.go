@@ -13,13 +13,13 @@ import (
 
 func TestStandardTemplates(t *testing.T) {
 	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
-		store := store.NewStore(db)
+		st := store.NewStore(db)
 		for range 2 {
-			if err := store.EnsureStandardTemplates(t.Context()); err != nil {
+			if err := st.EnsureStandardTemplates(t.Context()); err != nil {
 				t.Fatal(err)
 			}
 		}
-		templates, err := store.Templates(t.Context(), false)
+		templates, err := st.Templates(t.Context(), false)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -14,8 +14,8 @@ import (
 // day's readings, although the first is the evening before in UTC.
 func TestOneAlertForRedReadingsOfOneUKDay(t *testing.T) {
 	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
-		store := demoStore(t, db)
-		reader, amelia, plan := ameliasPeakFlow(t, store)
+		st := demoStore(t, db)
+		reader, amelia, plan := ameliasPeakFlow(t, st)
 		patient := reader.User
 		actor := models.Actor{UserID: patient.ID, Role: models.RolePatient}
 		red := plan.Content.PeakFlow.RedBelow - 10
@@ -23,8 +23,8 @@ func TestOneAlertForRedReadingsOfOneUKDay(t *testing.T) {
 			time.Date(2026, 6, 14, 23, 30, 0, 0, time.UTC),
 			time.Date(2026, 6, 15, 8, 0, 0, 0, time.UTC),
 		} {
-			store.SetClock(func() time.Time { return at })
-			if _, err := store.RecordPeakFlow(t.Context(), reader, actor, amelia, plan, red); err != nil {
+			st.SetClock(func() time.Time { return at })
+			if _, err := st.RecordPeakFlow(t.Context(), reader, actor, amelia, plan, red); err != nil {
 				t.Fatal(err)
 			}
 		}

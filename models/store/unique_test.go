@@ -23,8 +23,8 @@ type demoRecords struct {
 
 func loadDemoRecords(t *testing.T, db *gorm.DB) demoRecords {
 	t.Helper()
-	store := demoStore(t, db)
-	records := demoRecords{carer: user(t, store, "carer"), patient: user(t, store, "patient")}
+	st := demoStore(t, db)
+	records := demoRecords{carer: user(t, st, "carer"), patient: user(t, st, "patient")}
 	for _, err := range []error{
 		db.First(&records.link, "carer_id = ?", records.carer.ID).Error,
 		db.First(&records.plan, "patient_id = ?", *records.patient.PatientID).Error,

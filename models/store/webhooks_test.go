@@ -82,14 +82,14 @@ type verifyError struct{ output string }
 func (e *verifyError) Error() string { return "not verified: " + e.output }
 
 // registerEndpoint registers an endpoint for Amelia's practice.
-func registerEndpoint(t *testing.T, store *store.Store, amelia *models.Patient, address string, events ...string) *models.WebhookEndpoint {
+func registerEndpoint(t *testing.T, st *store.Store, amelia *models.Patient, address string, events ...string) *models.WebhookEndpoint {
 	t.Helper()
 	endpoint, errs := models.CheckWebhookEndpoint(models.WebhookEntry{URL: address, PracticeID: strconv.FormatUint(uint64(amelia.PracticeID), 10), Events: events},
 		[]models.Organisation{{ID: amelia.PracticeID}}, true)
 	if len(errs) > 0 {
 		t.Fatal(errs)
 	}
-	registered, err := store.RegisterWebhook(t.Context(), models.Actor{UserID: 1, Role: models.RoleAdmin}, endpoint)
+	registered, err := st.RegisterWebhook(t.Context(), models.Actor{UserID: 1, Role: models.RoleAdmin}, endpoint)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,17 +98,17 @@ func registerEndpoint(t *testing.T, store *store.Store, amelia *models.Patient, 
 
 func TestWebhookIsRetriedUntilDeliveredAndVerifiesWithTheReferenceLibrary(t *testing.T) {
 	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
-		store := demoStore(t, db)
-		store.RetryWebhooksAfter([]time.Duration{time.Millisecond, time.Millisecond, time.Millisecond})
-		startJobQueue(t, store)
+		st := demoStore(t, db)
+		st.RetryWebhooksAfter([]time.Duration{time.Millisecond, time.Millisecond, time.Millisecond})
+		startJobQueue(t, st)
 		receiver := newReceiver(t, 2)
-		reader, amelia, plan := ameliasPeakFlow(t, store)
-		endpoint := registerEndpoint(t, store, amelia, receiver.URL+"/events", models.EventRedZoneReading)
+		reader, amelia, plan := ameliasPeakFlow(t, st)
+		endpoint := registerEndpoint(t, st, amelia, receiver.URL+"/events", models.EventRedZoneReading)
 		if !strings.HasPrefix(endpoint.Secret, "whsec_") {
 			t.Fatalf("secret %q", endpoint.Secret)
 		}
 		started := time.Now()
-		reading, err := store.RecordPeakFlow(t.Context(), reader, models.Actor{UserID: reader.User.ID, Role: models.RolePatient}, amelia, plan, plan.Content.PeakFlow.RedBelow-10)
+		reading, err := st.RecordPeakFlow(t.Context(), reader, models.Actor{UserID: reader.User.ID, Role: models.RolePatient}, amelia, plan, plan.Content.PeakFlow.RedBelow-10)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -151,20 +151,20 @@ func TestWebhookIsRetriedUntilDeliveredAndVerifiesWithTheReferenceLibrary(t *tes
 
 func TestRotatedSecretSignsBesideTheOldOneDuringTheOverlap(t *testing.T) {
 	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
-		store := demoStore(t, db)
-		startJobQueue(t, store)
+		st := demoStore(t, db)
+		startJobQueue(t, st)
 		receiver := newReceiver(t, 0)
-		reader, amelia, plan := ameliasPeakFlow(t, store)
-		endpoint := registerEndpoint(t, store, amelia, receiver.URL, models.EventRedZoneReading)
-		newSecret, err := store.RotateWebhookSecret(t.Context(), models.Actor{UserID: 1, Role: models.RoleAdmin}, endpoint)
+		reader, amelia, plan := ameliasPeakFlow(t, st)
+		endpoint := registerEndpoint(t, st, amelia, receiver.URL, models.EventRedZoneReading)
+		newSecret, err := st.RotateWebhookSecret(t.Context(), models.Actor{UserID: 1, Role: models.RoleAdmin}, endpoint)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := store.RotateWebhookSecret(t.Context(), models.Actor{UserID: 1, Role: models.RoleAdmin}, endpoint); err != models.ErrSecretChanged {
+		if _, err := st.RotateWebhookSecret(t.Context(), models.Actor{UserID: 1, Role: models.RoleAdmin}, endpoint); err != models.ErrSecretChanged {
 			t.Errorf("rotating from a stale secret: %v", err)
 		}
 		started := time.Now()
-		if _, err := store.RecordPeakFlow(t.Context(), reader, models.Actor{UserID: reader.User.ID, Role: models.RolePatient}, amelia, plan, plan.Content.PeakFlow.RedBelow-10); err != nil {
+		if _, err := st.RecordPeakFlow(t.Context(), reader, models.Actor{UserID: reader.User.ID, Role: models.RolePatient}, amelia, plan, plan.Content.PeakFlow.RedBelow-10); err != nil {
 			t.Fatal(err)
 		}
 		eventually(t, "the delivery", func() bool { return len(receiver.deliveries()) == 1 })
@@ -183,13 +183,13 @@ func TestRotatedSecretSignsBesideTheOldOneDuringTheOverlap(t *testing.T) {
 
 func TestEndpointIsSwitchedOffWhenRetriesAreSpentAndCanBeReplayed(t *testing.T) {
 	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
-		store := demoStore(t, db)
-		store.RetryWebhooksAfter([]time.Duration{time.Millisecond})
-		startJobQueue(t, store)
+		st := demoStore(t, db)
+		st.RetryWebhooksAfter([]time.Duration{time.Millisecond})
+		startJobQueue(t, st)
 		receiver := newReceiver(t, 2)
-		reader, amelia, plan := ameliasPeakFlow(t, store)
-		endpoint := registerEndpoint(t, store, amelia, receiver.URL, models.EventRedZoneReading)
-		if _, err := store.RecordPeakFlow(t.Context(), reader, models.Actor{UserID: reader.User.ID, Role: models.RolePatient}, amelia, plan, plan.Content.PeakFlow.RedBelow-10); err != nil {
+		reader, amelia, plan := ameliasPeakFlow(t, st)
+		endpoint := registerEndpoint(t, st, amelia, receiver.URL, models.EventRedZoneReading)
+		if _, err := st.RecordPeakFlow(t.Context(), reader, models.Actor{UserID: reader.User.ID, Role: models.RolePatient}, amelia, plan, plan.Content.PeakFlow.RedBelow-10); err != nil {
 			t.Fatal(err)
 		}
 		admin := models.Actor{UserID: 1, Role: models.RoleAdmin}
@@ -212,23 +212,23 @@ func TestEndpointIsSwitchedOffWhenRetriesAreSpentAndCanBeReplayed(t *testing.T) 
 			t.Errorf("%d audit entries for switching off", disabledEntries)
 		}
 		// Switched back on, the failed delivery is replayed with its id.
-		if err := store.EnableWebhook(t.Context(), admin, &off); err != nil {
+		if err := st.EnableWebhook(t.Context(), admin, &off); err != nil {
 			t.Fatal(err)
 		}
-		if err := store.ReplayWebhook(t.Context(), admin, &off, failed.ID); err != nil {
+		if err := st.ReplayWebhook(t.Context(), admin, &off, failed.ID); err != nil {
 			t.Fatal(err)
 		}
 		eventually(t, "the replay", func() bool { return len(receiver.deliveries()) == 3 })
 		waiting := models.WebhookDelivery{EndpointID: off.ID, MessageID: "msg_waiting", EventType: models.EventRedZoneReading, Payload: "{}",
 			Status: models.DeliveryPending, CreatedAt: time.Now()}
 		db.Create(&waiting)
-		if err := store.ReplayWebhook(t.Context(), admin, &off, waiting.ID); err != models.ErrDeliveryWaiting {
+		if err := st.ReplayWebhook(t.Context(), admin, &off, waiting.ID); err != models.ErrDeliveryWaiting {
 			t.Errorf("replaying a delivery already waiting: %v", err)
 		}
 		if got := receiver.deliveries(); got[2].header.Get("webhook-id") != failed.MessageID || got[2].status != http.StatusNoContent {
 			t.Errorf("replay sent id %q, answered %d", got[2].header.Get("webhook-id"), got[2].status)
 		}
-		if err := store.ReplayWebhook(t.Context(), admin, &models.WebhookEndpoint{ID: off.ID + 1}, failed.ID); err != models.ErrNotFound {
+		if err := st.ReplayWebhook(t.Context(), admin, &models.WebhookEndpoint{ID: off.ID + 1}, failed.ID); err != models.ErrNotFound {
 			t.Errorf("replaying through another endpoint: %v", err)
 		}
 	})
@@ -238,16 +238,16 @@ func TestEndpointIsSwitchedOffWhenRetriesAreSpentAndCanBeReplayed(t *testing.T) 
 // the change's own transaction.
 func TestRolledBackChangeIsNeverDelivered(t *testing.T) {
 	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
-		store := demoStore(t, db)
+		st := demoStore(t, db)
 		receiver := newReceiver(t, 0)
-		reader, amelia, plan := ameliasPeakFlow(t, store)
-		registerEndpoint(t, store, amelia, receiver.URL, models.EventRedZoneReading, models.EventPrescriptionRequested)
+		reader, amelia, plan := ameliasPeakFlow(t, st)
+		registerEndpoint(t, st, amelia, receiver.URL, models.EventRedZoneReading, models.EventPrescriptionRequested)
 		actor := models.Actor{UserID: reader.User.ID, Role: models.RolePatient}
 		// The audit log's head row is where every change ends: without it
 		// the change fails after its delivery was queued, and rolls back.
 		// Only the tables' owner can remove it, lifting its guard first.
 		tamper(t, db, "DELETE FROM audit_chains")
-		if _, err := store.RecordPeakFlow(t.Context(), reader, actor, amelia, plan, plan.Content.PeakFlow.RedBelow-10); err == nil {
+		if _, err := st.RecordPeakFlow(t.Context(), reader, actor, amelia, plan, plan.Content.PeakFlow.RedBelow-10); err == nil {
 			t.Fatal("the reading was saved without an audit entry")
 		}
 		var deliveries, jobs int64
@@ -256,7 +256,7 @@ func TestRolledBackChangeIsNeverDelivered(t *testing.T) {
 		if deliveries != 0 || jobs != 0 {
 			t.Fatalf("%d deliveries and %d jobs left by a rolled-back change", deliveries, jobs)
 		}
-		startJobQueue(t, store)
+		startJobQueue(t, st)
 		time.Sleep(time.Second)
 		if n := len(receiver.deliveries()); n != 0 {
 			t.Errorf("%d deliveries of a rolled-back change", n)
@@ -269,28 +269,28 @@ func TestRolledBackChangeIsNeverDelivered(t *testing.T) {
 // it chose, and only for its own practice.
 func TestEachChangeQueuesItsEvent(t *testing.T) {
 	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
-		store := demoStore(t, db)
+		st := demoStore(t, db)
 		ctx := t.Context()
-		nurse, reader := principal(t, store, "nurse"), principal(t, store, "patient")
+		nurse, reader := principal(t, st, "nurse"), principal(t, st, "patient")
 		amelia := reader.Own
 		var all []string
 		for _, event := range models.WebhookEventTypes {
 			all = append(all, event.Type)
 		}
-		everything := registerEndpoint(t, store, amelia, "https://gp.example.org/all", all...)
-		reviewsOnly := registerEndpoint(t, store, amelia, "https://gp.example.org/reviews", models.EventReviewRecorded)
+		everything := registerEndpoint(t, st, amelia, "https://gp.example.org/all", all...)
+		reviewsOnly := registerEndpoint(t, st, amelia, "https://gp.example.org/reviews", models.EventReviewRecorded)
 		var hillside models.Organisation
 		db.Where("ods_code = ?", "Y90002").Take(&hillside)
-		elsewhere := registerEndpoint(t, store, &models.Patient{PracticeID: hillside.ID}, "https://hillside.example.org/all", all...)
+		elsewhere := registerEndpoint(t, st, &models.Patient{PracticeID: hillside.ID}, "https://hillside.example.org/all", all...)
 
-		plan, err := store.PeakFlowPlan(ctx, reader, amelia)
+		plan, err := st.PeakFlowPlan(ctx, reader, amelia)
 		if err != nil {
 			t.Fatal(err)
 		}
 		readerActor := models.Actor{UserID: reader.User.ID, Role: models.RolePatient}
 		nurseActor := models.Actor{UserID: nurse.User.ID, Role: models.RoleNurse}
 		db.Create(&models.User{Username: "jopatel", Role: models.RoleCarer, DisplayName: "Jo Patel"})
-		latest, err := store.LatestVersion(ctx, nurse, &plan.Plan)
+		latest, err := st.LatestVersion(ctx, nurse, &plan.Plan)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -299,43 +299,43 @@ func TestEachChangeQueuesItsEvent(t *testing.T) {
 			change func() error
 		}{
 			{models.EventPlanPublished, func() error {
-				_, err := store.SavePlanVersion(ctx, nurse, nurseActor, &plan.Plan, latest.Number, plan.Content, models.VersionPublished)
+				_, err := st.SavePlanVersion(ctx, nurse, nurseActor, &plan.Plan, latest.Number, plan.Content, models.VersionPublished)
 				return err
 			}},
 			{models.EventRedZoneReading, func() error {
-				_, err := store.RecordPeakFlow(ctx, reader, readerActor, amelia, plan, plan.Content.PeakFlow.RedBelow-1)
+				_, err := st.RecordPeakFlow(ctx, reader, readerActor, amelia, plan, plan.Content.PeakFlow.RedBelow-1)
 				return err
 			}},
 			{models.EventPrescriptionRequested, func() error {
-				_, err := store.RequestPrescription(ctx, reader, readerActor, amelia, plan.Plan.ID, models.Medicine{Name: "Montelukast 10 mg tablets", Purpose: "Preventer"})
+				_, err := st.RequestPrescription(ctx, reader, readerActor, amelia, plan.Plan.ID, models.Medicine{Name: "Montelukast 10 mg tablets", Purpose: "Preventer"})
 				return err
 			}},
 			{models.EventPrescriptionDecided, func() error {
 				var request models.PrescriptionRequest
 				db.Where("patient_id = ? AND medicine = ?", amelia.ID, "Montelukast 10 mg tablets").Take(&request)
-				_, err := store.DecidePrescription(ctx, nurse, nurseActor, request.ID, models.DecisionApprove, "", false)
+				_, err := st.DecidePrescription(ctx, nurse, nurseActor, request.ID, models.DecisionApprove, "", false)
 				return err
 			}},
 			{models.EventReviewRecorded, func() error {
-				return store.RecordReview(ctx, nurse, nurseActor, amelia, models.Review{ReviewedOn: time.Now(), Outcome: "Reviewed", NextReviewOn: time.Now().AddDate(1, 0, 0)})
+				return st.RecordReview(ctx, nurse, nurseActor, amelia, models.Review{ReviewedOn: time.Now(), Outcome: "Reviewed", NextReviewOn: time.Now().AddDate(1, 0, 0)})
 			}},
 			{models.EventShareCreated, func() error {
-				_, _, err := store.CreateShare(ctx, reader, readerActor, amelia, "Oak Primary School", 7)
+				_, _, err := st.CreateShare(ctx, reader, readerActor, amelia, "Oak Primary School", 7)
 				return err
 			}},
 			{models.EventShareRevoked, func() error {
 				var share models.Share
 				db.Where("patient_id = ? AND recipient = ?", amelia.ID, "Oak Primary School").Take(&share)
-				return store.RevokeShare(ctx, reader, readerActor, amelia, share.ID)
+				return st.RevokeShare(ctx, reader, readerActor, amelia, share.ID)
 			}},
 			{models.EventCarerLinked, func() error {
-				_, err := store.LinkCarer(ctx, nurse, nurseActor, amelia, "jopatel", "Aunt", models.PermissionView)
+				_, err := st.LinkCarer(ctx, nurse, nurseActor, amelia, "jopatel", "Aunt", models.PermissionView)
 				return err
 			}},
 			{models.EventCarerRemoved, func() error {
 				var link models.CarerLink
 				db.Joins("JOIN users ON users.id = carer_links.carer_id").Where("users.username = ?", "jopatel").Take(&link)
-				return store.RevokeCarer(ctx, nurse, nurseActor, amelia, link.ID)
+				return st.RevokeCarer(ctx, nurse, nurseActor, amelia, link.ID)
 			}},
 		}
 		for _, c := range changes {
