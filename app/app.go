@@ -21,6 +21,7 @@ import (
 	"healthpassport/handlers"
 	"healthpassport/migrations"
 	"healthpassport/models"
+	"healthpassport/models/demo"
 	"healthpassport/models/jobs"
 	"healthpassport/models/store"
 
@@ -89,7 +90,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	flags.SetOutput(stderr)
 	flagArgs := args[1:]
 	var approval templateApproval
-	var population store.PopulationSpec
+	var population demo.PopulationSpec
 	var client clientCommand
 	var administrator newAdministrator
 	var checkpoints string
@@ -361,7 +362,7 @@ func prepareAndServe(cfg Config, stdout io.Writer) error {
 // practices, for the commissioner's dashboard to show figures that
 // disclosure control lets through, and few enough to be added in a second
 // or two.
-var demoPopulation = store.PopulationSpec{Patients: 300, Practices: 4, Seed: 1}
+var demoPopulation = demo.PopulationSpec{Patients: 300, Practices: 4, Seed: 1}
 
 // addDemoPopulation adds the demo's population unless it is there already.
 func addDemoPopulation(db *gorm.DB, cfg Config) error {
@@ -371,8 +372,8 @@ func addDemoPopulation(db *gorm.DB, cfg Config) error {
 	if err != nil {
 		return err
 	}
-	_, err = st.BuildPopulation(context.Background(), spec, cfg.DemoPassword)
-	if errors.Is(err, store.ErrPopulationExists) {
+	_, err = demo.BuildPopulation(context.Background(), st, spec, cfg.DemoPassword)
+	if errors.Is(err, demo.ErrPopulationExists) {
 		return nil
 	}
 	return err
@@ -401,7 +402,7 @@ func approveTemplate(cfg Config, approval templateApproval, stdout io.Writer) er
 // buildPopulation readies a demo database, refusing one created for real
 // use, and adds a synthetic population to it, with a year of activity up
 // to today.
-func buildPopulation(cfg Config, spec store.PopulationSpec, stdout io.Writer) error {
+func buildPopulation(cfg Config, spec demo.PopulationSpec, stdout io.Writer) error {
 	cfg.Demo = true
 	db, closeDB, err := ready(cfg)
 	if err != nil {
@@ -414,7 +415,7 @@ func buildPopulation(cfg Config, spec store.PopulationSpec, stdout io.Writer) er
 	if err != nil {
 		return err
 	}
-	summary, err := st.BuildPopulation(context.Background(), spec, cfg.DemoPassword)
+	summary, err := demo.BuildPopulation(context.Background(), st, spec, cfg.DemoPassword)
 	if err != nil {
 		return err
 	}
@@ -484,7 +485,7 @@ func prepareRows(db *gorm.DB, cfg Config) error {
 		return fmt.Errorf("adding the standard condition templates: %w", err)
 	}
 	if cfg.Demo {
-		return st.SeedDemo(context.Background(), cfg.DemoPassword)
+		return demo.Seed(context.Background(), st, cfg.DemoPassword)
 	}
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 
 	"healthpassport/app"
 	"healthpassport/models"
+	"healthpassport/models/demo"
 	"healthpassport/models/modelstest"
 	"healthpassport/models/store"
 
@@ -82,7 +83,7 @@ func auditBenchDatabase(tb testing.TB) (*gorm.DB, models.Patient) {
 	}
 	st := store.NewStore(db)
 	today := time.Now()
-	if _, err := st.BuildPopulation(tb.Context(), store.PopulationSpec{Patients: 10000, Practices: 10, Seed: 1, Today: today}, demoPassword); err != nil {
+	if _, err := demo.BuildPopulation(tb.Context(), st, demo.PopulationSpec{Patients: 10000, Practices: 10, Seed: 1, Today: today}, demoPassword); err != nil {
 		tb.Fatal(err)
 	}
 	started := time.Now()

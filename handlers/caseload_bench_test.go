@@ -10,6 +10,7 @@ import (
 
 	"healthpassport/app"
 	"healthpassport/models"
+	"healthpassport/models/demo"
 	"healthpassport/models/modelstest"
 	"healthpassport/models/store"
 )
@@ -37,8 +38,8 @@ func benchmarkCaseload(b *testing.B, kind string, size int) {
 		b.Fatal(err)
 	}
 	st := store.NewStore(db)
-	spec := store.PopulationSpec{Patients: size, Practices: 1, Seed: 1, Today: time.Now()}
-	if _, err := st.BuildPopulation(b.Context(), spec, demoPassword); err != nil {
+	spec := demo.PopulationSpec{Patients: size, Practices: 1, Seed: 1, Today: time.Now()}
+	if _, err := demo.BuildPopulation(b.Context(), st, spec, demoPassword); err != nil {
 		b.Fatal(err)
 	}
 	// One of the population's own patients, to look for in each way.

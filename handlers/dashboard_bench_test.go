@@ -11,6 +11,7 @@ import (
 
 	"healthpassport/app"
 	"healthpassport/models"
+	"healthpassport/models/demo"
 	"healthpassport/models/modelstest"
 	"healthpassport/models/store"
 )
@@ -32,8 +33,8 @@ func BenchmarkDashboard(b *testing.B) {
 		b.Fatal(err)
 	}
 	st := store.NewStore(db)
-	spec := store.PopulationSpec{Patients: 100000, Practices: 20, Seed: 1, Today: time.Now()}
-	if _, err := st.BuildPopulation(b.Context(), spec, demoPassword); err != nil {
+	spec := demo.PopulationSpec{Patients: 100000, Practices: 20, Seed: 1, Today: time.Now()}
+	if _, err := demo.BuildPopulation(b.Context(), st, spec, demoPassword); err != nil {
 		b.Fatal(err)
 	}
 	// The dashboards read the rollup, which the periodic job builds in

@@ -16,9 +16,9 @@ import (
 
 	"healthpassport/app"
 	"healthpassport/models"
+	"healthpassport/models/demo"
 	"healthpassport/models/jobs"
 	"healthpassport/models/modelstest"
-	"healthpassport/models/store"
 
 	"github.com/go-jose/go-jose/v4"
 	"gorm.io/gorm"
@@ -26,14 +26,14 @@ import (
 
 // exportPopulation is large enough that every file spans more than one
 // batch of the export's keyset reads.
-var exportPopulation = store.PopulationSpec{Patients: 1100, Practices: 1, Seed: 7, Today: time.Now()}
+var exportPopulation = demo.PopulationSpec{Patients: 1100, Practices: 1, Seed: 7, Today: time.Now()}
 
 // TestBulkExportOfASyntheticPopulationMatchesTheDatabase exports one
 // practice of a synthetic population and checks every line of every file
 // against the database, read independently of the export's own queries.
 func TestBulkExportOfASyntheticPopulationMatchesTheDatabase(t *testing.T) {
 	eachExportServer(t, func(t *testing.T, s *exportServer) {
-		if _, err := s.store.BuildPopulation(t.Context(), exportPopulation, demoPassword); err != nil {
+		if _, err := demo.BuildPopulation(t.Context(), s.store, exportPopulation, demoPassword); err != nil {
 			t.Fatal(err)
 		}
 		s.startExports(t)
@@ -134,7 +134,7 @@ func benchmarkBulkExport(b *testing.B, db *gorm.DB, size int) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	if _, err := st.BuildPopulation(b.Context(), store.PopulationSpec{Patients: size, Practices: 1, Seed: 1, Today: time.Now()}, demoPassword); err != nil {
+	if _, err := demo.BuildPopulation(b.Context(), st, demo.PopulationSpec{Patients: size, Practices: 1, Seed: 1, Today: time.Now()}, demoPassword); err != nil {
 		b.Fatal(err)
 	}
 	queue, err := jobs.Start(context.Background(), st)

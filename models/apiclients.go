@@ -107,7 +107,7 @@ type RegisteredClient struct {
 	OrganisationName string
 }
 
-// publicKeySet reads a JSON Web Key Set whose keys are all public keys for
+// PublicKeySet reads a JSON Web Key Set whose keys are all public keys for
 // one of the assertion algorithms.
 func PublicKeySet(text string) (*jose.JSONWebKeySet, error) {
 	var keys jose.JSONWebKeySet

@@ -256,7 +256,7 @@ func AuditEventHash(previous string, event AuditEvent) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// writeEventFields writes what both versions of the chain cover of an entry.
+// WriteEventFields writes what both versions of the chain cover of an entry.
 func WriteEventFields(h hash.Hash, event AuditEvent) {
 	for _, field := range []string{
 		strconv.FormatUint(uint64(event.ID), 10),

@@ -79,7 +79,7 @@ type CaseloadResult struct {
 	Pages   int
 }
 
-// paginate stops the count at the caseload's limit and keeps the page asked
+// Paginate stops the count at the caseload's limit and keeps the page asked
 // for within the pages there are.
 func (r *CaseloadResult) Paginate(pageSize int) {
 	if r.Total > CaseloadCountLimit {

@@ -8,14 +8,14 @@ import (
 // ErrNotFound means the record does not exist or the person asking may not see it.
 var ErrNotFound = errors.New("not found")
 
-// randomBytes is n bytes from crypto/rand, which never fails.
+// RandomBytes is n bytes from crypto/rand, which never fails.
 func RandomBytes(n int) []byte {
 	buf := make([]byte, n)
 	_, _ = rand.Read(buf)
 	return buf
 }
 
-// randomString draws n characters from a 32-character alphabet with
+// RandomString draws n characters from a 32-character alphabet with
 // crypto/rand; 32 divides 256, so every character is equally likely.
 func RandomString(alphabet string, n int) string {
 	if len(alphabet) != 32 {

@@ -121,7 +121,7 @@ type WebhookAttempt struct {
 // webhookTimeout is how long a receiver has to answer.
 const webhookTimeout = 15 * time.Second
 
-// secretPrefix marks a Standard Webhooks signing secret.
+// SecretPrefix marks a Standard Webhooks signing secret.
 const SecretPrefix = "whsec_"
 
 // SignWebhook is the Standard Webhooks signature of a message: v1, then the

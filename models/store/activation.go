@@ -121,7 +121,7 @@ func (s *Store) CompleteActivation(ctx context.Context, codeID uint, username, p
 		if err := tx.Save(&user).Error; err != nil {
 			// Usernames are unique. Refusing one rolls back spending the
 			// code, so the person can choose another username.
-			if isUniqueViolation(err) {
+			if IsUniqueViolation(err) {
 				return models.ErrUsernameTaken
 			}
 			return err

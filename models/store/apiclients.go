@@ -203,7 +203,7 @@ func (s *Store) IssueAccessToken(ctx context.Context, assertion, tokenURL, scope
 			return err
 		}
 		if err := tx.Create(&models.APIClientAssertion{APIClientID: client.ID, JTI: claims.ID, ExpiresAt: claims.Expiry.Time()}).Error; err != nil {
-			if isUniqueViolation(err) {
+			if IsUniqueViolation(err) {
 				return refuseClient("this client assertion has been used already: sign a new one with a new jti")
 			}
 			return err

@@ -5,6 +5,7 @@ import (
 	"crypto/hmac"
 	"database/sql"
 	"errors"
+	"slices"
 	"time"
 
 	"healthpassport/models"
@@ -68,7 +69,7 @@ func (s *Store) appendAuditEvents(tx *gorm.DB, events []models.AuditEvent) error
 		events[i].Hash = key.EventMAC(previous, events[i])
 		previous = events[i].Hash
 	}
-	return tx.CreateInBatches(events, insertBatch).Error
+	return tx.CreateInBatches(events, InsertBatch).Error
 }
 
 // VerifyAuditLog walks the whole chain in id order and reports how many
@@ -178,3 +179,19 @@ func truncate(s string, n int) string {
 }
 
 func utf8RuneStart(b byte) bool { return b&0xC0 != 0x80 }
+
+// InsertBatch keeps a multi-row insert under both engines' limits on bound
+// parameters (32,766 for SQLite, 65,535 for PostgreSQL) for tables of up to
+// 32 columns.
+const InsertBatch = 1000
+
+// AppendActivity adds the population's audit entries to the log in the
+// order they happened, each chained to the one before as Store.audit
+// chains them.
+func (s *Store) AppendActivity(tx *gorm.DB, events []models.AuditEvent) error {
+	if len(events) == 0 {
+		return nil
+	}
+	slices.SortStableFunc(events, func(a, b models.AuditEvent) int { return a.At.Compare(b.At) })
+	return s.appendAuditEvents(tx, events)
+}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"healthpassport/models"
+	"healthpassport/models/demo"
 	"healthpassport/models/modelstest"
 	"healthpassport/models/store"
 
@@ -27,7 +28,7 @@ import (
 // table this small it rightly prefers them.
 func TestCaseloadSearchesThroughIndexes(t *testing.T) {
 	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
-		st, _ := buildPopulation(t, db, store.PopulationSpec{Patients: 2000, Practices: 1, Seed: 1, Today: smallPopulation.Today})
+		st, _ := buildPopulation(t, db, demo.PopulationSpec{Patients: 2000, Practices: 1, Seed: 1, Today: smallPopulation.Today})
 		nurse := principal(t, st, "nurse")
 		names := map[string]string{"sqlite": "patient_names VIRTUAL TABLE", "postgres": "idx_patients_name_trigrams"}[db.Dialector.Name()]
 		for _, c := range []struct {
@@ -144,7 +145,7 @@ func TestCaseloadNameSearchFollowsChanges(t *testing.T) {
 // and still counts a filter's fewer patients exactly.
 func TestCaseloadCountStopsPastTheLimit(t *testing.T) {
 	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
-		st, _ := buildPopulation(t, db, store.PopulationSpec{Patients: models.CaseloadCountLimit + 1, Practices: 1, Seed: 1, Today: smallPopulation.Today})
+		st, _ := buildPopulation(t, db, demo.PopulationSpec{Patients: models.CaseloadCountLimit + 1, Practices: 1, Seed: 1, Today: smallPopulation.Today})
 		nurse := principal(t, st, "nurse")
 		result, err := st.Caseload(t.Context(), nurse, models.CaseloadQuery{Page: 99}, 25)
 		if err != nil {
@@ -332,7 +333,7 @@ func TestWaitingRequestsFollowEveryChange(t *testing.T) {
 // the database chose to find them.
 func TestCaseloadSearchPagesInNameOrder(t *testing.T) {
 	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
-		st, _ := buildPopulation(t, db, store.PopulationSpec{Patients: models.CaseloadCountLimit + 1, Practices: 1, Seed: 1, Today: smallPopulation.Today})
+		st, _ := buildPopulation(t, db, demo.PopulationSpec{Patients: models.CaseloadCountLimit + 1, Practices: 1, Seed: 1, Today: smallPopulation.Today})
 		nurse := principal(t, st, "nurse")
 		var everyone []models.Patient
 		if err := db.Where("practice_id = ?", nurse.PracticeIDs[0]).Order("family_name, given_name, id").Find(&everyone).Error; err != nil {

@@ -28,7 +28,7 @@ func (s *Store) GiveFeedback(ctx context.Context, userID uint, score int, commen
 		feedback.Number = last.Number + 1
 	}
 	err = s.db.WithContext(ctx).Create(&feedback).Error
-	if isUniqueViolation(err) {
+	if IsUniqueViolation(err) {
 		return models.ErrFeedbackTooSoon
 	}
 	return err

@@ -127,7 +127,7 @@ func (s *Store) MakeTemplateVariant(ctx context.Context, principal *models.Princ
 		}
 		variant.Version = newest + 1
 		if err := tx.Create(&variant).Error; err != nil {
-			if isUniqueViolation(err) {
+			if IsUniqueViolation(err) {
 				return models.ErrVariantConflict
 			}
 			return err

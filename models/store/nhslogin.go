@@ -65,7 +65,7 @@ func (s *Store) LinkNHSLogin(ctx context.Context, actor models.Actor, userID uin
 		}
 		return s.audit(tx, actor, models.AuditEntry{Action: models.AuditNHSLoginLinked, TargetType: "user", TargetID: models.UintString(userID)})
 	})
-	if isUniqueViolation(err) {
+	if IsUniqueViolation(err) {
 		return models.ErrNHSLoginTaken
 	}
 	return err

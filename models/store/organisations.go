@@ -50,7 +50,7 @@ func (s *Store) CreateOrganisation(ctx context.Context, principal *models.Princi
 		}
 		organisation.ParentID = &icb.ID
 		if err := tx.Create(&organisation).Error; err != nil {
-			if isUniqueViolation(err) {
+			if IsUniqueViolation(err) {
 				return models.ErrODSCodeTaken
 			}
 			return err

@@ -96,9 +96,9 @@ func (s *Store) currentPlans(ctx context.Context, principal *models.Principal, p
 	return summaries, nil
 }
 
-// addFirstVersion saves a new plan's first version, as a draft or
+// AddFirstVersion saves a new plan's first version, as a draft or
 // published. Later versions are numbered by SavePlanVersion.
-func (s *Store) addFirstVersion(tx *gorm.DB, planID, authorID uint, content models.PlanContent, state string) error {
+func (s *Store) AddFirstVersion(tx *gorm.DB, planID, authorID uint, content models.PlanContent, state string) error {
 	encoded, err := models.EncodePlanContent(content)
 	if err != nil {
 		return err

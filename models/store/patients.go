@@ -326,7 +326,7 @@ func (s *Store) RegisterPatient(ctx context.Context, actor models.Actor, p model
 		if err := tx.Create(&patient).Error; err != nil {
 			// The NHS number is unique; the reference is random and long
 			// enough never to repeat.
-			if isUniqueViolation(err) {
+			if IsUniqueViolation(err) {
 				return models.ErrNHSNumberRegistered
 			}
 			return err

@@ -73,12 +73,12 @@ func (s *Store) CreatePlan(ctx context.Context, principal *models.Principal, act
 			return err
 		}
 		if err := tx.Create(&plan).Error; err != nil {
-			if isUniqueViolation(err) {
+			if IsUniqueViolation(err) {
 				return models.ErrPlanExists
 			}
 			return err
 		}
-		if err := s.addFirstVersion(tx, plan.ID, actor.UserID, content, state); err != nil {
+		if err := s.AddFirstVersion(tx, plan.ID, actor.UserID, content, state); err != nil {
 			return err
 		}
 		if err := s.announcePlan(tx, &plan, state); err != nil {
@@ -113,7 +113,7 @@ func (s *Store) SavePlanVersion(ctx context.Context, principal *models.Principal
 			return models.ErrStaleVersion
 		}
 		if err := tx.Create(&version).Error; err != nil {
-			if isUniqueViolation(err) {
+			if IsUniqueViolation(err) {
 				return models.ErrStaleVersion
 			}
 			return err

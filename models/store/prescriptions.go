@@ -19,7 +19,7 @@ func (s *Store) RequestPrescription(ctx context.Context, principal *models.Princ
 			return err
 		}
 		if err := tx.Create(&request).Error; err != nil {
-			if isUniqueViolation(err) {
+			if IsUniqueViolation(err) {
 				return models.ErrAlreadyRequested
 			}
 			return err

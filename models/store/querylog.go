@@ -30,7 +30,7 @@ func (l queryLogger) LogMode(level logger.LogLevel) logger.Interface {
 }
 
 func (l queryLogger) Trace(ctx context.Context, begin time.Time, statement func() (string, int64), err error) {
-	if isUniqueViolation(err) {
+	if IsUniqueViolation(err) {
 		err = nil
 	}
 	l.Interface.Trace(ctx, begin, statement, err)

@@ -130,7 +130,7 @@ func (s *Store) LinkCarer(ctx context.Context, principal *models.Principal, acto
 		}
 		link = models.CarerLink{CarerID: carer.ID, PatientID: patient.ID, Relationship: relationship, Permission: permission, CreatedAt: s.now()}
 		if err := tx.Create(&link).Error; err != nil {
-			if isUniqueViolation(err) {
+			if IsUniqueViolation(err) {
 				return models.ErrAlreadyLinked
 			}
 			return err

@@ -51,7 +51,7 @@ func (s *Store) InviteStaff(ctx context.Context, actor models.Actor, staff model
 	var code string
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Create(&user).Error; err != nil {
-			if isUniqueViolation(err) {
+			if IsUniqueViolation(err) {
 				return models.ErrEmailTaken
 			}
 			return err
@@ -169,7 +169,7 @@ func (s *Store) CompleteStaffActivation(ctx context.Context, codeID uint, userna
 		}
 		user.Username, user.PasswordHash, user.UpdatedAt = models.NormaliseUsername(username), passwordHash, now
 		if err := tx.Save(&user).Error; err != nil {
-			if isUniqueViolation(err) {
+			if IsUniqueViolation(err) {
 				return models.ErrUsernameTaken
 			}
 			return err

@@ -54,6 +54,9 @@ func NewStore(db *gorm.DB) *Store {
 		auditKeys: fallbackAuditKeys, secretKeys: fallbackSecretKeys}
 }
 
+// Now is the time by the store's clock.
+func (s *Store) Now() time.Time { return s.now() }
+
 // DB is the connection, for wiring only (sessions, migrations, health checks).
 func (s *Store) DB() *gorm.DB { return s.db }
 

@@ -9,6 +9,7 @@ import (
 
 	"healthpassport/migrations"
 	"healthpassport/models"
+	"healthpassport/models/demo"
 	"healthpassport/models/modelstest"
 	"healthpassport/models/store"
 
@@ -23,7 +24,7 @@ func demoStore(t *testing.T, db *gorm.DB) *store.Store {
 	if err := st.ClaimMode(t.Context(), models.ModeDemo); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.SeedDemo(t.Context(), demoPassword); err != nil {
+	if err := demo.Seed(t.Context(), st, demoPassword); err != nil {
 		t.Fatal(err)
 	}
 	return st
@@ -72,7 +73,7 @@ func principal(t *testing.T, st *store.Store, username string) *models.Principal
 func TestDemoSeedIsIdempotentAndOnlyForDemoDatabases(t *testing.T) {
 	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
 		st := demoStore(t, db)
-		if err := st.SeedDemo(t.Context(), demoPassword); err != nil {
+		if err := demo.Seed(t.Context(), st, demoPassword); err != nil {
 			t.Fatalf("seeding twice: %v", err)
 		}
 		var users, versions int64
@@ -93,7 +94,7 @@ func TestDemoSeedIsIdempotentAndOnlyForDemoDatabases(t *testing.T) {
 		if err := st.ClaimMode(t.Context(), models.ModeDemo); !errors.Is(err, models.ErrNotDemoDatabase) {
 			t.Errorf("claiming a live database for the demo: %v", err)
 		}
-		if err := st.SeedDemo(t.Context(), demoPassword); !errors.Is(err, models.ErrNotDemoDatabase) {
+		if err := demo.Seed(t.Context(), st, demoPassword); !errors.Is(err, models.ErrNotDemoDatabase) {
 			t.Errorf("seeding a live database: %v", err)
 		}
 	})

@@ -1,4 +1,4 @@
-package store
+package demo
 
 import (
 	"context"
@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"healthpassport/models"
+	"healthpassport/models/store"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
@@ -54,11 +55,6 @@ var (
 // populationChunk is how many patients are drawn and written at a time,
 // which bounds the memory a large population needs.
 const populationChunk = 5000
-
-// insertBatch keeps a multi-row insert under both engines' limits on bound
-// parameters (32,766 for SQLite, 65,535 for PostgreSQL) for tables of up to
-// 32 columns.
-const insertBatch = 1000
 
 // conditionShares are the five conditions in proportions like those of a
 // practice's registers: asthma far the most common, sickle cell disorder the
@@ -110,7 +106,7 @@ var (
 // prescription requests, reviews kept and missed, shares, feedback and the
 // audit entries of it all, chained like any other. Generated accounts have
 // the given password.
-func (s *Store) BuildPopulation(ctx context.Context, spec PopulationSpec, password string) (PopulationSummary, error) {
+func BuildPopulation(ctx context.Context, s *store.Store, spec PopulationSpec, password string) (PopulationSummary, error) {
 	var summary PopulationSummary
 	if demo, err := s.IsDemo(ctx); err != nil {
 		return summary, err
@@ -130,7 +126,7 @@ func (s *Store) BuildPopulation(ctx context.Context, spec PopulationSpec, passwo
 	}
 	// Thousands of rows at a time are slow statements by design: only
 	// errors are worth logging.
-	db := s.db.WithContext(ctx).Session(&gorm.Session{Logger: s.db.WithContext(ctx).Logger.LogMode(logger.Error)})
+	db := s.DB().WithContext(ctx).Session(&gorm.Session{Logger: s.DB().WithContext(ctx).Logger.LogMode(logger.Error)})
 	err = db.Transaction(func(tx *gorm.DB) error {
 		g, err := newPopulation(tx, spec, hash)
 		if err != nil {
@@ -144,7 +140,7 @@ func (s *Store) BuildPopulation(ctx context.Context, spec PopulationSpec, passwo
 			summary.add(rows)
 		}
 		summary.AuditEntries = len(g.activity)
-		if err := s.appendActivity(tx, g.activity); err != nil {
+		if err := s.AppendActivity(tx, g.activity); err != nil {
 			return err
 		}
 		return g.ids.resetSequences(tx)
@@ -221,14 +217,14 @@ type populationRows struct {
 
 func (rows *populationRows) insert(tx *gorm.DB) error {
 	// The population's NHS numbers are unique: another population holds them.
-	if err := tx.CreateInBatches(rows.patients, insertBatch).Error; isUniqueViolation(err) {
+	if err := tx.CreateInBatches(rows.patients, store.InsertBatch).Error; store.IsUniqueViolation(err) {
 		return ErrPopulationExists
 	} else if err != nil {
 		return err
 	}
 	for _, table := range []any{rows.users, rows.carerLinks, rows.plans, rows.versions, rows.reviews,
 		rows.readings, rows.alerts, rows.prescriptions, rows.shares, rows.feedback, rows.activityDays} {
-		if err := tx.CreateInBatches(table, insertBatch).Error; err != nil && !errors.Is(err, gorm.ErrEmptySlice) {
+		if err := tx.CreateInBatches(table, store.InsertBatch).Error; err != nil && !errors.Is(err, gorm.ErrEmptySlice) {
 			return err
 		}
 	}
@@ -880,17 +876,6 @@ func later(a, b time.Time) time.Time {
 }
 
 func pick[T any](r *rand.Rand, choices []T) T { return choices[r.IntN(len(choices))] }
-
-// appendActivity adds the population's audit entries to the log in the
-// order they happened, each chained to the one before as Store.audit
-// chains them.
-func (s *Store) appendActivity(tx *gorm.DB, events []models.AuditEvent) error {
-	if len(events) == 0 {
-		return nil
-	}
-	slices.SortStableFunc(events, func(a, b models.AuditEvent) int { return a.At.Compare(b.At) })
-	return s.appendAuditEvents(tx, events)
-}
 
 // idCounters hands out ids counting on from the highest in each table.
 type idCounters struct {

@@ -1,4 +1,4 @@
-package store
+package demo
 
 import (
 	"context"
@@ -6,14 +6,15 @@ import (
 	"time"
 
 	"healthpassport/models"
+	"healthpassport/models/store"
 
 	"gorm.io/gorm"
 )
 
-// SeedDemo fills a demo database with an ICB, two practices, patients and
+// Seed fills a demo database with an ICB, two practices, patients and
 // one account for each role, all with the given password. Running it again
 // changes nothing that is already there.
-func (s *Store) SeedDemo(ctx context.Context, password string) error {
+func Seed(ctx context.Context, s *store.Store, password string) error {
 	if demo, err := s.IsDemo(ctx); err != nil {
 		return err
 	} else if !demo {
@@ -26,7 +27,7 @@ func (s *Store) SeedDemo(ctx context.Context, password string) error {
 	if err := s.EnsureStandardTemplates(ctx); err != nil {
 		return err
 	}
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return s.DB().WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		icb := models.Organisation{Kind: models.OrganisationICB, Name: "NHS Demo Integrated Care Board", ODSCode: "QDM"}
 		if err := firstOrCreate(tx, &icb, "ods_code = ?", icb.ODSCode); err != nil {
 			return err
@@ -111,11 +112,11 @@ func (s *Store) SeedDemo(ctx context.Context, password string) error {
 			return err
 		}
 		if versions == 0 {
-			if err := s.addFirstVersion(tx, plan.ID, users["nurse"].ID, models.DemoAsthmaPlan(300), models.VersionPublished); err != nil {
+			if err := s.AddFirstVersion(tx, plan.ID, users["nurse"].ID, models.DemoAsthmaPlan(300), models.VersionPublished); err != nil {
 				return err
 			}
 		}
-		return seedDemoActivity(tx, s.now(), &amelia, &oliver, &plan, users)
+		return seedDemoActivity(tx, s.Now(), &amelia, &oliver, &plan, users)
 	})
 }
 
