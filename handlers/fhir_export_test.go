@@ -19,6 +19,7 @@ import (
 	"healthpassport/models/fhirmap/fhirschema"
 	"healthpassport/models/jobs"
 	"healthpassport/models/modelstest"
+	"healthpassport/models/store"
 
 	"gorm.io/gorm"
 )
@@ -311,7 +312,7 @@ func TestCancellingAQueuedExportStopsIt(t *testing.T) {
 		var export models.BulkExport
 		eventually(t, "the export's job to finish", func() bool {
 			var left int64
-			s.db.Table("river_job").Where("kind = ? AND state NOT IN ?", models.ExportArgs{}.Kind(), []string{"completed", "cancelled", "discarded"}).Count(&left)
+			s.db.Table("river_job").Where("kind = ? AND state NOT IN ?", store.ExportArgs{}.Kind(), []string{"completed", "cancelled", "discarded"}).Count(&left)
 			return left == 0
 		})
 		s.db.Preload("Files").Take(&export)

@@ -35,8 +35,3 @@ func (e *CheckpointNotKept) Error() string {
 	return fmt.Sprintf("the audit log no longer matches the checkpoint of %s (entry %d): %s",
 		e.Checkpoint.At.UTC().Format(time.RFC3339), e.Checkpoint.LastEventID, e.Reason)
 }
-
-// AuditCheckpointArgs asks for a checkpoint of the audit log.
-type AuditCheckpointArgs struct{}
-
-func (AuditCheckpointArgs) Kind() string { return "audit_checkpoint" }

@@ -151,13 +151,6 @@ type ExportRequest struct {
 	Request  string
 }
 
-// ExportArgs asks for an export to be written.
-type ExportArgs struct {
-	ExportID uint `json:"export_id"`
-}
-
-func (ExportArgs) Kind() string { return "bulk_export" }
-
 // Why an export cannot start.
 var (
 	ErrExportsOff = errors.New("bulk exports are not set up on this server")

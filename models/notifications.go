@@ -90,23 +90,6 @@ var (
 	ErrNothingToCheck = errors.New("nothing waits for a security code")
 )
 
-// SendMessageArgs asks for one message to be sent.
-type SendMessageArgs struct {
-	MessageID uint `json:"message_id"`
-}
-
-func (SendMessageArgs) Kind() string { return "send_message" }
-
-// RemindersArgs asks for the reminders that have come due to be queued.
-type RemindersArgs struct{}
-
-func (RemindersArgs) Kind() string { return "queue_reminders" }
-
-// DeliveryChecksArgs asks Notify how the messages it accepted got on.
-type DeliveryChecksArgs struct{}
-
-func (DeliveryChecksArgs) Kind() string { return "check_deliveries" }
-
 // Reminder timings.
 const (
 	ReviewDueNotice   = 14 // days before a review is due

@@ -58,8 +58,3 @@ type OutcomeRollupRefresh struct {
 // periods takes PostgreSQL about a minute at 100,000 patients: a quarter of an hour keeps that to a few per cent of
 // one processor, and a commissioner's figures need be no fresher.
 const RollupInterval = 15 * time.Minute
-
-// RefreshOutcomesArgs asks for the outcome rollup to be brought up to date.
-type RefreshOutcomesArgs struct{}
-
-func (RefreshOutcomesArgs) Kind() string { return "refresh_outcomes" }

@@ -5,16 +5,15 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
-
-	"healthpassport/models/notify"
 )
 
-// Channels a person can choose to hear from the clinic by.
+// Channels a person can choose to hear from the clinic by: all but none
+// are GOV.UK Notify's own names for them.
 const (
 	ChannelNone   = "none"
-	ChannelSMS    = notify.SMS
-	ChannelEmail  = notify.Email
-	ChannelLetter = notify.Letter
+	ChannelSMS    = "sms"
+	ChannelEmail  = "email"
+	ChannelLetter = "letter"
 )
 
 // Kinds of message. None says more than that there is something new: the

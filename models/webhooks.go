@@ -13,8 +13,6 @@ import (
 	"time"
 
 	"healthpassport/models/outbound"
-
-	"github.com/riverqueue/river"
 )
 
 // Webhooks tell an organisation's systems that something changed, following
@@ -212,17 +210,6 @@ type WebhookEvent struct {
 	Timestamp string            `json:"timestamp"`
 	Data      map[string]string `json:"data"`
 }
-
-// WebhookArgs asks for a delivery to be sent.
-type WebhookArgs struct {
-	DeliveryID uint `json:"delivery_id"`
-}
-
-func (WebhookArgs) Kind() string { return "webhook_delivery" }
-
-// InsertOpts lets the worker, not River's attempt limit, decide when a
-// delivery has been tried enough: see deliverWebhook.
-func (WebhookArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{MaxAttempts: 100} }
 
 // The clients deliveries are posted with, kept so connections are reused:
 // see the outbound package for the rules they keep.

@@ -71,26 +71,26 @@ func Start(ctx context.Context, s *store.Store) (*Queue, error) {
 	}
 	for _, target := range store.SweepTargets() {
 		config.PeriodicJobs = append(config.PeriodicJobs, river.NewPeriodicJob(river.PeriodicInterval(sweepInterval),
-			func() (river.JobArgs, *river.InsertOpts) { return models.SweepArgs{Target: target}, nil },
+			func() (river.JobArgs, *river.InsertOpts) { return store.SweepArgs{Target: target}, nil },
 			&river.PeriodicJobOpts{ID: "sweep_" + target, RunOnStart: true}))
 	}
 	// The outcome rollup is refreshed every RollupInterval, the first time at
 	// once, so that a new instance builds it if it has never been built.
 	config.PeriodicJobs = append(config.PeriodicJobs, river.NewPeriodicJob(river.PeriodicInterval(models.RollupInterval),
-		func() (river.JobArgs, *river.InsertOpts) { return models.RefreshOutcomesArgs{}, refreshOutcomesOpts },
+		func() (river.JobArgs, *river.InsertOpts) { return store.RefreshOutcomesArgs{}, refreshOutcomesOpts },
 		&river.PeriodicJobOpts{ID: "refresh_outcomes", RunOnStart: true}))
 	// A checkpoint of the audit log every hour. Not at start: it checks the
 	// whole chain, which on a large log would hold up the work a starting
 	// instance has to do first.
 	config.PeriodicJobs = append(config.PeriodicJobs, river.NewPeriodicJob(river.PeriodicInterval(auditCheckpointInterval),
-		func() (river.JobArgs, *river.InsertOpts) { return models.AuditCheckpointArgs{}, nil },
+		func() (river.JobArgs, *river.InsertOpts) { return store.AuditCheckpointArgs{}, nil },
 		&river.PeriodicJobOpts{ID: "audit_checkpoint"}))
 	config.PeriodicJobs = append(config.PeriodicJobs,
 		river.NewPeriodicJob(river.PeriodicInterval(remindersInterval),
-			func() (river.JobArgs, *river.InsertOpts) { return models.RemindersArgs{}, nil },
+			func() (river.JobArgs, *river.InsertOpts) { return store.RemindersArgs{}, nil },
 			&river.PeriodicJobOpts{ID: "queue_reminders", RunOnStart: true}),
 		river.NewPeriodicJob(river.PeriodicInterval(deliveryChecksInterval),
-			func() (river.JobArgs, *river.InsertOpts) { return models.DeliveryChecksArgs{}, nil },
+			func() (river.JobArgs, *river.InsertOpts) { return store.DeliveryChecksArgs{}, nil },
 			&river.PeriodicJobOpts{ID: "check_deliveries"}))
 	db := s.DB()
 	if dialector, ok := db.Dialector.(*postgres.Dialector); ok {

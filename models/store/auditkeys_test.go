@@ -304,7 +304,7 @@ func TestJobQueueKeepsAuditCheckpoints(t *testing.T) {
 	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
 		st := store.NewStore(db)
 		writeAuditEntries(t, st, 2)
-		if err := db.Transaction(func(tx *gorm.DB) error { return st.Enqueue(tx, models.AuditCheckpointArgs{}) }); err != nil {
+		if err := db.Transaction(func(tx *gorm.DB) error { return st.Enqueue(tx, store.AuditCheckpointArgs{}) }); err != nil {
 			t.Fatal(err)
 		}
 		startJobQueue(t, st)

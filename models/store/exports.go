@@ -76,7 +76,7 @@ func (s *Store) StartExport(ctx context.Context, principal *models.Principal, ac
 		if err := tx.Create(&export).Error; err != nil {
 			return err
 		}
-		if err := s.Enqueue(tx, models.ExportArgs{ExportID: export.ID}); err != nil {
+		if err := s.Enqueue(tx, ExportArgs{ExportID: export.ID}); err != nil {
 			return err
 		}
 		return s.audit(tx, actor, models.AuditEntry{Action: models.AuditExportRequested, TargetType: "BulkExport", TargetID: export.Ref,

@@ -59,7 +59,7 @@ func outboxMessages(t *testing.T, db *gorm.DB, alertID uint) int64 {
 // notifyJobs counts the clinic notifications in a state, or in any with "".
 func notifyJobs(t *testing.T, db *gorm.DB, state string) int64 {
 	t.Helper()
-	query := db.Table("river_job").Where("kind = ?", models.NotifyClinicArgs{}.Kind())
+	query := db.Table("river_job").Where("kind = ?", store.NotifyClinicArgs{}.Kind())
 	if state != "" {
 		query = query.Where("state = ?", state)
 	}
@@ -125,7 +125,7 @@ func TestJobsRunOnlyWhenTheirTransactionCommits(t *testing.T) {
 		rolledBack, committed := ameliasAlert(t, db, st), ameliasAlert(t, db, st)
 		errRollBack := errors.New("roll back")
 		err := db.Transaction(func(tx *gorm.DB) error {
-			if err := st.Enqueue(tx, models.NotifyClinicArgs{AlertID: rolledBack.ID}); err != nil {
+			if err := st.Enqueue(tx, store.NotifyClinicArgs{AlertID: rolledBack.ID}); err != nil {
 				return err
 			}
 			return errRollBack
@@ -134,7 +134,7 @@ func TestJobsRunOnlyWhenTheirTransactionCommits(t *testing.T) {
 			t.Fatal(err)
 		}
 		if err := db.Transaction(func(tx *gorm.DB) error {
-			return st.Enqueue(tx, models.NotifyClinicArgs{AlertID: committed.ID})
+			return st.Enqueue(tx, store.NotifyClinicArgs{AlertID: committed.ID})
 		}); err != nil {
 			t.Fatal(err)
 		}
@@ -155,7 +155,7 @@ func TestFailedJobIsRetried(t *testing.T) {
 		st := demoStore(t, db)
 		const missing = 999999
 		if err := db.Transaction(func(tx *gorm.DB) error {
-			return st.Enqueue(tx, models.NotifyClinicArgs{AlertID: missing})
+			return st.Enqueue(tx, store.NotifyClinicArgs{AlertID: missing})
 		}); err != nil {
 			t.Fatal(err)
 		}
@@ -167,7 +167,7 @@ func TestFailedJobIsRetried(t *testing.T) {
 		}
 		eventually(t, "the retry to succeed", func() bool { return notifyJobs(t, db, "completed") == 1 })
 		var attempts int
-		db.Table("river_job").Select("attempt").Where("kind = ?", models.NotifyClinicArgs{}.Kind()).Scan(&attempts)
+		db.Table("river_job").Select("attempt").Where("kind = ?", store.NotifyClinicArgs{}.Kind()).Scan(&attempts)
 		if attempts < 2 || outboxMessages(t, db, missing) != 1 {
 			t.Errorf("attempts = %d, messages = %d: want one message after a retry", attempts, outboxMessages(t, db, missing))
 		}

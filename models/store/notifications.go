@@ -325,7 +325,7 @@ func (s *Store) queueMessage(tx *gorm.DB, message *models.Notification) error {
 	if err != nil {
 		return err
 	}
-	_, err = s.jobs.InsertTx(tx.Statement.Context, sqlTx, models.SendMessageArgs{MessageID: message.ID},
+	_, err = s.jobs.InsertTx(tx.Statement.Context, sqlTx, SendMessageArgs{MessageID: message.ID},
 		&river.InsertOpts{ScheduledAt: message.SendAfter, MaxAttempts: sendAttempts})
 	return err
 }

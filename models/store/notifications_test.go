@@ -120,7 +120,7 @@ func TestPrescriptionReadyTellsThoseWhoChose(t *testing.T) {
 			t.Errorf("Sam's email %+v", email)
 		}
 		var jobs int64
-		db.Table("river_job").Where("kind = ?", models.SendMessageArgs{}.Kind()).Count(&jobs)
+		db.Table("river_job").Where("kind = ?", store.SendMessageArgs{}.Kind()).Count(&jobs)
 		if jobs != 4 { // two security codes and two messages
 			t.Errorf("%d send jobs, want 4", jobs)
 		}
@@ -444,4 +444,14 @@ func TestJobQueueSendsMessagesThroughNotify(t *testing.T) {
 			t.Errorf("sent %+v with %d requests", message, len(fake.Requests()))
 		}
 	})
+}
+
+// The domain names channels as GOV.UK Notify does, and the store hands
+// those names to the Notify client unchanged.
+func TestChannelsAreNotifysOwnNames(t *testing.T) {
+	for domain, notifyName := range map[string]string{models.ChannelSMS: notify.SMS, models.ChannelEmail: notify.Email, models.ChannelLetter: notify.Letter} {
+		if domain != notifyName {
+			t.Errorf("channel %q is %q to Notify", domain, notifyName)
+		}
+	}
 }

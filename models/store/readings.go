@@ -81,7 +81,7 @@ func (s *Store) saveReading(ctx context.Context, principal *models.Principal, ac
 				return err
 			}
 			// Every red reading asks; the clinic is told once per alert.
-			if err := s.Enqueue(tx, models.NotifyClinicArgs{AlertID: alert.ID}); err != nil {
+			if err := s.Enqueue(tx, NotifyClinicArgs{AlertID: alert.ID}); err != nil {
 				return err
 			}
 			// Both kinds of reading are Observations in the API.

@@ -189,7 +189,7 @@ func (s *Store) ReplayWebhook(ctx context.Context, actor models.Actor, endpoint 
 			}
 			return models.ErrNotFound
 		}
-		if err := s.Enqueue(tx, models.WebhookArgs{DeliveryID: deliveryID}); err != nil {
+		if err := s.Enqueue(tx, WebhookArgs{DeliveryID: deliveryID}); err != nil {
 			return err
 		}
 		return s.audit(tx, actor, models.AuditEntry{Action: models.AuditWebhookReplayed, TargetType: "webhook", TargetID: strconv.FormatUint(uint64(endpoint.ID), 10),
@@ -228,7 +228,7 @@ func (s *Store) queueWebhooks(tx *gorm.DB, patientID uint, eventType string, res
 		if err := tx.Create(&delivery).Error; err != nil {
 			return err
 		}
-		if err := s.Enqueue(tx, models.WebhookArgs{DeliveryID: delivery.ID}); err != nil {
+		if err := s.Enqueue(tx, WebhookArgs{DeliveryID: delivery.ID}); err != nil {
 			return err
 		}
 	}

@@ -252,7 +252,7 @@ func TestRolledBackChangeIsNeverDelivered(t *testing.T) {
 		}
 		var deliveries, jobs int64
 		db.Model(&models.WebhookDelivery{}).Count(&deliveries)
-		db.Table("river_job").Where("kind = ?", models.WebhookArgs{}.Kind()).Count(&jobs)
+		db.Table("river_job").Where("kind = ?", store.WebhookArgs{}.Kind()).Count(&jobs)
 		if deliveries != 0 || jobs != 0 {
 			t.Fatalf("%d deliveries and %d jobs left by a rolled-back change", deliveries, jobs)
 		}
