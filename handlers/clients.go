@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"healthpassport/models"
+	"healthpassport/models/keysets"
 	"healthpassport/views"
 
 	"github.com/gin-gonic/gin"
@@ -78,7 +79,7 @@ func (h *Handler) registerClient(c *gin.Context) {
 		Scopes: scopes, PublicKeys: formValue(c, form, "keys"), KeysURL: formValue(c, form, "keys_url")}, practices, demo)
 	addErrors(form, errs)
 	if !form.HasErrors() && client.KeysURL != "" {
-		keys, err := models.FetchKeySet(c.Request.Context(), client.KeysURL, demo)
+		keys, err := keysets.Fetch(c.Request.Context(), client.KeysURL, demo)
 		if err != nil {
 			form.Add("keys_url", "The key set could not be fetched from this address: "+err.Error())
 		} else {

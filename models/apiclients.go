@@ -1,16 +1,11 @@
 package models
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"slices"
-	"strings"
 	"time"
-
-	"healthpassport/models/outbound"
 
 	"github.com/go-jose/go-jose/v4"
 )
@@ -133,44 +128,4 @@ type AccessGrant struct {
 	Token     string
 	Scopes    []string
 	ExpiresIn time.Duration
-}
-
-// keysFetchTimeout bounds fetching a client's key set while its
-// administrator waits on the form.
-const keysFetchTimeout = 5 * time.Second
-
-// The clients key sets are fetched with: see the outbound package for the
-// rules they keep.
-var (
-	liveKeySetClient = outbound.New(outbound.Config{Timeout: keysFetchTimeout, MaxBytes: MaxPublicKeysLength})
-	demoKeySetClient = outbound.New(outbound.Config{Timeout: keysFetchTimeout, MaxBytes: MaxPublicKeysLength, AllowLoopback: true})
-)
-
-// Why a key set could not be fetched, beyond the outbound rules.
-var (
-	ErrKeySetRefused = errors.New("it did not answer with the key set")
-	ErrNotAKeySet    = errors.New("the answer was not a JSON key set")
-)
-
-// FetchKeySet reads a client's JSON Web Key Set from the address its
-// administrator gave, under the outbound rules, and checks it is a usable
-// set of public keys. Its errors name our rule and never repeat what the
-// far side said.
-func FetchKeySet(ctx context.Context, address string, demo bool) (string, error) {
-	client := liveKeySetClient
-	if demo {
-		client = demoKeySetClient
-	}
-	res, err := client.Get(ctx, address, http.Header{"Accept": {"application/json"}})
-	if err != nil {
-		return "", err
-	}
-	if res.StatusCode != http.StatusOK {
-		return "", ErrKeySetRefused
-	}
-	keys := strings.TrimSpace(string(res.Body))
-	if CheckPublicKeys(keys) != "" {
-		return "", ErrNotAKeySet
-	}
-	return keys, nil
 }

@@ -1,11 +1,7 @@
 package models
 
 import (
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/base64"
 	"errors"
-	"fmt"
 	"net/url"
 	"slices"
 	"strconv"
@@ -116,24 +112,8 @@ type WebhookAttempt struct {
 	Failure     string
 }
 
-// webhookTimeout is how long a receiver has to answer.
-const webhookTimeout = 15 * time.Second
-
 // SecretPrefix marks a Standard Webhooks signing secret.
 const SecretPrefix = "whsec_"
-
-// SignWebhook is the Standard Webhooks signature of a message: v1, then the
-// base64 HMAC-SHA256, keyed with the secret's bytes, of id.timestamp.body.
-func SignWebhook(secret, messageID string, timestamp int64, body []byte) (string, error) {
-	key, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(secret, SecretPrefix))
-	if err != nil {
-		return "", fmt.Errorf("webhook secret is not base64: %w", err)
-	}
-	mac := hmac.New(sha256.New, key)
-	fmt.Fprintf(mac, "%s.%d.", messageID, timestamp)
-	mac.Write(body)
-	return "v1," + base64.StdEncoding.EncodeToString(mac.Sum(nil)), nil
-}
 
 // WebhookEntry is what an administrator typed to register an endpoint.
 type WebhookEntry struct {
@@ -210,10 +190,3 @@ type WebhookEvent struct {
 	Timestamp string            `json:"timestamp"`
 	Data      map[string]string `json:"data"`
 }
-
-// The clients deliveries are posted with, kept so connections are reused:
-// see the outbound package for the rules they keep.
-var (
-	LiveWebhookClient = outbound.New(outbound.Config{Timeout: webhookTimeout})
-	DemoWebhookClient = outbound.New(outbound.Config{Timeout: webhookTimeout, AllowLoopback: true})
-)

@@ -6,12 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/http"
 	"strconv"
-	"strings"
 	"time"
 
 	"healthpassport/models"
+	"healthpassport/models/webhooks"
 
 	"github.com/riverqueue/river"
 	"gorm.io/gorm"
@@ -321,8 +320,6 @@ func (s *Store) DeliverWebhook(ctx context.Context, deliveryID uint, attempt int
 // reports the answer's status; anything but a 2xx answer is a failure.
 func (s *Store) sendWebhook(ctx context.Context, endpoint *models.WebhookEndpoint, delivery *models.WebhookDelivery, demo bool) (int, error) {
 	timestamp := s.now().Unix()
-	body := []byte(delivery.Payload)
-	signatures := []string{}
 	current, previous, err := s.WebhookSecrets(endpoint)
 	if err != nil {
 		return 0, err
@@ -331,26 +328,5 @@ func (s *Store) sendWebhook(ctx context.Context, endpoint *models.WebhookEndpoin
 	if previous != "" && endpoint.PreviousSecretUntil != nil && s.now().Before(*endpoint.PreviousSecretUntil) {
 		secrets = append(secrets, previous)
 	}
-	for _, secret := range secrets {
-		signature, err := models.SignWebhook(secret, delivery.MessageID, timestamp, body)
-		if err != nil {
-			return 0, err
-		}
-		signatures = append(signatures, signature)
-	}
-	header := http.Header{"Content-Type": {"application/json"}, "User-Agent": {"HealthPassport-Webhooks/1"},
-		"Webhook-Id": {delivery.MessageID}, "Webhook-Timestamp": {strconv.FormatInt(timestamp, 10)},
-		"Webhook-Signature": {strings.Join(signatures, " ")}}
-	client := models.LiveWebhookClient
-	if demo {
-		client = models.DemoWebhookClient
-	}
-	res, err := client.Post(ctx, endpoint.URL, header, body)
-	if err != nil {
-		return 0, err
-	}
-	if res.StatusCode < 200 || res.StatusCode > 299 {
-		return res.StatusCode, fmt.Errorf("the endpoint answered %d", res.StatusCode)
-	}
-	return res.StatusCode, nil
+	return webhooks.Send(ctx, endpoint.URL, delivery.MessageID, timestamp, secrets, []byte(delivery.Payload), demo)
 }

@@ -1,4 +1,4 @@
-package models
+package webhooks
 
 import (
 	"context"
@@ -20,21 +20,11 @@ func TestLiveDeliveriesConnectToPublicAddressesOnly(t *testing.T) {
 	defer receiver.Close()
 	local := strings.Replace(receiver.URL, "127.0.0.1", "localhost", 1)
 	for _, address := range []string{receiver.URL, local} {
-		if _, err := LiveWebhookClient.Post(context.Background(), address, nil, nil); !errors.Is(err, outbound.ErrPrivateAddress) {
+		if _, err := liveClient.Post(context.Background(), address, nil, nil); !errors.Is(err, outbound.ErrPrivateAddress) {
 			t.Errorf("live delivery to %s: %v", address, err)
 		}
-		if res, err := DemoWebhookClient.Post(context.Background(), address, nil, nil); err != nil || res.StatusCode != http.StatusNoContent {
+		if res, err := demoClient.Post(context.Background(), address, nil, nil); err != nil || res.StatusCode != http.StatusNoContent {
 			t.Fatalf("demo delivery to %s: %v", address, err)
 		}
-	}
-}
-
-// A key set is fetched by the same rules: outside demo mode, this machine
-// is refused when the connection is made.
-func TestLiveKeySetsAreNotFetchedFromThisMachine(t *testing.T) {
-	published := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = w.Write([]byte(`{"keys":[]}`)) }))
-	defer published.Close()
-	if _, err := FetchKeySet(context.Background(), published.URL, false); !errors.Is(err, outbound.ErrPrivateAddress) {
-		t.Errorf("live fetch from %s: %v", published.URL, err)
 	}
 }
