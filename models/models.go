@@ -1,5 +1,7 @@
-// Package models holds Health Passport's records and the queries over them.
-// Every query that returns patient data is scoped by the person asking.
+// Package models is Health Passport's domain: its records, the clinical
+// rules over them as pure functions, zones, disclosure control, NHS numbers
+// and UK time. It reads and writes nothing: the queries are in package
+// store, the background jobs in package jobs.
 package models
 
 import "time"

@@ -1,3 +1,6 @@
+// Package demo fills demo databases: the accounts and patients the demo
+// signs in with, and synthetic populations for demonstrations, benchmarks
+// and load tests.
 package demo
 
 import (

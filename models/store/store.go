@@ -1,3 +1,6 @@
+// Package store is the one way into the database: every query, each taking
+// the caller's context, and every query that returns patient data scoped
+// by the person asking.
 package store
 
 import (
