@@ -522,7 +522,7 @@ func serve(cfg Config, db *gorm.DB, stdout io.Writer) error {
 
 	fmt.Fprintf(stdout, "Health Passport is running at http://%s\n", listener.Addr())
 	if cfg.Demo {
-		fmt.Fprintf(stdout, "Demo accounts: %s. Password: %s\n", strings.Join(models.DemoUsernames, ", "), cfg.DemoPassword)
+		fmt.Fprintf(stdout, "Demo accounts: %s. Password: %s\n", strings.Join(demo.Usernames, ", "), cfg.DemoPassword)
 	}
 	errs := make(chan error, 1)
 	go func() { errs <- server.Serve(listener) }()

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"healthpassport/models"
+	"healthpassport/models/demo"
 	"healthpassport/models/store"
 )
 
@@ -182,7 +183,7 @@ func TestActivationRefusesHostileInput(t *testing.T) {
 			t.Errorf("choosing an account without a checked code showed %s", r.url)
 		}
 		mustStatus(t, b.post("/activate/account", url.Values{"username": {"x"}, "password": {"y"}}), http.StatusOK)
-		if s.count(&models.User{}) != int64(len(models.DemoUsernames)) {
+		if s.count(&models.User{}) != int64(len(demo.Usernames)) {
 			t.Error("an account was made without a code")
 		}
 	})

@@ -4,7 +4,13 @@
 // store, the background jobs in package jobs.
 package models
 
-import "time"
+import (
+	"errors"
+	"time"
+)
+
+// ErrNotFound means the record does not exist or the person asking may not see it.
+var ErrNotFound = errors.New("not found")
 
 // Role is what a signed-in person may do.
 type Role string

@@ -154,6 +154,10 @@ func says(texts ...string) []TemplateLine {
 	return lines
 }
 
+// SNOMED CT concept for asthma: 195967001 |Asthma (disorder)|, SNOMED CT UK
+// Edition, https://termbrowser.nhs.uk/?perspective=full&conceptId1=195967001
+const SnomedAsthma = "195967001"
+
 // SNOMED CT codes, each checked against a published source:
 //   - 195967001 |Asthma (disorder)|, https://termbrowser.nhs.uk/?perspective=full&conceptId1=195967001
 //   - 84757009 |Epilepsy (disorder)|, https://termbrowser.nhs.uk/?perspective=full&conceptId1=84757009

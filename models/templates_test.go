@@ -4,10 +4,11 @@ import (
 	"testing"
 
 	"healthpassport/models"
+	"healthpassport/models/demo"
 )
 
 func TestPlanFillsInThresholds(t *testing.T) {
-	plan := models.DemoAsthmaPlan(400)
+	plan := demo.AsthmaPlan(400)
 	if plan.PeakFlow.AmberBelow != 320 || plan.PeakFlow.RedBelow != 200 {
 		t.Errorf("thresholds for 400 = %+v", plan.PeakFlow)
 	}

@@ -16,6 +16,7 @@ import (
 
 	"healthpassport/app"
 	"healthpassport/models"
+	"healthpassport/models/demo"
 	"healthpassport/models/store"
 
 	"gorm.io/gorm"
@@ -73,7 +74,7 @@ func addPeople(db *gorm.DB, count int) (people, error) {
 		if err != nil {
 			return people{}, err
 		}
-		if _, err := st.CreatePlan(context.Background(), nursePrincipal, nurse, patient.ID, asthma, models.DemoAsthmaPlan(300+i), models.VersionPublished); err != nil {
+		if _, err := st.CreatePlan(context.Background(), nursePrincipal, nurse, patient.ID, asthma, demo.AsthmaPlan(300+i), models.VersionPublished); err != nil {
 			return people{}, err
 		}
 		activation, err := st.CheckActivation(context.Background(), code, dateOfBirth)

@@ -112,7 +112,7 @@ func Seed(ctx context.Context, s *store.Store, password string) error {
 			return err
 		}
 		if versions == 0 {
-			if err := s.AddFirstVersion(tx, plan.ID, users["nurse"].ID, models.DemoAsthmaPlan(300), models.VersionPublished); err != nil {
+			if err := s.AddFirstVersion(tx, plan.ID, users["nurse"].ID, AsthmaPlan(300), models.VersionPublished); err != nil {
 				return err
 			}
 		}

@@ -79,8 +79,8 @@ func TestDemoSeedIsIdempotentAndOnlyForDemoDatabases(t *testing.T) {
 		var users, versions int64
 		db.Model(&models.User{}).Count(&users)
 		db.Model(&models.PlanVersion{}).Count(&versions)
-		if users != int64(len(models.DemoUsernames)) || versions != 1 {
-			t.Errorf("after two seeds: %d users, %d plan versions; want %d and 1", users, versions, len(models.DemoUsernames))
+		if users != int64(len(demo.Usernames)) || versions != 1 {
+			t.Errorf("after two seeds: %d users, %d plan versions; want %d and 1", users, versions, len(demo.Usernames))
 		}
 		if ok, _ := models.CheckPassword(context.Background(), user(t, st, "carer").PasswordHash, demoPassword); !ok {
 			t.Error("demo password does not sign the carer in")

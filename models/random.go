@@ -2,11 +2,7 @@ package models
 
 import (
 	"crypto/rand"
-	"errors"
 )
-
-// ErrNotFound means the record does not exist or the person asking may not see it.
-var ErrNotFound = errors.New("not found")
 
 // RandomBytes is n bytes from crypto/rand, which never fails.
 func RandomBytes(n int) []byte {
@@ -19,7 +15,7 @@ func RandomBytes(n int) []byte {
 // crypto/rand; 32 divides 256, so every character is equally likely.
 func RandomString(alphabet string, n int) string {
 	if len(alphabet) != 32 {
-		panic("randomString needs a 32-character alphabet")
+		panic("RandomString needs a 32-character alphabet")
 	}
 	buf := RandomBytes(n)
 	for i, b := range buf {
