@@ -3,6 +3,7 @@ package e2e
 import (
 	"regexp"
 	"testing"
+	"time"
 
 	"healthpassport/models"
 
@@ -30,6 +31,59 @@ func TestPatientRecordsARedReading(t *testing.T) {
 		v.audit()
 		v.press(`main a[href="/passport/demoamelia0000001/readings"]`)
 		v.see("110 litres a minute")
+	})
+}
+
+// TestStatusAtAGlance: on a phone, the top of "My passport" says how it
+// stands: after a red reading, the call buttons and the red zone's steps
+// come first; a day later it asks for a new reading instead; a
+// prescription made ready is there to collect. The carer's list shows the
+// same for each person.
+func TestStatusAtAGlance(t *testing.T) {
+	bothWays(t, phone, func(t *testing.T, v *visitor) {
+		step := func(see ...string) {
+			t.Helper()
+			v.see(see...)
+			v.fitsWidth()
+			v.audit()
+		}
+		v.signIn("patient", demoPassword)
+		step("At a glance", "Latest reading", "Prescription requests", "Next review")
+		v.press(`main a[href="/passport/demoamelia0000001/readings"]`)
+		v.press(`a[href="/passport/demoamelia0000001/readings/peak-flow"]`)
+		v.typeInto("#litres", "105")
+		v.submit("#litres")
+		v.see("Red zone: get help now")
+
+		v.visit("/passport")
+		step("At a glance", "Red zone: get help now", "Your last reading, ", "was in the red zone", "Call 999 if I do not feel better")
+		v.largeTarget(`.app-glance__now a.nhsuk-button[href="tel:999"]`)
+		v.largeTarget(`.app-glance__now a.nhsuk-button[href="tel:111"]`)
+		v.notSee("What needs doing")
+
+		// A day on, the red reading may no longer say how Amelia is: every
+		// reading of the last day is moved back a day, and put back after.
+		var lastDay []models.Reading
+		v.must(st.DB().Where("patient_id = (SELECT id FROM patients WHERE ref = ?) AND created_at > ?", "demoamelia0000001", time.Now().Add(-24*time.Hour)).Find(&lastDay).Error)
+		moveBy := func(d time.Duration) {
+			for _, reading := range lastDay {
+				v.must(st.DB().Model(&models.Reading{}).Where("id = ?", reading.ID).Update("created_at", reading.CreatedAt.Add(d)).Error)
+			}
+		}
+		moveBy(-25 * time.Hour)
+		v.must(st.DB().Model(&models.PrescriptionRequest{}).Where("status IN ?", []string{models.RequestRequested, models.RequestApproved}).
+			Updates(map[string]any{"status": models.RequestReady, "updated_at": time.Now().UTC()}).Error)
+		v.visit("/passport")
+		step("What needs doing", "was in the red zone", "Record a new reading", "ready to collect", "None waiting")
+		v.notSee("Red zone: get help now")
+		v.signOut()
+
+		v.signIn("carer", demoPassword)
+		step("People you care for", "Amelia Jones's passport", "What needs doing", "Amelia's last reading", "ready to collect")
+		moveBy(0)
+		v.visit("/people")
+		step("Red zone: get help now", "What to do now: Amelia's red zone steps")
+		v.largeTarget(`.app-glance__now a.nhsuk-button[href="tel:999"]`)
 	})
 }
 

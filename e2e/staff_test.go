@@ -44,8 +44,13 @@ func TestAdministratorInvitesANurseAndSwitchesThemOff(t *testing.T) {
 		v.tick("#role")
 		v.tick("#organisations-3")
 		v.submit("#email")
-		v.see("Set up your Health Passport staff account", "Dear "+name)
+		v.see("Set up your Health Passport staff account", "Dear "+name, "Private and confidential: by hand", `class="app-letter__sender"`, `class="app-letter__date"`)
+		v.notSee("No postal address")
 		v.audit()
+		// The staff letter is laid out as every other letter: one A4 page.
+		if pages := v.pdfPages(); pages != 1 {
+			t.Errorf("the staff letter printed on %d pages; want 1", pages)
+		}
 		m := activationCode.FindStringSubmatch(v.html())
 		if m == nil {
 			t.Fatal("the letter shows no activation code")

@@ -59,7 +59,8 @@ func (h *Handler) register(c *gin.Context) {
 	var registered *models.Patient // the record that already has the NHS number, when the nurse may see it
 	newPatient, errs := models.CheckNewPatient(models.PatientEntry{NHSNumber: formValue(c, form, "nhs-number"),
 		GivenName: formValue(c, form, "given-name"), FamilyName: formValue(c, form, "family-name"),
-		DateOfBirth: dateValue(c, form, "date-of-birth"), Practice: formValue(c, form, "practice")}, practices, time.Now())
+		DateOfBirth: dateValue(c, form, "date-of-birth"), Address: readAddress(c, form, models.PatientAddressPrefix),
+		Practice: formValue(c, form, "practice")}, practices, time.Now())
 	addErrors(form, errs)
 	if !form.HasErrors() {
 		patient, code, err := h.store.RegisterPatient(c.Request.Context(), actor(c), newPatient)

@@ -40,16 +40,35 @@ func (h *Handler) passport(c *gin.Context) {
 }
 
 func (h *Handler) showPassport(c *gin.Context, patient *models.Patient, title string, own bool) {
-	passport, err := h.store.LoadPassport(c.Request.Context(), principalOf(c), patient)
+	principal := principalOf(c)
+	passport, err := h.store.LoadPassport(c.Request.Context(), principal, patient)
 	if err != nil {
 		h.serverError(c, err)
 		return
 	}
-	render(c, http.StatusOK, views.PassportPage(h.page(c, title, nil), passport, own, principalOf(c).CanAct(patient.ID)))
+	// The glance is read afresh each time: the passport's plans are kept
+	// by their state, but readings and requests change without them.
+	glances, err := h.store.Glances(c.Request.Context(), principal, []uint{patient.ID})
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	render(c, http.StatusOK, views.PassportPage(h.page(c, title, nil), passport, glances[patient.ID], own, principal.CanAct(patient.ID)))
 }
 
+// people lists the people a carer looks after, each at a glance.
 func (h *Handler) people(c *gin.Context) {
-	render(c, http.StatusOK, views.PeoplePage(h.page(c, "People you care for", nil), principalOf(c).CaredFor))
+	people := principalOf(c).CaredFor
+	ids := make([]uint, len(people))
+	for i, person := range people {
+		ids[i] = person.ID
+	}
+	glances, err := h.store.Glances(c.Request.Context(), principalOf(c), ids)
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	render(c, http.StatusOK, views.PeoplePage(h.page(c, "People you care for", nil), people, glances))
 }
 
 // readerPassport loads the passport in the URL for its patient or carer.

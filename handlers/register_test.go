@@ -17,6 +17,14 @@ func registration(nhs, given, family, day, month, year string) url.Values {
 		"date-of-birth-day": {day}, "date-of-birth-month": {month}, "date-of-birth-year": {year}}
 }
 
+// withAddress is a registration with a postal address of these lines.
+func withAddress(form url.Values, line1, town, postcode string) url.Values {
+	form.Set("address-line-1", line1)
+	form.Set("address-town", town)
+	form.Set("address-postcode", postcode)
+	return form
+}
+
 func TestRegisterRefusesBadInputAndKeepsIt(t *testing.T) {
 	script := `<script>alert("x")</script>`
 	long := strings.Repeat("Ж", 101)
@@ -37,6 +45,8 @@ func TestRegisterRefusesBadInputAndKeepsIt(t *testing.T) {
 		{"two-digit year", registration("9990000042", "Nia", "Okafor", "1", "2", "99"), []string{"date-of-birth-day"}},
 		{"before 1900", registration("9990000042", "Nia", "Okafor", "1", "2", "1850"), []string{"date-of-birth-year"}},
 		{"already registered", registration("999 000 0018", "Amelia", "Jones", "12", "5", "2014"), []string{"nhs-number"}},
+		{"address without a town", withAddress(registration("9990000042", "Nia", "Okafor", "1", "2", "2000"), "4 Mill Road", "", "LS2 9JT"), []string{"address-town"}},
+		{"address with a false postcode", withAddress(registration("9990000042", "Nia", "Okafor", "1", "2", "2000"), "4 Mill Road", "Leeds", "=1+1"), []string{"address-postcode"}},
 	}
 	eachServer(t, func(t *testing.T, s *testServer) {
 		b := s.browser(t)
@@ -103,14 +113,17 @@ func TestRegisterThenActivate(t *testing.T) {
 	eachServer(t, func(t *testing.T, s *testServer) {
 		nurse := s.browser(t)
 		nurse.signIn("nurse")
-		r := nurse.post("/patients/new", registration("999 000 0042", "Nia", "Okafor", "3", "2", "2001"))
+		r := nurse.post("/patients/new", withAddress(registration("999 000 0042", "Nia", "Okafor", "3", "2", "2001"), "4  Mill Road", "Leeds", "ls29jt"))
 		mustStatus(t, r, http.StatusOK)
 		m := codePattern.FindStringSubmatch(r.body)
 		if m == nil {
 			t.Fatalf("letter at %s shows no code", r.url)
 		}
 		code := m[1]
-		mustContain(t, r, "Set up your Health Passport", "Dear Nia Okafor", "http://passport.test/activate", "999 000 0042")
+		// The address given at registration is where the letter goes.
+		mustContain(t, r, "Set up your Health Passport", "Dear Nia Okafor", "http://passport.test/activate", "999 000 0042",
+			"<p>4 Mill Road</p>", "<p>Leeds</p>", "<p>LS2 9JT</p>")
+		mustNotContain(t, r, "No postal address")
 		if again := nurse.get(r.url); codePattern.MatchString(again.body) {
 			t.Error("the code was shown a second time")
 		}

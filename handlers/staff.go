@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"time"
+
 	"errors"
 	"net/http"
 	"strconv"
@@ -236,9 +238,9 @@ func (h *Handler) staffLetter(c *gin.Context) {
 	member := staffMemberOf(c)
 	organisations := c.MustGet(contextOrganisations).([]models.Organisation)
 	letter := views.StaffLetter{Member: member, Address: h.publicAddress + "/activate/staff",
-		Code: h.takeLetterCode(c, staffLetterKey(member.ID)), NewCodeURL: staffPath(member) + "/activation-code"}
+		Code: h.takeLetterCode(c, staffLetterKey(member.ID)), NewCodeURL: staffPath(member) + "/activation-code", Date: time.Now()}
 	if len(organisations) > 0 {
-		letter.From = organisations[0].Name
+		letter.From = organisations[0]
 	}
 	render(c, http.StatusOK, views.StaffLetterPage(h.page(c, "Activation letter for "+member.DisplayName, nil), letter))
 }

@@ -16,6 +16,7 @@ type NewPatient struct {
 	GivenName   string
 	FamilyName  string
 	DateOfBirth time.Time
+	Address     PostalAddress
 	PracticeID  uint
 }
 

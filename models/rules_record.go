@@ -30,7 +30,8 @@ var CarerRelationships = []string{"Parent", "Guardian", "Partner", "Son or daugh
 type PatientEntry struct {
 	NHSNumber, GivenName, FamilyName string
 	DateOfBirth                      DateInput
-	Practice                         string // the chosen practice's id
+	Address                          PostalAddress // optional: where the activation letter is posted
+	Practice                         string        // the chosen practice's id
 }
 
 // CheckNewPatient turns what the nurse entered into a patient to register
@@ -45,13 +46,14 @@ func CheckNewPatient(entry PatientEntry, practices []Organisation, now time.Time
 	errs.requireText("given-name", entry.GivenName, "Enter the patient's first name", "First name", 100)
 	errs.requireText("family-name", entry.FamilyName, "Enter the patient's last name", "Last name", 100)
 	dob, _ := errs.readDate("date-of-birth", "Date of birth", entry.DateOfBirth, now, true)
+	address := errs.checkPostalAddress(PatientAddressPrefix, "the patient's", entry.Address, false)
 	practiceID, _ := strconv.ParseUint(entry.Practice, 10, 64)
 	if practiceID == 0 && len(practices) == 1 {
 		practiceID = uint64(practices[0].ID)
 	}
 	errs.choosePractice(practiceID, practices)
 	return NewPatient{NHSNumber: nhsNumber, GivenName: entry.GivenName, FamilyName: entry.FamilyName,
-		DateOfBirth: dob, PracticeID: uint(practiceID)}, errs
+		DateOfBirth: dob, Address: address, PracticeID: uint(practiceID)}, errs
 }
 
 func (errs *FieldErrors) choosePractice(id uint64, practices []Organisation) {

@@ -442,7 +442,7 @@ func (s *Store) CheckDeliveries(ctx context.Context) error {
 // instances at once, queues nothing new.
 func (s *Store) QueueReminders(ctx context.Context) error {
 	now := s.now()
-	today := startOfUKDay(now)
+	today := models.StartOfUKDay(now)
 	var dueReviews []models.Patient
 	if err := s.db.WithContext(ctx).Where("next_review_on >= ? AND next_review_on < ?",
 		today.AddDate(0, 0, -7), today.AddDate(0, 0, models.ReviewDueNotice+1)).Find(&dueReviews).Error; err != nil {
@@ -524,13 +524,6 @@ func (s *Store) queueActivationReminders(ctx context.Context, now time.Time) err
 		}
 	}
 	return nil
-}
-
-// startOfUKDay is midnight in the UK on the day of t, as the database
-// keeps dates: the UK calendar day at midnight UTC.
-func startOfUKDay(t time.Time) time.Time {
-	local := t.In(models.UK)
-	return time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, time.UTC)
 }
 
 // MessagesAt lists the latest messages about the patients of some

@@ -195,7 +195,7 @@ func (s *Store) caseloadEntries(ctx context.Context, onPage clause.Expr, order s
 		Order(order).Find(&result.Entries).Error; err != nil {
 		return err
 	}
-	today := startOfUKDay(s.now())
+	today := models.StartOfUKDay(s.now())
 	for i, e := range result.Entries {
 		result.Entries[i].ReviewOverdue = e.NextReviewOn != nil && e.NextReviewOn.Before(today)
 	}
@@ -303,6 +303,7 @@ func (s *Store) RegisterPatient(ctx context.Context, actor models.Actor, p model
 		GivenName:   strings.TrimSpace(p.GivenName),
 		FamilyName:  strings.TrimSpace(p.FamilyName),
 		DateOfBirth: p.DateOfBirth,
+		Address:     p.Address,
 		PracticeID:  p.PracticeID,
 	}
 	var code string
