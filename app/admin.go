@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -30,11 +31,11 @@ func createAdministrator(cfg Config, a newAdministrator, stdout io.Writer) error
 		return err
 	}
 	defer closeDB()
-	store, err := NewStore(db, cfg)
+	st, err := NewStore(db, cfg)
 	if err != nil {
 		return err
 	}
-	user, code, err := store.CreateAdministrator(strings.TrimSpace(a.icb), strings.ToUpper(strings.TrimSpace(a.ods)), staff)
+	user, code, err := st.CreateAdministrator(context.Background(), strings.TrimSpace(a.icb), strings.ToUpper(strings.TrimSpace(a.ods)), staff)
 	if errors.Is(err, models.ErrEmailTaken) {
 		return fmt.Errorf("admin create: a member of staff already has the email %s", staff.Email)
 	}

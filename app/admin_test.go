@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"healthpassport/models"
+	"healthpassport/models/store"
 )
 
 // An ICB starts from an empty database: the first administrator is
@@ -19,7 +20,7 @@ func TestCreateTheFirstAdministratorFromTheCommandLine(t *testing.T) {
 	if code != 0 || m == nil || !strings.Contains(stdout, "https://passport.example.nhs.uk/activate/staff") {
 		t.Fatalf("admin create: %d %q %q", code, stdout, stderr)
 	}
-	db, err := models.Open("", dir)
+	db, err := store.Open("", dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,13 +29,13 @@ func TestCreateTheFirstAdministratorFromTheCommandLine(t *testing.T) {
 			sqlDB.Close()
 		}
 	}()
-	store := models.NewStore(db)
-	if _, err := store.CheckStaffActivation(m[1], "jo.bloggs@nhs.net"); err != nil {
+	st := store.NewStore(db)
+	if _, err := st.CheckStaffActivation(t.Context(), m[1], "jo.bloggs@nhs.net"); err != nil {
 		t.Errorf("the printed code does not set up the account: %v", err)
 	}
 	var user models.User
 	db.Where("email = ?", "jo.bloggs@nhs.net").Take(&user)
-	organisations, err := store.OrganisationsOf(user.ID)
+	organisations, err := st.OrganisationsOf(t.Context(), user.ID)
 	if err != nil || user.Role != models.RoleAdmin || len(organisations) != 1 || organisations[0].ODSCode != "QWE" ||
 		organisations[0].Kind != models.OrganisationICB {
 		t.Errorf("administrator %+v at %+v (%v)", user, organisations, err)

@@ -21,6 +21,9 @@ import (
 	"healthpassport/handlers"
 	"healthpassport/migrations"
 	"healthpassport/models"
+	"healthpassport/models/demo"
+	"healthpassport/models/jobs"
+	"healthpassport/models/store"
 
 	"github.com/alexedwards/scs/v2"
 	"github.com/gin-gonic/gin"
@@ -87,7 +90,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	flags.SetOutput(stderr)
 	flagArgs := args[1:]
 	var approval templateApproval
-	var population models.PopulationSpec
+	var population demo.PopulationSpec
 	var client clientCommand
 	var administrator newAdministrator
 	var checkpoints string
@@ -190,7 +193,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 // open connects to the database at databaseURL, or to the SQLite file, and
 // gives back what closes it again.
 func open(databaseURL string, cfg Config) (*gorm.DB, func(), error) {
-	db, err := models.Open(databaseURL, cfg.DataDir)
+	db, err := store.Open(databaseURL, cfg.DataDir)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -229,12 +232,12 @@ func migrate(cfg Config, stdout io.Writer) error {
 
 // auditStore opens the database for the audit commands, which read and
 // check but never migrate.
-func auditStore(cfg Config) (*models.Store, func(), error) {
+func auditStore(cfg Config) (*store.Store, func(), error) {
 	db, closeDB, err := open(cfg.DatabaseURL, cfg)
 	if err != nil {
 		return nil, nil, err
 	}
-	store, err := NewStore(db, cfg)
+	st, err := NewStore(db, cfg)
 	if err == nil {
 		err = migrations.CheckCurrent(db)
 	}
@@ -242,7 +245,7 @@ func auditStore(cfg Config) (*models.Store, func(), error) {
 		closeDB()
 		return nil, nil, err
 	}
-	return store, closeDB, nil
+	return st, closeDB, nil
 }
 
 // verifyAudit walks the audit log's hash chain and, given a file of
@@ -255,17 +258,17 @@ func verifyAudit(cfg Config, checkpointFile string, stdout io.Writer) error {
 			return err
 		}
 	}
-	store, closeDB, err := auditStore(cfg)
+	st, closeDB, err := auditStore(cfg)
 	if err != nil {
 		return err
 	}
 	defer closeDB()
-	verified, err := store.VerifyAuditLog()
+	verified, err := st.VerifyAuditLog(context.Background())
 	if err != nil {
 		return err
 	}
 	for i, checkpoint := range checkpoints {
-		if err := store.VerifyAuditCheckpoint(checkpoint); err != nil {
+		if err := st.VerifyAuditCheckpoint(context.Background(), checkpoint); err != nil {
 			return fmt.Errorf("%s line %d: %w", checkpointFile, i+1, err)
 		}
 	}
@@ -303,12 +306,12 @@ func readCheckpoints(path string) ([]models.AuditCheckpoint, error) {
 // auditCheckpoint checks the audit log, signs and keeps a checkpoint of
 // it, and prints the checkpoint as one line of JSON.
 func auditCheckpoint(cfg Config, stdout io.Writer) error {
-	store, closeDB, err := auditStore(cfg)
+	st, closeDB, err := auditStore(cfg)
 	if err != nil {
 		return err
 	}
 	defer closeDB()
-	checkpoint, err := store.AuditCheckpoint()
+	checkpoint, err := st.AuditCheckpoint(context.Background())
 	if err != nil {
 		return err
 	}
@@ -359,18 +362,18 @@ func prepareAndServe(cfg Config, stdout io.Writer) error {
 // practices, for the commissioner's dashboard to show figures that
 // disclosure control lets through, and few enough to be added in a second
 // or two.
-var demoPopulation = models.PopulationSpec{Patients: 300, Practices: 4, Seed: 1}
+var demoPopulation = demo.PopulationSpec{Patients: 300, Practices: 4, Seed: 1}
 
 // addDemoPopulation adds the demo's population unless it is there already.
 func addDemoPopulation(db *gorm.DB, cfg Config) error {
 	spec := demoPopulation
 	spec.Today = time.Now()
-	store, err := NewStore(db, cfg)
+	st, err := NewStore(db, cfg)
 	if err != nil {
 		return err
 	}
-	_, err = store.BuildPopulation(spec, cfg.DemoPassword)
-	if errors.Is(err, models.ErrPopulationExists) {
+	_, err = demo.BuildPopulation(context.Background(), st, spec, cfg.DemoPassword)
+	if errors.Is(err, demo.ErrPopulationExists) {
 		return nil
 	}
 	return err
@@ -384,11 +387,11 @@ func approveTemplate(cfg Config, approval templateApproval, stdout io.Writer) er
 		return err
 	}
 	defer closeDB()
-	store, err := NewStore(db, cfg)
+	st, err := NewStore(db, cfg)
 	if err != nil {
 		return err
 	}
-	template, err := store.ApproveTemplate(approval.key, approval.version, approval.by)
+	template, err := st.ApproveTemplate(context.Background(), approval.key, approval.version, approval.by)
 	if err != nil {
 		return fmt.Errorf("template %s version %d: %w", approval.key, approval.version, err)
 	}
@@ -399,7 +402,7 @@ func approveTemplate(cfg Config, approval templateApproval, stdout io.Writer) er
 // buildPopulation readies a demo database, refusing one created for real
 // use, and adds a synthetic population to it, with a year of activity up
 // to today.
-func buildPopulation(cfg Config, spec models.PopulationSpec, stdout io.Writer) error {
+func buildPopulation(cfg Config, spec demo.PopulationSpec, stdout io.Writer) error {
 	cfg.Demo = true
 	db, closeDB, err := ready(cfg)
 	if err != nil {
@@ -408,11 +411,11 @@ func buildPopulation(cfg Config, spec models.PopulationSpec, stdout io.Writer) e
 	defer closeDB()
 	spec.Today = time.Now()
 	started := time.Now()
-	store, err := NewStore(db, cfg)
+	st, err := NewStore(db, cfg)
 	if err != nil {
 		return err
 	}
-	summary, err := store.BuildPopulation(spec, cfg.DemoPassword)
+	summary, err := demo.BuildPopulation(context.Background(), st, spec, cfg.DemoPassword)
 	if err != nil {
 		return err
 	}
@@ -461,7 +464,7 @@ func Prepare(db *gorm.DB, cfg Config) error {
 // and, in demo mode, the demo data. It changes rows only, never the
 // schema, so the serving role can run it.
 func prepareRows(db *gorm.DB, cfg Config) error {
-	store, err := NewStore(db, cfg)
+	st, err := NewStore(db, cfg)
 	if err != nil {
 		return err
 	}
@@ -469,20 +472,20 @@ func prepareRows(db *gorm.DB, cfg Config) error {
 	if cfg.Demo {
 		mode = models.ModeDemo
 	}
-	if err := store.ClaimMode(mode); err != nil {
+	if err := st.ClaimMode(context.Background(), mode); err != nil {
 		return err
 	}
 	// migrate runs without the key; the instances that serve seal them.
 	if cfg.SecretKey != "" {
-		if _, err := store.ResealSecrets(context.Background()); err != nil {
+		if _, err := st.ResealSecrets(context.Background()); err != nil {
 			return fmt.Errorf("encrypting the secrets kept in the database with PASSPORT_SECRET_KEY: %w", err)
 		}
 	}
-	if err := store.EnsureStandardTemplates(); err != nil {
+	if err := st.EnsureStandardTemplates(context.Background()); err != nil {
 		return fmt.Errorf("adding the standard condition templates: %w", err)
 	}
 	if cfg.Demo {
-		return store.SeedDemo(cfg.DemoPassword)
+		return demo.Seed(context.Background(), st, cfg.DemoPassword)
 	}
 	return nil
 }
@@ -508,18 +511,18 @@ func serve(cfg Config, db *gorm.DB, stdout io.Writer) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	store, err := NewStore(db, cfg)
+	st, err := NewStore(db, cfg)
 	if err != nil {
 		return err
 	}
-	jobs, err := store.StartJobQueue(context.WithoutCancel(ctx))
+	queue, err := jobs.Start(context.WithoutCancel(ctx), st)
 	if err != nil {
 		return err
 	}
 
 	fmt.Fprintf(stdout, "Health Passport is running at http://%s\n", listener.Addr())
 	if cfg.Demo {
-		fmt.Fprintf(stdout, "Demo accounts: %s. Password: %s\n", strings.Join(models.DemoUsernames, ", "), cfg.DemoPassword)
+		fmt.Fprintf(stdout, "Demo accounts: %s. Password: %s\n", strings.Join(demo.Usernames, ", "), cfg.DemoPassword)
 	}
 	errs := make(chan error, 1)
 	go func() { errs <- server.Serve(listener) }()
@@ -541,7 +544,7 @@ func serve(cfg Config, db *gorm.DB, stdout io.Writer) error {
 	// The queue stops after the server has drained, so that no request
 	// still running finds it gone; jobs cut short are run again by River's
 	// rescuer.
-	if err := jobs.Stop(grace); err != nil {
+	if err := queue.Stop(grace); err != nil {
 		stopErrs = append(stopErrs, fmt.Errorf("stopping background work: %w", err))
 	}
 	return errors.Join(stopErrs...)
@@ -550,18 +553,18 @@ func serve(cfg Config, db *gorm.DB, stdout io.Writer) error {
 // Handler wires the whole service: assets, then sessions around the pages.
 func Handler(db *gorm.DB, cfg Config) (http.Handler, error) {
 	models.LimitHashMemory(cfg.HashMemoryMB)
-	store, err := NewStore(db, cfg)
+	st, err := NewStore(db, cfg)
 	if err != nil {
 		return nil, err
 	}
-	signingKey, err := store.SigningKey()
+	signingKey, err := st.SigningKey(context.Background())
 	if err != nil {
 		return nil, fmt.Errorf("reading the signing key: %w", err)
 	}
 	gin.SetMode(gin.ReleaseMode)
 	sessions := scs.New()
-	sessions.Store = models.NewSessionStore(db)
-	sessions.Codec = models.SessionCodec{}
+	sessions.Store = store.NewSessionStore(db)
+	sessions.Codec = store.SessionCodec{}
 	sessions.Lifetime = handlers.SessionLifetime
 	// No idle timeout here: the handlers end idle sessions, by role, and
 	// can only tell people why if the session is still there to look at.
@@ -581,7 +584,7 @@ func Handler(db *gorm.DB, cfg Config) (http.Handler, error) {
 	if err := engine.SetTrustedProxies(cfg.TrustedProxies); err != nil {
 		panic(err) // validated in Config.validate
 	}
-	h := handlers.New(store, sessions, signingKey, cfg.PublicURL)
+	h := handlers.New(st, sessions, signingKey, cfg.PublicURL)
 	nhsLogin, err := cfg.nhsLoginClient()
 	if err != nil {
 		return nil, fmt.Errorf("setting up NHS login: %w", err)
@@ -594,7 +597,7 @@ func Handler(db *gorm.DB, cfg Config) (http.Handler, error) {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok") })
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		if err := store.Ping(r.Context()); err != nil {
+		if err := st.Ping(r.Context()); err != nil {
 			http.Error(w, "database unavailable", http.StatusServiceUnavailable)
 			return
 		}

@@ -7,6 +7,7 @@ import (
 
 	"healthpassport/models"
 	"healthpassport/models/modelstest"
+	"healthpassport/models/store"
 )
 
 // run runs the command line with a clean environment of our variables.
@@ -99,7 +100,7 @@ func TestApproveATemplateFromTheCommandLine(t *testing.T) {
 	if code != 0 || !strings.Contains(stdout, "Anaphylaxis template version 2 is approved for use with patients, by Dr Ada Okafor.") {
 		t.Fatalf("approve: %d %q %q", code, stdout, stderr)
 	}
-	db, err := models.Open("", dir)
+	db, err := store.Open("", dir)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"healthpassport/models"
 	"healthpassport/models/modelstest"
+	"healthpassport/models/store"
 )
 
 const (
@@ -107,7 +108,7 @@ func TestAuditCheckpointCommandAndVerifyWithIt(t *testing.T) {
 	if code, _, stderr := run(t, env, "migrate"); code != 0 {
 		t.Fatalf("migrate: %s", stderr)
 	}
-	db, err := models.Open("", env["PASSPORT_DATA_DIR"])
+	db, err := store.Open("", env["PASSPORT_DATA_DIR"])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -115,10 +116,10 @@ func TestAuditCheckpointCommandAndVerifyWithIt(t *testing.T) {
 		sqlDB, _ := db.DB()
 		sqlDB.Close()
 	}()
-	store := models.NewStore(db) // signs with modelstest.AuditKey, as run's PASSPORT_AUDIT_KEY
+	st := store.NewStore(db) // signs with modelstest.AuditKey, as run's PASSPORT_AUDIT_KEY
 	audit := func(n int) {
 		for range n {
-			if err := store.Audit(models.Actor{Role: models.RoleNurse}, models.AuditEntry{Action: models.AuditPatientViewed}); err != nil {
+			if err := st.Audit(t.Context(), models.Actor{Role: models.RoleNurse}, models.AuditEntry{Action: models.AuditPatientViewed}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -152,11 +153,11 @@ func TestAuditCheckpointCommandAndVerifyWithIt(t *testing.T) {
 
 	// Someone with the key rewrites entry 2 and recomputes the chain: the
 	// chain alone verifies, the checkpoint kept elsewhere does not.
-	keys, err := models.NewAuditKeys(modelstest.AuditKey)
+	keys, err := store.NewAuditKeys(modelstest.AuditKey)
 	if err != nil {
 		t.Fatal(err)
 	}
-	key, _ := models.NewAuditKey(modelstest.AuditKey)
+	key, _ := store.NewAuditKey(modelstest.AuditKey)
 	var events []models.AuditEvent
 	db.Order("id").Find(&events)
 	statements := []string{`DROP TRIGGER audit_events_no_update`, `DROP TRIGGER audit_chains_follow_entries`}
@@ -175,7 +176,7 @@ func TestAuditCheckpointCommandAndVerifyWithIt(t *testing.T) {
 			t.Fatalf("%s: %v", statement, err)
 		}
 	}
-	if n, err := models.NewStore(db).WithAuditKeys(keys).VerifyAuditLog(); n != 5 || err != nil {
+	if n, err := store.NewStore(db).WithAuditKeys(keys).VerifyAuditLog(t.Context()); n != 5 || err != nil {
 		t.Fatalf("the recomputed chain: %d, %v; want it to verify, as the key holder made it", n, err)
 	}
 	code, stdout, stderr = run(t, env, "audit", "verify", "--checkpoint", kept)

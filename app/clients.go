@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -36,12 +37,12 @@ func runClientCommand(cfg Config, command clientCommand, stdout io.Writer) error
 	defer closeDB()
 	// The service's own store, so that revoking removes the client's
 	// export files from the data folder.
-	store, err := NewStore(db, cfg)
+	st, err := NewStore(db, cfg)
 	if err != nil {
 		return err
 	}
 	if command.action == "revoke" {
-		if err := store.RevokeAPIClient(command.name); err != nil {
+		if err := st.RevokeAPIClient(context.Background(), command.name); err != nil {
 			return fmt.Errorf("client %s: %w", command.name, err)
 		}
 		fmt.Fprintf(stdout, "Client %s is revoked: its access tokens no longer work.\n", command.name)
@@ -54,7 +55,7 @@ func runClientCommand(cfg Config, command clientCommand, stdout io.Writer) error
 	if err != nil {
 		return err
 	}
-	client, err := store.CreateAPIClient(models.NewAPIClient{Name: command.name, ODSCode: command.practice,
+	client, err := st.CreateAPIClient(context.Background(), models.NewAPIClient{Name: command.name, ODSCode: command.practice,
 		Scopes: strings.Fields(command.scopes), PublicKeys: string(keys)})
 	if err != nil {
 		return fmt.Errorf("clients create: %w", err)

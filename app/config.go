@@ -19,6 +19,7 @@ import (
 	"unicode"
 
 	"healthpassport/models"
+	"healthpassport/models/store"
 )
 
 // Config is everything that can be set from the command line and environment.
@@ -205,9 +206,9 @@ type demoKey struct {
 
 var (
 	auditKeySpec = demoKey{env: "PASSPORT_AUDIT_KEY", file: "audit.key",
-		purpose: "that the audit log is signed with", minimum: models.MinAuditKeyLength}
+		purpose: "that the audit log is signed with", minimum: store.MinAuditKeyLength}
 	secretKeySpec = demoKey{env: "PASSPORT_SECRET_KEY", file: "secret.key",
-		purpose: "that the secrets kept in the database are encrypted with", minimum: models.MinSecretKeyLength}
+		purpose: "that the secrets kept in the database are encrypted with", minimum: store.MinSecretKeyLength}
 )
 
 // requireKeys makes sure the audit log and the secrets kept in the
@@ -262,11 +263,11 @@ func (cfg *Config) requireKey(key *string, spec demoKey) error {
 
 // auditKeys are the configured audit keys, or nil when none is set, as in
 // tests that build a Config of their own.
-func (cfg Config) auditKeys() (*models.AuditKeys, error) {
+func (cfg Config) auditKeys() (*store.AuditKeys, error) {
 	if cfg.AuditKey == "" {
 		return nil, nil
 	}
-	keys, err := models.NewAuditKeys(cfg.AuditKey, cfg.AuditKeysPrevious...)
+	keys, err := store.NewAuditKeys(cfg.AuditKey, cfg.AuditKeysPrevious...)
 	if err != nil {
 		return nil, fmt.Errorf("PASSPORT_AUDIT_KEY: %w", err)
 	}
@@ -275,11 +276,11 @@ func (cfg Config) auditKeys() (*models.AuditKeys, error) {
 
 // secretKeys are the configured secret keys, or nil when none is set, as
 // in tests that build a Config of their own.
-func (cfg Config) secretKeys() (*models.SecretKeys, error) {
+func (cfg Config) secretKeys() (*store.SecretKeys, error) {
 	if cfg.SecretKey == "" {
 		return nil, nil
 	}
-	keys, err := models.NewSecretKeys(cfg.SecretKey, cfg.SecretKeysPrevious...)
+	keys, err := store.NewSecretKeys(cfg.SecretKey, cfg.SecretKeysPrevious...)
 	if err != nil {
 		return nil, fmt.Errorf("PASSPORT_SECRET_KEY: %w", err)
 	}

@@ -9,7 +9,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"healthpassport/models"
+	"healthpassport/models/store"
 	"healthpassport/views"
 )
 
@@ -91,7 +91,7 @@ func securityHeaders(secure bool, policy string, next http.Handler) http.Handler
 // signed in as in the same statement (see models.PrefetchSignedIn).
 func prefetchSignedIn(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		next.ServeHTTP(w, r.WithContext(models.PrefetchSignedIn(r.Context())))
+		next.ServeHTTP(w, r.WithContext(store.PrefetchSignedIn(r.Context())))
 	})
 }
 

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"healthpassport/models"
+	"healthpassport/models/store"
 
 	"gorm.io/gorm"
 )
@@ -176,7 +177,7 @@ func (r *readiness) stopWatching() bool {
 
 func TestReadingsSurviveADatabaseRestart(t *testing.T) {
 	pg := startThrowawayPostgres(t)
-	db, err := models.Open(pg.url(), "")
+	db, err := store.Open(pg.url(), "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"healthpassport/models"
+	"healthpassport/models/store"
 
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
@@ -23,7 +24,7 @@ func TestAuditVerifyNamesTheFirstTamperedEntry(t *testing.T) {
 	if code, _, stderr := run(t, env, "migrate"); code != 0 {
 		t.Fatalf("migrate: %s", stderr)
 	}
-	db, err := models.Open("", env["PASSPORT_DATA_DIR"])
+	db, err := store.Open("", env["PASSPORT_DATA_DIR"])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -31,9 +32,9 @@ func TestAuditVerifyNamesTheFirstTamperedEntry(t *testing.T) {
 		sqlDB, _ := db.DB()
 		sqlDB.Close()
 	}()
-	store := models.NewStore(db)
+	st := store.NewStore(db)
 	for range 3 {
-		if err := store.Audit(models.Actor{Role: models.RoleNurse}, models.AuditEntry{Action: models.AuditPatientViewed}); err != nil {
+		if err := st.Audit(t.Context(), models.Actor{Role: models.RoleNurse}, models.AuditEntry{Action: models.AuditPatientViewed}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -104,11 +105,11 @@ func TestServingRoleCannotRewriteTheAuditLog(t *testing.T) {
 		}
 	}
 
-	owner, err := models.Open(ownerURL.String(), "")
+	owner, err := store.Open(ownerURL.String(), "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	serving, err := models.Open(servingURL.String(), "")
+	serving, err := store.Open(servingURL.String(), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,8 +121,8 @@ func TestServingRoleCannotRewriteTheAuditLog(t *testing.T) {
 			}
 		})
 	}
-	store := models.NewStore(serving)
-	if err := store.Audit(models.Actor{Role: models.RoleAdmin}, models.AuditEntry{Action: models.AuditPatientViewed}); err != nil {
+	st := store.NewStore(serving)
+	if err := st.Audit(t.Context(), models.Actor{Role: models.RoleAdmin}, models.AuditEntry{Action: models.AuditPatientViewed}); err != nil {
 		t.Fatalf("the serving role cannot add an audit entry: %v", err)
 	}
 	for _, statement := range []string{
@@ -182,7 +183,7 @@ func TestServingRoleCannotRewriteTheAuditLog(t *testing.T) {
 	}
 	var signIns int64
 	serving.Model(&models.AuditEvent{}).Where("action = ?", models.AuditSignIn).Count(&signIns)
-	if n, err := store.VerifyAuditLog(); signIns != 1 || err != nil {
+	if n, err := st.VerifyAuditLog(t.Context()); signIns != 1 || err != nil {
 		t.Errorf("after the sign-in: %d sign-in entries, %d verified, %v", signIns, n, err)
 	}
 }

@@ -51,16 +51,16 @@ func TestStartingEncryptsSecretsAnEarlierVersionStoredInPlainText(t *testing.T) 
 		if before != 2 || plainText() != 0 {
 			t.Errorf("secrets in plain text: %d before starting, %d after; want 2 and 0", before, plainText())
 		}
-		store, err := NewStore(db, cfg)
+		st, err := NewStore(db, cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
 		var endpoint models.WebhookEndpoint
 		db.Take(&endpoint, "url = ?", "https://gp.example.org/events")
-		if current, _, err := store.WebhookSecrets(&endpoint); err != nil || current != secret {
+		if current, _, err := st.WebhookSecrets(&endpoint); err != nil || current != secret {
 			t.Errorf("the webhook secret reads back as %q (%v)", current, err)
 		}
-		if key, err := store.SigningKey(); err != nil || string(key) != "signing key of an earlier version" {
+		if key, err := st.SigningKey(t.Context()); err != nil || string(key) != "signing key of an earlier version" {
 			t.Errorf("the signing key reads back as %q (%v)", key, err)
 		}
 	})

@@ -7,6 +7,7 @@ import (
 	"healthpassport/models"
 	"healthpassport/models/fhirmap"
 	"healthpassport/models/notify"
+	"healthpassport/models/store"
 
 	"gorm.io/gorm"
 )
@@ -15,34 +16,34 @@ import (
 // under the data folder, whichever database is used, messages are sent as
 // configured, the audit log is signed with the configured keys, and the
 // secrets kept in the database are sealed with the configured secret keys.
-func NewStore(db *gorm.DB, cfg Config) (*models.Store, error) {
+func NewStore(db *gorm.DB, cfg Config) (*store.Store, error) {
 	notifier, err := cfg.notifier()
 	if err != nil {
 		return nil, err
 	}
-	store := models.NewStore(db).WithExports(models.Exports{
+	st := store.NewStore(db).WithExports(store.Exports{
 		Storage: models.DirStorage(filepath.Join(cfg.DataDir, "exports")),
 		Types:   fhirmap.ExportTypes,
 	})
-	store.UseNotifier(notifier, cfg.PublicURL)
+	st.UseNotifier(notifier, cfg.PublicURL)
 	if notifier == nil && cfg.Demo {
-		store.LogKeptMessages()
+		st.LogKeptMessages()
 	}
 	keys, err := cfg.auditKeys()
 	if err != nil {
 		return nil, err
 	}
 	if keys != nil {
-		store.WithAuditKeys(keys)
+		st.WithAuditKeys(keys)
 	}
 	secretKeys, err := cfg.secretKeys()
 	if err != nil {
 		return nil, err
 	}
 	if secretKeys != nil {
-		store.WithSecretKeys(secretKeys)
+		st.WithSecretKeys(secretKeys)
 	}
-	return store, nil
+	return st, nil
 }
 
 // notifier sends messages through GOV.UK Notify when an API key is set;

@@ -36,7 +36,7 @@ func TestAdministratorAddsClosesAndEmptiesAPractice(t *testing.T) {
 		v.audit()
 
 		var practice models.Organisation
-		store.DB().Where("ods_code = ?", codes[v.js]).Take(&practice)
+		st.DB().Where("ods_code = ?", codes[v.js]).Take(&practice)
 		page := fmt.Sprintf("/organisations/%d", practice.ID)
 		v.at(page)
 		v.replaceIn("#name", name+" Medical Practice")
@@ -57,7 +57,7 @@ func TestAdministratorAddsClosesAndEmptiesAPractice(t *testing.T) {
 
 		// A patient registered there, whom the practice's closing strands.
 		patient := newPatient(t, nhsNumbers[v.js], "Ivy", "Chen "+onOff(v.js))
-		store.DB().Model(&models.Patient{}).Where("id = ?", patient.ID).Update("practice_id", practice.ID)
+		st.DB().Model(&models.Patient{}).Where("id = ?", patient.ID).Update("practice_id", practice.ID)
 		v.press(`a[href="` + page + `/close"]`)
 		v.at(page + "/close")
 		v.audit()
@@ -70,7 +70,7 @@ func TestAdministratorAddsClosesAndEmptiesAPractice(t *testing.T) {
 		v.see("1 patient moved", "It has no patients")
 		v.audit()
 		var moved models.Patient
-		store.DB().Take(&moved, patient.ID)
+		st.DB().Take(&moved, patient.ID)
 		if moved.PracticeID == practice.ID {
 			t.Error("the patient was not moved")
 		}

@@ -19,7 +19,7 @@ import (
 	"healthpassport/app"
 	"healthpassport/handlers"
 	"healthpassport/handlers/nhslogin/nhslogintest"
-	"healthpassport/models"
+	"healthpassport/models/store"
 	"healthpassport/views"
 
 	"github.com/go-rod/rod"
@@ -42,7 +42,7 @@ const vnuJar = "../node_modules/vnu-jar/build/dist/vnu.jar"
 var (
 	browser   *rod.Browser
 	serverURL string
-	store     *models.Store
+	st        *store.Store
 	axeSource string
 	aceSource string
 	swept     = newSweep()
@@ -79,7 +79,7 @@ func run(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(dataDir)
-	db, err := models.Open("", dataDir)
+	db, err := store.Open("", dataDir)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "e2e:", err)
 		return 1
@@ -101,13 +101,13 @@ func run(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, "e2e:", err)
 		return 1
 	}
-	if store, err = app.NewStore(db, cfg); err != nil {
+	if st, err = app.NewStore(db, cfg); err != nil {
 		fmt.Fprintln(os.Stderr, "e2e:", err)
 		return 1
 	}
 	// The dashboards read figures the job queue counts; the journeys see
 	// them counted, as a running service would within minutes of starting.
-	if err := store.RefreshOutcomes(context.Background(), time.Now(), true); err != nil {
+	if err := st.RefreshOutcomes(context.Background(), time.Now(), true); err != nil {
 		fmt.Fprintln(os.Stderr, "e2e:", err)
 		return 1
 	}

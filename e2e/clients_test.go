@@ -46,7 +46,7 @@ func TestAdministratorConnectsASystemAndWithdrawsIt(t *testing.T) {
 		v.audit()
 
 		var client models.APIClient
-		store.DB().Where("name = ?", name).Take(&client)
+		st.DB().Where("name = ?", name).Take(&client)
 		page := fmt.Sprintf("/clients/%d", client.ID)
 		v.at(page)
 		v.press(`a[href="` + page + `/revoke"]`)

@@ -264,7 +264,7 @@ func TestOutcomePages(t *testing.T) {
 		v.signOut()
 		v.signIn("patient", demoPassword)
 		var plan models.ActionPlan
-		v.must(store.DB().Where("patient_id = (SELECT id FROM patients WHERE ref = ?) AND snomed_code = ?", "demoamelia0000001", models.SnomedAsthma).First(&plan).Error)
+		v.must(st.DB().Where("patient_id = (SELECT id FROM patients WHERE ref = ?) AND snomed_code = ?", "demoamelia0000001", models.SnomedAsthma).First(&plan).Error)
 		v.visit(fmt.Sprintf("/passport/demoamelia0000001/readings/symptoms?plan=%d", plan.ID))
 		v.see("have you needed urgent care because of your asthma", "difficulty sleeping because of your asthma symptoms")
 		v.audit()

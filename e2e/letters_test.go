@@ -6,9 +6,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/go-rod/rod/lib/proto"
-
 	"healthpassport/models"
+
+	"github.com/go-rod/rod/lib/proto"
 )
 
 // The DL window envelope an A4 letter folded in three goes into: where its
@@ -24,7 +24,7 @@ const (
 // the name and address sit where a DL window envelope shows them; a letter
 // with no address tells the nurse so on screen.
 func TestLettersPrintOnePerPageWithTheAddressInTheEnvelopeWindow(t *testing.T) {
-	db := store.DB()
+	db := st.DB()
 	var amelia models.Patient
 	if err := db.Where("ref = ?", "demoamelia0000001").Take(&amelia).Error; err != nil {
 		t.Fatal(err)

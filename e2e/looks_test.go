@@ -132,7 +132,7 @@ func TestCodesStayWholeOnAPhone(t *testing.T) {
 func TestCaseloadOnAPhone(t *testing.T) {
 	yesterday := time.Now().In(models.UK).AddDate(0, 0, -1)
 	overdue := time.Date(yesterday.Year(), yesterday.Month(), yesterday.Day(), 0, 0, 0, 0, time.UTC)
-	v := store.DB().Model(&models.Patient{}).Where("ref = ?", "demooliver0000001").Update("next_review_on", overdue)
+	v := st.DB().Model(&models.Patient{}).Where("ref = ?", "demooliver0000001").Update("next_review_on", overdue)
 	if v.Error != nil {
 		t.Fatal(v.Error)
 	}

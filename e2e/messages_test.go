@@ -48,7 +48,7 @@ func TestPatientChoosesTextMessages(t *testing.T) {
 			t.Fatal("the demo's panel shows no code")
 		}
 		var message models.Notification
-		v.must(store.DB().Where("kind = ? AND destination = ?", models.MessageSecurityCode, phones[v.js]).Order("id DESC").Take(&message).Error)
+		v.must(st.DB().Where("kind = ? AND destination = ?", models.MessageSecurityCode, phones[v.js]).Order("id DESC").Take(&message).Error)
 		if want := sentSecurityCode.FindStringSubmatch(message.Body); want == nil || want[1] != code[1] {
 			t.Fatalf("the panel shows %s; the message holds %q", code[1], message.Body)
 		}
@@ -68,7 +68,7 @@ func TestPatientChoosesTextMessages(t *testing.T) {
 // message the carer, who chose text messages, would be sent. The nurse
 // then prints a letter for a patient with no phone or email.
 func TestAdministratorReadsThePrescriptionReadyMessage(t *testing.T) {
-	db := store.DB()
+	db := st.DB()
 	var amelia models.Patient
 	var carer, patient models.User
 	var plan models.ActionPlan

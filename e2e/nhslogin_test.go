@@ -44,7 +44,7 @@ func (r *runScope) cleanUp() {
 // told what to do.
 func TestPatientSignsInWithNHSLogin(t *testing.T) {
 	var amelia models.Patient
-	if err := store.DB().Where("ref = ?", "demoamelia0000001").Take(&amelia).Error; err != nil {
+	if err := st.DB().Where("ref = ?", "demoamelia0000001").Take(&amelia).Error; err != nil {
 		t.Fatal(err)
 	}
 	bothWays(t, desktop, func(t *testing.T, v *visitor) {

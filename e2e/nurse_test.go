@@ -46,7 +46,7 @@ func TestCaseloadSearch(t *testing.T) {
 // red-zone alert, so each run works its own items.
 func seedQueues(t *testing.T, medicine string) (requestID, alertID uint) {
 	t.Helper()
-	db := store.DB()
+	db := st.DB()
 	var amelia models.Patient
 	var carer models.User
 	var plan models.ActionPlan
@@ -106,15 +106,15 @@ func TestNurseWorksTheQueues(t *testing.T) {
 // newPatient registers a patient at the demo nurse's practice for one run.
 func newPatient(t *testing.T, nhsNumber, given, family string) models.Patient {
 	t.Helper()
-	nurse, err := store.UserByUsername("nurse")
+	nurse, err := st.UserByUsername(t.Context(), "nurse")
 	if err != nil {
 		t.Fatal(err)
 	}
-	practices, err := store.PracticesOf(nurse.ID)
+	practices, err := st.PracticesOf(t.Context(), nurse.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	patient, _, err := store.RegisterPatient(models.Actor{UserID: nurse.ID, Role: models.RoleNurse},
+	patient, _, err := st.RegisterPatient(t.Context(), models.Actor{UserID: nurse.ID, Role: models.RoleNurse},
 		models.NewPatient{NHSNumber: nhsNumber, GivenName: given, FamilyName: family,
 			DateOfBirth: time.Date(2010, 4, 1, 0, 0, 0, 0, time.UTC), PracticeID: practices[0].ID})
 	if err != nil {
@@ -136,7 +136,7 @@ func TestNurseWritesEditsAndComparesAPlan(t *testing.T) {
 		v.see("Add a condition", "Draft, not clinically approved")
 		v.audit()
 		var asthma models.ConditionTemplate
-		v.must(store.DB().Where("key = ?", "asthma").First(&asthma).Error)
+		v.must(st.DB().Where("key = ?", "asthma").First(&asthma).Error)
 		v.focus(fmt.Sprintf(`input[name="template"][value="%d"]`, asthma.ID))
 		v.must(v.page.Keyboard.Type(input.Space))
 		v.press(`main form button[type="submit"]`)
@@ -166,18 +166,18 @@ func TestNurseWritesEditsAndComparesAPlan(t *testing.T) {
 		// Another nurse saves while this one edits: the conflict page shows
 		// both sets of changes and asks about the field both changed.
 		var plan models.ActionPlan
-		v.must(store.DB().Where("patient_id = ? AND condition_name = ?", patient.ID, "Asthma").First(&plan).Error)
+		v.must(st.DB().Where("patient_id = ? AND condition_name = ?", patient.ID, "Asthma").First(&plan).Error)
 		v.visit(fmt.Sprintf("/patients/%s/plans/%d/edit", patient.Ref, plan.ID))
 		v.see(`name="base" value="2"`)
 		var other models.PlanVersion
-		v.must(store.DB().Where("plan_id = ?", plan.ID).Order("number DESC").First(&other).Error)
+		v.must(st.DB().Where("plan_id = ?", plan.ID).Order("number DESC").First(&other).Error)
 		content, err := other.PlanContent()
 		v.must(err)
 		content.Zones[0].Title = "Keep taking the preventer"
 		content.Zones[2].Title = "Get help straight away"
-		nurse, err := store.UserByUsername("nurse")
+		nurse, err := st.UserByUsername(t.Context(), "nurse")
 		v.must(err)
-		_, err = store.SavePlanVersion(t.Context(), &models.Principal{User: *nurse, PracticeIDs: []uint{patient.PracticeID}},
+		_, err = st.SavePlanVersion(t.Context(), &models.Principal{User: *nurse, PracticeIDs: []uint{patient.PracticeID}},
 			models.Actor{UserID: nurse.ID, Role: models.RoleNurse}, &plan, 2, content, models.VersionPublished)
 		v.must(err)
 		v.replaceIn("#zone-amber-title", "Act now")
@@ -196,7 +196,7 @@ func TestNurseWritesEditsAndComparesAPlan(t *testing.T) {
 
 		// A second condition, with its own plan.
 		var epilepsy models.ConditionTemplate
-		v.must(store.DB().Where("key = ?", "epilepsy").First(&epilepsy).Error)
+		v.must(st.DB().Where("key = ?", "epilepsy").First(&epilepsy).Error)
 		v.visit("/patients/" + patient.Ref + "/plans/new")
 		v.focus(fmt.Sprintf(`input[name="template"][value="%d"]`, epilepsy.ID))
 		v.must(v.page.Keyboard.Type(input.Space))

@@ -64,14 +64,14 @@ func TestStatusAtAGlance(t *testing.T) {
 		// A day on, the red reading may no longer say how Amelia is: every
 		// reading of the last day is moved back a day, and put back after.
 		var lastDay []models.Reading
-		v.must(store.DB().Where("patient_id = (SELECT id FROM patients WHERE ref = ?) AND created_at > ?", "demoamelia0000001", time.Now().Add(-24*time.Hour)).Find(&lastDay).Error)
+		v.must(st.DB().Where("patient_id = (SELECT id FROM patients WHERE ref = ?) AND created_at > ?", "demoamelia0000001", time.Now().Add(-24*time.Hour)).Find(&lastDay).Error)
 		moveBy := func(d time.Duration) {
 			for _, reading := range lastDay {
-				v.must(store.DB().Model(&models.Reading{}).Where("id = ?", reading.ID).Update("created_at", reading.CreatedAt.Add(d)).Error)
+				v.must(st.DB().Model(&models.Reading{}).Where("id = ?", reading.ID).Update("created_at", reading.CreatedAt.Add(d)).Error)
 			}
 		}
 		moveBy(-25 * time.Hour)
-		v.must(store.DB().Model(&models.PrescriptionRequest{}).Where("status IN ?", []string{models.RequestRequested, models.RequestApproved}).
+		v.must(st.DB().Model(&models.PrescriptionRequest{}).Where("status IN ?", []string{models.RequestRequested, models.RequestApproved}).
 			Updates(map[string]any{"status": models.RequestReady, "updated_at": time.Now().UTC()}).Error)
 		v.visit("/passport")
 		step("What needs doing", "was in the red zone", "Record a new reading", "ready to collect", "None waiting")
@@ -92,7 +92,7 @@ func TestStatusAtAGlance(t *testing.T) {
 func TestCarerAsksForARepeatPrescription(t *testing.T) {
 	bothWays(t, desktop, func(t *testing.T, v *visitor) {
 		// Finish any earlier request so this run can ask afresh.
-		v.must(store.DB().Model(&models.PrescriptionRequest{}).Where("status IN ?", []string{models.RequestRequested, models.RequestApproved}).
+		v.must(st.DB().Model(&models.PrescriptionRequest{}).Where("status IN ?", []string{models.RequestRequested, models.RequestApproved}).
 			Update("status", models.RequestReady).Error)
 		v.signIn("carer", demoPassword)
 		v.visit("/passport/demoamelia0000001")
@@ -207,7 +207,7 @@ func TestIdleWarning(t *testing.T) {
 // feedback once.
 func TestHelpAndFeedback(t *testing.T) {
 	bothWays(t, desktop, func(t *testing.T, v *visitor) {
-		v.must(store.DB().Where("1 = 1").Delete(&models.Feedback{}).Error)
+		v.must(st.DB().Where("1 = 1").Delete(&models.Feedback{}).Error)
 		v.signIn("carer", demoPassword)
 		v.press(`.nhsuk-footer a[href="/help"]`)
 		v.see("What the zones mean")

@@ -26,9 +26,9 @@ func TestPatientAtAKiosk(t *testing.T) {
 // and sees the emergency steps, asks for a prescription, shares with a
 // school, opens the print views, gives feedback, signs out and presses back.
 func walkThePassport(t *testing.T, v *visitor, username string) {
-	v.must(store.DB().Model(&models.PrescriptionRequest{}).Where("status IN ?", []string{models.RequestRequested, models.RequestApproved}).
+	v.must(st.DB().Model(&models.PrescriptionRequest{}).Where("status IN ?", []string{models.RequestRequested, models.RequestApproved}).
 		Update("status", models.RequestReady).Error)
-	v.must(store.DB().Where("1 = 1").Delete(&models.Feedback{}).Error)
+	v.must(st.DB().Where("1 = 1").Delete(&models.Feedback{}).Error)
 	// A carer reads about Amelia; Amelia reads about herself.
 	whose, who := "Amelia's", "does Amelia"
 	if username == "patient" {

@@ -38,7 +38,7 @@ func TestForgottenPasswordIsResetWithACode(t *testing.T) {
 		v.audit()
 
 		var message models.Notification
-		v.must(store.DB().Where("user_id = ? AND kind = ?", user.ID, models.MessageSecurityCode).Order("id DESC").Take(&message).Error)
+		v.must(st.DB().Where("user_id = ? AND kind = ?", user.ID, models.MessageSecurityCode).Order("id DESC").Take(&message).Error)
 		code := sentSignInCode.FindStringSubmatch(message.Body)
 		if code == nil {
 			t.Fatalf("no code in %q", message.Body)
@@ -75,10 +75,10 @@ func forgetfulCarer(t *testing.T, username, phone string) *models.User {
 	}
 	user := models.User{Username: username, PasswordHash: hash, Role: models.RoleCarer, DisplayName: "Robin Forgetful"}
 	checked := time.Now()
-	if err := store.DB().Create(&user).Error; err != nil {
+	if err := st.DB().Create(&user).Error; err != nil {
 		t.Fatal(err)
 	}
-	if err := store.DB().Save(&models.NotificationPreference{UserID: user.ID, Channel: models.ChannelSMS, Phone: phone,
+	if err := st.DB().Save(&models.NotificationPreference{UserID: user.ID, Channel: models.ChannelSMS, Phone: phone,
 		PhoneVerifiedAt: &checked, UpdatedAt: checked}).Error; err != nil {
 		t.Fatal(err)
 	}

@@ -84,7 +84,7 @@ func TestAdministratorInvitesANurseAndSwitchesThemOff(t *testing.T) {
 		nurseWritesAPlanFrom(t, nurse, variant, map[bool]string{true: "9990000158", false: "9990000166"}[v.js])
 
 		var invited models.User
-		store.DB().Where("email = ?", email).Take(&invited)
+		st.DB().Where("email = ?", email).Take(&invited)
 		page := fmt.Sprintf("/staff/%d", invited.ID)
 		v.visit(page)
 		v.see(name, "Active", "First signed in", "Last used")
@@ -124,7 +124,7 @@ func TestAdministratorInvitesANurseAndSwitchesThemOff(t *testing.T) {
 func (v *visitor) makeLocalVariant(t *testing.T, key string) models.ConditionTemplate {
 	t.Helper()
 	var base models.ConditionTemplate
-	v.must(store.DB().Where("key = ?", key).Order("version DESC").First(&base).Error)
+	v.must(st.DB().Where("key = ?", key).Order("version DESC").First(&base).Error)
 	title := "Every day at Riverside " + onOff(v.js)
 	v.press(`.nhsuk-header a[href="/templates"]`)
 	v.at("/templates")
@@ -145,7 +145,7 @@ func (v *visitor) makeLocalVariant(t *testing.T, key string) models.ConditionTem
 	v.see("is saved. It is awaiting approval by your clinical safety officer", "Awaiting approval", "Made from", title)
 	v.audit()
 	var variant models.ConditionTemplate
-	v.must(store.DB().Where("key = ?", key).Order("version DESC").First(&variant).Error)
+	v.must(st.DB().Where("key = ?", key).Order("version DESC").First(&variant).Error)
 	if variant.Version != base.Version+1 || variant.Approved {
 		t.Fatalf("variant %+v; want version %d awaiting approval", variant, base.Version+1)
 	}
@@ -172,7 +172,7 @@ func approveAsSafetyOfficer(t *testing.T, js bool, template models.ConditionTemp
 	}
 	officer := models.User{Username: username, PasswordHash: hash, Role: models.RoleSafetyOfficer, DisplayName: "Dr Ada Okafor",
 		CreatedAt: time.Now(), UpdatedAt: time.Now()}
-	if err := store.DB().Create(&officer).Error; err != nil {
+	if err := st.DB().Create(&officer).Error; err != nil {
 		t.Fatal(err)
 	}
 	o := newVisitor(t, js, desktop)
@@ -213,7 +213,7 @@ func nurseWritesAPlanFrom(t *testing.T, nurse *visitor, template models.Conditio
 	nurse.see(template.Name+" plan", "Version 1, saved by Dr Rosa Diaz", "Draft")
 	nurse.audit()
 	var plan models.ActionPlan
-	nurse.must(store.DB().Where("patient_id = ?", patient.ID).First(&plan).Error)
+	nurse.must(st.DB().Where("patient_id = ?", patient.ID).First(&plan).Error)
 	if plan.TemplateID == nil || *plan.TemplateID != template.ID {
 		t.Fatalf("the plan came from template %v; want the variant %d", plan.TemplateID, template.ID)
 	}
@@ -244,8 +244,8 @@ func nurseWritesAPlanFrom(t *testing.T, nurse *visitor, template models.Conditio
 func TestTemplatePagesFitAPhone(t *testing.T) {
 	bothWays(t, phone, func(t *testing.T, v *visitor) {
 		var asthma, epilepsy models.ConditionTemplate
-		v.must(store.DB().Where("key = ?", "asthma").Order("version").First(&asthma).Error)
-		v.must(store.DB().Where("key = ?", "epilepsy").Order("version").First(&epilepsy).Error)
+		v.must(st.DB().Where("key = ?", "asthma").Order("version").First(&asthma).Error)
+		v.must(st.DB().Where("key = ?", "epilepsy").Order("version").First(&epilepsy).Error)
 		path := fmt.Sprintf("/templates/%d", asthma.ID)
 		v.signIn("admin", demoPassword)
 		for _, page := range []string{"/templates", path, path + "/variant", path + "/preview",

@@ -40,8 +40,8 @@ func TestAdministratorRegistersAWebhookAndLooksAfterIt(t *testing.T) {
 		v.fitsWidth()
 
 		var endpoint models.WebhookEndpoint
-		store.DB().Where("url = ?", address).Take(&endpoint)
-		secret, _, err := store.WebhookSecrets(&endpoint)
+		st.DB().Where("url = ?", address).Take(&endpoint)
+		secret, _, err := st.WebhookSecrets(&endpoint)
 		if endpoint.ID == 0 || err != nil || !strings.Contains(v.html(), secret) {
 			t.Fatalf("the new endpoint's page does not show its secret (%v)", err)
 		}
@@ -53,9 +53,9 @@ func TestAdministratorRegistersAWebhookAndLooksAfterIt(t *testing.T) {
 		// A day of failed deliveries later, the endpoint is switched off.
 		delivery := models.WebhookDelivery{EndpointID: endpoint.ID, MessageID: "msg_e2e" + onOff(v.js), EventType: models.EventPlanPublished,
 			Payload: `{"type":"plan.published"}`, Status: models.DeliveryFailed, Attempts: 8, CreatedAt: time.Now().Add(-28 * time.Hour)}
-		store.DB().Create(&delivery)
-		store.DB().Create(&models.WebhookAttempt{DeliveryID: delivery.ID, AttemptedAt: time.Now(), StatusCode: 503, DurationMS: 120, Failure: "the endpoint answered 503"})
-		store.DB().Model(&models.WebhookEndpoint{}).Where("id = ?", endpoint.ID).
+		st.DB().Create(&delivery)
+		st.DB().Create(&models.WebhookAttempt{DeliveryID: delivery.ID, AttemptedAt: time.Now(), StatusCode: 503, DurationMS: 120, Failure: "the endpoint answered 503"})
+		st.DB().Model(&models.WebhookEndpoint{}).Where("id = ?", endpoint.ID).
 			Updates(map[string]any{"disabled_at": time.Now(), "disabled_reason": "Switched off today: 8 attempts to deliver an event failed over 27h30m0s."})
 		v.visit("/admin/webhooks")
 		v.see("An endpoint was switched off", address)
@@ -80,9 +80,9 @@ func TestAdministratorRegistersAWebhookAndLooksAfterIt(t *testing.T) {
 func TestAdministratorPausesResumesAndDeletesAWebhook(t *testing.T) {
 	bothWays(t, phone, func(t *testing.T, v *visitor) {
 		var riverside models.Organisation
-		store.DB().Where("ods_code = ?", "Y90001").Take(&riverside)
+		st.DB().Where("ods_code = ?", "Y90001").Take(&riverside)
 		address := "https://pause-" + onOff(v.js) + ".example.org/events"
-		endpoint, err := store.RegisterWebhook(t.Context(), models.Actor{}, models.WebhookEndpoint{OrganisationID: riverside.ID,
+		endpoint, err := st.RegisterWebhook(t.Context(), models.Actor{}, models.WebhookEndpoint{OrganisationID: riverside.ID,
 			URL: address, Events: models.EventShareCreated})
 		if err != nil {
 			t.Fatal(err)

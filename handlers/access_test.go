@@ -68,7 +68,7 @@ func TestRefusalAuditSaysWhoAndWhat(t *testing.T) {
 		mustStatus(t, b.get("/passport/"+oliverRef), http.StatusForbidden)
 		var event models.AuditEvent
 		s.db.Where("action = ?", models.AuditAccessRefused).Last(&event)
-		patient, _ := s.store.UserByUsername("patient")
+		patient, _ := s.store.UserByUsername(t.Context(), "patient")
 		if event.ActorID == nil || *event.ActorID != patient.ID || event.ActorRole != "patient" ||
 			event.TargetID != oliverRef || event.IPAddress == "" || event.RequestID == "" {
 			t.Errorf("refusal entry = %+v", event)
@@ -151,8 +151,8 @@ func TestEveryNurseRouteRefusesThoseWhoMustNotUseIt(t *testing.T) {
 	eachServer(t, func(t *testing.T, s *testServer) {
 		// Give Priya (Hillside) a plan and a carer, so every route has a target.
 		priya := s.patient(t, priyaRef)
-		nurse, _ := s.store.UserByUsername("nurse")
-		carer, _ := s.store.UserByUsername("carer")
+		nurse, _ := s.store.UserByUsername(t.Context(), "nurse")
+		carer, _ := s.store.UserByUsername(t.Context(), "carer")
 		plan := models.ActionPlan{PatientID: priya.ID, ConditionName: "Asthma", SnomedCode: models.SnomedAsthma, CreatedAt: time.Now()}
 		s.db.Create(&plan)
 		s.db.Create(&models.PlanVersion{PlanID: plan.ID, Number: 1, AuthorID: nurse.ID, Content: "{}", CreatedAt: time.Now()})

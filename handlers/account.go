@@ -12,7 +12,7 @@ import (
 )
 
 func (h *Handler) account(c *gin.Context) {
-	linked, err := h.store.HasNHSLogin(currentUser(c).ID)
+	linked, err := h.store.HasNHSLogin(c.Request.Context(), currentUser(c).ID)
 	if err != nil {
 		h.serverError(c, err)
 		return
@@ -43,7 +43,7 @@ func (h *Handler) changePassword(c *gin.Context) {
 	} else if !matched {
 		form.Add("current-password", "Your current password is not right")
 	}
-	person, err := h.store.PersonalDetailsOf(user)
+	person, err := h.store.PersonalDetailsOf(ctx, user)
 	if err != nil {
 		h.serverError(c, err)
 		return
@@ -78,11 +78,11 @@ func (h *Handler) replacePassword(c *gin.Context, user *models.User, proposed st
 		h.serverError(c, err)
 		return false
 	}
-	if err := h.store.ChangePassword(actor(c), user.ID, hash); err != nil {
+	if err := h.store.ChangePassword(ctx, actor(c), user.ID, hash); err != nil {
 		h.serverError(c, err)
 		return false
 	}
-	if _, err := h.store.EndSessionsOf(user.ID, h.sessions.Token(ctx)); err != nil {
+	if _, err := h.store.EndSessionsOf(ctx, user.ID, h.sessions.Token(ctx)); err != nil {
 		h.serverError(c, err)
 		return false
 	}
@@ -94,7 +94,7 @@ func (h *Handler) replacePassword(c *gin.Context, user *models.User, proposed st
 }
 
 func (h *Handler) devices(c *gin.Context) {
-	devices, err := h.store.Devices(currentUser(c).ID)
+	devices, err := h.store.Devices(c.Request.Context(), currentUser(c).ID)
 	if err != nil {
 		h.serverError(c, err)
 		return
@@ -114,9 +114,9 @@ func (h *Handler) signOutDevice(c *gin.Context) {
 		if !ok {
 			return
 		}
-		ended, err = h.store.SignOutDevice(user.ID, id)
+		ended, err = h.store.SignOutDevice(c.Request.Context(), user.ID, id)
 	} else {
-		ended, err = h.store.EndSessionsOf(user.ID, h.sessions.Token(c.Request.Context()))
+		ended, err = h.store.EndSessionsOf(c.Request.Context(), user.ID, h.sessions.Token(c.Request.Context()))
 	}
 	if err != nil {
 		h.serverError(c, err)

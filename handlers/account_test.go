@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"healthpassport/models"
+	"healthpassport/models/store"
 )
 
 func TestChangePasswordSignsOutEverywhereElse(t *testing.T) {
@@ -97,12 +98,12 @@ func ageDeviceSeen(t *testing.T, s *testServer, token string, ago time.Duration)
 	if err := s.db.First(&session, "token = ?", token).Error; err != nil {
 		t.Fatal(err)
 	}
-	deadline, values, err := models.SessionCodec{}.Decode(session.Data)
+	deadline, values, err := store.SessionCodec{}.Decode(session.Data)
 	if err != nil {
 		t.Fatal(err)
 	}
 	values["device_seen"] = time.Now().Add(-ago).Unix()
-	data, err := models.SessionCodec{}.Encode(deadline, values)
+	data, err := store.SessionCodec{}.Encode(deadline, values)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -119,7 +120,7 @@ func TestSeeAndSignOutDevices(t *testing.T) {
 		r := phone.get("/account/devices")
 		mustContain(t, r, "This device", "First signed in", "Last used", "Sign out everywhere else")
 		var devices []models.Device
-		carer, _ := s.store.UserByUsername("carer")
+		carer, _ := s.store.UserByUsername(t.Context(), "carer")
 		s.db.Where("user_id = ?", carer.ID).Order("id").Find(&devices)
 		if len(devices) != 2 {
 			t.Fatalf("%d devices recorded; want 2", len(devices))
@@ -134,7 +135,7 @@ func TestSeeAndSignOutDevices(t *testing.T) {
 		}
 		// Nobody signs out someone else's device.
 		var patientDevice models.Device
-		patient, _ := s.store.UserByUsername("patient")
+		patient, _ := s.store.UserByUsername(t.Context(), "patient")
 		s.db.First(&patientDevice, "user_id = ?", patient.ID)
 		mustStatus(t, phone.post(fmt.Sprintf("/account/devices/%d/sign-out", patientDevice.ID), url.Values{}), http.StatusNotFound)
 		if r := other.get("/passport"); r.url != "/passport" {

@@ -6,6 +6,7 @@ import (
 	"regexp"
 
 	"healthpassport/models"
+	"healthpassport/models/store"
 	"healthpassport/views"
 
 	"github.com/gin-gonic/gin"
@@ -26,15 +27,15 @@ func (h *Handler) activate(c *gin.Context) {
 	show := func(status int, form *views.Form) {
 		render(c, status, views.ActivatePage(h.page(c, "Set up your account", form)))
 	}
-	attempt, ok := h.readCodeAttempt(c, models.AttemptActivation, withDateOfBirth, "Enter your activation code", msgActivationWrong,
+	attempt, ok := h.readCodeAttempt(c, store.AttemptActivation, withDateOfBirth, "Enter your activation code", msgActivationWrong,
 		"You have tried too many times. Wait 15 minutes and try again, or ask your clinic for help", show)
 	if !ok {
 		return
 	}
-	record, err := h.store.CheckActivation(attempt.code, attempt.dob)
+	record, err := h.store.CheckActivation(c.Request.Context(), attempt.code, attempt.dob)
 	if errors.Is(err, models.ErrActivationInvalid) {
 		message := msgActivationWrong
-		if used, err := h.store.ActivationCodeUsed(attempt.code, attempt.dob); err != nil {
+		if used, err := h.store.ActivationCodeUsed(c.Request.Context(), attempt.code, attempt.dob); err != nil {
 			h.serverError(c, err)
 			return
 		} else if used {
@@ -57,7 +58,7 @@ func (h *Handler) pendingActivation(c *gin.Context) (uint, string, bool) {
 	if codeID == 0 {
 		return 0, "", false
 	}
-	name, err := h.store.ActivationGreeting(codeID)
+	name, err := h.store.ActivationGreeting(c.Request.Context(), codeID)
 	if err != nil {
 		h.sessions.Remove(c.Request.Context(), sessionActivation)
 		return 0, "", false
@@ -89,7 +90,7 @@ func (h *Handler) chooseAccount(c *gin.Context) {
 	case !usernamePattern.MatchString(username):
 		form.Add("username", "Username must be 3 to 64 letters, numbers, dots, dashes or underscores")
 	}
-	person, err := h.store.PersonalDetailsForActivation(codeID, username)
+	person, err := h.store.PersonalDetailsForActivation(c.Request.Context(), codeID, username)
 	if err != nil {
 		h.serverError(c, err)
 		return
@@ -110,7 +111,7 @@ func (h *Handler) chooseAccount(c *gin.Context) {
 		h.serverError(c, err)
 		return
 	}
-	user, err := h.store.CompleteActivation(codeID, username, hash, actor(c))
+	user, err := h.store.CompleteActivation(c.Request.Context(), codeID, username, hash, actor(c))
 	switch {
 	case errors.Is(err, models.ErrUsernameTaken):
 		form.Add("username", "That username is taken. Choose another")
@@ -128,7 +129,7 @@ func (h *Handler) chooseAccount(c *gin.Context) {
 	// Activating again sets a new username and password, often because the
 	// old ones were lost or known to someone else: whoever signed in with
 	// them is signed out.
-	if _, err := h.store.EndSessionsOf(user.ID, ""); err != nil {
+	if _, err := h.store.EndSessionsOf(c.Request.Context(), user.ID, ""); err != nil {
 		h.serverError(c, err)
 		return
 	}

@@ -249,7 +249,7 @@ func clientActor(c *gin.Context) models.Actor {
 // record; if the entry cannot be written the client gets an error instead.
 func (h *Handler) auditRead(c *gin.Context, action string, patientID *uint, resourceType, id string) bool {
 	client := principalOf(c).Client
-	err := h.store.Audit(clientActor(c), models.AuditEntry{Action: action, PatientID: patientID, TargetType: resourceType, TargetID: id,
+	err := h.store.Audit(c.Request.Context(), clientActor(c), models.AuditEntry{Action: action, PatientID: patientID, TargetType: resourceType, TargetID: id,
 		Detail: fmt.Sprintf("%s (client %s): %s", client.Name, client.ClientID, c.Request.URL.RequestURI())})
 	if err != nil {
 		apiServerError(c, fmt.Errorf("writing audit log for %s: %w", action, err))

@@ -40,7 +40,7 @@ func (s *testServer) registerClient(t *testing.T, ods string, scopes ...string) 
 	t.Helper()
 	key := newKey(t)
 	keys, _ := json.Marshal(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &key.PublicKey, KeyID: "k1", Algorithm: "ES384", Use: "sig"}}})
-	client, err := s.store.CreateAPIClient(models.NewAPIClient{Name: "Riverside GP system", ODSCode: ods, Scopes: scopes, PublicKeys: string(keys)})
+	client, err := s.store.CreateAPIClient(t.Context(), models.NewAPIClient{Name: "Riverside GP system", ODSCode: ods, Scopes: scopes, PublicKeys: string(keys)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -260,7 +260,7 @@ func TestClientIsRefusedOtherPracticesScopesAndBadRequests(t *testing.T) {
 			t.Error("the refused read was not audited")
 		}
 
-		if err := s.store.RevokeAPIClient(client.id); err != nil {
+		if err := s.store.RevokeAPIClient(t.Context(), client.id); err != nil {
 			t.Fatal(err)
 		}
 		s.fhir(t, token, "Patient/"+ameliaRef).must(t, http.StatusUnauthorized, "OperationOutcome")

@@ -48,7 +48,7 @@ func (h *Handler) auditLog(c *gin.Context) {
 		return
 	}
 	var err error
-	log.Entries, log.More, err = h.store.SearchAuditLog(organisationIDs(organisations), filter, before, auditPageSize)
+	log.Entries, log.More, err = h.store.SearchAuditLog(c.Request.Context(), organisationIDs(organisations), filter, before, auditPageSize)
 	if err != nil {
 		h.serverError(c, err)
 		return
@@ -72,7 +72,7 @@ func (h *Handler) exportAuditLog(c *gin.Context) {
 	c.Header("Content-Disposition", `attachment; filename="audit-log.csv"`)
 	out := views.NewSpreadsheetWriter(c.Writer)
 	out.Header("Entry", "When (UK time)", "What happened", "Who", "Patient record", "Target", "Details", "IP address", "Request")
-	err := h.store.EachAuditEntry(organisationIDs(organisations), filter, func(e models.AuditActivity) error {
+	err := h.store.EachAuditEntry(c.Request.Context(), organisationIDs(organisations), filter, func(e models.AuditActivity) error {
 		patient := ""
 		if e.PatientID != nil {
 			patient = strconv.FormatUint(uint64(*e.PatientID), 10)
@@ -95,7 +95,7 @@ func (h *Handler) exportAuditLog(c *gin.Context) {
 
 // checkAuditLog runs the tamper-evidence check and says what it found.
 func (h *Handler) checkAuditLog(c *gin.Context) {
-	checked, err := h.store.VerifyAuditLog()
+	checked, err := h.store.VerifyAuditLog(c.Request.Context())
 	var broken *models.AuditChainBroken
 	var missing *models.AuditEntriesMissing
 	var unknownKey *models.AuditKeyUnknown

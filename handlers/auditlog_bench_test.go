@@ -11,7 +11,9 @@ import (
 
 	"healthpassport/app"
 	"healthpassport/models"
+	"healthpassport/models/demo"
 	"healthpassport/models/modelstest"
+	"healthpassport/models/store"
 
 	"gorm.io/gorm"
 )
@@ -79,9 +81,9 @@ func auditBenchDatabase(tb testing.TB) (*gorm.DB, models.Patient) {
 	if err := app.Prepare(db, cfg); err != nil {
 		tb.Fatal(err)
 	}
-	store := models.NewStore(db)
+	st := store.NewStore(db)
 	today := time.Now()
-	if _, err := store.BuildPopulation(models.PopulationSpec{Patients: 10000, Practices: 10, Seed: 1, Today: today}, demoPassword); err != nil {
+	if _, err := demo.BuildPopulation(tb.Context(), st, demo.PopulationSpec{Patients: 10000, Practices: 10, Seed: 1, Today: today}, demoPassword); err != nil {
 		tb.Fatal(err)
 	}
 	started := time.Now()

@@ -53,7 +53,7 @@ func TestTheAuditLogPagesStaySteadyWhileEntriesAreAdded(t *testing.T) {
 		nurse := s.user(t, "nurse")
 		write := func(n int, detail string) {
 			for i := range n {
-				if err := s.store.Audit(models.Actor{UserID: nurse.ID, Role: nurse.Role}, models.AuditEntry{Action: models.AuditPatientUpdated,
+				if err := s.store.Audit(t.Context(), models.Actor{UserID: nurse.ID, Role: nurse.Role}, models.AuditEntry{Action: models.AuditPatientUpdated,
 					PatientID: &amelia.ID, TargetType: "patient", TargetID: ameliaRef, Detail: fmt.Sprintf("%s %d", detail, i)}); err != nil {
 					t.Fatal(err)
 				}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"healthpassport/models"
+	"healthpassport/models/store"
 	"healthpassport/views"
 
 	"github.com/gin-gonic/gin"
@@ -43,8 +44,8 @@ func (h *Handler) signIn(c *gin.Context) {
 		return
 	}
 	normalised := models.NormaliseUsername(username)
-	counters := models.SignInCounters(normalised, c.ClientIP(), h.knownDevice(c, normalised))
-	allowed, err := h.store.ReserveAttempt(counters)
+	counters := store.SignInCounters(normalised, c.ClientIP(), h.knownDevice(c, normalised))
+	allowed, err := h.store.ReserveAttempt(c.Request.Context(), counters)
 	if err != nil {
 		h.serverError(c, err)
 		return
@@ -55,7 +56,7 @@ func (h *Handler) signIn(c *gin.Context) {
 		render(c, http.StatusTooManyRequests, views.SignInPage(h.page(c, "Sign in", form), ""))
 		return
 	}
-	user, err := h.store.UserByUsername(normalised)
+	user, err := h.store.UserByUsername(c.Request.Context(), normalised)
 	if err != nil && !errors.Is(err, models.ErrNotFound) {
 		h.serverError(c, err)
 		return
@@ -68,7 +69,7 @@ func (h *Handler) signIn(c *gin.Context) {
 	}
 	if err != nil {
 		// The password was never checked, so the attempt does not count.
-		if err := h.store.GiveBackAttempt(counters); err != nil {
+		if err := h.store.GiveBackAttempt(c.Request.Context(), counters); err != nil {
 			h.serverError(c, err)
 			return
 		}
@@ -81,7 +82,7 @@ func (h *Handler) signIn(c *gin.Context) {
 		render(c, http.StatusUnprocessableEntity, views.SignInPage(h.page(c, "Sign in", form), ""))
 		return
 	}
-	if err := h.store.AttemptSucceeded(counters); err != nil {
+	if err := h.store.AttemptSucceeded(c.Request.Context(), counters); err != nil {
 		h.serverError(c, err)
 		return
 	}
@@ -150,7 +151,7 @@ func (h *Handler) startSession(c *gin.Context, user *models.User) error {
 	if err := h.sessions.RenewToken(ctx); err != nil {
 		return err
 	}
-	if err := h.store.RecordDevice(user.ID, h.sessions.Token(ctx), c.Request.UserAgent(), c.ClientIP()); err != nil {
+	if err := h.store.RecordDevice(ctx, user.ID, h.sessions.Token(ctx), c.Request.UserAgent(), c.ClientIP()); err != nil {
 		return err
 	}
 	h.sessions.Remove(ctx, sessionCSRF)

@@ -12,6 +12,7 @@ import (
 	"healthpassport/handlers"
 	"healthpassport/models"
 	"healthpassport/models/modelstest"
+	"healthpassport/models/store"
 )
 
 func TestHealthChecksAndDatabaseFailure(t *testing.T) {
@@ -130,7 +131,7 @@ func TestSessionTokenChangesOnSignInAndSignOut(t *testing.T) {
 		if during == before || during == "" {
 			t.Fatalf("session token not renewed on sign-in: %q then %q", before, during)
 		}
-		if found, _, _ := models.NewSessionStore(s.db).Find(before); found != nil {
+		if found, _, _ := store.NewSessionStore(s.db).Find(before); found != nil {
 			t.Error("the token from before sign-in still has a session")
 		}
 
@@ -212,7 +213,7 @@ func TestWrongPasswordKeepsUsernameNotPassword(t *testing.T) {
 func TestSignInThrottledAfterRepeatedFailures(t *testing.T) {
 	eachServer(t, func(t *testing.T, s *testServer) {
 		b := s.browser(t)
-		for i := range models.LimitPerAccountAddress.Max {
+		for i := range store.LimitPerAccountAddress.Max {
 			r := b.post("/sign-in", url.Values{"username": {"carer"}, "password": {"guess-" + string(rune('a'+i))}})
 			mustStatus(t, r, http.StatusUnprocessableEntity)
 		}
@@ -240,12 +241,12 @@ func ageSession(t *testing.T, s *testServer, token string, idle time.Duration) {
 	if err := s.db.First(&session, "token = ?", token).Error; err != nil {
 		t.Fatal(err)
 	}
-	deadline, values, err := models.SessionCodec{}.Decode(session.Data)
+	deadline, values, err := store.SessionCodec{}.Decode(session.Data)
 	if err != nil {
 		t.Fatal(err)
 	}
 	values["last_seen"] = time.Now().Add(-idle).Unix()
-	data, _ := models.SessionCodec{}.Encode(deadline, values)
+	data, _ := store.SessionCodec{}.Encode(deadline, values)
 	s.db.Model(&models.Session{}).Where("token = ?", token).Update("data", data)
 }
 

@@ -10,7 +10,9 @@ import (
 
 	"healthpassport/app"
 	"healthpassport/models"
+	"healthpassport/models/demo"
 	"healthpassport/models/modelstest"
+	"healthpassport/models/store"
 )
 
 // BenchmarkCaseload measures the server time of the caseload page, through
@@ -35,9 +37,9 @@ func benchmarkCaseload(b *testing.B, kind string, size int) {
 	if err := app.Prepare(db, cfg); err != nil {
 		b.Fatal(err)
 	}
-	store := models.NewStore(db)
-	spec := models.PopulationSpec{Patients: size, Practices: 1, Seed: 1, Today: time.Now()}
-	if _, err := store.BuildPopulation(spec, demoPassword); err != nil {
+	st := store.NewStore(db)
+	spec := demo.PopulationSpec{Patients: size, Practices: 1, Seed: 1, Today: time.Now()}
+	if _, err := demo.BuildPopulation(b.Context(), st, spec, demoPassword); err != nil {
 		b.Fatal(err)
 	}
 	// One of the population's own patients, to look for in each way.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"healthpassport/models"
+	"healthpassport/models/demo"
 )
 
 func TestCaseloadSearchWithoutJavaScript(t *testing.T) {
@@ -60,8 +61,8 @@ func TestCaseloadLiveSearchAnswersWithResultsOnly(t *testing.T) {
 // further than the limit.
 func TestCaseloadSaysWhenThereAreMoreThanItCounts(t *testing.T) {
 	eachServer(t, func(t *testing.T, s *testServer) {
-		spec := models.PopulationSpec{Patients: models.CaseloadCountLimit, Practices: 1, Seed: 1, Today: time.Now()}
-		if _, err := s.store.BuildPopulation(spec, demoPassword); err != nil {
+		spec := demo.PopulationSpec{Patients: models.CaseloadCountLimit, Practices: 1, Seed: 1, Today: time.Now()}
+		if _, err := demo.BuildPopulation(t.Context(), s.store, spec, demoPassword); err != nil {
 			t.Fatal(err)
 		}
 		b := s.browser(t)

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"healthpassport/models"
+	"healthpassport/models/keysets"
 	"healthpassport/views"
 
 	"github.com/gin-gonic/gin"
@@ -29,7 +30,7 @@ func clientPractices(principal *models.Principal) []models.Organisation {
 
 func (h *Handler) clients(c *gin.Context) {
 	organisations := principalOf(c).Administered
-	clients, err := h.store.APIClientsAt(organisationIDs(organisations))
+	clients, err := h.store.APIClientsAt(c.Request.Context(), organisationIDs(organisations))
 	if err != nil {
 		h.serverError(c, err)
 		return
@@ -44,7 +45,7 @@ func (h *Handler) registerClientForm(c *gin.Context) {
 
 func (h *Handler) registerClient(c *gin.Context) {
 	practices := clientPractices(principalOf(c))
-	demo, err := h.store.IsDemo()
+	demo, err := h.store.IsDemo(c.Request.Context())
 	if err != nil {
 		h.serverError(c, err)
 		return
@@ -63,7 +64,7 @@ func (h *Handler) registerClient(c *gin.Context) {
 		Scopes: scopes, PublicKeys: formValue(c, form, "keys"), KeysURL: formValue(c, form, "keys_url")}, practices, demo)
 	addErrors(form, errs)
 	if !form.HasErrors() && client.KeysURL != "" {
-		keys, err := models.FetchKeySet(c.Request.Context(), client.KeysURL, demo)
+		keys, err := keysets.Fetch(c.Request.Context(), client.KeysURL, demo)
 		if err != nil {
 			form.Add("keys_url", "The key set could not be fetched from this address: "+err.Error())
 		} else {
@@ -71,7 +72,7 @@ func (h *Handler) registerClient(c *gin.Context) {
 		}
 	}
 	if !form.HasErrors() {
-		registered, err := h.store.RegisterAPIClient(actor(c), client)
+		registered, err := h.store.RegisterAPIClient(c.Request.Context(), actor(c), client)
 		if err != nil {
 			h.serverError(c, err)
 			return
@@ -91,7 +92,7 @@ func (h *Handler) loadClient(c *gin.Context) {
 	if !ok {
 		return
 	}
-	client, err := h.store.APIClientAt(principalOf(c).AdministeredIDs(), id)
+	client, err := h.store.APIClientAt(c.Request.Context(), principalOf(c).AdministeredIDs(), id)
 	handOn(h, c, theClient, client, err, models.AuditEntry{TargetType: "api-client", TargetID: c.Param("id")})
 }
 
@@ -111,7 +112,7 @@ func (h *Handler) confirmRevokeClient(c *gin.Context) {
 
 func (h *Handler) revokeClient(c *gin.Context) {
 	client := clientOf(c)
-	err := h.store.RevokeAPIClientAt(actor(c), principalOf(c).AdministeredIDs(), client)
+	err := h.store.RevokeAPIClientAt(c.Request.Context(), actor(c), principalOf(c).AdministeredIDs(), client)
 	switch {
 	case errors.Is(err, models.ErrNotFound):
 		h.flash(c, client.Name+"'s access was already withdrawn")

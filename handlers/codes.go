@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"healthpassport/models"
+	"healthpassport/models/store"
 	"healthpassport/views"
 
 	"github.com/gin-gonic/gin"
@@ -13,7 +14,7 @@ import (
 // codeAttempt is one try of a code from a letter or a share, with the
 // second factor that must go with it.
 type codeAttempt struct {
-	counters []models.Counter // what guesses at this code are counted against
+	counters []store.Counter // what guesses at this code are counted against
 	code     string
 	dob      time.Time // the date of birth that goes with a patient's code or a share's
 	email    string    // the work email that goes with a member of staff's code
@@ -61,8 +62,8 @@ func (h *Handler) readCodeAttempt(c *gin.Context, kind string, factor secondFact
 		show(http.StatusUnprocessableEntity, a.form)
 		return nil, false
 	}
-	a.counters = models.CodeCounters(kind, a.code, c.ClientIP())
-	allowed, err := h.store.ReserveAttempt(a.counters)
+	a.counters = store.CodeCounters(kind, a.code, c.ClientIP())
+	allowed, err := h.store.ReserveAttempt(c.Request.Context(), a.counters)
 	if err != nil {
 		h.serverError(c, err)
 		return nil, false
@@ -79,7 +80,7 @@ func (h *Handler) readCodeAttempt(c *gin.Context, kind string, factor secondFact
 // address gets its guess back; the session, under a new token, holds what
 // the code opened (sessionKey: id), and the person goes on to next.
 func (h *Handler) admit(c *gin.Context, a *codeAttempt, sessionKey string, id uint, next string) {
-	if err := h.store.AttemptSucceeded(a.counters); err != nil {
+	if err := h.store.AttemptSucceeded(c.Request.Context(), a.counters); err != nil {
 		h.serverError(c, err)
 		return
 	}

@@ -15,7 +15,7 @@ func (h *Handler) feedbackForm(c *gin.Context) {
 }
 
 func (h *Handler) showFeedback(c *gin.Context, status int, form *views.Form) {
-	last, err := h.store.LastFeedback(currentUser(c).ID)
+	last, err := h.store.LastFeedback(c.Request.Context(), currentUser(c).ID)
 	if err != nil && !errors.Is(err, models.ErrNotFound) {
 		h.serverError(c, err)
 		return
@@ -36,7 +36,7 @@ func (h *Handler) giveFeedback(c *gin.Context) {
 		h.showFeedback(c, http.StatusUnprocessableEntity, form)
 		return
 	}
-	err := h.store.GiveFeedback(currentUser(c).ID, satisfaction, comment)
+	err := h.store.GiveFeedback(c.Request.Context(), currentUser(c).ID, satisfaction, comment)
 	if errors.Is(err, models.ErrFeedbackTooSoon) {
 		h.showFeedback(c, http.StatusConflict, nil)
 		return

@@ -224,7 +224,7 @@ func (h *Handler) exportFile(c *gin.Context) {
 	}
 	defer file.Close()
 	client := principalOf(c).Client
-	if err := h.store.Audit(clientActor(c), models.AuditEntry{Action: models.AuditExportDownloaded, TargetType: "BulkExport",
+	if err := h.store.Audit(c.Request.Context(), clientActor(c), models.AuditEntry{Action: models.AuditExportDownloaded, TargetType: "BulkExport",
 		TargetID: export.Ref + "/" + resourceType, Detail: fmt.Sprintf("%s (client %s): %s", client.Name, client.ClientID, resourceType)}); err != nil {
 		apiServerError(c, fmt.Errorf("writing audit log for %s: %w", models.AuditExportDownloaded, err))
 		return

@@ -16,6 +16,8 @@ import (
 
 	"healthpassport/app"
 	"healthpassport/models"
+	"healthpassport/models/demo"
+	"healthpassport/models/jobs"
 	"healthpassport/models/modelstest"
 
 	"github.com/go-jose/go-jose/v4"
@@ -24,14 +26,14 @@ import (
 
 // exportPopulation is large enough that every file spans more than one
 // batch of the export's keyset reads.
-var exportPopulation = models.PopulationSpec{Patients: 1100, Practices: 1, Seed: 7, Today: time.Now()}
+var exportPopulation = demo.PopulationSpec{Patients: 1100, Practices: 1, Seed: 7, Today: time.Now()}
 
 // TestBulkExportOfASyntheticPopulationMatchesTheDatabase exports one
 // practice of a synthetic population and checks every line of every file
 // against the database, read independently of the export's own queries.
 func TestBulkExportOfASyntheticPopulationMatchesTheDatabase(t *testing.T) {
 	eachExportServer(t, func(t *testing.T, s *exportServer) {
-		if _, err := s.store.BuildPopulation(exportPopulation, demoPassword); err != nil {
+		if _, err := demo.BuildPopulation(t.Context(), s.store, exportPopulation, demoPassword); err != nil {
 			t.Fatal(err)
 		}
 		s.startExports(t)
@@ -128,24 +130,24 @@ func benchmarkBulkExport(b *testing.B, db *gorm.DB, size int) {
 	if err := app.Prepare(db, cfg); err != nil {
 		b.Fatal(err)
 	}
-	store, err := app.NewStore(db, cfg)
+	st, err := app.NewStore(db, cfg)
 	if err != nil {
 		b.Fatal(err)
 	}
-	if _, err := store.BuildPopulation(models.PopulationSpec{Patients: size, Practices: 1, Seed: 1, Today: time.Now()}, demoPassword); err != nil {
+	if _, err := demo.BuildPopulation(b.Context(), st, demo.PopulationSpec{Patients: size, Practices: 1, Seed: 1, Today: time.Now()}, demoPassword); err != nil {
 		b.Fatal(err)
 	}
-	jobs, err := store.StartJobQueue(context.Background())
+	queue, err := jobs.Start(context.Background(), st)
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer jobs.Stop(context.Background())
+	defer queue.Stop(context.Background())
 	key, err := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
 	if err != nil {
 		b.Fatal(err)
 	}
 	keys, _ := json.Marshal(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &key.PublicKey, KeyID: "k1", Algorithm: "ES384", Use: "sig"}}})
-	client, err := store.CreateAPIClient(models.NewAPIClient{Name: "Benchmark", ODSCode: "Y90001",
+	client, err := st.CreateAPIClient(b.Context(), models.NewAPIClient{Name: "Benchmark", ODSCode: "Y90001",
 		Scopes: []string{"system/Patient.rs", "system/Condition.rs", "system/Observation.rs"}, PublicKeys: string(keys)})
 	if err != nil {
 		b.Fatal(err)
@@ -173,8 +175,8 @@ func benchmarkBulkExport(b *testing.B, db *gorm.DB, size int) {
 				}
 			}
 		})
-		export, err := store.StartExport(context.Background(), principal, models.Actor{Role: models.RoleAPIClient},
-			models.ExportRequest{Kind: models.ExportSystem, Types: store.ExportTypes(), Request: "http://passport.test/fhir/$export"})
+		export, err := st.StartExport(context.Background(), principal, models.Actor{Role: models.RoleAPIClient},
+			models.ExportRequest{Kind: models.ExportSystem, Types: st.ExportTypes(), Request: "http://passport.test/fhir/$export"})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -183,7 +185,7 @@ func benchmarkBulkExport(b *testing.B, db *gorm.DB, size int) {
 				b.Fatalf("the export failed: %s", export.Failure)
 			}
 			time.Sleep(20 * time.Millisecond)
-			if export, err = store.ExportFor(context.Background(), principal, export.Ref); err != nil {
+			if export, err = st.ExportFor(context.Background(), principal, export.Ref); err != nil {
 				b.Fatal(err)
 			}
 		}

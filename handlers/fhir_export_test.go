@@ -17,7 +17,9 @@ import (
 	"healthpassport/app"
 	"healthpassport/models"
 	"healthpassport/models/fhirmap/fhirschema"
+	"healthpassport/models/jobs"
 	"healthpassport/models/modelstest"
+	"healthpassport/models/store"
 
 	"gorm.io/gorm"
 )
@@ -39,18 +41,18 @@ func eachExportServer(t *testing.T, test func(t *testing.T, s *exportServer)) {
 // startExports works the queue, as the service does, until the test ends.
 func (s *exportServer) startExports(t *testing.T) {
 	t.Helper()
-	store, err := app.NewStore(s.db, s.cfg)
+	st, err := app.NewStore(s.db, s.cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	jobs, err := store.StartJobQueue(context.Background())
+	queue, err := jobs.Start(context.Background(), st)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		if err := jobs.Stop(ctx); err != nil {
+		if err := queue.Stop(ctx); err != nil {
 			t.Errorf("stopping the job queue: %v", err)
 		}
 	})
@@ -310,7 +312,7 @@ func TestCancellingAQueuedExportStopsIt(t *testing.T) {
 		var export models.BulkExport
 		eventually(t, "the export's job to finish", func() bool {
 			var left int64
-			s.db.Table("river_job").Where("kind = ? AND state NOT IN ?", models.ExportArgs{}.Kind(), []string{"completed", "cancelled", "discarded"}).Count(&left)
+			s.db.Table("river_job").Where("kind = ? AND state NOT IN ?", store.ExportArgs{}.Kind(), []string{"completed", "cancelled", "discarded"}).Count(&left)
 			return left == 0
 		})
 		s.db.Preload("Files").Take(&export)
@@ -357,11 +359,11 @@ func TestExpiredExportsAreSwept(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := sweeper.ForgetExpiredExports(); err != nil || s.count(&models.BulkExport{}) != 1 {
+		if err := sweeper.ForgetExpiredExports(t.Context()); err != nil || s.count(&models.BulkExport{}) != 1 {
 			t.Fatalf("an export not yet expired was swept: %v", err)
 		}
 		s.db.Model(&models.BulkExport{}).Where("id = ?", export.ID).Update("expires_at", time.Now().Add(-time.Minute))
-		if err := sweeper.ForgetExpiredExports(); err != nil {
+		if err := sweeper.ForgetExpiredExports(t.Context()); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := os.Stat(folder); !os.IsNotExist(err) {
@@ -432,11 +434,11 @@ func TestRevokingAClientRemovesItsExportFilesAtOnce(t *testing.T) {
 		var registered models.APIClient
 		s.db.Where("client_id = ?", byAdmin.id).Take(&registered)
 		mustContain(t, admin.post("/clients/"+itoa(registered.ID)+"/revoke", url.Values{}), "access is withdrawn")
-		store, err := app.NewStore(s.db, s.cfg)
+		st, err := app.NewStore(s.db, s.cfg)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := store.RevokeAPIClient(byCommand.id); err != nil {
+		if err := st.RevokeAPIClient(t.Context(), byCommand.id); err != nil {
 			t.Fatal(err)
 		}
 		for client, folder := range folders {

@@ -15,6 +15,7 @@ import (
 	"healthpassport/app"
 	"healthpassport/models"
 	"healthpassport/models/modelstest"
+	"healthpassport/models/store"
 
 	"gorm.io/gorm"
 )
@@ -105,7 +106,7 @@ func TestSimultaneousGuessesStopAtTheLimit(t *testing.T) {
 			for i := range forms {
 				forms[i] = url.Values{"username": {"carer"}, "password": {fmt.Sprintf("guess-%d", i)}}
 			}
-			checkedAtMost(t, burst(t, s, "/sign-in", forms, nil), n, models.LimitPerAccountAddress.Max)
+			checkedAtMost(t, burst(t, s, "/sign-in", forms, nil), n, store.LimitPerAccountAddress.Max)
 		})
 		t.Run("one address", func(t *testing.T) {
 			forms := make([]url.Values, n)
@@ -113,21 +114,21 @@ func TestSimultaneousGuessesStopAtTheLimit(t *testing.T) {
 				forms[i] = url.Values{"username": {fmt.Sprintf("someone-%d", i)}, "password": {"guess"}}
 			}
 			// The account burst above used 5 of the address's 20.
-			checkedAtMost(t, burst(t, s, "/sign-in", forms, nil), n, models.LimitPerAddress.Max-models.LimitPerAccountAddress.Max)
+			checkedAtMost(t, burst(t, s, "/sign-in", forms, nil), n, store.LimitPerAddress.Max-store.LimitPerAccountAddress.Max)
 		})
 		t.Run("one activation code", func(t *testing.T) {
 			forms := make([]url.Values, n)
 			for i := range forms {
 				forms[i] = url.Values{"code": {"ABCD-EFGH-JKLM"}, "dob-day": {fmt.Sprint(1 + i%28)}, "dob-month": {"1"}, "dob-year": {"2000"}}
 			}
-			checkedAtMost(t, burst(t, s, "/activate", forms, nil), n, models.LimitPerAccountAddress.Max)
+			checkedAtMost(t, burst(t, s, "/activate", forms, nil), n, store.LimitPerAccountAddress.Max)
 		})
 		t.Run("share codes from one address", func(t *testing.T) {
 			forms := make([]url.Values, n)
 			for i := range forms {
 				forms[i] = url.Values{"code": {fmt.Sprintf("GUES-SXXX-%04d", i)}, "dob-day": {"12"}, "dob-month": {"5"}, "dob-year": {"2014"}}
 			}
-			checkedAtMost(t, burst(t, s, "/shared", forms, nil), n, models.LimitPerAddress.Max)
+			checkedAtMost(t, burst(t, s, "/shared", forms, nil), n, store.LimitPerAddress.Max)
 		})
 	})
 }
@@ -145,7 +146,7 @@ func TestStrangersCannotLockTheOwnerOut(t *testing.T) {
 		// The pair limit stops a guesser at one address, without stopping
 		// the owner at another.
 		guesser := s.browser(t)
-		for range models.LimitPerAccountAddress.Max {
+		for range store.LimitPerAccountAddress.Max {
 			mustStatus(t, guesser.postFrom("198.51.100.1", "/sign-in", wrong), http.StatusUnprocessableEntity)
 		}
 		mustStatus(t, guesser.postFrom("198.51.100.1", "/sign-in", right), http.StatusTooManyRequests)
@@ -155,7 +156,7 @@ func TestStrangersCannotLockTheOwnerOut(t *testing.T) {
 
 		// Strangers at many addresses use up the account's backstop (the
 		// guesser used 5, and the owner's success gave its own back).
-		for i := range models.LimitPerAccount.Max - models.LimitPerAccountAddress.Max {
+		for i := range store.LimitPerAccount.Max - store.LimitPerAccountAddress.Max {
 			mustStatus(t, s.browser(t).postFrom(fmt.Sprintf("203.0.113.%d", i), "/sign-in", wrong), http.StatusUnprocessableEntity)
 		}
 		r := s.browser(t).postFrom("203.0.113.250", "/sign-in", right)
@@ -168,7 +169,7 @@ func TestStrangersCannotLockTheOwnerOut(t *testing.T) {
 			t.Fatalf("strangers locked the owner's device out: %s", r.url)
 		}
 		owner.post("/sign-out", url.Values{})
-		for range models.LimitPerDevice.Max {
+		for range store.LimitPerDevice.Max {
 			mustStatus(t, owner.postFrom("192.0.2.1", "/sign-in", wrong), http.StatusUnprocessableEntity)
 		}
 		mustStatus(t, owner.postFrom("192.0.2.1", "/sign-in", right), http.StatusTooManyRequests)

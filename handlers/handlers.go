@@ -13,6 +13,7 @@ import (
 
 	"healthpassport/handlers/nhslogin"
 	"healthpassport/models"
+	"healthpassport/models/store"
 	"healthpassport/views"
 
 	"github.com/a-h/templ"
@@ -30,7 +31,7 @@ const (
 
 // Handler holds what every request needs.
 type Handler struct {
-	store         *models.Store
+	store         *store.Store
 	sessions      *scs.SessionManager
 	signer        signer
 	publicAddress string
@@ -40,8 +41,8 @@ type Handler struct {
 // New makes the handlers. signingKey signs what the service keeps in
 // browsers' cookies; publicAddress is where people reach the service, as
 // printed on activation letters.
-func New(store *models.Store, sessions *scs.SessionManager, signingKey []byte, publicAddress string) *Handler {
-	return &Handler{store: store, sessions: sessions, signer: signer{key: signingKey}, publicAddress: publicAddress}
+func New(st *store.Store, sessions *scs.SessionManager, signingKey []byte, publicAddress string) *Handler {
+	return &Handler{store: st, sessions: sessions, signer: signer{key: signingKey}, publicAddress: publicAddress}
 }
 
 // PublicRoutes are the only pages anyone may use without signing in: signing
@@ -365,7 +366,7 @@ func actor(c *gin.Context) models.Actor {
 // audit writes an entry about what people do with their own account and
 // records. If it cannot be written, the log says so and the page goes on.
 func (h *Handler) audit(c *gin.Context, entry models.AuditEntry) {
-	if err := h.store.Audit(actor(c), entry); err != nil {
+	if err := h.store.Audit(c.Request.Context(), actor(c), entry); err != nil {
 		slog.Error("writing audit log", "error", err, "action", entry.Action, "request_id", c.GetHeader("X-Request-Id"))
 	}
 }
@@ -375,7 +376,7 @@ func (h *Handler) audit(c *gin.Context, entry models.AuditEntry) {
 // If it cannot be written, the person gets the error page instead of the
 // record, and it reports false.
 func (h *Handler) auditAccess(c *gin.Context, entry models.AuditEntry) bool {
-	if err := h.store.Audit(actor(c), entry); err != nil {
+	if err := h.store.Audit(c.Request.Context(), actor(c), entry); err != nil {
 		h.serverError(c, fmt.Errorf("writing audit log for %s: %w", entry.Action, err))
 		return false
 	}

@@ -14,6 +14,7 @@ import (
 	"healthpassport/app"
 	"healthpassport/models"
 	"healthpassport/models/modelstest"
+	"healthpassport/models/store"
 )
 
 // twoInstances starts the service twice, each instance with connections of
@@ -38,7 +39,7 @@ func twoInstances(t *testing.T) (*testServer, *testServer) {
 	query := u.Query()
 	query.Set("search_path", schema)
 	u.RawQuery = query.Encode()
-	second, err := models.Open(u.String(), "")
+	second, err := store.Open(u.String(), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +82,7 @@ func TestTwoInstancesShareOneDatabase(t *testing.T) {
 	t.Run("wrong passwords count at both", func(t *testing.T) {
 		guesser := first.browser(t)
 		instances := []*testServer{first, second}
-		for i := range models.LimitPerAccountAddress.Max {
+		for i := range store.LimitPerAccountAddress.Max {
 			r := guesser.at(instances[i%2]).post("/sign-in", url.Values{"username": {"carer"}, "password": {fmt.Sprintf("guess-%d", i)}})
 			mustStatus(t, r, http.StatusUnprocessableEntity)
 		}
@@ -139,7 +140,7 @@ func TestTwoInstancesShareOneDatabase(t *testing.T) {
 	})
 
 	t.Run("a plan saved at both at once makes one version", func(t *testing.T) {
-		nurse, _ := first.store.UserByUsername("nurse")
+		nurse, _ := first.store.UserByUsername(t.Context(), "nurse")
 		colleague := models.User{Username: "nurse2", PasswordHash: nurse.PasswordHash, Role: models.RoleNurse, DisplayName: "Bea Okoye"}
 		first.db.Create(&colleague)
 		var membership models.Membership

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strconv"
@@ -187,7 +188,7 @@ func (h *Handler) letter(c *gin.Context) {
 	if !h.auditAccess(c, models.AuditEntry{Action: models.AuditLetterViewed, PatientID: letter.PatientID, TargetType: "letter", TargetID: c.Param("id")}) {
 		return
 	}
-	from, err := h.letterSender(letter)
+	from, err := h.letterSender(c.Request.Context(), letter)
 	if err != nil {
 		h.serverError(c, err)
 		return
@@ -196,11 +197,11 @@ func (h *Handler) letter(c *gin.Context) {
 }
 
 // letterSender is the practice a letter comes from.
-func (h *Handler) letterSender(letter *models.Notification) (models.Organisation, error) {
+func (h *Handler) letterSender(ctx context.Context, letter *models.Notification) (models.Organisation, error) {
 	if letter.OrganisationID == nil {
 		return models.Organisation{}, nil
 	}
-	practice, err := h.store.Organisation(*letter.OrganisationID)
+	practice, err := h.store.Organisation(ctx, *letter.OrganisationID)
 	if err != nil {
 		return models.Organisation{}, err
 	}
@@ -224,7 +225,7 @@ func (h *Handler) printLetters(c *gin.Context) {
 		}
 		if letter.OrganisationID != nil {
 			if _, known := senders[*letter.OrganisationID]; !known {
-				if senders[*letter.OrganisationID], err = h.letterSender(letter); err != nil {
+				if senders[*letter.OrganisationID], err = h.letterSender(c.Request.Context(), letter); err != nil {
 					h.serverError(c, err)
 					return
 				}

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
@@ -115,7 +116,7 @@ func (h *Handler) noteDeviceSeen(c *gin.Context, now time.Time) {
 // under a new token.
 func (h *Handler) endSession(c *gin.Context) {
 	ctx := c.Request.Context()
-	if err := h.store.ForgetDevice(h.sessions.Token(ctx)); err != nil {
+	if err := h.store.ForgetDevice(ctx, h.sessions.Token(ctx)); err != nil {
 		h.serverError(c, err)
 		return
 	}
@@ -290,7 +291,7 @@ func (h *Handler) submitOnce(c *gin.Context) {
 	scope := h.submissionScope(c)
 	deadline := time.Now().Add(submissionWait)
 	for {
-		state, location, err := h.store.ClaimSubmission(scope, key)
+		state, location, err := h.store.ClaimSubmission(c.Request.Context(), scope, key)
 		if err != nil {
 			h.serverError(c, err)
 			return
@@ -343,9 +344,9 @@ const settleSubmissionFor = 5 * time.Minute
 func (h *Handler) settleSubmission(scope, key, location, requestID string) {
 	settle := func() error {
 		if location != "" {
-			return h.store.CompleteSubmission(scope, key, location)
+			return h.store.CompleteSubmission(context.Background(), scope, key, location)
 		}
-		return h.store.ReleaseSubmission(scope, key)
+		return h.store.ReleaseSubmission(context.Background(), scope, key)
 	}
 	if settle() == nil {
 		return

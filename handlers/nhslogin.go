@@ -103,13 +103,13 @@ func (h *Handler) finishNHSLogin(c *gin.Context) {
 		h.linkCarerNHSLogin(c, linking, identity)
 		return
 	}
-	user, err := h.store.UserByNHSLogin(identity.Subject)
+	user, err := h.store.UserByNHSLogin(c.Request.Context(), identity.Subject)
 	if errors.Is(err, models.ErrNotFound) {
-		user, err = h.store.LinkPatientNHSLogin(actor(c), identity.Subject, identity.NHSNumber, identity.DateOfBirth)
+		user, err = h.store.LinkPatientNHSLogin(c.Request.Context(), actor(c), identity.Subject, identity.NHSNumber, identity.DateOfBirth)
 		if errors.Is(err, models.ErrNHSLoginTaken) {
 			// Another sign-in by the same person may have linked it a
 			// moment ago; if not, the account has a different NHS login.
-			if linked, lookupErr := h.store.UserByNHSLogin(identity.Subject); lookupErr == nil {
+			if linked, lookupErr := h.store.UserByNHSLogin(c.Request.Context(), identity.Subject); lookupErr == nil {
 				user, err = linked, nil
 			}
 		}
@@ -144,7 +144,7 @@ func (h *Handler) linkCarerNHSLogin(c *gin.Context, userID uint, identity nhslog
 			"You were signed out before it finished.", "Sign in and try again from your account page.")
 		return
 	}
-	err := h.store.LinkNHSLogin(actor(c), userID, identity.Subject)
+	err := h.store.LinkNHSLogin(c.Request.Context(), actor(c), userID, identity.Subject)
 	if errors.Is(err, models.ErrNHSLoginTaken) {
 		h.nhsLoginProblem(c, http.StatusConflict, "Your NHS login was not linked",
 			"This NHS login is already linked to another account, or your account to another NHS login.",
@@ -161,7 +161,7 @@ func (h *Handler) linkCarerNHSLogin(c *gin.Context, userID uint, identity nhslog
 
 func (h *Handler) unlinkNHSLogin(c *gin.Context) {
 	user := currentUser(c)
-	unlinked, err := h.store.UnlinkNHSLogin(actor(c), user.ID)
+	unlinked, err := h.store.UnlinkNHSLogin(c.Request.Context(), actor(c), user.ID)
 	if err != nil {
 		h.serverError(c, err)
 		return

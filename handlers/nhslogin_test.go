@@ -14,6 +14,7 @@ import (
 	"healthpassport/handlers/nhslogin/nhslogintest"
 	"healthpassport/models"
 	"healthpassport/models/modelstest"
+	"healthpassport/models/store"
 
 	"gorm.io/gorm"
 )
@@ -42,7 +43,7 @@ func startNHSLoginServer(t *testing.T, db *gorm.DB) (*testServer, *nhslogintest.
 	server.Listener = listener
 	server.Start()
 	t.Cleanup(server.Close)
-	return &testServer{Server: server, db: db, store: models.NewStore(db)}, provider
+	return &testServer{Server: server, db: db, store: store.NewStore(db)}, provider
 }
 
 // ameliaAtNHSLogin is the demo patient as NHS login knows her, proven to P9.

@@ -40,7 +40,7 @@ func truncateRunes(s string, n int) string {
 }
 
 func (h *Handler) registerForm(c *gin.Context) {
-	practices, err := h.store.PracticesOf(currentUser(c).ID)
+	practices, err := h.store.PracticesOf(c.Request.Context(), currentUser(c).ID)
 	if err != nil {
 		h.serverError(c, err)
 		return
@@ -50,7 +50,7 @@ func (h *Handler) registerForm(c *gin.Context) {
 
 func (h *Handler) register(c *gin.Context) {
 	user := currentUser(c)
-	practices, err := h.store.PracticesOf(user.ID)
+	practices, err := h.store.PracticesOf(c.Request.Context(), user.ID)
 	if err != nil {
 		h.serverError(c, err)
 		return
@@ -63,7 +63,7 @@ func (h *Handler) register(c *gin.Context) {
 		Practice: formValue(c, form, "practice")}, practices, time.Now())
 	addErrors(form, errs)
 	if !form.HasErrors() {
-		patient, code, err := h.store.RegisterPatient(actor(c), newPatient)
+		patient, code, err := h.store.RegisterPatient(c.Request.Context(), actor(c), newPatient)
 		switch {
 		case errors.Is(err, models.ErrNHSNumberRegistered):
 			registered, err = h.store.RegisteredHere(c.Request.Context(), principalOf(c), newPatient.NHSNumber)
@@ -100,7 +100,7 @@ func (h *Handler) activationLetter(c *gin.Context) {
 // forCarer comes from the record the letter is for, a carer link or the
 // patient's own, never from the names, which a carer and patient may share.
 func (h *Handler) showLetter(c *gin.Context, patient *models.Patient, recipient string, forCarer bool, key, newCodeURL string, viewed models.AuditEntry) {
-	practice, err := h.store.Organisation(patient.PracticeID)
+	practice, err := h.store.Organisation(c.Request.Context(), patient.PracticeID)
 	if err != nil {
 		h.serverError(c, err)
 		return

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"healthpassport/models"
-
 	"healthpassport/views"
 
 	"github.com/gin-gonic/gin"
@@ -16,12 +15,12 @@ import (
 const auditPageSize = 50
 
 func (h *Handler) admin(c *gin.Context) {
-	organisations, err := h.store.OrganisationsOf(currentUser(c).ID)
+	organisations, err := h.store.OrganisationsOf(c.Request.Context(), currentUser(c).ID)
 	if err != nil {
 		h.serverError(c, err)
 		return
 	}
-	scope, err := h.store.PracticesOf(currentUser(c).ID)
+	scope, err := h.store.PracticesOf(c.Request.Context(), currentUser(c).ID)
 	if err != nil {
 		h.serverError(c, err)
 		return
@@ -30,7 +29,7 @@ func (h *Handler) admin(c *gin.Context) {
 	for _, o := range append(scope, organisations...) {
 		ids = append(ids, o.ID)
 	}
-	events, err := h.store.AuditEventsFor(ids, auditPageSize)
+	events, err := h.store.AuditEventsFor(c.Request.Context(), ids, auditPageSize)
 	if err != nil {
 		h.serverError(c, err)
 		return
@@ -55,7 +54,7 @@ var (
 // readOutcomeFilter reads the filters in the address. Filters the form
 // does not offer are refused with 422 and the figures for everyone.
 func (h *Handler) readOutcomeFilter(c *gin.Context) (models.OutcomeFilter, []models.Organisation, *views.Form, int, error) {
-	practices, err := h.store.PracticesOf(currentUser(c).ID)
+	practices, err := h.store.PracticesOf(c.Request.Context(), currentUser(c).ID)
 	if err != nil {
 		return models.OutcomeFilter{}, nil, nil, 0, err
 	}

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -97,8 +98,8 @@ func templateContent(template *models.ConditionTemplate) (models.TemplateContent
 
 // planTemplate is the template a plan was started from, which may be nil,
 // and what it says.
-func (h *Handler) planTemplate(plan *models.ActionPlan) (*models.ConditionTemplate, models.TemplateContent, error) {
-	template, err := h.store.PlanTemplate(plan)
+func (h *Handler) planTemplate(ctx context.Context, plan *models.ActionPlan) (*models.ConditionTemplate, models.TemplateContent, error) {
+	template, err := h.store.PlanTemplate(ctx, plan)
 	if err != nil {
 		return nil, models.TemplateContent{}, err
 	}
@@ -110,12 +111,12 @@ func (h *Handler) planTemplate(plan *models.ActionPlan) (*models.ConditionTempla
 // the demo, only versions a clinical safety officer has approved. A form
 // with an error says why the chosen template was refused.
 func (h *Handler) chooseTemplate(c *gin.Context, status int, patient *models.Patient, form *views.Form) {
-	demo, err := h.store.IsDemo()
+	demo, err := h.store.IsDemo(c.Request.Context())
 	if err != nil {
 		h.serverError(c, err)
 		return
 	}
-	templates, err := h.store.Templates(!demo)
+	templates, err := h.store.Templates(c.Request.Context(), !demo)
 	if err != nil {
 		h.serverError(c, err)
 		return
@@ -136,11 +137,11 @@ func (h *Handler) refuseTemplate(c *gin.Context, patient *models.Patient) {
 // must be approved. The store decides again as it saves the plan.
 func (h *Handler) usableTemplate(c *gin.Context, patient *models.Patient, id string) (*models.ConditionTemplate, models.TemplateContent, bool) {
 	templateID, _ := parseID(id)
-	template, err := h.store.Template(templateID)
+	template, err := h.store.Template(c.Request.Context(), templateID)
 	if h.lookupFailed(c, err) {
 		return nil, models.TemplateContent{}, false
 	}
-	demo, err := h.store.IsDemo()
+	demo, err := h.store.IsDemo(c.Request.Context())
 	if err != nil {
 		h.serverError(c, err)
 		return nil, models.TemplateContent{}, false
@@ -248,7 +249,7 @@ func (h *Handler) planHistory(c *gin.Context) {
 		h.serverError(c, err)
 		return
 	}
-	template, err := h.store.PlanTemplate(plan)
+	template, err := h.store.PlanTemplate(c.Request.Context(), plan)
 	if err != nil {
 		h.serverError(c, err)
 		return
@@ -275,7 +276,7 @@ func (h *Handler) editPlan(c *gin.Context) {
 		h.serverError(c, err)
 		return
 	}
-	template, templated, err := h.planTemplate(plan)
+	template, templated, err := h.planTemplate(c.Request.Context(), plan)
 	if err != nil {
 		h.serverError(c, err)
 		return
@@ -297,7 +298,7 @@ func (h *Handler) savePlan(c *gin.Context) {
 	if !ok {
 		return
 	}
-	template, templated, err := h.planTemplate(plan)
+	template, templated, err := h.planTemplate(c.Request.Context(), plan)
 	if err != nil {
 		h.serverError(c, err)
 		return

@@ -208,7 +208,7 @@ func hiddenFields(r response) url.Values {
 // the same field, and saves a version with both nurses' changes.
 func TestConflictingEditsAreMergedFieldByField(t *testing.T) {
 	eachServer(t, func(t *testing.T, s *testServer) {
-		nurse, _ := s.store.UserByUsername("nurse")
+		nurse, _ := s.store.UserByUsername(t.Context(), "nurse")
 		second := models.User{Username: "nurse2", PasswordHash: nurse.PasswordHash, Role: models.RoleNurse, DisplayName: "Bea Okoye"}
 		s.db.Create(&second)
 		var membership models.Membership
@@ -288,7 +288,7 @@ func TestConflictingEditsAreMergedFieldByField(t *testing.T) {
 // version and keeps what was typed.
 func TestTwoNursesCannotOverwriteEachOther(t *testing.T) {
 	eachServer(t, func(t *testing.T, s *testServer) {
-		nurse, _ := s.store.UserByUsername("nurse")
+		nurse, _ := s.store.UserByUsername(t.Context(), "nurse")
 		second := models.User{Username: "nurse2", PasswordHash: nurse.PasswordHash, Role: models.RoleNurse, DisplayName: "Bea Okoye"}
 		s.db.Create(&second)
 		var membership models.Membership

@@ -53,7 +53,7 @@ func TestPatientAsksForARepeatPrescription(t *testing.T) {
 
 func TestViewOnlyCarersCannotAskForPrescriptions(t *testing.T) {
 	eachServer(t, func(t *testing.T, s *testServer) {
-		carerUser, _ := s.store.UserByUsername("carer")
+		carerUser, _ := s.store.UserByUsername(t.Context(), "carer")
 		s.db.Model(&models.CarerLink{}).Where("carer_id = ?", carerUser.ID).Update("permission", models.PermissionView)
 		var plan models.ActionPlan
 		s.db.First(&plan, "patient_id = ?", s.patient(t, ameliaRef).ID)

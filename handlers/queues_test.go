@@ -101,7 +101,7 @@ func TestAlertQueue(t *testing.T) {
 func TestQueuesRefuseOtherPracticesAndOtherRoles(t *testing.T) {
 	eachServer(t, func(t *testing.T, s *testServer) {
 		priya := s.patient(t, priyaRef)
-		nurse, _ := s.store.UserByUsername("nurse")
+		nurse, _ := s.store.UserByUsername(t.Context(), "nurse")
 		reading := models.Reading{PatientID: priya.ID, Kind: models.ReadingPeakFlow, Zone: models.ZoneRed, RecordedByID: nurse.ID, CreatedAt: s.db.NowFunc()}
 		s.db.Create(&reading)
 		alert := models.Alert{PatientID: priya.ID, ReadingID: reading.ID, Status: models.AlertOpen, CreatedAt: s.db.NowFunc()}

@@ -110,8 +110,8 @@ func TestSimultaneousPlanSavesMakeOneVersion(t *testing.T) {
 	eachServer(t, func(t *testing.T, s *testServer) {
 		hash, _ := models.HashPassword(t.Context(), demoPassword)
 		s.db.Create(&models.User{Username: "nurse2", PasswordHash: hash, Role: models.RoleNurse, DisplayName: "Bea Okoye"})
-		nurse, _ := s.store.UserByUsername("nurse")
-		bea, _ := s.store.UserByUsername("nurse2")
+		nurse, _ := s.store.UserByUsername(t.Context(), "nurse")
+		bea, _ := s.store.UserByUsername(t.Context(), "nurse2")
 		var membership models.Membership
 		s.db.First(&membership, "user_id = ?", nurse.ID)
 		s.db.Create(&models.Membership{UserID: bea.ID, OrganisationID: membership.OrganisationID})
@@ -161,7 +161,7 @@ func TestSimultaneousCarerLinksMakeOneLink(t *testing.T) {
 		link := url.Values{"who": {"existing"}, "username": {"carer"}, "relationship": {"Parent"}, "permission": {"view"}}
 		responses := atOnce(t, repeated(sameMoment, submission{nurse, "/patients/" + oliverRef + "/carers", link})...)
 		mustWinOnce(t, responses, http.StatusUnprocessableEntity, "That carer is already linked to Oliver")
-		carer, _ := s.store.UserByUsername("carer")
+		carer, _ := s.store.UserByUsername(t.Context(), "carer")
 		oliver := s.patient(t, oliverRef)
 		if links := s.countWhere(&models.CarerLink{}, "carer_id = ? AND patient_id = ? AND revoked_at IS NULL", carer.ID, oliver.ID); links != 1 {
 			t.Errorf("%d active links of one carer to one patient; want 1", links)
@@ -240,14 +240,14 @@ func TestSimultaneousRegistrationsMakeOnePatient(t *testing.T) {
 // asked to choose another.
 func TestSimultaneousActivationsTakeAUsernameOnce(t *testing.T) {
 	eachServer(t, func(t *testing.T, s *testServer) {
-		nurse, _ := s.store.UserByUsername("nurse")
+		nurse, _ := s.store.UserByUsername(t.Context(), "nurse")
 		var membership models.Membership
 		s.db.First(&membership, "user_id = ?", nurse.ID)
 		actor := models.Actor{UserID: nurse.ID, Role: nurse.Role}
 		birthday := time.Date(2001, 2, 3, 0, 0, 0, 0, time.UTC)
 		var people []submission
 		for i := range sameMoment {
-			_, code, err := s.store.RegisterPatient(actor, models.NewPatient{NHSNumber: nhsNumberFor(i), GivenName: "Nia",
+			_, code, err := s.store.RegisterPatient(t.Context(), actor, models.NewPatient{NHSNumber: nhsNumberFor(i), GivenName: "Nia",
 				FamilyName: fmt.Sprint("Okafor ", i), DateOfBirth: birthday, PracticeID: membership.OrganisationID})
 			if err != nil {
 				t.Fatal(err)

@@ -97,7 +97,7 @@ func (h *Handler) checkInPlan(c *gin.Context, patient *models.Patient, id string
 	plan, err := h.store.PlanSummaryFor(c.Request.Context(), principalOf(c), patient, planID)
 	if err == nil {
 		var questions []models.CheckInQuestion
-		if questions, err = h.store.CheckInQuestions(&plan.Plan); err == nil && len(questions) > 0 {
+		if questions, err = h.store.CheckInQuestions(c.Request.Context(), &plan.Plan); err == nil && len(questions) > 0 {
 			return &plan.Plan, questions, true
 		}
 	}

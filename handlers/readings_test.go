@@ -105,7 +105,7 @@ func TestCarersActOnlyWithPermission(t *testing.T) {
 		mustContain(t, carer.get(base+"/readings"), "Sam Jones")
 		var reading models.Reading
 		s.db.Order("id DESC").First(&reading)
-		carerUser, _ := s.store.UserByUsername("carer")
+		carerUser, _ := s.store.UserByUsername(t.Context(), "carer")
 		if reading.RecordedByID != carerUser.ID {
 			t.Error("the reading does not say the carer recorded it")
 		}

@@ -84,7 +84,7 @@ func readContacts(c *gin.Context, form *views.Form) []models.Contact {
 
 func (h *Handler) editDetails(c *gin.Context) {
 	patient := patientOf(c)
-	practices, err := h.store.PracticesOf(currentUser(c).ID)
+	practices, err := h.store.PracticesOf(c.Request.Context(), currentUser(c).ID)
 	if err != nil {
 		h.serverError(c, err)
 		return
@@ -102,7 +102,7 @@ func (h *Handler) editDetails(c *gin.Context) {
 
 func (h *Handler) saveDetails(c *gin.Context) {
 	patient := patientOf(c)
-	practices, err := h.store.PracticesOf(currentUser(c).ID)
+	practices, err := h.store.PracticesOf(c.Request.Context(), currentUser(c).ID)
 	if err != nil {
 		h.serverError(c, err)
 		return
@@ -312,7 +312,7 @@ func (h *Handler) unlockPatient(c *gin.Context) {
 	if h.lookupFailed(c, err) {
 		return
 	}
-	if err := h.store.UnlockAccount(actor(c), account); err != nil {
+	if err := h.store.UnlockAccount(c.Request.Context(), actor(c), account); err != nil {
 		h.serverError(c, err)
 		return
 	}

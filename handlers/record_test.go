@@ -167,7 +167,7 @@ func TestLinkInviteAndRevokeCarers(t *testing.T) {
 
 		// Removing a carer ends their access at their next request.
 		var link models.CarerLink
-		graceUser, _ := s.store.UserByUsername("grace.s")
+		graceUser, _ := s.store.UserByUsername(t.Context(), "grace.s")
 		s.db.First(&link, "carer_id = ?", graceUser.ID)
 		r = b.post(fmt.Sprintf("%s/%d/revoke", path, link.ID), url.Values{})
 		// The banner and the activity still name her, for what was done.

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"healthpassport/models"
+	"healthpassport/models/demo"
+	"healthpassport/models/store"
 )
 
 func registration(nhs, given, family, day, month, year string) url.Values {
@@ -194,7 +196,7 @@ func TestActivationRefusesHostileInput(t *testing.T) {
 			t.Errorf("choosing an account without a checked code showed %s", r.url)
 		}
 		mustStatus(t, b.post("/activate/account", url.Values{"username": {"x"}, "password": {"y"}}), http.StatusOK)
-		if s.count(&models.User{}) != int64(len(models.DemoUsernames)) {
+		if s.count(&models.User{}) != int64(len(demo.Usernames)) {
 			t.Error("an account was made without a code")
 		}
 	})
@@ -204,7 +206,7 @@ func TestActivationThrottled(t *testing.T) {
 	eachServer(t, func(t *testing.T, s *testServer) {
 		b := s.browser(t)
 		guess := url.Values{"code": {"ABCD-EFGH-JKLM"}, "dob-day": {"1"}, "dob-month": {"1"}, "dob-year": {"2000"}}
-		for range models.LimitPerAccountAddress.Max {
+		for range store.LimitPerAccountAddress.Max {
 			mustStatus(t, b.post("/activate", guess), http.StatusUnprocessableEntity)
 		}
 		r := b.post("/activate", guess)

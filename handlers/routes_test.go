@@ -196,7 +196,7 @@ func administersTemplates(route gin.RouteInfo) bool {
 
 func (s *testServer) user(t *testing.T, username string) *models.User {
 	t.Helper()
-	user, err := s.store.UserByUsername(username)
+	user, err := s.store.UserByUsername(t.Context(), username)
 	if err != nil {
 		t.Fatalf("user %s: %v", username, err)
 	}

@@ -15,6 +15,7 @@ import (
 	"healthpassport/app"
 	"healthpassport/models"
 	"healthpassport/models/modelstest"
+	"healthpassport/models/store"
 
 	"gorm.io/gorm"
 )
@@ -220,7 +221,7 @@ func startLiveServer(t *testing.T, db *gorm.DB) (*testServer, *browser, models.P
 	}
 	server := httptest.NewTLSServer(handler)
 	t.Cleanup(server.Close)
-	s := &testServer{Server: server, db: db, store: models.NewStore(db)}
+	s := &testServer{Server: server, db: db, store: store.NewStore(db)}
 
 	practice := models.Organisation{Kind: models.OrganisationPractice, Name: "Live Practice", ODSCode: "Y99999"}
 	db.Create(&practice)
@@ -262,7 +263,7 @@ func TestUnapprovedTemplatesAreRefusedOutsideTheDemo(t *testing.T) {
 			t.Fatalf("%d plans from an unapproved template", n)
 		}
 
-		if _, err := s.store.ApproveTemplate("anaphylaxis", anaphylaxis.Version, "Dr Ada Okafor"); err != nil {
+		if _, err := s.store.ApproveTemplate(t.Context(), "anaphylaxis", anaphylaxis.Version, "Dr Ada Okafor"); err != nil {
 			t.Fatal(err)
 		}
 		r = nurse.get(base + "/new")
@@ -369,7 +370,7 @@ func TestReadersAreToldWhenAPlanIsNotClinicallyApproved(t *testing.T) {
 		s.db.First(&plan, "patient_id = (?)", s.db.Model(&models.Patient{}).Select("id").Where("ref = ?", ameliaRef))
 		var template models.ConditionTemplate
 		s.db.First(&template, plan.TemplateID)
-		if _, err := s.store.ApproveTemplate(template.Key, template.Version, "Dr Ada Okafor"); err != nil {
+		if _, err := s.store.ApproveTemplate(t.Context(), template.Key, template.Version, "Dr Ada Okafor"); err != nil {
 			t.Fatal(err)
 		}
 		for _, page := range readerPages(t, s) {

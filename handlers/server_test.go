@@ -18,6 +18,7 @@ import (
 	"healthpassport/app"
 	"healthpassport/models"
 	"healthpassport/models/modelstest"
+	"healthpassport/models/store"
 
 	"gorm.io/gorm"
 )
@@ -35,7 +36,7 @@ const (
 type testServer struct {
 	*httptest.Server
 	db    *gorm.DB
-	store *models.Store
+	store *store.Store
 }
 
 func startServer(t *testing.T, db *gorm.DB, cfg app.Config) *testServer {
@@ -49,7 +50,7 @@ func startServer(t *testing.T, db *gorm.DB, cfg app.Config) *testServer {
 	}
 	server := httptest.NewServer(handler)
 	t.Cleanup(server.Close)
-	return &testServer{Server: server, db: db, store: models.NewStore(db)}
+	return &testServer{Server: server, db: db, store: store.NewStore(db)}
 }
 
 // eachServer runs a test against a demo server on every test database.

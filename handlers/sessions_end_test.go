@@ -9,6 +9,7 @@ import (
 
 	"healthpassport/handlers"
 	"healthpassport/models"
+	"healthpassport/models/store"
 )
 
 // walkAway moves a session back in time, as if the person had left the
@@ -20,12 +21,12 @@ func walkAway(t *testing.T, s *testServer, token string, away time.Duration) {
 	if err := s.db.First(&session, "token = ?", token).Error; err != nil {
 		t.Fatal(err)
 	}
-	deadline, values, err := models.SessionCodec{}.Decode(session.Data)
+	deadline, values, err := store.SessionCodec{}.Decode(session.Data)
 	if err != nil {
 		t.Fatal(err)
 	}
 	values["last_seen"] = values["last_seen"].(int64) - int64(away.Seconds())
-	data, err := models.SessionCodec{}.Encode(deadline.Add(-away), values)
+	data, err := store.SessionCodec{}.Encode(deadline.Add(-away), values)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +93,7 @@ func TestActivatingAgainEndsEveryOtherSession(t *testing.T) {
 		}
 		// A request that was under way when the sessions ended saves its
 		// session again: that does not sign it back in.
-		if err := models.NewSessionStore(s.db).Commit(old.Token, old.Data, old.Expiry); err != nil {
+		if err := store.NewSessionStore(s.db).Commit(old.Token, old.Data, old.Expiry); err != nil {
 			t.Fatal(err)
 		}
 		thief := s.browser(t)
@@ -112,12 +113,12 @@ func TestDisablingAnAccountEndsItsSessions(t *testing.T) {
 		home, work := s.browser(t), s.browser(t)
 		home.signIn("nurse")
 		work.signIn("nurse")
-		nurse, err := s.store.UserByUsername("nurse")
+		nurse, err := s.store.UserByUsername(t.Context(), "nurse")
 		if err != nil {
 			t.Fatal(err)
 		}
-		admin, _ := s.store.UserByUsername("admin")
-		if err := s.store.DisableStaff(models.Actor{UserID: admin.ID, Role: admin.Role}, nurse.ID); err != nil {
+		admin, _ := s.store.UserByUsername(t.Context(), "admin")
+		if err := s.store.DisableStaff(t.Context(), models.Actor{UserID: admin.ID, Role: admin.Role}, nurse.ID); err != nil {
 			t.Fatal(err)
 		}
 		if n := s.sessionsOf("nurse"); n != 0 {

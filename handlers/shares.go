@@ -119,7 +119,7 @@ func (h *Handler) openShared(c *gin.Context) {
 	if !ok {
 		return
 	}
-	share, err := h.store.OpenShare(actor(c), attempt.code, attempt.dob)
+	share, err := h.store.OpenShare(c.Request.Context(), actor(c), attempt.code, attempt.dob)
 	if errors.Is(err, models.ErrNotFound) {
 		h.refuse(c, attempt, models.AuditShareRefused, "The access code or date of birth is not right, or the code has stopped working")
 		return
@@ -135,7 +135,7 @@ func (h *Handler) openShared(c *gin.Context) {
 // the share works.
 func (h *Handler) sharedView(c *gin.Context) {
 	id := h.sessions.GetInt(c.Request.Context(), sessionShare)
-	share, err := h.store.WorkingShare(uint(id))
+	share, err := h.store.WorkingShare(c.Request.Context(), uint(id))
 	if id == 0 || errors.Is(err, models.ErrNotFound) {
 		h.sessions.Remove(c.Request.Context(), sessionShare)
 		redirect(c, "/shared")

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"healthpassport/models"
+	"healthpassport/models/store"
 )
 
 var accessCode = regexp.MustCompile(`id="access-code">([A-Z0-9-]+)<`)
@@ -85,14 +86,14 @@ func TestShareCodesRefuseGuessesExpiryAndOtherPeople(t *testing.T) {
 		}
 		// Guessing: after repeated failures the address is refused even the right code.
 		guesser := s.browser(t)
-		for i := range models.LimitPerAddress.Max {
+		for i := range store.LimitPerAddress.Max {
 			guesser.post("/shared", ameliaDOB(fmt.Sprintf("GUES-SXXX-%04d", i)))
 		}
 		r = guesser.post("/shared", ameliaDOB(code))
 		mustStatus(t, r, http.StatusTooManyRequests)
 
 		// An expired share does not open (with the guesser's failures forgotten).
-		s.db.Where("1 = 1").Delete(&models.AttemptCounter{})
+		s.db.Where("1 = 1").Delete(&store.AttemptCounter{})
 		s.db.Model(&models.Share{}).Where("1 = 1").Update("expires_at", time.Now().Add(-time.Minute))
 		mustStatus(t, s.browser(t).post("/shared", ameliaDOB(code)), http.StatusUnprocessableEntity)
 
@@ -103,7 +104,7 @@ func TestShareCodesRefuseGuessesExpiryAndOtherPeople(t *testing.T) {
 		nurse := s.browser(t)
 		nurse.signIn("nurse")
 		mustStatus(t, nurse.post(fmt.Sprintf("/passport/%s/shares/%d/revoke", ameliaRef, share.ID), url.Values{}), http.StatusForbidden)
-		carerUser, _ := s.store.UserByUsername("carer")
+		carerUser, _ := s.store.UserByUsername(t.Context(), "carer")
 		s.db.Model(&models.CarerLink{}).Where("carer_id = ?", carerUser.ID).Update("permission", models.PermissionView)
 		carer := s.browser(t)
 		carer.signIn("carer")

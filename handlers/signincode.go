@@ -99,7 +99,7 @@ func (h *Handler) showKeptCode(c *gin.Context, page *views.Page, username string
 	if !h.store.KeepsMessagesToShow() {
 		return nil
 	}
-	user, err := h.store.UserByUsername(username)
+	user, err := h.store.UserByUsername(c.Request.Context(), username)
 	if errors.Is(err, models.ErrNotFound) {
 		return nil
 	}
@@ -180,7 +180,7 @@ func (h *Handler) setNewPassword(c *gin.Context) {
 	ctx := c.Request.Context()
 	form := views.NewForm()
 	proposed := passwordValue(c, form, "new-password")
-	person, err := h.store.PersonalDetailsOf(user)
+	person, err := h.store.PersonalDetailsOf(ctx, user)
 	if err != nil {
 		h.serverError(c, err)
 		return

@@ -13,6 +13,7 @@ import (
 	"healthpassport/models/modelstest"
 	"healthpassport/models/notify"
 	"healthpassport/models/notify/notifytest"
+	"healthpassport/models/store"
 
 	"gorm.io/gorm"
 )
@@ -22,7 +23,7 @@ import (
 type codeServer struct {
 	*testServer
 	notify *notifytest.Fake
-	sender *models.Store
+	sender *store.Store
 }
 
 func eachCodeServer(t *testing.T, test func(t *testing.T, s *codeServer)) {
@@ -30,7 +31,7 @@ func eachCodeServer(t *testing.T, test func(t *testing.T, s *codeServer)) {
 		fake := notifytest.Start(t)
 		cfg := app.Config{Demo: true, DemoPassword: demoPassword, PublicURL: "http://passport.test", TrustedProxies: []string{"127.0.0.1"},
 			NotifyAPIKey: notifytest.APIKey, NotifyBaseURL: fake.URL, NotifyTemplates: `{"sms": "sms-template", "email": "email-template"}`}
-		s := &codeServer{testServer: startServer(t, db, cfg), notify: fake, sender: models.NewStore(db)}
+		s := &codeServer{testServer: startServer(t, db, cfg), notify: fake, sender: store.NewStore(db)}
 		client, err := notify.New(notifytest.APIKey, fake.URL, notify.Templates{"sms": "sms-template", "email": "email-template"})
 		if err != nil {
 			t.Fatal(err)
@@ -89,7 +90,7 @@ func TestOwnerSignsInWithACodeAfterStrangersGuess(t *testing.T) {
 	right := url.Values{"username": {"carer"}, "password": {demoPassword}}
 	eachCodeServer(t, func(t *testing.T, s *codeServer) {
 		s.confirmPhone(t, "carer", phone)
-		for i := range models.LimitPerAccount.Max {
+		for i := range store.LimitPerAccount.Max {
 			mustStatus(t, s.browser(t).postFrom(fmt.Sprintf("203.0.113.%d", i), "/sign-in", wrong), http.StatusUnprocessableEntity)
 		}
 		owner := s.browser(t)
@@ -222,13 +223,13 @@ func TestSimultaneousSignInCodeGuessesStopAtTheLimit(t *testing.T) {
 				mustContain(t, r, "You have entered a wrong code too many times")
 			}
 		}
-		if tally[http.StatusUnprocessableEntity] != models.LimitSignInCodeGuesses.Max || tally[http.StatusTooManyRequests] != n-models.LimitSignInCodeGuesses.Max {
-			t.Errorf("%d simultaneous wrong codes answered %v; want %d checked and the rest refused", n, tally, models.LimitSignInCodeGuesses.Max)
+		if tally[http.StatusUnprocessableEntity] != store.LimitSignInCodeGuesses.Max || tally[http.StatusTooManyRequests] != n-store.LimitSignInCodeGuesses.Max {
+			t.Errorf("%d simultaneous wrong codes answered %v; want %d checked and the rest refused", n, tally, store.LimitSignInCodeGuesses.Max)
 		}
 		if r := guesser.post("/sign-in/code/enter", url.Values{"code": {code}}); r.status != http.StatusTooManyRequests {
 			t.Errorf("the right code after the limit answered %d", r.status)
 		}
-		if failed := s.auditCount(models.AuditSignInCodeFailed, "carer"); failed != int64(models.LimitSignInCodeGuesses.Max) {
+		if failed := s.auditCount(models.AuditSignInCodeFailed, "carer"); failed != int64(store.LimitSignInCodeGuesses.Max) {
 			t.Errorf("%d wrong codes audited", failed)
 		}
 	})

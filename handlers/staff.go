@@ -30,7 +30,7 @@ func (h *Handler) loadStaffMember(c *gin.Context) {
 	if !ok {
 		return
 	}
-	member, err := h.store.StaffMemberAt(principalOf(c).AdministeredIDs(), id)
+	member, err := h.store.StaffMemberAt(c.Request.Context(), principalOf(c).AdministeredIDs(), id)
 	handOn(h, c, theStaffMember, member, err, models.AuditEntry{TargetType: "user", TargetID: c.Param("id")})
 }
 
@@ -42,7 +42,7 @@ func staffPath(member *models.StaffMember) string { return "/staff/" + strconv.I
 
 func (h *Handler) staff(c *gin.Context) {
 	organisations := principalOf(c).Administered
-	staff, err := h.store.StaffOf(organisationIDs(organisations))
+	staff, err := h.store.StaffOf(c.Request.Context(), organisationIDs(organisations))
 	if err != nil {
 		h.serverError(c, err)
 		return
@@ -62,7 +62,7 @@ func (h *Handler) inviteStaff(c *gin.Context) {
 		Role: formValue(c, form, "role"), Organisations: organisationsValue(c, form)}, organisations)
 	addErrors(form, errs)
 	if !form.HasErrors() {
-		user, code, err := h.store.InviteStaff(actor(c), staff)
+		user, code, err := h.store.InviteStaff(c.Request.Context(), actor(c), staff)
 		switch {
 		case errors.Is(err, models.ErrEmailTaken):
 			form.Add("email", "A member of staff already has this email address")
@@ -101,7 +101,7 @@ func (h *Handler) staffMember(c *gin.Context) {
 }
 
 func (h *Handler) showStaffMember(c *gin.Context, status int, member *models.StaffMember, form *views.Form) {
-	devices, err := h.store.Devices(member.ID)
+	devices, err := h.store.Devices(c.Request.Context(), member.ID)
 	if err != nil {
 		h.serverError(c, err)
 		return
@@ -113,7 +113,7 @@ func (h *Handler) showStaffMember(c *gin.Context, status int, member *models.Sta
 	}
 	throttled := false
 	if member.Activated {
-		if throttled, err = h.store.AccountThrottled(member.Username); err != nil {
+		if throttled, err = h.store.AccountThrottled(c.Request.Context(), member.Username); err != nil {
 			h.serverError(c, err)
 			return
 		}
@@ -139,7 +139,7 @@ func (h *Handler) changeStaffAccess(c *gin.Context) {
 		principalOf(c).Administered)
 	addErrors(form, errs)
 	if !form.HasErrors() {
-		err := h.store.ChangeStaffAccess(actor(c), member.ID, access)
+		err := h.store.ChangeStaffAccess(c.Request.Context(), actor(c), member.ID, access)
 		switch {
 		case errors.Is(err, models.ErrOwnAccount):
 			form.Add("role", "You cannot change your own role or where you work. Ask another administrator")
@@ -164,7 +164,7 @@ func (h *Handler) confirmDisableStaff(c *gin.Context) {
 
 func (h *Handler) disableStaff(c *gin.Context) {
 	member := staffMemberOf(c)
-	err := h.store.DisableStaff(actor(c), member.ID)
+	err := h.store.DisableStaff(c.Request.Context(), actor(c), member.ID)
 	form := views.NewForm()
 	switch {
 	case errors.Is(err, models.ErrOwnAccount):
@@ -195,7 +195,7 @@ func (h *Handler) staffLetter(c *gin.Context) {
 
 func (h *Handler) newStaffCode(c *gin.Context) {
 	member := staffMemberOf(c)
-	code, err := h.store.NewStaffCode(actor(c), member)
+	code, err := h.store.NewStaffCode(c.Request.Context(), actor(c), member)
 	if errors.Is(err, models.ErrWrongStatus) {
 		h.flash(c, member.DisplayName+" has already set up their account")
 		redirect(c, staffPath(member))
@@ -215,7 +215,7 @@ func (h *Handler) signOutStaffDevice(c *gin.Context) {
 	if !ok {
 		return
 	}
-	err := h.store.SignOutStaffDevice(actor(c), member.ID, deviceID)
+	err := h.store.SignOutStaffDevice(c.Request.Context(), actor(c), member.ID, deviceID)
 	if errors.Is(err, models.ErrNotFound) {
 		h.notFound(c)
 		return
@@ -230,7 +230,7 @@ func (h *Handler) signOutStaffDevice(c *gin.Context) {
 
 func (h *Handler) signOutStaffEverywhere(c *gin.Context) {
 	member := staffMemberOf(c)
-	if _, err := h.store.SignOutStaffEverywhere(actor(c), member.ID); err != nil {
+	if _, err := h.store.SignOutStaffEverywhere(c.Request.Context(), actor(c), member.ID); err != nil {
 		h.serverError(c, err)
 		return
 	}
@@ -242,7 +242,7 @@ func (h *Handler) signOutStaffEverywhere(c *gin.Context) {
 // too many wrong passwords sign in again at once.
 func (h *Handler) unlockStaff(c *gin.Context) {
 	member := staffMemberOf(c)
-	if err := h.store.UnlockAccount(actor(c), &member.User); err != nil {
+	if err := h.store.UnlockAccount(c.Request.Context(), actor(c), &member.User); err != nil {
 		h.serverError(c, err)
 		return
 	}

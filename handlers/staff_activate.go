@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"healthpassport/models"
+	"healthpassport/models/store"
 	"healthpassport/views"
 
 	"github.com/gin-gonic/gin"
@@ -26,15 +27,15 @@ func (h *Handler) staffActivate(c *gin.Context) {
 	show := func(status int, form *views.Form) {
 		render(c, status, views.StaffActivatePage(h.page(c, "Set up your staff account", form)))
 	}
-	attempt, ok := h.readCodeAttempt(c, models.AttemptStaffActivation, withWorkEmail, "Enter your activation code", msgStaffActivationWrong,
+	attempt, ok := h.readCodeAttempt(c, store.AttemptStaffActivation, withWorkEmail, "Enter your activation code", msgStaffActivationWrong,
 		"You have tried too many times. Wait 15 minutes and try again, or ask your administrator for help", show)
 	if !ok {
 		return
 	}
-	record, err := h.store.CheckStaffActivation(attempt.code, attempt.email)
+	record, err := h.store.CheckStaffActivation(c.Request.Context(), attempt.code, attempt.email)
 	if errors.Is(err, models.ErrStaffActivation) {
 		message := msgStaffActivationWrong
-		if used, err := h.store.StaffActivationCodeUsed(attempt.code, attempt.email); err != nil {
+		if used, err := h.store.StaffActivationCodeUsed(c.Request.Context(), attempt.code, attempt.email); err != nil {
 			h.serverError(c, err)
 			return
 		} else if used {
@@ -57,7 +58,7 @@ func (h *Handler) pendingStaffActivation(c *gin.Context) (uint, *models.User, bo
 	if codeID == 0 {
 		return 0, nil, false
 	}
-	user, err := h.store.StaffInvited(codeID)
+	user, err := h.store.StaffInvited(c.Request.Context(), codeID)
 	if err != nil {
 		h.sessions.Remove(c.Request.Context(), sessionStaffActivation)
 		return 0, nil, false
@@ -109,7 +110,7 @@ func (h *Handler) chooseStaffAccount(c *gin.Context) {
 		h.serverError(c, err)
 		return
 	}
-	activated, err := h.store.CompleteStaffActivation(codeID, username, hash, actor(c))
+	activated, err := h.store.CompleteStaffActivation(c.Request.Context(), codeID, username, hash, actor(c))
 	switch {
 	case errors.Is(err, models.ErrUsernameTaken):
 		form.Add("username", "That username is taken. Choose another")

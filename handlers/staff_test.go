@@ -267,7 +267,7 @@ func (s *testServer) twoAdministrators(t *testing.T, first, second *browser) (*m
 	t.Helper()
 	s.db.Model(&models.User{}).Where("username IN ?", []string{"admin", "admin2"}).
 		Updates(map[string]any{"role": models.RoleAdmin, "disabled": false})
-	other, err := s.store.UserByUsername("admin2")
+	other, err := s.store.UserByUsername(t.Context(), "admin2")
 	if err != nil {
 		other = s.addUser(t, "admin2", models.RoleAdmin, nil)
 	}

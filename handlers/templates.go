@@ -19,7 +19,7 @@ func (h *Handler) loadTemplate(c *gin.Context) {
 	if !ok {
 		return
 	}
-	template, err := h.store.Template(id)
+	template, err := h.store.Template(c.Request.Context(), id)
 	if h.lookupFailed(c, err) {
 		return
 	}
@@ -93,11 +93,11 @@ func (h *Handler) compareTemplates(c *gin.Context) {
 		h.notFound(c)
 		return
 	}
-	from, err := h.store.Template(fromID)
+	from, err := h.store.Template(ctx, fromID)
 	if h.lookupFailed(c, err) {
 		return
 	}
-	to, err := h.store.Template(toID)
+	to, err := h.store.Template(ctx, toID)
 	if h.lookupFailed(c, err) {
 		return
 	}
@@ -153,7 +153,7 @@ func (h *Handler) approveTemplate(c *gin.Context) {
 // reloadTemplate reads the version in the path again after a refused
 // change, so the page shows where it stands now.
 func (h *Handler) reloadTemplate(c *gin.Context) {
-	if template, err := h.store.Template(templateOf(c).ID); err == nil {
+	if template, err := h.store.Template(c.Request.Context(), templateOf(c).ID); err == nil {
 		theTemplate.keep(c, template)
 	}
 }

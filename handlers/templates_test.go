@@ -205,7 +205,7 @@ func TestRetiredVersionsStartNoPlanOutsideTheDemo(t *testing.T) {
 	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
 		s, nurse, patient := startLiveServer(t, db)
 		anaphylaxis := s.template(t, "anaphylaxis")
-		if _, err := s.store.ApproveTemplate("anaphylaxis", anaphylaxis.Version, "Dr Ada Okafor"); err != nil {
+		if _, err := s.store.ApproveTemplate(t.Context(), "anaphylaxis", anaphylaxis.Version, "Dr Ada Okafor"); err != nil {
 			t.Fatal(err)
 		}
 		base := "/patients/" + patient.Ref + "/plans"

@@ -9,13 +9,14 @@ import (
 	"testing"
 
 	"healthpassport/models"
+	"healthpassport/models/store"
 )
 
 func TestAnAdministratorUnlocksAThrottledStaffAccount(t *testing.T) {
 	eachServer(t, func(t *testing.T, s *testServer) {
 		admin, nurse := s.browser(t), s.browser(t)
 		admin.signIn("admin")
-		for range models.LimitPerAccountAddress.Max {
+		for range store.LimitPerAccountAddress.Max {
 			nurse.post("/sign-in", url.Values{"username": {"nurse"}, "password": {"wrong password"}})
 		}
 		r := nurse.signIn("nurse")
@@ -72,7 +73,7 @@ func TestANurseUnlocksAThrottledPatientAccount(t *testing.T) {
 	eachServer(t, func(t *testing.T, s *testServer) {
 		nurse, patient, stranger := s.browser(t), s.browser(t), s.browser(t)
 		nurse.signIn("nurse")
-		for range models.LimitPerAccountAddress.Max {
+		for range store.LimitPerAccountAddress.Max {
 			patient.post("/sign-in", url.Values{"username": {"patient"}, "password": {"wrong password"}})
 		}
 		mustStatus(t, patient.signIn("patient"), http.StatusTooManyRequests)

@@ -14,7 +14,7 @@ import (
 // linkDemoCarer links the demo carer to a second patient.
 func (s *testServer) linkDemoCarer(t *testing.T, ref string) models.Patient {
 	t.Helper()
-	carer, err := s.store.UserByUsername("carer")
+	carer, err := s.store.UserByUsername(t.Context(), "carer")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -61,7 +61,7 @@ func (h *Handler) newWebhookForm(c *gin.Context) {
 }
 
 func (h *Handler) showWebhookForm(c *gin.Context, status int, form *views.Form, practices []models.Organisation) {
-	demo, err := h.store.IsDemo()
+	demo, err := h.store.IsDemo(c.Request.Context())
 	if err != nil {
 		h.serverError(c, err)
 		return
@@ -71,7 +71,7 @@ func (h *Handler) showWebhookForm(c *gin.Context, status int, form *views.Form, 
 
 func (h *Handler) registerWebhook(c *gin.Context) {
 	practices := principalOf(c).AdministeredPractices()
-	demo, err := h.store.IsDemo()
+	demo, err := h.store.IsDemo(c.Request.Context())
 	if err != nil {
 		h.serverError(c, err)
 		return

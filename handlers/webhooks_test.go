@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"healthpassport/models"
+	"healthpassport/models/store"
 
 	"gorm.io/gorm"
 )
@@ -171,11 +172,11 @@ func TestSwitchedOffEndpointIsNoticedSwitchedBackOnAndReplayed(t *testing.T) {
 		}
 		mustContain(t, admin.post(webhookURL(*endpoint)+"/enable", url.Values{}), "Endpoint switched back on", "Send again")
 		var jobsBefore int64
-		s.db.Table("river_job").Where("kind = ?", models.WebhookArgs{}.Kind()).Count(&jobsBefore)
+		s.db.Table("river_job").Where("kind = ?", store.WebhookArgs{}.Kind()).Count(&jobsBefore)
 		replay := webhookURL(*endpoint) + "/deliveries/" + strconv.FormatUint(uint64(delivery.ID), 10) + "/replay"
 		mustContain(t, admin.post(replay, url.Values{}), "will be sent again", "Sending again: 8 attempts so far")
 		var jobsAfter int64
-		s.db.Table("river_job").Where("kind = ?", models.WebhookArgs{}.Kind()).Count(&jobsAfter)
+		s.db.Table("river_job").Where("kind = ?", store.WebhookArgs{}.Kind()).Count(&jobsAfter)
 		if jobsAfter != jobsBefore+1 {
 			t.Errorf("%d delivery jobs after the replay, %d before", jobsAfter, jobsBefore)
 		}

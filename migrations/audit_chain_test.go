@@ -7,6 +7,7 @@ import (
 	"healthpassport/migrations"
 	"healthpassport/models"
 	"healthpassport/models/modelstest"
+	"healthpassport/models/store"
 )
 
 func TestAuditChainCoversEntriesWrittenBeforeIt(t *testing.T) {
@@ -27,14 +28,14 @@ func TestAuditChainCoversEntriesWrittenBeforeIt(t *testing.T) {
 			if err := migrations.Run(db); err != nil {
 				t.Fatal(err)
 			}
-			store := models.NewStore(db)
-			if n, err := store.VerifyAuditLog(); n != 3 || err != nil {
+			st := store.NewStore(db)
+			if n, err := st.VerifyAuditLog(t.Context()); n != 3 || err != nil {
 				t.Fatalf("after the migration: %d verified, %v; want 3", n, err)
 			}
-			if err := store.Audit(models.Actor{Role: models.RoleAdmin}, models.AuditEntry{Action: models.AuditSignIn}); err != nil {
+			if err := st.Audit(t.Context(), models.Actor{Role: models.RoleAdmin}, models.AuditEntry{Action: models.AuditSignIn}); err != nil {
 				t.Fatal(err)
 			}
-			if n, err := store.VerifyAuditLog(); n != 4 || err != nil {
+			if n, err := st.VerifyAuditLog(t.Context()); n != 4 || err != nil {
 				t.Errorf("after a new entry: %d verified, %v; want 4", n, err)
 			}
 			if err := db.Exec(`UPDATE audit_events SET detail = 'rewritten' WHERE id = 1`).Error; err == nil {

@@ -10,9 +10,9 @@ func TestEachConditionHasOneName(t *testing.T) {
 	for _, c := range OutcomeConditions {
 		names[c.Code] = c.Name
 	}
-	for _, st := range standardTemplates {
-		if names[st.snomed] != st.name {
-			t.Errorf("template %s is named %q; the dashboards name SNOMED CT %s %q", st.key, st.name, st.snomed, names[st.snomed])
+	for _, st := range StandardTemplates {
+		if names[st.Snomed] != st.Name {
+			t.Errorf("template %s is named %q; the dashboards name SNOMED CT %s %q", st.Key, st.Name, st.Snomed, names[st.Snomed])
 		}
 	}
 }

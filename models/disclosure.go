@@ -13,7 +13,8 @@ const (
 	// SmallestShownCount is the smallest count, and the fewest people behind
 	// a median or a mean, that a commissioner may see.
 	SmallestShownCount = 8
-	countRounding      = 5
+	// CountRounding is what every other count is rounded to.
+	CountRounding = 5
 )
 
 // Figure is a count as it may be shown. A withheld figure keeps no count, so
@@ -28,7 +29,7 @@ func Disclose(count int64) Figure {
 	if count > 0 && count < SmallestShownCount {
 		return Figure{Withheld: true}
 	}
-	return Figure{Count: (count + countRounding/2) / countRounding * countRounding}
+	return Figure{Count: (count + CountRounding/2) / CountRounding * CountRounding}
 }
 
 // Exact is a count shown as it is, to staff who may see the people behind it.

@@ -1,21 +1,13 @@
 package models
 
 import (
-	"bufio"
-	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
-
-	"github.com/riverqueue/river"
-	"gorm.io/gorm"
 )
 
 // FHIR Bulk Data exports. A machine client asks for one; a job on the
@@ -42,9 +34,6 @@ const (
 
 // ExportLifetime is how long an export's files can be fetched.
 const ExportLifetime = 24 * time.Hour
-
-// exportBatch is how many rows one query of an export reads.
-const exportBatch = 1000
 
 // BulkExport is one export a client asked for.
 type BulkExport struct {
@@ -84,13 +73,6 @@ type ExportScope struct {
 	Since     *time.Time // only records changed after, when set
 }
 
-// ExportType writes every record of one FHIR resource type in a scope,
-// calling emit with each resource in turn.
-type ExportType struct {
-	ResourceType string
-	Write        func(ctx context.Context, s *Store, scope ExportScope, emit func(resource any) error) error
-}
-
 // ExportStorage keeps exports' files: a folder now, an object store later.
 type ExportStorage interface {
 	// Create starts a file; it is seen whole once closed, or not at all.
@@ -98,27 +80,6 @@ type ExportStorage interface {
 	Open(name string) (io.ReadCloser, error)
 	// RemoveExport removes every file of an export.
 	RemoveExport(ref string) error
-}
-
-// Exports is what running bulk exports needs.
-type Exports struct {
-	Storage ExportStorage
-	Types   []ExportType
-}
-
-// WithExports lets the store run bulk exports.
-func (s *Store) WithExports(exports Exports) *Store {
-	s.exports = exports
-	return s
-}
-
-// ExportTypes names the resource types exports can write, in order.
-func (s *Store) ExportTypes() []string {
-	var names []string
-	for _, t := range s.exports.Types {
-		names = append(names, t.ResourceType)
-	}
-	return names
 }
 
 // ExportFile is where an export's file of a resource type is kept.
@@ -190,345 +151,7 @@ type ExportRequest struct {
 	Request  string
 }
 
-// ExportArgs asks for an export to be written.
-type ExportArgs struct {
-	ExportID uint `json:"export_id"`
-}
-
-func (ExportArgs) Kind() string { return "bulk_export" }
-
 // Why an export cannot start.
 var (
 	ErrExportsOff = errors.New("bulk exports are not set up on this server")
 )
-
-// PracticeForClient finds a practice, by ODS code, that a client acts for.
-func (s *Store) PracticeForClient(ctx context.Context, principal *Principal, odsCode string) (*Organisation, error) {
-	var practice Organisation
-	err := s.db.WithContext(ctx).Where("ods_code = ? AND kind = ? AND id IN ?", odsCode, OrganisationPractice, principal.practiceIDs()).
-		Take(&practice).Error
-	return &practice, notFound(err)
-}
-
-// StartExport records a client's export and queues its job in the same
-// transaction, with the audit entry.
-func (s *Store) StartExport(ctx context.Context, principal *Principal, actor Actor, request ExportRequest) (*BulkExport, error) {
-	if s.exports.Storage == nil {
-		return nil, ErrExportsOff
-	}
-	if principal.Client == nil {
-		return nil, ErrNotFound
-	}
-	now := s.now()
-	export := BulkExport{Ref: RandomToken(24), APIClientID: principal.Client.ID, OrganisationID: principal.Client.OrganisationID,
-		Kind: request.Kind, Types: strings.Join(request.Types, " "), Since: request.Since, Request: request.Request,
-		Status: ExportQueued, TransactionTime: now, ExpiresAt: now.Add(ExportLifetime), CreatedAt: now}
-	if request.Practice != nil {
-		export.OrganisationID = request.Practice.ID
-	}
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Create(&export).Error; err != nil {
-			return err
-		}
-		if err := s.Enqueue(tx, ExportArgs{ExportID: export.ID}); err != nil {
-			return err
-		}
-		return s.audit(tx, actor, AuditEntry{Action: AuditExportRequested, TargetType: "BulkExport", TargetID: export.Ref,
-			Detail: fmt.Sprintf("%s (client %s): %s export of %s", principal.Client.Name, principal.Client.ClientID, export.Kind, strings.Join(request.Types, ", "))})
-	})
-	return &export, err
-}
-
-// ExportFor finds an export of the client's that has not expired, with its
-// files.
-func (s *Store) ExportFor(ctx context.Context, principal *Principal, ref string) (*BulkExport, error) {
-	if principal.Client == nil {
-		return nil, ErrNotFound
-	}
-	var export BulkExport
-	err := s.db.WithContext(ctx).Preload("Files", func(db *gorm.DB) *gorm.DB { return db.Order("id") }).
-		Where("ref = ? AND api_client_id = ? AND expires_at > ? AND status <> ?", ref, principal.Client.ID, s.now(), ExportCancelled).
-		Take(&export).Error
-	return &export, notFound(err)
-}
-
-// OpenExportFile opens the file of a resource type of a finished export.
-func (s *Store) OpenExportFile(export *BulkExport, resourceType string) (io.ReadCloser, error) {
-	if export.Status != ExportDone || !slices.ContainsFunc(export.Files, func(f BulkExportFile) bool { return f.ResourceType == resourceType }) {
-		return nil, ErrNotFound
-	}
-	return s.exports.Storage.Open(ExportFile(export.Ref, resourceType))
-}
-
-// CancelExport stops a client's export, running or done, and removes its
-// files. The update decides: an export already cancelled or expired is not
-// found.
-func (s *Store) CancelExport(ctx context.Context, principal *Principal, actor Actor, ref string) error {
-	if principal.Client == nil {
-		return ErrNotFound
-	}
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		update := tx.Model(&BulkExport{}).Where("ref = ? AND api_client_id = ? AND expires_at > ? AND status <> ?",
-			ref, principal.Client.ID, s.now(), ExportCancelled).
-			Updates(map[string]any{"status": ExportCancelled, "finished_at": s.now()})
-		if update.Error != nil {
-			return update.Error
-		}
-		if update.RowsAffected != 1 {
-			return ErrNotFound
-		}
-		return s.audit(tx, actor, AuditEntry{Action: AuditExportCancelled, TargetType: "BulkExport", TargetID: ref,
-			Detail: fmt.Sprintf("%s (client %s)", principal.Client.Name, principal.Client.ClientID)})
-	})
-	if err != nil {
-		return err
-	}
-	// A job still writing sees the cancellation at its next batch and
-	// removes what it wrote since.
-	return s.exports.Storage.RemoveExport(ref)
-}
-
-// errExportCancelled stops a job whose export was cancelled.
-var errExportCancelled = errors.New("export cancelled")
-
-// runExport writes an export's files, one resource type after another.
-func (s *Store) runExport(ctx context.Context, exportID uint) error {
-	var export BulkExport
-	if err := s.db.WithContext(ctx).First(&export, exportID).Error; err != nil {
-		return notFound(err)
-	}
-	claim := s.db.WithContext(ctx).Model(&BulkExport{}).Where("id = ? AND status IN ?", export.ID, []string{ExportQueued, ExportRunning}).
-		Update("status", ExportRunning)
-	if claim.Error != nil {
-		return claim.Error
-	}
-	if claim.RowsAffected != 1 {
-		return nil // cancelled before it started
-	}
-	var client APIClient
-	if err := s.db.WithContext(ctx).First(&client, export.APIClientID).Error; err != nil {
-		return err
-	}
-	if client.RevokedAt != nil {
-		return s.failExport(ctx, &export, "The client was revoked before the export finished.")
-	}
-	scope := ExportScope{Principal: &Principal{Client: &client, PracticeIDs: []uint{export.OrganisationID}}, Since: export.Since}
-	// A rerun after a crash starts again from nothing.
-	if err := s.db.WithContext(ctx).Where("bulk_export_id = ?", export.ID).Delete(&BulkExportFile{}).Error; err != nil {
-		return err
-	}
-	var total int64
-	for _, resourceType := range export.ResourceTypes() {
-		i := slices.IndexFunc(s.exports.Types, func(t ExportType) bool { return t.ResourceType == resourceType })
-		if i < 0 {
-			return s.failExport(ctx, &export, resourceType+" cannot be exported.")
-		}
-		count, err := s.writeExportFile(ctx, &export, s.exports.Types[i], scope)
-		if errors.Is(err, errExportCancelled) {
-			return s.exports.Storage.RemoveExport(export.Ref)
-		}
-		if err != nil {
-			slog.Error("bulk export failed", "export", export.Ref, "type", resourceType, "error", err)
-			return s.failExport(ctx, &export, "Writing "+resourceType+" failed. Ask for the export again.")
-		}
-		total += count
-	}
-	done := s.db.WithContext(ctx).Model(&BulkExport{}).Where("id = ? AND status = ?", export.ID, ExportRunning).
-		Updates(map[string]any{"status": ExportDone, "finished_at": s.now(), "progress": "Done"})
-	if done.Error != nil {
-		return done.Error
-	}
-	if done.RowsAffected != 1 {
-		return s.exports.Storage.RemoveExport(export.Ref)
-	}
-	return s.Audit(Actor{Role: RoleAPIClient}, AuditEntry{Action: AuditExportCompleted, TargetType: "BulkExport", TargetID: export.Ref,
-		Detail: fmt.Sprintf("%s (client %s): %s export of %d resources", client.Name, client.ClientID, export.Kind, total)})
-}
-
-// writeExportFile streams one resource type into its NDJSON file, noting
-// progress after each batch and stopping if the export is cancelled.
-func (s *Store) writeExportFile(ctx context.Context, export *BulkExport, exportType ExportType, scope ExportScope) (int64, error) {
-	name := ExportFile(export.Ref, exportType.ResourceType)
-	file, err := s.exports.Storage.Create(name)
-	if err != nil {
-		return 0, err
-	}
-	out := bufio.NewWriterSize(file, 64<<10)
-	encoder := json.NewEncoder(out)
-	var count int64
-	err = exportType.Write(ctx, s, scope, func(resource any) error {
-		if err := encoder.Encode(resource); err != nil {
-			return err
-		}
-		count++
-		if count%exportBatch == 0 {
-			return s.noteExportProgress(ctx, export, fmt.Sprintf("%s: %d written", exportType.ResourceType, count))
-		}
-		return nil
-	})
-	if err == nil {
-		err = out.Flush()
-	}
-	if closeErr := file.Close(); err == nil {
-		err = closeErr
-	}
-	if err != nil {
-		return count, err
-	}
-	err = s.db.WithContext(ctx).Create(&BulkExportFile{BulkExportID: export.ID, ResourceType: exportType.ResourceType, Name: name, Count: count}).Error
-	if err == nil {
-		err = s.noteExportProgress(ctx, export, fmt.Sprintf("%s: %d written", exportType.ResourceType, count))
-	}
-	return count, err
-}
-
-// noteExportProgress records how far the export has got, and reports
-// errExportCancelled once it has been cancelled.
-func (s *Store) noteExportProgress(ctx context.Context, export *BulkExport, progress string) error {
-	update := s.db.WithContext(ctx).Model(&BulkExport{}).Where("id = ? AND status = ?", export.ID, ExportRunning).
-		Update("progress", progress)
-	if update.Error != nil {
-		return update.Error
-	}
-	if update.RowsAffected != 1 {
-		return errExportCancelled
-	}
-	return nil
-}
-
-// failExport removes what an export wrote, then records why it failed: a
-// client told of the failure finds nothing left behind.
-func (s *Store) failExport(ctx context.Context, export *BulkExport, reason string) error {
-	if err := s.exports.Storage.RemoveExport(export.Ref); err != nil {
-		return err
-	}
-	return s.db.WithContext(ctx).Model(&BulkExport{}).Where("id = ? AND status = ?", export.ID, ExportRunning).
-		Updates(map[string]any{"status": ExportFailed, "failure": reason, "finished_at": s.now()}).Error
-}
-
-// cancelClientExports stops a revoked client's exports that are still
-// queued or running: a job still writing sees it at its next batch.
-func cancelClientExports(tx *gorm.DB, clientID uint, now time.Time) error {
-	return tx.Model(&BulkExport{}).Where("api_client_id = ? AND status IN ?", clientID, []string{ExportQueued, ExportRunning}).
-		Updates(map[string]any{"status": ExportCancelled, "finished_at": now}).Error
-}
-
-// removeClientExportFiles removes the files of every export of a revoked
-// client at once, rather than leaving records on disk, readable by no one,
-// until the sweep. The rows stay until then, so the exports' statuses
-// still answer "gone".
-func (s *Store) removeClientExportFiles(clientID uint) error {
-	if s.exports.Storage == nil {
-		return nil
-	}
-	var refs []string
-	if err := s.db.Model(&BulkExport{}).Where("api_client_id = ?", clientID).Pluck("ref", &refs).Error; err != nil {
-		return err
-	}
-	for _, ref := range refs {
-		if err := s.exports.Storage.RemoveExport(ref); err != nil {
-			return err
-		}
-	}
-	return s.db.Where("bulk_export_id IN (?)", s.db.Model(&BulkExport{}).Select("id").Where("api_client_id = ?", clientID)).
-		Delete(&BulkExportFile{}).Error
-}
-
-// ForgetExpiredExports removes exports past their expiry, with their files.
-func (s *Store) ForgetExpiredExports() error {
-	for {
-		var expired []BulkExport
-		if err := s.db.Where("expires_at <= ?", s.now()).Order("id").Limit(100).Find(&expired).Error; err != nil {
-			return err
-		}
-		if len(expired) == 0 {
-			return nil
-		}
-		for _, export := range expired {
-			if s.exports.Storage != nil {
-				if err := s.exports.Storage.RemoveExport(export.Ref); err != nil {
-					return err
-				}
-			}
-			err := s.db.Transaction(func(tx *gorm.DB) error {
-				if err := tx.Where("bulk_export_id = ?", export.ID).Delete(&BulkExportFile{}).Error; err != nil {
-					return err
-				}
-				return tx.Delete(&BulkExport{}, export.ID).Error
-			})
-			if err != nil {
-				return err
-			}
-		}
-	}
-}
-
-type exportWorker struct {
-	river.WorkerDefaults[ExportArgs]
-	store *Store
-}
-
-// An export of a large population takes minutes, not River's default one.
-func (w *exportWorker) Timeout(*river.Job[ExportArgs]) time.Duration { return 2 * time.Hour }
-
-func (w *exportWorker) Work(ctx context.Context, job *river.Job[ExportArgs]) error {
-	return w.store.runExport(ctx, job.Args.ExportID)
-}
-
-// inBatches reads rows in keyset order, batch by batch, handing each to
-// each: fetch reads up to limit rows whose id is above after.
-func inBatches[T any](fetch func(after uint, limit int) ([]T, error), idOf func(T) uint, each func(T) error) error {
-	var after uint
-	for {
-		batch, err := fetch(after, exportBatch)
-		if err != nil {
-			return err
-		}
-		for _, row := range batch {
-			if err := each(row); err != nil {
-				return err
-			}
-		}
-		if len(batch) < exportBatch {
-			return nil
-		}
-		after = idOf(batch[len(batch)-1])
-	}
-}
-
-// ExportPatients streams the patients of a scope, with their practices.
-func (s *Store) ExportPatients(ctx context.Context, scope ExportScope, each func(Patient) error) error {
-	return inBatches(func(after uint, limit int) ([]Patient, error) {
-		query := s.db.WithContext(ctx).Joins("Practice").Where(scope.Principal.mayRead("patients.id")).Where("patients.id > ?", after)
-		if scope.Since != nil {
-			query = query.Where("patients.updated_at > ?", *scope.Since)
-		}
-		var batch []Patient
-		return batch, query.Order("patients.id").Limit(limit).Find(&batch).Error
-	}, func(p Patient) uint { return p.ID }, each)
-}
-
-// ExportDiagnoses streams the conditions of a scope's patients.
-func (s *Store) ExportDiagnoses(ctx context.Context, scope ExportScope, each func(Diagnosis) error) error {
-	return inBatches(func(after uint, limit int) ([]Diagnosis, error) {
-		query := s.diagnoses(ctx, scope.Principal).Where("action_plans.id > ?", after)
-		if scope.Since != nil {
-			query = query.Where("action_plans.created_at > ?", *scope.Since)
-		}
-		var batch []Diagnosis
-		return batch, query.Order("action_plans.id").Limit(limit).Scan(&batch).Error
-	}, func(d Diagnosis) uint { return d.ID }, each)
-}
-
-// ExportReadings streams the peak flow readings and symptom check-ins of
-// a scope's patients.
-func (s *Store) ExportReadings(ctx context.Context, scope ExportScope, each func(PatientReading) error) error {
-	return inBatches(func(after uint, limit int) ([]PatientReading, error) {
-		query := s.patientReadings(ctx, scope.Principal).Where("readings.id > ?", after)
-		if scope.Since != nil {
-			query = query.Where("readings.created_at > ?", *scope.Since)
-		}
-		var batch []PatientReading
-		return batch, query.Order("readings.id").Limit(limit).Scan(&batch).Error
-	}, func(r PatientReading) uint { return r.ID }, each)
-}

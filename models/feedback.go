@@ -26,30 +26,3 @@ const FeedbackInterval = 30 * 24 * time.Hour
 
 // ErrFeedbackTooSoon means the person gave feedback recently.
 var ErrFeedbackTooSoon = errors.New("feedback given recently")
-
-// LastFeedback is the person's newest feedback, if any.
-func (s *Store) LastFeedback(userID uint) (*Feedback, error) {
-	var feedback Feedback
-	err := s.db.Where("user_id = ?", userID).Order("number DESC").First(&feedback).Error
-	return &feedback, notFound(err)
-}
-
-// GiveFeedback records feedback, at most once per FeedbackInterval.
-func (s *Store) GiveFeedback(userID uint, score int, comment string) error {
-	feedback := Feedback{UserID: userID, Number: 1, Score: score, Comment: comment, CreatedAt: s.now()}
-	last, err := s.LastFeedback(userID)
-	if err != nil && !errors.Is(err, ErrNotFound) {
-		return err
-	}
-	if err == nil {
-		if last.CreatedAt.After(s.now().Add(-FeedbackInterval)) {
-			return ErrFeedbackTooSoon
-		}
-		feedback.Number = last.Number + 1
-	}
-	err = s.db.Create(&feedback).Error
-	if isUniqueViolation(err) {
-		return ErrFeedbackTooSoon
-	}
-	return err
-}

@@ -1,8 +1,16 @@
-// Package models holds Health Passport's records and the queries over them.
-// Every query that returns patient data is scoped by the person asking.
+// Package models is Health Passport's domain: its records, the clinical
+// rules over them as pure functions, zones, disclosure control, NHS numbers
+// and UK time. It reads and writes nothing: the queries are in package
+// store, the background jobs in package jobs.
 package models
 
-import "time"
+import (
+	"errors"
+	"time"
+)
+
+// ErrNotFound means the record does not exist or the person asking may not see it.
+var ErrNotFound = errors.New("not found")
 
 // Role is what a signed-in person may do.
 type Role string

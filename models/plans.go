@@ -1,14 +1,10 @@
 package models
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
-
-	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 )
 
 var (
@@ -19,139 +15,10 @@ var (
 	ErrPlanExists = errors.New("the patient already has a plan for this condition")
 )
 
-// PlanForPatient finds one of a patient's plans.
-func (s *Store) PlanForPatient(ctx context.Context, principal *Principal, patient *Patient, planID uint) (*ActionPlan, error) {
-	var plan ActionPlan
-	err := s.db.WithContext(ctx).Where("id = ? AND patient_id = ?", planID, patient.ID).Where(principal.mayRead("patient_id")).First(&plan).Error
-	return &plan, notFound(err)
-}
-
-// LatestVersion is a plan's newest version.
-func (s *Store) LatestVersion(ctx context.Context, principal *Principal, plan *ActionPlan) (*PlanVersion, error) {
-	var version PlanVersion
-	err := s.db.WithContext(ctx).Where("plan_id = ?", plan.ID).Where(versionsOfReach(principal)).Order("number DESC").First(&version).Error
-	return &version, notFound(err)
-}
-
-// PlanVersionNumbered finds one version of a plan.
-func (s *Store) PlanVersionNumbered(ctx context.Context, principal *Principal, plan *ActionPlan, number int) (*PlanVersion, error) {
-	var version PlanVersion
-	err := s.db.WithContext(ctx).Where("plan_id = ? AND number = ?", plan.ID, number).Where(versionsOfReach(principal)).First(&version).Error
-	return &version, notFound(err)
-}
-
 // VersionSummary is a version as the history lists it.
 type VersionSummary struct {
 	PlanVersion
 	AuthorName string
-}
-
-// PlanHistory lists a plan's versions, newest first.
-func (s *Store) PlanHistory(ctx context.Context, principal *Principal, plan *ActionPlan) ([]VersionSummary, error) {
-	var versions []VersionSummary
-	err := s.db.WithContext(ctx).Model(&PlanVersion{}).Select("plan_versions.*, users.display_name AS author_name").
-		Joins("JOIN users ON users.id = plan_versions.author_id").
-		Where("plan_versions.plan_id = ?", plan.ID).Where(versionsOfReach(principal)).Order("plan_versions.number DESC").Scan(&versions).Error
-	return versions, err
-}
-
-// versionsOfReach is the condition that a plan version belongs to a
-// patient the principal may read.
-func versionsOfReach(principal *Principal) clause.Expr {
-	return gorm.Expr("plan_versions.plan_id IN (SELECT action_plans.id FROM action_plans WHERE ?)", principal.mayRead("action_plans.patient_id"))
-}
-
-// PlanTemplate is the template a plan was started from, if any.
-func (s *Store) PlanTemplate(plan *ActionPlan) (*ConditionTemplate, error) {
-	if plan.TemplateID == nil {
-		return nil, nil
-	}
-	return s.Template(*plan.TemplateID)
-}
-
-// CreatePlan starts a patient's plan for a template's condition with its
-// first version, a draft or published. The template version must be one a
-// plan may start from (claimTemplate). A patient has one plan per
-// condition: the unique index on the patient and condition refuses a
-// second, even one started at the same moment.
-func (s *Store) CreatePlan(ctx context.Context, principal *Principal, actor Actor, patientID uint, template *ConditionTemplate, content PlanContent, state string) (*ActionPlan, error) {
-	plan := ActionPlan{PatientID: patientID, ConditionName: template.Name, SnomedCode: template.SnomedCode, TemplateID: &template.ID, CreatedAt: s.now()}
-	demo, err := s.IsDemo()
-	if err != nil {
-		return nil, err
-	}
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := claimPatient(tx, principal, patientID); err != nil {
-			return err
-		}
-		if err := claimTemplate(tx, template.ID, demo); err != nil {
-			return err
-		}
-		if err := tx.Create(&plan).Error; err != nil {
-			if isUniqueViolation(err) {
-				return ErrPlanExists
-			}
-			return err
-		}
-		if err := s.addFirstVersion(tx, plan.ID, actor.UserID, content, state); err != nil {
-			return err
-		}
-		if err := s.announcePlan(tx, &plan, state); err != nil {
-			return err
-		}
-		return s.audit(tx, actor, AuditEntry{Action: AuditPlanCreated, PatientID: &patientID, TargetType: "plan",
-			TargetID: uintString(plan.ID), Detail: template.Name + " version 1, " + state})
-	})
-	return &plan, err
-}
-
-// SavePlanVersion saves an edit made from version base as version base+1.
-// If the plan has moved on, or another save from the same version got there
-// first, the unique version number refuses it and nothing is saved.
-func (s *Store) SavePlanVersion(ctx context.Context, principal *Principal, actor Actor, plan *ActionPlan, base int, content PlanContent, state string) (*PlanVersion, error) {
-	encoded, err := EncodePlanContent(content)
-	if err != nil {
-		return nil, err
-	}
-	version := PlanVersion{PlanID: plan.ID, Number: base + 1, AuthorID: actor.UserID, Content: encoded, State: state, CreatedAt: s.now()}
-	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := claimPatient(tx, principal, plan.PatientID); err != nil {
-			return err
-		}
-		// Versions are never changed or removed, so this check cannot go
-		// stale. It stops a made-up base from leaving a gap in the numbers.
-		var baseExists int64
-		if err := tx.Model(&PlanVersion{}).Where("plan_id = ? AND number = ?", plan.ID, base).Count(&baseExists).Error; err != nil {
-			return err
-		}
-		if baseExists == 0 {
-			return ErrStaleVersion
-		}
-		if err := tx.Create(&version).Error; err != nil {
-			if isUniqueViolation(err) {
-				return ErrStaleVersion
-			}
-			return err
-		}
-		if err := s.announcePlan(tx, plan, state); err != nil {
-			return err
-		}
-		return s.audit(tx, actor, AuditEntry{Action: AuditPlanSaved, PatientID: &plan.PatientID, TargetType: "plan",
-			TargetID: uintString(plan.ID), Detail: fmt.Sprintf("%s version %d, %s", plan.ConditionName, version.Number, state)})
-	})
-	if err != nil {
-		return nil, err
-	}
-	return &version, nil
-}
-
-// announcePlan tells webhooks that a plan version was published.
-func (s *Store) announcePlan(tx *gorm.DB, plan *ActionPlan, state string) error {
-	if state != VersionPublished {
-		return nil
-	}
-	return s.queueWebhooks(tx, plan.PatientID, EventPlanPublished,
-		map[string]string{"carePlan": "CarePlan/" + uintString(plan.ID), "condition": "Condition/" + uintString(plan.ID)})
 }
 
 // FieldChange is one field that differs between two versions of a plan.

@@ -102,7 +102,7 @@ func userAddressMessage(err error, enter string) string {
 // CheckPublicKeys says, in words for the administrator, what is wrong with
 // a JSON Web Key Set, or returns "" if it will do.
 func CheckPublicKeys(keys string) string {
-	if _, err := publicKeySet(keys); err != nil {
+	if _, err := PublicKeySet(keys); err != nil {
 		return "The public keys must be a JSON Web Key Set of public keys with \"alg\" RS384 or ES384: " + err.Error()
 	}
 	return ""

@@ -5,16 +5,15 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
-
-	"healthpassport/models/notify"
 )
 
-// Channels a person can choose to hear from the clinic by.
+// Channels a person can choose to hear from the clinic by: all but none
+// are GOV.UK Notify's own names for them.
 const (
 	ChannelNone   = "none"
-	ChannelSMS    = notify.SMS
-	ChannelEmail  = notify.Email
-	ChannelLetter = notify.Letter
+	ChannelSMS    = "sms"
+	ChannelEmail  = "email"
+	ChannelLetter = "letter"
 )
 
 // Kinds of message. None says more than that there is something new: the
@@ -246,10 +245,6 @@ func SignInCodeText(code string) string {
 	return "Your Health Passport code to sign in is " + code + ". It expires in 10 minutes. Do not give it to anyone. " +
 		"If you did not ask for it, someone may be trying to sign in as you: you can ignore this message."
 }
-
-// sentCode is a code in a message, which is not kept once the message is
-// on its way.
-var sentCode = regexp.MustCompile(`\b[0-9]{6}\b`)
 
 // PreferencesEntry is what the preferences form sends.
 type PreferencesEntry struct {

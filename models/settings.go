@@ -1,11 +1,7 @@
 package models
 
 import (
-	"encoding/base64"
 	"errors"
-
-	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 )
 
 // The modes a database can be created in. Demo data may only ever be written
@@ -14,65 +10,8 @@ const (
 	ModeDemo = "demo"
 	ModeLive = "live"
 
-	settingCreatedMode = "created_mode"
+	SettingCreatedMode = "created_mode"
 )
 
 // ErrNotDemoDatabase refuses demo data in a database created for real use.
 var ErrNotDemoDatabase = errors.New("this database was not created in demo mode, so demo data cannot be added to it")
-
-// ClaimMode records the mode of a new database, or checks the recorded one:
-// a live database cannot be opened in demo mode.
-func (s *Store) ClaimMode(mode string) error {
-	if err := s.db.Clauses(clause.OnConflict{DoNothing: true}).
-		Create(&Setting{Key: settingCreatedMode, Value: mode}).Error; err != nil {
-		return err
-	}
-	var setting Setting
-	if err := s.db.First(&setting, "key = ?", settingCreatedMode).Error; err != nil {
-		return err
-	}
-	if mode == ModeDemo && setting.Value != ModeDemo {
-		return ErrNotDemoDatabase
-	}
-	return nil
-}
-
-// IsDemo reports whether the database was created for the demo.
-func (s *Store) IsDemo() (bool, error) {
-	var setting Setting
-	err := s.db.First(&setting, "key = ?", settingCreatedMode).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
-		return false, nil
-	}
-	return setting.Value == ModeDemo, err
-}
-
-const settingSigningKey = "signing_key"
-
-// SigningKey is the service's secret for signing what it hands to browsers,
-// made at random the first time and kept in the database, sealed (see
-// SecretKeys), so that every instance of the service signs and checks with
-// the same key.
-func (s *Store) SigningKey() ([]byte, error) {
-	place := settingPlace(settingSigningKey)
-	sealed, keyID, err := s.secretKeys.seal(base64.StdEncoding.EncodeToString(randomBytes(32)), place)
-	if err != nil {
-		return nil, err
-	}
-	if err := s.db.Clauses(clause.OnConflict{DoNothing: true}).
-		Create(&Setting{Key: settingSigningKey, Value: sealed, SecretKeyID: keyID}).Error; err != nil {
-		return nil, err
-	}
-	var setting Setting
-	if err := s.db.First(&setting, "key = ?", settingSigningKey).Error; err != nil {
-		return nil, err
-	}
-	key, err := s.secretKeys.open(setting.Value, setting.SecretKeyID, place)
-	if err != nil {
-		return nil, err
-	}
-	return base64.StdEncoding.DecodeString(key)
-}
-
-// settingPlace is what a sealed setting is bound to.
-func settingPlace(key string) string { return "settings.value:" + key }

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-
-	"gorm.io/gorm"
 )
 
 // TemplateContent is a condition's standard plan: the zones with their usual
@@ -137,9 +135,9 @@ func (p *PlanContent) splitBlanks(colour, part string, lines []TemplateLine) []s
 
 // standardTemplate is one of the templates the service ships with.
 type standardTemplate struct {
-	key, name, snomed string
-	version           int
-	content           TemplateContent
+	Key, Name, Snomed string
+	Version           int
+	Content           TemplateContent
 }
 
 // say is wording a template shares with every plan; ask is a blank.
@@ -156,6 +154,10 @@ func says(texts ...string) []TemplateLine {
 	return lines
 }
 
+// SNOMED CT concept for asthma: 195967001 |Asthma (disorder)|, SNOMED CT UK
+// Edition, https://termbrowser.nhs.uk/?perspective=full&conceptId1=195967001
+const SnomedAsthma = "195967001"
+
 // SNOMED CT codes, each checked against a published source:
 //   - 195967001 |Asthma (disorder)|, https://termbrowser.nhs.uk/?perspective=full&conceptId1=195967001
 //   - 84757009 |Epilepsy (disorder)|, https://termbrowser.nhs.uk/?perspective=full&conceptId1=84757009
@@ -168,8 +170,8 @@ func says(texts ...string) []TemplateLine {
 // as blanks, names the medicines a plan cannot be published without, and
 // says which check-in answers are red-zone signs. Version 3 of the templates
 // with a check-in adds each question as a carer is asked it.
-var standardTemplates = []standardTemplate{
-	{key: "asthma", name: "Asthma", snomed: SnomedAsthma, version: 3, content: TemplateContent{
+var StandardTemplates = []standardTemplate{
+	{Key: "asthma", Name: "Asthma", Snomed: SnomedAsthma, Version: 3, Content: TemplateContent{
 		PeakFlow: &PeakFlowRule{AmberPercent: 80, RedPercent: 50},
 		Medicines: []Medicine{
 			{Form: "Inhaler", Dose: "2 puffs", Frequency: "Morning and evening, every day", Purpose: "Preventer"},
@@ -198,7 +200,7 @@ var standardTemplates = []standardTemplate{
 				Actions: says("Sit up straight and try to keep calm", "Take 1 puff of my reliever inhaler every 30 to 60 seconds, up to 10 puffs",
 					"Call 999 if I do not feel better", "If the ambulance has not come within 15 minutes, take my reliever inhaler again, up to 10 puffs")},
 		}}},
-	{key: "epilepsy", name: "Epilepsy", snomed: "84757009", version: 3, content: TemplateContent{
+	{Key: "epilepsy", Name: "Epilepsy", Snomed: "84757009", Version: 3, Content: TemplateContent{
 		Medicines:         []Medicine{{Form: "Oromucosal solution", Purpose: "Emergency medicine"}, {Form: "Tablet", Purpose: "Everyday medicine"}},
 		RequiredMedicines: []RequiredMedicine{{Purpose: "Emergency medicine", Description: "the emergency (rescue) medicine"}},
 		SymptomQuestions: []CheckInQuestion{
@@ -226,7 +228,7 @@ var standardTemplates = []standardTemplate{
 					"It is my first seizure", "I am injured", "I have trouble breathing"),
 				Actions: says("Call 999 and say I am having a seizure", "Give my emergency medicine if it has not been given", "Stay with me until help arrives")},
 		}}},
-	{key: "type-1-diabetes", name: "Type 1 diabetes", snomed: "46635009", version: 3, content: TemplateContent{
+	{Key: "type-1-diabetes", Name: "Type 1 diabetes", Snomed: "46635009", Version: 3, Content: TemplateContent{
 		Medicines: []Medicine{{Form: "Injection or pump", Purpose: "Insulin"}, {Form: "Tablets or gel", Purpose: "Fast-acting glucose"},
 			{Form: "Injection or nasal spray", Purpose: "Glucagon"}},
 		RequiredMedicines: []RequiredMedicine{{Purpose: "Insulin", Description: "insulin"}, {Purpose: "Fast-acting glucose", Description: "fast-acting glucose"}},
@@ -251,7 +253,7 @@ var standardTemplates = []standardTemplate{
 						"For example, give my GlucaGen HypoKit if you are trained. Or: not prescribed, wait with me for the ambulance. List a prescribed glucagon in the medicines"),
 					say("Call 999")}},
 		}}},
-	{key: "anaphylaxis", name: "Anaphylaxis", snomed: "39579001", version: 2, content: TemplateContent{
+	{Key: "anaphylaxis", Name: "Anaphylaxis", Snomed: "39579001", Version: 2, Content: TemplateContent{
 		Medicines:         []Medicine{{Form: "Adrenaline auto-injector", Purpose: "Emergency medicine"}, {Form: "Tablet or liquid", Purpose: "Antihistamine"}},
 		RequiredMedicines: []RequiredMedicine{{Purpose: "Emergency medicine", Description: "the adrenaline auto-injector"}},
 		Zones: []TemplateZone{
@@ -268,7 +270,7 @@ var standardTemplates = []standardTemplate{
 					ask("Use my adrenaline auto-injector without delay:", "The auto-injector's name and dose", "For example, EpiPen 300 micrograms, into the outer thigh"),
 					say("Call 999 and say \"anaphylaxis\""), say("If I am no better after 5 minutes, use my second auto-injector")}},
 		}}},
-	{key: "sickle-cell", name: "Sickle cell disorder", snomed: "417357006", version: 3, content: TemplateContent{
+	{Key: "sickle-cell", Name: "Sickle cell disorder", Snomed: "417357006", Version: 3, Content: TemplateContent{
 		Medicines:         []Medicine{{Form: "Tablets or liquid", Purpose: "Pain relief"}, {Form: "Tablet", Purpose: "Everyday medicine"}},
 		RequiredMedicines: []RequiredMedicine{{Purpose: "Pain relief", Description: "pain relief"}},
 		SymptomQuestions: []CheckInQuestion{
@@ -293,98 +295,12 @@ var standardTemplates = []standardTemplate{
 		}}},
 }
 
-// EnsureStandardTemplates adds any standard template version the database
-// does not have yet. Standard templates ship unapproved: a local clinical
-// safety officer approves them before use.
-func (s *Store) EnsureStandardTemplates() error {
-	return s.db.Transaction(func(tx *gorm.DB) error {
-		for _, st := range standardTemplates {
-			var existing ConditionTemplate
-			err := tx.Where("key = ? AND version = ?", st.key, st.version).First(&existing).Error
-			if err == nil {
-				continue
-			}
-			if !errors.Is(err, gorm.ErrRecordNotFound) {
-				return err
-			}
-			content, err := json.Marshal(st.content)
-			if err != nil {
-				return err
-			}
-			if err := tx.Create(&ConditionTemplate{Key: st.key, Version: st.version, Name: st.name, SnomedCode: st.snomed,
-				Content: string(content), CreatedAt: s.now()}).Error; err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-}
-
-// Templates lists the newest version of each template a plan may be
-// started from: never a retired one and, outside the demo, only versions a
-// clinical safety officer has approved.
-func (s *Store) Templates(approvedOnly bool) ([]ConditionTemplate, error) {
-	newest := "SELECT MAX(t2.version) FROM condition_templates t2 WHERE t2.key = condition_templates.key AND t2.retired_at IS NULL"
-	query := s.db.Model(&ConditionTemplate{})
-	if approvedOnly {
-		newest += " AND t2.approved = ?"
-		query = query.Where("version = ("+newest+")", true)
-	} else {
-		query = query.Where("version = (" + newest + ")")
-	}
-	var templates []ConditionTemplate
-	err := query.Order("name").Find(&templates).Error
-	return templates, err
-}
-
-// Template finds a template version by id.
-func (s *Store) Template(id uint) (*ConditionTemplate, error) {
-	var template ConditionTemplate
-	err := s.db.First(&template, id).Error
-	return &template, notFound(err)
-}
-
 var (
 	// ErrTemplateApproved means the template version was approved before.
 	ErrTemplateApproved = errors.New("this template version is already approved")
 	// ErrApproverMissing means no one was named as approving a template.
 	ErrApproverMissing = errors.New("name the person who approves the template")
 )
-
-// ApproveTemplate records that a clinical safety officer has approved one
-// version of a template for use with patients. The version is approved once:
-// the conditional update lets only the first approval through.
-func (s *Store) ApproveTemplate(key string, version int, approvedBy string) (*ConditionTemplate, error) {
-	approvedBy = strings.TrimSpace(approvedBy)
-	if approvedBy == "" {
-		return nil, ErrApproverMissing
-	}
-	var template ConditionTemplate
-	err := s.db.Transaction(func(tx *gorm.DB) error {
-		if err := tx.Where("key = ? AND version = ?", key, version).First(&template).Error; err != nil {
-			return notFound(err)
-		}
-		now := s.now()
-		update := tx.Model(&ConditionTemplate{}).Where("id = ? AND approved = ? AND retired_at IS NULL", template.ID, false).
-			Updates(map[string]any{"approved": true, "approved_by": approvedBy, "approved_at": now})
-		if update.Error != nil {
-			return update.Error
-		}
-		if update.RowsAffected != 1 {
-			if template.RetiredAt != nil {
-				return ErrTemplateRetired
-			}
-			return ErrTemplateApproved
-		}
-		template.Approved, template.ApprovedBy, template.ApprovedAt = true, approvedBy, &now
-		return s.audit(tx, Actor{}, AuditEntry{Action: AuditTemplateApproved, TargetType: "template",
-			TargetID: fmt.Sprintf("%s version %d", key, version), Detail: template.Name + " approved for use with patients by " + approvedBy})
-	})
-	if err != nil {
-		return nil, err
-	}
-	return &template, nil
-}
 
 // RenderedZones is the plan's zones as people read them, with the person's
 // thresholds written where a line says {amber} or {red}. It is the one way

@@ -8,6 +8,14 @@ import (
 	"healthpassport/models"
 )
 
+// The disclosure rule in words, from the figures models.Disclose applies, so
+// that a page cannot say one rule while the figures follow another.
+var (
+	largestWithheldCount = strconv.Itoa(models.SmallestShownCount - 1)
+	withheldCount        = models.Disclose(1).String() // "fewer than 8"
+	countRounding        = strconv.Itoa(models.CountRounding)
+)
+
 // Dashboard is the outcomes as a person may see them: for a commissioner
 // every figure has been through disclosure control, so that no figure
 // points at a person; for practice staff the figures are exact.

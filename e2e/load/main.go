@@ -19,6 +19,7 @@ import (
 
 	"healthpassport/app"
 	"healthpassport/models"
+	"healthpassport/models/store"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
@@ -93,7 +94,7 @@ func openSQLite() (*gorm.DB, func(), error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	db, err := models.Open("", dir)
+	db, err := store.Open("", dir)
 	if err != nil {
 		os.RemoveAll(dir)
 		return nil, nil, err
@@ -104,7 +105,7 @@ func openSQLite() (*gorm.DB, func(), error) {
 // openPostgres works in a new schema, so that nothing already in the
 // database is touched, and drops it at the end.
 func openPostgres(base string) (*gorm.DB, func(), error) {
-	admin, err := models.Open(base, "")
+	admin, err := store.Open(base, "")
 	if err != nil {
 		return nil, nil, err
 	}
@@ -125,7 +126,7 @@ func openPostgres(base string) (*gorm.DB, func(), error) {
 	q := u.Query()
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
-	db, err := models.Open(u.String(), "")
+	db, err := store.Open(u.String(), "")
 	if err != nil {
 		dropSchema()
 		return nil, nil, err

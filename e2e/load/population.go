@@ -16,6 +16,8 @@ import (
 
 	"healthpassport/app"
 	"healthpassport/models"
+	"healthpassport/models/demo"
+	"healthpassport/models/store"
 
 	"gorm.io/gorm"
 )
@@ -41,7 +43,7 @@ type people struct {
 // and the patient would, through the store; and adds nurses who work
 // there, whom the store has no way to add yet.
 func addPeople(db *gorm.DB, count int) (people, error) {
-	store, err := app.NewStore(db, app.Config{AuditKey: auditKey, SecretKey: secretKey})
+	st, err := app.NewStore(db, app.Config{AuditKey: auditKey, SecretKey: secretKey})
 	if err != nil {
 		return people{}, err
 	}
@@ -49,11 +51,11 @@ func addPeople(db *gorm.DB, count int) (people, error) {
 	if err := db.First(&practice, "ods_code = ?", "Y90001").Error; err != nil {
 		return people{}, err
 	}
-	demoNurse, err := store.UserByUsername("nurse")
+	demoNurse, err := st.UserByUsername(context.Background(), "nurse")
 	if err != nil {
 		return people{}, err
 	}
-	asthma, err := asthmaTemplate(store)
+	asthma, err := asthmaTemplate(st)
 	if err != nil {
 		return people{}, err
 	}
@@ -67,20 +69,20 @@ func addPeople(db *gorm.DB, count int) (people, error) {
 	var everyone people
 	for i := range count {
 		dateOfBirth := time.Date(1950+i%60, time.Month(1+i%12), 1+i%28, 0, 0, 0, 0, time.UTC)
-		patient, code, err := store.RegisterPatient(nurse, models.NewPatient{NHSNumber: nhsNumbers[i],
+		patient, code, err := st.RegisterPatient(context.Background(), nurse, models.NewPatient{NHSNumber: nhsNumbers[i],
 			GivenName: fmt.Sprintf("Patient%d", i), FamilyName: "Load", DateOfBirth: dateOfBirth, PracticeID: practice.ID})
 		if err != nil {
 			return people{}, err
 		}
-		if _, err := store.CreatePlan(context.Background(), nursePrincipal, nurse, patient.ID, asthma, models.DemoAsthmaPlan(300+i), models.VersionPublished); err != nil {
+		if _, err := st.CreatePlan(context.Background(), nursePrincipal, nurse, patient.ID, asthma, demo.AsthmaPlan(300+i), models.VersionPublished); err != nil {
 			return people{}, err
 		}
-		activation, err := store.CheckActivation(code, dateOfBirth)
+		activation, err := st.CheckActivation(context.Background(), code, dateOfBirth)
 		if err != nil {
 			return people{}, err
 		}
 		username := fmt.Sprintf("load-patient-%d", i)
-		if _, err := store.CompleteActivation(activation.ID, username, hash, models.Actor{IPAddress: "127.0.0.1"}); err != nil {
+		if _, err := st.CompleteActivation(context.Background(), activation.ID, username, hash, models.Actor{IPAddress: "127.0.0.1"}); err != nil {
 			return people{}, err
 		}
 		everyone.patients = append(everyone.patients, username)
@@ -98,8 +100,8 @@ func addPeople(db *gorm.DB, count int) (people, error) {
 	return everyone, nil
 }
 
-func asthmaTemplate(store *models.Store) (*models.ConditionTemplate, error) {
-	templates, err := store.Templates(false)
+func asthmaTemplate(st *store.Store) (*models.ConditionTemplate, error) {
+	templates, err := st.Templates(context.Background(), false)
 	if err != nil {
 		return nil, err
 	}

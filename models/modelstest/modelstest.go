@@ -10,6 +10,7 @@ import (
 
 	"healthpassport/migrations"
 	"healthpassport/models"
+	"healthpassport/models/store"
 
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
@@ -25,16 +26,16 @@ const AuditKey = "test-audit-key-never-used-outside-tests"
 const SecretKey = "test-secret-key-never-used-outside-tests"
 
 func init() {
-	keys, err := models.NewAuditKeys(AuditKey)
+	keys, err := store.NewAuditKeys(AuditKey)
 	if err != nil {
 		panic(err)
 	}
-	models.UseAuditKeysByDefault(keys)
-	secretKeys, err := models.NewSecretKeys(SecretKey)
+	store.UseAuditKeysByDefault(keys)
+	secretKeys, err := store.NewSecretKeys(SecretKey)
 	if err != nil {
 		panic(err)
 	}
-	models.UseSecretKeysByDefault(secretKeys)
+	store.UseSecretKeysByDefault(secretKeys)
 }
 
 // Databases names the databases the tests run on.
@@ -72,7 +73,7 @@ func OpenEmpty(t testing.TB, kind string) *gorm.DB {
 	var err error
 	switch kind {
 	case "sqlite":
-		db, err = models.Open("", t.TempDir())
+		db, err = store.Open("", t.TempDir())
 	case "postgres":
 		db, err = openSchema(t)
 	default:
@@ -121,5 +122,5 @@ func openSchema(t testing.TB) (*gorm.DB, error) {
 	q := u.Query()
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
-	return models.Open(u.String(), "")
+	return store.Open(u.String(), "")
 }

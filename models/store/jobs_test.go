@@ -1,0 +1,242 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"healthpassport/models"
+	"healthpassport/models/jobs"
+	"healthpassport/models/modelstest"
+	"healthpassport/models/store"
+
+	"gorm.io/gorm"
+)
+
+// startJobQueue works jobs until the test ends, and checks that the queue
+// stops cleanly.
+func startJobQueue(t *testing.T, st *store.Store) {
+	t.Helper()
+	queue, err := jobs.Start(context.Background(), st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := queue.Stop(ctx); err != nil {
+			t.Errorf("stopping the job queue: %v", err)
+		}
+	})
+}
+
+// eventually waits up to 20 seconds for done to hold: the retry of a failed
+// job waits a second, then for River's scheduler, which looks every five.
+func eventually(t *testing.T, what string, done func() bool) time.Duration {
+	t.Helper()
+	start := time.Now()
+	for !done() {
+		if time.Since(start) > 20*time.Second {
+			t.Fatalf("gave up waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return time.Since(start)
+}
+
+func outboxMessages(t *testing.T, db *gorm.DB, alertID uint) int64 {
+	t.Helper()
+	var count int64
+	if err := db.Model(&models.OutboxMessage{}).Where("key = ?", fmt.Sprintf("%s:%d", models.OutboxRedZoneAlert, alertID)).
+		Count(&count).Error; err != nil {
+		t.Fatal(err)
+	}
+	return count
+}
+
+// notifyJobs counts the clinic notifications in a state, or in any with "".
+func notifyJobs(t *testing.T, db *gorm.DB, state string) int64 {
+	t.Helper()
+	query := db.Table("river_job").Where("kind = ?", store.NotifyClinicArgs{}.Kind())
+	if state != "" {
+		query = query.Where("state = ?", state)
+	}
+	var count int64
+	if err := query.Count(&count).Error; err != nil {
+		t.Fatal(err)
+	}
+	return count
+}
+
+// ameliasAlert is a past alert of Amelia's, raised without a job.
+func ameliasAlert(t *testing.T, db *gorm.DB, st *store.Store) *models.Alert {
+	t.Helper()
+	reader, amelia, plan := ameliasPeakFlow(t, st)
+	patient := reader.User
+	reading, err := st.RecordPeakFlow(t.Context(), reader, models.Actor{UserID: patient.ID, Role: models.RolePatient}, amelia, plan, plan.Content.PeakFlow.AmberBelow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	alert := models.Alert{PatientID: amelia.ID, ReadingID: reading.ID, RaisedOn: "2026-01-01", ReadingCount: 1,
+		Status: models.AlertAcknowledged, CreatedAt: reading.CreatedAt}
+	if err := db.Create(&alert).Error; err != nil {
+		t.Fatal(err)
+	}
+	return &alert
+}
+
+// Red readings raise one alert and tell its clinic once, however many jobs
+// ask.
+func TestRedZoneAlertTellsTheClinicOnce(t *testing.T) {
+	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
+		st := demoStore(t, db)
+		startJobQueue(t, st)
+		reader, amelia, plan := ameliasPeakFlow(t, st)
+		patient := reader.User
+		actor := models.Actor{UserID: patient.ID, Role: models.RolePatient}
+		for range 2 {
+			if _, err := st.RecordPeakFlow(t.Context(), reader, actor, amelia, plan, plan.Content.PeakFlow.RedBelow-10); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var alert models.Alert
+		if err := db.Where("patient_id = ? AND status = ? AND raised_on = ?", amelia.ID, models.AlertOpen, models.UKDay(time.Now())).
+			First(&alert).Error; err != nil {
+			t.Fatal(err)
+		}
+		latency := eventually(t, "the clinic to be told", func() bool { return outboxMessages(t, db, alert.ID) > 0 })
+		t.Logf("clinic told %s after the readings were saved", latency)
+		eventually(t, "both jobs to finish", func() bool { return notifyJobs(t, db, "completed") == 2 })
+		var message models.OutboxMessage
+		db.Where("patient_id = ?", amelia.ID).First(&message)
+		if n := outboxMessages(t, db, alert.ID); n != 1 || message.OrganisationID != amelia.PracticeID {
+			t.Errorf("%d messages, first %+v: want one for practice %d", n, message, amelia.PracticeID)
+		}
+	})
+}
+
+// A job enqueued in a transaction that rolls back is never run; one whose
+// transaction commits runs once.
+func TestJobsRunOnlyWhenTheirTransactionCommits(t *testing.T) {
+	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
+		st := demoStore(t, db)
+		rolledBack, committed := ameliasAlert(t, db, st), ameliasAlert(t, db, st)
+		errRollBack := errors.New("roll back")
+		err := db.Transaction(func(tx *gorm.DB) error {
+			if err := st.Enqueue(tx, store.NotifyClinicArgs{AlertID: rolledBack.ID}); err != nil {
+				return err
+			}
+			return errRollBack
+		})
+		if !errors.Is(err, errRollBack) {
+			t.Fatal(err)
+		}
+		if err := db.Transaction(func(tx *gorm.DB) error {
+			return st.Enqueue(tx, store.NotifyClinicArgs{AlertID: committed.ID})
+		}); err != nil {
+			t.Fatal(err)
+		}
+		startJobQueue(t, st)
+		eventually(t, "the committed job to finish", func() bool { return notifyJobs(t, db, "completed") == 1 })
+		if n := notifyJobs(t, db, ""); n != 1 {
+			t.Errorf("%d jobs queued, want only the committed one", n)
+		}
+		if outboxMessages(t, db, rolledBack.ID) != 0 || outboxMessages(t, db, committed.ID) != 1 {
+			t.Error("want a message for the committed job's alert only")
+		}
+	})
+}
+
+// A job that fails is tried again, and succeeds once it can.
+func TestFailedJobIsRetried(t *testing.T) {
+	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
+		st := demoStore(t, db)
+		const missing = 999999
+		if err := db.Transaction(func(tx *gorm.DB) error {
+			return st.Enqueue(tx, store.NotifyClinicArgs{AlertID: missing})
+		}); err != nil {
+			t.Fatal(err)
+		}
+		startJobQueue(t, st)
+		eventually(t, "the first attempt to fail", func() bool { return notifyJobs(t, db, "retryable") == 1 })
+		alert := ameliasAlert(t, db, st)
+		if err := db.Model(alert).Update("id", missing).Error; err != nil {
+			t.Fatal(err)
+		}
+		eventually(t, "the retry to succeed", func() bool { return notifyJobs(t, db, "completed") == 1 })
+		var attempts int
+		db.Table("river_job").Select("attempt").Where("kind = ?", store.NotifyClinicArgs{}.Kind()).Scan(&attempts)
+		if attempts < 2 || outboxMessages(t, db, missing) != 1 {
+			t.Errorf("attempts = %d, messages = %d: want one message after a retry", attempts, outboxMessages(t, db, missing))
+		}
+	})
+}
+
+// The periodic sweeps, first run when the queue starts, remove what has
+// expired and keep what has not.
+func TestSweepsRemoveExpiredRecords(t *testing.T) {
+	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
+		st := demoStore(t, db)
+		someone := user(t, st, "patient").ID
+		now := time.Now().UTC()
+		for _, row := range []any{
+			&models.Session{Token: "expired", Data: []byte{1}, Expiry: now.Add(-time.Minute)},
+			&models.Session{Token: "current", Data: []byte{1}, Expiry: now.Add(time.Hour)},
+			&models.Device{Token: "ended", UserID: someone, CreatedAt: now.Add(-time.Hour)},
+			&models.Device{Token: "current", UserID: someone, CreatedAt: now.Add(-time.Hour)},
+			&store.AttemptCounter{Key: "finished", ResetsAt: now.Add(-time.Minute)},
+			&store.AttemptCounter{Key: "counting", ResetsAt: now.Add(time.Minute)},
+			&models.FormSubmission{Scope: "old", SubmissionKey: "k", CreatedAt: now.Add(-25 * time.Hour)},
+			&models.FormSubmission{Scope: "recent", SubmissionKey: "k", CreatedAt: now},
+		} {
+			if err := db.Create(row).Error; err != nil {
+				t.Fatal(err)
+			}
+		}
+		startJobQueue(t, st)
+		left := func() int64 {
+			var total int64
+			for _, model := range []any{&models.Session{}, &models.Device{}, &store.AttemptCounter{}, &models.FormSubmission{}} {
+				var n int64
+				db.Model(model).Count(&n)
+				total += n
+			}
+			return total
+		}
+		eventually(t, "the sweeps", func() bool { return left() == 4 })
+		var sessions []models.Session
+		db.Find(&sessions)
+		if len(sessions) != 1 || sessions[0].Token != "current" {
+			t.Errorf("sessions left: %+v", sessions)
+		}
+	})
+}
+
+// Readings sent all at once, each enqueueing a job in its transaction, all
+// save promptly while the queue polls and works on the same database: on
+// SQLite, that is the one connection.
+func TestJobQueueLeavesRoomForRequests(t *testing.T) {
+	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
+		st := demoStore(t, db)
+		startJobQueue(t, st)
+		reader, amelia, plan := ameliasPeakFlow(t, st)
+		patient := reader.User
+		actor := models.Actor{UserID: patient.ID, Role: models.RolePatient}
+		const readings = 40
+		began := time.Now()
+		if err := errors.Join(atOnce(readings, func(int) error {
+			_, err := st.RecordPeakFlow(t.Context(), reader, actor, amelia, plan, plan.Content.PeakFlow.RedBelow-10)
+			return err
+		})...); err != nil {
+			t.Fatal(err)
+		}
+		took := time.Since(began)
+		t.Logf("%d readings saved in %s with the queue running", readings, took)
+		if took > 10*time.Second {
+			t.Errorf("readings took %s", took)
+		}
+		eventually(t, "every job to finish", func() bool { return notifyJobs(t, db, "completed") == readings })
+	})
+}
