@@ -48,7 +48,10 @@ func (s *exportServer) startExports(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		// Stopping waits for the jobs running: on a synthetic population,
+		// on a busy machine, the outcome rollup the queue refreshes as it
+		// starts can take longer than ten seconds.
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
 		if err := jobs.Stop(ctx); err != nil {
 			t.Errorf("stopping the job queue: %v", err)
