@@ -14,6 +14,7 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
+	"github.com/riverqueue/river/rivertype"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -150,6 +151,21 @@ func (w *sweepWorker) Work(ctx context.Context, job *river.Job[SweepArgs]) error
 	return sweep(w.store)
 }
 
+// RetryJobsAfter replaces River's waits before each retry of a failed job
+// (a second, then sixteen, then eighty-one and so on) with these, the last
+// repeated once they run out. A webhook's delivery keeps its own schedule:
+// see RetryWebhooksAfter.
+func (s *Store) RetryJobsAfter(waits []time.Duration) { s.jobRetries = waits }
+
+// retrySchedule is a River retry policy that waits as it lists.
+type retrySchedule []time.Duration
+
+// NextRetry is called with the errors before this attempt's, one for each
+// attempt already failed.
+func (r retrySchedule) NextRetry(job *rivertype.JobRow) time.Time {
+	return time.Now().Add(r[min(len(job.Errors), len(r)-1)])
+}
+
 // JobQueue works background jobs in this process.
 type JobQueue struct {
 	stop func(context.Context) error
@@ -176,6 +192,9 @@ func (s *Store) StartJobQueue(ctx context.Context) (*JobQueue, error) {
 		// Rebuilding indexes needs the tables' owner, which the serving
 		// role is not: the owner can reindex during maintenance.
 		ReindexerSchedule: river.NeverSchedule(),
+	}
+	if s.jobRetries != nil {
+		config.RetryPolicy = s.jobRetries
 	}
 	s.addMessageWorkers(workers, config)
 	for target := range sweeps {
