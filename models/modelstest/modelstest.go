@@ -70,6 +70,16 @@ func Each(t *testing.T, test func(t *testing.T, db *gorm.DB)) {
 	}
 }
 
+// EachInTurn is Each for a test that needs the process to itself while it
+// runs on one database: one that measures the heap, or fills the queue of
+// passwords waiting to be hashed, which every server in the process shares.
+func EachInTurn(t *testing.T, test func(t *testing.T, db *gorm.DB)) {
+	t.Helper()
+	for _, kind := range Databases() {
+		t.Run(kind, func(t *testing.T) { test(t, Open(t, kind)) })
+	}
+}
+
 // Open makes a fresh migrated database of the given kind, removed when the
 // test ends.
 func Open(t testing.TB, kind string) *gorm.DB {
