@@ -7,7 +7,7 @@ BIN := bin/passport
 NHSUK := node_modules/nhsuk-frontend/dist/nhsuk
 GO_SOURCES := $(shell find . -name '*.go' -not -path './node_modules/*')
 
-.PHONY: build run assets generate test lint test-unit test-e2e audit bench load clean
+.PHONY: build run assets generate test lint test-unit test-e2e audit bench load clean built checkers
 
 build: $(BIN)
 
@@ -39,7 +39,7 @@ generate:
 
 # Everything: formatting, vet, generated views, unit, handler and database
 # tests (PostgreSQL too when TEST_DATABASE_URL is set), then the browser tests.
-test: assets lint test-unit test-e2e
+test: assets lint checkers test-unit test-e2e
 
 lint:
 	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
@@ -50,12 +50,30 @@ lint:
 	after=$$(cat $$(find views -name '*_templ.go' | sort) | sha256sum); \
 	if [ "$$before" != "$$after" ]; then echo "generated views were stale (now regenerated): commit them"; exit 1; fi
 
+# What the tests need beyond the repository, checked before they start so
+# that a missing piece stops the run at once, by name: the built assets,
+# which every page links, and for the browser tests the checkers from npm,
+# Java for the Nu HTML Checker, and Chromium.
+BUILT_ASSETS := assets/vendor/passport.min.css assets/vendor/nhsuk-frontend.min.js assets/vendor/htmx.min.js
+CHECKERS := node_modules/axe-core/axe.min.js node_modules/accessibility-checker-engine/ace.js \
+	node_modules/vnu-jar/build/dist/vnu.jar
+
+built:
+	@for f in $(BUILT_ASSETS); do \
+		[ -s "$$f" ] || { echo "$$f is missing: run make assets"; exit 1; }; done
+
+checkers: built
+	@for f in $(CHECKERS); do \
+		[ -s "$$f" ] || { echo "$$f is missing: run npm ci (make assets runs it)"; exit 1; }; done
+	@command -v java >/dev/null || { echo "java is missing: the Nu HTML Checker needs it"; exit 1; }
+	@[ -x /usr/bin/chromium ] || { echo "/usr/bin/chromium is missing: the browser tests need it"; exit 1; }
+
 # The handler tests run on both databases when TEST_DATABASE_URL is set: on a
 # busy machine that takes longer than go test's default limit of ten minutes.
-test-unit:
+test-unit: built
 	go test -count=1 -timeout 30m $$(go list ./... | grep -v /e2e)
 
-test-e2e: assets
+test-e2e: assets checkers
 	go test -count=1 -timeout 25m -v ./e2e/... | grep -Ev "^=== (RUN|PAUSE|CONT)"
 
 # The browser tests again, writing what every checker found on every screen

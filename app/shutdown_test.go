@@ -12,7 +12,6 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"syscall"
@@ -20,15 +19,25 @@ import (
 	"time"
 )
 
-// buildPassport builds the real program as the Makefile does.
-func buildPassport(t *testing.T) string {
+// runAsCommand, set in a process's environment, makes this test binary the
+// passport command, which main.go is no more than a call to Main: a test
+// serves from a process of its own without building the command, which
+// takes longer than the test itself.
+const runAsCommand = "RUN_TEST_BINARY_AS_PASSPORT"
+
+func TestMain(m *testing.M) {
+	if os.Getenv(runAsCommand) != "" {
+		os.Exit(Main(os.Args[1:], os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
+
+// passportCommand is this test binary, run as the passport command.
+func passportCommand(t *testing.T) string {
 	t.Helper()
-	bin := filepath.Join(t.TempDir(), "passport")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	build.Dir = ".."
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
+	bin, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
 	}
 	return bin
 }
@@ -47,7 +56,7 @@ func startPassport(t *testing.T, bin, grace string) *runningPassport {
 	t.Helper()
 	p := &runningPassport{exited: make(chan error, 1)}
 	p.cmd = exec.Command(bin, "serve", "--demo", "--addr", "127.0.0.1:0")
-	p.cmd.Env = []string{"PASSPORT_DATA_DIR=" + t.TempDir(), "PASSPORT_DEMO_PASSWORD=shutdown-test", "PASSPORT_SHUTDOWN_GRACE=" + grace}
+	p.cmd.Env = []string{runAsCommand + "=1", "PASSPORT_DATA_DIR=" + t.TempDir(), "PASSPORT_DEMO_PASSWORD=shutdown-test", "PASSPORT_SHUTDOWN_GRACE=" + grace}
 	p.cmd.Stderr = &p.stderr
 	stdout, err := p.cmd.StdoutPipe()
 	if err != nil {
@@ -145,7 +154,7 @@ func (p *runningPassport) waitForExit(t *testing.T, within time.Duration) (exitC
 }
 
 func TestSIGTERMFinishesRequestsInFlight(t *testing.T) {
-	bin := buildPassport(t)
+	bin := passportCommand(t)
 
 	t.Run("within the grace period", func(t *testing.T) {
 		p := startPassport(t, bin, "10s")

@@ -11,12 +11,14 @@ import (
 	"log/slog"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"healthpassport/app"
+	"healthpassport/assets"
 	"healthpassport/handlers"
 	"healthpassport/handlers/nhslogin/nhslogintest"
 	"healthpassport/models/store"
@@ -26,6 +28,7 @@ import (
 	"github.com/go-rod/rod/lib/input"
 	"github.com/go-rod/rod/lib/launcher"
 	"github.com/go-rod/rod/lib/proto"
+	"github.com/go-rod/rod/lib/utils"
 )
 
 const (
@@ -55,6 +58,24 @@ func TestMain(m *testing.M) {
 
 func run(m *testing.M) int {
 	slog.SetDefault(slog.New(slog.NewTextHandler(io.Discard, nil)))
+	// What the sweep needs is checked first, not found missing after every
+	// journey has run.
+	if err := assets.Check(); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e:", err)
+		return 1
+	}
+	if _, err := os.Stat(vnuJar); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e: the Nu HTML Checker is not installed (run npm ci):", err)
+		return 1
+	}
+	if _, err := exec.LookPath("java"); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e: the Nu HTML Checker needs Java:", err)
+		return 1
+	}
+	if _, err := os.Stat(chromium); err != nil {
+		fmt.Fprintln(os.Stderr, "e2e: the browser tests need Chromium:", err)
+		return 1
+	}
 	axe, err := os.ReadFile("../node_modules/axe-core/axe.min.js")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "e2e: axe-core not installed (run npm ci):", err)
@@ -137,7 +158,7 @@ func run(m *testing.M) int {
 	defer l.Cleanup()
 	// A bound on the whole run, not on a step (each step has its own): a
 	// busy machine takes well over 8 minutes for every journey.
-	browser = rod.New().ControlURL(controlURL).Timeout(20 * time.Minute)
+	browser = rod.New().ControlURL(controlURL).Timeout(20 * time.Minute).Sleeper(quickPolls)
 	if err := browser.Connect(); err != nil {
 		fmt.Fprintln(os.Stderr, "e2e: cannot connect to Chromium:", err)
 		return 1
@@ -167,6 +188,14 @@ func run(m *testing.M) int {
 		fmt.Printf("e2e: report written to %s\n", *auditReport)
 	}
 	return code
+}
+
+// quickPolls is how long a wait sleeps before it looks again whether what
+// it waits for has happened: 10 milliseconds at first, then longer, up to
+// 100. rod's own waits sleep 200 milliseconds, then 400, 800 and a second,
+// so an htmx swap done in 250 milliseconds was seen only after 600.
+func quickPolls() utils.Sleeper {
+	return utils.BackoffSleeper(5*time.Millisecond, 100*time.Millisecond, nil)
 }
 
 // visitor is one person at one browser: a fresh profile with no cookies,

@@ -50,7 +50,10 @@ func (s *exportServer) startExports(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		// Stopping waits for the jobs running: on a synthetic population,
+		// on a busy machine, the outcome rollup the queue refreshes as it
+		// starts can take longer than ten seconds.
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
 		if err := queue.Stop(ctx); err != nil {
 			t.Errorf("stopping the job queue: %v", err)
@@ -105,7 +108,10 @@ type manifest struct {
 // awaitManifest polls the status address until the export is done.
 func (s *exportServer) awaitManifest(t *testing.T, token, statusURL string) manifest {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
+	// On SQLite the export shares the one connection with the jobs the queue
+	// runs as it starts, the sweeps and the outcome rollup: over a synthetic
+	// population, on a busy machine, the export has taken over half a minute.
+	deadline := time.Now().Add(2 * time.Minute)
 	for {
 		status, header, body := s.call(t, http.MethodGet, token, statusURL)
 		switch status {

@@ -22,9 +22,10 @@ import (
 
 // eachServerBehindProxy runs a test against a demo server that believes the
 // X-Forwarded-For of requests from this computer, so that requests can come
-// from many addresses.
+// from many addresses; on each database in turn, as these tests fill the
+// queue of passwords to hash, which the whole process shares.
 func eachServerBehindProxy(t *testing.T, hashMemoryMB int, test func(t *testing.T, s *testServer)) {
-	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
+	modelstest.EachInTurn(t, func(t *testing.T, db *gorm.DB) {
 		test(t, startServer(t, db, app.Config{Demo: true, DemoPassword: demoPassword, PublicURL: "http://passport.test",
 			TrustedProxies: []string{"127.0.0.1"}, HashMemoryMB: hashMemoryMB}))
 	})

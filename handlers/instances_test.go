@@ -18,7 +18,7 @@ import (
 )
 
 // twoInstances starts the service twice, each instance with connections of
-// its own, on one PostgreSQL schema, as behind a load balancer. Both listen
+// its own, on one PostgreSQL database, as behind a load balancer. Both listen
 // on 127.0.0.1, and cookies are per host whatever the port, so one browser
 // sends its cookies to both, as it would to one address that a load
 // balancer shares out.
@@ -28,17 +28,15 @@ func twoInstances(t *testing.T) (*testServer, *testServer) {
 		t.Skip("several instances share one PostgreSQL database: set TEST_DATABASE_URL to run this test")
 	}
 	first := modelstest.Open(t, "postgres")
-	var schema string
-	if err := first.Raw(`SELECT current_schema()`).Scan(&schema).Error; err != nil {
+	var database string
+	if err := first.Raw(`SELECT current_database()`).Scan(&database).Error; err != nil {
 		t.Fatal(err)
 	}
 	u, err := url.Parse(os.Getenv("TEST_DATABASE_URL"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	query := u.Query()
-	query.Set("search_path", schema)
-	u.RawQuery = query.Encode()
+	u.Path = "/" + database
 	second, err := store.Open(u.String(), "")
 	if err != nil {
 		t.Fatal(err)

@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"crypto/rand"
+	"fmt"
 	"html"
 	"io"
 	"log/slog"
@@ -16,6 +17,7 @@ import (
 	"testing"
 
 	"healthpassport/app"
+	"healthpassport/assets"
 	"healthpassport/models"
 	"healthpassport/models/modelstest"
 	"healthpassport/models/store"
@@ -193,6 +195,12 @@ func mustStatus(t *testing.T, r response, want int) {
 }
 
 func TestMain(m *testing.M) {
+	// Every page links the built stylesheet and scripts: without them
+	// each test would fail on its own, none saying why.
+	if err := assets.Check(); err != nil {
+		fmt.Fprintln(os.Stderr, "handlers:", err)
+		os.Exit(1)
+	}
 	slog.SetDefault(slog.New(slog.NewTextHandler(io.Discard, nil)))
 	os.Exit(m.Run())
 }

@@ -39,6 +39,15 @@ var refreshOutcomesOpts = &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByState
 	rivertype.JobStateAvailable, rivertype.JobStatePending, rivertype.JobStateRetryable,
 	rivertype.JobStateRunning, rivertype.JobStateScheduled}}}
 
+// retrySchedule is a River retry policy that waits as it lists.
+type retrySchedule []time.Duration
+
+// NextRetry is called with the errors before this attempt's, one for each
+// attempt already failed.
+func (r retrySchedule) NextRetry(job *rivertype.JobRow) time.Time {
+	return time.Now().Add(r[min(len(job.Errors), len(r)-1)])
+}
+
 // Queue works background jobs in this process.
 type Queue struct {
 	stop func(context.Context) error
@@ -68,6 +77,9 @@ func Start(ctx context.Context, s *store.Store) (*Queue, error) {
 		// Rebuilding indexes needs the tables' owner, which the serving
 		// role is not: the owner can reindex during maintenance.
 		ReindexerSchedule: river.NeverSchedule(),
+	}
+	if waits := s.JobRetries(); waits != nil {
+		config.RetryPolicy = retrySchedule(waits)
 	}
 	for _, target := range store.SweepTargets() {
 		config.PeriodicJobs = append(config.PeriodicJobs, river.NewPeriodicJob(river.PeriodicInterval(sweepInterval),

@@ -1,11 +1,22 @@
 // Package modelstest gives tests real, empty, migrated databases: SQLite
 // always, and PostgreSQL as well when TEST_DATABASE_URL is set.
+//
+// Migrating takes far longer than a test of the store does (seconds on
+// PostgreSQL), so each test binary migrates one template of each database
+// once and gives every test a copy of it: the file's bytes on SQLite, a
+// database created from the template on PostgreSQL.
 package modelstest
 
 import (
+	"context"
+	"database/sql"
+	"fmt"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"healthpassport/migrations"
@@ -46,8 +57,24 @@ func Databases() []string {
 	return []string{"sqlite"}
 }
 
-// Each runs test once on each database, as a subtest named after it.
+// Each runs test once on each database, as subtests named after them that
+// run side by side: one waits for PostgreSQL while the other works. Like
+// any parallel subtests they start once the calling test's function has
+// returned, so that function must do nothing after calling Each.
 func Each(t *testing.T, test func(t *testing.T, db *gorm.DB)) {
+	t.Helper()
+	for _, kind := range Databases() {
+		t.Run(kind, func(t *testing.T) {
+			t.Parallel()
+			test(t, Open(t, kind))
+		})
+	}
+}
+
+// EachInTurn is Each for a test that needs the process to itself while it
+// runs on one database: one that measures the heap, or fills the queue of
+// passwords waiting to be hashed, which every server in the process shares.
+func EachInTurn(t *testing.T, test func(t *testing.T, db *gorm.DB)) {
 	t.Helper()
 	for _, kind := range Databases() {
 		t.Run(kind, func(t *testing.T) { test(t, Open(t, kind)) })
@@ -58,30 +85,58 @@ func Each(t *testing.T, test func(t *testing.T, db *gorm.DB)) {
 // test ends.
 func Open(t testing.TB, kind string) *gorm.DB {
 	t.Helper()
-	db := OpenEmpty(t, kind)
-	if err := migrations.Run(db); err != nil {
-		t.Fatal(err)
+	switch kind {
+	case "sqlite":
+		migrated, err := sqliteTemplate()
+		if err != nil {
+			t.Fatalf("migrating the SQLite template: %v", err)
+		}
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, sqliteFile), migrated, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return openSQLite(t, dir)
+	case "postgres":
+		server := postgresServer(t)
+		server.migrateTemplate.Do(func() { server.templateErr = server.createTemplate() })
+		if server.templateErr != nil {
+			t.Fatalf("migrating the PostgreSQL template: %v", server.templateErr)
+		}
+		return server.open(t, server.template)
 	}
-	return db
+	t.Fatalf("unknown database %q", kind)
+	return nil
 }
 
 // OpenEmpty makes a fresh database of the given kind with no tables, removed
 // when the test ends.
 func OpenEmpty(t testing.TB, kind string) *gorm.DB {
 	t.Helper()
-	var db *gorm.DB
-	var err error
 	switch kind {
 	case "sqlite":
-		db, err = store.Open("", t.TempDir())
+		return openSQLite(t, t.TempDir())
 	case "postgres":
-		db, err = openSchema(t)
-	default:
-		t.Fatalf("unknown database %q", kind)
+		return postgresServer(t).open(t, "")
 	}
+	t.Fatalf("unknown database %q", kind)
+	return nil
+}
+
+// sqliteFile is the file models.Open keeps a SQLite database in.
+const sqliteFile = "passport.db"
+
+func openSQLite(t testing.TB, dir string) *gorm.DB {
+	t.Helper()
+	db, err := store.Open("", dir)
 	if err != nil {
 		t.Fatal(err)
 	}
+	return silenced(t, db)
+}
+
+// silenced quietens the database's query log and closes it when the test
+// ends.
+func silenced(t testing.TB, db *gorm.DB) *gorm.DB {
 	db.Logger = logger.Default.LogMode(logger.Silent)
 	t.Cleanup(func() {
 		if sqlDB, err := db.DB(); err == nil {
@@ -91,36 +146,188 @@ func OpenEmpty(t testing.TB, kind string) *gorm.DB {
 	return db
 }
 
-// openSchema gives the test a schema of its own on the test server, so that
-// tests can run side by side.
-func openSchema(t testing.TB) (*gorm.DB, error) {
-	base := os.Getenv("TEST_DATABASE_URL")
-	admin, err := gorm.Open(postgres.Open(base), &gorm.Config{Logger: logger.Default.LogMode(logger.Silent)})
+// sqliteTemplate is the bytes of a migrated SQLite database file, made once.
+var sqliteTemplate = sync.OnceValues(func() ([]byte, error) {
+	dir, err := os.MkdirTemp("", "passport-template-")
 	if err != nil {
 		return nil, err
 	}
-	schema := "test_" + strings.ToLower(strings.NewReplacer("/", "_", "-", "_").Replace(t.Name()))
-	// The job queue names notification channels after the schema, and
-	// PostgreSQL cuts channel names at 63 bytes.
-	if len(schema) > 30 {
-		schema = schema[:30]
-	}
-	schema += "_" + models.RandomToken(6)
-	if err := admin.Exec(`CREATE SCHEMA "` + schema + `"`).Error; err != nil {
+	defer os.RemoveAll(dir)
+	db, err := store.Open("", dir)
+	if err != nil {
 		return nil, err
 	}
-	t.Cleanup(func() {
-		admin.Exec(`DROP SCHEMA "` + schema + `" CASCADE`)
-		if sqlDB, err := admin.DB(); err == nil {
-			sqlDB.Close()
+	db.Logger = logger.Default.LogMode(logger.Silent)
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, err
+	}
+	err = migrations.Run(db)
+	// Closing the last connection moves everything from the write-ahead
+	// log into the file itself.
+	if closeErr := sqlDB.Close(); err == nil {
+		err = closeErr
+	}
+	if err != nil {
+		return nil, err
+	}
+	return os.ReadFile(filepath.Join(dir, sqliteFile))
+})
+
+// databasePrefix begins the name of every database the tests create on the
+// PostgreSQL server, so that those a killed test binary left behind can be
+// told from any others.
+const databasePrefix = "passport_test_"
+
+// A pgServer is the PostgreSQL server named by TEST_DATABASE_URL, as this
+// test binary uses it: one template it migrates once, and a database copied
+// from it for each test.
+type pgServer struct {
+	base  *url.URL
+	admin *sql.DB
+	// owner names the databases this binary creates, and is the
+	// application name of a connection it holds open while it runs: a
+	// database whose owner has no connection was left by a binary that has
+	// ended.
+	owner    string
+	alive    *sql.Conn
+	template string
+	created  atomic.Int64
+	// finished takes the databases of tests that have ended, to be dropped
+	// in the background: a drop waits for a checkpoint, which need not hold
+	// up the next test. Several drops at once share a checkpoint. Those not
+	// yet dropped when the binary exits are dropped by the next binary.
+	finished chan string
+
+	migrateTemplate sync.Once
+	templateErr     error
+}
+
+var (
+	connectOnce sync.Once
+	server      *pgServer
+	serverErr   error
+)
+
+func postgresServer(t testing.TB) *pgServer {
+	t.Helper()
+	connectOnce.Do(func() { server, serverErr = connect(os.Getenv("TEST_DATABASE_URL")) })
+	if serverErr != nil {
+		t.Fatalf("PostgreSQL at TEST_DATABASE_URL: %v", serverErr)
+	}
+	return server
+}
+
+func connect(databaseURL string) (*pgServer, error) {
+	base, err := url.Parse(databaseURL)
+	if err != nil {
+		return nil, err
+	}
+	owner := databasePrefix + models.RandomToken(8)
+	adminURL := *base
+	query := adminURL.Query()
+	query.Set("application_name", owner)
+	adminURL.RawQuery = query.Encode()
+	gormDB, err := gorm.Open(postgres.Open(adminURL.String()), &gorm.Config{Logger: logger.Default.LogMode(logger.Silent)})
+	if err != nil {
+		return nil, err
+	}
+	admin, err := gormDB.DB()
+	if err != nil {
+		return nil, err
+	}
+	// Held until the binary exits, when the server sees it go.
+	alive, err := admin.Conn(context.Background())
+	if err != nil {
+		return nil, err
+	}
+	s := &pgServer{base: base, admin: admin, owner: owner, alive: alive, template: owner + "_template",
+		finished: make(chan string, 100000)}
+	for range concurrentDrops {
+		go func() {
+			for name := range s.finished {
+				// Another binary may be dropping the same abandoned database.
+				s.admin.Exec(`DROP DATABASE IF EXISTS "` + name + `" WITH (FORCE)`)
+			}
+		}()
+	}
+	return s, s.dropAbandoned()
+}
+
+// concurrentDrops is how many databases are dropped at once.
+const concurrentDrops = 4
+
+// dropAbandoned drops the databases of test binaries that have ended
+// without dropping them: killed, interrupted, or ended with drops to do.
+func (s *pgServer) dropAbandoned() error {
+	rows, err := s.admin.Query(`SELECT datname FROM pg_database WHERE datname LIKE $1
+		AND split_part(datname, '_', 3) NOT IN (SELECT split_part(application_name, '_', 3) FROM pg_stat_activity WHERE application_name LIKE $1)`,
+		strings.ReplaceAll(databasePrefix, "_", `\_`)+"%")
+	if err != nil {
+		return err
+	}
+	var abandoned []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			rows.Close()
+			return err
 		}
-	})
-	u, err := url.Parse(base)
-	if err != nil {
-		return nil, err
+		abandoned = append(abandoned, name)
 	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return store.Open(u.String(), "")
+	rows.Close()
+	for _, name := range abandoned {
+		s.finished <- name
+	}
+	return rows.Err()
+}
+
+func (s *pgServer) urlOf(database string) string {
+	u := *s.base
+	u.Path = "/" + database
+	query := u.Query()
+	query.Del("search_path")
+	u.RawQuery = query.Encode()
+	return u.String()
+}
+
+func (s *pgServer) createTemplate() error {
+	if _, err := s.admin.Exec(`CREATE DATABASE "` + s.template + `"`); err != nil {
+		return err
+	}
+	db, err := store.Open(s.urlOf(s.template), "")
+	if err != nil {
+		return err
+	}
+	db.Logger = logger.Default.LogMode(logger.Silent)
+	sqlDB, err := db.DB()
+	if err != nil {
+		return err
+	}
+	err = migrations.Run(db)
+	// A database is copied only while no one is connected to it.
+	if closeErr := sqlDB.Close(); err == nil {
+		err = closeErr
+	}
+	return err
+}
+
+// open creates a database for the test, copied from template or empty if
+// template is "", to be dropped once the test ends.
+func (s *pgServer) open(t testing.TB, template string) *gorm.DB {
+	t.Helper()
+	name := fmt.Sprintf("%s_%d", s.owner, s.created.Add(1))
+	create := `CREATE DATABASE "` + name + `"`
+	if template != "" {
+		create += ` TEMPLATE "` + template + `"`
+	}
+	if _, err := s.admin.Exec(create); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.finished <- name })
+	db, err := store.Open(s.urlOf(name), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return silenced(t, db)
 }

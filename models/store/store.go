@@ -28,6 +28,9 @@ type Store struct {
 	// webhookRetries are the waits between attempts to deliver a webhook:
 	// see RetryWebhooksAfter.
 	webhookRetries []time.Duration
+	// jobRetries, when set, are the waits before each retry of any other
+	// failed job: see RetryJobsAfter.
+	jobRetries []time.Duration
 	// notifier sends messages through GOV.UK Notify; nil keeps them in
 	// the outbox. serviceAddress is where messages say to sign in.
 	notifier       *notify.Client

@@ -24,6 +24,15 @@ var webhookRetrySchedule = []time.Duration{5 * time.Second, 5 * time.Minute, 30 
 // number of waits is the number of retries.
 func (s *Store) RetryWebhooksAfter(waits []time.Duration) { s.webhookRetries = waits }
 
+// RetryJobsAfter replaces River's waits before each retry of a failed job
+// (a second, then sixteen, then eighty-one and so on) with these, the last
+// repeated once they run out. A webhook's delivery keeps its own schedule:
+// see RetryWebhooksAfter.
+func (s *Store) RetryJobsAfter(waits []time.Duration) { s.jobRetries = waits }
+
+// JobRetries are the waits RetryJobsAfter gave, or nil for River's own.
+func (s *Store) JobRetries() []time.Duration { return s.jobRetries }
+
 // newWebhookSecret is 32 random bytes, as a whsec_ secret.
 func newWebhookSecret() string {
 	return models.SecretPrefix + base64.StdEncoding.EncodeToString(models.RandomBytes(32))
