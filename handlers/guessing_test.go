@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/url"
 	"runtime"
@@ -34,6 +35,9 @@ func eachServerBehindProxy(t *testing.T, hashMemoryMB int, test func(t *testing.
 // postFrom sends a form from a browser as if from the given address.
 func (b *browser) postFrom(address, path string, form url.Values) response {
 	b.t.Helper()
+	// The form may be shared with a test on the other database running
+	// side by side: each request gets its own copy.
+	form = maps.Clone(form)
 	form.Set("csrf_token", b.csrfToken())
 	req, _ := http.NewRequest(http.MethodPost, b.server.URL+path, strings.NewReader(form.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -56,6 +60,7 @@ func burst(t *testing.T, s *testServer, path string, forms []url.Values, address
 	clients := make([]*http.Client, len(forms))
 	for i, form := range forms {
 		b := s.browser(t)
+		form = maps.Clone(form)
 		form.Set("csrf_token", b.csrfToken())
 		requests[i], _ = http.NewRequest(http.MethodPost, s.URL+path, strings.NewReader(form.Encode()))
 		requests[i].Header.Set("Content-Type", "application/x-www-form-urlencoded")

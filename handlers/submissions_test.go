@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"crypto/rand"
+	"maps"
 	"net/http"
 	"net/url"
 	"strings"
@@ -17,6 +18,7 @@ func (b *browser) postOnly(path string, form url.Values) *http.Response {
 	b.t.Helper()
 	client := *b.client
 	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	form = maps.Clone(form)
 	form.Set("csrf_token", b.csrfToken())
 	res, err := client.PostForm(b.server.URL+path, form)
 	if err != nil {
