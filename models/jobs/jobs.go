@@ -71,7 +71,9 @@ func Start(ctx context.Context, s *store.Store) (*Queue, error) {
 	river.AddWorker(workers, &remindersWorker{store: s})
 	river.AddWorker(workers, &deliveryChecksWorker{store: s})
 	config := &river.Config{
-		Queues:  map[string]river.QueueConfig{river.QueueDefault: {MaxWorkers: 4}},
+		// Clinical work has workers of its own: a red-zone alert never
+		// waits for a bulk export or the rollup to finish.
+		Queues:  map[string]river.QueueConfig{store.QueueClinical: {MaxWorkers: 4}, store.QueueBulk: {MaxWorkers: 2}},
 		Workers: workers,
 		Logger:  slog.Default(),
 		// Rebuilding indexes needs the tables' owner, which the serving

@@ -7,6 +7,20 @@ import "github.com/riverqueue/river"
 // committed, and never if the change is rolled back. The arguments of each
 // job are here; package jobs works them.
 
+// Jobs run in two queues by urgency, each with workers of its own, so that
+// clinical work never waits behind bulk work.
+const (
+	// QueueClinical is for what a person is waiting on: the clinic told of
+	// a red-zone alert, a message to a family.
+	QueueClinical = "clinical"
+	// QueueBulk is for everything else: exports, the outcome rollup,
+	// sweeps, reminders, checkpoints and webhook deliveries.
+	QueueBulk = river.QueueDefault
+)
+
+// clinical puts a job in the clinical queue.
+var clinical = river.InsertOpts{Queue: QueueClinical}
+
 // AuditCheckpointArgs asks for a checkpoint of the audit log.
 type AuditCheckpointArgs struct{}
 
@@ -26,6 +40,8 @@ type NotifyClinicArgs struct {
 
 func (NotifyClinicArgs) Kind() string { return "notify_clinic" }
 
+func (NotifyClinicArgs) InsertOpts() river.InsertOpts { return clinical }
+
 // SweepArgs asks for one kind of expired record to be removed.
 type SweepArgs struct {
 	Target string `json:"target"`
@@ -39,6 +55,8 @@ type SendMessageArgs struct {
 }
 
 func (SendMessageArgs) Kind() string { return "send_message" }
+
+func (SendMessageArgs) InsertOpts() river.InsertOpts { return clinical }
 
 // RemindersArgs asks for the reminders that have come due to be queued.
 type RemindersArgs struct{}

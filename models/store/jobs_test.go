@@ -12,6 +12,7 @@ import (
 	"healthpassport/models/modelstest"
 	"healthpassport/models/store"
 
+	"github.com/riverqueue/river"
 	"gorm.io/gorm"
 )
 
@@ -252,5 +253,41 @@ func TestJobQueueLeavesRoomForRequests(t *testing.T) {
 			t.Errorf("readings took %s", took)
 		}
 		eventually(t, "every job to finish", func() bool { return notifyJobs(t, db, "completed") == readings })
+	})
+}
+
+// TestJobsGoToTheQueueOfTheirUrgency: what a person is waiting on (the
+// clinic told of a red-zone alert, a message to a family) goes to the
+// clinical queue, whose workers bulk work never takes; everything else to
+// the bulk queue.
+func TestJobsGoToTheQueueOfTheirUrgency(t *testing.T) {
+	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
+		st := demoStore(t, db)
+		jobs := []struct {
+			args  river.JobArgs
+			queue string
+		}{
+			{store.NotifyClinicArgs{AlertID: 1}, store.QueueClinical},
+			{store.SendMessageArgs{MessageID: 1}, store.QueueClinical},
+			{store.ExportArgs{ExportID: 1}, store.QueueBulk},
+			{store.RefreshOutcomesArgs{}, store.QueueBulk},
+			{store.SweepArgs{Target: "expired_sessions"}, store.QueueBulk},
+			{store.RemindersArgs{}, store.QueueBulk},
+			{store.DeliveryChecksArgs{}, store.QueueBulk},
+			{store.AuditCheckpointArgs{}, store.QueueBulk},
+			{store.WebhookArgs{DeliveryID: 1}, store.QueueBulk},
+		}
+		for _, job := range jobs {
+			if err := db.Transaction(func(tx *gorm.DB) error { return st.Enqueue(tx, job.args) }); err != nil {
+				t.Fatal(err)
+			}
+			var queue string
+			if err := db.Table("river_job").Select("queue").Where("kind = ?", job.args.Kind()).Order("id DESC").Limit(1).Scan(&queue).Error; err != nil {
+				t.Fatal(err)
+			}
+			if queue != job.queue {
+				t.Errorf("%s went to the %q queue; want %q", job.args.Kind(), queue, job.queue)
+			}
+		}
 	})
 }
