@@ -316,8 +316,20 @@ func (v *visitor) replaceIn(selector, text string) {
 }
 
 // press presses Enter on an element: it follows a link or submits a form.
+// With JavaScript on, it first waits for the design system's script to
+// start the header and for the frames after that: the header rearranges
+// its links as it starts and again on the next animation frame, and a link
+// pressed before then may be gone.
 func (v *visitor) press(selector string) {
 	v.t.Helper()
+	if v.js {
+		if err := v.step().Wait(rod.Eval(`() => [...document.querySelectorAll('[data-module="nhsuk-header"]')].
+			every(e => e.hasAttribute("data-nhsuk-header-init"))`)); err != nil {
+			v.t.Fatalf("press %s: the header did not start: %v", selector, err)
+		}
+		_, err := v.step().Eval(`() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(() => requestAnimationFrame(done))))`)
+		v.must(err)
+	}
 	v.act("press "+selector, func() {
 		v.focus(selector)
 		v.must(v.page.Keyboard.Press(input.Enter))

@@ -23,7 +23,7 @@ func TestSafetyOfficerReadsTheHazardLog(t *testing.T) {
 		v.visit("/admin")
 		v.press(`main a[href="/admin/hazard-log"]`)
 		v.at("/admin/hazard-log")
-		v.see("H4. Red reading not seen", "models.TestRedZoneAlertTellsTheClinicOnce")
+		v.see("H4. Red reading not seen", "models/store.TestRedZoneAlertTellsTheClinicOnce")
 		v.audit()
 	})
 }
