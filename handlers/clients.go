@@ -30,12 +30,14 @@ func clientPractices(principal *models.Principal) []models.Organisation {
 
 func (h *Handler) clients(c *gin.Context) {
 	organisations := principalOf(c).Administered
-	clients, err := h.store.APIClientsAt(c.Request.Context(), organisationIDs(organisations))
+	nav := views.ClientList.Asked(c.Query)
+	clients, err := h.store.APIClientsAt(c.Request.Context(), organisationIDs(organisations), nav.Filter.Selected, nav.Page)
 	if err != nil {
 		h.serverError(c, err)
 		return
 	}
-	render(c, http.StatusOK, views.ClientsPage(h.page(c, "Connected systems", nil), clients))
+	nav.Pagination = clients.Pagination
+	render(c, http.StatusOK, views.ClientsPage(h.page(c, "Connected systems", nil), clients.Rows, nav))
 }
 
 func (h *Handler) registerClientForm(c *gin.Context) {

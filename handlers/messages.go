@@ -14,9 +14,6 @@ import (
 	"github.com/gin-gonic/gin"
 )
 
-// messagesPageSize is how many messages the administrators' page shows.
-const messagesPageSize = 100
-
 // messagePreferences shows how a patient or carer hears from the clinic.
 func (h *Handler) messagePreferences(c *gin.Context) {
 	pref, err := h.store.PreferencesOf(c.Request.Context(), currentUser(c).ID)
@@ -152,22 +149,31 @@ func (h *Handler) messages(c *gin.Context) {
 	for i, practice := range practices {
 		ids[i] = practice.ID
 	}
-	messages, err := h.store.MessagesAt(c.Request.Context(), ids, messagesPageSize)
+	nav := views.MessageList.Asked(c.Query)
+	messages, err := h.store.MessagesAt(c.Request.Context(), ids, nav.Filter.Selected, nav.Page)
 	if err != nil {
 		h.serverError(c, err)
 		return
 	}
-	render(c, http.StatusOK, views.MessagesPage(h.page(c, "Messages", nil), messages))
+	nav.Pagination = messages.Pagination
+	render(c, http.StatusOK, views.MessagesPage(h.page(c, "Messages", nil), messages.Rows, nav))
 }
 
 // letters lists the letters a nurse's practices have to print.
 func (h *Handler) letters(c *gin.Context) {
-	letters, err := h.store.LettersToPrint(c.Request.Context(), principalOf(c))
+	nav := views.LetterList.Asked(c.Query)
+	letters, err := h.store.LettersToPrint(c.Request.Context(), principalOf(c), nav.Filter.Selected, nav.Page)
 	if err != nil {
 		h.serverError(c, err)
 		return
 	}
-	render(c, http.StatusOK, views.LettersPage(h.page(c, "Letters to print", nil), letters))
+	nav.Pagination = letters.Pagination
+	waiting, err := h.store.LettersToPrint(c.Request.Context(), principalOf(c), models.MessageToPrint, 1)
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	render(c, http.StatusOK, views.LettersPage(h.page(c, "Letters to print", nil), letters.Rows, nav, waiting.Total))
 }
 
 // letter is one letter, ready to print.
@@ -208,21 +214,20 @@ func (h *Handler) letterSender(ctx context.Context, letter *models.Notification)
 	return *practice, nil
 }
 
-// printLetters shows every letter waiting to be printed, one to a page, to
-// print together.
+// printLetters shows the oldest letters waiting to be printed, as many as
+// a page of the list holds, one to a sheet, to print together: a batch
+// that prints in a few minutes and never grows past what a clinic PC
+// renders at once.
 func (h *Handler) printLetters(c *gin.Context) {
-	all, err := h.store.LettersToPrint(c.Request.Context(), principalOf(c))
+	batch, err := h.store.LettersToPrint(c.Request.Context(), principalOf(c), models.MessageToPrint, 1)
 	if err != nil {
 		h.serverError(c, err)
 		return
 	}
 	var waiting []models.Notification
 	senders := map[uint]models.Organisation{}
-	for i := range all {
-		letter := &all[i]
-		if letter.Status != models.MessageToPrint {
-			continue
-		}
+	for i := range batch.Rows {
+		letter := &batch.Rows[i]
 		if letter.OrganisationID != nil {
 			if _, known := senders[*letter.OrganisationID]; !known {
 				if senders[*letter.OrganisationID], err = h.letterSender(c.Request.Context(), letter); err != nil {
@@ -237,7 +242,7 @@ func (h *Handler) printLetters(c *gin.Context) {
 		}
 		waiting = append(waiting, *letter)
 	}
-	render(c, http.StatusOK, views.LettersPrintPage(h.page(c, "Print letters", nil), waiting, senders, time.Now()))
+	render(c, http.StatusOK, views.LettersPrintPage(h.page(c, "Print letters", nil), waiting, batch.Total, senders, time.Now()))
 }
 
 // markLetterPrinted records that a letter was printed.

@@ -14,13 +14,17 @@ func (h *Handler) prescriptionQueue(c *gin.Context) {
 	h.showPrescriptionQueue(c, http.StatusOK, nil)
 }
 
+// showPrescriptionQueue shows the page of the queue the address asks for:
+// a decision's form carries its page, so a mistake shows the same page.
 func (h *Handler) showPrescriptionQueue(c *gin.Context, status int, form *views.Form) {
-	entries, err := h.store.PrescriptionQueue(c.Request.Context(), principalOf(c))
+	nav := views.PrescriptionQueueList.Asked(c.Query)
+	listing, err := h.store.PrescriptionQueue(c.Request.Context(), principalOf(c), nav.Filter.Selected, nav.Page)
 	if err != nil {
 		h.serverError(c, err)
 		return
 	}
-	render(c, status, views.PrescriptionQueuePage(h.page(c, "Prescription requests", form), entries))
+	nav.Pagination = listing.Pagination
+	render(c, status, views.PrescriptionQueuePage(h.page(c, "Prescription requests", form), listing.Rows, nav))
 }
 
 // decidePrescription approves, rejects (with a reason) or marks ready a
@@ -51,7 +55,7 @@ func (h *Handler) decidePrescription(c *gin.Context) {
 		h.serverError(c, err)
 	default:
 		h.flash(c, decidedMessage(request))
-		redirect(c, "/queues/prescriptions")
+		redirect(c, views.PrescriptionQueueList.Asked(c.Query).Here())
 	}
 }
 
@@ -70,13 +74,17 @@ func (h *Handler) alertQueue(c *gin.Context) {
 	h.showAlertQueue(c, http.StatusOK, nil)
 }
 
+// showAlertQueue shows the page of the queue the address asks for, as
+// showPrescriptionQueue does.
 func (h *Handler) showAlertQueue(c *gin.Context, status int, form *views.Form) {
-	entries, err := h.store.AlertQueue(c.Request.Context(), principalOf(c))
+	nav := views.AlertQueueList.Asked(c.Query)
+	listing, err := h.store.AlertQueue(c.Request.Context(), principalOf(c), nav.Filter.Selected, nav.Page)
 	if err != nil {
 		h.serverError(c, err)
 		return
 	}
-	render(c, status, views.AlertQueuePage(h.page(c, "Red-zone alerts", form), entries))
+	nav.Pagination = listing.Pagination
+	render(c, status, views.AlertQueuePage(h.page(c, "Red-zone alerts", form), listing.Rows, nav))
 }
 
 // acknowledgeAlert records what a nurse did about a red-zone reading.
@@ -104,6 +112,6 @@ func (h *Handler) acknowledgeAlert(c *gin.Context) {
 		h.serverError(c, err)
 	default:
 		h.flash(c, "Alert acknowledged")
-		redirect(c, "/queues/alerts")
+		redirect(c, views.AlertQueueList.Asked(c.Query).Here())
 	}
 }

@@ -42,12 +42,14 @@ func staffPath(member *models.StaffMember) string { return "/staff/" + strconv.I
 
 func (h *Handler) staff(c *gin.Context) {
 	organisations := principalOf(c).Administered
-	staff, err := h.store.StaffOf(c.Request.Context(), organisationIDs(organisations))
+	nav := views.StaffList.Asked(c.Query)
+	staff, err := h.store.StaffOf(c.Request.Context(), organisationIDs(organisations), nav.Filter.Selected, nav.Page)
 	if err != nil {
 		h.serverError(c, err)
 		return
 	}
-	render(c, http.StatusOK, views.StaffPage(h.page(c, "Staff", nil), staff))
+	nav.Pagination = staff.Pagination
+	render(c, http.StatusOK, views.StaffPage(h.page(c, "Staff", nil), staff.Rows, nav))
 }
 
 func (h *Handler) inviteStaffForm(c *gin.Context) {

@@ -21,7 +21,6 @@ import (
 const (
 	webhooksPath      = "/admin/webhooks"
 	sessionSecret     = "webhook-secret"
-	deliveriesShown   = 25
 	webhookFormEvents = "events"
 )
 
@@ -129,12 +128,14 @@ func (h *Handler) takeSecret(c *gin.Context, endpoint *models.WebhookEndpoint) (
 
 func (h *Handler) webhook(c *gin.Context) {
 	endpoint := webhookOf(c)
-	deliveries, err := h.store.WebhookDeliveries(c.Request.Context(), endpoint, deliveriesShown)
+	nav := views.DeliveryList(webhookPath(endpoint)).Asked(c.Query)
+	deliveries, err := h.store.WebhookDeliveries(c.Request.Context(), endpoint, nav.Filter.Selected, nav.Page)
 	if err != nil {
 		h.serverError(c, err)
 		return
 	}
-	attempts, err := h.store.WebhookAttempts(c.Request.Context(), deliveries)
+	nav.Pagination = deliveries.Pagination
+	attempts, err := h.store.WebhookAttempts(c.Request.Context(), deliveries.Rows)
 	if err != nil {
 		h.serverError(c, err)
 		return
@@ -146,7 +147,7 @@ func (h *Handler) webhook(c *gin.Context) {
 	}
 	page := h.page(c, "Webhook endpoint", nil)
 	render(c, http.StatusOK, views.WebhookPage(page, views.WebhookDetails{Endpoint: endpoint, Secret: secret,
-		Deliveries: deliveries, Attempts: attempts}))
+		Deliveries: deliveries.Rows, List: nav, Attempts: attempts}))
 }
 
 func (h *Handler) rotateWebhookSecret(c *gin.Context) {
@@ -188,7 +189,7 @@ func (h *Handler) replayWebhook(c *gin.Context) {
 	}
 	if endpoint.DisabledAt != nil {
 		h.flash(c, "Switch the endpoint back on before sending deliveries again")
-		redirect(c, webhookPath(endpoint))
+		redirect(c, views.DeliveryList(webhookPath(endpoint)).Asked(c.Query).Here())
 		return
 	}
 	err := h.store.ReplayWebhook(c.Request.Context(), actor(c), endpoint, deliveryID)
@@ -204,7 +205,7 @@ func (h *Handler) replayWebhook(c *gin.Context) {
 	default:
 		h.flash(c, fmt.Sprintf("Delivery %d will be sent again in a moment", deliveryID))
 	}
-	redirect(c, webhookPath(endpoint))
+	redirect(c, views.DeliveryList(webhookPath(endpoint)).Asked(c.Query).Here())
 }
 
 func (h *Handler) pauseWebhook(c *gin.Context) {

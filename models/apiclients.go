@@ -96,6 +96,12 @@ type NewAPIClient struct {
 	KeysURL    string // where PublicKeys was fetched from, if it was
 }
 
+// Which clients a list of connected systems shows.
+const (
+	ClientActive  = "active"
+	ClientRevoked = "revoked"
+)
+
 // RegisteredClient is a client with the name of the practice it acts for.
 type RegisteredClient struct {
 	APIClient

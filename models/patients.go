@@ -74,10 +74,8 @@ const CaseloadCountLimit = 1000
 // prescriptions filters are counted in full.
 type CaseloadResult struct {
 	Entries []CaseloadEntry
-	Total   int64
 	More    bool
-	Page    int
-	Pages   int
+	Pagination
 }
 
 // Paginate stops the count at the caseload's limit and keeps the page asked
@@ -86,8 +84,7 @@ func (r *CaseloadResult) Paginate(pageSize int) {
 	if r.Total > CaseloadCountLimit {
 		r.Total, r.More = CaseloadCountLimit, true
 	}
-	r.Pages = max(int((r.Total+int64(pageSize)-1)/int64(pageSize)), 1)
-	r.Page = min(r.Page, r.Pages)
+	r.Pagination = Paginate(r.Page, r.Total, pageSize)
 }
 
 // CaredFor is a person a carer looks after.

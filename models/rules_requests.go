@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 )
 
 // CheckPeakFlowReading reads a peak flow reading in litres a minute.
@@ -46,6 +47,11 @@ func CheckInAnswers(answers, questions []string) ([]bool, FieldErrors) {
 func CheckDecision(reasonField, decision, reason string) (string, FieldErrors) {
 	var errs FieldErrors
 	if decision != DecisionReject {
+		// Approval and rejection share a form: a reason written and then
+		// approved would be lost without a word.
+		if strings.TrimSpace(reason) != "" {
+			errs.Add(reasonField, "Select reject to send this reason, or delete it to approve the request")
+		}
 		return "", errs
 	}
 	errs.requireText(reasonField, reason, "Enter a reason for rejecting the request", "Reason", 1000)

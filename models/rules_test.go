@@ -370,7 +370,10 @@ func TestQueueRules(t *testing.T) {
 		errs                   models.FieldErrors
 	}{
 		{models.DecisionReject, "Needs a review first", "Needs a review first", nil},
-		{models.DecisionApprove, "Typed before changing my mind", "", nil},
+		{models.DecisionApprove, "", "", nil},
+		{models.DecisionApprove, "  ", "", nil},
+		{models.DecisionApprove, "Typed before changing my mind", "", errs("reason-4", "Select reject to send this reason, or delete it to approve the request")},
+		{models.DecisionReady, "", "", nil},
 		{models.DecisionReject, "", "", errs("reason-4", "Enter a reason for rejecting the request")},
 		{models.DecisionReject, strings.Repeat("x", 1001), strings.Repeat("x", 1001), errs("reason-4", "Reason must be 1000 characters or fewer")},
 	} {

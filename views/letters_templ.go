@@ -351,9 +351,9 @@ func addressFieldset(f *Form, prefix, legend, hint string) templ.Component {
 	})
 }
 
-// LettersPrintPage is every letter waiting to be printed, one to an A4
-// page, to print together.
-func LettersPrintPage(p Page, letters []models.Notification, from map[uint]models.Organisation, today time.Time) templ.Component {
+// LettersPrintPage is the oldest letters waiting to be printed, one to an
+// A4 page, to print together; waiting is how many wait in all.
+func LettersPrintPage(p Page, letters []models.Notification, waiting int64, from map[uint]models.Organisation, today time.Time) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -418,15 +418,15 @@ func LettersPrintPage(p Page, letters []models.Notification, from map[uint]model
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var18 string
-				templ_7745c5c3_Var18, templ_7745c5c3_Err = templ.JoinStringErrs(fmt.Sprint(len(letters)))
+				templ_7745c5c3_Var18, templ_7745c5c3_Err = templ.JoinStringErrs(batchWords(len(letters), waiting))
 				if templ_7745c5c3_Err != nil {
-					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/letters.templ`, Line: 103, Col: 33}
+					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/letters.templ`, Line: 103, Col: 42}
 				}
 				_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var18))
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 34, " letters, one to a page. Use your browser's print option, or press Ctrl and P together. Then mark each one as printed.</p></div>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 34, ", one to a page. Use your browser's print option, or press Ctrl and P together. Then mark each one as printed.</p></div>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -557,6 +557,18 @@ func notificationLetter(l models.Notification, from models.Organisation, today t
 		}
 		return nil
 	})
+}
+
+// batchWords says how many letters a batch to print holds, and how many
+// wait in all when that is more.
+func batchWords(batch int, waiting int64) string {
+	switch {
+	case batch == 1 && waiting == 1:
+		return "1 letter"
+	case int64(batch) == waiting:
+		return fmt.Sprint(batch) + " letters"
+	}
+	return "The oldest " + fmt.Sprint(batch) + " of " + formatCount(waiting) + " letters waiting"
 }
 
 var _ = templruntime.GeneratedTemplate

@@ -76,24 +76,34 @@ func (s *Store) RegisterAPIClient(ctx context.Context, actor models.Actor, entry
 	return &client, err
 }
 
+// registeredClients are the clients acting for some organisations; each
+// reads registeredClientColumns.
 func (s *Store) registeredClients(ctx context.Context, organisationIDs []uint) *gorm.DB {
-	return s.db.WithContext(ctx).Model(&models.APIClient{}).Select("api_clients.*, organisations.name AS organisation_name").
+	return s.db.WithContext(ctx).Model(&models.APIClient{}).
 		Joins("JOIN organisations ON organisations.id = api_clients.organisation_id").
-		Where("api_clients.organisation_id IN ?", nonEmpty(organisationIDs))
+		Where("api_clients.organisation_id IN ?", orNone(organisationIDs))
 }
 
-// APIClientsAt lists the clients acting for some organisations, newest
-// first.
-func (s *Store) APIClientsAt(ctx context.Context, organisationIDs []uint) ([]models.RegisteredClient, error) {
-	var clients []models.RegisteredClient
-	err := s.registeredClients(ctx, organisationIDs).Order("api_clients.id DESC").Scan(&clients).Error
-	return clients, err
+const registeredClientColumns = "api_clients.*, organisations.name AS organisation_name"
+
+// APIClientsAt lists a page of the clients acting for some organisations,
+// newest first: those still connected (models.ClientActive), those
+// revoked (models.ClientRevoked), or both when state is empty.
+func (s *Store) APIClientsAt(ctx context.Context, organisationIDs []uint, state string, page int) (models.Listing[models.RegisteredClient], error) {
+	q := s.registeredClients(ctx, organisationIDs)
+	switch state {
+	case models.ClientActive:
+		q = q.Where("api_clients.revoked_at IS NULL")
+	case models.ClientRevoked:
+		q = q.Where("api_clients.revoked_at IS NOT NULL")
+	}
+	return listPage[models.RegisteredClient](q, registeredClientColumns, "api_clients.id DESC", page)
 }
 
 // APIClientAt finds a client among those acting for some organisations.
 func (s *Store) APIClientAt(ctx context.Context, organisationIDs []uint, id uint) (*models.RegisteredClient, error) {
 	var clients []models.RegisteredClient
-	if err := s.registeredClients(ctx, organisationIDs).Where("api_clients.id = ?", id).Scan(&clients).Error; err != nil {
+	if err := s.registeredClients(ctx, organisationIDs).Select(registeredClientColumns).Where("api_clients.id = ?", id).Scan(&clients).Error; err != nil {
 		return nil, err
 	}
 	if len(clients) == 0 {
@@ -109,7 +119,7 @@ func (s *Store) APIClientAt(ctx context.Context, organisationIDs []uint, id uint
 func (s *Store) RevokeAPIClientAt(ctx context.Context, actor models.Actor, organisationIDs []uint, client *models.RegisteredClient) error {
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		result := tx.Model(&models.APIClient{}).
-			Where("id = ? AND revoked_at IS NULL AND organisation_id IN ?", client.ID, nonEmpty(organisationIDs)).Update("revoked_at", s.now())
+			Where("id = ? AND revoked_at IS NULL AND organisation_id IN ?", client.ID, orNone(organisationIDs)).Update("revoked_at", s.now())
 		if result.Error != nil {
 			return result.Error
 		}
@@ -125,15 +135,6 @@ func (s *Store) RevokeAPIClientAt(ctx context.Context, actor models.Actor, organ
 		return err
 	}
 	return s.removeClientExportFiles(ctx, client.ID)
-}
-
-// nonEmpty is a list of ids fit for an IN list on both databases: one that
-// matches nothing when there are none.
-func nonEmpty(ids []uint) []uint {
-	if len(ids) == 0 {
-		return []uint{0}
-	}
-	return ids
 }
 
 // IssueAccessToken checks a client assertion, a JWT signed with one of the

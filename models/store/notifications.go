@@ -526,16 +526,15 @@ func (s *Store) queueActivationReminders(ctx context.Context, now time.Time) err
 	return nil
 }
 
-// MessagesAt lists the latest messages about the patients of some
-// practices, newest first, for their administrators.
-func (s *Store) MessagesAt(ctx context.Context, practiceIDs []uint, limit int) ([]models.Notification, error) {
-	var messages []models.Notification
-	if len(practiceIDs) == 0 {
-		return nil, nil
+// MessagesAt lists a page of the messages about the patients of some
+// practices, newest first, for their administrators: those sent one way,
+// or every way when channel is empty.
+func (s *Store) MessagesAt(ctx context.Context, practiceIDs []uint, channel string, page int) (models.Listing[models.Notification], error) {
+	q := s.db.WithContext(ctx).Model(&models.Notification{}).Where("organisation_id IN ?", orNone(practiceIDs))
+	if channel != "" {
+		q = q.Where("channel = ?", channel)
 	}
-	err := s.db.WithContext(ctx).Where("organisation_id IN ?", practiceIDs).Order("created_at DESC, id DESC").Limit(limit).
-		Find(&messages).Error
-	return messages, err
+	return listPage[models.Notification](q, "", "created_at DESC, id DESC", page)
 }
 
 // lettersOf is the letters of the principal's practices.
@@ -544,14 +543,17 @@ func lettersOf(tx *gorm.DB, principal *models.Principal) *gorm.DB {
 		[]string{models.MessageToPrint, models.MessagePrinted}, practiceIDs(principal))
 }
 
-// LettersToPrint lists the letters for a nurse's practices to print, the
-// oldest waiting first, then those printed in the last 30 days.
-func (s *Store) LettersToPrint(ctx context.Context, principal *models.Principal) ([]models.Notification, error) {
-	var letters []models.Notification
-	err := lettersOf(s.db.WithContext(ctx), principal).
-		Where("printed_at IS NULL OR printed_at > ?", s.now().AddDate(0, 0, -30)).
-		Order("printed_at IS NOT NULL, created_at, id").Limit(200).Find(&letters).Error
-	return letters, err
+// LettersToPrint lists a page of the letters of a nurse's practices: the
+// oldest waiting to be printed first, then those printed in the last 30
+// days. status narrows them to those waiting (models.MessageToPrint) or
+// those printed (models.MessagePrinted).
+func (s *Store) LettersToPrint(ctx context.Context, principal *models.Principal, status string, page int) (models.Listing[models.Notification], error) {
+	q := lettersOf(s.db.WithContext(ctx).Model(&models.Notification{}), principal).
+		Where("printed_at IS NULL OR printed_at > ?", s.now().AddDate(0, 0, -30))
+	if status != "" {
+		q = q.Where("status = ?", status)
+	}
+	return listPage[models.Notification](q, "", "printed_at IS NOT NULL, created_at, id", page)
 }
 
 // LetterFor finds one of the letters of the principal's practices.

@@ -390,13 +390,13 @@ func TestLettersToPrint(t *testing.T) {
 			t.Fatal(err)
 		}
 		stranger := &models.Principal{User: models.User{ID: nurse.User.ID, Role: models.RoleNurse}, PracticeIDs: []uint{amelia.PracticeID + 1000}}
-		if letters, _ := st.LettersToPrint(t.Context(), stranger); len(letters) != 0 {
+		if letters, _ := st.LettersToPrint(t.Context(), stranger, "", 1); len(letters.Rows) != 0 {
 			t.Error("a nurse of another practice sees the letter")
 		}
 		if err := st.MarkLetterPrinted(t.Context(), stranger, nurseActor, letter.ID); !errors.Is(err, models.ErrNotFound) {
 			t.Errorf("another practice's nurse marking it: %v", err)
 		}
-		if letters, err := st.LettersToPrint(t.Context(), nurse); err != nil || len(letters) != 1 {
+		if letters, err := st.LettersToPrint(t.Context(), nurse, "", 1); err != nil || len(letters.Rows) != 1 {
 			t.Fatalf("letters: %v, %v", letters, err)
 		}
 		if err := st.MarkLetterPrinted(t.Context(), nurse, nurseActor, letter.ID); err != nil {

@@ -129,7 +129,7 @@ func (s *Store) Caseload(ctx context.Context, principal *models.Principal, query
 	case query.Sort == models.SortReview:
 		order = "CASE WHEN next_review_on IS NULL THEN 1 ELSE 0 END, next_review_on, " + order
 	}
-	result := models.CaseloadResult{Page: max(query.Page, 1)}
+	result := models.CaseloadResult{Pagination: models.Pagination{Page: query.Page}}
 	if !searching {
 		return result, s.caseloadPage(ctx, q, query.Filter, order, redSince, pageSize, &result)
 	}
@@ -148,7 +148,7 @@ func (s *Store) Caseload(ctx context.Context, principal *models.Principal, query
 	}
 	result.Total = int64(len(matches))
 	result.Paginate(pageSize)
-	offset := (result.Page - 1) * pageSize
+	offset := result.Offset(pageSize)
 	page := matches[min(offset, len(matches)):min(offset+pageSize, len(matches))]
 	if result.More {
 		if page, err = idsPlannedForValues(ctx, q.Select("patients.id").Order(order).Limit(pageSize).Offset(offset)); err != nil {
@@ -178,7 +178,7 @@ func (s *Store) caseloadPage(ctx context.Context, q *gorm.DB, filter, order stri
 	// The page's patients are chosen by id alone, so that the database
 	// can choose them from an index without reading the patients it passes
 	// over.
-	page := fixedLimit(q.Select("patients.id").Order(order), pageSize, (result.Page-1)*pageSize)
+	page := fixedLimit(q.Select("patients.id").Order(order), pageSize, result.Offset(pageSize))
 	return s.caseloadEntries(ctx, gorm.Expr("patients.id IN (?)", page), order, redSince, result)
 }
 

@@ -57,7 +57,7 @@ func (s *Store) SignedInPrincipal(ctx context.Context, token string, userID uint
 // organisations looks after: those, then their practices and clinics.
 func (s *Store) administeredBy(ctx context.Context, memberships []uint) ([]models.Organisation, error) {
 	var organisations []models.Organisation
-	err := s.db.WithContext(ctx).Where("id IN ? OR (kind IN ? AND parent_id IN ?)", nonEmpty(memberships), models.CareKinds, nonEmpty(memberships)).
+	err := s.db.WithContext(ctx).Where("id IN ? OR (kind IN ? AND parent_id IN ?)", orNone(memberships), models.CareKinds, orNone(memberships)).
 		Order("name, id").Find(&organisations).Error
 	// Where they work comes first: an ICB before its practices.
 	slices.SortStableFunc(organisations, func(a, b models.Organisation) int {
@@ -238,14 +238,16 @@ func mayReadPatient(p *models.Principal, patient *models.Patient) bool {
 	return false
 }
 
-// practiceIDs are the principal's practices, never empty, so that an IN
-// list is valid SQL on both databases and matches nothing when they have
-// none.
-func practiceIDs(p *models.Principal) []uint {
-	if len(p.PracticeIDs) == 0 {
+// practiceIDs are the principal's practices, never empty.
+func practiceIDs(p *models.Principal) []uint { return orNone(p.PracticeIDs) }
+
+// orNone is a list of ids for an IN list: never empty, so that it is valid
+// SQL on both databases, and matching nothing when there are none.
+func orNone(ids []uint) []uint {
+	if len(ids) == 0 {
 		return []uint{0}
 	}
-	return p.PracticeIDs
+	return ids
 }
 
 // claimPatient is the first statement of a transaction that adds to a

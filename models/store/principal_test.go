@@ -56,12 +56,12 @@ func TestStoreMethodsReachNoPatientBeyondThePrincipal(t *testing.T) {
 		if err != nil || len(carers) != 1 {
 			t.Fatalf("carers for Amelia's nurse: %v, %v", carers, err)
 		}
-		requests, err := st.PrescriptionQueue(ctx, nurse)
-		if err != nil || len(requests) == 0 {
+		requests, err := st.PrescriptionQueue(ctx, nurse, "", 1)
+		if err != nil || len(requests.Rows) == 0 {
 			t.Fatalf("prescription queue for Amelia's nurse: %v, %v", requests, err)
 		}
-		alerts, err := st.AlertQueue(ctx, nurse)
-		if err != nil || len(alerts) == 0 {
+		alerts, err := st.AlertQueue(ctx, nurse, "", 1)
+		if err != nil || len(alerts.Rows) == 0 {
 			t.Fatalf("alert queue for Amelia's nurse: %v, %v", alerts, err)
 		}
 		invited, _, err := st.InviteCarer(ctx, nurse, nurseActor, amelia, "Sam Patel", "Brother", models.PermissionView)
@@ -152,10 +152,10 @@ func TestStoreMethodsReachNoPatientBeyondThePrincipal(t *testing.T) {
 			count("contacts", len(contacts), err)
 			shares, err := st.ActiveShares(ctx, asking, amelia)
 			count("shares", len(shares), err)
-			queue, err := st.PrescriptionQueue(ctx, asking)
-			count("prescription queue", len(queue), err)
-			alerts, err := st.AlertQueue(ctx, asking)
-			count("alert queue", len(alerts), err)
+			queue, err := st.PrescriptionQueue(ctx, asking, "", 1)
+			count("prescription queue", len(queue.Rows), err)
+			alerts, err := st.AlertQueue(ctx, asking, "", 1)
+			count("alert queue", len(alerts.Rows), err)
 			plans, err := st.PlanStates(ctx, asking, amelia)
 			count("plans", len(plans), err)
 			history, err := st.PlanHistory(ctx, asking, &plan.Plan)
@@ -216,10 +216,10 @@ func TestStoreMethodsReachNoPatientBeyondThePrincipal(t *testing.T) {
 			if err := st.RevokeCarer(ctx, stranger, nurseActor, amelia, carers[0].ID); !errors.Is(err, models.ErrNotFound) {
 				t.Errorf("%s revoking Amelia's carer: %v, want not found", who, err)
 			}
-			if _, err := st.DecidePrescription(ctx, stranger, nurseActor, requests[0].ID, models.DecisionApprove, "", false); !errors.Is(err, models.ErrNotFound) {
+			if _, err := st.DecidePrescription(ctx, stranger, nurseActor, requests.Rows[0].ID, models.DecisionApprove, "", false); !errors.Is(err, models.ErrNotFound) {
 				t.Errorf("%s deciding Amelia's request: %v, want not found", who, err)
 			}
-			if err := st.AcknowledgeAlert(ctx, stranger, nurseActor, alerts[0].ID, ""); !errors.Is(err, models.ErrNotFound) {
+			if err := st.AcknowledgeAlert(ctx, stranger, nurseActor, alerts.Rows[0].ID, ""); !errors.Is(err, models.ErrNotFound) {
 				t.Errorf("%s acknowledging Amelia's alert: %v, want not found", who, err)
 			}
 			if err := st.RecordReview(ctx, stranger, nurseActor, amelia, review); !errors.Is(err, models.ErrNotFound) {
@@ -269,10 +269,10 @@ func TestStoreMethodsReachNoPatientBeyondThePrincipal(t *testing.T) {
 		if err := db.Take(&details, amelia.ID).Error; err != nil || details.PreferredName == "Changed" {
 			t.Errorf("Amelia's preferred name after strangers tried to change it: %q, %v", details.PreferredName, err)
 		}
-		if _, err := st.DecidePrescription(ctx, nurse, nurseActor, requests[0].ID, models.DecisionApprove, "", false); err != nil {
+		if _, err := st.DecidePrescription(ctx, nurse, nurseActor, requests.Rows[0].ID, models.DecisionApprove, "", false); err != nil {
 			t.Errorf("Amelia's nurse deciding her request: %v", err)
 		}
-		if err := st.AcknowledgeAlert(ctx, nurse, nurseActor, alerts[0].ID, ""); err != nil {
+		if err := st.AcknowledgeAlert(ctx, nurse, nurseActor, alerts.Rows[0].ID, ""); err != nil {
 			t.Errorf("Amelia's nurse acknowledging her alert: %v", err)
 		}
 		if err := st.RevokeShare(ctx, reader, readerActor, amelia, share.ID); err != nil {

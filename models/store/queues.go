@@ -10,18 +10,22 @@ import (
 	"gorm.io/gorm"
 )
 
-// PrescriptionQueue lists undecided and approved requests of the
-// principal's patients, oldest first.
-func (s *Store) PrescriptionQueue(ctx context.Context, principal *models.Principal) ([]models.PrescriptionQueueEntry, error) {
-	var entries []models.PrescriptionQueueEntry
-	err := s.db.WithContext(ctx).Model(&models.PrescriptionRequest{}).
-		Select("prescription_requests.*, patients.ref AS patient_ref, patients.given_name || ' ' || patients.family_name AS patient_name, users.display_name AS requested_by").
+// PrescriptionQueue lists a page of the undecided and approved requests
+// of the principal's patients, oldest first: those of one status, or both
+// when status is empty.
+func (s *Store) PrescriptionQueue(ctx context.Context, principal *models.Principal, status string, page int) (models.Listing[models.PrescriptionQueueEntry], error) {
+	statuses := []string{models.RequestRequested, models.RequestApproved}
+	if status != "" {
+		statuses = []string{status}
+	}
+	q := s.db.WithContext(ctx).Model(&models.PrescriptionRequest{}).
 		Joins("JOIN patients ON patients.id = prescription_requests.patient_id").
 		Joins("JOIN users ON users.id = prescription_requests.requested_by_id").
 		Where(mayRead(principal, "prescription_requests.patient_id")).
-		Where("prescription_requests.status IN ?", []string{models.RequestRequested, models.RequestApproved}).
-		Order("prescription_requests.created_at, prescription_requests.id").Scan(&entries).Error
-	return entries, err
+		Where("prescription_requests.status IN ?", statuses)
+	return listPage[models.PrescriptionQueueEntry](q,
+		"prescription_requests.*, patients.ref AS patient_ref, patients.given_name || ' ' || patients.family_name AS patient_name, users.display_name AS requested_by",
+		"prescription_requests.created_at, prescription_requests.id", page)
 }
 
 // DecidePrescription approves or rejects a request of one of the
@@ -86,17 +90,20 @@ func (s *Store) DecidePrescription(ctx context.Context, principal *models.Princi
 	return &request, err
 }
 
-// AlertQueue lists unacknowledged red-zone alerts of the principal's
-// patients, oldest first.
-func (s *Store) AlertQueue(ctx context.Context, principal *models.Principal) ([]models.AlertQueueEntry, error) {
-	var entries []models.AlertQueueEntry
-	err := s.db.WithContext(ctx).Model(&models.Alert{}).
-		Select("alerts.*, patients.ref AS patient_ref, patients.given_name || ' ' || patients.family_name AS patient_name, readings.peak_flow, readings.kind, readings.created_at AS recorded_at").
+// AlertQueue lists a page of the unacknowledged red-zone alerts of the
+// principal's patients, oldest first: those raised by one kind of reading,
+// or by any when kind is empty.
+func (s *Store) AlertQueue(ctx context.Context, principal *models.Principal, kind string, page int) (models.Listing[models.AlertQueueEntry], error) {
+	q := s.db.WithContext(ctx).Model(&models.Alert{}).
 		Joins("JOIN patients ON patients.id = alerts.patient_id").
 		Joins("JOIN readings ON readings.id = alerts.reading_id").
-		Where(mayRead(principal, "alerts.patient_id")).Where("alerts.status = ?", models.AlertOpen).
-		Order("alerts.created_at, alerts.id").Scan(&entries).Error
-	return entries, err
+		Where(mayRead(principal, "alerts.patient_id")).Where("alerts.status = ?", models.AlertOpen)
+	if kind != "" {
+		q = q.Where("readings.kind = ?", kind)
+	}
+	return listPage[models.AlertQueueEntry](q,
+		"alerts.*, patients.ref AS patient_ref, patients.given_name || ' ' || patients.family_name AS patient_name, readings.peak_flow, readings.kind, readings.created_at AS recorded_at",
+		"alerts.created_at, alerts.id", page)
 }
 
 // AcknowledgeAlert records that a nurse has dealt with a red-zone alert of

@@ -10,21 +10,22 @@ import (
 	"gorm.io/gorm"
 )
 
-// StaffOf lists the staff who work at any of the organisations, by name.
-func (s *Store) StaffOf(ctx context.Context, organisationIDs []uint) ([]models.StaffMember, error) {
-	var users []models.User
-	err := s.db.WithContext(ctx).Where("role IN ? AND id IN (?)", models.StaffRoles,
-		s.db.WithContext(ctx).Model(&models.Membership{}).Select("user_id").Where("organisation_id IN ?", organisationIDs)).
-		Order("display_name, id").Find(&users).Error
-	if err != nil {
-		return nil, err
+// StaffOf lists a page of the staff who work at any of the organisations,
+// by name: those of one role, or of every role when role is empty.
+func (s *Store) StaffOf(ctx context.Context, organisationIDs []uint, role string, page int) (models.Listing[models.StaffMember], error) {
+	roles := models.StaffRoles
+	if role != "" {
+		roles = []models.Role{models.Role(role)}
 	}
-	staff := make([]models.StaffMember, len(users))
-	for i, user := range users {
-		staff[i] = models.StaffMember{User: user, Activated: user.PasswordHash != ""}
-		staff[i].PasswordHash = ""
+	q := s.db.WithContext(ctx).Model(&models.User{}).Where("role IN ? AND id IN (?)", roles,
+		s.db.WithContext(ctx).Model(&models.Membership{}).Select("user_id").Where("organisation_id IN ?", orNone(organisationIDs)))
+	users, err := listPage[models.User](q, "", "display_name, id", page)
+	staff := models.Listing[models.StaffMember]{Pagination: users.Pagination, Rows: make([]models.StaffMember, len(users.Rows))}
+	for i, user := range users.Rows {
+		staff.Rows[i] = models.StaffMember{User: user, Activated: user.PasswordHash != ""}
+		staff.Rows[i].PasswordHash = ""
 	}
-	return staff, nil
+	return staff, err
 }
 
 // StaffMemberAt finds a member of staff who works at any of the

@@ -97,13 +97,6 @@ func (s *Store) WebhookAt(ctx context.Context, practiceIDs []uint, id uint) (*mo
 	return &endpoint, notFound(err)
 }
 
-func orNone(ids []uint) []uint {
-	if len(ids) == 0 {
-		return []uint{0}
-	}
-	return ids
-}
-
 // secretOverlap is how long a replaced secret still signs deliveries.
 const secretOverlap = 24 * time.Hour
 
@@ -152,11 +145,14 @@ func (s *Store) EnableWebhook(ctx context.Context, actor models.Actor, endpoint 
 	})
 }
 
-// WebhookDeliveries lists an endpoint's latest deliveries, newest first.
-func (s *Store) WebhookDeliveries(ctx context.Context, endpoint *models.WebhookEndpoint, limit int) ([]models.WebhookDelivery, error) {
-	var deliveries []models.WebhookDelivery
-	err := s.db.WithContext(ctx).Where("endpoint_id = ?", endpoint.ID).Order("created_at DESC, id DESC").Limit(limit).Find(&deliveries).Error
-	return deliveries, err
+// WebhookDeliveries lists a page of an endpoint's deliveries, newest
+// first: those of one status, or all when status is empty.
+func (s *Store) WebhookDeliveries(ctx context.Context, endpoint *models.WebhookEndpoint, status string, page int) (models.Listing[models.WebhookDelivery], error) {
+	q := s.db.WithContext(ctx).Model(&models.WebhookDelivery{}).Where("endpoint_id = ?", endpoint.ID)
+	if status != "" {
+		q = q.Where("status = ?", status)
+	}
+	return listPage[models.WebhookDelivery](q, "", "created_at DESC, id DESC", page)
 }
 
 // WebhookAttempts lists the attempts at an endpoint's deliveries, newest
