@@ -14,6 +14,8 @@ import (
 	"log/slog"
 	"net/url"
 	"os"
+	"slices"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -30,6 +32,7 @@ func main() {
 	duration := flag.Duration("duration", 10*time.Second, "how long each page is measured")
 	maxRequests := flag.Int("max-requests", 1_000_000, "most requests sent for each page")
 	profiles := flag.String("profiles", "", "folder to write CPU and allocation profiles of each page's measurement to, for go tool pprof")
+	pages := flag.String("pages", "passport,caseload,fhir", "which of passport, caseload and fhir (a connected system reading a patient) to measure")
 	flag.Parse()
 	limits := Limits{Duration: *duration, MaxRequests: *maxRequests, Profiles: *profiles}
 	// The app logs every request as it does in service; the lines are
@@ -41,7 +44,7 @@ func main() {
 	fmt.Fprintln(table, "Database\tPage\tRequests a second\tp50\tp99\tFailed\tStatic a second\tStatic p99\tOf static\tCPU a request\tStatic CPU\t")
 	failed := false
 	for _, database := range databases() {
-		rows, err := measureDatabase(database, *sessions, limits)
+		rows, err := measureDatabase(database, *sessions, strings.Split(*pages, ","), limits)
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "load: %s: %v\n", database.name, err)
 			failed = true
@@ -146,9 +149,9 @@ type row struct {
 }
 
 // measureDatabase serves a demo database with a patient and a nurse for
-// every session, signs them all in, and measures each page against its
-// static copy.
-func measureDatabase(database database, sessions int, limits Limits) ([]row, error) {
+// every session, signs them all in, and measures each of the pages asked
+// for against its static copy.
+func measureDatabase(database database, sessions int, pages []string, limits Limits) ([]row, error) {
 	db, closeDB, err := database.open()
 	if err != nil {
 		return nil, err
@@ -178,6 +181,9 @@ func measureDatabase(database database, sessions int, limits Limits) ([]row, err
 		path      string
 		usernames []string
 	}{{"/passport", everyone.patients}, {"/caseload", everyone.nurses}} {
+		if !slices.Contains(pages, page.path[1:]) {
+			continue
+		}
 		fmt.Fprintf(os.Stderr, "Measuring %s on %s\n", page.path, database.name)
 		cookies, err := signInAll(baseURL, page.usernames)
 		if err != nil {
@@ -190,12 +196,30 @@ func measureDatabase(database database, sessions int, limits Limits) ([]row, err
 		measured.page = page.path
 		rows = append(rows, measured)
 	}
-	return rows, nil
+	if !slices.Contains(pages, "fhir") {
+		return rows, nil
+	}
+	// A connected system reading a patient: every read is audited.
+	tokens, path, err := fhirTokens(db, cfg, sessions)
+	if err != nil {
+		return nil, fmt.Errorf("registering a connected system: %w", err)
+	}
+	fmt.Fprintf(os.Stderr, "Measuring FHIR Patient reads on %s\n", database.name)
+	var grants []Credential
+	for _, token := range tokens {
+		grants = append(grants, Credential{Header: "Authorization", Value: token})
+	}
+	measured, err := measurePage(baseURL+path, grants, limits.profiledAs(database.name+"/fhir"))
+	if err != nil {
+		return nil, err
+	}
+	measured.page = "FHIR Patient read"
+	return append(rows, measured), nil
 }
 
 // measurePage measures a page of the app, then a static server sending
 // one real answer of it.
-func measurePage(pageURL string, cookies []string, limits Limits) (row, error) {
+func measurePage(pageURL string, cookies []Credential, limits Limits) (row, error) {
 	capture, err := CapturePage(pageURL, cookies[0])
 	if err != nil {
 		return row{}, err
