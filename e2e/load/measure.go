@@ -17,6 +17,7 @@ type Limits struct {
 	Duration    time.Duration
 	MaxRequests int
 	Profiles    string // a folder to write profiles to, or none
+	Hold        bool   // serve for an external load generator instead of measuring
 	profileName string
 }
 

@@ -18,8 +18,9 @@ import (
 // sign-in or a refusal. It waits in audit_pending, signed with the audit
 // key, without taking the chain's turn, so that many people reading at once
 // do not queue for the chain's head; FoldPendingAudit chains it a moment
-// later (the service folds every jobs.AuditFoldInterval). Once Audit
-// returns, the entry is committed: it outlives the process.
+// later (the service folds every jobs.AuditFoldInterval). Entries kept at
+// the same moment are written together (auditQueue). Once Audit returns
+// without an error, the entry is committed: it outlives the process.
 func (s *Store) Audit(ctx context.Context, actor models.Actor, entry models.AuditEntry) error {
 	if s.auditKeys == nil {
 		return ErrNoAuditKey
@@ -29,7 +30,7 @@ func (s *Store) Audit(ctx context.Context, actor models.Actor, entry models.Audi
 	pending := models.PendingAuditEvent{At: event.At, ActorID: event.ActorID, ActorRole: event.ActorRole, Action: event.Action,
 		PatientID: event.PatientID, OnBehalfOf: event.OnBehalfOf, TargetType: event.TargetType, TargetID: event.TargetID,
 		IPAddress: event.IPAddress, RequestID: event.RequestID, Detail: event.Detail, KeyID: key.ID, MAC: key.PendingMAC(event)}
-	return s.db.WithContext(ctx).Create(&pending).Error
+	return s.auditQueue.keep(ctx, s.db, pending)
 }
 
 // audit appends one entry inside the transaction tx, chained to the entry

@@ -147,3 +147,41 @@ func TestWaitingEntryIsChainedAfterAKeyRotation(t *testing.T) {
 		}
 	})
 }
+
+// TestOneRefusedEntryCostsTheOthersNothing: entries kept at the same moment
+// are written together, and one the database refuses fails alone, on its
+// own request; the rest are kept.
+func TestOneRefusedEntryCostsTheOthersNothing(t *testing.T) {
+	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
+		statements := []string{`CREATE TRIGGER audit_pending_refuse_one BEFORE INSERT ON audit_pending
+			WHEN new.detail = 'refuse me' BEGIN SELECT RAISE(ABORT, 'refused'); END`}
+		if db.Dialector.Name() == "postgres" {
+			statements = []string{`CREATE FUNCTION refuse_one() RETURNS trigger AS $$ BEGIN
+				IF new.detail = 'refuse me' THEN RAISE EXCEPTION 'refused'; END IF; RETURN new; END $$ LANGUAGE plpgsql`,
+				`CREATE TRIGGER audit_pending_refuse_one BEFORE INSERT ON audit_pending FOR EACH ROW EXECUTE FUNCTION refuse_one()`}
+		}
+		for _, statement := range statements {
+			if err := db.Exec(statement).Error; err != nil {
+				t.Fatal(err)
+			}
+		}
+		st := store.NewStore(db)
+		const readers, refused = 40, 17
+		errs := atOnce(readers, func(i int) error {
+			detail := fmt.Sprint("read ", i)
+			if i == refused {
+				detail = "refuse me"
+			}
+			return st.Audit(t.Context(), models.Actor{Role: models.RoleCarer, RequestID: fmt.Sprint(i)},
+				models.AuditEntry{Action: models.AuditPassportViewed, Detail: detail})
+		})
+		for i, err := range errs {
+			if (err != nil) != (i == refused) {
+				t.Errorf("reader %d: %v", i, err)
+			}
+		}
+		if n, err := st.VerifyAuditLog(t.Context()); n != readers-1 || err != nil {
+			t.Errorf("%d kept and verified, %v; want %d", n, err, readers-1)
+		}
+	})
+}
