@@ -76,6 +76,11 @@ func (s *Store) appendAuditEvents(tx *gorm.DB, events []models.AuditEvent) error
 	if err != nil {
 		return err
 	}
+	return s.chainAuditEvents(tx, head, events)
+}
+
+// chainAuditEvents adds the events after head, which tx holds locked.
+func (s *Store) chainAuditEvents(tx *gorm.DB, head models.AuditChain, events []models.AuditEvent) error {
 	key := s.auditKeys.current
 	previous := head.LastHash
 	for i := range events {
@@ -137,7 +142,8 @@ func (s *Store) foldAuditBatch(ctx context.Context) (int, error) {
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		// The head first: what is read after it is what no other folder
 		// has taken, since one that took it has committed by now.
-		if _, err := lockAuditHead(tx); err != nil {
+		head, err := lockAuditHead(tx)
+		if err != nil {
 			return err
 		}
 		var pending []models.PendingAuditEvent
@@ -153,7 +159,7 @@ func (s *Store) foldAuditBatch(ctx context.Context) (int, error) {
 			events[i], ids[i] = entry.Event(), entry.ID
 			events[i].PendingID = &ids[i]
 		}
-		if err := s.appendAuditEvents(tx, events); err != nil {
+		if err := s.chainAuditEvents(tx, head, events); err != nil {
 			return err
 		}
 		folded = len(pending)
