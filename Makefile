@@ -88,10 +88,12 @@ audit: assets
 bench: assets
 	go test -run '^$$' -bench . -benchmem -timeout 40m ./handlers/...
 
-# The passport and caseload pages under load from 64 signed-in sessions, on
-# SQLite and, with LOAD_DATABASE_URL or TEST_DATABASE_URL, on PostgreSQL,
-# beside a static server sending the same bytes. For example
-# make load LOAD_FLAGS='-duration 5s -sessions 32'.
+# The passport and caseload pages under load from 64 signed-in sessions, and
+# a connected system's audited FHIR reads over 64 connections, on SQLite
+# and, with LOAD_DATABASE_URL or TEST_DATABASE_URL, on PostgreSQL, beside a
+# static server sending the same bytes. For example
+# make load LOAD_FLAGS='-duration 5s -sessions 32 -pages fhir'. With -hold it
+# serves each page and its static copy and prints a wrk command for each.
 load: assets
 	go run ./e2e/load $(LOAD_FLAGS)
 

@@ -100,9 +100,9 @@ func freePort(t *testing.T) int {
 	return listener.Addr().(*net.TCPAddr).Port
 }
 
-// patientBrowser is the demo patient signed in with a browser that does not
+// signedInBrowser is the demo patient signed in with a browser that does not
 // follow redirects, so that each answer is seen as it is.
-type patientBrowser struct {
+type signedInBrowser struct {
 	client *http.Client
 	base   string
 	token  string
@@ -110,22 +110,29 @@ type patientBrowser struct {
 
 var csrfField = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
 
-func signInPatient(t *testing.T, base, password string) *patientBrowser {
+func signInPatient(t *testing.T, base, password string) *signedInBrowser {
 	t.Helper()
-	jar, _ := cookiejar.New(nil)
-	b := &patientBrowser{base: base, client: &http.Client{Jar: jar, Timeout: 30 * time.Second,
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
-	b.readToken(t, "/sign-in")
-	res, err := b.client.PostForm(base+"/sign-in", url.Values{"username": {"patient"}, "password": {password}, "csrf_token": {b.token}})
-	if err != nil || res.StatusCode != http.StatusSeeOther {
-		t.Fatalf("signing in: %v %v", res, err)
-	}
-	res.Body.Close()
+	b := signInAs(t, base, "patient", password)
 	b.readToken(t, "/passport") // signed in, the session has a token of its own
 	return b
 }
 
-func (b *patientBrowser) readToken(t *testing.T, path string) {
+// signInAs signs a demo account in, as a browser would.
+func signInAs(t *testing.T, base, username, password string) *signedInBrowser {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	b := &signedInBrowser{base: base, client: &http.Client{Jar: jar, Timeout: 30 * time.Second,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
+	b.readToken(t, "/sign-in")
+	res, err := b.client.PostForm(base+"/sign-in", url.Values{"username": {username}, "password": {password}, "csrf_token": {b.token}})
+	if err != nil || res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("signing in: %v %v", res, err)
+	}
+	res.Body.Close()
+	return b
+}
+
+func (b *signedInBrowser) readToken(t *testing.T, path string) {
 	t.Helper()
 	res, err := b.client.Get(b.base + path)
 	if err != nil {

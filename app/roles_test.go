@@ -38,6 +38,13 @@ func TestAuditVerifyNamesTheFirstTamperedEntry(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	// Waiting to be chained, they are checked all the same.
+	if code, stdout, stderr := run(t, env, "audit", "verify"); code != 0 || stdout != "All 3 audit entries verified.\n" {
+		t.Fatalf("untouched log, waiting: %d %q %q", code, stdout, stderr)
+	}
+	if _, err := st.FoldPendingAudit(t.Context()); err != nil {
+		t.Fatal(err)
+	}
 	if code, stdout, stderr := run(t, env, "audit", "verify"); code != 0 || stdout != "All 3 audit entries verified.\n" {
 		t.Fatalf("untouched log: %d %q %q", code, stdout, stderr)
 	}
@@ -131,6 +138,8 @@ func TestServingRoleCannotRewriteTheAuditLog(t *testing.T) {
 		`TRUNCATE audit_events`,
 		`ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only`,
 		`DROP TABLE audit_events`,
+		`UPDATE audit_pending SET detail = 'nothing happened'`,
+		`TRUNCATE audit_pending`,
 		`CREATE TABLE audit_copy (id integer)`,
 		`INSERT INTO schema_migrations (id) VALUES ('9999_forged')`,
 	} {
@@ -138,6 +147,11 @@ func TestServingRoleCannotRewriteTheAuditLog(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "SQLSTATE 42501") {
 			t.Errorf("%s: %v; want refused for lack of privilege", statement, err)
 		}
+	}
+
+	// It may remove waiting entries, but only as it chains them.
+	if err := serving.Exec(`DELETE FROM audit_pending`).Error; err == nil || !strings.Contains(err.Error(), "leave only as they are chained") {
+		t.Errorf("removing a waiting entry unchained: %v; want refused", err)
 	}
 
 	// The service's own work, from start-up to a sign-in, as the serving role.
@@ -180,6 +194,9 @@ func TestServingRoleCannotRewriteTheAuditLog(t *testing.T) {
 	res.Body.Close()
 	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") == "/sign-in" {
 		t.Fatalf("sign-in as the serving role: %d to %q", res.StatusCode, res.Header.Get("Location"))
+	}
+	if _, err := st.FoldPendingAudit(t.Context()); err != nil {
+		t.Fatalf("the serving role cannot chain waiting entries: %v", err)
 	}
 	var signIns int64
 	serving.Model(&models.AuditEvent{}).Where("action = ?", models.AuditSignIn).Count(&signIns)

@@ -54,9 +54,16 @@ type runningPassport struct {
 // own, and returns once it is answering.
 func startPassport(t *testing.T, bin, grace string) *runningPassport {
 	t.Helper()
+	return serveDemo(t, bin, "PASSPORT_DATA_DIR="+t.TempDir(), "PASSPORT_DEMO_PASSWORD=shutdown-test", "PASSPORT_SHUTDOWN_GRACE="+grace)
+}
+
+// serveDemo serves the demo on a free port with the given environment, and
+// returns once it is answering.
+func serveDemo(t *testing.T, bin string, env ...string) *runningPassport {
+	t.Helper()
 	p := &runningPassport{exited: make(chan error, 1)}
 	p.cmd = exec.Command(bin, "serve", "--demo", "--addr", "127.0.0.1:0")
-	p.cmd.Env = []string{runAsCommand + "=1", "PASSPORT_DATA_DIR=" + t.TempDir(), "PASSPORT_DEMO_PASSWORD=shutdown-test", "PASSPORT_SHUTDOWN_GRACE=" + grace}
+	p.cmd.Env = append([]string{runAsCommand + "=1"}, env...)
 	p.cmd.Stderr = &p.stderr
 	stdout, err := p.cmd.StdoutPipe()
 	if err != nil {

@@ -66,6 +66,7 @@ func TestRefusalAuditSaysWhoAndWhat(t *testing.T) {
 		b := s.browser(t)
 		b.signIn("patient")
 		mustStatus(t, b.get("/passport/"+oliverRef), http.StatusForbidden)
+		s.chainWaitingAudit()
 		var event models.AuditEvent
 		s.db.Where("action = ?", models.AuditAccessRefused).Last(&event)
 		patient, _ := s.store.UserByUsername(t.Context(), "patient")

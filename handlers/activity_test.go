@@ -27,6 +27,7 @@ func section(t *testing.T, r response, start, end string) string {
 // number rather than by name.
 func mustReadPlainly(t *testing.T, s *testServer, list string) {
 	t.Helper()
+	s.chainWaitingAudit()
 	var actions []string
 	s.db.Model(&models.AuditEvent{}).Distinct("action").Pluck("action", &actions)
 	for _, action := range actions {

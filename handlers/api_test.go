@@ -228,6 +228,7 @@ func TestClientReadsItsPracticesPatientsAndIsAudited(t *testing.T) {
 			}
 		}
 
+		s.chainWaitingAudit()
 		var entries []models.AuditEvent
 		s.db.Where("action = ? AND actor_role = ?", models.AuditAPIRead, models.RoleAPIClient).Find(&entries)
 		if len(entries) != 4 {

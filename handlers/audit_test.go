@@ -10,18 +10,20 @@ import (
 	"healthpassport/models"
 )
 
-// breakAuditLog makes the database refuse every new audit entry, as a full
-// disk or a lost permission would.
+// breakAuditLog makes the database refuse every new audit entry, chained at
+// once or waiting to be, as a full disk or a lost permission would.
 func (s *testServer) breakAuditLog(t *testing.T) {
 	t.Helper()
-	statement := `CREATE TRIGGER audit_events_unavailable BEFORE INSERT ON audit_events
-		BEGIN SELECT RAISE(ABORT, 'audit log unavailable'); END`
-	if s.db.Dialector.Name() == "postgres" {
-		statement = `CREATE TRIGGER audit_events_unavailable BEFORE INSERT ON audit_events
-			FOR EACH ROW EXECUTE FUNCTION refuse_change()`
-	}
-	if err := s.db.Exec(statement).Error; err != nil {
-		t.Fatal(err)
+	for _, table := range []string{"audit_events", "audit_pending"} {
+		statement := `CREATE TRIGGER ` + table + `_unavailable BEFORE INSERT ON ` + table + `
+			BEGIN SELECT RAISE(ABORT, 'audit log unavailable'); END`
+		if s.db.Dialector.Name() == "postgres" {
+			statement = `CREATE TRIGGER ` + table + `_unavailable BEFORE INSERT ON ` + table + `
+				FOR EACH ROW EXECUTE FUNCTION refuse_change()`
+		}
+		if err := s.db.Exec(statement).Error; err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 

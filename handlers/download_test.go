@@ -89,6 +89,7 @@ func TestPatientAndActingCarerDownloadEverythingHeld(t *testing.T) {
 		carer := s.browser(t)
 		carer.signIn("carer")
 		mustStatus(t, carer.get("/passport/"+ameliaRef+"/data/download"), http.StatusOK)
+		s.chainWaitingAudit()
 		var onBehalf int64
 		s.db.Model(&models.AuditEvent{}).Where("action = ? AND actor_role = ? AND on_behalf_of = ?", models.AuditPassportDownloaded, models.RoleCarer, amelia.ID).Count(&onBehalf)
 		if onBehalf != 1 {

@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"context"
 	"crypto/rand"
 	"fmt"
 	"html"
@@ -151,7 +152,10 @@ func (b *browser) sessionCookie() string {
 	return ""
 }
 
+// auditCount counts the entries of the log as its pages read it: what is
+// waiting to be chained is chained first.
 func (s *testServer) auditCount(action, targetID string) int64 {
+	s.chainWaitingAudit()
 	var n int64
 	q := s.db.Model(&models.AuditEvent{}).Where("action = ?", action)
 	if targetID != "" {
@@ -159,6 +163,14 @@ func (s *testServer) auditCount(action, targetID string) int64 {
 	}
 	q.Count(&n)
 	return n
+}
+
+// chainWaitingAudit chains the audit entries waiting to be, as the service
+// does every moment, so that a test can read the chained log directly.
+func (s *testServer) chainWaitingAudit() {
+	if _, err := s.store.FoldPendingAudit(context.Background()); err != nil {
+		panic(err)
+	}
 }
 
 func (s *testServer) count(model any) int64 {

@@ -49,6 +49,7 @@ var all = []*gormigrate.Migration{
 	secretKeyIDs,
 	postalAddresses,
 	deviceLastSeen,
+	pendingAuditEntries,
 }
 
 // Run brings the database up to the newest step.

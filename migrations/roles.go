@@ -34,7 +34,8 @@ func CheckCurrent(db *gorm.DB) error {
 
 // GrantServingRole gives the PostgreSQL role that serves what it needs on
 // every table of the current schema, and no more. It may read and add audit
-// entries and checkpoints but not change, remove or empty them, nor add or
+// entries and checkpoints but not change, remove or empty them (waiting
+// entries leave only as they are chained), nor add or
 // remove the audit chain's head, and it may read which steps ran, ours and
 // the job queue's, but not record one. Run after every migration, it covers the tables that steps add, and takes back anything
 // granted beyond this by hand.
@@ -70,6 +71,9 @@ func GrantServingRole(db *gorm.DB, role string) error {
 		switch table {
 		case "audit_events", "audit_checkpoints":
 			privileges = "SELECT, INSERT"
+		case "audit_pending":
+			// Its entries are removed as they are chained, and only then.
+			privileges = "SELECT, INSERT, DELETE"
 		case "audit_chains":
 			// Its one row is updated, as entries are added, never added to.
 			privileges = "SELECT, UPDATE"

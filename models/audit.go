@@ -322,3 +322,15 @@ type AuditEntriesMissing struct {
 func (e *AuditEntriesMissing) Error() string {
 	return fmt.Sprintf("audit entries after %d are missing: the newest entry recorded was %d", e.LastFound, e.LastRecorded)
 }
+
+// PendingAuditEntryForged names a waiting audit entry whose signature does
+// not match: it was added or changed by someone without the audit key. It is
+// never chained, so the chain waits behind it until it is looked into.
+type PendingAuditEntryForged struct {
+	Entry PendingAuditEvent
+}
+
+func (e *PendingAuditEntryForged) Error() string {
+	return fmt.Sprintf("waiting audit entry %d (%s, %s) is not signed with the audit key %s it names: it was forged or changed",
+		e.Entry.ID, e.Entry.At.UTC().Format(time.RFC3339Nano), e.Entry.Action, e.Entry.KeyID)
+}

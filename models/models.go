@@ -190,6 +190,40 @@ type AuditEvent struct {
 	// plain SHA-256 of AuditEventHash.
 	KeyID string
 	Hash  string // chains this entry to the one before
+	// PendingID is the waiting entry this one was chained from, if it
+	// waited (PendingAuditEvent); it is not part of what Hash covers.
+	PendingID *uint
+}
+
+// PendingAuditEvent is an audit entry that stands on its own (a record
+// read, a sign-in, a refusal), kept at once without taking the chain's
+// turn, and signed on its own until it is folded into the chain a moment
+// later. It is never changed, and leaves only as it is chained.
+type PendingAuditEvent struct {
+	ID         uint
+	At         time.Time
+	ActorID    *uint
+	ActorRole  string
+	Action     string
+	PatientID  *uint
+	OnBehalfOf *uint
+	TargetType string
+	TargetID   string
+	IPAddress  string
+	RequestID  string
+	Detail     string
+	KeyID      string // the audit key whose HMAC is MAC (audit-pending-v1)
+	MAC        string
+}
+
+func (PendingAuditEvent) TableName() string { return "audit_pending" }
+
+// Event is the entry as the chain will hold it, not yet numbered or
+// chained.
+func (p PendingAuditEvent) Event() AuditEvent {
+	return AuditEvent{At: p.At, ActorID: p.ActorID, ActorRole: p.ActorRole, Action: p.Action, PatientID: p.PatientID,
+		OnBehalfOf: p.OnBehalfOf, TargetType: p.TargetType, TargetID: p.TargetID, IPAddress: p.IPAddress,
+		RequestID: p.RequestID, Detail: p.Detail}
 }
 
 // AuditChain is the one row that holds the newest entry of the audit log's

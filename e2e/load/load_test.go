@@ -57,7 +57,11 @@ func TestMeasureStopsAtTheRequestLimitWithEverySession(t *testing.T) {
 	}
 	defer stop()
 	cookies := []string{"s=1", "s=2", "s=3", "s=4"}
-	result := Measure(url, cookies, Limits{Duration: time.Minute, MaxRequests: 200})
+	var credentials []Credential
+	for _, cookie := range cookies {
+		credentials = append(credentials, Credential{Header: "Cookie", Value: cookie})
+	}
+	result := Measure(url, credentials, Limits{Duration: time.Minute, MaxRequests: 200})
 	if result.Requests != 200 || result.Failures != 0 {
 		t.Fatalf("measured %d requests and %d failures; want 200 and 0", result.Requests, result.Failures)
 	}
@@ -79,7 +83,7 @@ func TestMeasureStopsAtTheTimeLimitAndCountsFailures(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer stop()
-	result := Measure(url, []string{"s=1", "s=2"}, Limits{Duration: 300 * time.Millisecond, MaxRequests: 1_000_000})
+	result := Measure(url, []Credential{{"Cookie", "s=1"}, {"Cookie", "s=2"}}, Limits{Duration: 300 * time.Millisecond, MaxRequests: 1_000_000})
 	if result.Elapsed > 2*time.Second {
 		t.Errorf("ran for %s; want about 300 ms", result.Elapsed)
 	}

@@ -14,6 +14,9 @@ import (
 	"log/slog"
 	"net/url"
 	"os"
+	"os/signal"
+	"slices"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -30,8 +33,11 @@ func main() {
 	duration := flag.Duration("duration", 10*time.Second, "how long each page is measured")
 	maxRequests := flag.Int("max-requests", 1_000_000, "most requests sent for each page")
 	profiles := flag.String("profiles", "", "folder to write CPU and allocation profiles of each page's measurement to, for go tool pprof")
+	pages := flag.String("pages", "passport,caseload,fhir", "which of passport, caseload and fhir (a connected system reading a patient) to measure")
+	only := flag.String("databases", "SQLite,PostgreSQL", "which databases to measure on")
+	hold := flag.Bool("hold", false, "instead of measuring, serve each page and its static copy and print a wrk command for each, until interrupted")
 	flag.Parse()
-	limits := Limits{Duration: *duration, MaxRequests: *maxRequests, Profiles: *profiles}
+	limits := Limits{Duration: *duration, MaxRequests: *maxRequests, Profiles: *profiles, Hold: *hold}
 	// The app logs every request as it does in service; the lines are
 	// written nowhere so the table stays readable.
 	slog.SetDefault(slog.New(slog.NewTextHandler(io.Discard, nil)))
@@ -41,13 +47,19 @@ func main() {
 	fmt.Fprintln(table, "Database\tPage\tRequests a second\tp50\tp99\tFailed\tStatic a second\tStatic p99\tOf static\tCPU a request\tStatic CPU\t")
 	failed := false
 	for _, database := range databases() {
-		rows, err := measureDatabase(database, *sessions, limits)
+		if !slices.Contains(strings.Split(*only, ","), database.name) {
+			continue
+		}
+		rows, err := measureDatabase(database, *sessions, strings.Split(*pages, ","), limits)
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "load: %s: %v\n", database.name, err)
 			failed = true
 			continue
 		}
 		for _, row := range rows {
+			if limits.Hold {
+				continue // served, not measured
+			}
 			fmt.Fprintf(table, "%s\t%s\t%.0f\t%s\t%s\t%d\t%.0f\t%s\t%.1f%%\t%s\t%s\t\n", database.name, row.page,
 				row.app.PerSecond(), milliseconds(row.app.P50), milliseconds(row.app.P99), row.app.Failures,
 				row.static.PerSecond(), milliseconds(row.static.P99), 100*row.app.PerSecond()/row.static.PerSecond(),
@@ -146,9 +158,9 @@ type row struct {
 }
 
 // measureDatabase serves a demo database with a patient and a nurse for
-// every session, signs them all in, and measures each page against its
-// static copy.
-func measureDatabase(database database, sessions int, limits Limits) ([]row, error) {
+// every session, signs them all in, and measures each of the pages asked
+// for against its static copy.
+func measureDatabase(database database, sessions int, pages []string, limits Limits) ([]row, error) {
 	db, closeDB, err := database.open()
 	if err != nil {
 		return nil, err
@@ -178,6 +190,9 @@ func measureDatabase(database database, sessions int, limits Limits) ([]row, err
 		path      string
 		usernames []string
 	}{{"/passport", everyone.patients}, {"/caseload", everyone.nurses}} {
+		if !slices.Contains(pages, page.path[1:]) {
+			continue
+		}
 		fmt.Fprintf(os.Stderr, "Measuring %s on %s\n", page.path, database.name)
 		cookies, err := signInAll(baseURL, page.usernames)
 		if err != nil {
@@ -190,15 +205,36 @@ func measureDatabase(database database, sessions int, limits Limits) ([]row, err
 		measured.page = page.path
 		rows = append(rows, measured)
 	}
-	return rows, nil
+	if !slices.Contains(pages, "fhir") {
+		return rows, nil
+	}
+	// A connected system reading a patient: every read is audited.
+	tokens, path, err := fhirTokens(db, cfg, sessions)
+	if err != nil {
+		return nil, fmt.Errorf("registering a connected system: %w", err)
+	}
+	fmt.Fprintf(os.Stderr, "Measuring FHIR Patient reads on %s\n", database.name)
+	var grants []Credential
+	for _, token := range tokens {
+		grants = append(grants, Credential{Header: "Authorization", Value: token})
+	}
+	measured, err := measurePage(baseURL+path, grants, limits.profiledAs(database.name+"/fhir"))
+	if err != nil {
+		return nil, err
+	}
+	measured.page = "FHIR Patient read"
+	return append(rows, measured), nil
 }
 
 // measurePage measures a page of the app, then a static server sending
 // one real answer of it.
-func measurePage(pageURL string, cookies []string, limits Limits) (row, error) {
+func measurePage(pageURL string, cookies []Credential, limits Limits) (row, error) {
 	capture, err := CapturePage(pageURL, cookies[0])
 	if err != nil {
 		return row{}, err
+	}
+	if limits.Hold {
+		return row{}, hold(pageURL, capture, cookies[0])
 	}
 	stopProfiling, err := startProfiles(limits)
 	if err != nil {
@@ -215,4 +251,28 @@ func measurePage(pageURL string, cookies []string, limits Limits) (row, error) {
 	defer stop()
 	limits.Profiles = "" // the yardstick is not profiled
 	return row{app: appResult, static: Measure(staticURL, cookies, limits)}, nil
+}
+
+// hold serves the captured page beside the app's and prints a wrk command
+// for each, with one of the credentials, until the process is interrupted:
+// an external load generator is not capped as the Go client here is.
+func hold(pageURL string, capture Capture, credential Credential) error {
+	staticURL, stop, err := serveLoopback(capture)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	interrupted := make(chan os.Signal, 1)
+	signal.Notify(interrupted, os.Interrupt)
+	defer signal.Stop(interrupted)
+	u, err := url.Parse(pageURL)
+	if err != nil {
+		return err
+	}
+	for _, target := range []string{pageURL, staticURL + u.RequestURI()} {
+		fmt.Printf("wrk -t2 -c64 -d10s --latency -H '%s: %s' %s\n", credential.Header, credential.Value, target)
+	}
+	fmt.Println("Serving until interrupted (Ctrl-C).")
+	<-interrupted
+	return nil
 }

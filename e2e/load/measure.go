@@ -17,6 +17,7 @@ type Limits struct {
 	Duration    time.Duration
 	MaxRequests int
 	Profiles    string // a folder to write profiles to, or none
+	Hold        bool   // serve for an external load generator instead of measuring
 	profileName string
 }
 
@@ -58,13 +59,19 @@ func Percentile(sorted []time.Duration, share float64) time.Duration {
 	return sorted[min(max(rank, 1), len(sorted))-1]
 }
 
-// Measure sends GET url from one worker per cookie, over as many
+// Credential is the header that signs a worker's requests in: a session's
+// Cookie, or a connected system's Authorization.
+type Credential struct {
+	Header, Value string
+}
+
+// Measure sends GET url from one worker per credential, over as many
 // connections, each worker sending its next request as soon as the last is
-// answered, and times every request. Each cookie is a distinct signed-in
-// session, so no two workers share one. The workers start at the same
-// instant.
-func Measure(url string, cookies []string, limits Limits) Result {
-	transport := &http.Transport{MaxIdleConnsPerHost: len(cookies), MaxConnsPerHost: len(cookies), DisableCompression: true}
+// answered, and times every request. Each credential is a distinct
+// signed-in session or grant, so no two workers share one. The workers
+// start at the same instant.
+func Measure(url string, credentials []Credential, limits Limits) Result {
+	transport := &http.Transport{MaxIdleConnsPerHost: len(credentials), MaxConnsPerHost: len(credentials), DisableCompression: true}
 	defer transport.CloseIdleConnections()
 	client := &http.Client{Transport: transport, Timeout: 30 * time.Second,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
@@ -73,16 +80,16 @@ func Measure(url string, cookies []string, limits Limits) Result {
 	defer cancel()
 	var sent atomic.Int64
 
-	latencies := make([][]time.Duration, len(cookies))
-	failures := make([]int, len(cookies))
+	latencies := make([][]time.Duration, len(credentials))
+	failures := make([]int, len(credentials))
 	start := make(chan struct{})
 	var done sync.WaitGroup
-	for i, cookie := range cookies {
+	for i, credential := range credentials {
 		done.Go(func() {
 			<-start
 			for ctx.Err() == nil && sent.Add(1) <= int64(limits.MaxRequests) {
 				began := time.Now()
-				ok := get(ctx, client, url, cookie)
+				ok := get(ctx, client, url, credential)
 				switch {
 				case ok:
 					latencies[i] = append(latencies[i], time.Since(began))
@@ -117,12 +124,12 @@ func processCPU() time.Duration {
 }
 
 // get reports whether the page answered 200 in full.
-func get(ctx context.Context, client *http.Client, url, cookie string) bool {
+func get(ctx context.Context, client *http.Client, url string, credential Credential) bool {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		panic(err) // the URLs are our own loopback servers'
 	}
-	req.Header.Set("Cookie", cookie)
+	req.Header.Set(credential.Header, credential.Value)
 	res, err := client.Do(req)
 	if err != nil {
 		return false

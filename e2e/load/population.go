@@ -130,8 +130,8 @@ var csrfPattern = regexp.MustCompile(`name="csrf_token" value="([^"]+)"`)
 // signInAll signs each person in through the sign-in form, a few at a
 // time so the password checks fit the server's hashing memory, and gives
 // back each session's Cookie header.
-func signInAll(baseURL string, usernames []string) ([]string, error) {
-	cookies := make([]string, len(usernames))
+func signInAll(baseURL string, usernames []string) ([]Credential, error) {
+	cookies := make([]Credential, len(usernames))
 	errs := make([]error, len(usernames))
 	slots := make(chan struct{}, models.DefaultHashMemoryMB/models.HashMemoryPerCheckMB)
 	var done sync.WaitGroup
@@ -139,7 +139,8 @@ func signInAll(baseURL string, usernames []string) ([]string, error) {
 		done.Go(func() {
 			slots <- struct{}{}
 			defer func() { <-slots }()
-			cookies[i], errs[i] = signIn(baseURL, username)
+			cookie, err := signIn(baseURL, username)
+			cookies[i], errs[i] = Credential{Header: "Cookie", Value: cookie}, err
 		})
 	}
 	done.Wait()

@@ -15,13 +15,14 @@ type Capture struct {
 	Body   []byte
 }
 
-// CapturePage fetches a page as the session with the given cookie sees it.
-func CapturePage(url, cookie string) (Capture, error) {
+// CapturePage fetches a page as the session or grant with the given
+// credential sees it.
+func CapturePage(url string, credential Credential) (Capture, error) {
 	req, err := http.NewRequest(http.MethodGet, url, nil)
 	if err != nil {
 		return Capture{}, err
 	}
-	req.Header.Set("Cookie", cookie)
+	req.Header.Set(credential.Header, credential.Value)
 	client := &http.Client{Transport: &http.Transport{DisableCompression: true},
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	res, err := client.Do(req)

@@ -4,6 +4,7 @@ package jobs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -56,7 +57,8 @@ type Queue struct {
 // Start starts working background jobs: the sweeps every sweepInterval and
 // the outcome rollup's refresh every RollupInterval (the first of each at
 // once), reminders and delivery checks, and a checkpoint of the audit log
-// every auditCheckpointInterval. On PostgreSQL it opens a small pool of its
+// every auditCheckpointInterval; and, beside the queue, chains waiting audit
+// entries every AuditFoldInterval. On PostgreSQL it opens a small pool of its
 // own, to the same database, to hear of new jobs as they are committed; on
 // SQLite it shares the one connection and looks for jobs every second.
 func Start(ctx context.Context, s *store.Store) (*Queue, error) {
@@ -120,9 +122,10 @@ func Start(ctx context.Context, s *store.Store) (*Queue, error) {
 			pool.Close()
 			return nil, fmt.Errorf("starting the job queue: %w", err)
 		}
+		folder := startAuditFolder(ctx, s, AuditFoldInterval)
 		return &Queue{stop: func(ctx context.Context) error {
 			defer pool.Close()
-			return client.Stop(ctx)
+			return errors.Join(client.Stop(ctx), folder.stop(ctx, s))
 		}}, nil
 	}
 	sqlDB, err := db.DB()
@@ -136,9 +139,13 @@ func Start(ctx context.Context, s *store.Store) (*Queue, error) {
 	if err != nil {
 		return nil, fmt.Errorf("starting the job queue: %w", err)
 	}
-	return &Queue{stop: client.Stop}, nil
+	folder := startAuditFolder(ctx, s, AuditFoldInterval)
+	return &Queue{stop: func(ctx context.Context) error {
+		return errors.Join(client.Stop(ctx), folder.stop(ctx, s))
+	}}, nil
 }
 
 // Stop waits for running jobs to finish, until ctx ends, and stops working
-// new ones. Jobs not yet run stay in the queue for the next start.
+// new ones, then chains the audit entries still waiting. Jobs not yet run
+// stay in the queue for the next start.
 func (q *Queue) Stop(ctx context.Context) error { return q.stop(ctx) }

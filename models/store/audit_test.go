@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -48,7 +49,8 @@ func tamper(t *testing.T, db *gorm.DB, statements ...string) {
 	}
 }
 
-// writeAuditEntries writes n entries with ids 1 to n, each saying its number.
+// writeAuditEntries writes n entries and chains them, with ids 1 to n,
+// each saying its number.
 func writeAuditEntries(t *testing.T, st *store.Store, n int) {
 	t.Helper()
 	for i := 1; i <= n; i++ {
@@ -56,6 +58,9 @@ func writeAuditEntries(t *testing.T, st *store.Store, n int) {
 		if err := st.Audit(t.Context(), actor, models.AuditEntry{Action: models.AuditPatientViewed, Detail: fmt.Sprint("entry ", i)}); err != nil {
 			t.Fatal(err)
 		}
+	}
+	if folded, err := st.FoldPendingAudit(t.Context()); folded != n || err != nil {
+		t.Fatalf("chained %d entries, %v; want %d", folded, err, n)
 	}
 }
 
@@ -155,18 +160,55 @@ func TestAuditVerificationNoticesTheNewestEntriesRemoved(t *testing.T) {
 	})
 }
 
+// TestConcurrentAuditEntriesFormOneChain has 64 readers keep entries at once
+// while four folders chain them, as several instances of the service would:
+// every entry lands, once, and the chain verifies.
 func TestConcurrentAuditEntriesFormOneChain(t *testing.T) {
 	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
 		st := store.NewStore(db)
-		const writers = 50
-		if err := errors.Join(atOnce(writers, func(i int) error {
-			return st.Audit(t.Context(), models.Actor{Role: models.RolePatient, RequestID: fmt.Sprint("writer ", i)},
-				models.AuditEntry{Action: models.AuditPassportViewed})
-		})...); err != nil {
+		const readers, reads, folders = 64, 5, 4
+		var reading sync.WaitGroup
+		reading.Add(readers)
+		readersDone := make(chan struct{})
+		go func() { reading.Wait(); close(readersDone) }()
+		errs := atOnce(readers+folders, func(i int) error {
+			if i >= readers {
+				for {
+					if _, err := st.FoldPendingAudit(t.Context()); err != nil {
+						return err
+					}
+					select {
+					case <-readersDone:
+						return nil
+					default:
+					}
+				}
+			}
+			defer reading.Done()
+			for j := range reads {
+				err := st.Audit(t.Context(), models.Actor{Role: models.RoleCarer, RequestID: fmt.Sprintf("reader %d read %d", i, j)},
+					models.AuditEntry{Action: models.AuditPassportViewed})
+				if err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err := errors.Join(errs...); err != nil {
 			t.Fatal(err)
 		}
-		if n, err := st.VerifyAuditLog(t.Context()); n != writers || err != nil {
-			t.Errorf("%d verified, %v; want %d", n, err, writers)
+		if _, err := st.FoldPendingAudit(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := st.VerifyAuditLog(t.Context()); n != readers*reads || err != nil {
+			t.Errorf("%d verified, %v; want %d", n, err, readers*reads)
+		}
+		var chained, distinct, waiting int64
+		db.Model(&models.AuditEvent{}).Count(&chained)
+		db.Model(&models.AuditEvent{}).Distinct("request_id").Count(&distinct)
+		db.Model(&models.PendingAuditEvent{}).Count(&waiting)
+		if chained != readers*reads || distinct != readers*reads || waiting != 0 {
+			t.Errorf("%d chained, %d of them distinct, %d waiting; want %d, %d and 0", chained, distinct, waiting, readers*reads, readers*reads)
 		}
 	})
 }

@@ -12,13 +12,17 @@ import (
 	"gorm.io/gorm"
 )
 
-// AuditCheckpoint checks the whole chain and, if it verifies, signs its
-// head with the current audit key and keeps the checkpoint in the database.
-// A chain that does not verify gets no checkpoint: signing it would vouch
+// AuditCheckpoint chains the entries waiting to be, checks the whole chain
+// and, if it verifies, signs its head with the current audit key and keeps
+// the checkpoint in the database. A chain that does not verify, or a
+// waiting entry that is forged, gets no checkpoint: signing it would vouch
 // for the change.
 func (s *Store) AuditCheckpoint(ctx context.Context) (models.AuditCheckpoint, error) {
 	if s.auditKeys == nil {
 		return models.AuditCheckpoint{}, ErrNoAuditKey
+	}
+	if _, err := s.FoldPendingAudit(ctx); err != nil {
+		return models.AuditCheckpoint{}, err
 	}
 	var checkpoint models.AuditCheckpoint
 	err := s.auditSnapshot(ctx, func(tx *gorm.DB) error {

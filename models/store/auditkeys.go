@@ -97,6 +97,19 @@ func (key AuditKey) EventMAC(previous string, event models.AuditEvent) string {
 	return hex.EncodeToString(mac.Sum(nil))
 }
 
+// PendingMAC is the hex HMAC-SHA256 (audit-pending-v1) that signs an entry
+// while it waits to be chained. It covers what EventMAC covers but the
+// entry before, which it has none of yet, and its id, written as 0; its
+// own label keeps it from ever passing for a chained entry's.
+func (key AuditKey) PendingMAC(event models.AuditEvent) string {
+	mac := hmac.New(sha256.New, key.entries)
+	models.WriteField(mac, "audit-pending-v1")
+	models.WriteField(mac, key.ID)
+	event.ID = 0
+	models.WriteEventFields(mac, event)
+	return hex.EncodeToString(mac.Sum(nil))
+}
+
 // checkpointSignature is the hex HMAC-SHA256 of a checkpoint's fields.
 func checkpointSignature(key AuditKey, checkpoint models.AuditCheckpoint) string {
 	mac := hmac.New(sha256.New, key.checkpoint)

@@ -81,8 +81,12 @@ func (s *Store) aboutOrBy(organisationIDs []uint) clause.Expr {
 // SearchAuditLog finds a page of entries, newest first, older than the
 // entry before (all entries when it is 0): entries are never changed, so
 // a page holds the same entries however many are added while someone
-// reads. It reports whether older entries follow.
+// reads. It reports whether older entries follow. Entries waiting to be
+// chained are chained first, so the page shows what happened a moment ago.
 func (s *Store) SearchAuditLog(ctx context.Context, organisationIDs []uint, filter models.AuditFilter, before uint, limit int) ([]models.AuditActivity, bool, error) {
+	if err := s.foldBeforeReading(ctx); err != nil {
+		return nil, false, err
+	}
 	scope, err := s.auditScope(ctx, organisationIDs, filter)
 	if err != nil {
 		return nil, false, err
@@ -107,8 +111,12 @@ func (s *Store) SearchAuditLog(ctx context.Context, organisationIDs []uint, filt
 }
 
 // EachAuditEntry calls write with every entry the filter finds, oldest
-// first, reading them a thousand at a time.
+// first, reading them a thousand at a time, once what is waiting to be
+// chained has been.
 func (s *Store) EachAuditEntry(ctx context.Context, organisationIDs []uint, filter models.AuditFilter, write func(models.AuditActivity) error) error {
+	if err := s.foldBeforeReading(ctx); err != nil {
+		return err
+	}
 	var after uint
 	for {
 		scope, err := s.auditScope(ctx, organisationIDs, filter)

@@ -12,8 +12,12 @@ import (
 // carer, what the patient did: the page is about everyone else. Only the
 // patient, or a carer who may act for them, finds anything: a page never
 // shifts as entries are added, as with the audit log. It reports whether
-// older entries follow.
+// older entries follow. Entries waiting to be chained are chained first, so
+// a read made a moment ago is listed.
 func (s *Store) PassportHistory(ctx context.Context, principal *models.Principal, patient *models.Patient, before uint, limit int) ([]models.PassportEvent, bool, error) {
+	if err := s.foldBeforeReading(ctx); err != nil {
+		return nil, false, err
+	}
 	query := s.db.WithContext(ctx).Model(&models.AuditEvent{}).
 		Select(`audit_events.*, users.display_name AS actor_name,
 			(SELECT CASE WHEN organisations.id = ? THEN '' ELSE organisations.name END FROM memberships JOIN organisations ON organisations.id = memberships.organisation_id

@@ -45,6 +45,8 @@ type Store struct {
 	// auditKeys sign new audit entries and check old ones: see
 	// WithAuditKeys. Without them no entry can be written.
 	auditKeys *AuditKeys
+	// auditQueue writes the audit entries kept at the same moment together.
+	auditQueue *auditQueue
 	// secretKeys seal the secrets the service reads back: see
 	// WithSecretKeys and ResealSecrets.
 	secretKeys *SecretKeys
@@ -57,7 +59,7 @@ func NewStore(db *gorm.DB) *Store {
 	}
 	return &Store{db: db, jobs: jobInserter(db), now: func() time.Time { return time.Now().UTC() },
 		webhookRetries: webhookRetrySchedule, passports: passports, instance: binary.BigEndian.Uint64(models.RandomBytes(8)),
-		auditKeys: fallbackAuditKeys, secretKeys: fallbackSecretKeys}
+		auditKeys: fallbackAuditKeys, auditQueue: &auditQueue{}, secretKeys: fallbackSecretKeys}
 }
 
 // Now is the time by the store's clock.

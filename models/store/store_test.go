@@ -100,22 +100,34 @@ func TestDemoSeedIsIdempotentAndOnlyForDemoDatabases(t *testing.T) {
 	})
 }
 
+// TestAuditLogIsAppendOnly changes and removes an entry while it waits to
+// be chained and once it is: the database refuses both, each time.
 func TestAuditLogIsAppendOnly(t *testing.T) {
 	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
 		st := store.NewStore(db)
 		if err := st.Audit(t.Context(), models.Actor{Role: models.RoleNurse, IPAddress: "127.0.0.1"}, models.AuditEntry{Action: models.AuditPatientViewed}); err != nil {
 			t.Fatal(err)
 		}
-		if err := db.Model(&models.AuditEvent{}).Where("1 = 1").Update("action", "nothing happened").Error; err == nil {
-			t.Error("an audit entry was changed")
-		}
-		if err := db.Where("1 = 1").Delete(&models.AuditEvent{}).Error; err == nil {
-			t.Error("an audit entry was deleted")
-		}
-		var n int64
-		db.Model(&models.AuditEvent{}).Where("action = ?", models.AuditPatientViewed).Count(&n)
-		if n != 1 {
-			t.Errorf("%d entries left; want 1 unchanged", n)
+		for _, stage := range []struct {
+			name  string
+			entry any
+		}{{"waiting", &models.PendingAuditEvent{}}, {"chained", &models.AuditEvent{}}} {
+			if stage.name == "chained" {
+				if folded, err := st.FoldPendingAudit(t.Context()); folded != 1 || err != nil {
+					t.Fatalf("chained %d, %v; want 1", folded, err)
+				}
+			}
+			if err := db.Model(stage.entry).Where("1 = 1").Update("action", "nothing happened").Error; err == nil {
+				t.Errorf("a %s audit entry was changed", stage.name)
+			}
+			if err := db.Where("1 = 1").Delete(stage.entry).Error; err == nil {
+				t.Errorf("a %s audit entry was deleted", stage.name)
+			}
+			var n int64
+			db.Model(stage.entry).Where("action = ?", models.AuditPatientViewed).Count(&n)
+			if n != 1 {
+				t.Errorf("%d %s entries left; want 1 unchanged", n, stage.name)
+			}
 		}
 	})
 }
