@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"healthpassport/models"
 )
@@ -38,6 +39,11 @@ func TestPrescriptionQueue(t *testing.T) {
 			t.Error("the reason was not kept, escaped")
 		}
 		mustStatus(t, b.post(path, url.Values{"decision": {"destroy"}}), http.StatusConflict)
+		// Approval and rejection share a form: a reason is never dropped
+		// by approving under it.
+		r = b.post(path, url.Values{"decision": {"approve"}, "reason-" + fmt.Sprint(request.ID): {"Changed my mind"}})
+		mustStatus(t, r, http.StatusUnprocessableEntity)
+		mustContain(t, r, "Select reject to send this reason, or delete it to approve the request", "Changed my mind")
 
 		r = b.post(path, url.Values{"decision": {"approve"}})
 		mustStatus(t, r, http.StatusOK)
@@ -129,5 +135,41 @@ func TestQueuesRefuseOtherPracticesAndOtherRoles(t *testing.T) {
 			mustStatus(t, other.get("/queues/alerts"), http.StatusForbidden)
 			mustStatus(t, other.post("/queues/prescriptions/1", url.Values{"decision": {"approve"}}), http.StatusForbidden)
 		}
+	})
+}
+
+// TestADecisionComesBackToItsPageOfTheQueue decides a request on the
+// second page of a filtered queue: a mistake shows that page again, with
+// the error, and the decision comes back to it.
+func TestADecisionComesBackToItsPageOfTheQueue(t *testing.T) {
+	eachServer(t, func(t *testing.T, s *testServer) {
+		amelia := s.patient(t, ameliaRef)
+		var plan models.ActionPlan
+		s.db.First(&plan, "patient_id = ?", amelia.ID)
+		start := time.Now().Add(-time.Hour)
+		for i := range models.ListPageSize + 5 {
+			mustCreate(t, s, &models.PrescriptionRequest{PatientID: amelia.ID, PlanID: plan.ID, Medicine: fmt.Sprintf("Medicine %03d", i),
+				Status: models.RequestRequested, RequestedByID: s.user(t, "carer").ID, CreatedAt: start.Add(time.Duration(i) * time.Second)})
+		}
+		var last models.PrescriptionRequest
+		s.db.Order("id DESC").First(&last)
+		b := s.browser(t)
+		b.signIn("nurse")
+		here := "?page=2&status=" + models.RequestRequested
+		r := b.get("/queues/prescriptions" + here)
+		mustContain(t, r, "Showing 51 to", last.Medicine+" for Amelia Jones",
+			fmt.Sprintf(`action="/queues/prescriptions/%d?page=2&status=requested"`, last.ID))
+
+		path := fmt.Sprintf("/queues/prescriptions/%d", last.ID) + here
+		r = b.post(path, url.Values{"decision": {"reject"}})
+		mustStatus(t, r, http.StatusUnprocessableEntity)
+		mustContain(t, r, "Enter a reason for rejecting the request", "Showing 51 to", last.Medicine+" for Amelia Jones")
+
+		r = b.post(path, url.Values{"decision": {"approve"}})
+		mustStatus(t, r, http.StatusOK)
+		if r.url != "/queues/prescriptions" {
+			t.Errorf("the decision came back to %s", r.url)
+		}
+		mustContain(t, r, last.Medicine+" approved", "Showing 51 to")
 	})
 }
