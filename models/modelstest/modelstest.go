@@ -58,11 +58,17 @@ func Databases() []string {
 }
 
 // Each runs test once on each database, as subtests named after them that
-// run side by side: one waits for PostgreSQL while the other works. Like
-// any parallel subtests they start once the calling test's function has
-// returned, so that function must do nothing after calling Each.
+// run side by side: one waits for PostgreSQL while the other works. The
+// calling test runs beside the other tests that use Each too, each on
+// databases of its own, so that while some wait on a disk or a lock
+// others work. Like any parallel subtests they start once the calling
+// test's function has returned, so that function must do nothing after
+// calling Each.
 func Each(t *testing.T, test func(t *testing.T, db *gorm.DB)) {
 	t.Helper()
+	if _, already := parallelTests.LoadOrStore(t, true); !already {
+		t.Parallel()
+	}
 	for _, kind := range Databases() {
 		t.Run(kind, func(t *testing.T) {
 			t.Parallel()
@@ -71,9 +77,14 @@ func Each(t *testing.T, test func(t *testing.T, db *gorm.DB)) {
 	}
 }
 
+// parallelTests are the tests Each has let run beside others: a test may
+// call Each more than once, and may be marked parallel only once.
+var parallelTests sync.Map
+
 // EachInTurn is Each for a test that needs the process to itself while it
 // runs on one database: one that measures the heap, or fills the queue of
 // passwords waiting to be hashed, which every server in the process shares.
+// Such a test is never marked parallel, so it runs before any test that is.
 func EachInTurn(t *testing.T, test func(t *testing.T, db *gorm.DB)) {
 	t.Helper()
 	for _, kind := range Databases() {
