@@ -30,14 +30,19 @@ func main() {
 	duration := flag.Duration("duration", 10*time.Second, "how long each page is measured")
 	maxRequests := flag.Int("max-requests", 1_000_000, "most requests sent for each page")
 	profiles := flag.String("profiles", "", "folder to write CPU and allocation profiles of each page's measurement to, for go tool pprof")
+	useWrk := flag.Bool("wrk", false, "send the requests with wrk, a load generator of its own, instead of this program's Go client")
 	flag.Parse()
-	limits := Limits{Duration: *duration, MaxRequests: *maxRequests, Profiles: *profiles}
+	limits := Limits{Duration: *duration, MaxRequests: *maxRequests, Profiles: *profiles, Wrk: *useWrk}
 	// The app logs every request as it does in service; the lines are
 	// written nowhere so the table stays readable.
 	slog.SetDefault(slog.New(slog.NewTextHandler(io.Discard, nil)))
 
 	table := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(os.Stdout, "%d sessions, %d connections, %s a page (at most %d requests)\n\n", *sessions, *sessions, *duration, *maxRequests)
+	generator := fmt.Sprintf("Go client, at most %d requests", *maxRequests)
+	if *useWrk {
+		generator = fmt.Sprintf("wrk, %d threads", wrkThreads)
+	}
+	fmt.Fprintf(os.Stdout, "%d sessions, %d connections, %s a page (%s)\n\n", *sessions, *sessions, *duration, generator)
 	fmt.Fprintln(table, "Database\tPage\tRequests a second\tp50\tp99\tFailed\tStatic a second\tStatic p99\tOf static\tCPU a request\tStatic CPU\t")
 	failed := false
 	for _, database := range databases() {
@@ -204,7 +209,10 @@ func measurePage(pageURL string, cookies []string, limits Limits) (row, error) {
 	if err != nil {
 		return row{}, err
 	}
-	appResult := Measure(pageURL, cookies, limits)
+	appResult, err := limits.measure(pageURL, cookies)
+	if err != nil {
+		return row{}, err
+	}
 	if err := stopProfiling(); err != nil {
 		return row{}, err
 	}
@@ -214,5 +222,6 @@ func measurePage(pageURL string, cookies []string, limits Limits) (row, error) {
 	}
 	defer stop()
 	limits.Profiles = "" // the yardstick is not profiled
-	return row{app: appResult, static: Measure(staticURL, cookies, limits)}, nil
+	staticResult, err := limits.measure(staticURL, cookies)
+	return row{app: appResult, static: staticResult}, err
 }

@@ -17,7 +17,15 @@ type Limits struct {
 	Duration    time.Duration
 	MaxRequests int
 	Profiles    string // a folder to write profiles to, or none
+	Wrk         bool   // sent by wrk rather than this program
 	profileName string
+}
+
+func (l Limits) measure(url string, cookies []string) (Result, error) {
+	if l.Wrk {
+		return MeasureWithWrk(url, cookies, l)
+	}
+	return Measure(url, cookies, l), nil
 }
 
 // Result is what one scenario measured.
