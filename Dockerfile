@@ -14,6 +14,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY Makefile ./
 COPY assets/ assets/
+# The views name the design system's classes the stylesheet keeps.
+COPY views/ views/
 RUN make assets
 
 # The program embeds the assets. Without cgo it needs no C library, so it

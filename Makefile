@@ -25,14 +25,18 @@ node_modules/.package-lock.json: package.json package-lock.json
 	touch $@
 
 # Third-party assets come from npm at pinned versions and are never committed.
-# The stylesheet is compiled from the design system's Sass and ours.
+# The stylesheet is compiled from the design system's Sass and ours, less the
+# design system's rules for classes no view uses; the stylesheet and scripts
+# are compressed with Brotli ahead of time.
 assets: node_modules/.package-lock.json
 	mkdir -p assets/vendor/images
 	node_modules/.bin/sass --no-source-map --style=compressed --load-path=node_modules \
 		assets/styles/passport.scss assets/vendor/passport.min.css
+	node assets/build/unused-rules.mjs assets/vendor/passport.min.css $(NHSUK)/nhsuk-frontend.min.js views assets/static
 	cp $(NHSUK)/nhsuk-frontend.min.js assets/vendor/
 	cp $(NHSUK)/assets/images/* assets/vendor/images/
 	cp node_modules/htmx.org/dist/htmx.min.js assets/vendor/
+	node assets/build/brotli.mjs assets/vendor/passport.min.css assets/vendor/nhsuk-frontend.min.js assets/vendor/htmx.min.js
 
 generate:
 	go tool templ generate
@@ -71,7 +75,7 @@ checkers: built
 # The handler tests run on both databases when TEST_DATABASE_URL is set: on a
 # busy machine that takes longer than go test's default limit of ten minutes.
 test-unit: built
-	go test -count=1 -timeout 30m $$(go list ./... | grep -v /e2e)
+	go test -count=1 -timeout 30m -parallel 4 $$(go list ./... | grep -v /e2e)
 
 test-e2e: assets checkers
 	go test -count=1 -timeout 25m -v ./e2e/... | grep -Ev "^=== (RUN|PAUSE|CONT)"

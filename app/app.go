@@ -615,7 +615,7 @@ func Handler(db *gorm.DB, cfg Config) (http.Handler, error) {
 	for _, path := range []string{"/fhir/", "/oauth/token", "/.well-known/smart-configuration"} {
 		mux.Handle(path, api)
 	}
-	mux.Handle("/", prefetchSignedIn(sessions.LoadAndSave(engine)))
+	mux.Handle("/", inTurn(store.ConcurrentRequests(), prefetchSignedIn(sessions.LoadAndSave(engine))))
 	// Signing in with NHS login posts a form that the service answers with
 	// a redirect to NHS login: browsers hold such redirects to the form's
 	// own form-action, so NHS login's origin must be in it.

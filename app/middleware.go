@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -152,3 +153,45 @@ func dropControl(r rune) rune {
 	}
 	return r
 }
+
+// inTurn lets at most limit requests for pages work at once and the others
+// wait for a place in the order they came. A crowd let in all at once
+// queues for the database's connections instead, where Go's pool hands
+// each connection that comes free to a waiting request chosen at random,
+// once for every query: most requests were quick, and the unlucky ones
+// waited ten times as long. A request gives its place up when it starts
+// sending its answer, so a slow line or a long download holds no one up.
+// A request that gives up while waiting is answered with nothing. Forms
+// sent (POST) go straight in, as before: signing in has its own limit,
+// which tells people when the service is too busy rather than keeping
+// them waiting.
+func inTurn(limit int, next http.Handler) http.Handler {
+	places := make(chan struct{}, limit)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			next.ServeHTTP(w, r)
+			return
+		}
+		select {
+		case places <- struct{}{}:
+		case <-r.Context().Done():
+			return
+		}
+		place := &placeHolder{ResponseWriter: w, leave: sync.OnceFunc(func() { <-places })}
+		defer place.leave()
+		next.ServeHTTP(place, r)
+	})
+}
+
+// placeHolder gives a request's place up at the first byte of its answer.
+type placeHolder struct {
+	http.ResponseWriter
+	leave func()
+}
+
+func (p *placeHolder) Write(b []byte) (int, error) {
+	p.leave()
+	return p.ResponseWriter.Write(b)
+}
+
+func (p *placeHolder) Unwrap() http.ResponseWriter { return p.ResponseWriter }

@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"path"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -32,6 +33,7 @@ var Required = []string{"passport.min.css", "nhsuk-frontend.min.js", "htmx.min.j
 type asset struct {
 	body        []byte
 	gzipped     []byte
+	brotli      []byte // compressed by `make assets`, where it was
 	contentType string
 	etag        string
 	immutable   bool
@@ -62,7 +64,7 @@ func load() error {
 			return err
 		}
 		for _, entry := range entries {
-			if !entry.IsDir() && !strings.HasPrefix(entry.Name(), ".") {
+			if !entry.IsDir() && !strings.HasPrefix(entry.Name(), ".") && path.Ext(entry.Name()) != ".br" {
 				names = append(names, dir+"/"+entry.Name())
 			}
 		}
@@ -91,7 +93,11 @@ func load() error {
 		}
 		url := "/assets/" + strings.TrimSuffix(base, ext) + "." + hash + ext
 		urlOf[base] = url
-		byURL[url] = newAsset(body, base, hash, true)
+		a := newAsset(body, base, hash, true)
+		if compressed, err := fs.ReadFile(files, name+".br"); err == nil && strings.HasPrefix(name, "vendor/") {
+			a.brotli = compressed
+		}
+		byURL[url] = a
 	}
 	images, err := fs.Glob(files, "vendor/images/*")
 	if err != nil {
@@ -144,8 +150,11 @@ func newAsset(body []byte, name, hash string, immutable bool) *asset {
 	return a
 }
 
+// compressible types are text, and the favicon: an icon file holds bitmaps
+// that gzip takes to a sixth of their size.
 func compressible(contentType string) bool {
-	return strings.HasPrefix(contentType, "text/") || strings.Contains(contentType, "svg") || strings.Contains(contentType, "json")
+	return strings.HasPrefix(contentType, "text/") || strings.Contains(contentType, "svg") || strings.Contains(contentType, "json") ||
+		strings.Contains(contentType, "icon")
 }
 
 // Handler serves the assets, compressed where the browser accepts it.
@@ -170,7 +179,11 @@ func Handler() http.Handler {
 			return
 		}
 		body := a.body
-		if a.gzipped != nil && strings.Contains(r.Header.Get("Accept-Encoding"), "gzip") {
+		switch accepted := r.Header.Get("Accept-Encoding"); {
+		case a.brotli != nil && accepts(accepted, "br"):
+			h.Set("Content-Encoding", "br")
+			body = a.brotli
+		case a.gzipped != nil && accepts(accepted, "gzip"):
 			h.Set("Content-Encoding", "gzip")
 			body = a.gzipped
 		}
@@ -179,4 +192,24 @@ func Handler() http.Handler {
 			w.Write(body)
 		}
 	})
+}
+
+// accepts reports whether an Accept-Encoding header allows the coding: named
+// (or "*") with a quality above zero.
+func accepts(header, coding string) bool {
+	for _, item := range strings.Split(header, ",") {
+		name, params, _ := strings.Cut(item, ";")
+		name = strings.TrimSpace(name)
+		if !strings.EqualFold(name, coding) && name != "*" {
+			continue
+		}
+		quality, found := strings.CutPrefix(strings.ReplaceAll(params, " ", ""), "q=")
+		if !found {
+			return true
+		}
+		if q, err := strconv.ParseFloat(quality, 64); err == nil && q > 0 {
+			return true
+		}
+	}
+	return false
 }

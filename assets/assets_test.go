@@ -1,6 +1,7 @@
 package assets
 
 import (
+	"bytes"
 	"compress/gzip"
 	"io"
 	"net/http"
@@ -8,6 +9,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/andybalholm/brotli"
 )
 
 func TestAssetsAreBuilt(t *testing.T) {
@@ -37,7 +40,7 @@ func get(t *testing.T, url string, header http.Header) *http.Response {
 }
 
 func TestHashedAssetsAreCachedForAYearAndCompressed(t *testing.T) {
-	res := get(t, URL("passport.min.css"), http.Header{"Accept-Encoding": {"gzip, br"}})
+	res := get(t, URL("passport.min.css"), http.Header{"Accept-Encoding": {"gzip"}})
 	if res.StatusCode != http.StatusOK || res.Header.Get("Content-Encoding") != "gzip" {
 		t.Fatalf("status %d, encoding %q", res.StatusCode, res.Header.Get("Content-Encoding"))
 	}
@@ -55,6 +58,49 @@ func TestHashedAssetsAreCachedForAYearAndCompressed(t *testing.T) {
 	etag := res.Header.Get("ETag")
 	if res := get(t, URL("passport.min.css"), http.Header{"If-None-Match": {etag}}); res.StatusCode != http.StatusNotModified {
 		t.Errorf("revalidation answered %d", res.StatusCode)
+	}
+}
+
+// The stylesheet and the third-party scripts go out in Brotli, compressed
+// ahead of time, to browsers that take it, and in gzip to the others; our
+// own module, rewritten as it is loaded, only in gzip.
+func TestAssetsAreSentInTheBestEncodingTheBrowserAccepts(t *testing.T) {
+	for _, test := range []struct {
+		asset, acceptEncoding, want string
+	}{
+		{"passport.min.css", "gzip, deflate, br, zstd", "br"},
+		{"htmx.min.js", "br", "br"},
+		{"nhsuk-frontend.min.js", "gzip, br", "br"},
+		{"passport.min.css", "gzip, br;q=0", "gzip"},
+		{"passport.min.css", "gzip;q=0.5, br;q=0.0", "gzip"},
+		{"passport.min.css", "", ""},
+		{"passport.min.css", "identity", ""},
+		{"app.mjs", "gzip, br", "gzip"},
+		{"app.mjs", "br", ""},
+	} {
+		res := get(t, URL(test.asset), http.Header{"Accept-Encoding": {test.acceptEncoding}})
+		if got := res.Header.Get("Content-Encoding"); got != test.want {
+			t.Errorf("%s for %q: encoding %q; want %q", test.asset, test.acceptEncoding, got, test.want)
+			continue
+		}
+		if vary := res.Header.Get("Vary"); vary != "Accept-Encoding" {
+			t.Errorf("%s: Vary %q", test.asset, vary)
+		}
+		plain, _ := io.ReadAll(get(t, URL(test.asset), nil).Body)
+		var body io.Reader = res.Body
+		switch test.want {
+		case "br":
+			body = brotli.NewReader(res.Body)
+		case "gzip":
+			zr, err := gzip.NewReader(res.Body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body = zr
+		}
+		if got, err := io.ReadAll(body); err != nil || !bytes.Equal(got, plain) {
+			t.Errorf("%s for %q: decoded body differs from the plain one (%v)", test.asset, test.acceptEncoding, err)
+		}
 	}
 }
 

@@ -36,14 +36,19 @@ func main() {
 	pages := flag.String("pages", "passport,caseload,fhir", "which of passport, caseload and fhir (a connected system reading a patient) to measure")
 	only := flag.String("databases", "SQLite,PostgreSQL", "which databases to measure on")
 	hold := flag.Bool("hold", false, "instead of measuring, serve each page and its static copy and print a wrk command for each, until interrupted")
+	useWrk := flag.Bool("wrk", false, "send the requests with wrk, a load generator of its own, instead of this program's Go client")
 	flag.Parse()
-	limits := Limits{Duration: *duration, MaxRequests: *maxRequests, Profiles: *profiles, Hold: *hold}
+	limits := Limits{Duration: *duration, MaxRequests: *maxRequests, Profiles: *profiles, Hold: *hold, Wrk: *useWrk}
 	// The app logs every request as it does in service; the lines are
 	// written nowhere so the table stays readable.
 	slog.SetDefault(slog.New(slog.NewTextHandler(io.Discard, nil)))
 
 	table := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(os.Stdout, "%d sessions, %d connections, %s a page (at most %d requests)\n\n", *sessions, *sessions, *duration, *maxRequests)
+	generator := fmt.Sprintf("Go client, at most %d requests", *maxRequests)
+	if *useWrk {
+		generator = fmt.Sprintf("wrk, %d threads", wrkThreads)
+	}
+	fmt.Fprintf(os.Stdout, "%d sessions, %d connections, %s a page (%s)\n\n", *sessions, *sessions, *duration, generator)
 	fmt.Fprintln(table, "Database\tPage\tRequests a second\tp50\tp99\tFailed\tStatic a second\tStatic p99\tOf static\tCPU a request\tStatic CPU\t")
 	failed := false
 	for _, database := range databases() {
@@ -240,7 +245,10 @@ func measurePage(pageURL string, cookies []Credential, limits Limits) (row, erro
 	if err != nil {
 		return row{}, err
 	}
-	appResult := Measure(pageURL, cookies, limits)
+	appResult, err := limits.measure(pageURL, cookies)
+	if err != nil {
+		return row{}, err
+	}
 	if err := stopProfiling(); err != nil {
 		return row{}, err
 	}
@@ -250,7 +258,8 @@ func measurePage(pageURL string, cookies []Credential, limits Limits) (row, erro
 	}
 	defer stop()
 	limits.Profiles = "" // the yardstick is not profiled
-	return row{app: appResult, static: Measure(staticURL, cookies, limits)}, nil
+	staticResult, err := limits.measure(staticURL, cookies)
+	return row{app: appResult, static: staticResult}, err
 }
 
 // hold serves the captured page beside the app's and prints a wrk command

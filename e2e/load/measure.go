@@ -18,7 +18,15 @@ type Limits struct {
 	MaxRequests int
 	Profiles    string // a folder to write profiles to, or none
 	Hold        bool   // serve for an external load generator instead of measuring
+	Wrk         bool   // sent by wrk rather than this program
 	profileName string
+}
+
+func (l Limits) measure(url string, credentials []Credential) (Result, error) {
+	if l.Wrk {
+		return MeasureWithWrk(url, credentials, l)
+	}
+	return Measure(url, credentials, l), nil
 }
 
 // Result is what one scenario measured.

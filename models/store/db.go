@@ -55,19 +55,16 @@ func Open(databaseURL, dataDir string) (*gorm.DB, error) {
 	// named "sqlite#01") would otherwise cut it short, to a file shared by
 	// whoever else's path is cut the same way.
 	escaped := strings.NewReplacer("%", "%25", "#", "%23", "?", "%3F").Replace(path)
-	dsn := "file:" + escaped + "?_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)"
-	db, err := gorm.Open(sqlite.Open(dsn), config)
-	if err != nil {
+	pool := openSQLitePool(escaped, "_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)")
+	// The dialector's first statement, a SELECT, goes to a reader; the
+	// writer connects first, to put the file in WAL mode.
+	if err := pool.writer.Ping(); err != nil {
+		pool.writer.Close()
 		return nil, fmt.Errorf("cannot open %s: %w", path, err)
 	}
-	sqlDB, err := db.DB()
+	db, err := gorm.Open(sqlite.Dialector{Conn: pool}, config)
 	if err != nil {
-		return nil, err
-	}
-	// SQLite takes one writer at a time; one connection keeps writes in order
-	// instead of failing with "database is locked".
-	sqlDB.SetMaxOpenConns(1)
-	if err := sqlDB.Ping(); err != nil {
+		pool.writer.Close()
 		return nil, fmt.Errorf("cannot open %s: %w", path, err)
 	}
 	return db, nil
