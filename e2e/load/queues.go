@@ -51,13 +51,13 @@ type readingLatency struct {
 	all      time.Duration // until every job it queued that was due at once completed
 	messages int           // family messages sent at once
 	deferred int           // family messages held for quiet hours, not waited for
-	exportOn bool          // whether the export was still running when the work was done
-	bulkBusy int           // bulk jobs running or due at that moment
+	bulkOn   bool          // whether the phase's bulk job was still running when the work was done
 }
 
 // phaseResult sums up the readings of one phase.
 type phaseResult struct {
 	name     string
+	bulk     bool // whether a bulk job was meant to be running throughout
 	readings []readingLatency
 }
 
@@ -101,7 +101,7 @@ func measureQueues(database database, limits QueueLimits) error {
 	default:
 		fmt.Printf("%s: built %d patients in %s\n", database.name, patients, time.Since(began).Round(100*time.Millisecond))
 	}
-	readers, err := redZoneReaders(ctx, st, 2*limits.Readings)
+	readers, err := redZoneReaders(ctx, st, 3*limits.Readings)
 	if err != nil {
 		return err
 	}
@@ -125,21 +125,16 @@ func measureQueues(database database, limits QueueLimits) error {
 			Count(&refreshed).Error; err != nil {
 			return false, err
 		}
-		busy, err := bulkJobsBusy(ctx, db)
-		return refreshed > 0 && busy == 0, err
+		due, err := bulkJobsDue(ctx, db)
+		return refreshed > 0 && due == 0, err
 	}); err != nil {
 		return fmt.Errorf("waiting for the bulk work due at start: %w", err)
 	}
 	fmt.Printf("%s: the bulk work due at start took %s\n", database.name, time.Since(began).Round(100*time.Millisecond))
 
-	quiet := phaseResult{name: "bulk queue quiet"}
-	for _, reader := range readers[:limits.Readings] {
-		latency, err := timeRedZoneReading(ctx, st, reader, 0)
-		if err != nil {
-			return err
-		}
-		quiet.readings = append(quiet.readings, latency)
-		time.Sleep(limits.Pause)
+	quiet, err := timePhase(ctx, st, "bulk queue quiet", readers[:limits.Readings], nil, limits.Pause)
+	if err != nil {
+		return err
 	}
 
 	export, principal, err := startWholeExport(ctx, st)
@@ -155,14 +150,10 @@ func measureQueues(database database, limits QueueLimits) error {
 	}); err != nil {
 		return fmt.Errorf("waiting for the export to start: %w", err)
 	}
-	during := phaseResult{name: "export of every patient running"}
-	for _, reader := range readers[limits.Readings:] {
-		latency, err := timeRedZoneReading(ctx, st, reader, export.ID)
-		if err != nil {
-			return err
-		}
-		during.readings = append(during.readings, latency)
-		time.Sleep(limits.Pause)
+	during, err := timePhase(ctx, st, "export of every patient running", readers[limits.Readings:2*limits.Readings],
+		func() (bool, error) { return exportRunning(ctx, db, export.ID) }, limits.Pause)
+	if err != nil {
+		return err
 	}
 	var resources int64
 	if err := waitFor(ctx, 2*time.Hour, func() (bool, error) {
@@ -182,35 +173,90 @@ func measureQueues(database database, limits QueueLimits) error {
 		return err
 	}
 	exportTook := time.Since(exportBegan)
-	fmt.Printf("%s: the export of %d patients (%d resources) took %s\n\n", database.name, patients, resources, exportTook.Round(100*time.Millisecond))
-	return reportQueues(database.name, patients, []phaseResult{quiet, during})
+	fmt.Printf("%s: the export of %d patients (%d resources) took %s\n", database.name, patients, resources, exportTook.Round(100*time.Millisecond))
+
+	// The outcome rollup rebuilt in full, as a new instance or the daily
+	// refresh does: forgetting when it was last refreshed makes the
+	// queued refresh a full one.
+	if err := db.Where("1 = 1").Delete(&models.OutcomeRollupRefresh{}).Error; err != nil {
+		return err
+	}
+	if err := db.Table("river_job").Select("COALESCE(MAX(id), 0)").Scan(&lastJob).Error; err != nil {
+		return err
+	}
+	if err := db.Transaction(func(tx *gorm.DB) error { return st.Enqueue(tx, store.RefreshOutcomesArgs{}) }); err != nil {
+		return err
+	}
+	rebuildBegan := time.Now()
+	rebuildState := func() (string, error) {
+		var state string
+		err := db.Table("river_job").Select("state").Where("id > ? AND kind = ?", lastJob, store.RefreshOutcomesArgs{}.Kind()).
+			Order("id").Limit(1).Scan(&state).Error
+		return state, err
+	}
+	if err := waitFor(ctx, time.Minute, func() (bool, error) {
+		state, err := rebuildState()
+		return state == "running" || state == "completed", err
+	}); err != nil {
+		return fmt.Errorf("waiting for the rollup's rebuild to start: %w", err)
+	}
+	rebuilding, err := timePhase(ctx, st, "outcome rollup rebuilding", readers[2*limits.Readings:],
+		func() (bool, error) { state, err := rebuildState(); return state == "running", err }, limits.Pause)
+	if err != nil {
+		return err
+	}
+	if err := waitFor(ctx, time.Hour, func() (bool, error) { state, err := rebuildState(); return state == "completed", err }); err != nil {
+		return fmt.Errorf("waiting for the rollup's rebuild to finish: %w", err)
+	}
+	fmt.Printf("%s: the outcome rollup's full rebuild took %s\n\n", database.name, time.Since(rebuildBegan).Round(100*time.Millisecond))
+	return reportQueues(database.name, patients, []phaseResult{quiet, during, rebuilding})
+}
+
+// timePhase times a red-zone reading of each reader in turn, noting
+// whether the phase's bulk job (none for nil) was still running as each
+// reading's work was done.
+func timePhase(ctx context.Context, st *store.Store, name string, readers []redZoneReader, bulkRunning func() (bool, error), pause time.Duration) (phaseResult, error) {
+	phase := phaseResult{name: name, bulk: bulkRunning != nil}
+	for _, reader := range readers {
+		latency, err := timeRedZoneReading(ctx, st, reader)
+		if err != nil {
+			return phase, err
+		}
+		if bulkRunning != nil {
+			if latency.bulkOn, err = bulkRunning(); err != nil {
+				return phase, err
+			}
+		}
+		phase.readings = append(phase.readings, latency)
+		time.Sleep(pause)
+	}
+	return phase, nil
 }
 
 // reportQueues prints each phase's latencies and whether each reading's
 // clinical work was done within the deadline.
 func reportQueues(name string, patients int, phases []phaseResult) error {
 	table := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(table, "Database\tPatients\tPhase\tReadings\tClinic told p50\tmax\tAll due work p50\tmax\tFamily messages\tHeld for quiet hours\tBulk jobs busy\tExport running throughout\t")
+	fmt.Fprintln(table, "Database\tPatients\tPhase\tReadings\tClinic told p50\tmax\tAll due work p50\tmax\tFamily messages\tHeld for quiet hours\tBulk job running throughout\t")
 	var late []string
 	for _, phase := range phases {
 		var clinic, all []time.Duration
-		messages, deferred, bulkBusy, exportThroughout := 0, 0, 0, true
+		messages, deferred, throughout := 0, 0, true
 		for _, r := range phase.readings {
 			clinic, all = append(clinic, r.clinic), append(all, r.all)
 			messages += r.messages
 			deferred += r.deferred
-			bulkBusy = max(bulkBusy, r.bulkBusy)
-			exportThroughout = exportThroughout && r.exportOn
+			throughout = throughout && r.bulkOn
 		}
 		slices.Sort(clinic)
 		slices.Sort(all)
-		throughout := "-"
-		if strings.Contains(phase.name, "export") {
-			throughout = map[bool]string{true: "yes", false: "no"}[exportThroughout]
+		running := "-"
+		if phase.bulk {
+			running = map[bool]string{true: "yes", false: "no"}[throughout]
 		}
-		fmt.Fprintf(table, "%s\t%d\t%s\t%d\t%s\t%s\t%s\t%s\t%d\t%d\t%d\t%s\t\n", name, patients, phase.name, len(phase.readings),
+		fmt.Fprintf(table, "%s\t%d\t%s\t%d\t%s\t%s\t%s\t%s\t%d\t%d\t%s\t\n", name, patients, phase.name, len(phase.readings),
 			milliseconds(Percentile(clinic, 0.5)), milliseconds(clinic[len(clinic)-1]),
-			milliseconds(Percentile(all, 0.5)), milliseconds(all[len(all)-1]), messages, deferred, bulkBusy, throughout)
+			milliseconds(Percentile(all, 0.5)), milliseconds(all[len(all)-1]), messages, deferred, running)
 		if all[len(all)-1] > clinicalDeadline {
 			late = append(late, phase.name)
 		}
@@ -283,7 +329,7 @@ type queuedJob struct {
 // timeRedZoneReading records a red-zone reading through the store, as the
 // peak flow page does, and waits for the clinic's notification and each
 // family message due at once to be completed by the queue.
-func timeRedZoneReading(ctx context.Context, st *store.Store, reader redZoneReader, exportID uint) (readingLatency, error) {
+func timeRedZoneReading(ctx context.Context, st *store.Store, reader redZoneReader) (readingLatency, error) {
 	db := st.DB().WithContext(ctx)
 	var before int64
 	if err := db.Table("river_job").Select("COALESCE(MAX(id), 0)").Scan(&before).Error; err != nil {
@@ -371,13 +417,7 @@ func timeRedZoneReading(ctx context.Context, st *store.Store, reader redZoneRead
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	if exportID != 0 {
-		if latency.exportOn, err = exportRunning(ctx, st.DB(), exportID); err != nil {
-			return readingLatency{}, err
-		}
-	}
-	latency.bulkBusy, err = bulkJobsBusy(ctx, st.DB())
-	return latency, err
+	return latency, nil
 }
 
 // startWholeExport registers a connected system at the population's
@@ -409,11 +449,11 @@ func exportRunning(ctx context.Context, db *gorm.DB, exportID uint) (bool, error
 	return status == models.ExportRunning, err
 }
 
-// bulkJobsBusy counts the bulk queue's jobs running or due now.
-func bulkJobsBusy(ctx context.Context, db *gorm.DB) (int, error) {
+// bulkJobsDue counts the bulk queue's jobs waiting for a worker.
+func bulkJobsDue(ctx context.Context, db *gorm.DB) (int64, error) {
 	var n int64
-	err := db.WithContext(ctx).Table("river_job").Where("queue = ? AND state IN ?", store.QueueBulk, []string{"running", "available"}).Count(&n).Error
-	return int(n), err
+	err := db.WithContext(ctx).Table("river_job").Where("queue = ? AND state = ?", store.QueueBulk, "available").Count(&n).Error
+	return n, err
 }
 
 // waitFor polls done every 100 ms until it holds, fails, or limit passes.
