@@ -47,7 +47,7 @@ func main() {
 	slog.SetDefault(slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if *queues {
 		limits := QueueLimits{Patients: map[string]int{"SQLite": *queueSQLitePatients, "PostgreSQL": *queuePatients},
-			Readings: *queueReadings, Reuse: *reuse, Pause: 500 * time.Millisecond}
+			Readings: *queueReadings, Reuse: *reuse, Pause: 100 * time.Millisecond}
 		failed := false
 		for _, database := range databases() {
 			if !slices.Contains(strings.Split(*only, ","), database.name) {

@@ -90,15 +90,18 @@ func measureQueues(database database, limits QueueLimits) error {
 		return err
 	}
 	ctx := context.Background()
-	fmt.Printf("%s: building a population of %d patients at one practice...\n", database.name, patients)
-	began := time.Now()
-	_, err = demo.BuildPopulation(ctx, st, demo.PopulationSpec{Patients: patients, Practices: 1, Seed: 1, Today: time.Now()}, password)
-	switch {
-	case errors.Is(err, demo.ErrPopulationExists):
-		fmt.Printf("%s: the population was there already: reused\n", database.name)
-	case err != nil:
-		return fmt.Errorf("building the population: %w", err)
-	default:
+	var existing int64
+	if err := db.Model(&models.Patient{}).Count(&existing).Error; err != nil {
+		return err
+	}
+	if existing >= int64(patients) {
+		fmt.Printf("%s: the population of %d patients was there already: reused\n", database.name, existing)
+	} else {
+		fmt.Printf("%s: building a population of %d patients at one practice...\n", database.name, patients)
+		began := time.Now()
+		if _, err := demo.BuildPopulation(ctx, st, demo.PopulationSpec{Patients: patients, Practices: 1, Seed: 1, Today: time.Now()}, password); err != nil {
+			return fmt.Errorf("building the population: %w", err)
+		}
 		fmt.Printf("%s: built %d patients in %s\n", database.name, patients, time.Since(began).Round(100*time.Millisecond))
 	}
 	readers, err := redZoneReaders(ctx, st, 3*limits.Readings)
@@ -118,7 +121,7 @@ func measureQueues(database database, limits QueueLimits) error {
 	// The queue starts with the bulk work due at start (the outcome
 	// rollup's rebuild, the sweeps, reminders): the quiet phase waits for
 	// it, so that it measures clinical work alone.
-	began = time.Now()
+	began := time.Now()
 	if err := waitFor(ctx, 30*time.Minute, func() (bool, error) {
 		var refreshed int64
 		if err := db.Table("river_job").Where("id > ? AND kind = ? AND state = ?", lastJob, store.RefreshOutcomesArgs{}.Kind(), "completed").
