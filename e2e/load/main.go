@@ -37,11 +37,34 @@ func main() {
 	only := flag.String("databases", "SQLite,PostgreSQL", "which databases to measure on")
 	hold := flag.Bool("hold", false, "instead of measuring, serve each page and its static copy and print a wrk command for each, until interrupted")
 	useWrk := flag.Bool("wrk", false, "send the requests with wrk, a load generator of its own, instead of this program's Go client")
+	queues := flag.Bool("queues", false, "instead of the pages, measure how long a red-zone reading's clinical work takes with and without a bulk export of a whole population running")
+	queuePatients := flag.Int("queue-patients", 100_000, "with -queues, the population on PostgreSQL")
+	queueSQLitePatients := flag.Int("queue-sqlite-patients", 10_000, "with -queues, the population on SQLite")
+	queueReadings := flag.Int("queue-readings", 10, "with -queues, red-zone readings timed with the export and as many without")
+	reuse := flag.Bool("reuse", false, "with -queues, keep the PostgreSQL population in a schema named by its size (passport_queues_100000) and use it again next time")
 	flag.Parse()
-	limits := Limits{Duration: *duration, MaxRequests: *maxRequests, Profiles: *profiles, Hold: *hold, Wrk: *useWrk}
 	// The app logs every request as it does in service; the lines are
 	// written nowhere so the table stays readable.
 	slog.SetDefault(slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if *queues {
+		limits := QueueLimits{Patients: map[string]int{"SQLite": *queueSQLitePatients, "PostgreSQL": *queuePatients},
+			Readings: *queueReadings, Reuse: *reuse, Pause: 100 * time.Millisecond}
+		failed := false
+		for _, database := range databases() {
+			if !slices.Contains(strings.Split(*only, ","), database.name) {
+				continue
+			}
+			if err := measureQueues(database, limits); err != nil {
+				fmt.Fprintf(os.Stderr, "load: %s: %v\n", database.name, err)
+				failed = true
+			}
+		}
+		if failed {
+			os.Exit(1)
+		}
+		return
+	}
+	limits := Limits{Duration: *duration, MaxRequests: *maxRequests, Profiles: *profiles, Hold: *hold, Wrk: *useWrk}
 
 	table := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	generator := fmt.Sprintf("Go client, at most %d requests", *maxRequests)
@@ -89,6 +112,9 @@ func milliseconds(d time.Duration) string {
 type database struct {
 	name string
 	open func() (*gorm.DB, func(), error)
+	// reuse opens the named schema, made if missing, and keeps it
+	// afterwards; nil where the database has no schemas.
+	reuse func(schema string) (*gorm.DB, func(), error)
 }
 
 // databases are SQLite in a temporary folder, and PostgreSQL when a URL is
@@ -103,7 +129,8 @@ func databases() []database {
 		fmt.Println("PostgreSQL is not measured: set LOAD_DATABASE_URL or TEST_DATABASE_URL to a postgres:// URL.")
 		return list
 	}
-	return append(list, database{name: "PostgreSQL", open: func() (*gorm.DB, func(), error) { return openPostgres(postgresURL) }})
+	return append(list, database{name: "PostgreSQL", open: func() (*gorm.DB, func(), error) { return openPostgres(postgresURL) },
+		reuse: func(schema string) (*gorm.DB, func(), error) { return openSchema(postgresURL, schema) }})
 }
 
 func openSQLite() (*gorm.DB, func(), error) {
@@ -135,20 +162,43 @@ func openPostgres(base string) (*gorm.DB, func(), error) {
 		admin.Exec(`DROP SCHEMA "` + schema + `" CASCADE`)
 		closeDB(admin)
 	}
-	u, err := url.Parse(base)
-	if err != nil {
-		dropSchema()
-		return nil, nil, err
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	db, err := store.Open(u.String(), "")
+	db, err := openInSchema(base, schema)
 	if err != nil {
 		dropSchema()
 		return nil, nil, err
 	}
 	return db, func() { closeDB(db); dropSchema() }, nil
+}
+
+// openSchema works in the named schema, made if it is missing, and leaves
+// it in place for the next run.
+func openSchema(base, schema string) (*gorm.DB, func(), error) {
+	admin, err := store.Open(base, "")
+	if err != nil {
+		return nil, nil, err
+	}
+	err = admin.Exec(`CREATE SCHEMA IF NOT EXISTS "` + schema + `"`).Error
+	closeDB(admin)
+	if err != nil {
+		return nil, nil, err
+	}
+	db, err := openInSchema(base, schema)
+	if err != nil {
+		return nil, nil, err
+	}
+	return db, func() { closeDB(db) }, nil
+}
+
+// openInSchema connects with the schema first on the search path.
+func openInSchema(base, schema string) (*gorm.DB, error) {
+	u, err := url.Parse(base)
+	if err != nil {
+		return nil, err
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return store.Open(u.String(), "")
 }
 
 func closeDB(db *gorm.DB) {

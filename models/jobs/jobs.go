@@ -34,6 +34,14 @@ const (
 	deliveryChecksInterval = 15 * time.Minute
 )
 
+// Each queue's workers in one instance: clinical work is short and a person
+// waits on it; bulk work is long (an export of a whole population takes
+// minutes), and two at a time leave the database room for everything else.
+const (
+	ClinicalWorkers = 4
+	BulkWorkers     = 2
+)
+
 // refreshOutcomesOpts keeps one refresh waiting or running at a time.
 // Finished ones do not count, so the next can be queued.
 var refreshOutcomesOpts = &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByState: []rivertype.JobState{
@@ -75,7 +83,7 @@ func Start(ctx context.Context, s *store.Store) (*Queue, error) {
 	config := &river.Config{
 		// Clinical work has workers of its own: a red-zone alert never
 		// waits for a bulk export or the rollup to finish.
-		Queues:  map[string]river.QueueConfig{store.QueueClinical: {MaxWorkers: 4}, store.QueueBulk: {MaxWorkers: 2}},
+		Queues:  map[string]river.QueueConfig{store.QueueClinical: {MaxWorkers: ClinicalWorkers}, store.QueueBulk: {MaxWorkers: BulkWorkers}},
 		Workers: workers,
 		Logger:  slog.Default(),
 		// Rebuilding indexes needs the tables' owner, which the serving

@@ -2,8 +2,14 @@ package store_test
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -12,6 +18,7 @@ import (
 	"healthpassport/models/modelstest"
 	"healthpassport/models/store"
 
+	"github.com/go-jose/go-jose/v4"
 	"github.com/riverqueue/river"
 	"gorm.io/gorm"
 )
@@ -292,4 +299,79 @@ func TestJobsGoToTheQueueOfTheirUrgency(t *testing.T) {
 			}
 		}
 	})
+}
+
+// blockingExports is a bulk export type whose writing holds its worker
+// until released, counting the jobs that hold one.
+type blockingExports struct {
+	release           chan struct{}
+	holding, finished atomic.Int32
+}
+
+func (b *blockingExports) exportType() store.ExportType {
+	return store.ExportType{ResourceType: "Patient", Write: func(ctx context.Context, _ *store.Store, _ models.ExportScope, _ func(any) error) error {
+		b.holding.Add(1)
+		defer b.finished.Add(1)
+		select {
+		case <-b.release:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}}
+}
+
+// TestClinicalWorkIsDoneWhileEveryBulkWorkerIsBusy: with every worker of
+// the bulk queue held by an export that cannot finish, a red-zone reading
+// still has its clinic told, by the clinical queue's own workers, while the
+// exports are still held.
+func TestClinicalWorkIsDoneWhileEveryBulkWorkerIsBusy(t *testing.T) {
+	modelstest.Each(t, func(t *testing.T, db *gorm.DB) {
+		st := demoStore(t, db)
+		exports := &blockingExports{release: make(chan struct{})}
+		st.WithExports(store.Exports{Storage: models.DirStorage(t.TempDir()), Types: []store.ExportType{exports.exportType()}})
+		startJobQueue(t, st)
+		// Released before the queue stops (cleanups run last first), which
+		// waits for running jobs.
+		t.Cleanup(func() { close(exports.release) })
+
+		client := exportClient(t, st)
+		for range jobs.BulkWorkers {
+			if _, err := st.StartExport(t.Context(), client, models.Actor{Role: models.RoleAPIClient},
+				models.ExportRequest{Kind: models.ExportSystem, Types: st.ExportTypes(), Request: "http://passport.test/fhir/$export"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		eventually(t, "every bulk worker to be held by an export", func() bool { return exports.holding.Load() == jobs.BulkWorkers })
+
+		reader, amelia, plan := ameliasPeakFlow(t, st)
+		actor := models.Actor{UserID: reader.User.ID, Role: models.RolePatient}
+		if _, err := st.RecordPeakFlow(t.Context(), reader, actor, amelia, plan, plan.Content.PeakFlow.RedBelow-10); err != nil {
+			t.Fatal(err)
+		}
+		latency := eventually(t, "the clinic to be told", func() bool { return notifyJobs(t, db, "completed") == 1 })
+		t.Logf("clinic told %s after the reading, with %d bulk workers held", latency, jobs.BulkWorkers)
+		var running int64
+		db.Model(&models.BulkExport{}).Where("status = ?", models.ExportRunning).Count(&running)
+		if exports.finished.Load() != 0 || running != jobs.BulkWorkers {
+			t.Errorf("%d exports finished and %d running when the clinic was told: want every bulk worker still held", exports.finished.Load(), running)
+		}
+	})
+}
+
+// exportClient is a connected system of the demo practice, as it is
+// signed in for a bulk export.
+func exportClient(t *testing.T, st *store.Store) *models.Principal {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, _ := json.Marshal(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &key.PublicKey, KeyID: "k1", Algorithm: "ES384", Use: "sig"}}})
+	client, err := st.CreateAPIClient(t.Context(), models.NewAPIClient{Name: "Riverside GP system", ODSCode: "Y90001",
+		Scopes: []string{"system/Patient.rs"}, PublicKeys: string(keys)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &models.Principal{Client: client, PracticeIDs: []uint{client.OrganisationID}, Scopes: strings.Fields(client.Scopes)}
 }
