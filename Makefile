@@ -77,8 +77,21 @@ checkers: built
 test-unit: built
 	go test -count=1 -timeout 30m -parallel 4 $$(go list ./... | grep -v /e2e)
 
+# The browser tests, in two halves side by side: every journey with
+# JavaScript on, and again with it off. Each half has its own server,
+# database and Chromium, so neither waits for the other's pages.
 test-e2e: assets checkers
-	go test -count=1 -timeout 25m -v ./e2e/... | grep -Ev "^=== (RUN|PAUSE|CONT)"
+	mkdir -p bin
+	go test -c -o bin/e2e.test ./e2e
+	cd e2e && status=0; \
+	for js in on off; do \
+		../bin/e2e.test -test.count=1 -test.timeout 25m -test.v -javascript=$$js > ../bin/e2e-$$js.log 2>&1 & \
+	done; \
+	for half in 1 2; do wait -n || status=1; done; \
+	for js in on off; do \
+		echo "== browser tests, JavaScript $$js"; grep -Ev "^=== (RUN|PAUSE|CONT)" ../bin/e2e-$$js.log || true; \
+	done; \
+	exit $$status
 
 # The browser tests again, writing what every checker found on every screen
 # they reach, with JavaScript on and off, to audit/README.md.

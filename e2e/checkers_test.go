@@ -127,9 +127,7 @@ func (l *consoleLog) lastDocument() proto.NetworkRequestID {
 // as it stands, keeping the definite violations; scripts must be allowed.
 func (v *visitor) ibmFindings() []finding {
 	v.t.Helper()
-	if _, err := (proto.RuntimeEvaluate{Expression: aceSource}).Call(v.page); err != nil {
-		v.t.Fatal(err)
-	}
+	v.load("ace", aceSource)
 	res, err := v.page.Timeout(60 * time.Second).Evaluate(rod.Eval(`() => new ace.Checker().check(document, ["WCAG_2_2"])
 		.then(report => JSON.stringify(report.results
 			.filter(r => r.value[0] === "VIOLATION" && r.value[1] === "FAIL")

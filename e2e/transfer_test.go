@@ -12,6 +12,9 @@ import (
 // scripts, images), and keeps it within a budget for slow mobile data.
 func TestPassportFirstVisitTransfer(t *testing.T) {
 	const budget = 96 * 1024
+	if !withJavaScript(true) {
+		t.Skip("measured with JavaScript on, in the other half of the run")
+	}
 	v := newVisitor(t, true, desktop)
 	v.signIn("patient", demoPassword)
 	// A fresh browser for the measured visit, with the same session cookie.

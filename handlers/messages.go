@@ -168,12 +168,12 @@ func (h *Handler) letters(c *gin.Context) {
 		return
 	}
 	nav.Pagination = letters.Pagination
-	waiting, err := h.store.LettersToPrint(c.Request.Context(), principalOf(c), models.MessageToPrint, 1)
+	waiting, err := h.store.LettersWaiting(c.Request.Context(), principalOf(c))
 	if err != nil {
 		h.serverError(c, err)
 		return
 	}
-	render(c, http.StatusOK, views.LettersPage(h.page(c, "Letters to print", nil), letters.Rows, nav, waiting.Total))
+	render(c, http.StatusOK, views.LettersPage(h.page(c, "Letters to print", nil), letters.Rows, nav, waiting))
 }
 
 // letter is one letter, ready to print.

@@ -173,18 +173,8 @@ type PlanVersion struct {
 
 // AuditEvent is one line of the append-only audit log.
 type AuditEvent struct {
-	ID         uint
-	At         time.Time
-	ActorID    *uint
-	ActorRole  string
-	Action     string
-	PatientID  *uint
-	OnBehalfOf *uint
-	TargetType string
-	TargetID   string
-	IPAddress  string
-	RequestID  string
-	Detail     string
+	ID uint
+	AuditRecord
 	// KeyID names the audit key whose HMAC is Hash (audit-event-v2); it is
 	// empty on entries written before the log was keyed, whose Hash is the
 	// plain SHA-256 of AuditEventHash.
@@ -195,12 +185,10 @@ type AuditEvent struct {
 	PendingID *uint
 }
 
-// PendingAuditEvent is an audit entry that stands on its own (a record
-// read, a sign-in, a refusal), kept at once without taking the chain's
-// turn, and signed on its own until it is folded into the chain a moment
-// later. It is never changed, and leaves only as it is chained.
-type PendingAuditEvent struct {
-	ID         uint
+// AuditRecord is what an audit entry says happened: when, who, acting for
+// whom, what to which record, and from where. Chained and waiting entries
+// record the same, in columns of the same names.
+type AuditRecord struct {
 	At         time.Time
 	ActorID    *uint
 	ActorRole  string
@@ -212,8 +200,17 @@ type PendingAuditEvent struct {
 	IPAddress  string
 	RequestID  string
 	Detail     string
-	KeyID      string // the audit key whose HMAC is MAC (audit-pending-v1)
-	MAC        string
+}
+
+// PendingAuditEvent is an audit entry that stands on its own (a record
+// read, a sign-in, a refusal), kept at once without taking the chain's
+// turn, and signed on its own until it is folded into the chain a moment
+// later. It is never changed, and leaves only as it is chained.
+type PendingAuditEvent struct {
+	ID uint
+	AuditRecord
+	KeyID string // the audit key whose HMAC is MAC (audit-pending-v1)
+	MAC   string
 }
 
 func (PendingAuditEvent) TableName() string { return "audit_pending" }
@@ -221,9 +218,7 @@ func (PendingAuditEvent) TableName() string { return "audit_pending" }
 // Event is the entry as the chain will hold it, not yet numbered or
 // chained.
 func (p PendingAuditEvent) Event() AuditEvent {
-	return AuditEvent{At: p.At, ActorID: p.ActorID, ActorRole: p.ActorRole, Action: p.Action, PatientID: p.PatientID,
-		OnBehalfOf: p.OnBehalfOf, TargetType: p.TargetType, TargetID: p.TargetID, IPAddress: p.IPAddress,
-		RequestID: p.RequestID, Detail: p.Detail}
+	return AuditEvent{AuditRecord: p.AuditRecord}
 }
 
 // AuditChain is the one row that holds the newest entry of the audit log's

@@ -841,8 +841,8 @@ func (g *population) ref() string {
 }
 
 func (g *population) audit(at time.Time, actorID uint, role models.Role, action string, patientID uint, targetType, targetID, detail string) {
-	g.activity = append(g.activity, models.AuditEvent{At: at, ActorID: &actorID, ActorRole: string(role), Action: action,
-		PatientID: &patientID, TargetType: targetType, TargetID: targetID, Detail: detail})
+	g.activity = append(g.activity, models.AuditEvent{AuditRecord: models.AuditRecord{At: at, ActorID: &actorID, ActorRole: string(role),
+		Action: action, PatientID: &patientID, TargetType: targetType, TargetID: targetID, Detail: detail}})
 }
 
 func templateKey(snomed string) string {

@@ -27,9 +27,7 @@ func (s *Store) Audit(ctx context.Context, actor models.Actor, entry models.Audi
 	}
 	event := s.auditEvent(actor, entry)
 	key := s.auditKeys.current
-	pending := models.PendingAuditEvent{At: event.At, ActorID: event.ActorID, ActorRole: event.ActorRole, Action: event.Action,
-		PatientID: event.PatientID, OnBehalfOf: event.OnBehalfOf, TargetType: event.TargetType, TargetID: event.TargetID,
-		IPAddress: event.IPAddress, RequestID: event.RequestID, Detail: event.Detail, KeyID: key.ID, MAC: key.PendingMAC(event)}
+	pending := models.PendingAuditEvent{AuditRecord: event.AuditRecord, KeyID: key.ID, MAC: key.PendingMAC(event)}
 	return s.auditQueue.keep(ctx, s.db, pending)
 }
 
@@ -45,7 +43,7 @@ func (s *Store) audit(tx *gorm.DB, actor models.Actor, entry models.AuditEntry) 
 
 // auditEvent is the entry as the log keeps it, at the store's time.
 func (s *Store) auditEvent(actor models.Actor, entry models.AuditEntry) models.AuditEvent {
-	event := models.AuditEvent{
+	event := models.AuditEvent{AuditRecord: models.AuditRecord{
 		At:         s.now().Truncate(time.Microsecond), // what both databases keep
 		ActorRole:  string(actor.Role),
 		Action:     entry.Action,
@@ -56,7 +54,7 @@ func (s *Store) auditEvent(actor models.Actor, entry models.AuditEntry) models.A
 		IPAddress:  truncate(actor.IPAddress, 64),
 		RequestID:  truncate(actor.RequestID, 64),
 		Detail:     truncate(entry.Detail, 1000),
-	}
+	}}
 	if actor.UserID != 0 {
 		event.ActorID = &actor.UserID
 	}

@@ -142,7 +142,7 @@ func forgedEntry(t *testing.T, db *gorm.DB, id, previous uint) models.AuditEvent
 	if err := db.First(&before, previous).Error; err != nil {
 		t.Fatal(err)
 	}
-	forged := models.AuditEvent{ID: id, At: before.At.Add(time.Second), ActorRole: "admin", Action: "sign-in"}
+	forged := models.AuditEvent{ID: id, AuditRecord: models.AuditRecord{At: before.At.Add(time.Second), ActorRole: "admin", Action: "sign-in"}}
 	forged.Hash = models.AuditEventHash(before.Hash, forged)
 	return forged
 }

@@ -556,6 +556,15 @@ func (s *Store) LettersToPrint(ctx context.Context, principal *models.Principal,
 	return listPage[models.Notification](q, "", "printed_at IS NOT NULL, created_at, id", page)
 }
 
+// LettersWaiting counts the letters of a nurse's practices waiting to be
+// printed.
+func (s *Store) LettersWaiting(ctx context.Context, principal *models.Principal) (int64, error) {
+	var waiting int64
+	err := lettersOf(s.db.WithContext(ctx).Model(&models.Notification{}), principal).
+		Where("status = ?", models.MessageToPrint).Count(&waiting).Error
+	return waiting, err
+}
+
 // LetterFor finds one of the letters of the principal's practices.
 func (s *Store) LetterFor(ctx context.Context, principal *models.Principal, id uint) (*models.Notification, error) {
 	var letter models.Notification
