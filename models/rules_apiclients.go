@@ -41,7 +41,7 @@ func CheckAPIClient(entry APIClientEntry, practices []Organisation, demo bool) (
 		errs.Add("organisation", "Choose the practice the system works for")
 	}
 	for _, scope := range entry.Scopes {
-		if !slices.Contains(GrantableScopes(), scope) {
+		if _, granted := ScopeResourceTypes(scope); !granted {
 			errs.Add("scopes", "Choose what the system may read from the list")
 		} else if !slices.Contains(client.Scopes, scope) {
 			client.Scopes = append(client.Scopes, scope)
@@ -108,8 +108,9 @@ func CheckPublicKeys(keys string) string {
 	return ""
 }
 
-// GrantableScopes are the SMART v2 scopes a client may be given: reading
-// and searching each resource type the API serves.
+// GrantableScopes are the scopes the registration form offers, in SMART
+// v2's syntax: reading and searching each resource type the API serves.
+// ScopeResourceTypes accepts the v1 syntax and wildcards beside them.
 func GrantableScopes() []string {
 	scopes := make([]string, len(APIResourceTypes))
 	for i, resourceType := range APIResourceTypes {

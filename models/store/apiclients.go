@@ -32,8 +32,9 @@ func (s *Store) CreateAPIClient(ctx context.Context, entry models.NewAPIClient) 
 		return nil, fmt.Errorf("give the client one or more scopes, such as %s", models.ReadScope("Patient"))
 	}
 	for _, scope := range entry.Scopes {
-		if !slices.ContainsFunc(models.APIResourceTypes, func(t string) bool { return models.ReadScope(t) == scope }) {
-			return nil, fmt.Errorf("scope %q is not one the API grants: use system/TYPE.rs for TYPE one of %s", scope, strings.Join(models.APIResourceTypes, ", "))
+		if _, granted := models.ScopeResourceTypes(scope); !granted {
+			return nil, fmt.Errorf("scope %q is not one the API grants: use system/TYPE.rs or system/TYPE.read for TYPE * or one of %s",
+				scope, strings.Join(models.APIResourceTypes, ", "))
 		}
 	}
 	if _, err := models.PublicKeySet(entry.PublicKeys); err != nil {
@@ -194,8 +195,9 @@ func (s *Store) IssueAccessToken(ctx context.Context, assertion, tokenURL, scope
 		return nil, refuseClient("the client assertion needs a jti of 255 characters or fewer")
 	}
 	granted := strings.Fields(scope)
-	if len(granted) == 0 || slices.ContainsFunc(granted, func(s string) bool { return !slices.Contains(strings.Fields(client.Scopes), s) }) {
-		return nil, &models.TokenRefusal{Code: models.ErrInvalidScope, Reason: "ask for one or more of the client's scopes: " + client.Scopes}
+	if len(granted) == 0 || slices.ContainsFunc(granted, func(asked string) bool { return !scopeHeld(strings.Fields(client.Scopes), asked) }) {
+		return nil, &models.TokenRefusal{Code: models.ErrInvalidScope,
+			Reason: "ask for one or more of the client's scopes, in SMART v2 or v1 syntax: " + client.Scopes}
 	}
 	token := rand.Text()
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -216,6 +218,14 @@ func (s *Store) IssueAccessToken(ctx context.Context, assertion, tokenURL, scope
 		return nil, err
 	}
 	return &models.AccessGrant{Token: token, Scopes: granted, ExpiresIn: models.AccessTokenLifetime}, nil
+}
+
+// scopeHeld reports whether a client registered with some scopes may be
+// granted the scope it asks for: one the API grants, in either SMART
+// syntax, covering only resource types the client may read.
+func scopeHeld(registered []string, asked string) bool {
+	covered, granted := models.ScopeResourceTypes(asked)
+	return granted && !slices.ContainsFunc(covered, func(resourceType string) bool { return !models.ScopesCover(registered, resourceType) })
 }
 
 func tokenHash(token string) string {
