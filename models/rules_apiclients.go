@@ -26,13 +26,10 @@ type APIClientEntry struct {
 }
 
 // CheckAPIClient checks a client's registration, for a practice among
-// those the administrator looks after. Demo mode lets keys come from a
-// plain http address; otherwise only https will do. The keys themselves
-// are checked once they are in hand, by CheckPublicKeys.
+// those the administrator looks after, and its keys by CheckAPIClientKeys.
 func CheckAPIClient(entry APIClientEntry, practices []Organisation, demo bool) (NewAPIClient, FieldErrors) {
 	var errs FieldErrors
-	client := NewAPIClient{Name: strings.TrimSpace(entry.Name), PublicKeys: strings.TrimSpace(entry.PublicKeys),
-		KeysURL: strings.TrimSpace(entry.KeysURL)}
+	client := NewAPIClient{Name: strings.TrimSpace(entry.Name)}
 	errs.requireText("name", client.Name, "Enter the system's name", "The system's name", 200)
 	id, _ := strconv.ParseUint(entry.Organisation, 10, 64)
 	if i := slices.IndexFunc(practices, func(o Organisation) bool { return uint64(o.ID) == id && o.Kind == OrganisationPractice }); i >= 0 {
@@ -50,6 +47,19 @@ func CheckAPIClient(entry APIClientEntry, practices []Organisation, demo bool) (
 	if len(entry.Scopes) == 0 {
 		errs.Add("scopes", "Choose what the system may read")
 	}
+	keys, keyErrs := CheckAPIClientKeys(entry.PublicKeys, entry.KeysURL, demo)
+	client.PublicKeys, client.KeysURL = keys.PublicKeys, keys.KeysURL
+	return client, append(errs, keyErrs...)
+}
+
+// CheckAPIClientKeys checks a client's keys, at registration or when an
+// administrator changes them: either its public keys or the address they
+// are published at. Demo mode lets keys come from a plain http address;
+// otherwise only https will do. Keys fetched from an address are checked
+// once they are in hand, by CheckPublicKeys.
+func CheckAPIClientKeys(publicKeys, keysURL string, demo bool) (NewAPIClient, FieldErrors) {
+	var errs FieldErrors
+	client := NewAPIClient{PublicKeys: strings.TrimSpace(publicKeys), KeysURL: strings.TrimSpace(keysURL)}
 	switch {
 	case client.PublicKeys == "" && client.KeysURL == "":
 		errs.Add("keys", "Paste the system's public keys, or enter the address they are published at")

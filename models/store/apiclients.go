@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"healthpassport/models"
 
@@ -48,13 +49,15 @@ func (s *Store) CreateAPIClient(ctx context.Context, entry models.NewAPIClient) 
 	if err != nil {
 		return nil, err
 	}
-	client := newAPIClient(entry, practice.ID)
+	client := newAPIClient(entry, practice.ID, s.now())
 	return &client, s.db.WithContext(ctx).Create(&client).Error
 }
 
-func newAPIClient(entry models.NewAPIClient, practiceID uint) models.APIClient {
+func newAPIClient(entry models.NewAPIClient, practiceID uint, now time.Time) models.APIClient {
+	fetchedAt, expireAt := keysFetchedAt(entry.KeysURL, now, entry.KeysLifetime)
 	return models.APIClient{ClientID: strings.ToLower(rand.Text()), Name: strings.TrimSpace(entry.Name), OrganisationID: practiceID,
-		Scopes: strings.Join(entry.Scopes, " "), PublicKeys: entry.PublicKeys, KeysURL: entry.KeysURL}
+		Scopes: strings.Join(entry.Scopes, " "), PublicKeys: entry.PublicKeys, KeysURL: entry.KeysURL,
+		KeysFetchedAt: fetchedAt, KeysExpireAt: expireAt, CreatedAt: now}
 }
 
 // RegisterAPIClient registers a client checked by CheckAPIClient, with its
@@ -66,8 +69,7 @@ func (s *Store) RegisterAPIClient(ctx context.Context, actor models.Actor, entry
 		if err := tx.Where("ods_code = ? AND kind = ?", entry.ODSCode, models.OrganisationPractice).Take(&practice).Error; err != nil {
 			return notFound(err)
 		}
-		client = newAPIClient(entry, practice.ID)
-		client.CreatedAt = s.now()
+		client = newAPIClient(entry, practice.ID, s.now())
 		if err := tx.Create(&client).Error; err != nil {
 			return err
 		}
@@ -160,7 +162,7 @@ func (s *Store) IssueAccessToken(ctx context.Context, assertion, tokenURL, scope
 	if err != nil {
 		return nil, err
 	}
-	keys, err := models.PublicKeySet(client.PublicKeys)
+	keys, err := s.assertionKeys(ctx, &client, signed.Headers[0].KeyID)
 	if err != nil {
 		return nil, err
 	}
