@@ -71,6 +71,7 @@ type tokenAnswer struct {
 	AccessToken string `json:"access_token"`
 	Scope       string `json:"scope"`
 	Error       string `json:"error"`
+	Description string `json:"error_description"`
 }
 
 func (s *testServer) requestToken(t *testing.T, assertion, scope string) tokenAnswer {

@@ -60,11 +60,16 @@ func TestLifetimeFollowsTheAnswersCachingWithinBounds(t *testing.T) {
 // Each way a published key set can fail is told apart, in our own words.
 func TestFetchTellsWhyAKeySetCannotBeUsed(t *testing.T) {
 	answers := map[string]func(w http.ResponseWriter){
-		"/gone":    func(w http.ResponseWriter) { http.Error(w, "internal detail", http.StatusServiceUnavailable) },
-		"/html":    func(w http.ResponseWriter) { _, _ = w.Write([]byte("<html>internal detail</html>")) },
-		"/empty":   func(w http.ResponseWriter) { _, _ = w.Write([]byte(`{"keys":[]}`)) },
-		"/wrong":   func(w http.ResponseWriter) { _, _ = w.Write([]byte(`{"keys":[{"kty":"oct","k":"c2VjcmV0","alg":"HS256"}]}`)) },
-		"/kept":    func(w http.ResponseWriter) { w.Header().Set("Cache-Control", "max-age=7200"); _, _ = w.Write([]byte(usableKeySet(t))) },
+		"/gone":  func(w http.ResponseWriter) { http.Error(w, "internal detail", http.StatusServiceUnavailable) },
+		"/html":  func(w http.ResponseWriter) { _, _ = w.Write([]byte("<html>internal detail</html>")) },
+		"/empty": func(w http.ResponseWriter) { _, _ = w.Write([]byte(`{"keys":[]}`)) },
+		"/wrong": func(w http.ResponseWriter) {
+			_, _ = w.Write([]byte(`{"keys":[{"kty":"oct","k":"c2VjcmV0","alg":"HS256"}]}`))
+		},
+		"/kept": func(w http.ResponseWriter) {
+			w.Header().Set("Cache-Control", "max-age=7200")
+			_, _ = w.Write([]byte(usableKeySet(t)))
+		},
 		"/default": func(w http.ResponseWriter) { _, _ = w.Write([]byte(usableKeySet(t))) },
 	}
 	published := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { answers[r.URL.Path](w) }))
