@@ -336,6 +336,7 @@ func TestAdministratorChangesASystemsKeys(t *testing.T) {
 		}
 
 		mustContain(t, admin.post(registered.url+"/revoke", url.Values{}), "access is withdrawn")
+		mustContain(t, admin.get(registered.url+"/keys"), "access was withdrawn")
 		mustContain(t, admin.post(registered.url+"/keys", url.Values{"keys": {newKeys}}), "access was withdrawn")
 		if s.auditCount(models.AuditAPIClientKeysChanged, saved.ClientID) != 2 {
 			t.Error("a withdrawn system's keys were changed")
