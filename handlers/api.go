@@ -95,17 +95,9 @@ func (h *Handler) smartConfiguration(c *gin.Context) {
 		"token_endpoint_auth_methods_supported":            []string{"private_key_jwt"},
 		"token_endpoint_auth_signing_alg_values_supported": models.AssertionAlgorithms,
 		"grant_types_supported":                            []string{"client_credentials"},
-		"scopes_supported":                                 readScopes(),
-		"capabilities":                                     []string{"client-confidential-asymmetric", "permission-v2"},
+		"scopes_supported":                                 models.SupportedScopes(),
+		"capabilities":                                     []string{"client-confidential-asymmetric", "permission-v1", "permission-v2"},
 	})
-}
-
-func readScopes() []string {
-	var scopes []string
-	for _, resourceType := range models.APIResourceTypes {
-		scopes = append(scopes, models.ReadScope(resourceType))
-	}
-	return scopes
 }
 
 // issueToken is the client_credentials grant of SMART Backend Services.

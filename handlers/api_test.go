@@ -71,6 +71,7 @@ type tokenAnswer struct {
 	AccessToken string `json:"access_token"`
 	Scope       string `json:"scope"`
 	Error       string `json:"error"`
+	Description string `json:"error_description"`
 }
 
 func (s *testServer) requestToken(t *testing.T, assertion, scope string) tokenAnswer {
@@ -290,6 +291,12 @@ func TestMetadataAndSMARTConfigurationTellWhatIsServed(t *testing.T) {
 		if config["token_endpoint"] != tokenURL {
 			t.Errorf("token_endpoint %v", config["token_endpoint"])
 		}
+		configured := mustJSON(t, config)
+		for _, want := range []string{`"permission-v1"`, `"permission-v2"`, `"system/*.rs"`, `"system/*.read"`, `"system/Patient.read"`} {
+			if !strings.Contains(configured, want) {
+				t.Errorf("smart-configuration lacks %s", want)
+			}
+		}
 	})
 }
 
@@ -300,4 +307,46 @@ func mustJSON(t *testing.T, value any) string {
 		t.Fatal(err)
 	}
 	return string(text)
+}
+
+// A client asks for scopes in SMART v1's syntax or v2's, singly or with a
+// wildcard, and is told what it was granted in the words it asked in.
+func TestTokensAreGrantedInSMARTV1AndV2Syntax(t *testing.T) {
+	eachServer(t, func(t *testing.T, s *testServer) {
+		patientsOnly := s.registerClient(t, "Y90001", "system/Patient.read")
+		everything := s.registerClient(t, "Y90001", "system/*.rs")
+		cases := []struct {
+			client apiClient
+			asked  string
+			status int
+			error  string
+		}{
+			{patientsOnly, "system/Patient.read", http.StatusOK, ""},
+			{patientsOnly, "system/Patient.rs", http.StatusOK, ""},
+			{patientsOnly, "system/Condition.read", http.StatusBadRequest, "invalid_scope"},
+			{patientsOnly, "system/*.read", http.StatusBadRequest, "invalid_scope"},
+			{patientsOnly, "system/Patient.write", http.StatusBadRequest, "invalid_scope"},
+			{everything, "system/*.read", http.StatusOK, ""},
+			{everything, "system/Condition.read system/Patient.rs", http.StatusOK, ""},
+			{everything, "system/*.cruds", http.StatusBadRequest, "invalid_scope"},
+			{everything, "system/Patient.rs launch", http.StatusBadRequest, "invalid_scope"},
+			{everything, "patient/*.read", http.StatusBadRequest, "invalid_scope"},
+		}
+		for _, c := range cases {
+			answer := s.requestToken(t, c.client.assertion(t, c.client.key, nil), c.asked)
+			if answer.status != c.status || answer.Error != c.error {
+				t.Errorf("asking for %q: %d %q, want %d %q", c.asked, answer.status, answer.Error, c.status, c.error)
+			}
+			if c.status == http.StatusOK && answer.Scope != c.asked {
+				t.Errorf("asking for %q was granted %q", c.asked, answer.Scope)
+			}
+		}
+
+		v1 := s.token(t, everything, "system/Condition.read system/Patient.read")
+		s.fhir(t, v1, "Patient/"+ameliaRef).must(t, http.StatusOK, "Patient")
+		s.fhir(t, v1, "Condition?patient="+ameliaRef).must(t, http.StatusOK, "Bundle")
+		s.fhir(t, v1, "Observation?patient="+ameliaRef).must(t, http.StatusForbidden, "OperationOutcome")
+		wildcard := s.token(t, everything, "system/*.read")
+		s.fhir(t, wildcard, "Observation?patient="+ameliaRef).must(t, http.StatusOK, "Bundle")
+	})
 }

@@ -65,14 +65,7 @@ func (h *Handler) registerClient(c *gin.Context) {
 	client, errs := models.CheckAPIClient(models.APIClientEntry{Name: formValue(c, form, "name"), Organisation: formValue(c, form, "organisation"),
 		Scopes: scopes, PublicKeys: formValue(c, form, "keys"), KeysURL: formValue(c, form, "keys_url")}, practices, demo)
 	addErrors(form, errs)
-	if !form.HasErrors() && client.KeysURL != "" {
-		keys, err := keysets.Fetch(c.Request.Context(), client.KeysURL, demo)
-		if err != nil {
-			form.Add("keys_url", "The key set could not be fetched from this address: "+err.Error())
-		} else {
-			client.PublicKeys = keys
-		}
-	}
+	fetchPublishedKeys(c, form, &client, demo)
 	if !form.HasErrors() {
 		registered, err := h.store.RegisterAPIClient(c.Request.Context(), actor(c), client)
 		if err != nil {
@@ -84,6 +77,21 @@ func (h *Handler) registerClient(c *gin.Context) {
 		return
 	}
 	render(c, http.StatusUnprocessableEntity, views.RegisterClientPage(h.page(c, "Register a system", form), practices))
+}
+
+// fetchPublishedKeys fetches, for a client whose keys are given by their
+// address, the key set there and how long it may be kept, or puts on the
+// form why it could not be fetched.
+func fetchPublishedKeys(c *gin.Context, form *views.Form, client *models.NewAPIClient, demo bool) {
+	if form.HasErrors() || client.KeysURL == "" {
+		return
+	}
+	fetched, err := keysets.Fetch(c.Request.Context(), client.KeysURL, demo)
+	if err != nil {
+		form.Add("keys_url", "The key set could not be fetched from this address: "+err.Error())
+		return
+	}
+	client.PublicKeys, client.KeysLifetime = fetched.Keys, fetched.Lifetime
 }
 
 // loadClient finds the client named in the path among those of the
@@ -123,6 +131,53 @@ func (h *Handler) revokeClient(c *gin.Context) {
 		return
 	default:
 		h.flash(c, client.Name+"'s access is withdrawn: it can no longer read any records")
+	}
+	redirect(c, fmt.Sprintf("/clients/%d", client.ID))
+}
+
+// changeKeysForm asks for a system's new keys, so that a supplier whose
+// keys change keeps its client id: the address they are published at, or
+// the key set pasted in. It starts from the keys the system has.
+func (h *Handler) changeKeysForm(c *gin.Context) {
+	client := clientOf(c)
+	if client.RevokedAt != nil {
+		h.flash(c, client.Name+"'s access was withdrawn: register it again to connect it")
+		redirect(c, fmt.Sprintf("/clients/%d", client.ID))
+		return
+	}
+	form := views.NewForm()
+	if client.KeysURL != "" {
+		form.Values["keys_url"] = client.KeysURL
+	} else {
+		form.Values["keys"] = client.PublicKeys
+	}
+	render(c, http.StatusOK, views.ChangeClientKeysPage(h.page(c, "Change "+client.Name+"'s keys", form), client))
+}
+
+func (h *Handler) changeKeys(c *gin.Context) {
+	client := clientOf(c)
+	demo, err := h.store.IsDemo(c.Request.Context())
+	if err != nil {
+		h.serverError(c, err)
+		return
+	}
+	form := views.NewForm()
+	keys, errs := models.CheckAPIClientKeys(formValue(c, form, "keys"), formValue(c, form, "keys_url"), demo)
+	addErrors(form, errs)
+	fetchPublishedKeys(c, form, &keys, demo)
+	if form.HasErrors() {
+		render(c, http.StatusUnprocessableEntity, views.ChangeClientKeysPage(h.page(c, "Change "+client.Name+"'s keys", form), client))
+		return
+	}
+	err = h.store.UpdateAPIClientKeysAt(c.Request.Context(), actor(c), principalOf(c).AdministeredIDs(), client, keys)
+	switch {
+	case errors.Is(err, models.ErrNotFound):
+		h.flash(c, client.Name+"'s access was withdrawn: register it again to connect it")
+	case err != nil:
+		h.serverError(c, err)
+		return
+	default:
+		h.flash(c, client.Name+"'s keys are changed: it keeps its client id")
 	}
 	redirect(c, fmt.Sprintf("/clients/%d", client.ID))
 }

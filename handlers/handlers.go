@@ -254,6 +254,8 @@ func (h *Handler) Routes(r *gin.Engine) {
 	client.GET("", h.client)
 	client.GET("/revoke", h.confirmRevokeClient)
 	client.POST("/revoke", h.revokeClient)
+	client.GET("/keys", h.changeKeysForm)
+	client.POST("/keys", h.changeKeys)
 	// Webhook endpoints, beside the connected systems; an endpoint's pages
 	// load it among the administrator's practices once.
 	webhooks := r.Group(webhooksPath, h.requireRole(models.RoleAdmin))

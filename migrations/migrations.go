@@ -51,6 +51,7 @@ var all = []*gormigrate.Migration{
 	deviceLastSeen,
 	pendingAuditEntries,
 	auditChainPerStatement,
+	clientKeySetCache,
 }
 
 // Run brings the database up to the newest step.

@@ -26,8 +26,14 @@ type APIClient struct {
 	Scopes         string // space-separated SMART v2 system scopes
 	PublicKeys     string // a JSON Web Key Set
 	KeysURL        string // where PublicKeys was fetched from, if it was
-	RevokedAt      *time.Time
-	CreatedAt      time.Time
+	// For keys fetched from KeysURL: when they were fetched, until when
+	// they may be kept, and when they were last asked for (see
+	// keysets.MinLifetime and KeySetRefetchInterval).
+	KeysFetchedAt *time.Time
+	KeysExpireAt  *time.Time
+	KeysCheckedAt *time.Time
+	RevokedAt     *time.Time
+	CreatedAt     time.Time
 }
 
 // APIClientAssertion is a client assertion already used: each may get a
@@ -56,6 +62,12 @@ var APIResourceTypes = []string{"Patient", "RelatedPerson", "Condition", "CarePl
 
 // ReadScope is the SMART v2 scope to read and search a resource type.
 func ReadScope(resourceType string) string { return "system/" + resourceType + ".rs" }
+
+// KeySetRefetchInterval is the least time between two requests for a
+// client's key set on its token requests: an assertion signed with a key
+// id the client's set lacks asks for the set again, and one who sends such
+// assertions by the thousand must not make us send as many to the client.
+const KeySetRefetchInterval = time.Minute
 
 // Token lifetimes. SMART asks that assertions expire within five minutes.
 const (
@@ -94,6 +106,8 @@ type NewAPIClient struct {
 	Scopes     []string
 	PublicKeys string // a JSON Web Key Set of public keys
 	KeysURL    string // where PublicKeys was fetched from, if it was
+	// KeysLifetime is how long keys fetched from KeysURL may be kept.
+	KeysLifetime time.Duration
 }
 
 // Which clients a list of connected systems shows.

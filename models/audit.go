@@ -65,6 +65,7 @@ const (
 	AuditAPIRead               = "api.read"
 	AuditAPIClientRegistered   = "api-client.registered"
 	AuditAPIClientRevoked      = "api-client.revoked"
+	AuditAPIClientKeysChanged  = "api-client.keys-changed"
 	AuditPassportDownloaded    = "passport.downloaded"
 	AuditPassportDataViewed    = "passport.data-viewed"
 	AuditExportRequested       = "api.export.requested"
@@ -149,6 +150,7 @@ var auditWording = map[string]string{
 	AuditAPIRead:               "Record read by a connected system",
 	AuditAPIClientRegistered:   "Connected system registered",
 	AuditAPIClientRevoked:      "Connected system's access withdrawn",
+	AuditAPIClientKeysChanged:  "Connected system's keys changed",
 	AuditPassportDownloaded:    "Passport data downloaded",
 	AuditPassportDataViewed:    "All passport data viewed",
 	AuditExportRequested:       "Bulk export asked for by a connected system",

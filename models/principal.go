@@ -33,9 +33,9 @@ type Principal struct {
 }
 
 // MayRead reports whether a client's token lets it read and search a FHIR
-// resource type.
+// resource type, whichever SMART syntax it was granted in.
 func (p *Principal) MayRead(resourceType string) bool {
-	return slices.Contains(p.Scopes, ReadScope(resourceType))
+	return ScopesCover(p.Scopes, resourceType)
 }
 
 // CanAct reports whether the principal may act on a patient's passport: a

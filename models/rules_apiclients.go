@@ -26,13 +26,10 @@ type APIClientEntry struct {
 }
 
 // CheckAPIClient checks a client's registration, for a practice among
-// those the administrator looks after. Demo mode lets keys come from a
-// plain http address; otherwise only https will do. The keys themselves
-// are checked once they are in hand, by CheckPublicKeys.
+// those the administrator looks after, and its keys by CheckAPIClientKeys.
 func CheckAPIClient(entry APIClientEntry, practices []Organisation, demo bool) (NewAPIClient, FieldErrors) {
 	var errs FieldErrors
-	client := NewAPIClient{Name: strings.TrimSpace(entry.Name), PublicKeys: strings.TrimSpace(entry.PublicKeys),
-		KeysURL: strings.TrimSpace(entry.KeysURL)}
+	client := NewAPIClient{Name: strings.TrimSpace(entry.Name)}
 	errs.requireText("name", client.Name, "Enter the system's name", "The system's name", 200)
 	id, _ := strconv.ParseUint(entry.Organisation, 10, 64)
 	if i := slices.IndexFunc(practices, func(o Organisation) bool { return uint64(o.ID) == id && o.Kind == OrganisationPractice }); i >= 0 {
@@ -41,7 +38,7 @@ func CheckAPIClient(entry APIClientEntry, practices []Organisation, demo bool) (
 		errs.Add("organisation", "Choose the practice the system works for")
 	}
 	for _, scope := range entry.Scopes {
-		if !slices.Contains(GrantableScopes(), scope) {
+		if _, granted := ScopeResourceTypes(scope); !granted {
 			errs.Add("scopes", "Choose what the system may read from the list")
 		} else if !slices.Contains(client.Scopes, scope) {
 			client.Scopes = append(client.Scopes, scope)
@@ -50,6 +47,19 @@ func CheckAPIClient(entry APIClientEntry, practices []Organisation, demo bool) (
 	if len(entry.Scopes) == 0 {
 		errs.Add("scopes", "Choose what the system may read")
 	}
+	keys, keyErrs := CheckAPIClientKeys(entry.PublicKeys, entry.KeysURL, demo)
+	client.PublicKeys, client.KeysURL = keys.PublicKeys, keys.KeysURL
+	return client, append(errs, keyErrs...)
+}
+
+// CheckAPIClientKeys checks a client's keys, at registration or when an
+// administrator changes them: either its public keys or the address they
+// are published at. Demo mode lets keys come from a plain http address;
+// otherwise only https will do. Keys fetched from an address are checked
+// once they are in hand, by CheckPublicKeys.
+func CheckAPIClientKeys(publicKeys, keysURL string, demo bool) (NewAPIClient, FieldErrors) {
+	var errs FieldErrors
+	client := NewAPIClient{PublicKeys: strings.TrimSpace(publicKeys), KeysURL: strings.TrimSpace(keysURL)}
 	switch {
 	case client.PublicKeys == "" && client.KeysURL == "":
 		errs.Add("keys", "Paste the system's public keys, or enter the address they are published at")
@@ -108,8 +118,9 @@ func CheckPublicKeys(keys string) string {
 	return ""
 }
 
-// GrantableScopes are the SMART v2 scopes a client may be given: reading
-// and searching each resource type the API serves.
+// GrantableScopes are the scopes the registration form offers, in SMART
+// v2's syntax: reading and searching each resource type the API serves.
+// ScopeResourceTypes accepts the v1 syntax and wildcards beside them.
 func GrantableScopes() []string {
 	scopes := make([]string, len(APIResourceTypes))
 	for i, resourceType := range APIResourceTypes {

@@ -118,11 +118,16 @@ func New(config Config) *Client {
 }
 
 // Response is an answer: its status code and its body, read whole within
-// the size limit. The far side's reason phrase and headers are not kept.
+// the size limit. The far side's reason phrase and headers are not kept,
+// but for those that say how long the answer may be kept (cachingHeaders).
 type Response struct {
 	StatusCode int
 	Body       []byte
+	Caching    http.Header
 }
+
+// cachingHeaders are the headers a Response keeps.
+var cachingHeaders = []string{"Cache-Control", "Expires", "Date", "Age"}
 
 // Do sends req and reads its answer. Every error it returns is a *Refusal.
 func (c *Client) Do(req *http.Request) (*Response, error) {
@@ -141,7 +146,13 @@ func (c *Client) Do(req *http.Request) (*Response, error) {
 	if int64(len(body)) > c.config.MaxBytes {
 		return nil, c.tooLarge()
 	}
-	return &Response{StatusCode: res.StatusCode, Body: body}, nil
+	caching := http.Header{}
+	for _, name := range cachingHeaders {
+		if values := res.Header.Values(name); len(values) > 0 {
+			caching[name] = values
+		}
+	}
+	return &Response{StatusCode: res.StatusCode, Body: body, Caching: caching}, nil
 }
 
 // Get fetches address.

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"healthpassport/models"
 
@@ -32,8 +33,9 @@ func (s *Store) CreateAPIClient(ctx context.Context, entry models.NewAPIClient) 
 		return nil, fmt.Errorf("give the client one or more scopes, such as %s", models.ReadScope("Patient"))
 	}
 	for _, scope := range entry.Scopes {
-		if !slices.ContainsFunc(models.APIResourceTypes, func(t string) bool { return models.ReadScope(t) == scope }) {
-			return nil, fmt.Errorf("scope %q is not one the API grants: use system/TYPE.rs for TYPE one of %s", scope, strings.Join(models.APIResourceTypes, ", "))
+		if _, granted := models.ScopeResourceTypes(scope); !granted {
+			return nil, fmt.Errorf("scope %q is not one the API grants: use system/TYPE.rs or system/TYPE.read for TYPE * or one of %s",
+				scope, strings.Join(models.APIResourceTypes, ", "))
 		}
 	}
 	if _, err := models.PublicKeySet(entry.PublicKeys); err != nil {
@@ -47,13 +49,15 @@ func (s *Store) CreateAPIClient(ctx context.Context, entry models.NewAPIClient) 
 	if err != nil {
 		return nil, err
 	}
-	client := newAPIClient(entry, practice.ID)
+	client := newAPIClient(entry, practice.ID, s.now())
 	return &client, s.db.WithContext(ctx).Create(&client).Error
 }
 
-func newAPIClient(entry models.NewAPIClient, practiceID uint) models.APIClient {
+func newAPIClient(entry models.NewAPIClient, practiceID uint, now time.Time) models.APIClient {
+	fetchedAt, expireAt := keysFetchedAt(entry.KeysURL, now, entry.KeysLifetime)
 	return models.APIClient{ClientID: strings.ToLower(rand.Text()), Name: strings.TrimSpace(entry.Name), OrganisationID: practiceID,
-		Scopes: strings.Join(entry.Scopes, " "), PublicKeys: entry.PublicKeys, KeysURL: entry.KeysURL}
+		Scopes: strings.Join(entry.Scopes, " "), PublicKeys: entry.PublicKeys, KeysURL: entry.KeysURL,
+		KeysFetchedAt: fetchedAt, KeysExpireAt: expireAt, CreatedAt: now}
 }
 
 // RegisterAPIClient registers a client checked by CheckAPIClient, with its
@@ -65,8 +69,7 @@ func (s *Store) RegisterAPIClient(ctx context.Context, actor models.Actor, entry
 		if err := tx.Where("ods_code = ? AND kind = ?", entry.ODSCode, models.OrganisationPractice).Take(&practice).Error; err != nil {
 			return notFound(err)
 		}
-		client = newAPIClient(entry, practice.ID)
-		client.CreatedAt = s.now()
+		client = newAPIClient(entry, practice.ID, s.now())
 		if err := tx.Create(&client).Error; err != nil {
 			return err
 		}
@@ -159,7 +162,7 @@ func (s *Store) IssueAccessToken(ctx context.Context, assertion, tokenURL, scope
 	if err != nil {
 		return nil, err
 	}
-	keys, err := models.PublicKeySet(client.PublicKeys)
+	keys, err := s.assertionKeys(ctx, &client, signed.Headers[0].KeyID)
 	if err != nil {
 		return nil, err
 	}
@@ -194,8 +197,9 @@ func (s *Store) IssueAccessToken(ctx context.Context, assertion, tokenURL, scope
 		return nil, refuseClient("the client assertion needs a jti of 255 characters or fewer")
 	}
 	granted := strings.Fields(scope)
-	if len(granted) == 0 || slices.ContainsFunc(granted, func(s string) bool { return !slices.Contains(strings.Fields(client.Scopes), s) }) {
-		return nil, &models.TokenRefusal{Code: models.ErrInvalidScope, Reason: "ask for one or more of the client's scopes: " + client.Scopes}
+	if len(granted) == 0 || slices.ContainsFunc(granted, func(asked string) bool { return !scopeHeld(strings.Fields(client.Scopes), asked) }) {
+		return nil, &models.TokenRefusal{Code: models.ErrInvalidScope,
+			Reason: "ask for one or more of the client's scopes, in SMART v2 or v1 syntax: " + client.Scopes}
 	}
 	token := rand.Text()
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -216,6 +220,14 @@ func (s *Store) IssueAccessToken(ctx context.Context, assertion, tokenURL, scope
 		return nil, err
 	}
 	return &models.AccessGrant{Token: token, Scopes: granted, ExpiresIn: models.AccessTokenLifetime}, nil
+}
+
+// scopeHeld reports whether a client registered with some scopes may be
+// granted the scope it asks for: one the API grants, in either SMART
+// syntax, covering only resource types the client may read.
+func scopeHeld(registered []string, asked string) bool {
+	covered, granted := models.ScopeResourceTypes(asked)
+	return granted && !slices.ContainsFunc(covered, func(resourceType string) bool { return !models.ScopesCover(registered, resourceType) })
 }
 
 func tokenHash(token string) string {
