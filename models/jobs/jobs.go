@@ -71,15 +71,7 @@ type Queue struct {
 // SQLite it shares the one connection and looks for jobs every second.
 func Start(ctx context.Context, s *store.Store) (*Queue, error) {
 	workers := river.NewWorkers()
-	river.AddWorker(workers, &notifyClinicWorker{store: s})
-	river.AddWorker(workers, &sweepWorker{store: s})
-	river.AddWorker(workers, &exportWorker{store: s})
-	river.AddWorker(workers, &webhookWorker{store: s})
-	river.AddWorker(workers, &refreshOutcomesWorker{store: s})
-	river.AddWorker(workers, &auditCheckpointWorker{store: s})
-	river.AddWorker(workers, &sendMessageWorker{store: s})
-	river.AddWorker(workers, &remindersWorker{store: s})
-	river.AddWorker(workers, &deliveryChecksWorker{store: s})
+	addWorkers(workers, s)
 	config := &river.Config{
 		// Clinical work has workers of its own: a red-zone alert never
 		// waits for a bulk export or the rollup to finish.

@@ -10,28 +10,37 @@ import (
 	"github.com/riverqueue/river"
 )
 
-// Each worker does one kind of job through the store.
-
-type notifyClinicWorker struct {
-	river.WorkerDefaults[store.NotifyClinicArgs]
-	store *store.Store
-}
-
-func (w *notifyClinicWorker) Work(ctx context.Context, job *river.Job[store.NotifyClinicArgs]) error {
-	return w.store.NotifyClinic(ctx, job.Args.AlertID)
-}
-
-type sweepWorker struct {
-	river.WorkerDefaults[store.SweepArgs]
-	store *store.Store
-}
-
-func (w *sweepWorker) Work(ctx context.Context, job *river.Job[store.SweepArgs]) error {
-	known, err := w.store.Sweep(ctx, job.Args.Target)
-	if !known {
-		return river.JobCancel(fmt.Errorf("no sweep removes %q", job.Args.Target))
-	}
-	return err
+// addWorkers gives every kind of job its worker, each doing its work
+// through the store. Most are one call; the few that take longer than
+// River's default minute, or retry on a schedule of their own, are types
+// below.
+func addWorkers(workers *river.Workers, s *store.Store) {
+	river.AddWorker(workers, river.WorkFunc(func(ctx context.Context, job *river.Job[store.NotifyClinicArgs]) error {
+		return s.NotifyClinic(ctx, job.Args.AlertID)
+	}))
+	river.AddWorker(workers, river.WorkFunc(func(ctx context.Context, job *river.Job[store.SweepArgs]) error {
+		known, err := s.Sweep(ctx, job.Args.Target)
+		if !known {
+			return river.JobCancel(fmt.Errorf("no sweep removes %q", job.Args.Target))
+		}
+		return err
+	}))
+	river.AddWorker(workers, river.WorkFunc(func(ctx context.Context, job *river.Job[store.AuditCheckpointArgs]) error {
+		_, err := s.AuditCheckpoint(ctx)
+		return err
+	}))
+	river.AddWorker(workers, river.WorkFunc(func(ctx context.Context, job *river.Job[store.SendMessageArgs]) error {
+		return s.SendMessage(ctx, job.Args.MessageID, job.Attempt >= job.MaxAttempts)
+	}))
+	river.AddWorker(workers, river.WorkFunc(func(ctx context.Context, job *river.Job[store.RemindersArgs]) error {
+		return s.QueueReminders(ctx)
+	}))
+	river.AddWorker(workers, river.WorkFunc(func(ctx context.Context, job *river.Job[store.DeliveryChecksArgs]) error {
+		return s.CheckDeliveries(ctx)
+	}))
+	river.AddWorker(workers, &exportWorker{store: s})
+	river.AddWorker(workers, &webhookWorker{store: s})
+	river.AddWorker(workers, &refreshOutcomesWorker{store: s})
 }
 
 type exportWorker struct {
@@ -73,41 +82,4 @@ func (w *refreshOutcomesWorker) Timeout(*river.Job[store.RefreshOutcomesArgs]) t
 
 func (w *refreshOutcomesWorker) Work(ctx context.Context, job *river.Job[store.RefreshOutcomesArgs]) error {
 	return w.store.RefreshOutcomesDue(ctx)
-}
-
-type auditCheckpointWorker struct {
-	river.WorkerDefaults[store.AuditCheckpointArgs]
-	store *store.Store
-}
-
-func (w *auditCheckpointWorker) Work(ctx context.Context, job *river.Job[store.AuditCheckpointArgs]) error {
-	_, err := w.store.AuditCheckpoint(ctx)
-	return err
-}
-
-type sendMessageWorker struct {
-	river.WorkerDefaults[store.SendMessageArgs]
-	store *store.Store
-}
-
-func (w *sendMessageWorker) Work(ctx context.Context, job *river.Job[store.SendMessageArgs]) error {
-	return w.store.SendMessage(ctx, job.Args.MessageID, job.Attempt >= job.MaxAttempts)
-}
-
-type remindersWorker struct {
-	river.WorkerDefaults[store.RemindersArgs]
-	store *store.Store
-}
-
-func (w *remindersWorker) Work(ctx context.Context, job *river.Job[store.RemindersArgs]) error {
-	return w.store.QueueReminders(ctx)
-}
-
-type deliveryChecksWorker struct {
-	river.WorkerDefaults[store.DeliveryChecksArgs]
-	store *store.Store
-}
-
-func (w *deliveryChecksWorker) Work(ctx context.Context, job *river.Job[store.DeliveryChecksArgs]) error {
-	return w.store.CheckDeliveries(ctx)
 }
