@@ -79,43 +79,54 @@ func (s *Store) OutcomesUpToDate(ctx context.Context) (time.Time, bool, error) {
 
 // RefreshOutcomes counts the outcome measures as at now into the rollup:
 // every period when full is true, otherwise the recent ones.
+//
+// It writes a few periods to a transaction (rollupChunk), each replaced
+// whole, so that on SQLite, whose one connection writes for everyone, a
+// rebuild of years of periods never holds a red-zone reading's alert for
+// more than a few seconds. Meanwhile a dashboard may show some periods
+// counted afresh and others from the refresh before: each period adds up.
 func (s *Store) RefreshOutcomes(ctx context.Context, now time.Time, full bool) error {
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if tx.Dialector.Name() == "postgres" {
-			// Two refreshes at once would both delete, then both insert
-			// the same rows: the second waits for the first instead.
-			// SQLite's one connection already runs them one at a time.
-			if err := tx.Exec("SELECT pg_advisory_xact_lock(hashtext('outcome_rollups'))").Error; err != nil {
-				return err
-			}
+	db := s.db.WithContext(ctx)
+	months, weeks := recentMonths, recentMonths
+	kinds := []string{refreshRecent}
+	if full {
+		var first []models.Patient
+		if err := db.Select("created_at").Order("created_at").Limit(1).Find(&first).Error; err != nil {
+			return err
 		}
-		months, weeks := recentMonths, recentMonths
-		kinds := []string{refreshRecent}
-		if full {
-			var first []models.Patient
-			if err := tx.Select("created_at").Order("created_at").Limit(1).Find(&first).Error; err != nil {
-				return err
-			}
-			months, weeks = fullMinMonths, fullWeeks
-			if len(first) > 0 {
-				uk, since := now.In(models.UK), first[0].CreatedAt.In(models.UK)
-				months = max(months, min(fullMaxMonths, (uk.Year()-since.Year())*12+int(uk.Month()-since.Month())+1))
-			}
-			kinds = append(kinds, refreshFull)
-			// Periods older than a rebuild covers are never shown again.
-			if err := tx.Where("span IN ?", []string{models.ByMonth, models.ByWeek}).Delete(&models.OutcomeRollup{}).Error; err != nil {
-				return err
-			}
+		months, weeks = fullMinMonths, fullWeeks
+		if len(first) > 0 {
+			uk, since := now.In(models.UK), first[0].CreatedAt.In(models.UK)
+			months = max(months, min(fullMaxMonths, (uk.Year()-since.Year())*12+int(uk.Month()-since.Month())+1))
 		}
-		for _, span := range []struct {
-			by     string
-			months int
-		}{{models.ByMonth, months}, {models.ByWeek, weeks}} {
-			starts, end := periodStarts(now, span.months, span.by)
-			if err := s.buildPeriods(tx, span.by, starts, end); err != nil {
+		kinds = append(kinds, refreshFull)
+	}
+	for _, span := range []struct {
+		by     string
+		months int
+	}{{models.ByMonth, months}, {models.ByWeek, weeks}} {
+		starts, end := periodStarts(now, span.months, span.by)
+		for i := 0; i < len(starts); i += rollupChunk {
+			chunk, chunkEnd := starts[i:], end
+			if i+rollupChunk < len(starts) {
+				chunk, chunkEnd = starts[i:i+rollupChunk], starts[i+rollupChunk]
+			}
+			err := s.rollupStep(ctx, func(tx *gorm.DB) error { return s.buildPeriods(tx, span.by, chunk, chunkEnd) })
+			if err != nil {
 				return fmt.Errorf("counting outcomes by %s: %w", span.by, err)
 			}
 		}
+		if full {
+			// Periods older than a rebuild covers are never shown again.
+			err := s.rollupStep(ctx, func(tx *gorm.DB) error {
+				return tx.Where("span = ? AND period_start < ?", span.by, starts[0]).Delete(&models.OutcomeRollup{}).Error
+			})
+			if err != nil {
+				return err
+			}
+		}
+	}
+	err := s.rollupStep(ctx, func(tx *gorm.DB) error {
 		if err := s.buildActiveNow(tx, now); err != nil {
 			return fmt.Errorf("counting the people active now: %w", err)
 		}
@@ -133,9 +144,27 @@ func (s *Store) RefreshOutcomes(ctx context.Context, now time.Time, full bool) e
 		// statistics PostgreSQL can plan the dashboards' reads badly until
 		// autovacuum catches up. Only the table's owner may analyze it;
 		// for anyone else PostgreSQL warns and goes on.
-		err = s.db.WithContext(ctx).Exec("ANALYZE outcome_rollups").Error
+		err = db.Exec("ANALYZE outcome_rollups").Error
 	}
 	return err
+}
+
+// rollupChunk is how many periods a refresh counts in one transaction.
+const rollupChunk = 6
+
+// rollupStep writes part of a refresh in a transaction of its own.
+func (s *Store) rollupStep(ctx context.Context, write func(tx *gorm.DB) error) error {
+	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if tx.Dialector.Name() == "postgres" {
+			// Two refreshes at once would both delete, then both insert
+			// the same rows: the second waits for the first instead.
+			// SQLite's one connection already runs them one at a time.
+			if err := tx.Exec("SELECT pg_advisory_xact_lock(hashtext('outcome_rollups'))").Error; err != nil {
+				return err
+			}
+		}
+		return write(tx)
+	})
 }
 
 // RefreshOutcomesDue refreshes the rollup as the periodic job does: in
