@@ -1,7 +1,6 @@
 package migrations
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/go-gormigrate/gormigrate/v2"
@@ -51,15 +50,17 @@ var fhirVersions = &gormigrate.Migration{
 			statements         []string
 		}
 		patientColumns := []string{"ref", "nhs_number", "given_name", "family_name", "preferred_name", "date_of_birth", "practice_id", "phone", "email"}
-		bumpCohort := "UPDATE organisations SET cohort_version = cohort_version + 1, cohort_changed_at = " + now + " WHERE id = %s.practice_id"
+		bumpCohort := func(row string) string {
+			return "UPDATE organisations SET cohort_version = cohort_version + 1, cohort_changed_at = " + now + " WHERE id = " + row + ".practice_id"
+		}
 		watches := []watch{
 			{name: "patients_fhir_version", event: "UPDATE", table: "patients", columns: patientColumns,
 				statements: []string{"UPDATE patients SET record_version = record_version + 1 WHERE id = new.id"}},
 			// A Group's members are the practice's patients, named by ref.
-			{name: "patients_join_cohort", event: "INSERT", table: "patients", statements: []string{fmt.Sprintf(bumpCohort, "new")}},
-			{name: "patients_leave_cohort", event: "DELETE", table: "patients", statements: []string{fmt.Sprintf(bumpCohort, "old")}},
+			{name: "patients_join_cohort", event: "INSERT", table: "patients", statements: []string{bumpCohort("new")}},
+			{name: "patients_leave_cohort", event: "DELETE", table: "patients", statements: []string{bumpCohort("old")}},
 			{name: "patients_move_cohort", event: "UPDATE", table: "patients", columns: []string{"practice_id", "ref"},
-				statements: []string{fmt.Sprintf(bumpCohort, "old"), fmt.Sprintf(bumpCohort, "new")}},
+				statements: []string{bumpCohort("old"), bumpCohort("new")}},
 			{name: "users_fhir_version", event: "UPDATE", table: "users", columns: []string{"display_name", "disabled"},
 				statements: []string{"UPDATE users SET record_version = record_version + 1 WHERE id = new.id"}},
 			// A RelatedPerson carries the carer's name.
