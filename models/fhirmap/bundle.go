@@ -6,7 +6,7 @@ import (
 )
 
 // capabilitiesDate is when what the API serves last changed.
-const capabilitiesDate = "2026-12-08"
+const capabilitiesDate = "2026-12-07"
 
 // Bundle is a page of search results, a resource's history, or a
 // collection such as everything held about one passport.

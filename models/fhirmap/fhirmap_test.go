@@ -117,6 +117,12 @@ func TestPracticeMapsToOrganizationByODSCode(t *testing.T) {
 		ODSCode: "Y90001", CreatedAt: updated, RecordVersion: 1}), "organization.json")
 }
 
+func TestPracticeMapsToAGroupOfItsPatients(t *testing.T) {
+	sameJSON(t, fhirmap.FromGroup(models.Group{MemberRefs: []string{"demoamelia0000001", "demoben00000002"},
+		Practice: models.Organisation{ID: 2, Kind: models.OrganisationPractice, Name: "Riverside Health Centre", ODSCode: "Y90001",
+			CreatedAt: created, CohortVersion: 5, CohortChangedAt: &updated}}), "group.json")
+}
+
 // Every hand-written expected resource is valid FHIR R4, so the mapping
 // tests hold the mapping to valid resources.
 func TestExpectedResourcesValidateAgainstTheFHIRSchema(t *testing.T) {
