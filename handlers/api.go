@@ -43,28 +43,34 @@ func (h *Handler) APIRoutes(r *gin.Engine) {
 	r.NoRoute(func(c *gin.Context) {
 		outcome(c, http.StatusNotFound, "not-found", "There is no such resource type or interaction.")
 	})
+	// An interaction the API does not offer on an address it serves, such
+	// as an update or delete, is 405, with the methods it does take in
+	// Allow.
+	r.HandleMethodNotAllowed = true
+	r.NoMethod(func(c *gin.Context) {
+		outcome(c, http.StatusMethodNotAllowed, "not-supported", "The API only reads: "+c.Request.Method+" is not supported here.")
+	})
 	r.GET("/.well-known/smart-configuration", h.smartConfiguration)
 	r.POST(tokenPath, h.issueToken)
 
 	fhir := r.Group(fhirBase, acceptJSON)
-	fhir.GET("/metadata", capabilities)
+	fhir.GET("/metadata", h.capabilities)
 	api := fhir.Group("")
 	api.GET("/Patient", requireScope("Patient"), searchParams("identifier", lastUpdated), h.searchPatients)
-	api.GET("/Patient/:id", requireScope("Patient"), allowParams(), h.readPatient)
+	serveResource(api, h, "Patient", h.findPatient, h.findPatient)
 	api.GET("/Condition", requireScope("Condition"), searchParams(patientParam), h.searchConditions)
-	api.GET("/Condition/:id", requireScope("Condition"), allowParams(), h.readCondition)
+	serveResource(api, h, "Condition", h.findCondition, h.findCondition)
 	api.GET("/Observation", requireScope("Observation"), searchParams(patientParam), h.searchObservations)
-	api.GET("/Observation/:id", requireScope("Observation"), allowParams(), h.readObservation)
+	serveResource(api, h, "Observation", h.findObservation, h.findObservation)
 	api.GET("/CarePlan", requireScope("CarePlan"), searchParams(patientParam, "status"), h.searchCarePlans)
-	api.GET("/CarePlan/:id", requireScope("CarePlan"), allowParams(), h.readCarePlan)
-	api.GET("/CarePlan/:id/_history", requireScope("CarePlan"), allowParams(), h.carePlanHistory)
-	api.GET("/CarePlan/:id/_history/:vid", requireScope("CarePlan"), allowParams(), h.readCarePlan)
+	serveResource(api, h, "CarePlan", h.findCarePlan, h.findCarePlanVersions)
 	api.GET("/MedicationStatement", requireScope("MedicationStatement"), searchParams(patientParam), h.searchMedicationStatements)
-	api.GET("/MedicationStatement/:id", requireScope("MedicationStatement"), allowParams(), h.readMedicationStatement)
+	serveResource(api, h, "MedicationStatement", h.findMedicationStatement, h.findMedicationStatementVersions)
 	api.GET("/RelatedPerson", requireScope("RelatedPerson"), searchParams(patientParam), h.searchRelatedPeople)
-	api.GET("/RelatedPerson/:id", requireScope("RelatedPerson"), allowParams(), h.readRelatedPerson)
-	api.GET("/Practitioner/:id", requireScope("Practitioner"), allowParams(), h.readPractitioner)
-	api.GET("/Organization/:id", requireScope("Organization"), allowParams(), h.readOrganization)
+	serveResource(api, h, "RelatedPerson", h.findRelatedPerson, h.findRelatedPerson)
+	serveResource(api, h, "Practitioner", h.findPractitioner, h.findPractitioner)
+	serveResource(api, h, "Organization", h.findOrganization, h.findOrganization)
+	serveResource(api, h, "Group", h.findGroup, h.findGroup)
 
 	// Bulk export: the status and files are outside the JSON-only group,
 	// since a file is NDJSON.
@@ -174,8 +180,8 @@ func acceptsJSON(accept string) bool {
 	return false
 }
 
-func capabilities(c *gin.Context) {
-	fhirResource(c, http.StatusOK, fhirmap.Capabilities(models.APIResourceTypes))
+func (h *Handler) capabilities(c *gin.Context) {
+	fhirResource(c, http.StatusOK, fhirmap.Capabilities(h.publicAddress+fhirBase, models.APIResourceTypes))
 }
 
 // authenticateClient loads the client whose bearer token the request
@@ -255,22 +261,6 @@ func (h *Handler) auditRead(c *gin.Context, action string, patientID *uint, reso
 func (h *Handler) notFoundForClient(c *gin.Context, resourceType, id string) {
 	if h.auditRead(c, models.AuditAccessRefused, nil, resourceType, id) {
 		outcome(c, http.StatusNotFound, "not-found", resourceType+"/"+id+" is not known.")
-	}
-}
-
-func (h *Handler) readPatient(c *gin.Context) {
-	id := c.Param("id")
-	patient, err := h.store.PatientFor(c.Request.Context(), principalOf(c), id)
-	if errors.Is(err, models.ErrNotFound) {
-		h.notFoundForClient(c, "Patient", id)
-		return
-	}
-	if err != nil {
-		apiServerError(c, err)
-		return
-	}
-	if h.auditRead(c, models.AuditAPIRead, &patient.ID, "Patient", patient.Ref) {
-		fhirResource(c, http.StatusOK, fhirmap.FromPatient(*patient))
 	}
 }
 
@@ -366,26 +356,6 @@ func (h *Handler) searchConditions(c *gin.Context) {
 	answerPage(c, h.publicAddress, page, diagnoses, func(d models.Diagnosis) uint { return d.ID }, fhirmap.FromDiagnosis)
 }
 
-func (h *Handler) readCondition(c *gin.Context) {
-	id := c.Param("id")
-	planID, ok := h.recordID(c, "Condition", "id")
-	if !ok {
-		return
-	}
-	diagnosis, err := h.store.DiagnosisFor(c.Request.Context(), principalOf(c), planID)
-	if err != nil && !errors.Is(err, models.ErrNotFound) {
-		apiServerError(c, err)
-		return
-	}
-	if err != nil {
-		h.notFoundForClient(c, "Condition", id)
-		return
-	}
-	if h.auditRead(c, models.AuditAPIRead, &diagnosis.PatientID, "Condition", id) {
-		fhirResource(c, http.StatusOK, fhirmap.FromDiagnosis(*diagnosis))
-	}
-}
-
 // searchObservations answers a patient's peak flow readings and symptom
 // check-ins, newest first.
 func (h *Handler) searchObservations(c *gin.Context) {
@@ -403,24 +373,4 @@ func (h *Handler) searchObservations(c *gin.Context) {
 		return
 	}
 	answerPage(c, h.publicAddress, page, readings, func(r models.PatientReading) uint { return r.ID }, fhirmap.FromReading)
-}
-
-func (h *Handler) readObservation(c *gin.Context) {
-	id := c.Param("id")
-	readingID, ok := h.recordID(c, "Observation", "id")
-	if !ok {
-		return
-	}
-	reading, err := h.store.ReadingFor(c.Request.Context(), principalOf(c), readingID)
-	if err != nil && !errors.Is(err, models.ErrNotFound) {
-		apiServerError(c, err)
-		return
-	}
-	if err != nil {
-		h.notFoundForClient(c, "Observation", id)
-		return
-	}
-	if h.auditRead(c, models.AuditAPIRead, &reading.PatientID, "Observation", id) {
-		fhirResource(c, http.StatusOK, fhirmap.FromReading(*reading))
-	}
 }

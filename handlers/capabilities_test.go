@@ -16,7 +16,8 @@ import (
 // The CapabilityStatement names exactly the interactions the API's routes
 // serve, resource type by resource type: nothing claimed that is not
 // served, nothing served that is not claimed; and the bulk export
-// operations it names are exactly the kick-offs routed.
+// operations it names, where it names them, are exactly the kick-offs
+// routed.
 func TestCapabilityStatementClaimsExactlyTheRoutesServed(t *testing.T) {
 	gin.SetMode(gin.ReleaseMode)
 	engine := gin.New()
@@ -26,8 +27,8 @@ func TestCapabilityStatementClaimsExactlyTheRoutesServed(t *testing.T) {
 		path, ok := strings.CutPrefix(route.Path, "/fhir/")
 		parts := strings.Split(path, "/")
 		if ok && strings.HasSuffix(path, "$export") {
-			exports = append(exports, map[string]string{"$export": "export", "Patient/$export": "patient-export",
-				"Group/:id/$export": "group-export"}[path])
+			exports = append(exports, map[string]string{"$export": "system " + fhirmap.SystemExport.Definition,
+				"Patient/$export": "Patient " + fhirmap.PatientExport.Definition, "Group/:id/$export": "Group " + fhirmap.GroupExport.Definition}[path])
 			continue
 		}
 		if !ok || route.Method != "GET" || !slices.Contains(models.APIResourceTypes, parts[0]) {
@@ -41,11 +42,17 @@ func TestCapabilityStatementClaimsExactlyTheRoutesServed(t *testing.T) {
 		served = append(served, parts[0]+" "+interaction)
 	}
 	var claimed, operations []string
-	capabilities := fhirmap.Capabilities(models.APIResourceTypes).Rest[0]
+	capabilities := fhirmap.Capabilities("http://passport.test/fhir", models.APIResourceTypes).Rest[0]
 	for _, operation := range capabilities.Operation {
-		operations = append(operations, operation.Name)
+		operations = append(operations, "system "+operation.Definition)
 	}
 	for _, resource := range capabilities.Resource {
+		for _, operation := range resource.Operation {
+			if operation.Name != "export" {
+				t.Errorf("%s names its export %q; Bulk Data calls it export", resource.Type, operation.Name)
+			}
+			operations = append(operations, resource.Type+" "+operation.Definition)
+		}
 		for _, interaction := range resource.Interaction {
 			claimed = append(claimed, resource.Type+" "+interaction.Code)
 		}

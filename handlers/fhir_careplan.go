@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"errors"
 	"net/http"
 	"slices"
 	"strings"
@@ -16,16 +15,6 @@ import (
 // search by status takes. A published plan is active; drafts, the only
 // other state a plan has, are not shared.
 var carePlanStatuses = []string{"draft", "active", "on-hold", "revoked", "completed", "entered-in-error", "unknown"}
-
-// recordID reads the id of a record named in an API path, or answers
-// 404, audited, for one that cannot be an id.
-func (h *Handler) recordID(c *gin.Context, resourceType, name string) (uint, bool) {
-	id, ok := parseID(c.Param(name))
-	if !ok {
-		h.notFoundForClient(c, resourceType, c.Param(name))
-	}
-	return id, ok
-}
 
 func (h *Handler) searchCarePlans(c *gin.Context) {
 	page, ok := readPage(c)
@@ -58,64 +47,48 @@ func (h *Handler) searchCarePlans(c *gin.Context) {
 	answerPage(c, h.publicAddress, page, plans, func(p models.PublishedPlan) uint { return p.ID }, fhirmap.FromPlan)
 }
 
-// readCarePlan answers a plan's latest published version, or, for vread,
-// the version the path names. Only published versions are versions of the
-// resource: a draft's number finds nothing.
-func (h *Handler) readCarePlan(c *gin.Context) {
-	planID, ok := h.recordID(c, "CarePlan", "id")
+// findCarePlan finds a plan's latest published version. Only published
+// versions are versions of the resource: drafts are never shared.
+func (h *Handler) findCarePlan(c *gin.Context, id string) (found, bool) {
+	planID, ok := parseID(id)
 	if !ok {
-		return
+		h.notFoundForClient(c, "CarePlan", id)
+		return found{}, false
 	}
-	number := 0
-	if vid := c.Param("vid"); vid != "" {
-		n, ok := parseNumber(vid)
-		if !ok {
-			h.notFoundForClient(c, "CarePlan", c.Param("id")+"/_history/"+vid)
-			return
-		}
-		number = n
+	plan, err := h.store.PublishedPlanFor(c.Request.Context(), principalOf(c), planID, 0)
+	if !h.lookedUp(c, "CarePlan", id, err) {
+		return found{}, false
 	}
-	plan, err := h.store.PublishedPlanFor(c.Request.Context(), principalOf(c), planID, number)
-	if errors.Is(err, models.ErrNotFound) {
-		h.notFoundForClient(c, "CarePlan", strings.TrimPrefix(c.Request.URL.Path, fhirBase+"/CarePlan/"))
-		return
-	}
-	if err != nil {
-		apiServerError(c, err)
-		return
-	}
-	if h.auditRead(c, models.AuditAPIRead, &plan.PatientID, "CarePlan", fhirmap.CarePlanID(plan.ID)) {
-		resource := fhirmap.FromPlan(*plan)
-		c.Header("ETag", fhirmap.WeakETag(resource.Meta.VersionID))
-		c.Header("Last-Modified", plan.Version.CreatedAt.UTC().Format(http.TimeFormat))
-		fhirResource(c, http.StatusOK, resource)
-	}
+	return onlyCurrent(fhirmap.FromPlan(*plan), &plan.PatientID), true
 }
 
-// carePlanHistory answers every published version of a plan, newest
-// first.
-func (h *Handler) carePlanHistory(c *gin.Context) {
-	planID, ok := h.recordID(c, "CarePlan", "id")
+// publishedVersions finds every published version of a plan, newest
+// first, and answers 404 for a plan the client may not see or that has
+// none.
+func (h *Handler) publishedVersions(c *gin.Context, resourceType, id, planText string) ([]models.PublishedPlan, bool) {
+	planID, ok := parseID(planText)
 	if !ok {
-		return
+		h.notFoundForClient(c, resourceType, id)
+		return nil, false
 	}
 	versions, err := h.store.PublishedVersionsOf(c.Request.Context(), principalOf(c), planID)
-	if err != nil {
-		apiServerError(c, err)
-		return
+	if err == nil && len(versions) == 0 {
+		err = models.ErrNotFound
 	}
-	if len(versions) == 0 {
-		h.notFoundForClient(c, "CarePlan", c.Param("id"))
-		return
+	return versions, h.lookedUp(c, resourceType, id, err)
+}
+
+// findCarePlanVersions finds every published version of a plan.
+func (h *Handler) findCarePlanVersions(c *gin.Context, id string) (found, bool) {
+	versions, ok := h.publishedVersions(c, "CarePlan", id, id)
+	if !ok {
+		return found{}, false
 	}
-	if !h.auditRead(c, models.AuditAPIRead, &versions[0].PatientID, "CarePlan", fhirmap.CarePlanID(planID)+"/_history") {
-		return
+	plans := found{patientID: &versions[0].PatientID}
+	for _, version := range versions {
+		plans.versions = append(plans.versions, fhirmap.FromPlan(version))
 	}
-	resources := make([]fhirmap.CarePlan, len(versions))
-	for i, version := range versions {
-		resources[i] = fhirmap.FromPlan(version)
-	}
-	fhirResource(c, http.StatusOK, fhirmap.History(h.publicAddress+fhirBase, h.publicAddress+c.Request.URL.RequestURI(), resources))
+	return plans, true
 }
 
 // statementsPerPlan makes a MedicationStatement's paging key from its
@@ -159,25 +132,48 @@ func (h *Handler) searchMedicationStatements(c *gin.Context) {
 		func(s medicationStatement) fhirmap.MedicationStatement { return s.MedicationStatement })
 }
 
-func (h *Handler) readMedicationStatement(c *gin.Context) {
-	id := c.Param("id")
+// findMedicationStatement finds the nth medicine of a plan's latest
+// published version.
+func (h *Handler) findMedicationStatement(c *gin.Context, id string) (found, bool) {
 	planText, nText, _ := strings.Cut(id, "-")
 	planID, planOK := parseID(planText)
 	n, nOK := parseNumber(nText)
 	if !planOK || !nOK {
 		h.notFoundForClient(c, "MedicationStatement", id)
-		return
+		return found{}, false
 	}
 	plan, err := h.store.PublishedPlanFor(c.Request.Context(), principalOf(c), planID, 0)
-	if err != nil && !errors.Is(err, models.ErrNotFound) {
-		apiServerError(c, err)
-		return
+	if err == nil && n > len(plan.Content.Medicines) {
+		err = models.ErrNotFound
 	}
-	if err != nil || n > len(plan.Content.Medicines) {
+	if !h.lookedUp(c, "MedicationStatement", id, err) {
+		return found{}, false
+	}
+	return onlyCurrent(fhirmap.FromMedicines(*plan)[n-1], &plan.PatientID), true
+}
+
+// findMedicationStatementVersions finds the nth medicine of each published
+// version of its plan that has one: a statement's versions are its plan's.
+func (h *Handler) findMedicationStatementVersions(c *gin.Context, id string) (found, bool) {
+	planText, nText, _ := strings.Cut(id, "-")
+	n, ok := parseNumber(nText)
+	if !ok {
 		h.notFoundForClient(c, "MedicationStatement", id)
-		return
+		return found{}, false
 	}
-	if h.auditRead(c, models.AuditAPIRead, &plan.PatientID, "MedicationStatement", id) {
-		fhirResource(c, http.StatusOK, fhirmap.FromMedicines(*plan)[n-1])
+	versions, ok := h.publishedVersions(c, "MedicationStatement", id, planText)
+	if !ok {
+		return found{}, false
 	}
+	statements := found{patientID: &versions[0].PatientID}
+	for _, version := range versions {
+		if n <= len(version.Content.Medicines) {
+			statements.versions = append(statements.versions, fhirmap.FromMedicines(version)[n-1])
+		}
+	}
+	if len(statements.versions) == 0 {
+		h.notFoundForClient(c, "MedicationStatement", id)
+		return found{}, false
+	}
+	return statements, true
 }

@@ -457,3 +457,51 @@ func TestRevokingAClientRemovesItsExportFilesAtOnce(t *testing.T) {
 		}
 	})
 }
+
+// A practice's Group holds exactly the patients its Group export writes,
+// before and after a patient joins the practice.
+func TestGroupMembersAreThePatientsItsExportWrites(t *testing.T) {
+	eachExportServer(t, func(t *testing.T, s *exportServer) {
+		s.startExports(t)
+		token := s.readingClient(t)
+		exported := func() []string {
+			m := s.awaitManifest(t, token, s.kickOff(t, token, "Group/Y90001/$export?_type=Patient"))
+			var refs []string
+			for _, output := range m.Output {
+				for _, patient := range s.ndjson(t, token, output.URL) {
+					refs = append(refs, "Patient/"+patient["id"].(string))
+				}
+			}
+			slices.Sort(refs)
+			return refs
+		}
+		members := func() []string {
+			group := s.fhir(t, token, "Group/Y90001").must(t, http.StatusOK, "Group").body
+			var refs []string
+			listed, _ := group["member"].([]any)
+			for _, member := range listed {
+				refs = append(refs, member.(map[string]any)["entity"].(map[string]any)["reference"].(string))
+			}
+			if group["type"] != "person" || group["actual"] != true || group["quantity"] != float64(len(refs)) {
+				t.Errorf("Group/Y90001 is %v, actual %v, of %v with %d members", group["type"], group["actual"], group["quantity"], len(refs))
+			}
+			slices.Sort(refs)
+			return refs
+		}
+		before := members()
+		if exports := exported(); len(before) == 0 || !slices.Equal(before, exports) {
+			t.Errorf("Group members %v; the Group export wrote %v", before, exports)
+		}
+		var riverside models.Organisation
+		s.db.Where("ods_code = ?", "Y90001").First(&riverside)
+		priya := s.patient(t, priyaRef)
+		s.db.Model(&models.Patient{}).Where("id = ?", priya.ID).Update("practice_id", riverside.ID)
+		after := members()
+		if exports := exported(); !slices.Contains(after, "Patient/"+priyaRef) || !slices.Equal(after, exports) {
+			t.Errorf("after Priya joined, Group members %v; the Group export wrote %v", after, exports)
+		}
+		s.fhir(t, token, "Group/Y90002").must(t, http.StatusNotFound, "OperationOutcome")
+		patientOnly := s.token(t, s.registerClient(t, "Y90001", "system/Patient.rs"), "system/Patient.rs")
+		s.fhir(t, patientOnly, "Group/Y90001").must(t, http.StatusForbidden, "OperationOutcome")
+	})
+}

@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"errors"
 	"net/http"
 
 	"healthpassport/models"
@@ -27,67 +26,59 @@ func (h *Handler) searchRelatedPeople(c *gin.Context) {
 	answerPage(c, h.publicAddress, page, carers, func(carer models.Carer) uint { return carer.ID }, fhirmap.FromCarer)
 }
 
-// readRelatedPerson answers a carer's link to a patient. A link that has
+// findRelatedPerson finds a carer's link to a patient. A link that has
 // been removed is retired: the API answers 410 Gone, so a client knows to
 // forget the carer, rather than 404 as for a link it never had.
-func (h *Handler) readRelatedPerson(c *gin.Context) {
-	linkID, ok := h.recordID(c, "RelatedPerson", "id")
+func (h *Handler) findRelatedPerson(c *gin.Context, id string) (found, bool) {
+	linkID, ok := parseID(id)
 	if !ok {
-		return
+		h.notFoundForClient(c, "RelatedPerson", id)
+		return found{}, false
 	}
 	carer, err := h.store.CarerFor(c.Request.Context(), principalOf(c), linkID)
-	if errors.Is(err, models.ErrNotFound) {
-		h.notFoundForClient(c, "RelatedPerson", c.Param("id"))
-		return
-	}
-	if err != nil {
-		apiServerError(c, err)
-		return
-	}
-	if !h.auditRead(c, models.AuditAPIRead, &carer.PatientID, "RelatedPerson", c.Param("id")) {
-		return
+	if !h.lookedUp(c, "RelatedPerson", id, err) {
+		return found{}, false
 	}
 	if carer.RevokedAt != nil {
-		outcome(c, http.StatusGone, "deleted", "RelatedPerson/"+c.Param("id")+" was removed: the carer no longer looks after the patient.")
-		return
+		if h.auditRead(c, models.AuditAPIRead, &carer.PatientID, "RelatedPerson", id) {
+			outcome(c, http.StatusGone, "deleted", "RelatedPerson/"+id+" was removed: the carer no longer looks after the patient.")
+		}
+		return found{}, false
 	}
-	fhirResource(c, http.StatusOK, fhirmap.FromCarer(*carer))
+	return onlyCurrent(fhirmap.FromCarer(*carer), &carer.PatientID), true
 }
 
-// readPractitioner answers a member of staff whom one of the client's
-// care plans names as its author.
-func (h *Handler) readPractitioner(c *gin.Context) {
-	userID, ok := h.recordID(c, "Practitioner", "id")
+// findPractitioner finds a member of staff whom one of the client's care
+// plans names as its author.
+func (h *Handler) findPractitioner(c *gin.Context, id string) (found, bool) {
+	userID, ok := parseID(id)
 	if !ok {
-		return
+		h.notFoundForClient(c, "Practitioner", id)
+		return found{}, false
 	}
 	user, err := h.store.PractitionerFor(c.Request.Context(), principalOf(c), userID)
-	if errors.Is(err, models.ErrNotFound) {
-		h.notFoundForClient(c, "Practitioner", c.Param("id"))
-		return
+	if !h.lookedUp(c, "Practitioner", id, err) {
+		return found{}, false
 	}
-	if err != nil {
-		apiServerError(c, err)
-		return
-	}
-	if h.auditRead(c, models.AuditAPIRead, nil, "Practitioner", c.Param("id")) {
-		fhirResource(c, http.StatusOK, fhirmap.FromPractitioner(*user))
-	}
+	return onlyCurrent(fhirmap.FromPractitioner(*user), nil), true
 }
 
-// readOrganization answers the practice a client acts for, which its
-// patients' records point at.
-func (h *Handler) readOrganization(c *gin.Context) {
-	organisation, err := h.store.OrganisationFor(c.Request.Context(), principalOf(c), c.Param("id"))
-	if errors.Is(err, models.ErrNotFound) {
-		h.notFoundForClient(c, "Organization", c.Param("id"))
-		return
+// findOrganization finds, by ODS code, an organisation the client acts
+// for, which its patients' records point at.
+func (h *Handler) findOrganization(c *gin.Context, id string) (found, bool) {
+	organisation, err := h.store.OrganisationFor(c.Request.Context(), principalOf(c), id)
+	if !h.lookedUp(c, "Organization", id, err) {
+		return found{}, false
 	}
-	if err != nil {
-		apiServerError(c, err)
-		return
+	return onlyCurrent(fhirmap.FromOrganisation(*organisation), nil), true
+}
+
+// findGroup finds, by ODS code, a practice the client acts for as the
+// Group of its patients, whom a Group export of it writes.
+func (h *Handler) findGroup(c *gin.Context, id string) (found, bool) {
+	group, err := h.store.GroupFor(c.Request.Context(), principalOf(c), id)
+	if !h.lookedUp(c, "Group", id, err) {
+		return found{}, false
 	}
-	if h.auditRead(c, models.AuditAPIRead, nil, "Organization", organisation.ODSCode) {
-		fhirResource(c, http.StatusOK, fhirmap.FromOrganisation(*organisation))
-	}
+	return onlyCurrent(fhirmap.FromGroup(*group), nil), true
 }

@@ -302,6 +302,11 @@ func TestEveryAPIResourceValidatesAgainstTheFHIRSchema(t *testing.T) {
 		collect(statement.body["informationSource"].(map[string]any)["reference"].(string), http.StatusOK)
 		collect("CarePlan/"+itoa(plan.ID)+"/_history/1", http.StatusOK)
 		collect("Organization/Y90001", http.StatusOK)
+		collect("Group/Y90001", http.StatusOK)
+		for _, entry := range collect("Patient/"+ameliaRef+"/_history", http.StatusOK).entries() {
+			resources = append(resources, entry)
+		}
+		collect("Patient/"+ameliaRef+"/_history/999", http.StatusNotFound)
 		collect("Patient?name=x", http.StatusBadRequest)
 		collect("Patient/nobody", http.StatusNotFound)
 		collect("Patient/"+ameliaRef+"?_format=xml", http.StatusNotAcceptable)

@@ -51,6 +51,7 @@ var all = []*gormigrate.Migration{
 	deviceLastSeen,
 	pendingAuditEntries,
 	auditChainPerStatement,
+	fhirVersions,
 	clientKeySetCache,
 }
 

@@ -58,7 +58,7 @@ type APIAccessToken struct {
 // APIResourceTypes are the FHIR resource types the API serves; a client
 // may be granted reading and searching each, as system/Type.rs.
 var APIResourceTypes = []string{"Patient", "RelatedPerson", "Condition", "CarePlan", "MedicationStatement", "Observation",
-	"Practitioner", "Organization"}
+	"Practitioner", "Organization", "Group"}
 
 // ReadScope is the SMART v2 scope to read and search a resource type.
 func ReadScope(resourceType string) string { return "system/" + resourceType + ".rs" }

@@ -55,3 +55,10 @@ type Carer struct {
 	DisplayName string
 	PatientRef  string
 }
+
+// Group is a practice's patients as a client sees them: the patients a
+// Group export of the practice writes.
+type Group struct {
+	Practice   Organisation
+	MemberRefs []string // the patients' refs, in the order of their records
+}

@@ -53,6 +53,14 @@ type Organisation struct {
 	// printed on its letters.
 	Phone   string
 	Address PostalAddress `gorm:"embedded;embeddedPrefix:address_"`
+	// RecordVersion counts the changes to what the FHIR API shows of the
+	// organisation as an Organization, and CohortVersion those to its
+	// patients as a Group; triggers keep both (0047), with the moment of
+	// the last change, empty until the first.
+	RecordVersion   int64      `gorm:"->"`
+	RecordChangedAt *time.Time `gorm:"->"`
+	CohortVersion   int64      `gorm:"->"`
+	CohortChangedAt *time.Time `gorm:"->"`
 }
 
 type User struct {
@@ -68,6 +76,9 @@ type User struct {
 	LastActiveOn *time.Time // the last UK day they used the service
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
+	// RecordVersion counts the changes to what the FHIR API shows of a
+	// member of staff as a Practitioner; triggers keep it (0047).
+	RecordVersion int64 `gorm:"->"`
 }
 
 // Membership places a staff member at an organisation.
@@ -100,6 +111,9 @@ type Patient struct {
 	// contacts: triggers count every change to them, and nothing here
 	// ever writes it, so a row read earlier cannot set it back.
 	PassportVersion int64 `gorm:"->"`
+	// RecordVersion counts the changes to what the FHIR API shows of the
+	// patient; triggers keep it (0047), as PassportVersion.
+	RecordVersion int64 `gorm:"->"`
 }
 
 // FullName is the name as it appears on letters and records.
@@ -132,6 +146,11 @@ type CarerLink struct {
 	Permission   string
 	RevokedAt    *time.Time
 	CreatedAt    time.Time
+	// RecordVersion counts the changes to what the FHIR API shows of the
+	// link as a RelatedPerson, the carer's name included; triggers keep it
+	// (0047), with the moment of the last change, empty until the first.
+	RecordVersion   int64      `gorm:"->"`
+	RecordChangedAt *time.Time `gorm:"->"`
 }
 
 // Contact kinds.

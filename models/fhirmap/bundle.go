@@ -1,7 +1,12 @@
 package fhirmap
 
+import (
+	"slices"
+	"strings"
+)
+
 // capabilitiesDate is when what the API serves last changed.
-const capabilitiesDate = "2026-11-21"
+const capabilitiesDate = "2026-12-07"
 
 // Bundle is a page of search results, a resource's history, or a
 // collection such as everything held about one passport.
@@ -48,6 +53,13 @@ type Resource interface {
 	Path() string
 }
 
+// Versioned is a resource the API serves: each has a version.
+type Versioned interface {
+	Resource
+	// Version is the resource's meta: its version and when it was made.
+	Version() Meta
+}
+
 func (p Patient) Path() string             { return "Patient/" + p.ID }
 func (c Condition) Path() string           { return "Condition/" + c.ID }
 func (o Observation) Path() string         { return "Observation/" + o.ID }
@@ -56,6 +68,17 @@ func (m MedicationStatement) Path() string { return "MedicationStatement/" + m.I
 func (r RelatedPerson) Path() string       { return "RelatedPerson/" + r.ID }
 func (p Practitioner) Path() string        { return "Practitioner/" + p.ID }
 func (o Organization) Path() string        { return "Organization/" + o.ID }
+func (g Group) Path() string               { return "Group/" + g.ID }
+
+func (p Patient) Version() Meta             { return p.Meta }
+func (c Condition) Version() Meta           { return c.Meta }
+func (o Observation) Version() Meta         { return o.Meta }
+func (c CarePlan) Version() Meta            { return c.Meta }
+func (m MedicationStatement) Version() Meta { return m.Meta }
+func (r RelatedPerson) Version() Meta       { return r.Meta }
+func (p Practitioner) Version() Meta        { return p.Meta }
+func (o Organization) Version() Meta        { return o.Meta }
+func (g Group) Version() Meta               { return g.Meta }
 
 // SearchPage bundles one page of a search's results. nextURL, if not
 // empty, asks for the page after; total is given only when known.
@@ -71,19 +94,22 @@ func SearchPage[R Resource](base, selfURL, nextURL string, total *int, resources
 	return bundle
 }
 
-// History bundles the versions of a care plan, newest first: version 1
-// was created, each later one replaced the one before.
-func History(base, selfURL string, versions []CarePlan) Bundle {
+// History bundles the versions of a resource the server keeps, newest
+// first: version 1 was created, each later one replaced the one before.
+// Each entry's fullUrl is the resource's address, as FHIR asks (bdl-8);
+// the version is in its meta and its response.
+func History(base, selfURL string, versions []Versioned) Bundle {
 	total := len(versions)
 	bundle := Bundle{ResourceType: "Bundle", Type: "history", Total: &total, Link: []BundleLink{{Relation: "self", URL: selfURL}}}
 	for _, version := range versions {
+		meta := version.Version()
 		request, status := BundleRequest{Method: "PUT", URL: version.Path()}, "200"
-		if version.Meta.VersionID == "1" {
-			request, status = BundleRequest{Method: "POST", URL: "CarePlan"}, "201"
+		if meta.VersionID == "1" {
+			resourceType, _, _ := strings.Cut(version.Path(), "/")
+			request, status = BundleRequest{Method: "POST", URL: resourceType}, "201"
 		}
-		bundle.Entry = append(bundle.Entry, BundleEntry{FullURL: base + "/" + version.Path() + "/_history/" + version.Meta.VersionID,
-			Resource: version, Request: &request,
-			Response: &BundleResponse{Status: status, Etag: WeakETag(version.Meta.VersionID), LastModified: version.Meta.LastUpdated}})
+		bundle.Entry = append(bundle.Entry, BundleEntry{FullURL: base + "/" + version.Path(), Resource: version, Request: &request,
+			Response: &BundleResponse{Status: status, Etag: WeakETag(meta.VersionID), LastModified: meta.LastUpdated}})
 	}
 	return bundle
 }
@@ -121,18 +147,27 @@ func Outcome(code, diagnostics string) OperationOutcome {
 
 // CapabilityStatement says what the API serves.
 type CapabilityStatement struct {
-	ResourceType string           `json:"resourceType"`
-	Status       string           `json:"status"`
-	Date         string           `json:"date"`
-	Kind         string           `json:"kind"`
-	Software     Software         `json:"software"`
-	FHIRVersion  string           `json:"fhirVersion"`
-	Format       []string         `json:"format"`
-	Rest         []CapabilityRest `json:"rest"`
+	ResourceType   string           `json:"resourceType"`
+	Status         string           `json:"status"`
+	Date           string           `json:"date"`
+	Kind           string           `json:"kind"`
+	Instantiates   []string         `json:"instantiates"`
+	Software       Software         `json:"software"`
+	Implementation Implementation   `json:"implementation"`
+	FHIRVersion    string           `json:"fhirVersion"`
+	Format         []string         `json:"format"`
+	Rest           []CapabilityRest `json:"rest"`
 }
 
 type Software struct {
 	Name string `json:"name"`
+}
+
+// Implementation is the server the statement describes, which a statement
+// of kind instance must name (cpb-14).
+type Implementation struct {
+	Description string `json:"description"`
+	URL         string `json:"url"`
 }
 
 type CapabilityRest struct {
@@ -148,13 +183,20 @@ type Operation struct {
 	Definition string `json:"definition"`
 }
 
-// BulkExports are the FHIR Bulk Data Access kick-offs served: the whole
-// organisation's records, its patients', and one practice's (a Group).
-var BulkExports = []Operation{
-	{Name: "export", Definition: "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export"},
-	{Name: "patient-export", Definition: "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export"},
-	{Name: "group-export", Definition: "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/group-export"},
-}
+// BulkData is the FHIR Bulk Data Access server the API is.
+const BulkData = "http://hl7.org/fhir/uv/bulkdata/CapabilityStatement/bulk-data"
+
+// The FHIR Bulk Data Access kick-offs served: the whole organisation's
+// records at the system level, its patients' on Patient, and one
+// practice's on Group. Each is called $export where it is served.
+var (
+	SystemExport  = Operation{Name: "export", Definition: "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/export"}
+	PatientExport = Operation{Name: "export", Definition: "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export"}
+	GroupExport   = Operation{Name: "export", Definition: "http://hl7.org/fhir/uv/bulkdata/OperationDefinition/group-export"}
+)
+
+// typeExports are the exports served on a resource type.
+var typeExports = map[string][]Operation{"Patient": {PatientExport}, "Group": {GroupExport}}
 
 type CapabilitySecurity struct {
 	Service     []CodeableConcept `json:"service"`
@@ -162,12 +204,14 @@ type CapabilitySecurity struct {
 }
 
 type CapabilityResource struct {
-	Type        string        `json:"type"`
-	Profile     string        `json:"profile"`
-	Interaction []Interaction `json:"interaction"`
-	Versioning  string        `json:"versioning"`
-	ReadHistory bool          `json:"readHistory"`
-	SearchParam []SearchParam `json:"searchParam,omitempty"`
+	Type          string        `json:"type"`
+	Profile       string        `json:"profile,omitempty"`
+	Documentation string        `json:"documentation,omitempty"`
+	Interaction   []Interaction `json:"interaction"`
+	Versioning    string        `json:"versioning"`
+	ReadHistory   bool          `json:"readHistory"`
+	SearchParam   []SearchParam `json:"searchParam,omitempty"`
+	Operation     []Operation   `json:"operation,omitempty"`
 }
 
 type Interaction struct {
@@ -197,27 +241,40 @@ var (
 	countParam   = SearchParam{Name: "_count", Type: "number"}
 )
 
-// Capabilities is the truth about the API: read of each resource type,
-// search of those with search parameters, and the history of care plans,
-// whose every published version is a version of the resource, behind SMART
-// Backend Services.
-func Capabilities(resourceTypes []string) CapabilityStatement {
-	rest := CapabilityRest{Mode: "server", Operation: BulkExports, Security: CapabilitySecurity{
+// PastVersionsKept are the resource types whose past versions the server
+// keeps: a care plan's published versions, and the medicines of each. Of
+// every other type only the current version is kept.
+var PastVersionsKept = []string{"CarePlan", "MedicationStatement"}
+
+// onlyCurrentVersion documents a resource type whose past versions are not
+// kept.
+const onlyCurrentVersion = "Only the current version is kept: its history holds that version alone, and a read of any other version finds nothing."
+
+// Capabilities is the truth about the API at base, its address: read,
+// version read and history of each resource type, search of those with
+// search parameters, and bulk export, behind SMART Backend Services.
+func Capabilities(base string, resourceTypes []string) CapabilityStatement {
+	rest := CapabilityRest{Mode: "server", Operation: []Operation{SystemExport}, Security: CapabilitySecurity{
 		Service:     []CodeableConcept{{Coding: []Coding{{System: "http://terminology.hl7.org/CodeSystem/restful-security-service", Code: "SMART-on-FHIR"}}}},
 		Description: "SMART Backend Services: a client signs a JWT assertion (RS384 or ES384) and exchanges it at the token endpoint for a bearer token with system scopes such as system/Patient.rs.",
 	}}
 	for _, resourceType := range resourceTypes {
 		resource := CapabilityResource{Type: resourceType, Profile: ukCoreProfile + resourceType,
-			Interaction: []Interaction{{Code: "read"}}, Versioning: "no-version", SearchParam: SearchParams[resourceType]}
+			Interaction: []Interaction{{Code: "read"}, {Code: "vread"}, {Code: "history-instance"}},
+			Versioning:  "versioned", SearchParam: SearchParams[resourceType], Operation: typeExports[resourceType]}
+		if resourceType == "Group" {
+			resource.Profile = "" // UK Core has no Group profile
+		}
 		if len(resource.SearchParam) > 0 {
 			resource.Interaction = append(resource.Interaction, Interaction{Code: "search-type"})
 		}
-		if resourceType == "CarePlan" {
-			resource.Interaction = append(resource.Interaction, Interaction{Code: "vread"}, Interaction{Code: "history-instance"})
-			resource.Versioning, resource.ReadHistory = "versioned", true
+		if resource.ReadHistory = slices.Contains(PastVersionsKept, resourceType); !resource.ReadHistory {
+			resource.Documentation = onlyCurrentVersion
 		}
 		rest.Resource = append(rest.Resource, resource)
 	}
 	return CapabilityStatement{ResourceType: "CapabilityStatement", Status: "active", Date: capabilitiesDate, Kind: "instance",
-		Software: Software{Name: "Health Passport"}, FHIRVersion: "4.0.1", Format: []string{"application/fhir+json"}, Rest: []CapabilityRest{rest}}
+		Instantiates: []string{BulkData}, Software: Software{Name: "Health Passport"},
+		Implementation: Implementation{Description: "Health Passport FHIR API", URL: base},
+		FHIRVersion:    "4.0.1", Format: []string{"application/fhir+json"}, Rest: []CapabilityRest{rest}}
 }

@@ -64,8 +64,7 @@ func CarePlanID(planID uint) string { return strconv.FormatUint(uint64(planID), 
 // zone is an activity whose description holds its signs, what to do and,
 // for asthma, its peak flow threshold; each medicine is an activity too.
 func FromPlan(p models.PublishedPlan) CarePlan {
-	m := meta("CarePlan", p.Version.CreatedAt)
-	m.VersionID = strconv.Itoa(p.Version.Number)
+	m := versionedMeta("CarePlan", int64(p.Version.Number), p.Version.CreatedAt)
 	plan := CarePlan{ResourceType: "CarePlan", ID: CarePlanID(p.ID), Meta: m, Status: "active", Intent: "plan",
 		Category: []CodeableConcept{{Text: "Action plan"}},
 		Title:    p.ConditionName + " action plan",
@@ -150,7 +149,9 @@ func MedicationStatementID(planID uint, n int) string {
 func FromMedicines(p models.PublishedPlan) []MedicationStatement {
 	statements := make([]MedicationStatement, 0, len(p.Content.Medicines))
 	for i, medicine := range p.Content.Medicines {
-		m := meta("MedicationStatement", p.Version.CreatedAt)
+		// A statement changes only with its plan: the plan's version is
+		// its version.
+		m := versionedMeta("MedicationStatement", int64(p.Version.Number), p.Version.CreatedAt)
 		statement := MedicationStatement{ResourceType: "MedicationStatement", ID: MedicationStatementID(p.ID, i+1), Meta: m,
 			BasedOn:                   []Reference{{Reference: "CarePlan/" + CarePlanID(p.ID)}},
 			Status:                    "active",

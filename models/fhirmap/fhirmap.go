@@ -141,8 +141,31 @@ type ObservationComponent struct {
 // instant is a FHIR instant in UTC, to the second.
 func instant(t time.Time) string { return t.UTC().Format(time.RFC3339) }
 
+// meta is when a resource was last changed and the UK Core profile it
+// claims.
 func meta(profile string, lastUpdated time.Time) Meta {
 	return Meta{LastUpdated: instant(lastUpdated), Profile: []string{ukCoreProfile + profile}}
+}
+
+// versionedMeta is meta with the resource's version, for the resources the
+// API serves.
+func versionedMeta(profile string, version int64, lastUpdated time.Time) Meta {
+	m := meta(profile, lastUpdated)
+	m.VersionID = strconv.FormatInt(version, 10)
+	return m
+}
+
+// unchanging is the version of a resource whose record is never changed
+// once made: a reading, or the condition a plan is for.
+const unchanging = 1
+
+// changedAt is when a row whose last change the database notes (0047) was
+// last changed: when it was made, until its first change.
+func changedAt(changed *time.Time, created time.Time) time.Time {
+	if changed != nil {
+		return *changed
+	}
+	return created
 }
 
 // PatientReference is how other resources point at a patient.
@@ -163,7 +186,7 @@ func FromPatient(p models.Patient) Patient {
 	if p.Email != "" {
 		telecom = append(telecom, ContactPoint{System: "email", Value: p.Email, Use: "home"})
 	}
-	patient := Patient{ResourceType: "Patient", ID: p.Ref, Meta: meta("Patient", p.UpdatedAt),
+	patient := Patient{ResourceType: "Patient", ID: p.Ref, Meta: versionedMeta("Patient", p.RecordVersion, p.UpdatedAt),
 		Identifier: []Identifier{{System: NHSNumber, Value: p.NHSNumber}},
 		Name:       names, Telecom: telecom, BirthDate: p.DateOfBirth.Format(time.DateOnly)}
 	if p.Practice != nil {
@@ -175,7 +198,7 @@ func FromPatient(p models.Patient) Patient {
 // FromDiagnosis maps the condition a published plan is for to a UK Core
 // Condition: the plan's id is the condition's.
 func FromDiagnosis(d models.Diagnosis) Condition {
-	return Condition{ResourceType: "Condition", ID: strconv.FormatUint(uint64(d.ID), 10), Meta: meta("Condition", d.CreatedAt),
+	return Condition{ResourceType: "Condition", ID: strconv.FormatUint(uint64(d.ID), 10), Meta: versionedMeta("Condition", unchanging, d.CreatedAt),
 		ClinicalStatus:     CodeableConcept{Coding: []Coding{{System: "http://terminology.hl7.org/CodeSystem/condition-clinical", Code: "active"}}},
 		VerificationStatus: CodeableConcept{Coding: []Coding{{System: "http://terminology.hl7.org/CodeSystem/condition-ver-status", Code: "confirmed"}}},
 		Category: []CodeableConcept{{Coding: []Coding{{System: "http://terminology.hl7.org/CodeSystem/condition-category",
@@ -196,7 +219,7 @@ func FromReading(r models.PatientReading) Observation {
 // FromPeakFlow maps a peak flow reading to a UK Core Observation, coded in
 // SNOMED CT and LOINC, in litres a minute.
 func FromPeakFlow(r models.PatientReading) Observation {
-	return Observation{ResourceType: "Observation", ID: strconv.FormatUint(uint64(r.ID), 10), Meta: meta("Observation", r.CreatedAt),
+	return Observation{ResourceType: "Observation", ID: strconv.FormatUint(uint64(r.ID), 10), Meta: versionedMeta("Observation", unchanging, r.CreatedAt),
 		Status: "final",
 		Category: []CodeableConcept{{Coding: []Coding{{System: "http://terminology.hl7.org/CodeSystem/observation-category",
 			Code: "vital-signs", Display: "Vital Signs"}}}},
@@ -222,7 +245,7 @@ func FromCheckIn(r models.PatientReading) Observation {
 	for _, question := range questions {
 		components = append(components, ObservationComponent{Code: CodeableConcept{Text: question}, ValueBoolean: answers[question]})
 	}
-	return Observation{ResourceType: "Observation", ID: strconv.FormatUint(uint64(r.ID), 10), Meta: meta("Observation", r.CreatedAt),
+	return Observation{ResourceType: "Observation", ID: strconv.FormatUint(uint64(r.ID), 10), Meta: versionedMeta("Observation", unchanging, r.CreatedAt),
 		Status: "final",
 		Category: []CodeableConcept{{Coding: []Coding{{System: "http://terminology.hl7.org/CodeSystem/observation-category",
 			Code: "survey", Display: "Survey"}}}},

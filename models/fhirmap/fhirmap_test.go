@@ -42,7 +42,7 @@ var updated = time.Date(2026, 3, 4, 9, 30, 15, 0, time.UTC)
 func TestPatientMapsToUKCorePatient(t *testing.T) {
 	sameJSON(t, fhirmap.FromPatient(models.Patient{Ref: "demoamelia0000001", NHSNumber: "9990000018", GivenName: "Amelia",
 		FamilyName: "Jones", PreferredName: "Millie", DateOfBirth: time.Date(2015, 6, 1, 0, 0, 0, 0, time.UTC),
-		Phone: "07700 900123", Email: "amelia@example.com", UpdatedAt: updated,
+		Phone: "07700 900123", Email: "amelia@example.com", UpdatedAt: updated, RecordVersion: 4,
 		Practice: &models.Organisation{Name: "Riverside Health Centre", ODSCode: "Y90001"}}), "patient.json")
 }
 
@@ -91,7 +91,7 @@ func TestPlanVersionsMapToAHistoryBundle(t *testing.T) {
 			PatientRef: "demoamelia0000001", AuthorName: "Nina Patel", Version: models.PlanVersion{Number: number, AuthorID: 3, CreatedAt: at}})
 	}
 	sameJSON(t, fhirmap.History("http://passport.test/fhir", "http://passport.test/fhir/CarePlan/7/_history",
-		[]fhirmap.CarePlan{version(3, updated), version(1, created)}), "careplan-history.json")
+		[]fhirmap.Versioned{version(3, updated), version(1, created)}), "careplan-history.json")
 }
 
 func TestSymptomCheckInMapsToObservationWithAnAnswerPerQuestion(t *testing.T) {
@@ -103,17 +103,24 @@ func TestSymptomCheckInMapsToObservationWithAnAnswerPerQuestion(t *testing.T) {
 func TestRevokedCarerMapsToInactiveRelatedPerson(t *testing.T) {
 	revoked := time.Date(2026, 4, 1, 8, 0, 0, 0, time.UTC)
 	sameJSON(t, fhirmap.FromCarer(models.Carer{DisplayName: "Sarah Jones", PatientRef: "demoamelia0000001", CarerLink: models.CarerLink{ID: 5,
-		Relationship: "Mother", Permission: models.PermissionAct, CreatedAt: updated, RevokedAt: &revoked}}), "relatedperson-revoked.json")
+		Relationship: "Mother", Permission: models.PermissionAct, CreatedAt: updated, RevokedAt: &revoked,
+		RecordVersion: 2, RecordChangedAt: &revoked}}), "relatedperson-revoked.json")
 }
 
 func TestPlanAuthorMapsToPractitionerWithNameOnly(t *testing.T) {
 	sameJSON(t, fhirmap.FromPractitioner(models.User{ID: 3, DisplayName: "Nina Patel", Username: "nina", Email: "nina@nhs.example",
-		Role: models.RoleNurse, UpdatedAt: updated}), "practitioner.json")
+		Role: models.RoleNurse, UpdatedAt: updated, RecordVersion: 2}), "practitioner.json")
 }
 
 func TestPracticeMapsToOrganizationByODSCode(t *testing.T) {
 	sameJSON(t, fhirmap.FromOrganisation(models.Organisation{ID: 2, Kind: models.OrganisationPractice, Name: "Riverside Health Centre",
-		ODSCode: "Y90001", CreatedAt: updated}), "organization.json")
+		ODSCode: "Y90001", CreatedAt: updated, RecordVersion: 1}), "organization.json")
+}
+
+func TestPracticeMapsToAGroupOfItsPatients(t *testing.T) {
+	sameJSON(t, fhirmap.FromGroup(models.Group{MemberRefs: []string{"demoamelia0000001", "demoben00000002"},
+		Practice: models.Organisation{ID: 2, Kind: models.OrganisationPractice, Name: "Riverside Health Centre", ODSCode: "Y90001",
+			CreatedAt: created, CohortVersion: 5, CohortChangedAt: &updated}}), "group.json")
 }
 
 // Every hand-written expected resource is valid FHIR R4, so the mapping
@@ -139,15 +146,16 @@ func TestExpectedResourcesValidateAgainstTheFHIRSchema(t *testing.T) {
 }
 
 func TestPassportRecordMapsToACollectionBundle(t *testing.T) {
-	practice := models.Organisation{Kind: models.OrganisationPractice, Name: "Riverside Health Centre", ODSCode: "Y90001", CreatedAt: updated}
+	practice := models.Organisation{Kind: models.OrganisationPractice, Name: "Riverside Health Centre", ODSCode: "Y90001", CreatedAt: updated,
+		RecordVersion: 1}
 	record := models.PassportRecord{
 		Patient: models.Patient{Ref: "demoamelia0000001", NHSNumber: "9990000018", GivenName: "Amelia", FamilyName: "Jones",
-			DateOfBirth: time.Date(2015, 6, 1, 0, 0, 0, 0, time.UTC), UpdatedAt: updated, Practice: &practice, Allergies: "Penicillin"},
+			DateOfBirth: time.Date(2015, 6, 1, 0, 0, 0, 0, time.UTC), UpdatedAt: updated, RecordVersion: 4, Practice: &practice, Allergies: "Penicillin"},
 		Practice: practice,
 		Contacts: []models.Contact{{Kind: models.ContactEmergency, Name: "Sam Jones", Relationship: "Parent", Phone: "07700 900456"},
 			{Kind: models.ContactClinic, Name: "Asthma nurse", Phone: "0300 123 4567"}},
 		Carers: []models.Carer{{DisplayName: "Sam Jones", PatientRef: "demoamelia0000001", CarerLink: models.CarerLink{ID: 5,
-			Relationship: "Parent", Permission: models.PermissionAct, CreatedAt: updated}}},
+			Relationship: "Parent", Permission: models.PermissionAct, CreatedAt: updated, RecordVersion: 1}}},
 		Reviews: []models.Review{{ID: 2, ReviewedOn: time.Date(2026, 3, 4, 0, 0, 0, 0, time.UTC), Outcome: models.OutcomeNoChange,
 			NextReviewOn: time.Date(2027, 3, 4, 0, 0, 0, 0, time.UTC), CreatedAt: updated}},
 	}

@@ -39,13 +39,12 @@ type Organization struct {
 // with the end of its period; the API answers a read of it with 410 Gone.
 func FromCarer(c models.Carer) RelatedPerson {
 	person := RelatedPerson{ResourceType: "RelatedPerson", ID: strconv.FormatUint(uint64(c.ID), 10),
-		Meta: meta("RelatedPerson", c.CreatedAt), Active: c.RevokedAt == nil, Patient: PatientReference(c.PatientRef),
+		Meta: versionedMeta("RelatedPerson", c.RecordVersion, changedAt(c.RecordChangedAt, c.CreatedAt)), Active: c.RevokedAt == nil, Patient: PatientReference(c.PatientRef),
 		Name: []HumanName{{Text: c.DisplayName}}, Period: Period{Start: instant(c.CreatedAt)}}
 	if c.Relationship != "" {
 		person.Relationship = []CodeableConcept{{Text: c.Relationship}}
 	}
 	if c.RevokedAt != nil {
-		person.Meta = meta("RelatedPerson", *c.RevokedAt)
 		person.Period.End = instant(*c.RevokedAt)
 	}
 	return person
@@ -60,7 +59,7 @@ func PractitionerReference(userID uint, name string) Reference {
 // Practitioner: their name only, since their work email and username are
 // for signing in, not for contacting them.
 func FromPractitioner(u models.User) Practitioner {
-	return Practitioner{ResourceType: "Practitioner", ID: strconv.FormatUint(uint64(u.ID), 10), Meta: meta("Practitioner", u.UpdatedAt),
+	return Practitioner{ResourceType: "Practitioner", ID: strconv.FormatUint(uint64(u.ID), 10), Meta: versionedMeta("Practitioner", u.RecordVersion, u.UpdatedAt),
 		Active: !u.Disabled, Name: []HumanName{{Text: u.DisplayName}}}
 }
 
@@ -72,6 +71,6 @@ func OrganizationReference(o models.Organisation) Reference {
 
 // FromOrganisation maps a practice or ICB to a UK Core Organization.
 func FromOrganisation(o models.Organisation) Organization {
-	return Organization{ResourceType: "Organization", ID: o.ODSCode, Meta: meta("Organization", o.CreatedAt),
+	return Organization{ResourceType: "Organization", ID: o.ODSCode, Meta: versionedMeta("Organization", o.RecordVersion, changedAt(o.RecordChangedAt, o.CreatedAt)),
 		Identifier: []Identifier{{System: ODSCode, Value: o.ODSCode}}, Active: true, Name: o.Name}
 }

@@ -56,6 +56,29 @@ func (s *Store) PracticeForClient(ctx context.Context, principal *models.Princip
 	return &practice, notFound(err)
 }
 
+// organisationScope reaches, for a client, the patients of one of its
+// organisations: those an export of it writes, and, for a practice, the
+// members of its Group.
+func organisationScope(client *models.APIClient, organisationID uint, since *time.Time) models.ExportScope {
+	return models.ExportScope{Principal: &models.Principal{Client: client, PracticeIDs: []uint{organisationID}}, Since: since}
+}
+
+// GroupFor finds, by ODS code, a practice a client acts for, with its
+// patients: the same patients, by the same query, as a Group export of the
+// practice writes.
+func (s *Store) GroupFor(ctx context.Context, principal *models.Principal, odsCode string) (*models.Group, error) {
+	practice, err := s.PracticeForClient(ctx, principal, odsCode)
+	if err != nil {
+		return nil, err
+	}
+	group := models.Group{Practice: *practice}
+	err = s.ExportPatients(ctx, organisationScope(principal.Client, practice.ID, nil), func(p models.Patient) error {
+		group.MemberRefs = append(group.MemberRefs, p.Ref)
+		return nil
+	})
+	return &group, err
+}
+
 // StartExport records a client's export and queues its job in the same
 // transaction, with the audit entry.
 func (s *Store) StartExport(ctx context.Context, principal *models.Principal, actor models.Actor, request models.ExportRequest) (*models.BulkExport, error) {
@@ -158,7 +181,7 @@ func (s *Store) RunExport(ctx context.Context, exportID uint) error {
 	if client.RevokedAt != nil {
 		return s.failExport(ctx, &export, "The client was revoked before the export finished.")
 	}
-	scope := models.ExportScope{Principal: &models.Principal{Client: &client, PracticeIDs: []uint{export.OrganisationID}}, Since: export.Since}
+	scope := organisationScope(&client, export.OrganisationID, export.Since)
 	// A rerun after a crash starts again from nothing.
 	if err := s.db.WithContext(ctx).Where("bulk_export_id = ?", export.ID).Delete(&models.BulkExportFile{}).Error; err != nil {
 		return err
