@@ -57,8 +57,6 @@ var fhirVersions = &gormigrate.Migration{
 			{name: "patients_fhir_version", event: "UPDATE", table: "patients", columns: patientColumns,
 				statements: []string{"UPDATE patients SET record_version = record_version + 1 WHERE id = new.id"}},
 			// A Group's members are the practice's patients, named by ref.
-			{name: "patients_join_cohort", event: "INSERT", table: "patients", statements: []string{bumpCohort("new")}},
-			{name: "patients_leave_cohort", event: "DELETE", table: "patients", statements: []string{bumpCohort("old")}},
 			{name: "patients_move_cohort", event: "UPDATE", table: "patients", columns: []string{"practice_id", "ref"},
 				statements: []string{bumpCohort("old"), bumpCohort("new")}},
 			{name: "users_fhir_version", event: "UPDATE", table: "users", columns: []string{"display_name", "disabled"},
@@ -101,6 +99,29 @@ var fhirVersions = &gormigrate.Migration{
 					"CREATE TRIGGER "+w.name+" AFTER "+on+" ON "+w.table+" FOR EACH ROW "+when+"EXECUTE FUNCTION note_"+w.name+"()")
 			} else {
 				statements = append(statements, "CREATE TRIGGER "+w.name+" AFTER "+on+" ON "+w.table+" FOR EACH ROW "+when+"BEGIN "+body+"END")
+			}
+		}
+		// A practice's patients joining and leaving its Group. On PostgreSQL
+		// the count runs once a statement, over the rows it added or removed,
+		// by as many as there are: a row trigger would update the practice's
+		// row once for each patient, and PostgreSQL keeps every version of a
+		// row until the transaction ends, so a register of thousands added
+		// in one transaction would slow with each patient.
+		for _, cohort := range []struct{ name, event, row, rows string }{
+			{"patients_join_cohort", "INSERT", "new", "NEW"},
+			{"patients_leave_cohort", "DELETE", "old", "OLD"},
+		} {
+			if postgres {
+				statements = append(statements,
+					"CREATE FUNCTION note_"+cohort.name+"() RETURNS trigger AS $$ BEGIN "+
+						"UPDATE organisations SET cohort_version = cohort_version + counted.patients, cohort_changed_at = "+now+
+						" FROM (SELECT practice_id, count(*) AS patients FROM changed GROUP BY practice_id) AS counted"+
+						" WHERE organisations.id = counted.practice_id; RETURN NULL; END; $$ LANGUAGE plpgsql",
+					"CREATE TRIGGER "+cohort.name+" AFTER "+cohort.event+" ON patients REFERENCING "+cohort.rows+
+						" TABLE AS changed FOR EACH STATEMENT EXECUTE FUNCTION note_"+cohort.name+"()")
+			} else {
+				statements = append(statements, "CREATE TRIGGER "+cohort.name+" AFTER "+cohort.event+" ON patients FOR EACH ROW BEGIN "+
+					bumpCohort(cohort.row)+"; END")
 			}
 		}
 		for _, statement := range statements {

@@ -35,9 +35,10 @@ func buildPopulation(t *testing.T, db *gorm.DB, spec demo.PopulationSpec) (*stor
 
 // populationTables are the tables a population fills, with the columns
 // that differ from one build to the next however it is seeded: password
-// hashes are salted at random.
+// hashes are salted at random, and the database notes the moment a
+// practice's patients last changed as it adds them.
 var populationTables = map[string][]string{
-	"organisations": nil, "users": {"password_hash"}, "memberships": nil, "patients": nil, "carer_links": nil,
+	"organisations": {"cohort_changed_at", "record_changed_at"}, "users": {"password_hash"}, "memberships": nil, "patients": nil, "carer_links": nil,
 	"action_plans": nil, "plan_versions": nil, "reviews": nil, "readings": nil, "alerts": nil,
 	"prescription_requests": nil, "shares": nil, "feedbacks": nil, "audit_events": nil,
 }
