@@ -355,7 +355,7 @@ func TestExpiredExportsAreSwept(t *testing.T) {
 		var export models.BulkExport
 		s.db.Take(&export)
 		folder := filepath.Join(s.cfg.DataDir, "exports", export.Ref)
-		if _, err := os.Stat(filepath.Join(folder, "Patient.ndjson")); err != nil {
+		if _, err := os.Stat(filepath.Join(folder, "Patient-1.ndjson")); err != nil {
 			t.Fatal(err)
 		}
 		if export.ExpiresAt.Sub(export.CreatedAt) != models.ExportLifetime {
@@ -432,7 +432,7 @@ func TestRevokingAClientRemovesItsExportFilesAtOnce(t *testing.T) {
 			s.db.Joins("JOIN api_clients ON api_clients.id = bulk_exports.api_client_id").
 				Where("api_clients.client_id = ?", client.id).Take(&export)
 			folders[client.id] = filepath.Join(s.cfg.DataDir, "exports", export.Ref)
-			if _, err := os.Stat(filepath.Join(folders[client.id], "Patient.ndjson")); err != nil {
+			if _, err := os.Stat(filepath.Join(folders[client.id], "Patient-1.ndjson")); err != nil {
 				t.Fatal(err)
 			}
 		}

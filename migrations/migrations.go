@@ -50,6 +50,7 @@ var all = []*gormigrate.Migration{
 	postalAddresses,
 	deviceLastSeen,
 	pendingAuditEntries,
+	bulkExportFiles,
 }
 
 // Run brings the database up to the newest step.
