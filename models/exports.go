@@ -184,7 +184,7 @@ type ExportRequest struct {
 	// TypeFilters are the _typeFilter queries, each "Type?query", already
 	// checked against the search parameters the API takes.
 	TypeFilters []string
-	Request  string
+	Request     string
 }
 
 // Why an export cannot start.

@@ -101,7 +101,7 @@ var CarePlanStatuses = []string{"draft", "active", "on-hold", "revoked", "comple
 func exportReadings(s *store.Store, ctx context.Context, scope models.ExportScope, each func(models.PatientReading) error) error {
 	var kinds []string
 	for _, kind := range []string{models.ReadingPeakFlow, models.ReadingSymptoms} {
-		example := FromReading(models.PatientReading{Reading: models.Reading{Kind: kind, PeakFlow: new(int)}})
+		example := FromReading(models.PatientReading{Reading: models.Reading{Kind: kind, PeakFlow: new(int), Zone: models.ZoneGreen}})
 		if len(scope.Filters) == 0 || slices.ContainsFunc(scope.Filters, func(filter url.Values) bool { return observationMatches(example, filter) }) {
 			kinds = append(kinds, kind)
 		}
