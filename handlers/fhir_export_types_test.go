@@ -14,15 +14,6 @@ import (
 	"healthpassport/models/fhirmap/fhirschema"
 )
 
-// everyScope grants reading every type the API serves.
-var everyScope = func() []string {
-	var scopes []string
-	for _, resourceType := range models.APIResourceTypes {
-		scopes = append(scopes, models.ReadScope(resourceType))
-	}
-	return scopes
-}()
-
 // exported fetches every file of an export's manifest, by type, in the
 // order listed, checking each file's count.
 func (s *exportServer) exported(t *testing.T, token string, m manifest) map[string][]map[string]any {
@@ -82,8 +73,8 @@ func TestBulkExportWritesEveryTypeAsTheAPIReadsIt(t *testing.T) {
 	eachExportServer(t, func(t *testing.T, s *exportServer) {
 		s.startExports(t)
 		s.addReadings(t, ameliaRef, 4)
-		client := s.registerClient(t, "Y90001", everyScope...)
-		token := s.token(t, client, strings.Join(everyScope, " "))
+		client := s.registerClient(t, "Y90001", allScopes()...)
+		token := s.token(t, client, strings.Join(allScopes(), " "))
 
 		m := s.awaitManifest(t, token, s.kickOff(t, token, "Group/Y90001/$export"))
 		exportTypes := []string{"Patient", "Condition", "Observation", "CarePlan", "MedicationStatement", "RelatedPerson", "Practitioner", "Organization"}
@@ -140,8 +131,8 @@ func TestBulkExportHonoursTypesSinceTypeFilterAndScopes(t *testing.T) {
 	eachExportServer(t, func(t *testing.T, s *exportServer) {
 		s.startExports(t)
 		s.addReadings(t, ameliaRef, 4)
-		client := s.registerClient(t, "Y90001", everyScope...)
-		token := s.token(t, client, strings.Join(everyScope, " "))
+		client := s.registerClient(t, "Y90001", allScopes()...)
+		token := s.token(t, client, strings.Join(allScopes(), " "))
 		var riverside models.Organisation
 		s.db.Where("ods_code = ?", "Y90001").Take(&riverside)
 		ofRiverside := "patient_id IN (SELECT id FROM patients WHERE practice_id = ?)"
@@ -255,8 +246,8 @@ func TestBulkExportSplitsATypeIntoFilesOfAtMostTheLimit(t *testing.T) {
 		s.fileLimit = limit
 		s.startExports(t)
 		s.addReadings(t, ameliaRef, 4)
-		client := s.registerClient(t, "Y90001", everyScope...)
-		token := s.token(t, client, strings.Join(everyScope, " "))
+		client := s.registerClient(t, "Y90001", allScopes()...)
+		token := s.token(t, client, strings.Join(allScopes(), " "))
 		m := s.awaitManifest(t, token, s.kickOff(t, token, "$export?_type=Patient,Observation"))
 
 		var riverside models.Organisation
