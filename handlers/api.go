@@ -74,7 +74,7 @@ func (h *Handler) APIRoutes(r *gin.Engine) {
 
 	// Bulk export: the status and files are outside the JSON-only group,
 	// since a file is NDJSON.
-	kickOff := r.Group(fhirBase, acceptJSON, allowParams(typeParam, sinceParam, outputFormat))
+	kickOff := r.Group(fhirBase, acceptJSON, allowParams(typeParam, typeFilterParam, sinceParam, outputFormat))
 	kickOff.GET("/$export", h.kickOffExport(models.ExportSystem))
 	kickOff.GET("/Patient/$export", h.kickOffExport(models.ExportPatient))
 	kickOff.GET("/Group/:id/$export", h.kickOffExport(models.ExportGroup))

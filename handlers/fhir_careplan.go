@@ -11,11 +11,6 @@ import (
 	"github.com/gin-gonic/gin"
 )
 
-// carePlanStatuses are the codes of FHIR's request-status, which a CarePlan
-// search by status takes. A published plan is active; drafts, the only
-// other state a plan has, are not shared.
-var carePlanStatuses = []string{"draft", "active", "on-hold", "revoked", "completed", "entered-in-error", "unknown"}
-
 func (h *Handler) searchCarePlans(c *gin.Context) {
 	page, ok := readPage(c)
 	if !ok {
@@ -25,8 +20,8 @@ func (h *Handler) searchCarePlans(c *gin.Context) {
 	if status, given := c.GetQuery("status"); given {
 		codes := strings.Split(status, ",")
 		for _, code := range codes {
-			if !slices.Contains(carePlanStatuses, code) {
-				outcome(c, http.StatusBadRequest, "value", "Give status as one or more of "+strings.Join(carePlanStatuses, ", ")+", separated by commas.")
+			if !slices.Contains(fhirmap.CarePlanStatuses, code) {
+				outcome(c, http.StatusBadRequest, "value", "Give status as one or more of "+strings.Join(fhirmap.CarePlanStatuses, ", ")+", separated by commas.")
 				return
 			}
 		}

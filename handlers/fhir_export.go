@@ -6,6 +6,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -17,13 +18,14 @@ import (
 )
 
 // FHIR Bulk Data Access: a client kicks off an export, polls its status
-// address, then fetches one NDJSON file per resource type with the same
-// token.
+// address, then fetches the NDJSON files of each resource type with the
+// same token.
 const (
 	exportStatusPath = fhirBase + "/bulk-status/"
 	exportFilesPath  = fhirBase + "/bulk-files/"
 	fhirNDJSON       = "application/fhir+ndjson"
 	typeParam        = "_type"
+	typeFilterParam  = "_typeFilter"
 	sinceParam       = "_since"
 	outputFormat     = "_outputFormat"
 	// exportPollAfter is how long a client is asked to wait between polls.
@@ -46,6 +48,9 @@ func (h *Handler) kickOffExport(kind string) gin.HandlerFunc {
 		request := models.ExportRequest{Kind: kind, Request: h.publicAddress + c.Request.URL.RequestURI()}
 		var ok bool
 		if request.Types, ok = exportTypes(c, principal, h.store.ExportTypes()); !ok {
+			return
+		}
+		if request.TypeFilters, ok = typeFilters(c, principal, request.Types); !ok {
 			return
 		}
 		if since := c.Query(sinceParam); since != "" {
@@ -123,6 +128,51 @@ func exportTypes(c *gin.Context, principal *models.Principal, exportable []strin
 	return types, true
 }
 
+// typeFilters reads _typeFilter, perhaps repeated, each a comma-separated
+// list of searches such as "Observation?category=vital-signs". A search
+// the export cannot run is refused with 400, one of a type the token does
+// not grant with 403, and one of a type not exported with 400.
+func typeFilters(c *gin.Context, principal *models.Principal, types []string) ([]string, bool) {
+	var filters []string
+	for _, value := range c.QueryArray(typeFilterParam) {
+		for _, filter := range splitSearches(value) {
+			resourceType, err := fhirmap.CheckTypeFilter(filter)
+			if err != nil {
+				outcome(c, http.StatusBadRequest, "not-supported", err.Error()+".")
+				return nil, false
+			}
+			if !principal.MayRead(resourceType) {
+				outcome(c, http.StatusForbidden, "forbidden", "The access token does not grant "+models.ReadScope(resourceType)+".")
+				return nil, false
+			}
+			if !slices.Contains(types, resourceType) {
+				outcome(c, http.StatusBadRequest, "not-supported", fmt.Sprintf("_typeFilter %q filters a type the export does not write: %s.", filter, strings.Join(types, ", ")))
+				return nil, false
+			}
+			filters = append(filters, filter)
+		}
+	}
+	return filters, true
+}
+
+// searchStart is how each search of a _typeFilter list begins.
+var searchStart = regexp.MustCompile(`^[A-Z][A-Za-z]*\?`)
+
+// splitSearches splits a _typeFilter list at the commas that begin another
+// search, leaving those that separate a parameter's values, as in
+// "CarePlan?status=active,completed".
+func splitSearches(list string) []string {
+	var searches []string
+	for part := range strings.SplitSeq(list, ",") {
+		if len(searches) > 0 && !searchStart.MatchString(part) {
+			searches[len(searches)-1] += "," + part
+			continue
+		}
+		searches = append(searches, part)
+	}
+	return searches
+}
+
 // exportManifest is what a finished export's status address answers.
 type exportManifest struct {
 	TransactionTime     string           `json:"transactionTime"`
@@ -182,7 +232,7 @@ func (h *Handler) exportStatus(c *gin.Context) {
 			Extension: &exportExtension{ExpiresAt: export.ExpiresAt.UTC().Format(time.RFC3339)}}
 		for _, file := range export.Files {
 			manifest.Output = append(manifest.Output, exportOutput{Type: file.ResourceType, Count: file.Count,
-				URL: h.publicAddress + exportFilesPath + export.Ref + "/" + file.ResourceType + ".ndjson"})
+				URL: h.publicAddress + exportFilesPath + file.Name})
 		}
 		c.JSON(http.StatusOK, manifest)
 	}
@@ -212,8 +262,8 @@ func (h *Handler) exportFile(c *gin.Context) {
 	if !ok {
 		return
 	}
-	resourceType, _ := strings.CutSuffix(c.Param("file"), ".ndjson")
-	file, err := h.store.OpenExportFile(export, resourceType)
+	fileName := c.Param("file")
+	file, err := h.store.OpenExportFile(export, fileName)
 	if errors.Is(err, models.ErrNotFound) {
 		h.notFoundForClient(c, "BulkExport", export.Ref+"/"+c.Param("file"))
 		return
@@ -225,7 +275,7 @@ func (h *Handler) exportFile(c *gin.Context) {
 	defer file.Close()
 	client := principalOf(c).Client
 	if err := h.store.Audit(c.Request.Context(), clientActor(c), models.AuditEntry{Action: models.AuditExportDownloaded, TargetType: "BulkExport",
-		TargetID: export.Ref + "/" + resourceType, Detail: fmt.Sprintf("%s (client %s): %s", client.Name, client.ClientID, resourceType)}); err != nil {
+		TargetID: export.Ref + "/" + fileName, Detail: fmt.Sprintf("%s (client %s): %s", client.Name, client.ClientID, fileName)}); err != nil {
 		apiServerError(c, fmt.Errorf("writing audit log for %s: %w", models.AuditExportDownloaded, err))
 		return
 	}

@@ -37,9 +37,9 @@ func TestBulkExportOfASyntheticPopulationMatchesTheDatabase(t *testing.T) {
 			t.Fatal(err)
 		}
 		s.startExports(t)
-		client := s.registerClient(t, "Y90001", "system/Patient.rs", "system/Condition.rs", "system/Observation.rs")
-		token := s.token(t, client, "system/Patient.rs system/Condition.rs system/Observation.rs")
-		m := s.awaitManifest(t, token, s.kickOff(t, token, "Group/Y90001/$export"))
+		client := s.registerClient(t, "Y90001", "system/Patient.rs", "system/Condition.rs", "system/Observation.rs", "system/CarePlan.rs", "system/MedicationStatement.rs")
+		token := s.token(t, client, "system/Patient.rs system/Condition.rs system/Observation.rs system/CarePlan.rs system/MedicationStatement.rs")
+		m := s.awaitManifest(t, token, s.kickOff(t, token, "Group/Y90001/$export?_type=Patient,Condition,Observation"))
 		var practice models.Organisation
 		s.db.Where("ods_code = ?", "Y90001").Take(&practice)
 
@@ -105,7 +105,33 @@ func TestBulkExportOfASyntheticPopulationMatchesTheDatabase(t *testing.T) {
 				t.Fatalf("Observation line %d is %v; database has %+v", i, line, r)
 			}
 		}
-		t.Logf("exported %d patients, %d conditions and %d observations", len(patients), len(plans), len(readings))
+
+		// Plans, read in batches too, and each of their medicines.
+		m = s.awaitManifest(t, token, s.kickOff(t, token, "Group/Y90001/$export?_type=CarePlan,MedicationStatement"))
+		lines = s.ndjson(t, token, m.Output[0].URL)
+		if len(lines) != len(plans) {
+			t.Fatalf("%d CarePlan lines, database has %d published plans", len(lines), len(plans))
+		}
+		planIDs := map[string]bool{}
+		for i, plan := range plans {
+			if lines[i]["id"] != strconv.FormatUint(uint64(plan.ID), 10) || lines[i]["subject"].(map[string]any)["reference"] != "Patient/"+plan.Ref {
+				t.Fatalf("CarePlan line %d is %v; database has %+v", i, lines[i], plan)
+			}
+			planIDs["CarePlan/"+lines[i]["id"].(string)] = true
+		}
+		medicines := s.ndjson(t, token, m.Output[1].URL)
+		seen := map[string]bool{}
+		for _, line := range medicines {
+			basedOn := line["basedOn"].([]any)[0].(map[string]any)["reference"].(string)
+			if seen[line["id"].(string)] || !planIDs[basedOn] {
+				t.Fatalf("MedicationStatement %v is repeated or not of an exported plan", line)
+			}
+			seen[line["id"].(string)] = true
+		}
+		if len(medicines) == 0 {
+			t.Errorf("no MedicationStatements for %d plans", len(plans))
+		}
+		t.Logf("exported %d patients, %d conditions, %d observations and %d medicines", len(patients), len(plans), len(readings), len(medicines))
 	})
 }
 

@@ -16,6 +16,7 @@ import (
 
 	"healthpassport/app"
 	"healthpassport/models"
+	"healthpassport/models/fhirmap"
 	"healthpassport/models/fhirmap/fhirschema"
 	"healthpassport/models/jobs"
 	"healthpassport/models/modelstest"
@@ -29,6 +30,9 @@ import (
 type exportServer struct {
 	*testServer
 	cfg app.Config
+	// fileLimit, when set, is the most resources a file of the queue's
+	// exports holds, lowered to see a type split.
+	fileLimit int64
 }
 
 func eachExportServer(t *testing.T, test func(t *testing.T, s *exportServer)) {
@@ -44,6 +48,9 @@ func (s *exportServer) startExports(t *testing.T) {
 	st, err := app.NewStore(s.db, s.cfg)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if s.fileLimit > 0 {
+		st.WithExports(store.Exports{Storage: models.DirStorage(filepath.Join(s.cfg.DataDir, "exports")), Types: fhirmap.ExportTypes, FileLimit: s.fileLimit})
 	}
 	queue, err := jobs.Start(context.Background(), st)
 	if err != nil {
@@ -355,7 +362,7 @@ func TestExpiredExportsAreSwept(t *testing.T) {
 		var export models.BulkExport
 		s.db.Take(&export)
 		folder := filepath.Join(s.cfg.DataDir, "exports", export.Ref)
-		if _, err := os.Stat(filepath.Join(folder, "Patient.ndjson")); err != nil {
+		if _, err := os.Stat(filepath.Join(folder, "Patient-1.ndjson")); err != nil {
 			t.Fatal(err)
 		}
 		if export.ExpiresAt.Sub(export.CreatedAt) != models.ExportLifetime {
@@ -432,7 +439,7 @@ func TestRevokingAClientRemovesItsExportFilesAtOnce(t *testing.T) {
 			s.db.Joins("JOIN api_clients ON api_clients.id = bulk_exports.api_client_id").
 				Where("api_clients.client_id = ?", client.id).Take(&export)
 			folders[client.id] = filepath.Join(s.cfg.DataDir, "exports", export.Ref)
-			if _, err := os.Stat(filepath.Join(folders[client.id], "Patient.ndjson")); err != nil {
+			if _, err := os.Stat(filepath.Join(folders[client.id], "Patient-1.ndjson")); err != nil {
 				t.Fatal(err)
 			}
 		}

@@ -53,6 +53,7 @@ var all = []*gormigrate.Migration{
 	auditChainPerStatement,
 	fhirVersions,
 	clientKeySetCache,
+	bulkExportFiles,
 }
 
 // Run brings the database up to the newest step.

@@ -4,17 +4,19 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 )
 
 // FHIR Bulk Data exports. A machine client asks for one; a job on the
 // queue reads the client's organisation's records in keyset batches, so
-// that memory stays flat whatever the population, and writes one NDJSON
-// file per resource type; the client fetches the files with its own token
-// until they expire.
+// that memory stays flat whatever the population, and writes each
+// resource type into NDJSON files of at most ExportFileLimit resources; the
+// client fetches the files with its own token until they expire.
 
 // The kinds of export, after the address the client asked at.
 const (
@@ -43,6 +45,7 @@ type BulkExport struct {
 	OrganisationID  uint
 	Kind            string
 	Types           string // space-separated resource types, in the order written
+	TypeFilters     string // the _typeFilter queries asked for, one a line, such as "CarePlan?status=active"
 	Since           *time.Time
 	Request         string // the kick-off address, for the manifest
 	Status          string
@@ -55,22 +58,48 @@ type BulkExport struct {
 	Files           []BulkExportFile
 }
 
-// BulkExportFile is the NDJSON file of one resource type.
+// BulkExportFile is one NDJSON file of a resource type: a type with more
+// resources than ExportFileLimit has several, numbered from 1.
 type BulkExportFile struct {
 	ID           uint
 	BulkExportID uint
 	ResourceType string
-	Name         string
+	Name         string // where the file is kept: see ExportFile
 	Count        int64
 }
+
+// ExportFileLimit is the most resources one file of an export holds.
+const ExportFileLimit = 100_000
 
 // ResourceTypes are the types the export writes.
 func (e *BulkExport) ResourceTypes() []string { return strings.Fields(e.Types) }
 
-// ExportScope is whose records an export reads, and from when.
+// FiltersOf are the _typeFilter queries asked for a resource type.
+func (e *BulkExport) FiltersOf(resourceType string) ([]url.Values, error) {
+	var filters []url.Values
+	for line := range strings.Lines(e.TypeFilters) {
+		filterType, query, _ := strings.Cut(strings.TrimSpace(line), "?")
+		if filterType != resourceType {
+			continue
+		}
+		values, err := url.ParseQuery(query)
+		if err != nil {
+			return nil, fmt.Errorf("_typeFilter %q: %w", line, err)
+		}
+		filters = append(filters, values)
+	}
+	return filters, nil
+}
+
+// ExportScope is whose records an export reads, from when, and which.
 type ExportScope struct {
 	Principal *Principal // the client, reaching its organisation's patients
+	Kind      string     // ExportSystem, ExportPatient or ExportGroup
 	Since     *time.Time // only records changed after, when set
+	// Filters are the _typeFilter queries of the type being written, as
+	// search parameters: a record is written if it matches any of them, or
+	// if there are none.
+	Filters []url.Values
 }
 
 // ExportStorage keeps exports' files: a folder now, an object store later.
@@ -82,8 +111,12 @@ type ExportStorage interface {
 	RemoveExport(ref string) error
 }
 
-// ExportFile is where an export's file of a resource type is kept.
-func ExportFile(ref, resourceType string) string { return ref + "/" + resourceType + ".ndjson" }
+// ExportFile is where an export's nth file, counting from 1, of a
+// resource type is kept; the part after the export's ref is also the last
+// part of the file's address.
+func ExportFile(ref, resourceType string, n int) string {
+	return ref + "/" + resourceType + "-" + strconv.Itoa(n) + ".ndjson"
+}
 
 // DirStorage keeps exports' files in a folder, one folder per export.
 type DirStorage string
@@ -148,7 +181,10 @@ type ExportRequest struct {
 	Practice *Organisation // the group's practice, for a group export
 	Types    []string      // in the order of the store's export types
 	Since    *time.Time
-	Request  string
+	// TypeFilters are the _typeFilter queries, each "Type?query", already
+	// checked against the search parameters the API takes.
+	TypeFilters []string
+	Request     string
 }
 
 // Why an export cannot start.

@@ -31,6 +31,17 @@ type ExportType struct {
 type Exports struct {
 	Storage models.ExportStorage
 	Types   []ExportType
+	// FileLimit is the most resources one file holds; 0 means
+	// models.ExportFileLimit. Tests lower it to see a type split.
+	FileLimit int64
+}
+
+// fileLimit is the most resources one file of an export holds.
+func (e Exports) fileLimit() int64 {
+	if e.FileLimit > 0 {
+		return e.FileLimit
+	}
+	return models.ExportFileLimit
 }
 
 // WithExports lets the store run bulk exports.
@@ -56,11 +67,11 @@ func (s *Store) PracticeForClient(ctx context.Context, principal *models.Princip
 	return &practice, notFound(err)
 }
 
-// organisationScope reaches, for a client, the patients of one of its
-// organisations: those an export of it writes, and, for a practice, the
-// members of its Group.
-func organisationScope(client *models.APIClient, organisationID uint, since *time.Time) models.ExportScope {
-	return models.ExportScope{Principal: &models.Principal{Client: client, PracticeIDs: []uint{organisationID}}, Since: since}
+// organisationReach is a client acting for one of its organisations,
+// reaching its patients: those an export of it writes, and, for a
+// practice, the members of its Group.
+func organisationReach(client *models.APIClient, organisationID uint) *models.Principal {
+	return &models.Principal{Client: client, PracticeIDs: []uint{organisationID}}
 }
 
 // GroupFor finds, by ODS code, a practice a client acts for, with its
@@ -72,7 +83,8 @@ func (s *Store) GroupFor(ctx context.Context, principal *models.Principal, odsCo
 		return nil, err
 	}
 	group := models.Group{Practice: *practice}
-	err = s.ExportPatients(ctx, organisationScope(principal.Client, practice.ID, nil), func(p models.Patient) error {
+	scope := models.ExportScope{Principal: organisationReach(principal.Client, practice.ID), Kind: models.ExportGroup}
+	err = s.ExportPatients(ctx, scope, func(p models.Patient) error {
 		group.MemberRefs = append(group.MemberRefs, p.Ref)
 		return nil
 	})
@@ -90,7 +102,7 @@ func (s *Store) StartExport(ctx context.Context, principal *models.Principal, ac
 	}
 	now := s.now()
 	export := models.BulkExport{Ref: models.RandomToken(24), APIClientID: principal.Client.ID, OrganisationID: principal.Client.OrganisationID,
-		Kind: request.Kind, Types: strings.Join(request.Types, " "), Since: request.Since, Request: request.Request,
+		Kind: request.Kind, Types: strings.Join(request.Types, " "), TypeFilters: strings.Join(request.TypeFilters, "\n"), Since: request.Since, Request: request.Request,
 		Status: models.ExportQueued, TransactionTime: now, ExpiresAt: now.Add(models.ExportLifetime), CreatedAt: now}
 	if request.Practice != nil {
 		export.OrganisationID = request.Practice.ID
@@ -121,12 +133,14 @@ func (s *Store) ExportFor(ctx context.Context, principal *models.Principal, ref 
 	return &export, notFound(err)
 }
 
-// OpenExportFile opens the file of a resource type of a finished export.
-func (s *Store) OpenExportFile(export *models.BulkExport, resourceType string) (io.ReadCloser, error) {
-	if export.Status != models.ExportDone || !slices.ContainsFunc(export.Files, func(f models.BulkExportFile) bool { return f.ResourceType == resourceType }) {
+// OpenExportFile opens a file, named as the last part of its address, of
+// a finished export.
+func (s *Store) OpenExportFile(export *models.BulkExport, fileName string) (io.ReadCloser, error) {
+	name := export.Ref + "/" + fileName
+	if export.Status != models.ExportDone || !slices.ContainsFunc(export.Files, func(f models.BulkExportFile) bool { return f.Name == name }) {
 		return nil, models.ErrNotFound
 	}
-	return s.exports.Storage.Open(models.ExportFile(export.Ref, resourceType))
+	return s.exports.Storage.Open(name)
 }
 
 // CancelExport stops a client's export, running or done, and removes its
@@ -181,9 +195,12 @@ func (s *Store) RunExport(ctx context.Context, exportID uint) error {
 	if client.RevokedAt != nil {
 		return s.failExport(ctx, &export, "The client was revoked before the export finished.")
 	}
-	scope := organisationScope(&client, export.OrganisationID, export.Since)
+	principal := organisationReach(&client, export.OrganisationID)
 	// A rerun after a crash starts again from nothing.
 	if err := s.db.WithContext(ctx).Where("bulk_export_id = ?", export.ID).Delete(&models.BulkExportFile{}).Error; err != nil {
+		return err
+	}
+	if err := s.exports.Storage.RemoveExport(export.Ref); err != nil {
 		return err
 	}
 	var total int64
@@ -192,7 +209,12 @@ func (s *Store) RunExport(ctx context.Context, exportID uint) error {
 		if i < 0 {
 			return s.failExport(ctx, &export, resourceType+" cannot be exported.")
 		}
-		count, err := s.writeExportFile(ctx, &export, s.exports.Types[i], scope)
+		filters, err := export.FiltersOf(resourceType)
+		if err != nil {
+			return s.failExport(ctx, &export, "The _typeFilter of "+resourceType+" cannot be read. Ask for the export again.")
+		}
+		scope := models.ExportScope{Principal: principal, Kind: export.Kind, Since: export.Since, Filters: filters}
+		count, err := s.writeExportFiles(ctx, &export, s.exports.Types[i], scope)
 		if errors.Is(err, errExportCancelled) {
 			return s.exports.Storage.RemoveExport(export.Ref)
 		}
@@ -214,41 +236,77 @@ func (s *Store) RunExport(ctx context.Context, exportID uint) error {
 		Detail: fmt.Sprintf("%s (client %s): %s export of %d resources", client.Name, client.ClientID, export.Kind, total)})
 }
 
-// writeExportFile streams one resource type into its NDJSON file, noting
-// progress after each batch and stopping if the export is cancelled.
-func (s *Store) writeExportFile(ctx context.Context, export *models.BulkExport, exportType ExportType, scope models.ExportScope) (int64, error) {
-	name := models.ExportFile(export.Ref, exportType.ResourceType)
+// exportFile is the NDJSON file of a resource type being written.
+type exportFile struct {
+	record models.BulkExportFile
+	file   io.WriteCloser
+	out    *bufio.Writer
+	json   *json.Encoder
+}
+
+func (s *Store) createExportFile(export *models.BulkExport, resourceType string, n int) (*exportFile, error) {
+	name := models.ExportFile(export.Ref, resourceType, n)
 	file, err := s.exports.Storage.Create(name)
+	if err != nil {
+		return nil, err
+	}
+	out := bufio.NewWriterSize(file, 64<<10)
+	return &exportFile{record: models.BulkExportFile{BulkExportID: export.ID, ResourceType: resourceType, Name: name},
+		file: file, out: out, json: json.NewEncoder(out)}, nil
+}
+
+// finish closes the file, whole, and lists it among the export's files.
+func (f *exportFile) finish(ctx context.Context, s *Store) error {
+	err := f.out.Flush()
+	if closeErr := f.file.Close(); err == nil {
+		err = closeErr
+	}
+	if err != nil {
+		return err
+	}
+	return s.db.WithContext(ctx).Create(&f.record).Error
+}
+
+// writeExportFiles streams one resource type into NDJSON files of at most
+// the file limit each, noting progress after each batch and stopping if
+// the export is cancelled. A type with nothing to write still has one
+// file, empty, so the manifest says so.
+func (s *Store) writeExportFiles(ctx context.Context, export *models.BulkExport, exportType ExportType, scope models.ExportScope) (int64, error) {
+	limit := s.exports.fileLimit()
+	file, err := s.createExportFile(export, exportType.ResourceType, 1)
 	if err != nil {
 		return 0, err
 	}
-	out := bufio.NewWriterSize(file, 64<<10)
-	encoder := json.NewEncoder(out)
 	var count int64
 	err = exportType.Write(ctx, s, scope, func(resource any) error {
-		if err := encoder.Encode(resource); err != nil {
+		if file.record.Count == limit {
+			if err := file.finish(ctx, s); err != nil {
+				return err
+			}
+			next, err := s.createExportFile(export, exportType.ResourceType, int(count/limit)+1)
+			if err != nil {
+				return err
+			}
+			file = next
+		}
+		if err := file.json.Encode(resource); err != nil {
 			return err
 		}
+		file.record.Count++
 		count++
 		if count%exportBatch == 0 {
 			return s.noteExportProgress(ctx, export, fmt.Sprintf("%s: %d written", exportType.ResourceType, count))
 		}
 		return nil
 	})
-	if err == nil {
-		err = out.Flush()
-	}
-	if closeErr := file.Close(); err == nil {
-		err = closeErr
-	}
 	if err != nil {
+		file.file.Close()
 		return count, err
 	}
-	err = s.db.WithContext(ctx).Create(&models.BulkExportFile{BulkExportID: export.ID, ResourceType: exportType.ResourceType, Name: name, Count: count}).Error
-	if err == nil {
-		err = s.noteExportProgress(ctx, export, fmt.Sprintf("%s: %d written", exportType.ResourceType, count))
+	if err := file.finish(ctx, s); err != nil {
+		return count, err
 	}
-	return count, err
+	return count, s.noteExportProgress(ctx, export, fmt.Sprintf("%s: %d written", exportType.ResourceType, count))
 }
 
 // noteExportProgress records how far the export has got, and reports
@@ -377,15 +435,77 @@ func (s *Store) ExportDiagnoses(ctx context.Context, scope models.ExportScope, e
 	}, func(d models.Diagnosis) uint { return d.ID }, each)
 }
 
-// ExportReadings streams the peak flow readings and symptom check-ins of
-// a scope's patients.
-func (s *Store) ExportReadings(ctx context.Context, scope models.ExportScope, each func(models.PatientReading) error) error {
+// ExportReadings streams the readings of the kinds given (peak flow
+// readings, symptom check-ins or both) of a scope's patients.
+func (s *Store) ExportReadings(ctx context.Context, scope models.ExportScope, kinds []string, each func(models.PatientReading) error) error {
 	return inBatches(func(after uint, limit int) ([]models.PatientReading, error) {
-		query := s.patientReadings(ctx, scope.Principal).Where("readings.id > ?", after)
+		query := s.patientReadings(ctx, scope.Principal).Where("readings.id > ? AND readings.kind IN ?", after, kinds)
 		if scope.Since != nil {
 			query = query.Where("readings.created_at > ?", *scope.Since)
 		}
 		var batch []models.PatientReading
 		return batch, query.Order("readings.id").Limit(limit).Scan(&batch).Error
 	}, func(r models.PatientReading) uint { return r.ID }, each)
+}
+
+// ExportPublishedPlans streams the latest published version of each plan
+// of a scope's patients, changed since the scope's instant when it has one:
+// a plan changes for the API when a new version is published.
+func (s *Store) ExportPublishedPlans(ctx context.Context, scope models.ExportScope, each func(models.PublishedPlan) error) error {
+	return inBatches(func(after uint, limit int) ([]models.PublishedPlan, error) {
+		query := s.latestPublished(s.publishedPlans(ctx, scope.Principal)).Where("action_plans.id > ?", after)
+		if scope.Since != nil {
+			query = query.Where("plan_versions.created_at > ?", *scope.Since)
+		}
+		return scanPlans(query.Order("action_plans.id").Limit(limit))
+	}, func(p models.PublishedPlan) uint { return p.ID }, each)
+}
+
+// ExportCarers streams the carers linked now to a scope's patients, as the
+// API's search finds them: a link is changed only by its removal.
+func (s *Store) ExportCarers(ctx context.Context, scope models.ExportScope, each func(models.Carer) error) error {
+	return inBatches(func(after uint, limit int) ([]models.Carer, error) {
+		query := s.carers(ctx, scope.Principal).Where("carer_links.revoked_at IS NULL AND carer_links.id > ?", after)
+		if scope.Since != nil {
+			query = query.Where("carer_links.created_at > ?", *scope.Since)
+		}
+		var batch []models.Carer
+		return batch, query.Order("carer_links.id").Limit(limit).Scan(&batch).Error
+	}, func(c models.Carer) uint { return c.ID }, each)
+}
+
+// ExportPractitioners streams the members of staff who wrote a published
+// plan for one of a scope's patients: the only staff the API shows, and
+// the ones the scope's CarePlans and MedicationStatements point at.
+func (s *Store) ExportPractitioners(ctx context.Context, scope models.ExportScope, each func(models.User) error) error {
+	return inBatches(func(after uint, limit int) ([]models.User, error) {
+		query := s.db.WithContext(ctx).Where("users.id > ?", after).
+			Where("EXISTS (?)", s.db.Model(&models.PlanVersion{}).Select("1").
+				Joins("JOIN action_plans ON action_plans.id = plan_versions.plan_id").
+				Where("plan_versions.author_id = users.id AND plan_versions.state = ?", models.VersionPublished).
+				Where(mayRead(scope.Principal, "action_plans.patient_id")))
+		if scope.Since != nil {
+			query = query.Where("users.updated_at > ?", *scope.Since)
+		}
+		var batch []models.User
+		return batch, query.Order("users.id").Limit(limit).Find(&batch).Error
+	}, func(u models.User) uint { return u.ID }, each)
+}
+
+// ExportOrganisations streams the organisations a scope's client acts for;
+// a patient or group export keeps only the practices its patients point
+// at.
+func (s *Store) ExportOrganisations(ctx context.Context, scope models.ExportScope, each func(models.Organisation) error) error {
+	return inBatches(func(after uint, limit int) ([]models.Organisation, error) {
+		query := s.db.WithContext(ctx).Where("organisations.id IN ? AND organisations.id > ?", practiceIDs(scope.Principal), after)
+		if scope.Kind != models.ExportSystem {
+			query = query.Where("EXISTS (?)", s.db.Model(&models.Patient{}).Select("1").
+				Where("patients.practice_id = organisations.id").Where(mayRead(scope.Principal, "patients.id")))
+		}
+		if scope.Since != nil {
+			query = query.Where("organisations.created_at > ?", *scope.Since)
+		}
+		var batch []models.Organisation
+		return batch, query.Order("organisations.id").Limit(limit).Find(&batch).Error
+	}, func(o models.Organisation) uint { return o.ID }, each)
 }
