@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,7 +10,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"time"
 
 	"healthpassport/models"
 	"healthpassport/models/fhirmap"
@@ -49,11 +49,11 @@ func (h *Handler) APIRoutes(r *gin.Engine) {
 	fhir := r.Group(fhirBase, acceptJSON)
 	fhir.GET("/metadata", capabilities)
 	api := fhir.Group("")
-	api.GET("/Patient", requireScope("Patient"), searchParams("identifier", lastUpdated), h.searchPatients)
+	api.GET("/Patient", requireScope("Patient"), typeSearchParams("Patient"), h.searchPatients)
 	api.GET("/Patient/:id", requireScope("Patient"), allowParams(), h.readPatient)
 	api.GET("/Condition", requireScope("Condition"), searchParams(patientParam), h.searchConditions)
 	api.GET("/Condition/:id", requireScope("Condition"), allowParams(), h.readCondition)
-	api.GET("/Observation", requireScope("Observation"), searchParams(patientParam), h.searchObservations)
+	api.GET("/Observation", requireScope("Observation"), typeSearchParams("Observation"), h.searchObservations)
 	api.GET("/Observation/:id", requireScope("Observation"), allowParams(), h.readObservation)
 	api.GET("/CarePlan", requireScope("CarePlan"), searchParams(patientParam, "status"), h.searchCarePlans)
 	api.GET("/CarePlan/:id", requireScope("CarePlan"), allowParams(), h.readCarePlan)
@@ -274,65 +274,11 @@ func (h *Handler) readPatient(c *gin.Context) {
 	}
 }
 
-func (h *Handler) searchPatients(c *gin.Context) {
-	page, ok := readPage(c)
-	if !ok {
-		return
-	}
-	search := models.PatientSearch{Page: oneMore(page)}
-	if identifier, given := c.GetQuery("identifier"); given {
-		value, ok := strings.CutPrefix(identifier, fhirmap.NHSNumber+"|")
-		digits, err := models.NormaliseNHSNumber(value)
-		if !ok || err != nil {
-			outcome(c, http.StatusBadRequest, "value", "Search by NHS number as identifier="+fhirmap.NHSNumber+"|NNNNNNNNNN, with a valid 10-digit NHS number.")
-			return
-		}
-		search.NHSNumber = digits
-	}
-	for _, value := range c.QueryArray(lastUpdated) {
-		bound, err := lastUpdatedBound(value)
-		if err != nil {
-			outcome(c, http.StatusBadRequest, "value", err.Error())
-			return
-		}
-		if strings.HasPrefix(value, "gt") {
-			search.UpdatedAfter = &bound
-		} else {
-			search.UpdatedBefore = &bound
-		}
-	}
-	patients, err := h.store.SearchPatients(c.Request.Context(), principalOf(c), search)
-	if err != nil {
-		apiServerError(c, err)
-		return
-	}
-	for _, patient := range patients[:min(len(patients), page.Limit)] {
-		if !h.auditRead(c, models.AuditAPIRead, &patient.ID, "Patient", patient.Ref) {
-			return
-		}
-	}
-	answerPage(c, h.publicAddress, page, patients, func(p models.Patient) uint { return p.ID }, fhirmap.FromPatient)
-}
-
-// lastUpdatedBound reads a _lastUpdated value: gt or lt, then a date or an
-// instant.
-func lastUpdatedBound(value string) (time.Time, error) {
-	invalid := errors.New("Give _lastUpdated as gt or lt followed by a date or an instant, like gt2026-01-31 or lt2026-01-31T12:00:00Z.")
-	if !strings.HasPrefix(value, "gt") && !strings.HasPrefix(value, "lt") {
-		return time.Time{}, invalid
-	}
-	for _, layout := range []string{time.RFC3339, time.DateOnly} {
-		if bound, err := time.Parse(layout, value[2:]); err == nil {
-			return bound.UTC(), nil
-		}
-	}
-	return time.Time{}, invalid
-}
-
-// searchedPatient is the patient a patient= search names, among the
-// client's; a patient the client may not see finds nothing.
+// searchedPatient is the patient a patient= (or, where taken, subject=)
+// search names, among the client's; a patient the client may not see finds
+// nothing.
 func (h *Handler) searchedPatient(c *gin.Context, resourceType string) (*models.Patient, bool) {
-	ref := strings.TrimPrefix(c.Query(patientParam), "Patient/")
+	ref := strings.TrimPrefix(cmp.Or(c.Query(patientParam), c.Query(subjectParam)), "Patient/")
 	if ref == "" {
 		outcome(c, http.StatusBadRequest, "required", "Search "+resourceType+" by patient, like "+resourceType+"?patient=Patient/ID.")
 		return nil, false
@@ -384,25 +330,6 @@ func (h *Handler) readCondition(c *gin.Context) {
 	if h.auditRead(c, models.AuditAPIRead, &diagnosis.PatientID, "Condition", id) {
 		fhirResource(c, http.StatusOK, fhirmap.FromDiagnosis(*diagnosis))
 	}
-}
-
-// searchObservations answers a patient's peak flow readings and symptom
-// check-ins, newest first.
-func (h *Handler) searchObservations(c *gin.Context) {
-	page, ok := readPage(c)
-	if !ok {
-		return
-	}
-	patient, ok := h.searchedPatient(c, "Observation")
-	if !ok {
-		return
-	}
-	readings, err := h.store.ReadingsOf(c.Request.Context(), principalOf(c), patient, oneMore(page))
-	if err != nil {
-		apiServerError(c, err)
-		return
-	}
-	answerPage(c, h.publicAddress, page, readings, func(r models.PatientReading) uint { return r.ID }, fhirmap.FromReading)
 }
 
 func (h *Handler) readObservation(c *gin.Context) {

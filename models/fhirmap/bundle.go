@@ -175,8 +175,9 @@ type Interaction struct {
 }
 
 type SearchParam struct {
-	Name string `json:"name"`
-	Type string `json:"type"`
+	Name          string `json:"name"`
+	Type          string `json:"type"`
+	Documentation string `json:"documentation,omitempty"`
 }
 
 // SearchParams are the search parameters the API takes, by resource type.
@@ -184,9 +185,11 @@ type SearchParam struct {
 // with more after it links to the next. Practitioner and Organization are
 // read where other resources point at them, not searched.
 var SearchParams = map[string][]SearchParam{
-	"Patient":             {{Name: "identifier", Type: "token"}, {Name: "_lastUpdated", Type: "date"}, countParam},
-	"Condition":           {patientParam, countParam},
-	"Observation":         {patientParam, countParam},
+	"Patient": {idParam, {Name: "identifier", Type: "token"}, {Name: "family", Type: "string"}, {Name: "given", Type: "string"},
+		{Name: "birthdate", Type: "date"}, lastUpdatedParam, sortParam, summaryParam, countParam},
+	"Condition": {patientParam, countParam},
+	"Observation": {patientParam, {Name: "subject", Type: "reference"}, idParam, {Name: "code", Type: "token"}, {Name: "category", Type: "token"},
+		{Name: "date", Type: "date", Documentation: approximateDates}, lastUpdatedParam, sortParam, summaryParam, countParam},
 	"CarePlan":            {patientParam, {Name: "status", Type: "token"}, countParam},
 	"MedicationStatement": {patientParam, countParam},
 	"RelatedPerson":       {patientParam, countParam},
@@ -194,8 +197,17 @@ var SearchParams = map[string][]SearchParam{
 
 var (
 	patientParam = SearchParam{Name: "patient", Type: "reference"}
-	countParam   = SearchParam{Name: "_count", Type: "number"}
+	countParam   = SearchParam{Name: "_count", Type: "number", Documentation: "The most entries a page holds; 0 answers the total alone."}
+	idParam      = SearchParam{Name: "_id", Type: "token"}
+	sortParam    = SearchParam{Name: "_sort", Type: "special", Documentation: "_lastUpdated (or, for Observation, date), ascending, or descending with a leading -; ties are broken by id."}
+	summaryParam = SearchParam{Name: "_summary", Type: "token", Documentation: "count only: the total, without entries."}
+	// lastUpdatedParam is when a resource last changed.
+	lastUpdatedParam = SearchParam{Name: "_lastUpdated", Type: "date", Documentation: approximateDates}
 )
+
+// approximateDates says how a date search reads its value and what ap means.
+const approximateDates = "Prefixes eq, ne, gt, lt, ge, le, sa, eb and ap; a year, month, day (in UTC) or instant covers its whole range. " +
+	"ap matches within 10% of the gap between now and the value either side of it, and at least a day."
 
 // Capabilities is the truth about the API: read of each resource type,
 // search of those with search parameters, and the history of care plans,

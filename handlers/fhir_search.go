@@ -1,0 +1,295 @@
+package handlers
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"strings"
+
+	"healthpassport/models"
+	"healthpassport/models/fhirmap"
+
+	"github.com/gin-gonic/gin"
+)
+
+// Search parameters that Patient and Observation searches share with FHIR's
+// common ones.
+const (
+	idParam      = "_id"
+	sortParam    = "_sort"
+	summaryParam = "_summary"
+	subjectParam = "subject"
+)
+
+// typeSearchParams allows the search parameters the CapabilityStatement
+// claims for a resource type, and the paging ones: what is claimed is what
+// is taken.
+func typeSearchParams(resourceType string) gin.HandlerFunc {
+	var names []string
+	for _, param := range fhirmap.SearchParams[resourceType] {
+		names = append(names, param.Name)
+	}
+	return searchParams(names...)
+}
+
+// readSearchPage reads the page asked for, or reports countOnly for
+// _summary=count or _count=0, which ask for the total alone.
+func readSearchPage(c *gin.Context) (page models.Page, countOnly, ok bool) {
+	summary, given := c.GetQuery(summaryParam)
+	if given && summary != "count" {
+		outcome(c, http.StatusBadRequest, "not-supported", "_summary takes only count here, which answers the total without the entries.")
+		return page, false, false
+	}
+	if given || c.Query(countParam) == "0" {
+		return page, true, true
+	}
+	page, ok = readPage(c)
+	return page, false, ok
+}
+
+// answerCount answers a search with the number of matches and no entries.
+func (h *Handler) answerCount(c *gin.Context, total int64) {
+	n := int(total)
+	fhirResource(c, http.StatusOK, fhirmap.SearchPage[fhirmap.Patient](h.publicAddress+fhirBase, h.publicAddress+c.Request.URL.RequestURI(), "", &n, nil))
+}
+
+// onlyValue reads a parameter that may be given once; it answers 400 for
+// one given more than once, or given empty.
+func onlyValue(c *gin.Context, name string) (value string, given, ok bool) {
+	values := c.QueryArray(name)
+	switch {
+	case len(values) == 0:
+		return "", false, true
+	case len(values) > 1:
+		outcome(c, http.StatusBadRequest, "value", fmt.Sprintf("Give %s once: separate the values it may take with commas.", name))
+		return "", true, false
+	case values[0] == "":
+		outcome(c, http.StatusBadRequest, "value", fmt.Sprintf("Give %s a value.", name))
+		return "", true, false
+	}
+	return values[0], true, true
+}
+
+// dateSearches reads each value of a date parameter; a resource matches
+// only if it matches every one.
+func dateSearches(c *gin.Context, name string) ([]models.DateSearch, bool) {
+	var searches []models.DateSearch
+	for _, value := range c.QueryArray(name) {
+		search, err := models.ParseDateSearch(value)
+		if err != nil {
+			outcome(c, http.StatusBadRequest, "value", fmt.Sprintf("%s %q: %v.", name, value, err))
+			return nil, false
+		}
+		searches = append(searches, search)
+	}
+	return searches, true
+}
+
+// readSort reads _sort, which takes one of the dates named, ascending or,
+// with a leading -, descending. Without _sort a search keeps its own
+// order.
+func readSort(c *gin.Context, usual models.SearchSort, dates ...string) (models.SearchSort, bool) {
+	value, given, ok := onlyValue(c, sortParam)
+	if !given || !ok {
+		return usual, ok
+	}
+	name, descending := strings.CutPrefix(value, "-")
+	if !slices.Contains(dates, name) {
+		outcome(c, http.StatusBadRequest, "not-supported", "Sort by "+strings.Join(dates, " or ")+", or by either with a leading - for newest first.")
+		return usual, false
+	}
+	return models.SearchSort{ByDate: true, Descending: descending}, true
+}
+
+func (h *Handler) searchPatients(c *gin.Context) {
+	page, countOnly, ok := readSearchPage(c)
+	if !ok {
+		return
+	}
+	search, ok := readPatientSearch(c)
+	if !ok {
+		return
+	}
+	search.Page = oneMore(page)
+	if countOnly {
+		total, err := h.store.CountPatients(c.Request.Context(), principalOf(c), search)
+		if err != nil {
+			apiServerError(c, err)
+			return
+		}
+		if h.auditRead(c, models.AuditAPIRead, nil, "Patient", "_summary=count") {
+			h.answerCount(c, total)
+		}
+		return
+	}
+	patients, err := h.store.SearchPatients(c.Request.Context(), principalOf(c), search)
+	if err != nil {
+		apiServerError(c, err)
+		return
+	}
+	for _, patient := range patients[:min(len(patients), page.Limit)] {
+		if !h.auditRead(c, models.AuditAPIRead, &patient.ID, "Patient", patient.Ref) {
+			return
+		}
+	}
+	answerPage(c, h.publicAddress, page, patients, func(p models.Patient) uint { return p.ID }, fhirmap.FromPatient)
+}
+
+// readPatientSearch reads a Patient search's own parameters.
+func readPatientSearch(c *gin.Context) (models.PatientSearch, bool) {
+	var search models.PatientSearch
+	ids, given, ok := onlyValue(c, idParam)
+	if !ok {
+		return search, false
+	}
+	if given {
+		search.Refs = strings.Split(ids, ",")
+	}
+	identifier, given, ok := onlyValue(c, "identifier")
+	if !ok {
+		return search, false
+	}
+	if given {
+		value, ok := strings.CutPrefix(identifier, fhirmap.NHSNumber+"|")
+		digits, err := models.NormaliseNHSNumber(value)
+		if !ok || err != nil {
+			outcome(c, http.StatusBadRequest, "value", "Search by NHS number as identifier="+fhirmap.NHSNumber+"|NNNNNNNNNN, with a valid 10-digit NHS number.")
+			return search, false
+		}
+		search.NHSNumber = digits
+	}
+	if search.Family, _, ok = onlyValue(c, "family"); !ok {
+		return search, false
+	}
+	if search.Given, _, ok = onlyValue(c, "given"); !ok {
+		return search, false
+	}
+	if search.BirthDate, ok = dateSearches(c, "birthdate"); !ok {
+		return search, false
+	}
+	if search.LastUpdated, ok = dateSearches(c, lastUpdated); !ok {
+		return search, false
+	}
+	search.Sort, ok = readSort(c, models.SearchSort{}, lastUpdated)
+	return search, ok
+}
+
+// searchObservations answers a patient's peak flow readings and symptom
+// check-ins, newest first unless sorted.
+func (h *Handler) searchObservations(c *gin.Context) {
+	page, countOnly, ok := readSearchPage(c)
+	if !ok {
+		return
+	}
+	search, ok := readObservationSearch(c)
+	if !ok {
+		return
+	}
+	patient, ok := h.searchedPatient(c, "Observation")
+	if !ok {
+		return
+	}
+	search.PatientID, search.Page = patient.ID, oneMore(page)
+	if countOnly {
+		total, err := h.store.CountReadings(c.Request.Context(), principalOf(c), search)
+		if err != nil {
+			apiServerError(c, err)
+			return
+		}
+		h.answerCount(c, total)
+		return
+	}
+	readings, err := h.store.SearchReadings(c.Request.Context(), principalOf(c), search)
+	if err != nil {
+		apiServerError(c, err)
+		return
+	}
+	answerPage(c, h.publicAddress, page, readings, func(r models.PatientReading) uint { return r.ID }, fhirmap.FromReading)
+}
+
+// readObservationSearch reads an Observation search's own parameters;
+// the patient is read apart, as for every search of a patient's record.
+func readObservationSearch(c *gin.Context) (models.ObservationSearch, bool) {
+	search := models.ObservationSearch{Sort: models.SearchSort{Descending: true}}
+	subject, given, ok := onlyValue(c, subjectParam)
+	if !ok {
+		return search, false
+	}
+	if patient, named := c.GetQuery(patientParam); given && named && strings.TrimPrefix(patient, "Patient/") != strings.TrimPrefix(subject, "Patient/") {
+		outcome(c, http.StatusBadRequest, "value", "Give patient or subject, not two different patients.")
+		return search, false
+	}
+	ids, given, ok := onlyValue(c, idParam)
+	if !ok {
+		return search, false
+	}
+	if given {
+		for text := range strings.SplitSeq(ids, ",") {
+			// An id that cannot be a reading's finds nothing, as an
+			// unknown one does.
+			if id, ok := parseID(text); ok {
+				search.IDs = append(search.IDs, id)
+			}
+		}
+		if search.IDs == nil {
+			search.IDs = []uint{0} // no reading's id, so nothing is found
+		}
+	}
+	for name, concept := range map[string]func(fhirmap.Observation) []fhirmap.Coding{
+		"code":     func(o fhirmap.Observation) []fhirmap.Coding { return o.Code.Coding },
+		"category": func(o fhirmap.Observation) []fhirmap.Coding { return o.Category[0].Coding },
+	} {
+		token, given, ok := onlyValue(c, name)
+		if !ok {
+			return search, false
+		}
+		if !given {
+			continue
+		}
+		kinds, ok := readingKindsCoded(token, concept)
+		if !ok {
+			outcome(c, http.StatusBadRequest, "value", fmt.Sprintf("Give %s as system|code, code, |code or system|, separated by commas.", name))
+			return search, false
+		}
+		if search.Kinds != nil {
+			kinds = slices.DeleteFunc(kinds, func(kind string) bool { return !slices.Contains(search.Kinds, kind) })
+		}
+		search.Kinds = kinds
+	}
+	if search.Date, ok = dateSearches(c, "date"); !ok {
+		return search, false
+	}
+	if search.LastUpdated, ok = dateSearches(c, lastUpdated); !ok {
+		return search, false
+	}
+	search.Sort, ok = readSort(c, search.Sort, "date", lastUpdated)
+	return search, ok
+}
+
+// readingKindsCoded lists the kinds of reading whose Observation has, in
+// the concept given, a coding that one of a token search's comma-separated
+// values matches. The codings are the mapping's own, so a search finds
+// what a read shows.
+func readingKindsCoded(token string, concept func(fhirmap.Observation) []fhirmap.Coding) ([]string, bool) {
+	kinds := []string{}
+	var flow int
+	for _, kind := range []string{models.ReadingPeakFlow, models.ReadingSymptoms} {
+		observation := fhirmap.FromReading(models.PatientReading{Reading: models.Reading{Kind: kind, PeakFlow: &flow}})
+		for value := range strings.SplitSeq(token, ",") {
+			system, code, hasSystem := strings.Cut(value, "|")
+			if !hasSystem {
+				system, code = "", system
+			}
+			if code == "" && system == "" {
+				return nil, false
+			}
+			matches := slices.ContainsFunc(concept(observation), func(coding fhirmap.Coding) bool {
+				return (!hasSystem || coding.System == system) && (code == "" || coding.Code == code)
+			})
+			if matches && !slices.Contains(kinds, kind) {
+				kinds = append(kinds, kind)
+			}
+		}
+	}
+	return kinds, true
+}
