@@ -274,7 +274,7 @@ func readingKindsCoded(token string, concept func(fhirmap.Observation) []fhirmap
 	kinds := []string{}
 	var flow int
 	for _, kind := range []string{models.ReadingPeakFlow, models.ReadingSymptoms} {
-		observation := fhirmap.FromReading(models.PatientReading{Reading: models.Reading{Kind: kind, PeakFlow: &flow}})
+		observation := fhirmap.FromReading(models.PatientReading{Reading: models.Reading{Kind: kind, PeakFlow: &flow, Zone: models.ZoneGreen}})
 		for value := range strings.SplitSeq(token, ",") {
 			system, code, hasSystem := strings.Cut(value, "|")
 			if !hasSystem {
