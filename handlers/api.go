@@ -65,6 +65,7 @@ func (h *Handler) APIRoutes(r *gin.Engine) {
 	api.GET("/RelatedPerson/:id", requireScope("RelatedPerson"), allowParams(), h.readRelatedPerson)
 	api.GET("/Practitioner/:id", requireScope("Practitioner"), allowParams(), h.readPractitioner)
 	api.GET("/Organization/:id", requireScope("Organization"), allowParams(), h.readOrganization)
+	api.POST("/:type/_search", searchByPost(r))
 
 	// Bulk export: the status and files are outside the JSON-only group,
 	// since a file is NDJSON.

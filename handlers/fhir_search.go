@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"fmt"
+	"mime"
 	"net/http"
 	"slices"
 	"strings"
@@ -20,6 +21,36 @@ const (
 	summaryParam = "_summary"
 	subjectParam = "subject"
 )
+
+// formMediaType is the only body a search by POST takes.
+const formMediaType = "application/x-www-form-urlencoded"
+
+// searchByPost runs a search sent as a form, which FHIR offers for a query
+// too long, or too private, for an address: the form's parameters, with
+// any in the address, go through the type's GET search, so both answer
+// alike, with the same scoping, checks and links.
+func searchByPost(engine *gin.Engine) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		resourceType := c.Param("type")
+		if len(fhirmap.SearchParams[resourceType]) == 0 {
+			outcome(c, http.StatusNotFound, "not-supported", resourceType+" cannot be searched.")
+			return
+		}
+		if mediaType, _, err := mime.ParseMediaType(c.GetHeader("Content-Type")); err != nil || mediaType != formMediaType {
+			outcome(c, http.StatusUnsupportedMediaType, "not-supported", "Send the search parameters as "+formMediaType+".")
+			return
+		}
+		if err := c.Request.ParseForm(); err != nil {
+			outcome(c, http.StatusBadRequest, "structure", "The form cannot be read: "+err.Error())
+			return
+		}
+		c.Request.Method = http.MethodGet
+		c.Request.URL.Path = fhirBase + "/" + resourceType
+		c.Request.URL.RawQuery = c.Request.Form.Encode()
+		engine.HandleContext(c)
+		c.Abort()
+	}
+}
 
 // typeSearchParams allows the search parameters the CapabilityStatement
 // claims for a resource type, and the paging ones: what is claimed is what

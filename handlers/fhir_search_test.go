@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"slices"
 	"strconv"
@@ -270,6 +271,62 @@ func TestBadSearchValuesAreRefusedWithAnOutcome(t *testing.T) {
 			if diagnostics, _ := issue["diagnostics"].(string); diagnostics == "" {
 				t.Errorf("%s: the outcome says nothing", search)
 			}
+		}
+	})
+}
+
+// postSearch sends a search's parameters as a form to the type's _search.
+func (s *testServer) postSearch(t *testing.T, token, resourceType, form, contentType string) fhirAnswer {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, s.URL+"/fhir/"+resourceType+"/_search", strings.NewReader(form))
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Content-Type", contentType)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	answer := fhirAnswer{status: res.StatusCode, header: res.Header}
+	if err := json.NewDecoder(res.Body).Decode(&answer.body); err != nil {
+		t.Fatalf("POST %s/_search: %v", resourceType, err)
+	}
+	return answer
+}
+
+func TestSearchByPostAnswersAsTheSameSearchByGet(t *testing.T) {
+	eachServer(t, func(t *testing.T, s *testServer) {
+		token := s.readingClient(t)
+		s.readingsOf(t, s.patient(t, ameliaRef), models.ReadingPeakFlow+" 2019-02-10T09:00:00Z", models.ReadingSymptoms+" 2019-02-10T20:00:00Z")
+		for _, search := range []string{
+			"Patient?_lastUpdated=ge2000&_sort=-_lastUpdated&_count=1",
+			"Patient?family=" + s.patient(t, ameliaRef).FamilyName,
+			"Patient?_summary=count",
+			"Observation?subject=Patient%2F" + ameliaRef + "&date=2019&_sort=date&_count=1",
+			"Observation?patient=" + ameliaRef + "&code=http%3A%2F%2Fsnomed.info%2Fsct%7C18491006",
+			"CarePlan?patient=" + ameliaRef + "&status=active",
+			"Condition?patient=" + ameliaRef,
+		} {
+			resourceType, form, _ := strings.Cut(search, "?")
+			get := s.fhir(t, token, search).must(t, http.StatusOK, "Bundle")
+			post := s.postSearch(t, token, resourceType, form, "application/x-www-form-urlencoded").must(t, http.StatusOK, "Bundle")
+			if len(get.entries()) == 0 && get.body["total"] == 0.0 {
+				t.Errorf("%s found nothing: a poor comparison", search)
+			}
+			for _, part := range []string{"entry", "total"} {
+				if mustJSON(t, get.body[part]) != mustJSON(t, post.body[part]) {
+					t.Errorf("%s: %s by GET %v, by POST %v", search, part, get.body[part], post.body[part])
+				}
+			}
+			if get.next(t) != post.next(t) {
+				t.Errorf("%s: next by GET %s, by POST %s", search, get.next(t), post.next(t))
+			}
+		}
+		s.postSearch(t, token, "Patient", "_lastUpdated=xx2026", "application/x-www-form-urlencoded").must(t, http.StatusBadRequest, "OperationOutcome")
+		s.postSearch(t, token, "Patient", "bogus=1", "application/x-www-form-urlencoded").must(t, http.StatusBadRequest, "OperationOutcome")
+		s.postSearch(t, token, "Patient", `{"family":"Quill"}`, "application/json").must(t, http.StatusUnsupportedMediaType, "OperationOutcome")
+		s.postSearch(t, token, "Practitioner", "", "application/x-www-form-urlencoded").must(t, http.StatusNotFound, "OperationOutcome")
+		if found := s.postSearch(t, token, "Patient", "_id="+priyaRef, "application/x-www-form-urlencoded").must(t, http.StatusOK, "Bundle"); len(found.entries()) != 0 {
+			t.Error("a search by POST found another practice's patient")
 		}
 	})
 }
