@@ -16,10 +16,12 @@ import (
 // Search parameters that Patient and Observation searches share with FHIR's
 // common ones.
 const (
-	idParam      = "_id"
-	sortParam    = "_sort"
-	summaryParam = "_summary"
-	subjectParam = "subject"
+	idParam         = "_id"
+	sortParam       = "_sort"
+	summaryParam    = "_summary"
+	subjectParam    = "subject"
+	includeParam    = "_include"
+	revincludeParam = "_revinclude"
 )
 
 // formMediaType is the only body a search by POST takes.
@@ -60,7 +62,40 @@ func typeSearchParams(resourceType string) gin.HandlerFunc {
 	for _, param := range fhirmap.SearchParams[resourceType] {
 		names = append(names, param.Name)
 	}
+	if len(fhirmap.SearchIncludes[resourceType]) > 0 {
+		names = append(names, includeParam)
+	}
+	if len(fhirmap.SearchRevIncludes[resourceType]) > 0 {
+		names = append(names, revincludeParam)
+	}
 	return searchParams(names...)
+}
+
+// readIncludes reads the references an _include or _revinclude names,
+// each one the type takes, and of a type the client may read.
+func readIncludes(c *gin.Context, param string, offered []string) ([]string, bool) {
+	names := c.QueryArray(param)
+	for _, name := range names {
+		if !slices.Contains(offered, name) {
+			outcome(c, http.StatusBadRequest, "not-supported", fmt.Sprintf("%s takes %s.", param, strings.Join(offered, " or ")))
+			return nil, false
+		}
+		if resourceType := includedType(param, name); !principalOf(c).MayRead(resourceType) {
+			outcome(c, http.StatusForbidden, "forbidden", "The access token does not grant "+models.ReadScope(resourceType)+".")
+			return nil, false
+		}
+	}
+	return names, true
+}
+
+// includedType is the type of the resources an include brings: the
+// Patient a reference points at, or the type whose reference it is.
+func includedType(param, name string) string {
+	if param == includeParam {
+		return "Patient" // every reference these searches include is to a patient
+	}
+	resourceType, _, _ := strings.Cut(name, ":")
+	return resourceType
 }
 
 // readSearchPage reads the page asked for, or reports countOnly for
@@ -141,6 +176,10 @@ func (h *Handler) searchPatients(c *gin.Context) {
 	if !ok {
 		return
 	}
+	revincludes, ok := readIncludes(c, revincludeParam, fhirmap.SearchRevIncludes["Patient"])
+	if !ok {
+		return
+	}
 	search.Page = oneMore(page)
 	if countOnly {
 		total, err := h.store.CountPatients(c.Request.Context(), principalOf(c), search)
@@ -163,7 +202,46 @@ func (h *Handler) searchPatients(c *gin.Context) {
 			return
 		}
 	}
-	answerPage(c, h.publicAddress, page, patients, func(p models.Patient) uint { return p.ID }, fhirmap.FromPatient)
+	bundle, onPage := searchPage(c, h.publicAddress, page, patients, func(p models.Patient) uint { return p.ID }, fhirmap.FromPatient)
+	for _, patient := range onPage {
+		for _, name := range revincludes {
+			included, err := h.pointingAt(c, name, &patient)
+			if err != nil {
+				apiServerError(c, err)
+				return
+			}
+			bundle.Include(h.publicAddress+fhirBase, included)
+		}
+	}
+	fhirResource(c, http.StatusOK, bundle)
+}
+
+// pointingAt lists a patient's resources that a _revinclude names: all of
+// them, as the patient's own search would find them.
+func (h *Handler) pointingAt(c *gin.Context, revinclude string, patient *models.Patient) ([]fhirmap.Resource, error) {
+	ctx, principal := c.Request.Context(), principalOf(c)
+	var resources []fhirmap.Resource
+	switch revinclude {
+	case "Observation:subject":
+		readings, err := h.store.ReadingsOf(ctx, principal, patient, models.Page{})
+		for _, reading := range readings {
+			resources = append(resources, fhirmap.FromReading(reading))
+		}
+		return resources, err
+	case "CarePlan:subject":
+		plans, err := h.store.PublishedPlansOf(ctx, principal, patient, models.Page{})
+		for _, plan := range plans {
+			resources = append(resources, fhirmap.FromPlan(plan))
+		}
+		return resources, err
+	case "RelatedPerson:patient":
+		carers, err := h.store.CarersLinkedTo(ctx, principal, patient, models.Page{})
+		for _, carer := range carers {
+			resources = append(resources, fhirmap.FromCarer(carer))
+		}
+		return resources, err
+	}
+	return nil, fmt.Errorf("no resources point at a patient as %s", revinclude)
 }
 
 // readPatientSearch reads a Patient search's own parameters.
@@ -216,6 +294,10 @@ func (h *Handler) searchObservations(c *gin.Context) {
 	if !ok {
 		return
 	}
+	includes, ok := readIncludes(c, includeParam, fhirmap.SearchIncludes["Observation"])
+	if !ok {
+		return
+	}
 	patient, ok := h.searchedPatient(c, "Observation")
 	if !ok {
 		return
@@ -235,7 +317,12 @@ func (h *Handler) searchObservations(c *gin.Context) {
 		apiServerError(c, err)
 		return
 	}
-	answerPage(c, h.publicAddress, page, readings, func(r models.PatientReading) uint { return r.ID }, fhirmap.FromReading)
+	bundle, onPage := searchPage(c, h.publicAddress, page, readings, func(r models.PatientReading) uint { return r.ID }, fhirmap.FromReading)
+	if len(includes) > 0 && len(onPage) > 0 {
+		// Every reading found is the one searched patient's.
+		bundle.Include(h.publicAddress+fhirBase, []fhirmap.Resource{fhirmap.FromPatient(*patient)})
+	}
+	fhirResource(c, http.StatusOK, bundle)
 }
 
 // readObservationSearch reads an Observation search's own parameters;

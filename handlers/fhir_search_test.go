@@ -330,3 +330,78 @@ func TestSearchByPostAnswersAsTheSameSearchByGet(t *testing.T) {
 		}
 	})
 }
+
+// byMode lists a Bundle's entries' paths, relative to the API's base, of
+// one search mode.
+func byMode(t *testing.T, bundle fhirAnswer, mode string) []string {
+	t.Helper()
+	var paths []string
+	entries, _ := bundle.body["entry"].([]any)
+	for _, entry := range entries {
+		entry := entry.(map[string]any)
+		if entry["search"].(map[string]any)["mode"] == mode {
+			paths = append(paths, strings.TrimPrefix(entry["fullUrl"].(string), "http://passport.test/fhir/"))
+		}
+	}
+	slices.Sort(paths)
+	return paths
+}
+
+func TestSearchesIncludeWhatTheirMatchesPointAtAndWhatPointsAtThem(t *testing.T) {
+	eachServer(t, func(t *testing.T, s *testServer) {
+		token := s.readingClient(t)
+		s.readingsOf(t, s.patient(t, ameliaRef), models.ReadingPeakFlow+" 2019-02-10T09:00:00Z")
+		s.readingsOf(t, s.patient(t, priyaRef), models.ReadingPeakFlow+" 2019-02-10T09:00:00Z")
+		var want []string
+		for _, search := range []string{"Observation", "CarePlan", "RelatedPerson"} {
+			for _, id := range s.searchIDs(t, token, search+"?patient="+ameliaRef+"&_count=1000") {
+				want = append(want, search+"/"+id)
+			}
+		}
+		slices.Sort(want)
+		if !slices.ContainsFunc(want, func(path string) bool { return strings.HasPrefix(path, "RelatedPerson/") }) ||
+			!slices.ContainsFunc(want, func(path string) bool { return strings.HasPrefix(path, "CarePlan/") }) {
+			t.Fatalf("Amelia's record lacks a carer or a plan to include: %v", want)
+		}
+		found := s.fhir(t, token, "Patient?_id="+ameliaRef+"&_revinclude=Observation:subject&_revinclude=CarePlan:subject&_revinclude=RelatedPerson:patient").
+			must(t, http.StatusOK, "Bundle")
+		if got := byMode(t, found, "match"); !slices.Equal(got, []string{"Patient/" + ameliaRef}) {
+			t.Errorf("matched %v", got)
+		}
+		if got := byMode(t, found, "include"); !slices.Equal(got, want) {
+			t.Errorf("included %v; want %v", got, want)
+		}
+		if found.body["total"] != 1.0 {
+			t.Errorf("total %v counts the included entries", found.body["total"])
+		}
+
+		// Every patient of the client's with their observations, and no
+		// other practice's.
+		all := s.fhir(t, token, "Patient?_revinclude=Observation:subject&_count=1000").must(t, http.StatusOK, "Bundle")
+		for _, entry := range all.body["entry"].([]any) {
+			resource := entry.(map[string]any)["resource"].(map[string]any)
+			if subject, _ := resource["subject"].(map[string]any); subject != nil && subject["reference"] == "Patient/"+priyaRef {
+				t.Errorf("included another practice's %v", resource["id"])
+			}
+		}
+
+		observations := s.fhir(t, token, "Observation?patient="+ameliaRef+"&_include=Observation:subject").must(t, http.StatusOK, "Bundle")
+		if got := byMode(t, observations, "include"); !slices.Equal(got, []string{"Patient/" + ameliaRef}) {
+			t.Errorf("observations included %v", got)
+		}
+		if len(byMode(t, observations, "match")) == 0 {
+			t.Error("no observation matched")
+		}
+		if none := s.fhir(t, token, "Observation?patient="+ameliaRef+"&date=1990&_include=Observation:subject").must(t, http.StatusOK, "Bundle"); none.body["entry"] != nil {
+			t.Errorf("a search that matched nothing included %v", none.body["entry"])
+		}
+
+		for _, search := range []string{"Observation?patient=" + ameliaRef + "&_include=Observation:performer",
+			"Observation?patient=" + ameliaRef + "&_include:iterate=Observation:subject", "Patient?_include=Observation:subject",
+			"Patient?_revinclude=Condition:subject", "Patient?_revinclude=*"} {
+			s.fhir(t, token, search).must(t, http.StatusBadRequest, "OperationOutcome")
+		}
+		patientsOnly := s.token(t, s.registerClient(t, "Y90001", "system/Patient.rs"), "system/Patient.rs")
+		s.fhir(t, patientsOnly, "Patient?_revinclude=Observation:subject").must(t, http.StatusForbidden, "OperationOutcome")
+	})
+}

@@ -1,5 +1,7 @@
 package fhirmap
 
+import "slices"
+
 // capabilitiesDate is when what the API serves last changed.
 const capabilitiesDate = "2026-11-21"
 
@@ -69,6 +71,18 @@ func SearchPage[R Resource](base, selfURL, nextURL string, total *int, resources
 			Search: &BundleSearch{Mode: "match"}})
 	}
 	return bundle
+}
+
+// Include adds to a page of a search the resources that its matches point
+// at, or that point at them, as FHIR's _include and _revinclude ask: each
+// once, marked as included rather than matched.
+func (b *Bundle) Include(base string, resources []Resource) {
+	for _, resource := range resources {
+		fullURL := base + "/" + resource.Path()
+		if !slices.ContainsFunc(b.Entry, func(entry BundleEntry) bool { return entry.FullURL == fullURL }) {
+			b.Entry = append(b.Entry, BundleEntry{FullURL: fullURL, Resource: resource, Search: &BundleSearch{Mode: "include"}})
+		}
+	}
 }
 
 // History bundles the versions of a care plan, newest first: version 1
@@ -162,12 +176,14 @@ type CapabilitySecurity struct {
 }
 
 type CapabilityResource struct {
-	Type        string        `json:"type"`
-	Profile     string        `json:"profile"`
-	Interaction []Interaction `json:"interaction"`
-	Versioning  string        `json:"versioning"`
-	ReadHistory bool          `json:"readHistory"`
-	SearchParam []SearchParam `json:"searchParam,omitempty"`
+	Type             string        `json:"type"`
+	Profile          string        `json:"profile"`
+	Interaction      []Interaction `json:"interaction"`
+	Versioning       string        `json:"versioning"`
+	ReadHistory      bool          `json:"readHistory"`
+	SearchInclude    []string      `json:"searchInclude,omitempty"`
+	SearchRevInclude []string      `json:"searchRevInclude,omitempty"`
+	SearchParam      []SearchParam `json:"searchParam,omitempty"`
 }
 
 type Interaction struct {
@@ -195,6 +211,14 @@ var SearchParams = map[string][]SearchParam{
 	"RelatedPerson":       {patientParam, countParam},
 }
 
+// SearchIncludes are the references a search of a type can include the
+// targets of (_include), and SearchRevIncludes those from other types back
+// to it (_revinclude), each as FHIR names them: type:parameter.
+var (
+	SearchIncludes    = map[string][]string{"Observation": {"Observation:subject"}}
+	SearchRevIncludes = map[string][]string{"Patient": {"CarePlan:subject", "Observation:subject", "RelatedPerson:patient"}}
+)
+
 var (
 	patientParam = SearchParam{Name: "patient", Type: "reference"}
 	countParam   = SearchParam{Name: "_count", Type: "number", Documentation: "The most entries a page holds; 0 answers the total alone."}
@@ -220,7 +244,8 @@ func Capabilities(resourceTypes []string) CapabilityStatement {
 	}}
 	for _, resourceType := range resourceTypes {
 		resource := CapabilityResource{Type: resourceType, Profile: ukCoreProfile + resourceType,
-			Interaction: []Interaction{{Code: "read"}}, Versioning: "no-version", SearchParam: SearchParams[resourceType]}
+			Interaction: []Interaction{{Code: "read"}}, Versioning: "no-version", SearchParam: SearchParams[resourceType],
+			SearchInclude: SearchIncludes[resourceType], SearchRevInclude: SearchRevIncludes[resourceType]}
 		if len(resource.SearchParam) > 0 {
 			resource.Interaction = append(resource.Interaction, Interaction{Code: "search-type"})
 		}
