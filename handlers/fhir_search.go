@@ -22,6 +22,7 @@ const (
 	subjectParam    = "subject"
 	includeParam    = "_include"
 	revincludeParam = "_revinclude"
+	elementsParam   = "_elements"
 )
 
 // formMediaType is the only body a search by POST takes.
@@ -86,6 +87,41 @@ func readIncludes(c *gin.Context, param string, offered []string) ([]string, boo
 		}
 	}
 	return names, true
+}
+
+// readElements reads the elements _elements keeps, each one the type has.
+func readElements(c *gin.Context, resourceType string) ([]string, bool) {
+	value, given, ok := onlyValue(c, elementsParam)
+	if !given || !ok {
+		return nil, ok
+	}
+	elements := strings.Split(value, ",")
+	for _, element := range elements {
+		if !fhirmap.HasElement(resourceType, element) {
+			outcome(c, http.StatusBadRequest, "value", fmt.Sprintf("%s has no element %q to keep.", resourceType, element))
+			return nil, false
+		}
+	}
+	return elements, true
+}
+
+// subsetMatches cuts each match on a page down to the elements asked for;
+// included resources stay whole.
+func subsetMatches(bundle *fhirmap.Bundle, resourceType string, elements []string) error {
+	if elements == nil {
+		return nil
+	}
+	for i, entry := range bundle.Entry {
+		if entry.Search.Mode != "match" {
+			continue
+		}
+		subset, err := fhirmap.Subset(entry.Resource.(fhirmap.Resource), resourceType, elements)
+		if err != nil {
+			return err
+		}
+		bundle.Entry[i].Resource = subset
+	}
+	return nil
 }
 
 // includedType is the type of the resources an include brings: the
@@ -180,6 +216,10 @@ func (h *Handler) searchPatients(c *gin.Context) {
 	if !ok {
 		return
 	}
+	elements, ok := readElements(c, "Patient")
+	if !ok {
+		return
+	}
 	search.Page = oneMore(page)
 	if countOnly {
 		total, err := h.store.CountPatients(c.Request.Context(), principalOf(c), search)
@@ -212,6 +252,10 @@ func (h *Handler) searchPatients(c *gin.Context) {
 			}
 			bundle.Include(h.publicAddress+fhirBase, included)
 		}
+	}
+	if err := subsetMatches(&bundle, "Patient", elements); err != nil {
+		apiServerError(c, err)
+		return
 	}
 	fhirResource(c, http.StatusOK, bundle)
 }
@@ -298,6 +342,10 @@ func (h *Handler) searchObservations(c *gin.Context) {
 	if !ok {
 		return
 	}
+	elements, ok := readElements(c, "Observation")
+	if !ok {
+		return
+	}
 	patient, ok := h.searchedPatient(c, "Observation")
 	if !ok {
 		return
@@ -321,6 +369,10 @@ func (h *Handler) searchObservations(c *gin.Context) {
 	if len(includes) > 0 && len(onPage) > 0 {
 		// Every reading found is the one searched patient's.
 		bundle.Include(h.publicAddress+fhirBase, []fhirmap.Resource{fhirmap.FromPatient(*patient)})
+	}
+	if err := subsetMatches(&bundle, "Observation", elements); err != nil {
+		apiServerError(c, err)
+		return
 	}
 	fhirResource(c, http.StatusOK, bundle)
 }

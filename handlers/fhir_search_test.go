@@ -405,3 +405,53 @@ func TestSearchesIncludeWhatTheirMatchesPointAtAndWhatPointsAtThem(t *testing.T)
 		s.fhir(t, patientsOnly, "Patient?_revinclude=Observation:subject").must(t, http.StatusForbidden, "OperationOutcome")
 	})
 }
+
+func TestElementsKeepWhatIsAskedAndWhatIsMandatoryTaggedSubsetted(t *testing.T) {
+	eachServer(t, func(t *testing.T, s *testServer) {
+		token := s.readingClient(t)
+		s.readingsOf(t, s.patient(t, ameliaRef), models.ReadingPeakFlow+" 2019-02-10T09:00:00Z", models.ReadingSymptoms+" 2019-02-10T20:00:00Z")
+		fieldsOf := func(resource map[string]any) []string {
+			var fields []string
+			for field := range resource {
+				fields = append(fields, field)
+			}
+			slices.Sort(fields)
+			return fields
+		}
+		subsetted := func(resource map[string]any) bool {
+			return strings.Contains(mustJSON(t, resource["meta"]), `"code":"SUBSETTED"`)
+		}
+		patients := s.fhir(t, token, "Patient?_id="+ameliaRef+"&_elements=birthDate,identifier&_revinclude=Observation:subject").must(t, http.StatusOK, "Bundle")
+		for _, entry := range patients.body["entry"].([]any) {
+			entry := entry.(map[string]any)
+			resource := entry["resource"].(map[string]any)
+			switch entry["search"].(map[string]any)["mode"] {
+			case "match":
+				if got := fieldsOf(resource); !slices.Equal(got, []string{"birthDate", "id", "identifier", "meta", "resourceType"}) || !subsetted(resource) {
+					t.Errorf("the patient kept %v, tagged %v", got, resource["meta"])
+				}
+			case "include":
+				if resource["subject"] == nil || subsetted(resource) {
+					t.Errorf("an included observation was cut down: %v", resource)
+				}
+			}
+		}
+		observations := s.fhir(t, token, "Observation?patient="+ameliaRef+"&date=2019&_sort=date&_elements=value").must(t, http.StatusOK, "Bundle").entries()
+		want := [][]string{{"code", "id", "meta", "resourceType", "status", "valueQuantity"}, {"code", "id", "meta", "resourceType", "status", "valueString"}}
+		if len(observations) != 2 {
+			t.Fatalf("%d observations", len(observations))
+		}
+		for i, observation := range observations {
+			if got := fieldsOf(observation); !slices.Equal(got, want[i]) || !subsetted(observation) {
+				t.Errorf("observation %d kept %v, tagged %v; want %v", i, got, observation["meta"], want[i])
+			}
+		}
+		if whole := s.fhir(t, token, "Patient?_id="+ameliaRef).must(t, http.StatusOK, "Bundle").entries()[0]; subsetted(whole) {
+			t.Error("a whole patient was tagged SUBSETTED")
+		}
+		for _, search := range []string{"Patient?_elements=nonsense", "Patient?_elements=", "Patient?_elements=name&_elements=gender",
+			"Patient?_elements=birthDate,", "Observation?patient=" + ameliaRef + "&_elements=birthDate"} {
+			s.fhir(t, token, search).must(t, http.StatusBadRequest, "OperationOutcome")
+		}
+	})
+}

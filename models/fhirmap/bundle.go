@@ -202,10 +202,10 @@ type SearchParam struct {
 // read where other resources point at them, not searched.
 var SearchParams = map[string][]SearchParam{
 	"Patient": {idParam, {Name: "identifier", Type: "token"}, {Name: "family", Type: "string"}, {Name: "given", Type: "string"},
-		{Name: "birthdate", Type: "date"}, lastUpdatedParam, sortParam, summaryParam, countParam},
+		{Name: "birthdate", Type: "date"}, lastUpdatedParam, sortParam, summaryParam, elementsParam, countParam},
 	"Condition": {patientParam, countParam},
 	"Observation": {patientParam, {Name: "subject", Type: "reference"}, idParam, {Name: "code", Type: "token"}, {Name: "category", Type: "token"},
-		{Name: "date", Type: "date", Documentation: approximateDates}, lastUpdatedParam, sortParam, summaryParam, countParam},
+		{Name: "date", Type: "date", Documentation: approximateDates}, lastUpdatedParam, sortParam, summaryParam, elementsParam, countParam},
 	"CarePlan":            {patientParam, {Name: "status", Type: "token"}, countParam},
 	"MedicationStatement": {patientParam, countParam},
 	"RelatedPerson":       {patientParam, countParam},
@@ -220,11 +220,12 @@ var (
 )
 
 var (
-	patientParam = SearchParam{Name: "patient", Type: "reference"}
-	countParam   = SearchParam{Name: "_count", Type: "number", Documentation: "The most entries a page holds; 0 answers the total alone."}
-	idParam      = SearchParam{Name: "_id", Type: "token"}
-	sortParam    = SearchParam{Name: "_sort", Type: "special", Documentation: "_lastUpdated (or, for Observation, date), ascending, or descending with a leading -; ties are broken by id."}
-	summaryParam = SearchParam{Name: "_summary", Type: "token", Documentation: "count only: the total, without entries."}
+	patientParam  = SearchParam{Name: "patient", Type: "reference"}
+	countParam    = SearchParam{Name: "_count", Type: "number", Documentation: "The most entries a page holds; 0 answers the total alone."}
+	idParam       = SearchParam{Name: "_id", Type: "token"}
+	sortParam     = SearchParam{Name: "_sort", Type: "special", Documentation: "_lastUpdated (or, for Observation, date), ascending, or descending with a leading -; ties are broken by id."}
+	elementsParam = SearchParam{Name: "_elements", Type: "special", Documentation: "Top-level elements to keep, separated by commas; the mandatory ones are kept too, and meta.tag says SUBSETTED."}
+	summaryParam  = SearchParam{Name: "_summary", Type: "token", Documentation: "count only: the total, without entries."}
 	// lastUpdatedParam is when a resource last changed.
 	lastUpdatedParam = SearchParam{Name: "_lastUpdated", Type: "date", Documentation: approximateDates}
 )
