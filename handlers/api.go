@@ -51,6 +51,7 @@ func (h *Handler) APIRoutes(r *gin.Engine) {
 	api := fhir.Group("")
 	api.GET("/Patient", requireScope("Patient"), typeSearchParams("Patient"), h.searchPatients)
 	api.GET("/Patient/:id", requireScope("Patient"), allowParams(), h.readPatient)
+	api.GET("/Patient/:id/$everything", requireScope("Patient"), allowParams(pagingParams...), h.patientEverything)
 	api.GET("/Condition", requireScope("Condition"), searchParams(patientParam), h.searchConditions)
 	api.GET("/Condition/:id", requireScope("Condition"), allowParams(), h.readCondition)
 	api.GET("/Observation", requireScope("Observation"), typeSearchParams("Observation"), h.searchObservations)

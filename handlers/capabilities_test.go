@@ -16,15 +16,20 @@ import (
 // The CapabilityStatement names exactly the interactions the API's routes
 // serve, resource type by resource type: nothing claimed that is not
 // served, nothing served that is not claimed; and the bulk export
-// operations it names are exactly the kick-offs routed.
+// operations it names are exactly the kick-offs routed, as those on a
+// resource, such as $everything, are the operations routed on it.
 func TestCapabilityStatementClaimsExactlyTheRoutesServed(t *testing.T) {
 	gin.SetMode(gin.ReleaseMode)
 	engine := gin.New()
 	handlers.New(nil, scs.New(), nil, "").APIRoutes(engine)
-	var served, exports []string
+	var served, exports, resourceOperations []string
 	for _, route := range engine.Routes() {
 		path, ok := strings.CutPrefix(route.Path, "/fhir/")
 		parts := strings.Split(path, "/")
+		if ok && strings.HasPrefix(parts[len(parts)-1], "$") && !strings.HasSuffix(path, "$export") {
+			resourceOperations = append(resourceOperations, parts[0]+" "+strings.TrimPrefix(parts[len(parts)-1], "$"))
+			continue
+		}
 		if ok && strings.HasSuffix(path, "$export") {
 			exports = append(exports, map[string]string{"$export": "export", "Patient/$export": "patient-export",
 				"Group/:id/$export": "group-export"}[path])
@@ -40,7 +45,7 @@ func TestCapabilityStatementClaimsExactlyTheRoutesServed(t *testing.T) {
 		}
 		served = append(served, parts[0]+" "+interaction)
 	}
-	var claimed, operations []string
+	var claimed, operations, claimedOperations []string
 	capabilities := fhirmap.Capabilities(models.APIResourceTypes).Rest[0]
 	for _, operation := range capabilities.Operation {
 		operations = append(operations, operation.Name)
@@ -48,6 +53,9 @@ func TestCapabilityStatementClaimsExactlyTheRoutesServed(t *testing.T) {
 	for _, resource := range capabilities.Resource {
 		for _, interaction := range resource.Interaction {
 			claimed = append(claimed, resource.Type+" "+interaction.Code)
+		}
+		for _, operation := range resource.Operation {
+			claimedOperations = append(claimedOperations, resource.Type+" "+operation.Name)
 		}
 		if (resource.Versioning == "versioned") != slices.Contains(claimed, resource.Type+" vread") {
 			t.Errorf("%s: versioning %q does not match its vread", resource.Type, resource.Versioning)
@@ -57,6 +65,11 @@ func TestCapabilityStatementClaimsExactlyTheRoutesServed(t *testing.T) {
 	slices.Sort(claimed)
 	if !slices.Equal(served, claimed) {
 		t.Errorf("served %v\nclaimed %v", served, claimed)
+	}
+	slices.Sort(resourceOperations)
+	slices.Sort(claimedOperations)
+	if !slices.Equal(resourceOperations, claimedOperations) || len(resourceOperations) == 0 {
+		t.Errorf("resource operations served %v, claimed %v", resourceOperations, claimedOperations)
 	}
 	slices.Sort(exports)
 	slices.Sort(operations)

@@ -455,3 +455,65 @@ func TestElementsKeepWhatIsAskedAndWhatIsMandatoryTaggedSubsetted(t *testing.T) 
 		}
 	})
 }
+
+// walkPaths follows next links from a search to its end, listing every
+// entry's path, failing if a page holds more than count.
+func (s *testServer) walkPaths(t *testing.T, token, search string, count int) []string {
+	t.Helper()
+	var paths []string
+	for path := search; path != ""; {
+		page := s.fhir(t, token, path).must(t, http.StatusOK, "Bundle")
+		onPage := byMode(t, page, "match")
+		if len(onPage) > count {
+			t.Fatalf("%s: %d entries on a page of %d", path, len(onPage), count)
+		}
+		paths = append(paths, onPage...)
+		path = page.next(t)
+	}
+	slices.Sort(paths)
+	return paths
+}
+
+func TestPatientEverythingIsTheirWholeRecordWithinTheClientsScopes(t *testing.T) {
+	eachServer(t, func(t *testing.T, s *testServer) {
+		token := s.readingClient(t)
+		amelia := s.patient(t, ameliaRef)
+		s.readingsOf(t, amelia, models.ReadingPeakFlow+" 2019-02-10T09:00:00Z", models.ReadingSymptoms+" 2019-02-10T20:00:00Z")
+		var practice models.Organisation
+		s.db.First(&practice, amelia.PracticeID)
+		want := []string{"Patient/" + ameliaRef, "Organization/" + practice.ODSCode}
+		var observations []string
+		for _, resourceType := range []string{"Condition", "CarePlan", "MedicationStatement", "Observation", "RelatedPerson"} {
+			found := s.searchIDs(t, token, resourceType+"?patient="+ameliaRef+"&_count=1000")
+			if len(found) == 0 {
+				t.Fatalf("Amelia has no %s to find", resourceType)
+			}
+			for _, id := range found {
+				want = append(want, resourceType+"/"+id)
+				if resourceType == "Observation" {
+					observations = append(observations, resourceType+"/"+id)
+				}
+			}
+		}
+		slices.Sort(want)
+		if got := s.walkPaths(t, token, "Patient/"+ameliaRef+"/$everything", 1000); !slices.Equal(got, want) {
+			t.Errorf("everything %v;\nwant %v", got, want)
+		}
+		if got := s.walkPaths(t, token, "Patient/"+ameliaRef+"/$everything?_count=2", 2); !slices.Equal(got, want) {
+			t.Errorf("everything two a page %v;\nwant %v", got, want)
+		}
+
+		narrow := s.token(t, s.registerClient(t, "Y90001", "system/Patient.rs", "system/Observation.rs"), "system/Patient.rs system/Observation.rs")
+		want = append([]string{"Patient/" + ameliaRef}, observations...)
+		slices.Sort(want)
+		if got := s.walkPaths(t, narrow, "Patient/"+ameliaRef+"/$everything", 1000); !slices.Equal(got, want) {
+			t.Errorf("everything within Patient and Observation scopes %v; want %v", got, want)
+		}
+
+		s.fhir(t, token, "Patient/"+priyaRef+"/$everything").must(t, http.StatusNotFound, "OperationOutcome")
+		s.fhir(t, token, "Patient/"+ameliaRef+"/$everything?_count=0").must(t, http.StatusBadRequest, "OperationOutcome")
+		s.fhir(t, token, "Patient/"+ameliaRef+"/$everything?start=2019").must(t, http.StatusBadRequest, "OperationOutcome")
+		observationsOnly := s.token(t, s.registerClient(t, "Y90001", "system/Observation.rs"), "system/Observation.rs")
+		s.fhir(t, observationsOnly, "Patient/"+ameliaRef+"/$everything").must(t, http.StatusForbidden, "OperationOutcome")
+	})
+}

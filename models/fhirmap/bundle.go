@@ -184,6 +184,12 @@ type CapabilityResource struct {
 	SearchInclude    []string      `json:"searchInclude,omitempty"`
 	SearchRevInclude []string      `json:"searchRevInclude,omitempty"`
 	SearchParam      []SearchParam `json:"searchParam,omitempty"`
+	Operation        []Operation   `json:"operation,omitempty"`
+}
+
+// ResourceOperations are the operations on one resource served, by type.
+var ResourceOperations = map[string][]Operation{
+	"Patient": {{Name: "everything", Definition: "http://hl7.org/fhir/OperationDefinition/Patient-everything"}},
 }
 
 type Interaction struct {
@@ -246,7 +252,8 @@ func Capabilities(resourceTypes []string) CapabilityStatement {
 	for _, resourceType := range resourceTypes {
 		resource := CapabilityResource{Type: resourceType, Profile: ukCoreProfile + resourceType,
 			Interaction: []Interaction{{Code: "read"}}, Versioning: "no-version", SearchParam: SearchParams[resourceType],
-			SearchInclude: SearchIncludes[resourceType], SearchRevInclude: SearchRevIncludes[resourceType]}
+			SearchInclude: SearchIncludes[resourceType], SearchRevInclude: SearchRevIncludes[resourceType],
+			Operation: ResourceOperations[resourceType]}
 		if len(resource.SearchParam) > 0 {
 			resource.Interaction = append(resource.Interaction, Interaction{Code: "search-type"})
 		}
