@@ -15,6 +15,10 @@ func (h *Handler) searchRelatedPeople(c *gin.Context) {
 	if !ok {
 		return
 	}
+	includes, ok := readIncludes(c, includeParam, fhirmap.SearchIncludes["RelatedPerson"])
+	if !ok {
+		return
+	}
 	patient, ok := h.searchedPatient(c, "RelatedPerson")
 	if !ok {
 		return
@@ -24,7 +28,7 @@ func (h *Handler) searchRelatedPeople(c *gin.Context) {
 		apiServerError(c, err)
 		return
 	}
-	answerPage(c, h.publicAddress, page, carers, func(carer models.Carer) uint { return carer.ID }, fhirmap.FromCarer)
+	answerPatientRecordPage(c, h, page, carers, func(carer models.Carer) uint { return carer.ID }, fhirmap.FromCarer, includes, patient)
 }
 
 // readRelatedPerson answers a carer's link to a patient. A link that has

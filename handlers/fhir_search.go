@@ -124,6 +124,24 @@ func subsetMatches(bundle *fhirmap.Bundle, resourceType string, elements []strin
 	return nil
 }
 
+// includeSearchedPatient adds the patient a search of their record is of,
+// where _include asks for the patient its matches point at, and there are
+// matches.
+func (h *Handler) includeSearchedPatient(bundle *fhirmap.Bundle, includes []string, matches int, patient *models.Patient) {
+	if len(includes) > 0 && matches > 0 {
+		bundle.Include(h.publicAddress+fhirBase, []fhirmap.Resource{fhirmap.FromPatient(*patient)})
+	}
+}
+
+// answerPatientRecordPage answers a page of a search of one patient's
+// record as answerPage does, with the patient where _include asks.
+func answerPatientRecordPage[Row any, R fhirmap.Resource](c *gin.Context, h *Handler, page models.Page, rows []Row, key func(Row) uint, mapping func(Row) R,
+	includes []string, patient *models.Patient) {
+	bundle, onPage := searchPage(c, h.publicAddress, page, rows, key, mapping)
+	h.includeSearchedPatient(&bundle, includes, len(onPage), patient)
+	fhirResource(c, http.StatusOK, bundle)
+}
+
 // includedType is the type of the resources an include brings: the
 // Patient a reference points at, or the type whose reference it is.
 func includedType(param, name string) string {
@@ -366,10 +384,7 @@ func (h *Handler) searchObservations(c *gin.Context) {
 		return
 	}
 	bundle, onPage := searchPage(c, h.publicAddress, page, readings, func(r models.PatientReading) uint { return r.ID }, fhirmap.FromReading)
-	if len(includes) > 0 && len(onPage) > 0 {
-		// Every reading found is the one searched patient's.
-		bundle.Include(h.publicAddress+fhirBase, []fhirmap.Resource{fhirmap.FromPatient(*patient)})
-	}
+	h.includeSearchedPatient(&bundle, includes, len(onPage), patient)
 	if err := subsetMatches(&bundle, "Observation", elements); err != nil {
 		apiServerError(c, err)
 		return

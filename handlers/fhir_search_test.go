@@ -392,17 +392,27 @@ func TestSearchesIncludeWhatTheirMatchesPointAtAndWhatPointsAtThem(t *testing.T)
 		if len(byMode(t, observations, "match")) == 0 {
 			t.Error("no observation matched")
 		}
+		for _, search := range []string{"CarePlan?patient=" + ameliaRef + "&_include=CarePlan:subject",
+			"RelatedPerson?patient=" + ameliaRef + "&_include=RelatedPerson:patient"} {
+			found := s.fhir(t, token, search).must(t, http.StatusOK, "Bundle")
+			if got := byMode(t, found, "include"); !slices.Equal(got, []string{"Patient/" + ameliaRef}) || len(byMode(t, found, "match")) == 0 {
+				t.Errorf("%s included %v", search, got)
+			}
+		}
 		if none := s.fhir(t, token, "Observation?patient="+ameliaRef+"&date=1990&_include=Observation:subject").must(t, http.StatusOK, "Bundle"); none.body["entry"] != nil {
 			t.Errorf("a search that matched nothing included %v", none.body["entry"])
 		}
 
 		for _, search := range []string{"Observation?patient=" + ameliaRef + "&_include=Observation:performer",
 			"Observation?patient=" + ameliaRef + "&_include:iterate=Observation:subject", "Patient?_include=Observation:subject",
-			"Patient?_revinclude=Condition:subject", "Patient?_revinclude=*"} {
+			"Patient?_revinclude=Condition:subject", "Patient?_revinclude=*", "CarePlan?patient=" + ameliaRef + "&_include=Observation:subject",
+			"Condition?patient=" + ameliaRef + "&_include=Condition:subject"} {
 			s.fhir(t, token, search).must(t, http.StatusBadRequest, "OperationOutcome")
 		}
 		patientsOnly := s.token(t, s.registerClient(t, "Y90001", "system/Patient.rs"), "system/Patient.rs")
 		s.fhir(t, patientsOnly, "Patient?_revinclude=Observation:subject").must(t, http.StatusForbidden, "OperationOutcome")
+		plansOnly := s.token(t, s.registerClient(t, "Y90001", "system/CarePlan.rs"), "system/CarePlan.rs")
+		s.fhir(t, plansOnly, "CarePlan?patient="+ameliaRef+"&_include=CarePlan:subject").must(t, http.StatusForbidden, "OperationOutcome")
 	})
 }
 

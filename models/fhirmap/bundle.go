@@ -221,7 +221,8 @@ var SearchParams = map[string][]SearchParam{
 // targets of (_include), and SearchRevIncludes those from other types back
 // to it (_revinclude), each as FHIR names them: type:parameter.
 var (
-	SearchIncludes    = map[string][]string{"Observation": {"Observation:subject"}}
+	SearchIncludes = map[string][]string{"Observation": {"Observation:subject"}, "CarePlan": {"CarePlan:subject"},
+		"RelatedPerson": {"RelatedPerson:patient"}}
 	SearchRevIncludes = map[string][]string{"Patient": {"CarePlan:subject", "Observation:subject", "RelatedPerson:patient"}}
 )
 
