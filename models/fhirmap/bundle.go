@@ -3,7 +3,7 @@ package fhirmap
 import "slices"
 
 // capabilitiesDate is when what the API serves last changed.
-const capabilitiesDate = "2026-11-21"
+const capabilitiesDate = "2026-12-08"
 
 // Bundle is a page of search results, a resource's history, or a
 // collection such as everything held about one passport.

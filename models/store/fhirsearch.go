@@ -16,7 +16,7 @@ func (s *Store) matchDates(query *gorm.DB, column string, searches []models.Date
 		from, before, outside := search.Bounds(s.now())
 		switch {
 		case outside:
-			query = query.Where(column+" < ? OR "+column+" >= ?", from, before)
+			query = query.Where("("+column+" < ? OR "+column+" >= ?)", from, before)
 		default:
 			if !from.IsZero() {
 				query = query.Where(column+" >= ?", from)
@@ -43,7 +43,7 @@ func sortAndPage(query *gorm.DB, table, dateColumn string, sort models.SearchSor
 		date := table + "." + dateColumn
 		if page.After > 0 {
 			afterDate := "(SELECT after_row." + dateColumn + " FROM " + table + " after_row WHERE after_row.id = ?)"
-			query = query.Where(date+beyond+afterDate+" OR ("+date+" = "+afterDate+" AND "+key+beyond+"?)", page.After, page.After, page.After)
+			query = query.Where("("+date+beyond+afterDate+" OR ("+date+" = "+afterDate+" AND "+key+beyond+"?))", page.After, page.After, page.After)
 		}
 		query = query.Order(date + direction)
 	} else if page.After > 0 {
