@@ -170,7 +170,7 @@ func readSearchPage(c *gin.Context) (page models.Page, countOnly, ok bool) {
 // answerCount answers a search with the number of matches and no entries.
 func (h *Handler) answerCount(c *gin.Context, total int64) {
 	n := int(total)
-	fhirResource(c, http.StatusOK, fhirmap.SearchPage[fhirmap.Patient](h.publicAddress+fhirBase, h.publicAddress+c.Request.URL.RequestURI(), "", &n, nil))
+	fhirResource(c, http.StatusOK, fhirmap.SearchPage[fhirmap.Resource](h.publicAddress+fhirBase, h.publicAddress+c.Request.URL.RequestURI(), "", &n, nil))
 }
 
 // onlyValue reads a parameter that may be given once; it answers 400 for
