@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,7 +10,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"time"
 
 	"healthpassport/models"
 	"healthpassport/models/fhirmap"
@@ -56,21 +56,23 @@ func (h *Handler) APIRoutes(r *gin.Engine) {
 	fhir := r.Group(fhirBase, acceptJSON)
 	fhir.GET("/metadata", h.capabilities)
 	api := fhir.Group("")
-	api.GET("/Patient", requireScope("Patient"), searchParams("identifier", lastUpdated), h.searchPatients)
+	api.GET("/Patient", requireScope("Patient"), typeSearchParams("Patient"), h.searchPatients)
 	serveResource(api, h, "Patient", h.findPatient, h.findPatient)
+	api.GET("/Patient/:id/$everything", requireScope("Patient"), allowParams(pagingParams...), h.patientEverything)
 	api.GET("/Condition", requireScope("Condition"), searchParams(patientParam), h.searchConditions)
 	serveResource(api, h, "Condition", h.findCondition, h.findCondition)
-	api.GET("/Observation", requireScope("Observation"), searchParams(patientParam), h.searchObservations)
+	api.GET("/Observation", requireScope("Observation"), typeSearchParams("Observation"), h.searchObservations)
 	serveResource(api, h, "Observation", h.findObservation, h.findObservation)
-	api.GET("/CarePlan", requireScope("CarePlan"), searchParams(patientParam, "status"), h.searchCarePlans)
+	api.GET("/CarePlan", requireScope("CarePlan"), searchParams(patientParam, "status", includeParam), h.searchCarePlans)
 	serveResource(api, h, "CarePlan", h.findCarePlan, h.findCarePlanVersions)
 	api.GET("/MedicationStatement", requireScope("MedicationStatement"), searchParams(patientParam), h.searchMedicationStatements)
 	serveResource(api, h, "MedicationStatement", h.findMedicationStatement, h.findMedicationStatementVersions)
-	api.GET("/RelatedPerson", requireScope("RelatedPerson"), searchParams(patientParam), h.searchRelatedPeople)
+	api.GET("/RelatedPerson", requireScope("RelatedPerson"), searchParams(patientParam, includeParam), h.searchRelatedPeople)
 	serveResource(api, h, "RelatedPerson", h.findRelatedPerson, h.findRelatedPerson)
 	serveResource(api, h, "Practitioner", h.findPractitioner, h.findPractitioner)
 	serveResource(api, h, "Organization", h.findOrganization, h.findOrganization)
 	serveResource(api, h, "Group", h.findGroup, h.findGroup)
+	api.POST("/:type/_search", searchByPost(r))
 
 	// Bulk export: the status and files are outside the JSON-only group,
 	// since a file is NDJSON.
@@ -264,65 +266,11 @@ func (h *Handler) notFoundForClient(c *gin.Context, resourceType, id string) {
 	}
 }
 
-func (h *Handler) searchPatients(c *gin.Context) {
-	page, ok := readPage(c)
-	if !ok {
-		return
-	}
-	search := models.PatientSearch{Page: oneMore(page)}
-	if identifier, given := c.GetQuery("identifier"); given {
-		value, ok := strings.CutPrefix(identifier, fhirmap.NHSNumber+"|")
-		digits, err := models.NormaliseNHSNumber(value)
-		if !ok || err != nil {
-			outcome(c, http.StatusBadRequest, "value", "Search by NHS number as identifier="+fhirmap.NHSNumber+"|NNNNNNNNNN, with a valid 10-digit NHS number.")
-			return
-		}
-		search.NHSNumber = digits
-	}
-	for _, value := range c.QueryArray(lastUpdated) {
-		bound, err := lastUpdatedBound(value)
-		if err != nil {
-			outcome(c, http.StatusBadRequest, "value", err.Error())
-			return
-		}
-		if strings.HasPrefix(value, "gt") {
-			search.UpdatedAfter = &bound
-		} else {
-			search.UpdatedBefore = &bound
-		}
-	}
-	patients, err := h.store.SearchPatients(c.Request.Context(), principalOf(c), search)
-	if err != nil {
-		apiServerError(c, err)
-		return
-	}
-	for _, patient := range patients[:min(len(patients), page.Limit)] {
-		if !h.auditRead(c, models.AuditAPIRead, &patient.ID, "Patient", patient.Ref) {
-			return
-		}
-	}
-	answerPage(c, h.publicAddress, page, patients, func(p models.Patient) uint { return p.ID }, fhirmap.FromPatient)
-}
-
-// lastUpdatedBound reads a _lastUpdated value: gt or lt, then a date or an
-// instant.
-func lastUpdatedBound(value string) (time.Time, error) {
-	invalid := errors.New("Give _lastUpdated as gt or lt followed by a date or an instant, like gt2026-01-31 or lt2026-01-31T12:00:00Z.")
-	if !strings.HasPrefix(value, "gt") && !strings.HasPrefix(value, "lt") {
-		return time.Time{}, invalid
-	}
-	for _, layout := range []string{time.RFC3339, time.DateOnly} {
-		if bound, err := time.Parse(layout, value[2:]); err == nil {
-			return bound.UTC(), nil
-		}
-	}
-	return time.Time{}, invalid
-}
-
-// searchedPatient is the patient a patient= search names, among the
-// client's; a patient the client may not see finds nothing.
+// searchedPatient is the patient a patient= (or, where taken, subject=)
+// search names, among the client's; a patient the client may not see finds
+// nothing.
 func (h *Handler) searchedPatient(c *gin.Context, resourceType string) (*models.Patient, bool) {
-	ref := strings.TrimPrefix(c.Query(patientParam), "Patient/")
+	ref := strings.TrimPrefix(cmp.Or(c.Query(patientParam), c.Query(subjectParam)), "Patient/")
 	if ref == "" {
 		outcome(c, http.StatusBadRequest, "required", "Search "+resourceType+" by patient, like "+resourceType+"?patient=Patient/ID.")
 		return nil, false
@@ -354,23 +302,4 @@ func (h *Handler) searchConditions(c *gin.Context) {
 		return
 	}
 	answerPage(c, h.publicAddress, page, diagnoses, func(d models.Diagnosis) uint { return d.ID }, fhirmap.FromDiagnosis)
-}
-
-// searchObservations answers a patient's peak flow readings and symptom
-// check-ins, newest first.
-func (h *Handler) searchObservations(c *gin.Context) {
-	page, ok := readPage(c)
-	if !ok {
-		return
-	}
-	patient, ok := h.searchedPatient(c, "Observation")
-	if !ok {
-		return
-	}
-	readings, err := h.store.ReadingsOf(c.Request.Context(), principalOf(c), patient, oneMore(page))
-	if err != nil {
-		apiServerError(c, err)
-		return
-	}
-	answerPage(c, h.publicAddress, page, readings, func(r models.PatientReading) uint { return r.ID }, fhirmap.FromReading)
 }

@@ -17,15 +17,20 @@ import (
 // serve, resource type by resource type: nothing claimed that is not
 // served, nothing served that is not claimed; and the bulk export
 // operations it names, where it names them, are exactly the kick-offs
-// routed.
+// routed, as the other operations on a resource, such as $everything, are
+// the operations routed on it.
 func TestCapabilityStatementClaimsExactlyTheRoutesServed(t *testing.T) {
 	gin.SetMode(gin.ReleaseMode)
 	engine := gin.New()
 	handlers.New(nil, scs.New(), nil, "").APIRoutes(engine)
-	var served, exports []string
+	var served, exports, resourceOperations []string
 	for _, route := range engine.Routes() {
 		path, ok := strings.CutPrefix(route.Path, "/fhir/")
 		parts := strings.Split(path, "/")
+		if ok && strings.HasPrefix(parts[len(parts)-1], "$") && !strings.HasSuffix(path, "$export") {
+			resourceOperations = append(resourceOperations, parts[0]+" "+strings.TrimPrefix(parts[len(parts)-1], "$"))
+			continue
+		}
 		if ok && strings.HasSuffix(path, "$export") {
 			exports = append(exports, map[string]string{"$export": "system " + fhirmap.SystemExport.Definition,
 				"Patient/$export": "Patient " + fhirmap.PatientExport.Definition, "Group/:id/$export": "Group " + fhirmap.GroupExport.Definition}[path])
@@ -41,17 +46,21 @@ func TestCapabilityStatementClaimsExactlyTheRoutesServed(t *testing.T) {
 		}
 		served = append(served, parts[0]+" "+interaction)
 	}
-	var claimed, operations []string
+	var claimed, operations, claimedOperations []string
 	capabilities := fhirmap.Capabilities("http://passport.test/fhir", models.APIResourceTypes).Rest[0]
 	for _, operation := range capabilities.Operation {
 		operations = append(operations, "system "+operation.Definition)
 	}
 	for _, resource := range capabilities.Resource {
 		for _, operation := range resource.Operation {
-			if operation.Name != "export" {
-				t.Errorf("%s names its export %q; Bulk Data calls it export", resource.Type, operation.Name)
+			if strings.HasSuffix(operation.Definition, "-export") {
+				if operation.Name != "export" {
+					t.Errorf("%s names its export %q; Bulk Data calls it export", resource.Type, operation.Name)
+				}
+				operations = append(operations, resource.Type+" "+operation.Definition)
+				continue
 			}
-			operations = append(operations, resource.Type+" "+operation.Definition)
+			claimedOperations = append(claimedOperations, resource.Type+" "+operation.Name)
 		}
 		for _, interaction := range resource.Interaction {
 			claimed = append(claimed, resource.Type+" "+interaction.Code)
@@ -64,6 +73,11 @@ func TestCapabilityStatementClaimsExactlyTheRoutesServed(t *testing.T) {
 	slices.Sort(claimed)
 	if !slices.Equal(served, claimed) {
 		t.Errorf("served %v\nclaimed %v", served, claimed)
+	}
+	slices.Sort(resourceOperations)
+	slices.Sort(claimedOperations)
+	if !slices.Equal(resourceOperations, claimedOperations) || len(resourceOperations) == 0 {
+		t.Errorf("resource operations served %v, claimed %v", resourceOperations, claimedOperations)
 	}
 	slices.Sort(exports)
 	slices.Sort(operations)

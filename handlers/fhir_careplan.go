@@ -16,6 +16,10 @@ func (h *Handler) searchCarePlans(c *gin.Context) {
 	if !ok {
 		return
 	}
+	includes, ok := readIncludes(c, includeParam, fhirmap.SearchIncludes["CarePlan"])
+	if !ok {
+		return
+	}
 	active := true
 	if status, given := c.GetQuery("status"); given {
 		codes := strings.Split(status, ",")
@@ -39,7 +43,7 @@ func (h *Handler) searchCarePlans(c *gin.Context) {
 			return
 		}
 	}
-	answerPage(c, h.publicAddress, page, plans, func(p models.PublishedPlan) uint { return p.ID }, fhirmap.FromPlan)
+	answerPatientRecordPage(c, h, page, plans, func(p models.PublishedPlan) uint { return p.ID }, fhirmap.FromPlan, includes, patient)
 }
 
 // findCarePlan finds a plan's latest published version. Only published

@@ -66,6 +66,12 @@ func oneMore(page models.Page) models.Page {
 // key in the search's order. The total is given only when the first page
 // holds every match.
 func answerPage[Row any, R fhirmap.Resource](c *gin.Context, publicAddress string, page models.Page, rows []Row, key func(Row) uint, mapping func(Row) R) {
+	bundle, _ := searchPage(c, publicAddress, page, rows, key, mapping)
+	fhirResource(c, http.StatusOK, bundle)
+}
+
+// searchPage is the Bundle answerPage answers with, and the rows on it.
+func searchPage[Row any, R fhirmap.Resource](c *gin.Context, publicAddress string, page models.Page, rows []Row, key func(Row) uint, mapping func(Row) R) (fhirmap.Bundle, []Row) {
 	next := ""
 	if len(rows) > page.Limit {
 		rows = rows[:page.Limit]
@@ -80,7 +86,7 @@ func answerPage[Row any, R fhirmap.Resource](c *gin.Context, publicAddress strin
 		n := len(resources)
 		total = &n
 	}
-	fhirResource(c, http.StatusOK, fhirmap.SearchPage(publicAddress+fhirBase, publicAddress+c.Request.URL.RequestURI(), next, total, resources))
+	return fhirmap.SearchPage(publicAddress+fhirBase, publicAddress+c.Request.URL.RequestURI(), next, total, resources), rows
 }
 
 // nextPageURL is the search's own address with _after set to after.

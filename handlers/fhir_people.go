@@ -14,6 +14,10 @@ func (h *Handler) searchRelatedPeople(c *gin.Context) {
 	if !ok {
 		return
 	}
+	includes, ok := readIncludes(c, includeParam, fhirmap.SearchIncludes["RelatedPerson"])
+	if !ok {
+		return
+	}
 	patient, ok := h.searchedPatient(c, "RelatedPerson")
 	if !ok {
 		return
@@ -23,7 +27,7 @@ func (h *Handler) searchRelatedPeople(c *gin.Context) {
 		apiServerError(c, err)
 		return
 	}
-	answerPage(c, h.publicAddress, page, carers, func(carer models.Carer) uint { return carer.ID }, fhirmap.FromCarer)
+	answerPatientRecordPage(c, h, page, carers, func(carer models.Carer) uint { return carer.ID }, fhirmap.FromCarer, includes, patient)
 }
 
 // findRelatedPerson finds a carer's link to a patient. A link that has

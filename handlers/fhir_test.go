@@ -237,7 +237,7 @@ func TestAPIErrorsAnswerOperationOutcomes(t *testing.T) {
 		cases := map[string]int{
 			"CarePlan?patient=" + ameliaRef + "&name=x":                       http.StatusBadRequest,
 			"RelatedPerson?patient=" + ameliaRef + "&_sort=id":                http.StatusBadRequest,
-			"Observation?patient=" + ameliaRef + "&_count=0":                  http.StatusBadRequest,
+			"Condition?patient=" + ameliaRef + "&_count=0":                    http.StatusBadRequest, // counts alone are for Patient and Observation
 			"Observation?patient=" + ameliaRef + "&_count=abc":                http.StatusBadRequest,
 			"Patient?_count=1001":                                             http.StatusBadRequest,
 			"Patient?_count=99999999999999999999999":                          http.StatusBadRequest,

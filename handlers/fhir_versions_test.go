@@ -233,7 +233,8 @@ func TestCapabilityStatementNamesItsServerBulkDataAndWhereExportsAre(t *testing.
 			t.Errorf("system operations %v; want the system export alone", got)
 		}
 		want := map[string][]string{
-			"Patient": {"export http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export"},
+			"Patient": {"export http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export",
+				"everything http://hl7.org/fhir/OperationDefinition/Patient-everything"},
 			"Group":   {"export http://hl7.org/fhir/uv/bulkdata/OperationDefinition/group-export"},
 		}
 		for _, resource := range rest["resource"].([]any) {

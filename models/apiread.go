@@ -1,9 +1,5 @@
 package models
 
-import (
-	"time"
-)
-
 // What the FHIR API and a passport's download read. Each query is scoped
 // by the principal, so a client sees only its organisation's patients and
 // a patient or carer only the passports they may read.
@@ -14,14 +10,6 @@ import (
 type Page struct {
 	After uint
 	Limit int
-}
-
-// PatientSearch narrows a search of the principal's patients.
-type PatientSearch struct {
-	NHSNumber     string     // empty for any
-	UpdatedAfter  *time.Time // exclusive bounds on when the record last changed
-	UpdatedBefore *time.Time
-	Page
 }
 
 // Diagnosis is a condition a patient has a published plan for: drafts are

@@ -6,7 +6,7 @@ import (
 )
 
 // capabilitiesDate is when what the API serves last changed.
-const capabilitiesDate = "2026-12-07"
+const capabilitiesDate = "2026-12-08"
 
 // Bundle is a page of search results, a resource's history, or a
 // collection such as everything held about one passport.
@@ -92,6 +92,18 @@ func SearchPage[R Resource](base, selfURL, nextURL string, total *int, resources
 			Search: &BundleSearch{Mode: "match"}})
 	}
 	return bundle
+}
+
+// Include adds to a page of a search the resources that its matches point
+// at, or that point at them, as FHIR's _include and _revinclude ask: each
+// once, marked as included rather than matched.
+func (b *Bundle) Include(base string, resources []Resource) {
+	for _, resource := range resources {
+		fullURL := base + "/" + resource.Path()
+		if !slices.ContainsFunc(b.Entry, func(entry BundleEntry) bool { return entry.FullURL == fullURL }) {
+			b.Entry = append(b.Entry, BundleEntry{FullURL: fullURL, Resource: resource, Search: &BundleSearch{Mode: "include"}})
+		}
+	}
 }
 
 // History bundles the versions of a resource the server keeps, newest
@@ -204,14 +216,21 @@ type CapabilitySecurity struct {
 }
 
 type CapabilityResource struct {
-	Type          string        `json:"type"`
-	Profile       string        `json:"profile,omitempty"`
-	Documentation string        `json:"documentation,omitempty"`
-	Interaction   []Interaction `json:"interaction"`
-	Versioning    string        `json:"versioning"`
-	ReadHistory   bool          `json:"readHistory"`
-	SearchParam   []SearchParam `json:"searchParam,omitempty"`
-	Operation     []Operation   `json:"operation,omitempty"`
+	Type             string        `json:"type"`
+	Profile          string        `json:"profile,omitempty"`
+	Documentation    string        `json:"documentation,omitempty"`
+	Interaction      []Interaction `json:"interaction"`
+	Versioning       string        `json:"versioning"`
+	ReadHistory      bool          `json:"readHistory"`
+	SearchInclude    []string      `json:"searchInclude,omitempty"`
+	SearchRevInclude []string      `json:"searchRevInclude,omitempty"`
+	SearchParam      []SearchParam `json:"searchParam,omitempty"`
+	Operation        []Operation   `json:"operation,omitempty"`
+}
+
+// ResourceOperations are the operations on one resource served, by type.
+var ResourceOperations = map[string][]Operation{
+	"Patient": {{Name: "everything", Definition: "http://hl7.org/fhir/OperationDefinition/Patient-everything"}},
 }
 
 type Interaction struct {
@@ -219,8 +238,9 @@ type Interaction struct {
 }
 
 type SearchParam struct {
-	Name string `json:"name"`
-	Type string `json:"type"`
+	Name          string `json:"name"`
+	Type          string `json:"type"`
+	Documentation string `json:"documentation,omitempty"`
 }
 
 // SearchParams are the search parameters the API takes, by resource type.
@@ -228,17 +248,23 @@ type SearchParam struct {
 // with more after it links to the next. Practitioner and Organization are
 // read where other resources point at them, not searched.
 var SearchParams = map[string][]SearchParam{
-	"Patient":             {{Name: "identifier", Type: "token"}, {Name: "_lastUpdated", Type: "date"}, countParam},
-	"Condition":           {patientParam, countParam},
-	"Observation":         {patientParam, countParam},
+	"Patient": {idParam, {Name: "identifier", Type: "token"}, {Name: "family", Type: "string"}, {Name: "given", Type: "string"},
+		{Name: "birthdate", Type: "date"}, lastUpdatedParam, sortParam, summaryParam, elementsParam, countParam},
+	"Condition": {patientParam, countParam},
+	"Observation": {patientParam, {Name: "subject", Type: "reference"}, idParam, {Name: "code", Type: "token"}, {Name: "category", Type: "token"},
+		{Name: "date", Type: "date", Documentation: approximateDates}, lastUpdatedParam, sortParam, summaryParam, elementsParam, countParam},
 	"CarePlan":            {patientParam, {Name: "status", Type: "token"}, countParam},
 	"MedicationStatement": {patientParam, countParam},
 	"RelatedPerson":       {patientParam, countParam},
 }
 
+// SearchIncludes are the references a search of a type can include the
+// targets of (_include), and SearchRevIncludes those from other types back
+// to it (_revinclude), each as FHIR names them: type:parameter.
 var (
-	patientParam = SearchParam{Name: "patient", Type: "reference"}
-	countParam   = SearchParam{Name: "_count", Type: "number"}
+	SearchIncludes = map[string][]string{"Observation": {"Observation:subject"}, "CarePlan": {"CarePlan:subject"},
+		"RelatedPerson": {"RelatedPerson:patient"}}
+	SearchRevIncludes = map[string][]string{"Patient": {"CarePlan:subject", "Observation:subject", "RelatedPerson:patient"}}
 )
 
 // PastVersionsKept are the resource types whose past versions the server
@@ -249,6 +275,21 @@ var PastVersionsKept = []string{"CarePlan", "MedicationStatement"}
 // onlyCurrentVersion documents a resource type whose past versions are not
 // kept.
 const onlyCurrentVersion = "Only the current version is kept: its history holds that version alone, and a read of any other version finds nothing."
+
+var (
+	patientParam  = SearchParam{Name: "patient", Type: "reference"}
+	countParam    = SearchParam{Name: "_count", Type: "number", Documentation: "The most entries a page holds; 0 answers the total alone."}
+	idParam       = SearchParam{Name: "_id", Type: "token"}
+	sortParam     = SearchParam{Name: "_sort", Type: "special", Documentation: "_lastUpdated (or, for Observation, date), ascending, or descending with a leading -; ties are broken by id."}
+	elementsParam = SearchParam{Name: "_elements", Type: "special", Documentation: "Top-level elements to keep, separated by commas; the mandatory ones are kept too, and meta.tag says SUBSETTED."}
+	summaryParam  = SearchParam{Name: "_summary", Type: "token", Documentation: "count only: the total, without entries."}
+	// lastUpdatedParam is when a resource last changed.
+	lastUpdatedParam = SearchParam{Name: "_lastUpdated", Type: "date", Documentation: approximateDates}
+)
+
+// approximateDates says how a date search reads its value and what ap means.
+const approximateDates = "Prefixes eq, ne, gt, lt, ge, le, sa, eb and ap; a year, month, day (in UTC) or instant covers its whole range. " +
+	"ap matches within 10% of the gap between now and the value either side of it, and at least a day."
 
 // Capabilities is the truth about the API at base, its address: read,
 // version read and history of each resource type, search of those with
@@ -261,7 +302,9 @@ func Capabilities(base string, resourceTypes []string) CapabilityStatement {
 	for _, resourceType := range resourceTypes {
 		resource := CapabilityResource{Type: resourceType, Profile: ukCoreProfile + resourceType,
 			Interaction: []Interaction{{Code: "read"}, {Code: "vread"}, {Code: "history-instance"}},
-			Versioning:  "versioned", SearchParam: SearchParams[resourceType], Operation: typeExports[resourceType]}
+			Versioning:  "versioned", SearchParam: SearchParams[resourceType],
+			SearchInclude: SearchIncludes[resourceType], SearchRevInclude: SearchRevIncludes[resourceType],
+			Operation: append(slices.Clone(typeExports[resourceType]), ResourceOperations[resourceType]...)}
 		if resourceType == "Group" {
 			resource.Profile = "" // UK Core has no Group profile
 		}

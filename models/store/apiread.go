@@ -15,24 +15,6 @@ func limitPage(p models.Page, query *gorm.DB) *gorm.DB {
 	return query
 }
 
-// SearchPatients lists the principal's patients that match, oldest record
-// first, with their practices.
-func (s *Store) SearchPatients(ctx context.Context, principal *models.Principal, search models.PatientSearch) ([]models.Patient, error) {
-	query := s.db.WithContext(ctx).Joins("Practice").Where("patients.practice_id IN ? AND patients.id > ?", practiceIDs(principal), search.After)
-	if search.NHSNumber != "" {
-		query = query.Where("patients.nhs_number = ?", search.NHSNumber)
-	}
-	if search.UpdatedAfter != nil {
-		query = query.Where("patients.updated_at > ?", *search.UpdatedAfter)
-	}
-	if search.UpdatedBefore != nil {
-		query = query.Where("patients.updated_at < ?", *search.UpdatedBefore)
-	}
-	var patients []models.Patient
-	err := limitPage(search.Page, query.Order("patients.id")).Find(&patients).Error
-	return patients, err
-}
-
 // diagnoses are the plans, with a published version, of the principal's
 // patients.
 func (s *Store) diagnoses(ctx context.Context, principal *models.Principal) *gorm.DB {
