@@ -235,7 +235,7 @@ func TestCapabilityStatementNamesItsServerBulkDataAndWhereExportsAre(t *testing.
 		want := map[string][]string{
 			"Patient": {"export http://hl7.org/fhir/uv/bulkdata/OperationDefinition/patient-export",
 				"everything http://hl7.org/fhir/OperationDefinition/Patient-everything"},
-			"Group":   {"export http://hl7.org/fhir/uv/bulkdata/OperationDefinition/group-export"},
+			"Group": {"export http://hl7.org/fhir/uv/bulkdata/OperationDefinition/group-export"},
 		}
 		for _, resource := range rest["resource"].([]any) {
 			resource := resource.(map[string]any)
