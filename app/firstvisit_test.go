@@ -4,7 +4,6 @@ import (
 	"compress/gzip"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
@@ -26,15 +25,7 @@ const firstVisitBudget = 45 * 1024
 func TestFirstVisitFitsItsBudget(t *testing.T) {
 	db := modelstest.Open(t, "sqlite")
 	cfg := Config{PublicURL: "http://passport.test", AuditKey: "the first visit test's audit key, for its own database", SecretKey: "the first visit test's secret key, for its own database"}
-	if err := Prepare(db, cfg); err != nil {
-		t.Fatal(err)
-	}
-	handler, err := Handler(db, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	server := httptest.NewServer(handler)
-	t.Cleanup(server.Close)
+	server := serveForTest(t, db, cfg)
 
 	client := &http.Client{Transport: &http.Transport{DisableCompression: true}}
 	total := 0

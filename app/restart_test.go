@@ -194,15 +194,7 @@ func TestReadingsSurviveADatabaseRestart(t *testing.T) {
 		}
 	})
 	cfg := Config{Demo: true, DemoPassword: "restart-test", PublicURL: "http://passport.test"}
-	if err := Prepare(db, cfg); err != nil {
-		t.Fatal(err)
-	}
-	handler, err := Handler(db, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	server := httptest.NewServer(handler)
-	t.Cleanup(server.Close)
+	server := serveForTest(t, db, cfg)
 	patient := signInPatient(t, server.URL, cfg.DemoPassword)
 	var amelia models.Patient
 	if err := db.First(&amelia, "ref = ?", "demoamelia0000001").Error; err != nil {
@@ -318,4 +310,20 @@ func waitReady(t *testing.T, base string) {
 		}
 	}
 	t.Fatal("/readyz was not 200 within 30 seconds of the database coming back")
+}
+
+// serveForTest prepares a test's database as the service does and serves
+// it until the test ends.
+func serveForTest(t *testing.T, db *gorm.DB, cfg Config) *httptest.Server {
+	t.Helper()
+	if err := Prepare(db, cfg); err != nil {
+		t.Fatal(err)
+	}
+	handler, err := Handler(db, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	server := httptest.NewServer(handler)
+	t.Cleanup(server.Close)
+	return server
 }

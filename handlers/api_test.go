@@ -5,6 +5,7 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -107,7 +108,38 @@ type fhirAnswer struct {
 
 func (s *testServer) fhir(t *testing.T, token, path string, header ...string) fhirAnswer {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, s.URL+"/fhir/"+path, nil)
+	status, answered, body := s.call(t, http.MethodGet, token, s.URL+"/fhir/"+path, header...)
+	return decodeAnswer(t, path, status, answered, body)
+}
+
+// decodeAnswer reads an API answer whose body is JSON.
+func decodeAnswer(t *testing.T, what string, status int, header http.Header, body string) fhirAnswer {
+	t.Helper()
+	answer := fhirAnswer{status: status, header: header}
+	if err := json.Unmarshal([]byte(body), &answer.body); err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+	return answer
+}
+
+// call sends a request to the API with a token, when given, and headers,
+// and reads the whole answer.
+func (s *testServer) call(t *testing.T, method, token, address string, header ...string) (int, http.Header, string) {
+	t.Helper()
+	return s.send(t, method, token, address, nil, header...)
+}
+
+// send is call with a body. An address on http://passport.test, as the
+// API's own links name it, goes to the test server.
+func (s *testServer) send(t *testing.T, method, token, address string, body io.Reader, header ...string) (int, http.Header, string) {
+	t.Helper()
+	if strings.HasPrefix(address, "http://passport.test") {
+		address = s.URL + strings.TrimPrefix(address, "http://passport.test")
+	}
+	req, err := http.NewRequest(method, address, body)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
@@ -119,11 +151,11 @@ func (s *testServer) fhir(t *testing.T, token, path string, header ...string) fh
 		t.Fatal(err)
 	}
 	defer res.Body.Close()
-	answer := fhirAnswer{status: res.StatusCode, header: res.Header}
-	if err := json.NewDecoder(res.Body).Decode(&answer.body); err != nil {
-		t.Fatalf("%s: %v", path, err)
+	answer, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return answer
+	return res.StatusCode, res.Header, string(answer)
 }
 
 func (a fhirAnswer) must(t *testing.T, status int, resourceType string) fhirAnswer {

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -66,29 +65,6 @@ func (s *exportServer) startExports(t *testing.T) {
 			t.Errorf("stopping the job queue: %v", err)
 		}
 	})
-}
-
-// call sends a request to the API with a token and headers, and reads the
-// whole answer.
-func (s *exportServer) call(t *testing.T, method, token, address string, header ...string) (int, http.Header, string) {
-	t.Helper()
-	if strings.HasPrefix(address, "http://passport.test") {
-		address = s.URL + strings.TrimPrefix(address, "http://passport.test")
-	}
-	req, _ := http.NewRequest(method, address, nil)
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	body, _ := io.ReadAll(res.Body)
-	return res.StatusCode, res.Header, string(body)
 }
 
 // kickOff asks for an export and gives back its status address.

@@ -1,7 +1,6 @@
 package handlers_test
 
 import (
-	"encoding/json"
 	"net/http"
 	"slices"
 	"strconv"
@@ -278,19 +277,9 @@ func TestBadSearchValuesAreRefusedWithAnOutcome(t *testing.T) {
 // postSearch sends a search's parameters as a form to the type's _search.
 func (s *testServer) postSearch(t *testing.T, token, resourceType, form, contentType string) fhirAnswer {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, s.URL+"/fhir/"+resourceType+"/_search", strings.NewReader(form))
-	req.Header.Set("Authorization", "Bearer "+token)
-	req.Header.Set("Content-Type", contentType)
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	answer := fhirAnswer{status: res.StatusCode, header: res.Header}
-	if err := json.NewDecoder(res.Body).Decode(&answer.body); err != nil {
-		t.Fatalf("POST %s/_search: %v", resourceType, err)
-	}
-	return answer
+	status, header, body := s.send(t, http.MethodPost, token, s.URL+"/fhir/"+resourceType+"/_search", strings.NewReader(form),
+		"Content-Type", contentType)
+	return decodeAnswer(t, "POST "+resourceType+"/_search", status, header, body)
 }
 
 func TestSearchByPostAnswersAsTheSameSearchByGet(t *testing.T) {

@@ -2,7 +2,6 @@ package handlers_test
 
 import (
 	"encoding/json"
-	"io"
 	"net/http"
 	"slices"
 	"strconv"
@@ -18,21 +17,7 @@ import (
 // reads the whole answer, which may be empty.
 func (s *testServer) fhirRequest(t *testing.T, method, token, path string, header ...string) (int, http.Header, string) {
 	t.Helper()
-	req, err := http.NewRequest(method, s.URL+"/fhir/"+path, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Authorization", "Bearer "+token)
-	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	body, _ := io.ReadAll(res.Body)
-	return res.StatusCode, res.Header, string(body)
+	return s.call(t, method, token, s.URL+"/fhir/"+path, header...)
 }
 
 // versionOf is a resource's meta.versionId and meta.lastUpdated.
