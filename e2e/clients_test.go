@@ -68,6 +68,13 @@ func TestAdministratorConnectsASystemAndWithdrawsIt(t *testing.T) {
 		v.at(page)
 		v.see(name+"'s keys are changed: it keeps its client id", client.ClientID)
 		v.audit()
+		// The form fits a phone, the pasted keys wrapping within it.
+		onPhone := newVisitor(t, v.js, phone)
+		onPhone.signIn("admin", demoPassword)
+		onPhone.visit(page + "/keys")
+		onPhone.see("Change " + name + "'s keys")
+		onPhone.audit()
+		onPhone.fitsWidth()
 		v.press(`a[href="` + page + `/revoke"]`)
 		v.at(page + "/revoke")
 		v.see("Withdraw " + name + "'s access")
