@@ -219,6 +219,43 @@ func TestUnknownKeyIDsFetchAtMostOnceAMinute(t *testing.T) {
 	})
 }
 
+// Unknown key ids sent at the same instant, as a storm of forged
+// assertions would be, still fetch the key set once: the fetch is claimed
+// in the database, which lets one request in a minute have it.
+func TestUnknownKeyIDsAtTheSameInstantFetchOnce(t *testing.T) {
+	eachServer(t, func(t *testing.T, s *testServer) {
+		known := newSigningKey(t, "known")
+		published := publishKeys(t, "max-age=86400", known)
+		admin := s.browser(t)
+		admin.signIn("admin")
+		client := s.registerPublishedClient(t, admin, published.URL+"/jwks.json")
+		s.age(t, client, false, true)
+		stranger := newKey(t)
+		assertions := make([]string, 12)
+		for i := range assertions {
+			assertions[i] = signedBy(t, client.ClientID, signingKey{kid: "at-once-" + itoa(uint(i)), key: stranger})
+		}
+		answers := make([]tokenAnswer, len(assertions))
+		start := make(chan struct{})
+		var sent sync.WaitGroup
+		for i, assertion := range assertions {
+			sent.Go(func() {
+				<-start
+				answers[i] = s.requestToken(t, assertion, "system/Patient.rs")
+			})
+		}
+		close(start)
+		sent.Wait()
+		for i, answer := range answers {
+			if answer.status != http.StatusUnauthorized || answer.Error != "invalid_client" {
+				t.Errorf("assertion %d: %d %s; want 401 invalid_client", i, answer.status, answer.Error)
+			}
+		}
+		mustHaveFetched(t, published, 2, "unknown key ids at the same instant")
+		s.mustGetToken(t, client.ClientID, known)
+	})
+}
+
 // A key set that cannot be fetched refuses what it must, with a clear
 // error, but never takes away the keys last fetched while they are in
 // date.
